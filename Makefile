@@ -1,0 +1,32 @@
+# Two commands do all the set-up: `make run` (the main job) and `make test` (every test).
+# Both create or reuse .venv and install what is missing, system packages included.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.listwatch-installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml .ci/bootstrap
+	.ci/bootstrap
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/listwatch run
+
+lint: $(STAMP)
+	$(BIN)/ruff check engine tests benchmarks
+	$(BIN)/ruff format --check engine tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_lifecycle.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

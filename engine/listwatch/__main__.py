@@ -1,0 +1,7 @@
+"""`python -m listwatch` is the `listwatch` command."""
+
+import sys
+
+from listwatch.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""The API server: Kubernetes API semantics (resourceVersion, selectors, watch, binding) over the store."""

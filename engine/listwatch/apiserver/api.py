@@ -1,0 +1,660 @@
+"""The API server: Kubernetes API semantics over the MVCC store.
+
+Reads (get, list, watch) see committed state; every write runs the spec's `request` machine:
+admit (mutate, default), validate, persist under preconditions. Guarantees:
+- every committed write gets the next store revision as its resourceVersion;
+- an update carrying a resourceVersion that is no longer current is a Conflict (optimistic
+  concurrency); a create of an existing name is AlreadyExists; an invalid object is Invalid (422);
+- `bind` is one write that sets `spec.nodeName` and `PodScheduled=True`, refused with a Conflict
+  when the pod is already bound or is being deleted;
+- a refused request changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from listwatch import errors
+from listwatch.actions import Action, ActionSink, ObjectRef
+from listwatch.apiserver import objects
+from listwatch.apiserver.objects import Identity, Obj
+from listwatch.apiserver.resources import RESOURCES, Resource, resource_for, validate_pod_update
+from listwatch.apiserver.selectors import parse_field_selector, parse_label_selector
+from listwatch.apiserver.watchcache import ClientWatch, Handler, WatchCache, selection
+from listwatch.clock import rfc3339
+from listwatch.loop import Loop
+from listwatch.machines.building import Machine
+from listwatch.machines.callbacks import action, guard
+from listwatch.store.mvcc import MVCCStore
+from listwatch.store.watch import WatchableStore
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectList:
+    items: list[Obj]
+    resource_version: str
+
+
+class Request:
+    """One write request as it passes through the `request` machine."""
+
+    __slots__ = (
+        "actor",
+        "attrs",
+        "body",
+        "dry_run",
+        "error",
+        "grace",
+        "name",
+        "namespace",
+        "new",
+        "old",
+        "patched",
+        "request",
+        "resource",
+        "subresource",
+        "target",
+        "verb",
+    )
+
+    def __init__(
+        self,
+        verb: str,
+        resource: Resource,
+        *,
+        namespace: str,
+        name: str,
+        body: Obj | None,
+        actor: str,
+        subresource: str = "",
+        attrs: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.verb = verb
+        self.resource = resource
+        self.namespace = namespace
+        self.name = name
+        self.body = body
+        self.old: Obj | None = None
+        self.new: Obj | None = None
+        self.actor = actor
+        self.subresource = subresource
+        self.error: errors.APIError | None = None
+        self.request = ""  # the state in the spec's `request` machine
+        self.patched = False
+        self.attrs = dict(attrs or {})
+        self.grace: int | None = None
+        self.target = ""
+        self.dry_run = False
+
+    @property
+    def key(self) -> str:
+        return self.resource.key(self.namespace, self.name)
+
+    @property
+    def what(self) -> str:
+        """How Kubernetes names the object in messages: `pods "web"`, `pods/binding "web"`."""
+        plural = self.resource.plural + (f"/{self.subresource}" if self.subresource == "binding" else "")
+        return f'{plural} "{self.name}"'
+
+
+class APIServer:
+    """Create, read, update, patch, delete, watch and bind, as kube-apiserver does (owner `apiserver`)."""
+
+    def __init__(
+        self,
+        store: MVCCStore,
+        etcd: WatchableStore,
+        loop: Loop,
+        *,
+        machines: Mapping[str, Machine],
+        identity: Identity | None = None,
+        sink: ActionSink | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.store = store
+        self.etcd = etcd
+        self.loop = loop
+        self.clock = loop.clock
+        self.identity = identity or Identity()
+        self.sink = sink
+        self.settings = dict(settings or {})
+        self._request = machines["request"]
+        self.caches = {plural: WatchCache(resource, etcd, loop, machines=machines, sink=sink) for plural, resource in RESOURCES.items()}
+        self._compaction_mark = 0
+        for ns in self.settings.get("namespaces", ["default"]):
+            self.create("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}, actor="apiserver")
+        interval = float(self.settings.get("compactionIntervalSeconds", 300))
+        if interval > 0:
+            loop.call_later(interval, self._compact, interval, daemon=True)
+        bookmarks = float(self.settings.get("bookmarkIntervalSeconds", 60))
+        if bookmarks > 0:
+            loop.call_later(bookmarks, self._bookmark, bookmarks, daemon=True)
+
+    # -- resources ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def resource(name: str) -> Resource:
+        found = resource_for(name)
+        if found is None:
+            raise errors.NotFound(f'the server could not find the requested resource (resource "{name}")')
+        return found
+
+    def _namespace(self, resource: Resource, namespace: str | None, obj: Mapping[str, Any] | None = None) -> str:
+        if not resource.namespaced:
+            return ""
+        return namespace or (objects.namespace_of(obj) if obj else "") or "default"
+
+    # -- reads --------------------------------------------------------------------------------------
+
+    def get(self, resource: str, name: str, *, namespace: str | None = None) -> Obj:
+        res = self.resource(resource)
+        kv = self.store.get(res.key(self._namespace(res, namespace), name))
+        if kv is None:
+            raise errors.NotFound(f'{res.plural} "{name}" not found', details={"name": name, "kind": res.plural})
+        return kv.value  # type: ignore[no-any-return]
+
+    def list(
+        self,
+        resource: str,
+        *,
+        namespace: str | None = None,
+        label_selector: str = "",
+        field_selector: str = "",
+    ) -> ObjectList:
+        """Objects matching the selectors, sorted by namespace and name, and the revision read at."""
+        res = self.resource(resource)
+        labels = parse_label_selector(label_selector)
+        fields = parse_field_selector(field_selector, res.fields, resource=res.plural)
+        ns = namespace if res.namespaced else None
+        items, revision = self.store.range(res.prefix(ns))
+        matches = selection(labels, fields)
+        return ObjectList([kv.value for kv in items if matches(kv.value)], str(revision))
+
+    def watch(
+        self,
+        resource: str,
+        handler: Handler,
+        *,
+        namespace: str | None = None,
+        resource_version: str = "",
+        label_selector: str = "",
+        field_selector: str = "",
+        actor: str = "client",
+        allow_bookmarks: bool = False,
+    ) -> ClientWatch:
+        """Watch changes after `resource_version` ("" or "0": first ADDED for what exists)."""
+        res = self.resource(resource)
+        if resource_version not in ("", "0") and not str(resource_version).isdigit():
+            raise errors.BadRequest(f'invalid resource version "{resource_version}"')
+        labels = parse_label_selector(label_selector)
+        fields = parse_field_selector(field_selector, res.fields, resource=res.plural)
+        ns = namespace if res.namespaced else None
+        watch = self.caches[res.plural].watch(
+            handler,
+            namespace=ns,
+            labels=labels,
+            fields=fields,
+            resource_version=str(resource_version),
+            actor=actor,
+            bookmarks=allow_bookmarks,
+        )
+        if self.sink is not None:
+            self.sink(
+                Action(
+                    "watch",
+                    actor,
+                    "apiserver",
+                    resource=res.plural,
+                    time=self.clock.now(),
+                    detail=_describe_watch(res.plural, resource_version, label_selector, field_selector),
+                )
+            )
+        return watch
+
+    # -- writes --------------------------------------------------------------------------------------
+
+    def create(
+        self,
+        resource: str,
+        obj: Obj,
+        *,
+        namespace: str | None = None,
+        actor: str = "client",
+        attrs: Mapping[str, Any] | None = None,
+        dry_run: bool = False,
+    ) -> Obj:
+        """Create an object. With `dry_run` it is admitted and validated, and nothing is stored."""
+        res = self.resource(resource)
+        if not isinstance(obj, dict):
+            raise errors.BadRequest(f"the body of a {res.kind} must be a JSON object")
+        ns = self._namespace(res, namespace, obj)
+        if namespace and objects.namespace_of(obj) and objects.namespace_of(obj) != namespace:
+            raise errors.BadRequest("the namespace of the provided object does not match the namespace sent on the request")
+        name = objects.name_of(obj)
+        request = Request("create", res, namespace=ns, name=name, body=obj, actor=actor, attrs=attrs)
+        request.dry_run = dry_run
+        return self._run(request)
+
+    def update(
+        self,
+        resource: str,
+        obj: Obj,
+        *,
+        namespace: str | None = None,
+        subresource: str = "",
+        actor: str = "client",
+        attrs: Mapping[str, Any] | None = None,
+    ) -> Obj:
+        """Replace an object (PUT). A resourceVersion in it must be current, or this is a Conflict."""
+        res = self.resource(resource)
+        ns = self._namespace(res, namespace, obj)
+        verb = "status" if subresource == "status" else "update"
+        request = Request(verb, res, namespace=ns, name=objects.name_of(obj), body=obj, actor=actor, subresource=subresource, attrs=attrs)
+        return self._run(request)
+
+    def update_status(self, resource: str, obj: Obj, *, actor: str, attrs: Mapping[str, Any] | None = None) -> Obj:
+        return self.update(resource, obj, subresource="status", actor=actor, attrs=attrs)
+
+    def patch(
+        self,
+        resource: str,
+        name: str,
+        patch: Mapping[str, Any],
+        *,
+        namespace: str | None = None,
+        patch_type: str = "merge",
+        subresource: str = "",
+        actor: str = "client",
+        attrs: Mapping[str, Any] | None = None,
+    ) -> Obj:
+        """Apply a JSON merge patch (`merge`) or a strategic merge patch (`strategic`) to an object."""
+        res = self.resource(resource)
+        ns = self._namespace(res, namespace)
+        current = self.get(res.plural, name, namespace=ns)
+        if patch_type == "merge":
+            body = objects.merge_patch(current, patch)
+        elif patch_type == "strategic":
+            body = strategic_merge(current, patch)
+        else:
+            raise errors.BadRequest(f"unsupported patch type {patch_type!r}; expected merge or strategic")
+        if "resourceVersion" not in (patch.get("metadata") or {}):
+            body = objects.replace(body, "metadata.resourceVersion", None)
+        verb = "status" if subresource == "status" else "update"
+        request = Request(verb, res, namespace=ns, name=name, body=body, actor=actor, subresource=subresource, attrs=attrs)
+        request.patched = True
+        return self._run(request)
+
+    def delete(
+        self,
+        resource: str,
+        name: str,
+        *,
+        namespace: str | None = None,
+        actor: str = "client",
+        grace_period_seconds: int | None = None,
+        uid: str = "",
+    ) -> Obj:
+        """Delete an object. A pod bound to a node is deleted gracefully: it is marked with a
+        deletionTimestamp and its kubelet removes it once its containers have stopped."""
+        res = self.resource(resource)
+        ns = self._namespace(res, namespace)
+        request = Request("delete", res, namespace=ns, name=name, body=None, actor=actor)
+        request.grace = grace_period_seconds
+        request.target = uid
+        return self._run(request)
+
+    def bind(
+        self,
+        namespace: str,
+        name: str,
+        node: str,
+        *,
+        actor: str = "default-scheduler",
+        annotations: Mapping[str, str] | None = None,
+    ) -> Obj:
+        """POST pods/{name}/binding: one write setting spec.nodeName and PodScheduled=True."""
+        res = RESOURCES["pods"]
+        body: Obj = {
+            "apiVersion": "v1",
+            "kind": "Binding",
+            "metadata": {"name": name, "namespace": namespace},
+            "target": {"apiVersion": "v1", "kind": "Node", "name": node},
+        }
+        if annotations:
+            body["metadata"]["annotations"] = dict(annotations)
+        request = Request("bind", res, namespace=namespace, name=name, body=body, actor=actor, subresource="binding")
+        request.target = node
+        return self._run(request)
+
+    def _run(self, request: Request) -> Obj:
+        machine = self._request
+        machine.start(request)
+        machine.fire(self, request, "admit")
+        if self.sink is not None and not request.dry_run:
+            self.sink(self._action("request", request, request.new or request.body))
+        machine.fire(self, request, "validate")
+        if request.request != "Rejected":
+            machine.fire(self, request, "persist")
+        if request.error is not None:
+            raise request.error
+        assert request.new is not None
+        return request.new
+
+    def _action(self, kind: str, request: Request, obj: Mapping[str, Any] | None, revision: int = 0) -> Action:
+        actor, target = (request.actor, "apiserver") if kind == "request" else ("apiserver", "etcd")
+        ref = ObjectRef.of(obj) if obj else ObjectRef(request.resource.kind, request.namespace, request.name, "")
+        if not ref.kind:
+            ref = ObjectRef(request.resource.kind, ref.namespace or request.namespace, ref.name or request.name, ref.uid)
+        return Action(
+            kind,
+            actor,
+            target,
+            verb=request.verb,
+            resource=request.resource.plural,
+            obj=ref,
+            revision=revision,
+            time=self.clock.now(),
+            detail=_describe_request(kind, request, revision),
+            attrs=request.attrs,
+        )
+
+    # -- the request machine's callbacks -------------------------------------------------------------
+
+    @action
+    def mutate(self, request: Request) -> None:
+        kv = self.store.get(request.key) if request.verb != "create" or request.name else None
+        request.old = kv.value if kv is not None else None
+        body = request.body
+        verb = request.verb
+        if verb == "create":
+            assert body is not None
+            request.new = self._prepare_create(request, body)
+            request.name = objects.name_of(request.new)
+        elif verb in ("update", "status") and request.old is not None:
+            assert body is not None
+            request.new = self._prepare_update(request, request.old, body)
+        elif verb == "bind" and request.old is not None:
+            request.new = self._prepare_bind(request, request.old)
+        elif verb == "delete" and request.old is not None:
+            request.new = self._prepare_delete(request, request.old)
+
+    def _prepare_create(self, request: Request, body: Obj) -> Obj:
+        res = request.resource
+        meta = dict(body.get("metadata") or {})
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = f"{meta['generateName']}{self.identity.suffix()}"
+        if res.namespaced:
+            meta["namespace"] = request.namespace
+        else:
+            meta.pop("namespace", None)
+        meta["uid"] = self.identity.uid()
+        meta["creationTimestamp"] = rfc3339(self.clock.wall())
+        for field in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
+            meta.pop(field, None)
+        obj = {"kind": res.kind, "apiVersion": res.api_version, **{k: v for k, v in body.items() if k not in ("kind", "apiVersion")}}
+        obj["metadata"] = meta
+        if res.defaults is not None and meta.get("name"):
+            obj = res.defaults(obj, self)
+        return obj
+
+    def _prepare_update(self, request: Request, old: Obj, body: Obj) -> Obj:
+        res = request.resource
+        meta = dict(body.get("metadata") or {})
+        old_meta = old["metadata"]
+        for field in ("uid", "creationTimestamp", "namespace", "name", "deletionTimestamp", "deletionGracePeriodSeconds", "generateName"):
+            if field in old_meta:
+                meta[field] = old_meta[field]
+            else:
+                meta.pop(field, None)
+        if "generation" in old_meta:
+            meta["generation"] = old_meta["generation"]
+        new = {**body, "kind": res.kind, "apiVersion": res.api_version, "metadata": meta}
+        if request.verb == "status":
+            new = {**old, "status": body.get("status", old.get("status"))}
+            new["metadata"] = {**old_meta}
+            if meta.get("resourceVersion"):
+                new["metadata"]["resourceVersion"] = meta["resourceVersion"]
+        elif res.has_status:
+            new["status"] = old.get("status", {})
+            if "generation" in old_meta and new.get("spec") != old.get("spec"):
+                meta["generation"] = old_meta["generation"] + 1
+        if res.plural == "pods" and request.verb == "update":
+            old_images = [c.get("image") for c in (old.get("spec") or {}).get("containers", [])]
+            new_images = [c.get("image") for c in (new.get("spec") or {}).get("containers", [])]
+            request.attrs["image_changed"] = old_images != new_images
+        return new
+
+    def _prepare_bind(self, request: Request, old: Obj) -> Obj:
+        now = rfc3339(self.clock.wall())
+        status = dict(old.get("status") or {})
+        conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
+        conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": now})
+        status["conditions"] = conditions
+        new = objects.replace(old, "spec.nodeName", request.target)
+        new["status"] = status
+        annotations = ((request.body or {}).get("metadata") or {}).get("annotations")
+        if annotations:
+            new = objects.replace(new, "metadata.annotations", {**(objects.meta(old).get("annotations") or {}), **annotations})
+        return new
+
+    def _prepare_delete(self, request: Request, old: Obj) -> Obj:
+        res = request.resource
+        grace = request.grace
+        if res.plural == "pods":
+            spec = old.get("spec") or {}
+            phase = (old.get("status") or {}).get("phase")
+            if grace is None:
+                grace = spec.get("terminationGracePeriodSeconds", self.settings.get("defaultGracePeriodSeconds", 30))
+            if not spec.get("nodeName") or phase in ("Succeeded", "Failed"):
+                grace = 0
+        else:
+            grace = 0
+        request.grace = grace
+        if grace and grace > 0:
+            meta = dict(old["metadata"])
+            if "deletionTimestamp" not in meta:
+                meta["deletionTimestamp"] = rfc3339(self.clock.wall(self.clock.now() + grace))
+                meta["deletionGracePeriodSeconds"] = grace
+            return {**old, "metadata": meta}
+        return old
+
+    @guard
+    def object_valid(self, request: Request) -> bool:
+        if request.verb in ("delete", "bind") or request.new is None:
+            return True
+        res = request.resource
+        if request.verb == "status":
+            return True
+        if res.plural == "pods" and request.verb == "update" and request.old is not None:
+            problems = validate_pod_update(request.old, request.new)
+        else:
+            problems = res.validate(request.new) if res.validate else []
+        if problems:
+            name = objects.name_of(request.new) or objects.meta(request.new).get("generateName", "")
+            text = problems[0] if len(problems) == 1 else f"[{', '.join(problems)}]"
+            request.error = errors.Invalid(
+                f'{res.kind} "{name}" is invalid: {text}',
+                details={"name": name, "kind": res.kind, "causes": [{"message": p} for p in problems]},
+            )
+            return False
+        return True
+
+    @guard
+    def preconditions_hold(self, request: Request) -> bool:
+        request.error = self._precondition_error(request)
+        return request.error is None
+
+    def _precondition_error(self, request: Request) -> errors.APIError | None:
+        res = request.resource
+        verb = request.verb
+        if verb == "create":
+            if res.namespaced and self.store.get(RESOURCES["namespaces"].key("", request.namespace)) is None:
+                return errors.NotFound(
+                    f'namespaces "{request.namespace}" not found', details={"name": request.namespace, "kind": "namespaces"}
+                )
+            if self.store.get(request.key) is not None:
+                return errors.AlreadyExists(f"{request.what} already exists", details={"name": request.name, "kind": res.plural})
+            return None
+        old = request.old
+        if old is None:
+            return errors.NotFound(f"{request.what} not found", details={"name": request.name, "kind": res.plural})
+        if verb == "bind":
+            node = (old.get("spec") or {}).get("nodeName")
+            if objects.meta(old).get("deletionTimestamp"):
+                reason = f"pod {request.name} is being deleted, cannot be assigned to a host"
+            elif node:
+                reason = f'pod {request.name} is already assigned to node "{node}"'
+            else:
+                return None
+            return errors.Conflict(
+                f"Operation cannot be fulfilled on {request.what}: {reason}", details={"name": request.name, "kind": "pods/binding"}
+            )
+        if verb == "delete":
+            if request.target and objects.uid_of(old) != request.target:
+                return errors.Conflict(
+                    f"Operation cannot be fulfilled on {request.what}: Precondition failed: UID in precondition: "
+                    f"{request.target}, UID in object meta: {objects.uid_of(old)}"
+                )
+            return None
+        assert request.new is not None
+        wanted = objects.rv_of(request.new)
+        if wanted and wanted != objects.rv_of(old):
+            return errors.Conflict(
+                f"Operation cannot be fulfilled on {request.what}: the object has been modified; "
+                "please apply your changes to the latest version and try again",
+                details={"name": request.name, "kind": res.plural},
+            )
+        return None
+
+    @action
+    def reject(self, request: Request) -> None:
+        if request.error is None:
+            request.error = errors.NotFound(f"{request.what} not found", details={"name": request.name, "kind": request.resource.plural})
+
+    @action
+    def write_to_etcd(self, request: Request) -> None:
+        store = self.store
+        old = request.old
+        revision = store.next_revision()
+        if request.dry_run:
+            return
+        if request.verb == "delete" and not request.grace:
+            assert old is not None
+            store.delete(request.key)
+            request.new = objects.replace(old, "metadata.resourceVersion", str(revision))
+        else:
+            new = request.new
+            assert new is not None
+            if old is not None and _same_except_rv(old, new):
+                request.new = old  # a no-op write does not touch etcd, as in Kubernetes
+                return
+            new = objects.replace(new, "metadata.resourceVersion", str(revision))
+            if old is None:
+                store.create(request.key, new)
+            else:
+                store.update(request.key, new)
+            request.new = new
+        if self.sink is not None:
+            self.sink(self._action("write", request, request.new, revision))
+
+    # -- housekeeping ----------------------------------------------------------------------------------
+
+    def _compact(self, interval: float) -> None:
+        """Compact to the revision seen one interval ago, as kube-apiserver's compactor does."""
+        mark, self._compaction_mark = self._compaction_mark, self.store.revision
+        if mark > self.store.compacted:
+            self.store.compact(mark)
+        self.loop.call_later(interval, self._compact, interval, daemon=True)
+
+    def compact(self) -> int:
+        """Compact the store to its current revision now; return that revision."""
+        revision = self.store.revision
+        self.store.compact(revision)
+        return revision
+
+    def _bookmark(self, interval: float) -> None:
+        for cache in self.caches.values():
+            cache.bookmark()
+        self.loop.call_later(interval, self._bookmark, interval, daemon=True)
+
+
+def _same_except_rv(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    if old.keys() != new.keys():
+        return False
+    for key, value in new.items():
+        if key == "metadata":
+            a = {k: v for k, v in old["metadata"].items() if k != "resourceVersion"}
+            b = {k: v for k, v in value.items() if k != "resourceVersion"}
+            if a != b:
+                return False
+        elif old[key] != value:
+            return False
+    return True
+
+
+def strategic_merge(target: Any, patch: Any) -> Any:
+    """A strategic merge patch for the lists kubectl patches: containers merge by name, conditions by type."""
+    if not isinstance(patch, Mapping) or not isinstance(target, Mapping):
+        return objects.deep_copy(patch)
+    result = dict(target)
+    for key, value in patch.items():
+        if key.startswith("$"):
+            continue
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, list) and key in _MERGE_KEYS and isinstance(result.get(key), list):
+            result[key] = _merge_list(result[key], value, _MERGE_KEYS[key])
+        else:
+            result[key] = strategic_merge(result.get(key), value)
+    return result
+
+
+_MERGE_KEYS = {"containers": "name", "initContainers": "name", "conditions": "type", "volumes": "name", "env": "name"}
+
+
+def _merge_list(current: list[Any], patch: Iterable[Any], key: str) -> list[Any]:
+    merged = list(current)
+    for item in patch:
+        if not isinstance(item, Mapping) or key not in item:
+            merged.append(item)
+            continue
+        for i, existing in enumerate(merged):
+            if isinstance(existing, Mapping) and existing.get(key) == item[key]:
+                merged[i] = strategic_merge(existing, item)
+                break
+        else:
+            merged.append(item)
+    return merged
+
+
+def _describe_request(kind: str, request: Request, revision: int) -> str:
+    res = request.resource.plural
+    what = f"{res}/{request.name}" if request.name else res
+    if kind == "request":
+        method = {"create": "POST", "update": "PUT", "status": "PUT", "delete": "DELETE", "bind": "POST"}[request.verb]
+        if request.patched:
+            method = "PATCH"
+        sub = {"status": "/status", "bind": "/binding"}.get(request.verb, "")
+        return f"{method} {what}{sub}"
+    verb = {"create": "create", "update": "update", "status": "update status of", "delete": "delete", "bind": "bind"}[request.verb]
+    if request.verb == "delete" and request.grace:
+        verb = "mark for graceful deletion"
+    suffix = f" to {request.target}" if request.verb == "bind" else ""
+    return f"{verb} {what}{suffix} at revision {revision}"
+
+
+def _describe_watch(resource: str, rv: str, labels: str, fields: str) -> str:
+    parts = [f"LIST+WATCH {resource}"]
+    if fields:
+        parts.append(f"fieldSelector={fields}")
+    if labels:
+        parts.append(f"labelSelector={labels}")
+    if rv:
+        parts.append(f"from resourceVersion {rv}")
+    return " ".join(parts)
+
+
+def owner_classes() -> dict[str, Callable[..., Any] | type]:
+    return {"apiserver": APIServer}

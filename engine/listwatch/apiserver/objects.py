@@ -1,0 +1,108 @@
+"""Helpers for Kubernetes API objects held as plain JSON-like dicts.
+
+Objects handed out by the API (get, list, watch) are shared and must be treated as read-only;
+write paths build new dicts with `replace`, which copies only the levels it changes, so that
+successive revisions of an object share everything that did not change.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+Obj = dict[str, Any]
+
+#: The alphabet Kubernetes uses for generated name suffixes (no vowels, no look-alike characters).
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    return obj.get("metadata") or {}
+
+
+def name_of(obj: Mapping[str, Any]) -> str:
+    return meta(obj).get("name", "")  # type: ignore[no-any-return]
+
+
+def namespace_of(obj: Mapping[str, Any]) -> str:
+    return meta(obj).get("namespace", "")  # type: ignore[no-any-return]
+
+
+def uid_of(obj: Mapping[str, Any]) -> str:
+    return meta(obj).get("uid", "")  # type: ignore[no-any-return]
+
+
+def labels_of(obj: Mapping[str, Any]) -> Mapping[str, str]:
+    return meta(obj).get("labels") or {}
+
+
+def rv_of(obj: Mapping[str, Any]) -> str:
+    return meta(obj).get("resourceVersion", "")  # type: ignore[no-any-return]
+
+
+def controller_of(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The ownerReference marked `controller: true`, if any."""
+    for ref in meta(obj).get("ownerReferences") or ():
+        if ref.get("controller"):
+            return ref  # type: ignore[no-any-return]
+    return None
+
+
+def replace(obj: Mapping[str, Any], path: str, value: Any) -> Obj:
+    """A copy of `obj` with the dotted `path` set to `value`; only the dicts along the path are copied."""
+    head, _, rest = path.partition(".")
+    new = dict(obj)
+    if rest:
+        new[head] = replace(obj.get(head) or {}, rest, value)
+    elif value is None:
+        new.pop(head, None)
+    else:
+        new[head] = value
+    return new
+
+
+def deep_copy(value: Any) -> Any:
+    """A copy of a JSON-like value (dicts, lists, scalars), faster than `copy.deepcopy`."""
+    if isinstance(value, dict):
+        return {k: deep_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [deep_copy(v) for v in value]
+    return value
+
+
+def condition(obj: Mapping[str, Any], type_: str) -> Mapping[str, Any] | None:
+    for c in (obj.get("status") or {}).get("conditions") or ():
+        if c.get("type") == type_:
+            return c  # type: ignore[no-any-return]
+    return None
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: null deletes, objects merge, everything else replaces."""
+    if not isinstance(patch, Mapping):
+        return deep_copy(patch)
+    result = dict(target) if isinstance(target, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+class Identity:
+    """Makes uids and generated-name suffixes; seeded, so a simulated run is reproducible."""
+
+    def __init__(self, seed: int | None = 0) -> None:
+        self._random = random.Random(seed)
+
+    def uid(self) -> str:
+        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+    def suffix(self, length: int = 5) -> str:
+        return "".join(self._random.choice(NAME_ALPHABET) for _ in range(length))
+
+    def hex(self, length: int = 16) -> str:
+        return f"{self._random.getrandbits(length * 4):0{length}x}"

@@ -1,0 +1,510 @@
+"""Per-resource rules of the API server: names, keys, defaults, validation, selectable fields.
+
+What each resource gets on create mirrors Kubernetes v1.32's defaulting (pkg/apis/core/v1
+defaults plus the admission plugins a default cluster runs: ServiceAccount, DefaultTolerationSeconds,
+Priority), and its validation returns Kubernetes' field paths and messages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from listwatch.apiserver import objects
+from listwatch.apiserver.objects import Obj
+from listwatch.apiserver.selectors import valid_label_key, valid_label_value
+
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+FieldErrors = list[str]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """How the API server treats one resource type."""
+
+    plural: str
+    kind: str
+    api_version: str
+    namespaced: bool
+    short_names: tuple[str, ...] = ()
+    singular: str = ""
+    fields: frozenset[str] = frozenset({"metadata.name", "metadata.namespace"})
+    has_status: bool = False
+    defaults: Callable[[Obj, Any], Obj] | None = None
+    validate: Callable[[Obj], FieldErrors] | None = None
+    verbs: tuple[str, ...] = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rpartition("/")[2]
+
+    def key(self, namespace: str, name: str) -> str:
+        if self.namespaced:
+            return f"/registry/{self.plural}/{namespace}/{name}"
+        return f"/registry/{self.plural}/{name}"
+
+    def prefix(self, namespace: str | None) -> str:
+        if self.namespaced and namespace:
+            return f"/registry/{self.plural}/{namespace}/"
+        return f"/registry/{self.plural}/"
+
+
+def _dns_label(value: str) -> bool:
+    return len(value) <= 63 and bool(_DNS1123_LABEL.match(value))
+
+
+def _dns_subdomain(value: str) -> bool:
+    return len(value) <= 253 and bool(_DNS1123_SUBDOMAIN.match(value))
+
+
+def validate_meta(obj: Obj, *, namespaced: bool) -> FieldErrors:
+    errs: FieldErrors = []
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        return ["metadata: Required value"]
+    name = meta.get("name", "")
+    if not name:
+        errs.append("metadata.name: Required value: name or generateName is required")
+    elif not isinstance(name, str) or not _dns_subdomain(name):
+        errs.append(
+            f'metadata.name: Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist of lower case '
+            "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+        )
+    errs.extend(validate_labels(meta.get("labels"), "metadata.labels"))
+    return errs
+
+
+def validate_labels(labels: Any, path: str) -> FieldErrors:
+    if labels is None:
+        return []
+    if not isinstance(labels, dict):
+        return [f"{path}: Invalid value: expected a map of string keys to string values"]
+    errs: FieldErrors = []
+    for key, value in labels.items():
+        if not isinstance(key, str) or not valid_label_key(key):
+            errs.append(
+                f'{path}: Invalid value: "{key}": name part must consist of alphanumeric characters, '
+                "'-', '_' or '.', and must start and end with an alphanumeric character"
+            )
+        if not isinstance(value, str):
+            errs.append(f"{path}[{key}]: Invalid value: {value!r}: a label value must be a string")
+        elif not valid_label_value(value):
+            errs.append(
+                f'{path}: Invalid value: "{value}": a valid label must be an empty string or consist of '
+                "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+            )
+    return errs
+
+
+# --- Pods ------------------------------------------------------------------------------------------
+
+RESTART_POLICIES = ("Always", "OnFailure", "Never")
+PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+
+
+def image_tag(image: str) -> str:
+    """The tag of an image reference ("" when it has none or is pinned by digest)."""
+    if "@" in image:
+        return "digest"
+    last = image.rpartition("/")[2]
+    return last.partition(":")[2]
+
+
+def default_pull_policy(image: str) -> str:
+    """Always for `:latest` or no tag, IfNotPresent otherwise (Kubernetes' defaulting)."""
+    tag = image_tag(image)
+    return "Always" if tag in ("", "latest") else "IfNotPresent"
+
+
+def pod_defaults(pod: Obj, ctx: Any) -> Obj:
+    spec = dict(pod.get("spec") or {})
+    containers = []
+    token = f"kube-api-access-{ctx.identity.suffix()}"
+    for c in spec.get("containers") or []:
+        c = dict(c)
+        c.setdefault("imagePullPolicy", default_pull_policy(c.get("image", "")))
+        c.setdefault("resources", {})
+        c.setdefault("terminationMessagePath", "/dev/termination-log")
+        c.setdefault("terminationMessagePolicy", "File")
+        mounts = list(c.get("volumeMounts") or [])
+        mounts.append({"name": token, "readOnly": True, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"})
+        c["volumeMounts"] = mounts
+        containers.append(c)
+    spec["containers"] = containers
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("serviceAccountName", "default")
+    spec["serviceAccount"] = spec["serviceAccountName"]
+    spec.setdefault("securityContext", {})
+    spec.setdefault("schedulerName", "default-scheduler")
+    spec.setdefault("enableServiceLinks", True)
+    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+    spec.setdefault("priority", 0)
+    tolerations = list(spec.get("tolerations") or [])
+    for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
+        if not any(t.get("key") == key for t in tolerations):
+            tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300})
+    spec["tolerations"] = tolerations
+    volumes = list(spec.get("volumes") or [])
+    volumes.append(
+        {
+            "name": token,
+            "projected": {
+                "defaultMode": 420,
+                "sources": [
+                    {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                    {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                    {
+                        "downwardAPI": {
+                            "items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]
+                        }
+                    },
+                ],
+            },
+        }
+    )
+    spec["volumes"] = volumes
+    out = dict(pod)
+    out["spec"] = spec
+    out["status"] = {"phase": "Pending", "qosClass": qos_class(containers)}
+    return out
+
+
+def qos_class(containers: Sequence[Mapping[str, Any]]) -> str:
+    """Guaranteed when every container's requests equal its limits, BestEffort with none, else Burstable."""
+    requests = [((c.get("resources") or {}).get("requests") or {}) for c in containers]
+    limits = [((c.get("resources") or {}).get("limits") or {}) for c in containers]
+    if not any(requests) and not any(limits):
+        return "BestEffort"
+    guaranteed = all(
+        lim.get("cpu")
+        and lim.get("memory")
+        and (req.get("cpu", lim["cpu"]) == lim["cpu"])
+        and req.get("memory", lim["memory"]) == lim["memory"]
+        for req, lim in zip(requests, limits, strict=True)
+    )
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
+def validate_pod(pod: Obj) -> FieldErrors:
+    errs = validate_meta(pod, namespaced=True)
+    spec = pod.get("spec")
+    if not isinstance(spec, dict):
+        return [*errs, "spec: Required value"]
+    containers = spec.get("containers")
+    if not containers:
+        errs.append("spec.containers: Required value")
+    elif not isinstance(containers, list):
+        errs.append("spec.containers: Invalid value: expected a list")
+    else:
+        seen: set[str] = set()
+        for i, c in enumerate(containers):
+            path = f"spec.containers[{i}]"
+            if not isinstance(c, dict):
+                errs.append(f"{path}: Invalid value: expected an object")
+                continue
+            name = c.get("name")
+            if not name:
+                errs.append(f"{path}.name: Required value")
+            elif not isinstance(name, str) or not _dns_label(name):
+                errs.append(
+                    f'{path}.name: Invalid value: "{name}": a lowercase RFC 1123 label must consist of lower case '
+                    "alphanumeric characters or '-', and must start and end with an alphanumeric character"
+                )
+            elif name in seen:
+                errs.append(f'{path}.name: Duplicate value: "{name}"')
+            else:
+                seen.add(name)
+            image = c.get("image")
+            if not image or not isinstance(image, str) or not image.strip():
+                errs.append(f"{path}.image: Required value")
+            policy = c.get("imagePullPolicy")
+            if policy is not None and policy not in PULL_POLICIES:
+                errs.append(f'{path}.imagePullPolicy: Unsupported value: "{policy}": supported values: "Always", "IfNotPresent", "Never"')
+            for key in ("command", "args"):
+                value = c.get(key)
+                if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+                    errs.append(f"{path}.{key}: Invalid value: expected a list of strings")
+    policy = spec.get("restartPolicy")
+    if policy is not None and policy not in RESTART_POLICIES:
+        errs.append(f'spec.restartPolicy: Unsupported value: "{policy}": supported values: "Always", "OnFailure", "Never"')
+    errs.extend(validate_labels(spec.get("nodeSelector"), "spec.nodeSelector"))
+    node = spec.get("nodeName")
+    if node is not None and (not isinstance(node, str) or (node and not _dns_subdomain(node))):
+        errs.append(f'spec.nodeName: Invalid value: "{node}": a lowercase RFC 1123 subdomain is required')
+    return errs
+
+
+def validate_pod_update(old: Obj, new: Obj) -> FieldErrors:
+    """Pod updates may change only images, activeDeadlineSeconds, tolerations (added) and metadata."""
+    old_spec, new_spec = old.get("spec") or {}, new.get("spec") or {}
+    errs = validate_pod(new)
+    if errs:
+        return errs
+    old_c, new_c = old_spec.get("containers") or [], new_spec.get("containers") or []
+    mutable = len(old_c) == len(new_c) and all(
+        {k: v for k, v in a.items() if k != "image"} == {k: v for k, v in b.items() if k != "image"}
+        for a, b in zip(old_c, new_c, strict=True)
+    )
+    rest_old = {k: v for k, v in old_spec.items() if k not in ("containers", "activeDeadlineSeconds", "tolerations")}
+    rest_new = {k: v for k, v in new_spec.items() if k not in ("containers", "activeDeadlineSeconds", "tolerations")}
+    if not mutable or rest_old != rest_new:
+        errs.append(
+            "spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
+            "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only additions "
+            "to existing tolerations), `spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was "
+            "previously negative)"
+        )
+    return errs
+
+
+# --- Nodes -------------------------------------------------------------------------------------------
+
+
+def node_defaults(node: Obj, ctx: Any) -> Obj:
+    out = dict(node)
+    meta = dict(out.get("metadata") or {})
+    name = meta.get("name", "")
+    labels = {
+        "beta.kubernetes.io/arch": "amd64",
+        "beta.kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+    }
+    labels.update(meta.get("labels") or {})
+    meta["labels"] = labels
+    out["metadata"] = meta
+    out.setdefault("spec", {})
+    out.setdefault("status", {})
+    return out
+
+
+def validate_node(node: Obj) -> FieldErrors:
+    return validate_meta(node, namespaced=False)
+
+
+# --- Events ------------------------------------------------------------------------------------------
+
+
+def validate_event(event: Obj) -> FieldErrors:
+    errs = validate_meta(event, namespaced=True)
+    if not (event.get("involvedObject") or {}).get("kind"):
+        errs.append("involvedObject.kind: Required value")
+    return errs
+
+
+# --- ReplicationControllers and ReplicaSets ---------------------------------------------------------------
+
+
+def controller_defaults(obj: Obj, ctx: Any) -> Obj:
+    out = dict(obj)
+    spec = dict(out.get("spec") or {})
+    spec.setdefault("replicas", 1)
+    template = spec.get("template") or {}
+    if out.get("kind") == "ReplicationController" and not spec.get("selector"):
+        spec["selector"] = dict(objects.labels_of(template))
+    template = dict(template)
+    template["spec"] = pod_template_defaults(template.get("spec") or {})
+    spec["template"] = template
+    spec.setdefault("minReadySeconds", 0)
+    out["spec"] = spec
+    meta = dict(out.get("metadata") or {})
+    if not meta.get("labels"):
+        meta["labels"] = dict(objects.labels_of(template))
+    meta["generation"] = 1
+    out["metadata"] = meta
+    out["status"] = {"replicas": 0}
+    return out
+
+
+def pod_template_defaults(spec: Mapping[str, Any]) -> Obj:
+    spec = dict(spec)
+    containers = []
+    for c in spec.get("containers") or []:
+        c = dict(c)
+        c.setdefault("imagePullPolicy", default_pull_policy(c.get("image", "")))
+        c.setdefault("resources", {})
+        c.setdefault("terminationMessagePath", "/dev/termination-log")
+        c.setdefault("terminationMessagePolicy", "File")
+        containers.append(c)
+    spec["containers"] = containers
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("securityContext", {})
+    spec.setdefault("schedulerName", "default-scheduler")
+    return spec
+
+
+def controller_selector(obj: Mapping[str, Any]) -> Mapping[str, str]:
+    """The label map a ReplicationController or ReplicaSet selects its pods by."""
+    selector = (obj.get("spec") or {}).get("selector") or {}
+    if "matchLabels" in selector or "matchExpressions" in selector:
+        return selector.get("matchLabels") or {}
+    return selector
+
+
+def validate_controller(obj: Obj) -> FieldErrors:
+    errs = validate_meta(obj, namespaced=True)
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return [*errs, "spec: Required value"]
+    replicas = spec.get("replicas", 1)
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+        errs.append(f"spec.replicas: Invalid value: {replicas!r}: must be greater than or equal to 0")
+    template = spec.get("template")
+    if not isinstance(template, dict):
+        return [*errs, "spec.template: Required value"]
+    selector = controller_selector(obj)
+    labels = objects.labels_of(template)
+    if not selector:
+        errs.append("spec.selector: Required value")
+    elif any(labels.get(k) != v for k, v in selector.items()):
+        errs.append(f"spec.template.metadata.labels: Invalid value: {dict(labels)!r}: `selector` does not match template `labels`")
+    pod = {
+        "metadata": {"name": "template", **{k: v for k, v in (template.get("metadata") or {}).items() if k != "name"}},
+        "spec": template.get("spec"),
+    }
+    errs.extend(e.replace("spec.", "spec.template.spec.", 1) if e.startswith("spec.") else e for e in validate_pod(pod))
+    return errs
+
+
+def namespace_defaults(obj: Obj, ctx: Any) -> Obj:
+    out = dict(obj)
+    out["spec"] = {"finalizers": ["kubernetes"]}
+    out["status"] = {"phase": "Active"}
+    meta = dict(out.get("metadata") or {})
+    labels = dict(meta.get("labels") or {})
+    labels.setdefault("kubernetes.io/metadata.name", meta.get("name", ""))
+    meta["labels"] = labels
+    out["metadata"] = meta
+    return out
+
+
+RESOURCES: dict[str, Resource] = {
+    r.plural: r
+    for r in (
+        Resource(
+            "pods",
+            "Pod",
+            "v1",
+            True,
+            short_names=("po",),
+            singular="pod",
+            fields=frozenset(
+                {
+                    "metadata.name",
+                    "metadata.namespace",
+                    "spec.nodeName",
+                    "spec.restartPolicy",
+                    "spec.schedulerName",
+                    "spec.serviceAccountName",
+                    "spec.hostNetwork",
+                    "status.phase",
+                    "status.podIP",
+                    "status.podIPs",
+                    "status.nominatedNodeName",
+                }
+            ),
+            has_status=True,
+            defaults=pod_defaults,
+            validate=validate_pod,
+        ),
+        Resource(
+            "nodes",
+            "Node",
+            "v1",
+            False,
+            short_names=("no",),
+            singular="node",
+            fields=frozenset({"metadata.name", "spec.unschedulable"}),
+            has_status=True,
+            defaults=node_defaults,
+            validate=validate_node,
+        ),
+        Resource(
+            "events",
+            "Event",
+            "v1",
+            True,
+            short_names=("ev",),
+            singular="event",
+            fields=frozenset(
+                {
+                    "metadata.name",
+                    "metadata.namespace",
+                    "involvedObject.kind",
+                    "involvedObject.namespace",
+                    "involvedObject.name",
+                    "involvedObject.uid",
+                    "involvedObject.apiVersion",
+                    "involvedObject.resourceVersion",
+                    "involvedObject.fieldPath",
+                    "reason",
+                    "reportingComponent",
+                    "source",
+                    "type",
+                }
+            ),
+            validate=validate_event,
+        ),
+        Resource(
+            "replicationcontrollers",
+            "ReplicationController",
+            "v1",
+            True,
+            short_names=("rc",),
+            singular="replicationcontroller",
+            fields=frozenset({"metadata.name", "metadata.namespace", "status.replicas"}),
+            has_status=True,
+            defaults=controller_defaults,
+            validate=validate_controller,
+        ),
+        Resource(
+            "replicasets",
+            "ReplicaSet",
+            "apps/v1",
+            True,
+            short_names=("rs",),
+            singular="replicaset",
+            fields=frozenset({"metadata.name", "metadata.namespace", "status.replicas"}),
+            has_status=True,
+            defaults=controller_defaults,
+            validate=validate_controller,
+        ),
+        Resource(
+            "namespaces",
+            "Namespace",
+            "v1",
+            False,
+            short_names=("ns",),
+            singular="namespace",
+            fields=frozenset({"metadata.name", "status.phase"}),
+            has_status=True,
+            defaults=namespace_defaults,
+            validate=lambda obj: validate_meta(obj, namespaced=False),
+        ),
+    )
+}
+
+KINDS: dict[str, Resource] = {r.kind: r for r in RESOURCES.values()}
+
+
+def resource_for(name: str) -> Resource | None:
+    """Find a resource by plural, singular, short name or kind (as kubectl accepts them)."""
+    lowered = name.lower()
+    for r in RESOURCES.values():
+        if lowered in (r.plural, r.singular, r.kind.lower()) or lowered in r.short_names:
+            return r
+    return None

@@ -1,0 +1,198 @@
+"""Label and field selectors, parsed and matched as the Kubernetes API server does.
+
+Label selectors: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a` (exists), `!a` (does not exist),
+joined by commas (all must hold). Field selectors: `path=value`, `path==value`, `path!=value`;
+a resource declares which paths it supports (`spec.nodeName`, `status.phase`, ...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from listwatch.errors import BadRequest
+
+_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    key: str
+    op: str  # "=", "!=", "in", "notin", "exists", "!"
+    values: frozenset[str] = frozenset()
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        op = self.op
+        if op == "=":
+            return labels.get(self.key) in self.values
+        if op == "!=":
+            return labels.get(self.key) not in self.values
+        if op == "in":
+            return labels.get(self.key) in self.values
+        if op == "notin":
+            return labels.get(self.key) not in self.values
+        if op == "exists":
+            return self.key in labels
+        return self.key not in labels
+
+
+@dataclass(frozen=True, slots=True)
+class LabelSelector:
+    requirements: tuple[Requirement, ...] = ()
+
+    def matches(self, labels: Mapping[str, str] | None) -> bool:
+        labels = labels or {}
+        return all(r.matches(labels) for r in self.requirements)
+
+    @property
+    def empty(self) -> bool:
+        return not self.requirements
+
+    def __str__(self) -> str:
+        parts = []
+        for r in self.requirements:
+            if r.op in ("=", "!="):
+                parts.append(f"{r.key}{r.op}{next(iter(r.values))}")
+            elif r.op in ("in", "notin"):
+                parts.append(f"{r.key} {r.op} ({','.join(sorted(r.values))})")
+            else:
+                parts.append(r.key if r.op == "exists" else f"!{r.key}")
+        return ",".join(parts)
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on commas that are not inside parentheses."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return [p.strip() for p in parts if p.strip()]
+
+
+_SET = re.compile(r"^(?P<key>\S+)\s+(?P<op>in|notin)\s+\((?P<values>[^)]*)\)$")
+
+
+def parse_label_selector(text: str | None) -> LabelSelector:
+    """Parse a label selector string; a malformed one is a 400 BadRequest, as on the API server."""
+    if not text:
+        return LabelSelector()
+    requirements = []
+    for part in _split_top(text):
+        m = _SET.match(part)
+        if m:
+            values = frozenset(v.strip() for v in m.group("values").split(",") if v.strip())
+            requirements.append(_requirement(m.group("key"), m.group("op"), values, text))
+            continue
+        for op in ("!=", "==", "="):
+            if op in part:
+                key, _, value = part.partition(op)
+                requirements.append(_requirement(key.strip(), "!=" if op == "!=" else "=", frozenset([value.strip()]), text))
+                break
+        else:
+            if part.startswith("!"):
+                requirements.append(_requirement(part[1:].strip(), "!", frozenset(), text))
+            else:
+                requirements.append(_requirement(part, "exists", frozenset(), text))
+    return LabelSelector(tuple(requirements))
+
+
+def _requirement(key: str, op: str, values: frozenset[str], text: str) -> Requirement:
+    if not _KEY.match(key):
+        raise BadRequest(f"unable to parse requirement: invalid label key {key!r} in selector {text!r}")
+    for value in values:
+        if len(value) > 63 or not _VALUE.match(value):
+            raise BadRequest(f"unable to parse requirement: invalid label value {value!r} in selector {text!r}")
+    return Requirement(key, op, values)
+
+
+def selector_from_map(labels: Mapping[str, str] | None) -> LabelSelector:
+    """A selector requiring every key=value of a map (a nodeSelector, an RC's selector)."""
+    return LabelSelector(tuple(Requirement(k, "=", frozenset([v])) for k, v in sorted((labels or {}).items())))
+
+
+def valid_label_key(key: str) -> bool:
+    return bool(_KEY.match(key)) and len(key.rpartition("/")[2]) <= 63
+
+
+def valid_label_value(value: str) -> bool:
+    return len(value) <= 63 and bool(_VALUE.match(value))
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRequirement:
+    field: str
+    value: str
+    equal: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSelector:
+    requirements: tuple[FieldRequirement, ...] = ()
+
+    def matches(self, fields: Callable[[str], str]) -> bool:
+        """`fields(path)` gives the object's value for a supported field path ("" when unset)."""
+        return all((fields(r.field) == r.value) is r.equal for r in self.requirements)
+
+    @property
+    def empty(self) -> bool:
+        return not self.requirements
+
+    def exact(self, field: str) -> str | None:
+        """The value `field` must equal, when the selector pins it (used to index watchers)."""
+        for r in self.requirements:
+            if r.field == field and r.equal:
+                return r.value
+        return None
+
+    def __str__(self) -> str:
+        return ",".join(f"{r.field}{'=' if r.equal else '!='}{r.value}" for r in self.requirements)
+
+
+def parse_field_selector(text: str | None, supported: frozenset[str] | None = None, *, resource: str = "") -> FieldSelector:
+    """Parse a field selector; a field the resource does not support is a 400, as on the API server."""
+    if not text:
+        return FieldSelector()
+    requirements = []
+    for part in _split_top(text):
+        for op in ("!=", "==", "="):
+            if op in part:
+                field, _, value = part.partition(op)
+                field = field.strip()
+                if supported is not None and field not in supported:
+                    raise BadRequest(f"field label not supported: {field}" + (f" (for {resource})" if resource else ""))
+                requirements.append(FieldRequirement(field, value.strip(), op != "!="))
+                break
+        else:
+            raise BadRequest(f"invalid selector: {text!r}; expected key=value, key==value or key!=value")
+    return FieldSelector(tuple(requirements))
+
+
+def field_getter(obj: Mapping[str, Any]) -> Callable[[str], str]:
+    """Read a dotted field path of an API object as the string a field selector compares."""
+
+    def get(path: str) -> str:
+        value: Any = obj
+        for part in path.split("."):
+            if not isinstance(value, Mapping):
+                return ""
+            value = value.get(part)
+            if value is None:
+                return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+
+    return get

@@ -1,0 +1,310 @@
+"""The API server's watch cache: one etcd watch per resource, fanned out to every client watch.
+
+Guarantees, as Kubernetes' cacher gives them:
+- a client watch sees the changes to the objects its selectors match, in revision order;
+- an object that starts matching arrives as ADDED, one that stops matching as DELETED (carrying
+  its previous state with the event's resourceVersion), a change as MODIFIED;
+- a watch from resourceVersion N sees exactly the changes after N, or gets ERROR 410 Gone when the
+  history since N was compacted; a watch from "" or "0" first gets ADDED for what exists;
+- watchers pinned to one `spec.nodeName` (a kubelet's) are indexed by it, so an event costs only
+  the watchers it can concern, not every kubelet in the cluster.
+
+Delivery is asynchronous: each client watch has a queue flushed by the event loop.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from listwatch import errors
+from listwatch.actions import Action, ActionSink, ObjectRef
+from listwatch.apiserver import objects
+from listwatch.apiserver.objects import Obj
+from listwatch.apiserver.resources import Resource
+from listwatch.apiserver.selectors import FieldSelector, LabelSelector, field_getter
+from listwatch.loop import Loop
+from listwatch.machines.building import Machine
+from listwatch.machines.callbacks import action, guard
+from listwatch.store.mvcc import DELETE, Event
+from listwatch.store.watch import WatchableStore
+
+ADDED, MODIFIED, DELETED, BOOKMARK, ERROR = "ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"
+
+#: The field whose exact value indexes watchers, per resource (as the cacher's IndexerFuncs).
+INDEXED_FIELDS = {"pods": "spec.nodeName"}
+
+
+@dataclass(frozen=True, slots=True)
+class WatchEvent:
+    type: str
+    object: Obj
+
+
+Handler = Callable[[WatchEvent], None]
+
+
+def selection(labels: LabelSelector, fields: FieldSelector) -> Callable[[Mapping[str, Any]], bool]:
+    """A predicate for objects that both selectors select."""
+    if not labels.requirements and not fields.requirements:
+        return lambda obj: True
+
+    def selects(obj: Mapping[str, Any]) -> bool:
+        if labels.requirements and not labels.matches((obj.get("metadata") or {}).get("labels")):
+            return False
+        return not fields.requirements or fields.matches(field_getter(obj))
+
+    return selects
+
+
+class ClientWatch:
+    """A client's watch: its selectors, its queue, and its state in the `api-watch` machine."""
+
+    __slots__ = (
+        "_selects",
+        "actor",
+        "api_watch",
+        "bookmarks",
+        "cache",
+        "fields",
+        "handler",
+        "index_value",
+        "labels",
+        "namespace",
+        "pending",
+        "resource_version",
+        "scheduled",
+    )
+
+    def __init__(
+        self,
+        cache: WatchCache,
+        *,
+        namespace: str | None,
+        labels: LabelSelector,
+        fields: FieldSelector,
+        handler: Handler,
+        actor: str,
+        bookmarks: bool,
+        resource_version: str,
+    ) -> None:
+        self.cache = cache
+        self.namespace = namespace
+        self.labels = labels
+        self.fields = fields
+        self.handler = handler
+        self.actor = actor
+        self.bookmarks = bookmarks
+        self.resource_version = resource_version
+        self.api_watch = ""
+        self.pending: deque[WatchEvent] = deque()
+        self.scheduled = False
+        self.index_value: str | None = None
+        self._selects = selection(labels, fields)
+
+    def matches(self, obj: Mapping[str, Any]) -> bool:
+        if self.namespace and (obj.get("metadata") or {}).get("namespace") != self.namespace:
+            return False
+        return self._selects(obj)
+
+    @property
+    def active(self) -> bool:
+        return self.api_watch == "Streaming"
+
+    def stop(self) -> None:
+        """Stop the watch; nothing more is delivered (a dropped connection, or the client's choice)."""
+        self.cache.stop(self)
+
+
+class WatchCache:
+    """Fans one resource's etcd events out to its client watches (the spec's `apiserver` owner of `api-watch`)."""
+
+    def __init__(
+        self,
+        resource: Resource,
+        etcd: WatchableStore,
+        loop: Loop,
+        *,
+        machines: Mapping[str, Machine],
+        sink: ActionSink | None = None,
+    ) -> None:
+        self.resource = resource
+        self.etcd = etcd
+        self.loop = loop
+        self.sink = sink
+        self._machine = machines["api-watch"]
+        self._general: list[ClientWatch] = []
+        self._indexed: dict[str, list[ClientWatch]] = {}
+        self._index_field = INDEXED_FIELDS.get(resource.plural)
+        self._prefix = resource.prefix(None)
+        etcd.watch(self._prefix, etcd.store.revision + 1, self._on_etcd_event)
+
+    # -- client side -----------------------------------------------------------------------------------
+
+    def watch(
+        self,
+        handler: Handler,
+        *,
+        namespace: str | None = None,
+        labels: LabelSelector,
+        fields: FieldSelector,
+        resource_version: str = "",
+        actor: str = "client",
+        bookmarks: bool = False,
+    ) -> ClientWatch:
+        watch = ClientWatch(
+            self,
+            namespace=namespace,
+            labels=labels,
+            fields=fields,
+            handler=handler,
+            actor=actor,
+            bookmarks=bookmarks,
+            resource_version=resource_version,
+        )
+        self._machine.start(watch)
+        self._machine.fire(self, watch, "start")
+        return watch
+
+    def stop(self, watch: ClientWatch) -> None:
+        if self._machine.fire(self, watch, "stop") is None:
+            return
+        if watch.index_value is not None:
+            group = self._indexed.get(watch.index_value, [])
+            if watch in group:
+                group.remove(watch)
+            if not group:
+                self._indexed.pop(watch.index_value, None)
+        elif watch in self._general:
+            self._general.remove(watch)
+        watch.pending.clear()
+
+    @guard
+    def resource_version_available(self, watch: ClientWatch) -> bool:
+        rv = watch.resource_version
+        if rv in ("", "0"):
+            return True
+        store = self.etcd.store
+        return int(rv) >= store.compacted
+
+    @action
+    def send_initial_events(self, watch: ClientWatch) -> None:
+        rv = watch.resource_version
+        store = self.etcd.store
+        if rv in ("", "0"):
+            prefix = self.resource.prefix(watch.namespace)
+            for kv in sorted(store.iter_prefix(prefix), key=lambda kv: kv.mod_revision):
+                if watch.matches(kv.value):
+                    self._enqueue(watch, WatchEvent(ADDED, kv.value))
+        elif int(rv) < store.revision:
+            for event in store.events_since(int(rv), self._prefix):
+                self._route(watch, event)
+        if self._index_field is not None:
+            value = watch.fields.exact(self._index_field)
+            if value is not None:
+                watch.index_value = value
+                self._indexed.setdefault(value, []).append(watch)
+                return
+        self._general.append(watch)
+
+    @action
+    def send_gone(self, watch: ClientWatch) -> None:
+        rv = watch.resource_version
+        oldest = self.etcd.store.compacted
+        error = errors.Gone(f"too old resource version: {rv} ({oldest})")
+        self._enqueue(watch, WatchEvent(ERROR, error.status()))
+
+    def bookmark(self) -> None:
+        """Send a BOOKMARK with the current resourceVersion to every watch that asked for them."""
+        rv = str(self.etcd.store.revision)
+        kind = self.resource.kind
+        api_version = self.resource.api_version
+        for watch in self.watches():
+            if watch.bookmarks and watch.active:
+                self._enqueue(watch, WatchEvent(BOOKMARK, {"kind": kind, "apiVersion": api_version, "metadata": {"resourceVersion": rv}}))
+
+    def watches(self) -> list[ClientWatch]:
+        found = list(self._general)
+        for group in self._indexed.values():
+            found.extend(group)
+        return found
+
+    # -- etcd side ------------------------------------------------------------------------------------
+
+    def _on_etcd_event(self, event: Event) -> None:
+        new = None if event.type == DELETE else event.kv.value
+        old = event.prev.value if event.prev is not None else None
+        if self.sink is not None:
+            obj = new if new is not None else old
+            self.sink(
+                Action(
+                    "notify",
+                    "etcd",
+                    "apiserver",
+                    resource=self.resource.plural,
+                    type=DELETED if new is None else (MODIFIED if old is not None else ADDED),
+                    obj=ObjectRef.of(obj or {}),
+                    revision=event.revision,
+                    time=self.loop.clock.now(),
+                    detail=f"watch event {'DELETE' if new is None else 'PUT'} at revision {event.revision}",
+                )
+            )
+        candidates = self._general
+        field = self._index_field
+        if field is not None and self._indexed:
+            extra: list[ClientWatch] = []
+            for obj in (old, new):
+                if obj is not None:
+                    group = self._indexed.get(field_getter(obj)(field))
+                    if group:
+                        extra.extend(w for w in group if w not in extra)
+            if extra:
+                candidates = candidates + extra
+        for watch in candidates:
+            self._route(watch, event)
+
+    def _route(self, watch: ClientWatch, event: Event) -> None:
+        new = None if event.type == DELETE else event.kv.value
+        old = event.prev.value if event.prev is not None else None
+        new_match = new is not None and watch.matches(new)
+        old_match = old is not None and watch.matches(old)
+        if new_match:
+            assert new is not None
+            self._enqueue(watch, WatchEvent(MODIFIED if old_match else ADDED, new))
+        elif old_match:
+            assert old is not None
+            gone = objects.replace(old, "metadata.resourceVersion", str(event.revision))
+            self._enqueue(watch, WatchEvent(DELETED, gone))
+
+    def _enqueue(self, watch: ClientWatch, event: WatchEvent) -> None:
+        watch.pending.append(event)
+        if not watch.scheduled:
+            watch.scheduled = True
+            self.loop.call_soon(self._flush, watch)
+
+    def _flush(self, watch: ClientWatch) -> None:
+        watch.scheduled = False
+        pending = watch.pending
+        sink = self.sink
+        while pending:
+            event = pending.popleft()
+            if sink is not None and event.type in (ADDED, MODIFIED, DELETED):
+                sink(
+                    Action(
+                        "deliver",
+                        "apiserver",
+                        watch.actor,
+                        resource=self.resource.plural,
+                        type=event.type,
+                        obj=ObjectRef.of(event.object),
+                        revision=int(objects.rv_of(event.object) or 0),
+                        time=self.loop.clock.now(),
+                        detail=f"watch event {event.type}",
+                    )
+                )
+            watch.handler(event)
+            if event.type == ERROR:
+                pending.clear()
+                return

@@ -1,0 +1,80 @@
+"""The seam between the kubelet and where containers really run: the `Runtime` protocol.
+
+The kubelet calls a runtime the way it calls a CRI runtime: create a pod sandbox, check or pull
+an image, create and start a container, stop it, read its logs. Every result comes back through
+a callback on the event loop, never inside the call, so that a simulated runtime (memory) and a
+real one (Docker) look the same to the kubelet. Contract tests run one body against each runtime
+(`tests/contracts/test_runtime_contract.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class PullResult:
+    """The outcome of an image pull: success with the image's size, or an error message."""
+
+    image: str
+    ok: bool
+    size: int = 0
+    seconds: float = 0.0
+    error: str = ""
+    image_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """A container the runtime started."""
+
+    container_id: str
+    image_id: str
+    #: Whether the process stops cleanly on SIGTERM (exit 0) rather than being killed after the grace period.
+    handles_sigterm: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Sandbox:
+    """A pod's sandbox; the kubelet assigns the pod's IP from its node's podCIDR (the CNI's job)."""
+
+    sandbox_id: str
+
+
+OnPulled = Callable[[PullResult], None]
+OnExit = Callable[[int], None]
+
+
+class Runtime(Protocol):
+    """What the kubelet needs from a container runtime. `node` scopes everything to one node."""
+
+    #: How container IDs are prefixed in status (`containerd://`, `docker://`).
+    scheme: str
+
+    def describe(self) -> str: ...
+
+    def run_sandbox(self, node: str, pod: Mapping[str, Any], done: Callable[[Sandbox], None]) -> None: ...
+
+    def image_present(self, node: str, image: str) -> bool: ...
+
+    def pull_image(self, node: str, pod: Mapping[str, Any], image: str, done: OnPulled) -> None: ...
+
+    def start_container(
+        self,
+        node: str,
+        pod: Mapping[str, Any],
+        container: Mapping[str, Any],
+        attempt: int,
+        on_exit: OnExit,
+        done: Callable[[Started], None],
+    ) -> None: ...
+
+    def stop_container(self, node: str, container_id: str, grace_seconds: float) -> None: ...
+
+    def remove_pod(self, node: str, pod_uid: str) -> None: ...
+
+    def logs(self, container_id: str, *, tail: int | None = None) -> str: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,55 @@
+"""Time, injected: a logical clock for deterministic simulation and the system clock for live runs."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+#: The instant a simulated cluster starts at under the logical clock (timestamps stay realistic).
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class Clock(Protocol):
+    """Seconds since an arbitrary origin, and the wall-clock time that corresponds to them."""
+
+    def now(self) -> float: ...
+
+    def wall(self, at: float | None = None) -> datetime: ...
+
+
+class ManualClock:
+    """A logical clock: time moves only when the loop advances it, so runs take no real time."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self._now = start
+
+    def now(self) -> float:
+        return self._now
+
+    def advance_to(self, instant: float) -> None:
+        if instant < self._now:
+            raise ValueError(f"a clock cannot go back: {instant} < {self._now}")
+        self._now = instant
+
+    def wall(self, at: float | None = None) -> datetime:
+        return EPOCH + timedelta(seconds=self._now if at is None else at)
+
+
+class SystemClock:
+    """The real clock, for a served cluster that kubectl talks to."""
+
+    def __init__(self) -> None:
+        self._origin = time.monotonic()
+        self._wall_origin = datetime.now(UTC)
+
+    def now(self) -> float:
+        return time.monotonic() - self._origin
+
+    def wall(self, at: float | None = None) -> datetime:
+        return self._wall_origin + timedelta(seconds=self.now() if at is None else at)
+
+
+def rfc3339(instant: datetime) -> str:
+    """Kubernetes' timestamp format: seconds precision, UTC, a trailing Z."""
+    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")

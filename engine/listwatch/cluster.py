@@ -1,0 +1,225 @@
+"""A simulated cluster: etcd, the API server, the controller manager, the scheduler, and a kubelet
+per node over a container runtime, all on one event loop.
+
+Under the logical clock (the default) a cluster is deterministic: the same spec, manifests, nodes
+and seed give the same run, and `settle` costs no wall-clock time however long the simulated
+back-offs are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from listwatch import errors
+from listwatch.actions import Action, ActionSink
+from listwatch.apiserver import objects
+from listwatch.apiserver.api import APIServer
+from listwatch.apiserver.objects import Identity, Obj
+from listwatch.backends.base import Runtime
+from listwatch.backends.memory import MemoryRuntime
+from listwatch.clock import Clock, ManualClock, rfc3339
+from listwatch.components.base import Component
+from listwatch.components.controller_manager import ControllerManager
+from listwatch.components.kubelet import Kubelet
+from listwatch.components.scheduler import Scheduler
+from listwatch.engine import Engine
+from listwatch.loop import Loop
+from listwatch.store.mvcc import MVCCStore
+from listwatch.store.watch import WatchableStore
+
+DEFAULT_NODES = ("node01", "node02")
+#: How far a run goes at most, in simulated seconds, before `settle` gives up waiting.
+DEFAULT_HORIZON = 600.0
+
+
+class Sinks:
+    """Fan one action out to several sinks (the flow tracker, a trace writer, a test's list)."""
+
+    def __init__(self) -> None:
+        self._sinks: list[ActionSink] = []
+
+    def add(self, sink: ActionSink) -> None:
+        self._sinks.append(sink)
+
+    def __call__(self, action: Action) -> None:
+        for sink in self._sinks:
+            sink(action)
+
+
+class Cluster:
+    """The whole control plane and its nodes, as one object a caller drives."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        nodes: Sequence[str] = DEFAULT_NODES,
+        node_labels: Mapping[str, Mapping[str, str]] | None = None,
+        runtime: Runtime | None = None,
+        clock: Clock | None = None,
+        sinks: Iterable[ActionSink] = (),
+        seed: int = 0,
+        without: Iterable[str] = (),
+        trace_actions: bool = True,
+    ) -> None:
+        self.engine = engine
+        self.spec = engine.spec
+        self.clock = clock or ManualClock()
+        self.loop = Loop(self.clock)
+        self.sinks = Sinks()
+        for extra in sinks:
+            self.sinks.add(extra)
+        sink: ActionSink | None = self.sinks if trace_actions else None
+        machines = engine.machines
+        self.store = MVCCStore()
+        self.etcd = WatchableStore(self.store, schedule=self.loop.call_soon, machines=machines)
+        self.api = APIServer(
+            self.store,
+            self.etcd,
+            self.loop,
+            machines=machines,
+            identity=Identity(seed),
+            sink=sink,
+            settings=self.spec.component("apiserver").settings,
+        )
+        self.runtime = runtime or MemoryRuntime(self.loop, seed=seed)
+        common: dict[str, Any] = {"api": self.api, "loop": self.loop, "spec": self.spec, "machines": machines, "sink": sink}
+        skip = set(without)
+        self.components: list[Component] = []
+        self.controller_manager = ControllerManager(**common) if "controller-manager" not in skip else None
+        self.scheduler = Scheduler(seed=seed, **common) if "scheduler" not in skip else None
+        self.kubelets: dict[str, Kubelet] = {}
+        labels = node_labels or {}
+        if "kubelet" not in skip:
+            for index, name in enumerate(nodes):
+                node = node_object(self.spec.component("kubelet").settings["node"], name, index, labels.get(name, {}), self.clock)
+                self.kubelets[name] = Kubelet(node=node, runtime=self.runtime, **common)
+        for component in (self.controller_manager, self.scheduler, *self.kubelets.values()):
+            if component is not None:
+                self.components.append(component)
+        self._started = False
+
+    # -- running -----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start every component (each lists, then watches) and let them sync."""
+        if self._started:
+            return
+        self._started = True
+        for component in self.components:
+            component.start()
+        self.loop.run(until=self.synced)
+
+    def synced(self) -> bool:
+        return all(i.synced for c in self.components for i in c.informers.values())
+
+    def settle(self, *, horizon: float = DEFAULT_HORIZON, until: Callable[[], bool] | None = None) -> bool:
+        """Run until nothing is left to do (or `until` holds), at most `horizon` simulated seconds on."""
+        return self.loop.run(until=until, horizon=self.clock.now() + horizon)
+
+    def advance(self, seconds: float) -> None:
+        """Let `seconds` of simulated time pass, running whatever falls due."""
+        self.loop.run(until=lambda: False, horizon=self.clock.now() + seconds)
+
+    def close(self) -> None:
+        for component in self.components:
+            component.stop()
+        self.runtime.close()
+
+    # -- what a user does ---------------------------------------------------------------------------
+
+    def apply(self, obj: Obj, *, actor: str = "kubectl") -> Obj:
+        """Create an object (kubectl create): a Pod, a ReplicationController, a ReplicaSet ..."""
+        resource = self.api.resource(obj.get("kind", ""))
+        return self.api.create(resource.plural, obj, namespace=objects.namespace_of(obj) or None, actor=actor)
+
+    def delete(self, kind: str, name: str, *, namespace: str = "default", grace_period_seconds: int | None = None) -> Obj:
+        return self.api.delete(kind, name, namespace=namespace, actor="kubectl", grace_period_seconds=grace_period_seconds)
+
+    def label_node(self, node: str, key: str, value: str | None, *, overwrite: bool = False) -> Obj:
+        """kubectl label nodes NODE KEY=VALUE (value None removes the label)."""
+        current = self.api.get("nodes", node)
+        labels = objects.labels_of(current)
+        if value is not None and key in labels and labels[key] != value and not overwrite:
+            raise errors.Conflict(f"'{key}' already has a value ({labels[key]}), and --overwrite is false")
+        return self.api.patch("nodes", node, {"metadata": {"labels": {key: value}}}, actor="kubectl")
+
+    def scale(self, kind: str, name: str, replicas: int, *, namespace: str = "default") -> Obj:
+        return self.api.patch(kind, name, {"spec": {"replicas": replicas}}, namespace=namespace, actor="kubectl")
+
+    def set_image(self, pod: str, container: str, image: str, *, namespace: str = "default") -> Obj:
+        """kubectl set image pod/POD CONTAINER=IMAGE."""
+        return self.api.patch(
+            "pods",
+            pod,
+            {"spec": {"containers": [{"name": container, "image": image}]}},
+            namespace=namespace,
+            patch_type="strategic",
+            actor="kubectl",
+        )
+
+    def pods(self, namespace: str | None = None) -> list[Obj]:
+        return self.api.list("pods", namespace=namespace).items
+
+    def pod(self, name: str, namespace: str = "default") -> Obj:
+        return self.api.get("pods", name, namespace=namespace)
+
+    def events_for(self, obj: Mapping[str, Any]) -> list[Obj]:
+        uid = objects.uid_of(obj)
+        namespace = objects.namespace_of(obj) or "default"
+        return self.api.list("events", namespace=namespace, field_selector=f"involvedObject.uid={uid}").items
+
+    def logs(self, pod: str, *, namespace: str = "default", container: str | None = None, tail: int | None = None) -> str:
+        obj = self.pod(pod, namespace)
+        statuses = (obj.get("status") or {}).get("containerStatuses") or []
+        if container is None:
+            names = [c["name"] for c in obj["spec"]["containers"]]
+            if len(names) > 1:
+                raise errors.BadRequest(f"a container name must be specified for pod {pod}, choose one of: [{' '.join(names)}]")
+            container = names[0]
+        for status in statuses:
+            if status["name"] == container:
+                cid = status.get("containerID", "").partition("://")[2]
+                if not cid:
+                    state = status.get("state") or {}
+                    reason = (state.get("waiting") or {}).get("reason", "ContainerCreating")
+                    raise errors.BadRequest(f'container "{container}" in pod "{pod}" is waiting to start: {reason}')
+                return self.runtime.logs(cid, tail=tail)
+        raise errors.BadRequest(f"container {container} is not valid for pod {pod}")
+
+
+def node_object(settings: Mapping[str, Any], name: str, index: int, labels: Mapping[str, str], clock: Clock) -> Obj:
+    """The Node a kubelet registers: capacity, conditions and node info from the spec's kubelet settings."""
+    now = rfc3339(clock.wall())
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    address = f"192.168.{10 + index // 250}.{index % 250 + 2}"
+    cidr = f"10.{244 + index // 256}.{index % 256}.0/24"
+    conditions = [{**c, "lastHeartbeatTime": now, "lastTransitionTime": now} for c in settings["conditions"]]
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "labels": dict(labels),
+            "annotations": {
+                "node.alpha.kubernetes.io/ttl": "0",
+                "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+            },
+        },
+        "spec": {"podCIDR": cidr, "podCIDRs": [cidr]},
+        "status": {
+            "capacity": dict(settings["capacity"]),
+            "allocatable": dict(settings["allocatable"]),
+            "conditions": conditions,
+            "addresses": [{"type": "InternalIP", "address": address}, {"type": "Hostname", "address": name}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+            "nodeInfo": {
+                **dict(settings["nodeInfo"]),
+                "machineID": digest[:32],
+                "systemUUID": f"{digest[32:40]}-{digest[40:44]}-{digest[44:48]}-{digest[48:52]}-{digest[52:64]}",
+                "bootID": f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}",
+            },
+        },
+    }

@@ -1,0 +1,120 @@
+"""Recording Kubernetes Events (core/v1), as client-go's event recorders write them.
+
+Two styles, as in Kubernetes v1.32:
+- `legacy` (kubelet, controller manager): `source.component`/`source.host`, a `count` and
+  first/last timestamps; an identical event (same object, type, reason, message, source) is not
+  written again but has its count raised and lastTimestamp moved;
+- `events/v1` (the scheduler): `reportingComponent`/`reportingInstance`, `eventTime` and an
+  `action`, no source and no count; a repeat with the same reason becomes a `series`.
+Event names are `<object name>.<hex timestamp>`, as Kubernetes names them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from listwatch import errors
+from listwatch.apiserver.api import APIServer
+from listwatch.apiserver.objects import Obj
+from listwatch.clock import rfc3339
+from listwatch.spec.model import EventTemplate
+
+
+class EventRecorder:
+    """Writes Events about objects on behalf of one component instance."""
+
+    def __init__(
+        self,
+        api: APIServer,
+        *,
+        component: str,
+        host: str = "",
+        actor: str,
+        templates: Mapping[str, EventTemplate],
+        style: str = "legacy",
+    ) -> None:
+        self.api = api
+        self.component = component
+        self.host = host
+        self.actor = actor
+        self.templates = templates
+        self.style = style
+        self._seen: dict[str, dict[tuple[Any, ...], str]] = {}
+        self._serial = 0
+
+    def record(self, obj: Mapping[str, Any], template: str, *, field_path: str = "", action: str = "", **values: Any) -> Obj | None:
+        """Write the event named `template` in the spec, its message filled from `values`."""
+        spec = self.templates[template]
+        return self.emit(obj, spec.type, spec.reason, spec.message.format(**values), field_path=field_path, action=action)
+
+    def emit(self, obj: Mapping[str, Any], type_: str, reason: str, message: str, *, field_path: str = "", action: str = "") -> Obj | None:
+        meta = obj.get("metadata") or {}
+        namespace = meta.get("namespace") or "default"
+        involved = {
+            "kind": obj.get("kind", ""),
+            "namespace": meta.get("namespace", ""),
+            "name": meta.get("name", ""),
+            "uid": meta.get("uid", ""),
+            "apiVersion": obj.get("apiVersion", ""),
+            "resourceVersion": meta.get("resourceVersion", ""),
+        }
+        if field_path:
+            involved["fieldPath"] = field_path
+        if not involved["namespace"]:
+            del involved["namespace"]
+        now = self.api.clock.now()
+        stamp = rfc3339(self.api.clock.wall(now))
+        key = (field_path, type_, reason, message if self.style == "legacy" else "")
+        seen = self._seen.get(involved["uid"], {}).get(key)
+        if seen is not None:
+            return self._repeat(namespace, seen, stamp)
+        self._serial += 1
+        name = f"{meta.get('name', '')}.{int(now * 1e9) + self._serial:x}"
+        event: Obj = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": name, "namespace": namespace},
+            "involvedObject": involved,
+            "reason": reason,
+            "message": message,
+            "type": type_,
+        }
+        if self.style == "legacy":
+            event["source"] = {"component": self.component, **({"host": self.host} if self.host else {})}
+            event["firstTimestamp"] = stamp
+            event["lastTimestamp"] = stamp
+            event["count"] = 1
+            event["reportingComponent"] = self.component
+            event["reportingInstance"] = self.host
+            event["eventTime"] = None
+        else:
+            event["source"] = {}
+            event["firstTimestamp"] = None
+            event["lastTimestamp"] = None
+            event["eventTime"] = f"{stamp[:-1]}.{int(now * 1e6) % 1000000:06d}Z"
+            event["reportingComponent"] = self.component
+            event["reportingInstance"] = f"{self.component}-{self.host}" if self.host else self.component
+            event["action"] = action
+        try:
+            created = self.api.create("events", event, namespace=namespace, actor=self.actor)
+        except errors.APIError:
+            return None  # events are best effort, as in Kubernetes
+        self._seen.setdefault(involved["uid"], {})[key] = name
+        return created
+
+    def _repeat(self, namespace: str, name: str, stamp: str) -> Obj | None:
+        try:
+            current = self.api.get("events", name, namespace=namespace)
+            if self.style == "legacy":
+                patch = {"count": (current.get("count") or 1) + 1, "lastTimestamp": stamp}
+            else:
+                series = current.get("series") or {"count": 1}
+                patch = {"series": {"count": series["count"] + 1, "lastObservedTime": stamp}}
+            return self.api.patch("events", name, patch, namespace=namespace, actor=self.actor)
+        except errors.APIError:
+            return None
+
+    def forget(self, uid: str) -> None:
+        """Drop the dedup entries of an object that is gone (keeps memory flat over long runs)."""
+        self._seen.pop(uid, None)

@@ -1,0 +1,103 @@
+"""Load the spec and build its machines against the engine: the one place names are resolved.
+
+`load` reads and validates the YAML (`spec.loading`), then resolves every name the spec uses
+against the engine: guards and actions of each machine, each watch's handlers, each condition
+rule's guard, each scheduler plugin and kubelet admission check. A name the engine lacks is a
+`SpecError` naming the file and YAML path, raised before anything runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from listwatch.apiserver.api import APIServer
+from listwatch.apiserver.watchcache import WatchCache
+from listwatch.client.informer import Informer
+from listwatch.components.controller_manager import ControllerManager
+from listwatch.components.kubelet import Kubelet
+from listwatch.components.scheduler import FILTERS, SCORES, Scheduler
+from listwatch.errors import SpecError
+from listwatch.machines import building
+from listwatch.machines.building import Machine
+from listwatch.machines.callbacks import ACTION, GUARD, Registry
+from listwatch.spec import loading
+from listwatch.spec.model import Origin, Spec
+from listwatch.store.watch import WatchableStore
+
+#: Who implements the callbacks a spec machine's `owner` names.
+OWNERS: Mapping[str, type] = {
+    "etcd": WatchableStore,
+    "apiserver": APIServer,
+    "watch-cache": WatchCache,
+    "reflector": Informer,
+    "controller-manager": ControllerManager,
+    "scheduler": Scheduler,
+    "kubelet": Kubelet,
+}
+KUBELET_ADMISSION_CHECKS = frozenset({"NodeAffinity"})
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A loaded spec with its machines built: everything a cluster needs to run it."""
+
+    spec: Spec
+    machines: Mapping[str, Machine]
+
+
+def default_spec_dir() -> Path:
+    """The spec in the source tree when running from a checkout, else the copy inside the package."""
+    source = Path(__file__).resolve().parents[2] / "spec"
+    if (source / loading.SCHEMA_FILE).is_file():
+        return source
+    return Path(str(resources.files("listwatch") / "_data" / "spec"))
+
+
+def load(spec_dir: str | Path | None = None) -> Engine:
+    spec = loading.load(spec_dir or default_spec_dir())
+    registry = Registry(OWNERS)
+    machines = building.build(spec, registry)
+    check_names(spec, registry)
+    return Engine(spec, machines)
+
+
+def check_names(spec: Spec, registry: Registry) -> None:
+    """Resolve the names outside machines: watch handlers, condition guards, plugins, checks."""
+    for component in spec.components.values():
+        for watch in component.watches:
+            for kind, name in watch.handlers.items():
+                registry.resolve(component.name, name, ACTION, watch.origin, f"handlers.{kind}")
+    for obj in spec.objects.values():
+        for condition in obj.conditions:
+            for i, rule in enumerate(condition.rules):
+                if rule.when:
+                    registry.resolve(condition.owner, rule.when, GUARD, condition.origin, f"rules[{i}].when")
+    if "scheduler" in spec.components:
+        scheduler = spec.components["scheduler"]
+        for key, known in (("filters", FILTERS), ("scores", SCORES)):
+            for i, entry in enumerate(scheduler.settings.get(key, ())):
+                if entry.get("plugin") not in known:
+                    _unknown(
+                        scheduler.origin,
+                        f"settings.{key}[{i}].plugin",
+                        f"a {key[:-1]} plugin ({', '.join(sorted(known))}), found {entry.get('plugin')!r}",
+                    )
+    if "kubelet" in spec.components:
+        kubelet = spec.components["kubelet"]
+        for i, entry in enumerate(kubelet.settings.get("admission", ())):
+            if entry.get("check") not in KUBELET_ADMISSION_CHECKS:
+                _unknown(
+                    kubelet.origin,
+                    f"settings.admission[{i}].check",
+                    f"an admission check ({', '.join(sorted(KUBELET_ADMISSION_CHECKS))}), found {entry.get('check')!r}",
+                )
+
+
+def _unknown(origin: Origin | None, path: str, expected: str) -> None:
+    if origin is None:
+        raise SpecError("spec", path, f"expected {expected}")
+    full, line = origin.locate(path)
+    raise SpecError(origin.file, full, f"expected {expected}", line=line)

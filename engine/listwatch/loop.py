@@ -1,0 +1,140 @@
+"""The event loop that every simulated component runs on.
+
+Work is a callback. Callbacks queued with `call_soon` run in FIFO order; timers run at their due
+time, ties broken by the order they were set. Under a `ManualClock` the loop jumps the clock to the
+next timer when nothing else is runnable, so a simulated minute of back-off costs no wall-clock time
+and every run of the same inputs happens in the same order. Under a `SystemClock` the loop waits for
+real time, and other threads hand it work with `call_soon_threadsafe`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from listwatch.clock import Clock, ManualClock
+
+
+class Timer:
+    """A callback due at a given instant; `cancel` keeps it from running."""
+
+    __slots__ = ("_loop", "args", "callback", "cancelled", "daemon", "when")
+
+    def __init__(self, loop: Loop, when: float, callback: Callable[..., Any], args: tuple[Any, ...], daemon: bool) -> None:
+        self._loop: Loop | None = loop
+        self.when = when
+        self.callback = callback
+        self.args = args
+        self.cancelled = False
+        self.daemon = daemon
+
+    def cancel(self) -> None:
+        if not self.cancelled and self._loop is not None:
+            self._loop._retire(self)
+        self.cancelled = True
+
+
+class Loop:
+    """A single-threaded scheduler of callbacks over an injected clock."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._ready: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._timers: list[tuple[float, int, Timer]] = []
+        self._seq = 0
+        self._pending = 0  # non-daemon timers not yet fired or cancelled
+        self._wakeup = threading.Condition()
+
+    def call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
+        self._ready.append((callback, args))
+
+    def call_soon_threadsafe(self, callback: Callable[..., Any], *args: Any) -> None:
+        with self._wakeup:
+            self._ready.append((callback, args))
+            self._wakeup.notify()
+
+    def call_later(self, delay: float, callback: Callable[..., Any], *args: Any, daemon: bool = False) -> Timer:
+        """Run `callback` after `delay` seconds. A daemon timer (periodic housekeeping: bookmarks,
+        compaction, heartbeats) does not by itself keep `run` going."""
+        timer = Timer(self, self.clock.now() + max(0.0, delay), callback, args, daemon)
+        if not daemon:
+            self._pending += 1
+        self._seq += 1
+        heapq.heappush(self._timers, (timer.when, self._seq, timer))
+        return timer
+
+    def run_ready(self) -> int:
+        """Run every callback that is runnable now (including those they queue); return how many."""
+        ran = 0
+        ready = self._ready
+        while True:
+            while ready:
+                callback, args = ready.popleft()
+                callback(*args)
+                ran += 1
+            if not self._fire_due_timers():
+                return ran
+
+    def _fire_due_timers(self) -> bool:
+        now = self.clock.now()
+        fired = False
+        while self._timers and self._timers[0][0] <= now:
+            timer = heapq.heappop(self._timers)[2]
+            if not timer.cancelled:
+                self._retire(timer)
+                self._ready.append((timer.callback, timer.args))
+                fired = True
+        return fired
+
+    def next_due(self) -> float | None:
+        """When the earliest pending timer is due, or None when there is none."""
+        while self._timers and self._timers[0][2].cancelled:
+            heapq.heappop(self._timers)
+        return self._timers[0][0] if self._timers else None
+
+    def _retire(self, timer: Timer) -> None:
+        if not timer.daemon:
+            self._pending -= 1
+        timer._loop = None
+
+    def busy(self) -> bool:
+        """Whether work is queued or a non-daemon timer is pending."""
+        return bool(self._ready) or self._pending > 0
+
+    def run(self, *, until: Callable[[], bool] | None = None, horizon: float | None = None) -> bool:
+        """Run under the logical clock until `until()` holds, or until only daemon timers are left
+        (settled), or until the next timer lies beyond `horizon`. Returns whether `until` held
+        (True when settled without `until`). Time jumps from timer to timer: no real time passes.
+        """
+        clock = self.clock
+        if not isinstance(clock, ManualClock):
+            raise TypeError("Loop.run needs a ManualClock; a live loop runs with run_forever")
+        while True:
+            self.run_ready()
+            if until is not None and until():
+                return True
+            due = self.next_due()
+            settled = until is None and not self.busy()
+            if due is None or settled or (horizon is not None and due > horizon):
+                if horizon is not None and horizon > clock.now() and not settled:
+                    clock.advance_to(horizon)
+                return until() if until is not None else True
+            clock.advance_to(due)
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Run under the system clock until `stop` is set, sleeping until the next timer or new work."""
+        while not stop.is_set():
+            self.run_ready()
+            due = self.next_due()
+            with self._wakeup:
+                if self._ready or stop.is_set():
+                    continue
+                timeout = 0.5 if due is None else max(0.0, min(0.5, due - self.clock.now()))
+                self._wakeup.wait(timeout)
+
+    def wake(self) -> None:
+        with self._wakeup:
+            self._wakeup.notify()

@@ -1,0 +1,149 @@
+"""Build the spec's state machines with `transitions`, then run them on a compiled table.
+
+`build` hands each machine's states and transitions to `transitions.Machine` (with
+`auto_transitions=False`), with every callback already resolved to a function. The table that
+`Machine.fire` runs is read off that `transitions.Machine`: for each (state, trigger), its
+transitions in declaration order, each with its conditions (`unless` last, expecting False), its
+`before` and its `after` callbacks. `fire` follows transitions' documented callback order for the
+parts the spec uses:
+
+    1. conditions, in order; the first that fails moves on to the next transition for the trigger
+    2. before callbacks
+    3. the state changes (written to the context's attribute for this machine)
+    4. after callbacks
+
+A trigger that is not valid in the current state, or whose every transition is refused by a guard,
+changes nothing and returns None. Why not call `transitions`' own trigger on the hot path: a
+simulated cluster runs hundreds of thousands of machine instances, and `transitions` would need a
+model per instance (`add_model` is linear in the number of models). A contract test fires the
+same sequences through both and checks they agree (`tests/test_machines_building.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+import transitions
+
+from listwatch.machines.callbacks import ACTION, GUARD, Callback, Registry
+from listwatch.spec.model import MachineDef, Spec
+
+#: Called after every state change: (machine name, context, trigger, source, dest).
+Observer = Callable[[str, Any, str, str, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledTransition:
+    source: str
+    dest: str
+    conditions: tuple[tuple[Callback, bool], ...]
+    before: tuple[Callback, ...]
+    after: tuple[Callback, ...]
+
+
+class Machine:
+    """One spec machine, ready to run over any number of contexts (pods, containers, requests ...).
+
+    A context keeps its state in the attribute named `attribute` (the machine's name with `-` as `_`).
+    """
+
+    def __init__(self, definition: MachineDef, reference: transitions.Machine) -> None:
+        self.definition = definition
+        self.name = definition.name
+        self.initial = definition.initial
+        self.attribute = attribute_name(definition.name)
+        self.reference = reference
+        self.observer: Observer | None = None
+        table: dict[tuple[str, str], tuple[CompiledTransition, ...]] = {}
+        for trigger, event in reference.events.items():
+            for source, options in event.transitions.items():
+                table[(source, trigger)] = tuple(
+                    # Every callback was handed to transitions already resolved to a function.
+                    CompiledTransition(
+                        source=source,
+                        dest=str(t.dest),
+                        conditions=tuple((cast(Callback, c.func), c.target) for c in t.conditions),
+                        before=tuple(cast(Callback, f) for f in t.before),
+                        after=tuple(cast(Callback, f) for f in t.after),
+                    )
+                    for t in options
+                )
+        self._table = table
+
+    def start(self, context: Any) -> None:
+        """Put a new context in the machine's initial state."""
+        setattr(context, self.attribute, self.initial)
+
+    def state(self, context: Any) -> str:
+        return getattr(context, self.attribute)  # type: ignore[no-any-return]
+
+    def can(self, state: str, trigger: str) -> bool:
+        """Whether `trigger` has any transition from `state` (guards not evaluated)."""
+        return (state, trigger) in self._table
+
+    def fire(self, owner: Any, context: Any, trigger: str) -> str | None:
+        """Fire `trigger` on `context`; return the new state, or None when nothing happened."""
+        attribute = self.attribute
+        state = getattr(context, attribute)
+        options = self._table.get((state, trigger))
+        if options is None:
+            return None
+        for t in options:
+            for check, target in t.conditions:
+                if check(owner, context) != target:
+                    break
+            else:
+                for callback in t.before:
+                    callback(owner, context)
+                setattr(context, attribute, t.dest)
+                if self.observer is not None:
+                    self.observer(self.name, context, trigger, state, t.dest)
+                for callback in t.after:
+                    callback(owner, context)
+                return t.dest
+        return None
+
+
+def attribute_name(machine_name: str) -> str:
+    return machine_name.replace("-", "_")
+
+
+def build_machine(definition: MachineDef, registry: Registry) -> Machine:
+    """Resolve the machine's callback names against `registry` and build it with `transitions`."""
+    owner = definition.owner
+    origin = definition.origin
+
+    def resolve(names: tuple[str, ...], kind: str, path: str) -> list[Callback]:
+        return [registry.resolve(owner, n, kind, origin, f"{path}[{k}]") for k, n in enumerate(names)]
+
+    specs = []
+    for i, t in enumerate(definition.transitions):
+        where = f"transitions[{i}]"
+        specs.append(
+            {
+                "trigger": t.trigger,
+                "source": list(t.sources),
+                "dest": t.dest,
+                "conditions": resolve(t.conditions, GUARD, f"{where}.conditions"),
+                "unless": resolve(t.unless, GUARD, f"{where}.unless"),
+                "before": resolve(t.before, ACTION, f"{where}.before"),
+                "after": resolve(t.after, ACTION, f"{where}.after"),
+            }
+        )
+    reference = transitions.Machine(
+        model=None,
+        states=list(definition.state_names),
+        initial=definition.initial,
+        transitions=specs,
+        auto_transitions=False,
+        model_attribute=attribute_name(definition.name),
+        name=definition.name,
+    )
+    return Machine(definition, reference)
+
+
+def build(spec: Spec, registry: Registry) -> Mapping[str, Machine]:
+    """Every machine of the spec, built; a callback name the registry lacks is a `SpecError`."""
+    return {name: build_machine(defn, registry) for name, defn in spec.machines.items()}

@@ -1,0 +1,444 @@
+"""kubectl's output, from API objects: `get pods [-o wide]`, `get nodes [--show-labels]`,
+`get events`, and `describe pod`, laid out as kubectl v1.32 lays them out (its server-side
+printers for the columns, Go's tabwriter for the alignment, HumanDuration for ages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from listwatch.apiserver import objects
+
+Obj = Mapping[str, Any]
+
+
+# -- layout ------------------------------------------------------------------------------------------
+
+
+def tabwrite(lines: Sequence[str], *, minwidth: int = 0, padding: int = 2) -> str:
+    """Go's text/tabwriter: cells end at a tab; each column of a block of lines is aligned.
+
+    A column block is a run of consecutive lines that all have a cell in that column; the text after
+    a line's last tab is not a cell and is never padded.
+    """
+    rows = [line.split("\t") for line in lines]
+    widths: list[list[int]] = [[0] * (len(r) - 1) for r in rows]
+
+    def format_column(start: int, end: int, column: int) -> None:
+        line = start
+        while line < end:
+            if len(rows[line]) - 1 <= column:
+                line += 1
+                continue
+            block_end = line
+            while block_end < end and len(rows[block_end]) - 1 > column:
+                block_end += 1
+            width = max(max(len(rows[i][column]) for i in range(line, block_end)) + padding, minwidth)
+            for i in range(line, block_end):
+                widths[i][column] = width
+            format_column(line, block_end, column + 1)
+            line = block_end
+
+    format_column(0, len(rows), 0)
+    out = []
+    for row, w in zip(rows, widths, strict=True):
+        out.append("".join(cell.ljust(w[i]) for i, cell in enumerate(row[:-1])) + row[-1])
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """kubectl's table printer: upper-case headers, columns padded by 3, at least 6 wide."""
+    lines = ["\t".join(headers)] + ["\t".join(r) for r in rows]
+    return tabwrite(lines, minwidth=6, padding=3)
+
+
+def parse_time(stamp: str | None) -> datetime | None:
+    if not stamp:
+        return None
+    text = stamp.rstrip("Z")
+    fmt = "%Y-%m-%dT%H:%M:%S.%f" if "." in text else "%Y-%m-%dT%H:%M:%S"
+    return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+
+
+def human_duration(seconds: float) -> str:
+    """apimachinery's duration.HumanDuration, as kubectl prints ages."""
+    if seconds < -1:
+        return "<invalid>"
+    if seconds < 0:
+        return "0s"
+    s = int(seconds)
+    if s < 120:
+        return f"{s}s"
+    minutes = s // 60
+    if minutes < 10:
+        rest = s % 60
+        return f"{minutes}m{rest}s" if rest else f"{minutes}m"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 8:
+        rest = minutes % 60
+        return f"{hours}h{rest}m" if rest else f"{hours}h"
+    if hours < 48:
+        return f"{hours}h"
+    days = hours // 24
+    if days < 8:
+        rest = hours % 24
+        return f"{days}d{rest}h" if rest else f"{days}d"
+    if days < 730:
+        return f"{days}d"
+    years = days // 365
+    if years < 8:
+        rest = days % 365
+        return f"{years}y{rest}d" if rest else f"{years}y"
+    return f"{years}y"
+
+
+def age(stamp: str | None, now: datetime) -> str:
+    when = parse_time(stamp)
+    return "<unknown>" if when is None else human_duration((now - when).total_seconds())
+
+
+# -- pods ------------------------------------------------------------------------------------------
+
+
+def pod_status(pod: Obj) -> str:
+    """The STATUS column of `kubectl get pods` (printPod)."""
+    status = pod.get("status") or {}
+    reason = status.get("reason") or status.get("phase", "")
+    has_running = False
+    for c in reversed(status.get("containerStatuses") or []):
+        state = c.get("state") or {}
+        if (state.get("waiting") or {}).get("reason"):
+            reason = state["waiting"]["reason"]
+        elif "terminated" in state:
+            term = state["terminated"]
+            reason = term.get("reason") or (f"Signal:{term['signal']}" if term.get("signal") else f"ExitCode:{term.get('exitCode')}")
+        elif c.get("ready") and "running" in state:
+            has_running = True
+    if reason == "Completed" and has_running:
+        ready = (objects.condition(pod, "Ready") or {}).get("status") == "True"
+        reason = "Running" if ready else "NotReady"
+    if objects.meta(pod).get("deletionTimestamp"):
+        reason = "Unknown" if status.get("reason") == "NodeLost" else "Terminating"
+    return str(reason)
+
+
+def pod_restarts(pod: Obj, now: datetime) -> str:
+    restarts = 0
+    last: datetime | None = None
+    for c in (pod.get("status") or {}).get("containerStatuses") or []:
+        restarts += c.get("restartCount", 0)
+        finished = parse_time(((c.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))
+        if finished is not None and (last is None or finished > last):
+            last = finished
+    if restarts and last is not None:
+        return f"{restarts} ({human_duration((now - last).total_seconds())} ago)"
+    return str(restarts)
+
+
+def get_pods(pods: Iterable[Obj], now: datetime, *, wide: bool = False) -> str:
+    headers = ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    if wide:
+        headers += ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]
+    rows = []
+    for pod in pods:
+        statuses = (pod.get("status") or {}).get("containerStatuses") or []
+        total = len((pod.get("spec") or {}).get("containers") or [])
+        ready = sum(1 for c in statuses if c.get("ready") and "running" in (c.get("state") or {}))
+        row = [
+            objects.name_of(pod),
+            f"{ready}/{total}",
+            pod_status(pod),
+            pod_restarts(pod, now),
+            age(objects.meta(pod).get("creationTimestamp"), now),
+        ]
+        if wide:
+            status = pod.get("status") or {}
+            ips = status.get("podIPs") or []
+            row += [
+                ips[0]["ip"] if ips else status.get("podIP") or "<none>",
+                (pod.get("spec") or {}).get("nodeName") or "<none>",
+                status.get("nominatedNodeName") or "<none>",
+                "<none>",
+            ]
+        rows.append(row)
+    return table(headers, rows)
+
+
+# -- nodes ------------------------------------------------------------------------------------------
+
+
+def format_labels(labels: Mapping[str, str] | None) -> str:
+    if not labels:
+        return "<none>"
+    return ",".join(sorted(f"{k}={v}" for k, v in labels.items()))
+
+
+def node_status(node: Obj) -> str:
+    ready = objects.condition(node, "Ready")
+    text = "Unknown" if ready is None else ("Ready" if ready.get("status") == "True" else "NotReady")
+    if (node.get("spec") or {}).get("unschedulable"):
+        text += ",SchedulingDisabled"
+    return text
+
+
+def node_roles(node: Obj) -> str:
+    roles = set()
+    for key, value in objects.labels_of(node).items():
+        if key.startswith("node-role.kubernetes.io/"):
+            roles.add(key.partition("/")[2])
+        elif key == "kubernetes.io/role" and value:
+            roles.add(value)
+    return ",".join(sorted(roles)) or "<none>"
+
+
+def get_nodes(nodes: Iterable[Obj], now: datetime, *, show_labels: bool = False, wide: bool = False) -> str:
+    headers = ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
+    if wide:
+        headers += ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]
+    if show_labels:
+        headers.append("LABELS")
+    rows = []
+    for node in nodes:
+        info = (node.get("status") or {}).get("nodeInfo") or {}
+        row = [
+            objects.name_of(node),
+            node_status(node),
+            node_roles(node),
+            age(objects.meta(node).get("creationTimestamp"), now),
+            info.get("kubeletVersion", ""),
+        ]
+        if wide:
+            addresses = {a.get("type"): a.get("address") for a in (node.get("status") or {}).get("addresses") or []}
+            row += [
+                addresses.get("InternalIP") or "<none>",
+                addresses.get("ExternalIP") or "<none>",
+                info.get("osImage") or "<unknown>",
+                info.get("kernelVersion") or "<unknown>",
+                info.get("containerRuntimeVersion") or "<unknown>",
+            ]
+        if show_labels:
+            row.append(format_labels(objects.labels_of(node)))
+        rows.append(row)
+    return table(headers, rows)
+
+
+# -- events -----------------------------------------------------------------------------------------
+
+
+def event_source(event: Obj) -> str:
+    return (event.get("source") or {}).get("component") or event.get("reportingComponent") or ""
+
+
+def _event_first(event: Obj) -> str | None:
+    return event.get("eventTime") or event.get("firstTimestamp")
+
+
+def _event_last(event: Obj) -> str | None:
+    series = event.get("series") or {}
+    return series.get("lastObservedTime") or event.get("lastTimestamp") or event.get("eventTime")
+
+
+def sort_events(events: Iterable[Obj]) -> list[Obj]:
+    """kubectl sorts by lastTimestamp; events written through events/v1 (the scheduler's) have
+    none, so they sort first, as `kubectl describe` shows them."""
+    never = datetime.min.replace(tzinfo=UTC)
+    return sorted(events, key=lambda e: parse_time(e.get("lastTimestamp")) or never)
+
+
+def event_age(event: Obj, now: datetime) -> str:
+    first = age(_event_first(event), now)
+    series = event.get("series")
+    if series:
+        return f"{age(series.get('lastObservedTime'), now)} (x{series.get('count')} over {first})"
+    if (event.get("count") or 1) > 1:
+        return f"{age(event.get('lastTimestamp'), now)} (x{event['count']} over {first})"
+    return first
+
+
+def get_events(events: Iterable[Obj], now: datetime) -> str:
+    rows = []
+    for e in sort_events(events):
+        involved = e.get("involvedObject") or {}
+        rows.append(
+            [
+                age(_event_last(e), now),
+                e.get("type", ""),
+                e.get("reason", ""),
+                f"{str(involved.get('kind', '')).lower()}/{involved.get('name', '')}",
+                str(e.get("message", "")).strip(),
+            ]
+        )
+    return table(["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], rows)
+
+
+def events_section(events: Sequence[Obj], now: datetime) -> list[str]:
+    if not events:
+        return ["Events:\t<none>"]
+    lines = ["Events:", "  Type\tReason\tAge\tFrom\tMessage", "  ----\t------\t----\t----\t-------"]
+    for e in sort_events(events):
+        lines.append(
+            f"  {e.get('type', '')}\t{e.get('reason', '')}\t{event_age(e, now)}\t{event_source(e)}\t{str(e.get('message', '')).strip()}"
+        )
+    return lines
+
+
+# -- describe pod -------------------------------------------------------------------------------------
+
+
+def _rfc1123z(stamp: str | None) -> str:
+    when = parse_time(stamp)
+    return when.strftime("%a, %d %b %Y %H:%M:%S +0000") if when else ""
+
+
+def _container_state(prefix: str, state: Mapping[str, Any]) -> list[str]:
+    lines = []
+    if "running" in state:
+        lines.append(f"    {prefix}:\tRunning")
+        lines.append(f"      Started:\t{_rfc1123z(state['running'].get('startedAt'))}")
+    elif "waiting" in state:
+        lines.append(f"    {prefix}:\tWaiting")
+        lines.append(f"      Reason:\t{state['waiting'].get('reason', '')}")
+        if state["waiting"].get("message"):
+            lines.append(f"      Message:\t{state['waiting']['message']}")
+    elif "terminated" in state:
+        t = state["terminated"]
+        lines.append(f"    {prefix}:\tTerminated")
+        lines.append(f"      Reason:\t{t.get('reason', '')}")
+        if t.get("message"):
+            lines.append(f"      Message:\t{t['message']}")
+        lines.append(f"      Exit Code:\t{t.get('exitCode')}")
+        lines.append(f"      Started:\t{_rfc1123z(t.get('startedAt'))}")
+        lines.append(f"      Finished:\t{_rfc1123z(t.get('finishedAt'))}")
+    return lines
+
+
+def _toleration(t: Mapping[str, Any]) -> str:
+    text = t.get("key", "")
+    if t.get("value"):
+        text += f"={t['value']}"
+    if t.get("effect"):
+        text += f":{t['effect']}"
+    if t.get("operator") == "Exists" and not t.get("value"):
+        text += " op=Exists"
+    if t.get("tolerationSeconds") is not None:
+        text += f" for {t['tolerationSeconds']}s"
+    return str(text)
+
+
+def describe_pod(pod: Obj, events: Sequence[Obj], now: datetime) -> str:
+    meta = objects.meta(pod)
+    spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    lines = [f"Name:\t{meta.get('name', '')}", f"Namespace:\t{meta.get('namespace', '')}"]
+    if spec.get("priority") is not None:
+        lines.append(f"Priority:\t{spec['priority']}")
+    if spec.get("serviceAccountName"):
+        lines.append(f"Service Account:\t{spec['serviceAccountName']}")
+    node = spec.get("nodeName")
+    lines.append(f"Node:\t{node + '/' + status['hostIP'] if node and status.get('hostIP') else node or '<none>'}")
+    if status.get("startTime"):
+        lines.append(f"Start Time:\t{_rfc1123z(status['startTime'])}")
+    labels = sorted(f"{k}={v}" for k, v in (meta.get("labels") or {}).items())
+    lines.append(f"Labels:\t{labels[0] if labels else '<none>'}")
+    lines.extend(f"\t{label}" for label in labels[1:])
+    annotations = sorted(
+        f"{k}: {v}" for k, v in (meta.get("annotations") or {}).items() if k != "kubectl.kubernetes.io/last-applied-configuration"
+    )
+    lines.append(f"Annotations:\t{annotations[0] if annotations else '<none>'}")
+    lines.extend(f"\t{a}" for a in annotations[1:])
+    if meta.get("deletionTimestamp"):
+        lines.append(f"Status:\tTerminating (lasts {age(meta['deletionTimestamp'], now)})")
+        lines.append(f"Termination Grace Period:\t{meta.get('deletionGracePeriodSeconds', 0)}s")
+    else:
+        lines.append(f"Status:\t{status.get('phase', '')}")
+    if status.get("reason"):
+        lines.append(f"Reason:\t{status['reason']}")
+    if status.get("message"):
+        lines.append(f"Message:\t{status['message']}")
+    lines.append(f"IP:\t{status.get('podIP', '')}")
+    ips = status.get("podIPs") or []
+    if ips:
+        lines.append("IPs:")
+        lines.extend(f"  IP:\t{ip['ip']}" for ip in ips)
+    else:
+        lines.append("IPs:\t<none>")
+    controller = objects.controller_of(pod)
+    if controller is not None:
+        lines.append(f"Controlled By:\t{controller.get('kind')}/{controller.get('name')}")
+    lines.append("Containers:")
+    statuses = {c.get("name"): c for c in status.get("containerStatuses") or []}
+    for c in spec.get("containers") or []:
+        cs = statuses.get(c.get("name"))
+        lines.append(f"  {c.get('name')}:")
+        if cs and cs.get("containerID"):
+            lines.append(f"    Container ID:\t{cs['containerID']}")
+        lines.append(f"    Image:\t{c.get('image', '')}")
+        if cs is not None:
+            lines.append(f"    Image ID:\t{cs.get('imageID', '')}")
+        ports = c.get("ports") or []
+        if ports:
+            lines.append(f"    Port:\t{ports[0].get('containerPort')}/{ports[0].get('protocol', 'TCP')}")
+            lines.append(f"    Host Port:\t{ports[0].get('hostPort', 0)}/{ports[0].get('protocol', 'TCP')}")
+        else:
+            lines.append("    Port:\t<none>")
+            lines.append("    Host Port:\t<none>")
+        if c.get("command"):
+            lines.append("    Command:")
+            lines.extend(f"      {part}" for part in c["command"])
+        if c.get("args"):
+            lines.append("    Args:")
+            lines.extend(f"      {part}" for part in c["args"])
+        if cs is not None:
+            lines.extend(_container_state("State", cs.get("state") or {}))
+            if (cs.get("lastState") or {}).get("terminated"):
+                lines.extend(_container_state("Last State", cs["lastState"]))
+            lines.append(f"    Ready:\t{'True' if cs.get('ready') else 'False'}")
+            lines.append(f"    Restart Count:\t{cs.get('restartCount', 0)}")
+        env = c.get("env") or []
+        if env:
+            lines.append("    Environment:")
+            lines.extend(f"      {e.get('name')}:\t{e.get('value', '')}" for e in env)
+        else:
+            lines.append("    Environment:\t<none>")
+        mounts = c.get("volumeMounts") or []
+        if mounts:
+            lines.append("    Mounts:")
+            lines.extend(f"      {m.get('mountPath')} from {m.get('name')} ({'ro' if m.get('readOnly') else 'rw'})" for m in mounts)
+        else:
+            lines.append("    Mounts:\t<none>")
+    conditions = status.get("conditions") or []
+    if conditions:
+        lines.append("Conditions:")
+        lines.append("  Type\tStatus")
+        lines.extend(f"  {c.get('type')} \t{c.get('status')} " for c in conditions)
+    volumes = spec.get("volumes") or []
+    if volumes:
+        lines.append("Volumes:")
+        for v in volumes:
+            lines.append(f"  {v.get('name')}:")
+            projected = v.get("projected")
+            if projected is not None:
+                sources = projected.get("sources") or []
+                token: Mapping[str, Any] = next((s["serviceAccountToken"] for s in sources if "serviceAccountToken" in s), {})
+                config: Mapping[str, Any] = next((s["configMap"] for s in sources if "configMap" in s), {})
+                lines.append("    Type:\tProjected (a volume that contains injected data from multiple sources)")
+                lines.append(f"    TokenExpirationSeconds:\t{token.get('expirationSeconds', '')}")
+                lines.append(f"    ConfigMapName:\t{config.get('name', '')}")
+                lines.append("    ConfigMapOptional:\t<nil>")
+                lines.append(f"    DownwardAPI:\t{'true' if any('downwardAPI' in s for s in sources) else 'false'}")
+            elif "emptyDir" in v:
+                lines.append("    Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)")
+    else:
+        lines.append("Volumes:\t<none>")
+    lines.append(f"QoS Class:\t{status.get('qosClass', 'BestEffort')}")
+    selector = sorted(f"{k}={v}" for k, v in (spec.get("nodeSelector") or {}).items())
+    lines.append(f"Node-Selectors:\t{','.join(selector) if selector else '<none>'}")
+    tolerations = sorted((spec.get("tolerations") or []), key=lambda t: t.get("key", ""))
+    lines.append(f"Tolerations:\t{_toleration(tolerations[0]) if tolerations else '<none>'}")
+    lines.extend(f"\t{_toleration(t)}" for t in tolerations[1:])
+    lines.extend(events_section(events, now))
+    return tabwrite(lines)

@@ -1,0 +1,244 @@
+"""The spec as an immutable, typed model: what the YAML under `spec/` says, nothing more.
+
+Values here are frozen dataclasses, tuples and read-only mappings; they carry the file and YAML
+path they came from, so that later checks can point at the line a user must change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+
+def frozen_mapping(data: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    """A read-only view of a mapping, nested mappings and lists frozen too."""
+    return MappingProxyType({k: _freeze(v) for k, v in (data or {}).items()})
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return frozen_mapping(value)
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a piece of the spec was written: a file, a YAML path, a line."""
+
+    file: str
+    path: str
+    line: int | None = None
+    #: The line of every YAML path in the file, to point below this origin.
+    lines: Mapping[str, int] | None = field(default=None, compare=False, repr=False)
+
+    def locate(self, subpath: str) -> tuple[str, int | None]:
+        """The full YAML path of `subpath` below this origin, and its line."""
+        full = f"{self.path}.{subpath}" if self.path and subpath and not subpath.startswith("[") else f"{self.path}{subpath}"
+        probe = full
+        while probe and self.lines is not None:
+            if probe in self.lines:
+                return full, self.lines[probe]
+            cut = max(probe.rfind("."), probe.rfind("["))
+            probe = probe[:cut] if cut > 0 else ""
+        return full, self.line
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    name: str
+    doc: str = ""
+    final: bool = False
+    #: For container states: how the state shows in `status.containerStatuses[*].state`.
+    status: Mapping[str, str] = field(default_factory=frozen_mapping)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str
+    conditions: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    doc: str = ""
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MachineDef:
+    """A state machine: states, an initial state and transitions whose callbacks are names."""
+
+    name: str
+    owner: str
+    per: str
+    initial: str
+    states: tuple[State, ...]
+    transitions: tuple[Transition, ...]
+    title: str = ""
+    doc: str = ""
+    origin: Origin | None = None
+
+    def state(self, name: str) -> State:
+        for state in self.states:
+            if state.name == name:
+                return state
+        raise KeyError(name)
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.states)
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.trigger for t in self.transitions))
+
+
+@dataclass(frozen=True, slots=True)
+class WatchDef:
+    """A List-Watch a component opens: which resource, which selectors, which handler per event type."""
+
+    id: str
+    resource: str
+    handlers: Mapping[str, str]
+    label_selector: str = ""
+    field_selector: str = ""
+    doc: str = ""
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventTemplate:
+    type: str
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentDef:
+    name: str
+    title: str
+    watches: tuple[WatchDef, ...]
+    machines: tuple[str, ...]
+    events: Mapping[str, EventTemplate]
+    settings: Mapping[str, Any]
+    event_source: str = ""
+    k8s: str = ""
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionRule:
+    status: str
+    when: str = ""
+    reason: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionDef:
+    """A pod condition and the rules (first match wins) its owner uses to set it."""
+
+    type: str
+    owner: str
+    rules: tuple[ConditionRule, ...] = ()
+    doc: str = ""
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectDef:
+    name: str
+    title: str
+    machines: tuple[str, ...]
+    conditions: tuple[ConditionDef, ...]
+    settings: Mapping[str, Any]
+    k8s: str = ""
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    id: str
+    title: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    message: str
+    match: Mapping[str, Any]
+    observable: Mapping[str, Any] | None
+    next: tuple[str, ...]
+    k8s: str = ""
+    same_as_for_direct_pods: str = ""
+    origin: Origin | None = None
+
+    @property
+    def internal(self) -> bool:
+        return self.observable is None
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    id: str
+    name: str
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Arrow:
+    """One arrow of the tutorial's simplified component diagram (its section 1.3)."""
+
+    number: int
+    source: str
+    target: str
+    steps: tuple[str, ...]
+    label: str
+    via: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    name: str
+    actors: tuple[str, ...]
+    entries: Mapping[str, str]
+    steps: tuple[Step, ...]
+    variants: tuple[Variant, ...]
+    simplified: tuple[Arrow, ...] = ()
+    origin: Origin | None = None
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    @property
+    def step_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.steps)
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """The whole specification, as loaded from one directory."""
+
+    root: str
+    flow: Flow
+    components: Mapping[str, ComponentDef]
+    objects: Mapping[str, ObjectDef]
+    machines: Mapping[str, MachineDef]
+    extras: Mapping[str, Mapping[str, Any]] = field(default_factory=frozen_mapping)
+
+    def machine(self, name: str) -> MachineDef:
+        return self.machines[name]
+
+    def component(self, name: str) -> ComponentDef:
+        return self.components[name]
+
+    def settings(self, owner: str) -> Mapping[str, Any]:
+        """The settings block of a component or object document."""
+        if owner in self.components:
+            return self.components[owner].settings
+        return self.objects[owner].settings
