@@ -7,8 +7,16 @@ from typing import Any
 from listwatch.cluster import Cluster
 
 
-def pod(name: str, *, image: str = "nginx:1.15", node_name: str | None = None, node_selector: dict[str, str] | None = None,
-        command: list[str] | None = None, restart_policy: str | None = None, labels: dict[str, str] | None = None) -> dict[str, Any]:
+def pod(
+    name: str,
+    *,
+    image: str = "nginx:1.15",
+    node_name: str | None = None,
+    node_selector: dict[str, str] | None = None,
+    command: list[str] | None = None,
+    restart_policy: str | None = None,
+    labels: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """A Pod manifest, as a user would write it."""
     container: dict[str, Any] = {"name": "main" if command else "nginx", "image": image}
     if command:

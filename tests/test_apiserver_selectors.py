@@ -47,5 +47,5 @@ def test_field_selectors_compare_dotted_paths_and_pin_exact_values() -> None:
 
 
 def test_an_unsupported_field_is_refused_like_the_api_server_does() -> None:
-    with pytest.raises(errors.BadRequest, match="field label not supported: spec.image"):
+    with pytest.raises(errors.BadRequest, match=r"field label not supported: spec\.image"):
         parse_field_selector("spec.image=nginx", frozenset({"spec.nodeName"}), resource="pods")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -58,17 +57,37 @@ Case = tuple[str, str, str, str, str]
 
 CASES: list[Case] = [
     # (file, text to replace, replacement, expected YAML path, expected words in the problem)
-    ("components/scheduler.yaml", "dest: Bound, conditions: [node_found]", "dest: Bonud, conditions: [node_found]", "machines[0].transitions[0].dest", "a declared state"),
-    ("objects/container.yaml", "dest: ImagePullBackOff, conditions: [in_image_backoff]", "dest: ErrImagePull, conditions: [in_image_backoff]", "machines[0].states[3]", "reachable from Waiting"),
+    (
+        "components/scheduler.yaml",
+        "dest: Bound, conditions: [node_found]",
+        "dest: Bonud, conditions: [node_found]",
+        "machines[0].transitions[0].dest",
+        "a declared state",
+    ),
+    (
+        "objects/container.yaml",
+        "dest: ImagePullBackOff, conditions: [in_image_backoff]",
+        "dest: ErrImagePull, conditions: [in_image_backoff]",
+        "machines[0].states[3]",
+        "reachable from Waiting",
+    ),
     ("flow.yaml", "next: [LW-10, US-01]", "next: [LW-10, US-09]", "steps[8].next[1]", "declared step"),
     ("objects/pod.yaml", "initial: Pending", "initial: Waiting", "machines[0].initial", "a declared state"),
-    ("components/kubelet.yaml", "watches:\n  - id: pods\n    resource: pods", "watches:\n  - id: pods\n    resource: pod", "watches[0].resource", "one of pods, nodes"),
+    (
+        "components/kubelet.yaml",
+        "watches:\n  - id: pods\n    resource: pods",
+        "watches:\n  - id: pods\n    resource: pod",
+        "watches[0].resource",
+        "one of pods, nodes",
+    ),
     ("flow.yaml", "kind: Flow", "kind: Flw", "kind", "one of Flow, Component"),
 ]
 
 
 @pytest.mark.parametrize(("name", "old", "new", "path", "problem"), CASES)
-def test_a_broken_spec_is_refused_with_its_file_path_and_line(spec_copy: Path, name: str, old: str, new: str, path: str, problem: str) -> None:
+def test_a_broken_spec_is_refused_with_its_file_path_and_line(
+    spec_copy: Path, name: str, old: str, new: str, path: str, problem: str
+) -> None:
     edit(spec_copy, name, old, new)
     with pytest.raises(SpecError) as caught:
         engine_module.load(spec_copy)
@@ -123,4 +142,3 @@ def test_the_error_message_reads_file_line_path_problem(spec_copy: Path) -> None
         engine_module.load(spec_copy)
     line = line_of(spec_copy, "objects/container.yaml", "dest: Runing")
     assert str(caught.value).startswith(f"spec/objects/container.yaml:{line}: at machines[0].transitions[0].dest: a declared state")
-

@@ -75,21 +75,23 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
     engine = engine_module.load(args.spec)
     nodes = [n.strip() for n in args.nodes.split(",") if n.strip()]
     labels = _parse_labels(args.label, nodes)
-    # Read and check every manifest before a cluster exists: a bad file changes nothing.
+    # Every manifest is read and checked before the cluster starts: a bad file changes nothing.
     user_manifests = manifests.read(args.manifests) if args.manifests else None
     with ExitStack() as stack:
         tracker_sinks: list[Callable[[StepEvent], None]] = [StepPrinter(engine.spec, out)]
-        writer = None
-        if args.trace:
-            writer = TraceWriter(stack.enter_context(open(args.trace, "w", encoding="utf-8")))
-            tracker_sinks.append(writer.step)
 
         def on_step(event: StepEvent) -> None:
             for sink in tracker_sinks:
                 sink(event)
 
         cluster = Cluster(engine, nodes=nodes, sinks=[FlowTracker(engine.spec.flow, on_step)])
-        if writer is not None:
+        stack.callback(cluster.close)
+        if user_manifests is not None:
+            manifests.check(cluster.api, user_manifests)
+        writer = None
+        if args.trace:
+            writer = TraceWriter(stack.enter_context(open(args.trace, "w", encoding="utf-8")))
+            tracker_sinks.append(writer.step)
             writer.observe(cluster.api)
         out.write(
             f"listwatch: a simulated Kubernetes v1.32 cluster on the {cluster.runtime.describe()} backend; nodes: {', '.join(nodes)}\n\n"
@@ -112,7 +114,6 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
         if writer is not None:
             writer.close()
             out.write(f"\ntrace: {writer.records} records written to {args.trace}\n")
-        cluster.close()
     return 0
 
 

@@ -118,10 +118,15 @@ def _check_shape(manifest: Manifest) -> None:
 _CAUSE = re.compile(r"^(?P<path>[A-Za-z0-9_.\[\]-]+): (?P<problem>.*)$")
 
 
-def apply_all(api: APIServer, manifests: Sequence[Manifest], *, actor: str = "kubectl") -> list[Obj]:
-    """Create every object, or none: each is first checked with a server-side dry run."""
+def check(api: APIServer, manifests: Sequence[Manifest], *, actor: str = "kubectl") -> None:
+    """Send every object as a server-side dry run; the first refusal is a `ManifestError`."""
     for manifest in manifests:
         _submit(api, manifest, actor=actor, dry_run=True)
+
+
+def apply_all(api: APIServer, manifests: Sequence[Manifest], *, actor: str = "kubectl") -> list[Obj]:
+    """Create every object, or none: all are checked with a server-side dry run first."""
+    check(api, manifests, actor=actor)
     return [_submit(api, manifest, actor=actor, dry_run=False) for manifest in manifests]
 
 

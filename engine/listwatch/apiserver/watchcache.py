@@ -76,6 +76,7 @@ class ClientWatch:
         "pending",
         "resource_version",
         "scheduled",
+        "since",
     )
 
     def __init__(
@@ -102,6 +103,7 @@ class ClientWatch:
         self.pending: deque[WatchEvent] = deque()
         self.scheduled = False
         self.index_value: str | None = None
+        self.since = 0  # events up to this revision were sent at the start (initial state or replay)
         self._selects = selection(labels, fields)
 
     def matches(self, obj: Mapping[str, Any]) -> bool:
@@ -193,6 +195,9 @@ class WatchCache:
     def send_initial_events(self, watch: ClientWatch) -> None:
         rv = watch.resource_version
         store = self.etcd.store
+        # Events committed so far are sent now; those still on their way from etcd are skipped
+        # when they arrive, so that nothing is sent twice.
+        watch.since = store.revision
         if rv in ("", "0"):
             prefix = self.resource.prefix(watch.namespace)
             for kv in sorted(store.iter_prefix(prefix), key=lambda kv: kv.mod_revision):
@@ -262,8 +267,10 @@ class WatchCache:
                         extra.extend(w for w in group if w not in extra)
             if extra:
                 candidates = candidates + extra
+        revision = event.revision
         for watch in candidates:
-            self._route(watch, event)
+            if revision > watch.since:
+                self._route(watch, event)
 
     def _route(self, watch: ClientWatch, event: Event) -> None:
         new = None if event.type == DELETE else event.kv.value

@@ -18,6 +18,7 @@ from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.components.base import Component
+from listwatch.components.events import EventRecorder
 from listwatch.machines.callbacks import action, guard
 
 RESOURCE_OF = {"ReplicationController": "replicationcontrollers", "ReplicaSet": "replicasets"}
@@ -52,6 +53,10 @@ class ControllerManager(Component):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.machine = self.machines["replication"]
+        self.recorders = {
+            kind: EventRecorder(self.api, component=source, actor=self.actor, templates=self.definition.events)
+            for kind, source in self.settings["sources"].items()
+        }
         self.controllers: dict[str, Controlled] = {}
         self.owned: dict[str, dict[str, Obj]] = {}
 
@@ -107,7 +112,7 @@ class ControllerManager(Component):
         before = pods.get(objects.uid_of(pod))
         pods[objects.uid_of(pod)] = pod
         controlled = self.controllers.get(owner)
-        if controlled is not None and (before is None or is_active(before) != is_active(pod)):
+        if controlled is not None and (before is None or is_active(before) != is_active(pod) or _ready(before) != _ready(pod)):
             self._enqueue(controlled)
 
     @action
@@ -173,9 +178,9 @@ class ControllerManager(Component):
                 pod = self.api.create("pods", self._pod_for(obj), namespace=objects.namespace_of(obj), actor=self.actor)
             except errors.APIError as exc:
                 controlled.pending_adds -= 1
-                self.recorder.emit(obj, "Warning", "FailedCreate", f"Error creating: {exc}")
+                self.recorders[obj["kind"]].emit(obj, "Warning", "FailedCreate", f"Error creating: {exc}")
                 continue
-            self.recorder.record(obj, "SuccessfulCreate", pod=objects.name_of(pod))
+            self.recorders[obj["kind"]].record(obj, "SuccessfulCreate", pod=objects.name_of(pod))
 
     @action
     def delete_replicas(self, controlled: Controlled) -> None:
@@ -198,7 +203,7 @@ class ControllerManager(Component):
             except errors.NotFound:
                 controlled.pending_deletes.discard(uid)
                 continue
-            self.recorder.record(obj, "SuccessfulDelete", pod=objects.name_of(pod))
+            self.recorders[obj["kind"]].record(obj, "SuccessfulDelete", pod=objects.name_of(pod))
 
     def _result(self, controlled: Controlled, wanted: int) -> str:
         seen, controlled.replicas_seen = controlled.replicas_seen, wanted
@@ -212,7 +217,7 @@ class ControllerManager(Component):
         if controlled.replicas_seen is None:
             controlled.replicas_seen = self._wanted(controlled)
         pods = self._active(controlled)
-        ready = sum(1 for p in pods if (objects.condition(p, "Ready") or {}).get("status") == "True")
+        ready = sum(1 for p in pods if _ready(p))
         status = {
             "replicas": len(pods),
             "fullyLabeledReplicas": len(pods),
@@ -251,6 +256,10 @@ class ControllerManager(Component):
             }
         ]
         return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": objects.deep_copy(template.get("spec") or {})}
+
+
+def _ready(pod: Mapping[str, Any]) -> bool:
+    return (objects.condition(pod, "Ready") or {}).get("status") == "True"
 
 
 def _deletion_rank(pod: Mapping[str, Any]) -> tuple[int, int, str]:

@@ -1,0 +1,106 @@
+"""The `listwatch` command: the main job, its trace, the spec commands, and bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from listwatch.cli import main
+
+from .conftest import ROOT, SPEC
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_the_main_job_prints_the_thirteen_steps_in_order_and_ends_with_two_running_pods() -> None:
+    code, out, err = run("run")
+    assert code == 0, err
+    selector_steps = re.findall(r"\] (LW-\d\d)  .*\n +default/pod-example-selector:", out)
+    assert selector_steps == [f"LW-{n:02d}" for n in range(2, 14)]
+    assert out.index("LW-01") < out.index("LW-02")
+    table = out.split("$ kubectl get pods -o wide\n")[1].split("\n\n")[0].splitlines()
+    assert table[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED", "NODE", "READINESS", "GATES"]
+    rows = {line.split()[0]: line.split() for line in table[1:]}
+    assert rows["pod-example"][1:3] == ["1/1", "Running"] and rows["pod-example"][6] == "node01"
+    assert rows["pod-example-selector"][1:3] == ["1/1", "Running"] and rows["pod-example-selector"][6] == "node02"
+    node_name_events = out.split("$ kubectl describe pod pod-example   # its events\n")[1].split("$ kubectl")[0]
+    assert "Scheduled" not in node_name_events and "Started container nginx" in node_name_events
+    selector_events = out.split("$ kubectl describe pod pod-example-selector   # its events\n")[1]
+    assert re.search(
+        r"Normal +Scheduled +\S+ +default-scheduler +Successfully assigned default/pod-example-selector to node02", selector_events
+    )
+
+
+def test_run_writes_a_trace_of_watch_events_and_steps(tmp_path: Path) -> None:
+    trace = tmp_path / "run.jsonl"
+    code, out, err = run("run", "--trace", str(trace))
+    assert code == 0, err
+    records = [json.loads(line) for line in trace.read_text().splitlines()]
+    kinds = {r["type"] for r in records}
+    assert {"ADDED", "MODIFIED", "STEP"} <= kinds
+    steps = [r["step"] for r in records if r["type"] == "STEP" and r.get("object", {}).get("name") == "pod-example-selector"]
+    assert steps == [f"LW-{n:02d}" for n in range(2, 14)]
+    pods = [r["object"] for r in records if r["type"] in ("ADDED", "MODIFIED") and r["object"]["kind"] == "Pod"]
+    assert pods[-1]["status"]["phase"] == "Running"
+    assert f"records written to {trace}" in out
+
+
+def test_run_applies_user_manifests_with_node_labels(tmp_path: Path) -> None:
+    manifest = tmp_path / "pods.yaml"
+    manifest.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  nodeSelector: {disk: ssd}\n  containers: [{name: c, image: nginx:1.15}]\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec:\n  nodeSelector: {disk: hdd}\n  containers: [{name: c, image: nginx:1.15}]\n"
+    )
+    code, out, err = run("run", str(manifest), "--nodes", "n1,n2,n3", "--label", "n3:disk=ssd")
+    assert code == 0, err
+    rows = {line.split()[0]: line.split() for line in out.split("$ kubectl get pods -o wide\n")[1].splitlines()[1:3]}
+    assert rows["a"][2] == "Running" and rows["a"][6] == "n3"
+    assert rows["b"][2] == "Pending" and rows["b"][6] == "<none>"
+    assert "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector." in out
+
+
+def test_a_bad_manifest_exits_1_naming_file_path_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec:\n  containers: []\n")
+    code, out, err = run("run", str(bad))
+    assert code == 1
+    assert err.startswith(f"error: {bad}:6: at spec.containers: Required value")
+    assert "kubectl create" not in out
+
+
+def test_a_bad_label_option_is_refused() -> None:
+    code, _, err = run("run", "--label", "node09:cz=bob")
+    assert code == 1 and "no node 'node09'" in err
+
+
+def test_spec_validate_accepts_the_shipped_spec_and_refuses_a_broken_copy(tmp_path: Path) -> None:
+    code, out, _ = run("spec", "validate", str(SPEC))
+    assert code == 0 and "valid. 13 steps (LW-01 to LW-13)" in out
+    broken = tmp_path / "spec"
+    shutil.copytree(SPEC, broken)
+    flow = broken / "flow.yaml"
+    flow.write_text(flow.read_text().replace("next: [LW-04]", "next: [LW-44]", 1))
+    code, _, err = run("spec", "validate", str(broken))
+    assert code == 1 and re.match(r"error: spec/flow.yaml:\d+: at steps\[2\]\.next\[0\]: the id of a declared step, found 'LW-44'", err)
+
+
+def test_spec_show_lists_steps_machines_and_watches() -> None:
+    code, out, _ = run("spec", "show")
+    assert code == 0
+    assert "LW-10  scheduler \u2192 apiserver  (observable)" in out
+    assert "Queued --schedule [node_found]--> Bound / bind_pod" in out
+    assert "kubelet: pods fieldSelector=spec.nodeName={node}" in out
+
+
+def test_python_dash_m_listwatch_is_the_command() -> None:
+    done = subprocess.run([sys.executable, "-m", "listwatch", "spec", "validate"], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0 and "valid" in done.stdout

@@ -1,0 +1,77 @@
+"""Manifests: parsed with their lines; a bad one is refused with file, path and line, and nothing is applied."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from listwatch import manifests
+from listwatch.cluster import Cluster
+from listwatch.errors import ManifestError
+
+GOOD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: good
+spec:
+  containers:
+  - name: nginx
+    image: nginx:1.15
+"""
+
+BAD = {
+    "yaml": ("apiVersion: v1\nkind: Pod\nmetadata: {name: x\n", "", 4, "not valid YAML"),
+    "containers": ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec:\n  containers: []\n", "spec.containers", 6, "Required value"),
+    "kind": ("apiVersion: v1\nkind: Pood\nmetadata:\n  name: bad\n", "kind", 2, 'no matches for kind "Pood" in version "v1"'),
+    "label": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\n  labels:\n    app: not valid!\nspec:\n  containers:\n  - name: c\n    image: nginx:1.15\n",
+        "metadata.labels",
+        6,
+        'Invalid value: "not valid!"',
+    ),
+    "image": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec:\n  containers:\n  - name: c\n",
+        "spec.containers[0].image",
+        7,
+        "Required value",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_a_bad_manifest_is_refused_with_file_path_and_line_and_nothing_is_created(
+    case: str, tmp_path: Path, make_cluster: Callable[..., Cluster]
+) -> None:
+    text, path, line, problem = BAD[case]
+    good = tmp_path / "a-good.yaml"
+    good.write_text(GOOD)
+    bad = tmp_path / "b-bad.yaml"
+    bad.write_text(text)
+    cluster = make_cluster(without=("scheduler", "kubelet", "controller-manager"))
+    revision = cluster.store.revision
+    with pytest.raises(ManifestError) as caught:
+        manifests.apply_all(cluster.api, manifests.read([good, bad]))
+    error = caught.value
+    assert error.file == str(bad)
+    assert error.path == path
+    assert error.line == line
+    assert problem in error.problem
+    assert cluster.store.revision == revision
+    assert cluster.pods() == []
+
+
+def test_multi_document_files_and_lists_are_read_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "all.yaml"
+    path.write_text(GOOD + "---\n" + GOOD.replace("good", "second") + "---\n")
+    found = manifests.read([path])
+    assert [m.obj["metadata"]["name"] for m in found] == ["good", "second"]
+
+
+def test_the_tutorial_examples_are_valid(make_cluster: Callable[..., Cluster]) -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    cluster = make_cluster(without=("scheduler", "kubelet", "controller-manager"))
+    created = manifests.apply_all(cluster.api, manifests.read([examples]))
+    assert sorted(o["metadata"]["name"] for o in created) == ["pod-example", "pod-example-selector"]
