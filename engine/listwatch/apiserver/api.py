@@ -168,7 +168,12 @@ class APIServer:
         labels = parse_label_selector(label_selector)
         fields = parse_field_selector(field_selector, res.fields, resource=res.plural)
         ns = namespace if res.namespaced else None
-        items, revision = self.store.range(res.prefix(ns))
+        name = fields.exact("metadata.name")
+        if name is not None and (ns or not res.namespaced):
+            kv = self.store.get(res.key(ns or "", name))  # one key, not a range (a kubelet's own node)
+            items, revision = ([kv] if kv is not None else []), self.store.revision
+        else:
+            items, revision = self.store.range(res.prefix(ns))
         matches = selection(labels, fields)
         return ObjectList([kv.value for kv in items if matches(kv.value)], str(revision))
 

@@ -33,8 +33,9 @@ from listwatch.store.watch import WatchableStore
 
 ADDED, MODIFIED, DELETED, BOOKMARK, ERROR = "ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"
 
-#: The field whose exact value indexes watchers, per resource (as the cacher's IndexerFuncs).
-INDEXED_FIELDS = {"pods": "spec.nodeName"}
+#: The field whose exact value indexes watchers, per resource (as the cacher's IndexerFuncs):
+#: a kubelet's watches pin its node's name, so an event reaches only the kubelet it concerns.
+INDEXED_FIELDS = {"pods": "spec.nodeName", "nodes": "metadata.name"}
 
 
 @dataclass(frozen=True, slots=True)
