@@ -85,7 +85,7 @@ def test_unconstrained_pods_spread_over_the_nodes(make_cluster: Callable[..., Cl
 def test_nodes_to_find_follows_the_adaptive_percentage(make_cluster: Callable[..., Cluster], nodes: int, expected: int) -> None:
     cluster = make_cluster(nodes=("n1",))
     assert isinstance(cluster.scheduler, Scheduler)
-    assert cluster.scheduler.nodes_to_find(nodes) == expected
+    assert cluster.scheduler.placement.nodes_to_find(nodes) == expected
 
 
 def test_insufficient_resources_name_the_resource(make_cluster: Callable[..., Cluster]) -> None:

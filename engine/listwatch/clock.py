@@ -53,3 +53,19 @@ class SystemClock:
 def rfc3339(instant: datetime) -> str:
     """Kubernetes' timestamp format: seconds precision, UTC, a trailing Z."""
     return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Stamps:
+    """`now()` as an RFC 3339 string, formatted once per second of the clock (a hot path)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._second = -1
+        self._text = ""
+
+    def now(self) -> str:
+        second = int(self.clock.now())
+        if second != self._second:
+            self._second = second
+            self._text = rfc3339(self.clock.wall(float(second)))
+        return self._text

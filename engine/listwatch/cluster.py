@@ -110,6 +110,7 @@ class Cluster:
         self._started = True
         for component in self.components:
             component.start()
+            self.loop.run_ready()  # each lists and watches before the next registers its node
         self.loop.run(until=self.synced)
 
     def synced(self) -> bool:

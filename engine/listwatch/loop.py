@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from listwatch.clock import Clock, ManualClock
+from listwatch.clock import Clock, ManualClock, Stamps
 
 
 class Timer:
@@ -42,6 +42,7 @@ class Loop:
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
+        self.stamps = Stamps(clock)
         self._ready: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
         self._timers: list[tuple[float, int, Timer]] = []
         self._seq = 0

@@ -136,7 +136,7 @@ class APIServer:
 
     @staticmethod
     def resource(name: str) -> Resource:
-        found = resource_for(name)
+        found = _RESOURCES_BY_NAME.get(name) or resource_for(name)
         if found is None:
             raise errors.NotFound(f'the server could not find the requested resource (resource "{name}")')
         return found
@@ -395,7 +395,7 @@ class APIServer:
         else:
             meta.pop("namespace", None)
         meta["uid"] = self.identity.uid()
-        meta["creationTimestamp"] = rfc3339(self.clock.wall())
+        meta["creationTimestamp"] = self.loop.stamps.now()
         for field in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
             meta.pop(field, None)
         obj = {"kind": res.kind, "apiVersion": res.api_version, **{k: v for k, v in body.items() if k not in ("kind", "apiVersion")}}
@@ -432,7 +432,7 @@ class APIServer:
         return new
 
     def _prepare_bind(self, request: Request, old: Obj) -> Obj:
-        now = rfc3339(self.clock.wall())
+        now = self.loop.stamps.now()
         status = dict(old.get("status") or {})
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
         conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": now})
@@ -583,6 +583,9 @@ class APIServer:
         for cache in self.caches.values():
             cache.bookmark()
         self.loop.call_later(interval, self._bookmark, interval, daemon=True)
+
+
+_RESOURCES_BY_NAME: dict[str, Resource] = {**RESOURCES, **{r.kind: r for r in RESOURCES.values()}}
 
 
 def _same_except_rv(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:

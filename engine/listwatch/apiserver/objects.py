@@ -8,7 +8,6 @@ successive revisions of an object share everything that did not change.
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -72,6 +71,21 @@ def deep_copy(value: Any) -> Any:
     return value
 
 
+def reuse(new: Any, old: Any) -> Any:
+    """`new`, with every part equal to the same part of `old` replaced by old's object.
+
+    Successive revisions of an object then share what did not change, so history costs only the
+    difference (objects are never mutated once stored, so sharing is safe).
+    """
+    if new == old:
+        return old
+    if isinstance(new, dict) and isinstance(old, dict):
+        return {k: reuse(v, old[k]) if k in old else v for k, v in new.items()}
+    if isinstance(new, list) and isinstance(old, list) and len(new) == len(old):
+        return [reuse(a, b) for a, b in zip(new, old, strict=True)]
+    return new
+
+
 def condition(obj: Mapping[str, Any], type_: str) -> Mapping[str, Any] | None:
     for c in (obj.get("status") or {}).get("conditions") or ():
         if c.get("type") == type_:
@@ -99,7 +113,10 @@ class Identity:
         self._random = random.Random(seed)
 
     def uid(self) -> str:
-        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+        """A random (version 4) UUID, as Kubernetes gives every object."""
+        bits = (self._random.getrandbits(128) & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
+        text = f"{bits:032x}"
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
     def suffix(self, length: int = 5) -> str:
         return "".join(self._random.choice(NAME_ALPHABET) for _ in range(length))

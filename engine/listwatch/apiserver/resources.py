@@ -125,6 +125,23 @@ def default_pull_policy(image: str) -> str:
     return "Always" if tag in ("", "latest") else "IfNotPresent"
 
 
+#: Defaults every pod gets that are the same for all. Stored objects are never mutated (every write
+#: builds new dicts), so pods share these rather than each holding a copy.
+_DEFAULT_TOLERATIONS = (
+    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
+    {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
+)
+_SERVICE_ACCOUNT_VOLUME = {
+    "defaultMode": 420,
+    "sources": [
+        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}},
+    ],
+}
+_EMPTY: dict[str, Any] = {}
+
+
 def pod_defaults(pod: Obj, ctx: Any) -> Obj:
     spec = dict(pod.get("spec") or {})
     containers = []
@@ -132,7 +149,7 @@ def pod_defaults(pod: Obj, ctx: Any) -> Obj:
     for c in spec.get("containers") or []:
         c = dict(c)
         c.setdefault("imagePullPolicy", default_pull_policy(c.get("image", "")))
-        c.setdefault("resources", {})
+        c.setdefault("resources", _EMPTY)
         c.setdefault("terminationMessagePath", "/dev/termination-log")
         c.setdefault("terminationMessagePolicy", "File")
         mounts = list(c.get("volumeMounts") or [])
@@ -145,35 +162,17 @@ def pod_defaults(pod: Obj, ctx: Any) -> Obj:
     spec.setdefault("dnsPolicy", "ClusterFirst")
     spec.setdefault("serviceAccountName", "default")
     spec["serviceAccount"] = spec["serviceAccountName"]
-    spec.setdefault("securityContext", {})
+    spec.setdefault("securityContext", _EMPTY)
     spec.setdefault("schedulerName", "default-scheduler")
     spec.setdefault("enableServiceLinks", True)
     spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
     spec.setdefault("priority", 0)
     tolerations = list(spec.get("tolerations") or [])
-    for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
-        if not any(t.get("key") == key for t in tolerations):
-            tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300})
+    for default in _DEFAULT_TOLERATIONS:
+        if not any(t.get("key") == default["key"] for t in tolerations):
+            tolerations.append(default)
     spec["tolerations"] = tolerations
-    volumes = list(spec.get("volumes") or [])
-    volumes.append(
-        {
-            "name": token,
-            "projected": {
-                "defaultMode": 420,
-                "sources": [
-                    {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
-                    {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
-                    {
-                        "downwardAPI": {
-                            "items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]
-                        }
-                    },
-                ],
-            },
-        }
-    )
-    spec["volumes"] = volumes
+    spec["volumes"] = [*(spec.get("volumes") or []), {"name": token, "projected": _SERVICE_ACCOUNT_VOLUME}]
     out = dict(pod)
     out["spec"] = spec
     out["status"] = {"phase": "Pending", "qosClass": qos_class(containers)}

@@ -8,7 +8,7 @@ a resource declares which paths it supports (`spec.nodeName`, `status.phase`, ..
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,9 +142,12 @@ class FieldRequirement:
 class FieldSelector:
     requirements: tuple[FieldRequirement, ...] = ()
 
-    def matches(self, fields: Callable[[str], str]) -> bool:
-        """`fields(path)` gives the object's value for a supported field path ("" when unset)."""
-        return all((fields(r.field) == r.value) is r.equal for r in self.requirements)
+    def matches(self, obj: Mapping[str, Any]) -> bool:
+        """Whether every requirement holds for the object (an unset field reads as "")."""
+        for r in self.requirements:  # noqa: SIM110 - a plain loop: this runs for every watch and event
+            if (field_value(obj, r.field) == r.value) is not r.equal:
+                return False
+        return True
 
     @property
     def empty(self) -> bool:
@@ -180,19 +183,21 @@ def parse_field_selector(text: str | None, supported: frozenset[str] | None = No
     return FieldSelector(tuple(requirements))
 
 
-def field_getter(obj: Mapping[str, Any]) -> Callable[[str], str]:
-    """Read a dotted field path of an API object as the string a field selector compares."""
+_PATHS: dict[str, tuple[str, ...]] = {}
 
-    def get(path: str) -> str:
-        value: Any = obj
-        for part in path.split("."):
-            if not isinstance(value, Mapping):
-                return ""
-            value = value.get(part)
-            if value is None:
-                return ""
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return str(value)
 
-    return get
+def field_value(obj: Mapping[str, Any], path: str) -> str:
+    """A dotted field path of an API object, as the string a field selector compares ("" when unset)."""
+    parts = _PATHS.get(path)
+    if parts is None:
+        parts = _PATHS[path] = tuple(path.split("."))
+    value: Any = obj
+    for part in parts:
+        if type(value) is not dict:
+            return ""
+        value = value.get(part)
+        if value is None:
+            return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    return value if type(value) is str else str(value)

@@ -24,7 +24,7 @@ from listwatch.actions import Action, ActionSink, ObjectRef
 from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
 from listwatch.apiserver.resources import Resource
-from listwatch.apiserver.selectors import FieldSelector, LabelSelector, field_getter
+from listwatch.apiserver.selectors import FieldSelector, LabelSelector, field_value
 from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
@@ -55,7 +55,7 @@ def selection(labels: LabelSelector, fields: FieldSelector) -> Callable[[Mapping
     def selects(obj: Mapping[str, Any]) -> bool:
         if labels.requirements and not labels.matches((obj.get("metadata") or {}).get("labels")):
             return False
-        return not fields.requirements or fields.matches(field_getter(obj))
+        return not fields.requirements or fields.matches(obj)
 
     return selects
 
@@ -263,7 +263,7 @@ class WatchCache:
             extra: list[ClientWatch] = []
             for obj in (old, new):
                 if obj is not None:
-                    group = self._indexed.get(field_getter(obj)(field))
+                    group = self._indexed.get(field_value(obj, field))
                     if group:
                         extra.extend(w for w in group if w not in extra)
             if extra:

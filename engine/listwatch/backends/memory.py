@@ -22,6 +22,7 @@ Times are logical: a sandbox takes 0.3s, a pull 0.5s plus size at 40 MB/s, a sta
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
@@ -64,6 +65,7 @@ PULL_BYTES_PER_SECOND = 40_000_000
 FOREVER = float("inf")
 
 
+@functools.lru_cache(maxsize=1024)
 def normalize(image: str) -> tuple[str, str, str]:
     """`nginx:1.15` -> ("docker.io/library/nginx:1.15", "nginx", "1.15"): the full reference, repository, tag."""
     name, _, tag = image.rpartition(":") if ":" in image.rpartition("/")[2] else (image, "", "latest")
@@ -78,6 +80,7 @@ def normalize(image: str) -> tuple[str, str, str]:
     return f"{path}:{tag}", short, tag
 
 
+@functools.lru_cache(maxsize=1024)
 def image_id(reference: str) -> str:
     return f"{reference.rpartition(':')[0]}@sha256:{hashlib.sha256(reference.encode()).hexdigest()}"
 

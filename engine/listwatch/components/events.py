@@ -17,7 +17,6 @@ from typing import Any
 from listwatch import errors
 from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.objects import Obj
-from listwatch.clock import rfc3339
 from listwatch.spec.model import EventTemplate
 
 
@@ -42,6 +41,8 @@ class EventRecorder:
         self.style = style
         self._seen: dict[str, dict[tuple[Any, ...], str]] = {}
         self._serial = 0
+        self._source = {"component": component, **({"host": host} if host else {})}
+        self._involved: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     def record(self, obj: Mapping[str, Any], template: str, *, field_path: str = "", action: str = "", **values: Any) -> Obj | None:
         """Write the event named `template` in the spec, its message filled from `values`."""
@@ -51,20 +52,9 @@ class EventRecorder:
     def emit(self, obj: Mapping[str, Any], type_: str, reason: str, message: str, *, field_path: str = "", action: str = "") -> Obj | None:
         meta = obj.get("metadata") or {}
         namespace = meta.get("namespace") or "default"
-        involved = {
-            "kind": obj.get("kind", ""),
-            "namespace": meta.get("namespace", ""),
-            "name": meta.get("name", ""),
-            "uid": meta.get("uid", ""),
-            "apiVersion": obj.get("apiVersion", ""),
-            "resourceVersion": meta.get("resourceVersion", ""),
-        }
-        if field_path:
-            involved["fieldPath"] = field_path
-        if not involved["namespace"]:
-            del involved["namespace"]
+        involved = self._reference(obj, field_path)
         now = self.api.clock.now()
-        stamp = rfc3339(self.api.clock.wall(now))
+        stamp = self.api.loop.stamps.now()
         key = (field_path, type_, reason, message if self.style == "legacy" else "")
         seen = self._seen.get(involved["uid"], {}).get(key)
         if seen is not None:
@@ -81,7 +71,7 @@ class EventRecorder:
             "type": type_,
         }
         if self.style == "legacy":
-            event["source"] = {"component": self.component, **({"host": self.host} if self.host else {})}
+            event["source"] = self._source
             event["firstTimestamp"] = stamp
             event["lastTimestamp"] = stamp
             event["count"] = 1
@@ -102,6 +92,29 @@ class EventRecorder:
             return None  # events are best effort, as in Kubernetes
         self._seen.setdefault(involved["uid"], {})[key] = name
         return created
+
+    def _reference(self, obj: Mapping[str, Any], field_path: str) -> dict[str, Any]:
+        """The involvedObject of an event; events about the same object version share one."""
+        meta = obj.get("metadata") or {}
+        key = (meta.get("uid", ""), meta.get("resourceVersion", ""), field_path)
+        found = self._involved.get(key)
+        if found is None:
+            found = {
+                "kind": obj.get("kind", ""),
+                "namespace": meta.get("namespace", ""),
+                "name": meta.get("name", ""),
+                "uid": meta.get("uid", ""),
+                "apiVersion": obj.get("apiVersion", ""),
+                "resourceVersion": meta.get("resourceVersion", ""),
+            }
+            if field_path:
+                found["fieldPath"] = field_path
+            if not found["namespace"]:
+                del found["namespace"]
+            if len(self._involved) > 4096:
+                self._involved.clear()
+            self._involved[key] = found
+        return found
 
     def _repeat(self, namespace: str, name: str, stamp: str) -> Obj | None:
         try:

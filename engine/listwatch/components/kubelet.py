@@ -25,7 +25,6 @@ from listwatch.apiserver.selectors import selector_from_map
 from listwatch.backends.base import PullResult, Runtime, Sandbox, Started
 from listwatch.backends.memory import normalize
 from listwatch.client.informer import InformerEvent
-from listwatch.clock import rfc3339
 from listwatch.components.base import Component
 from listwatch.components.nodeaffinity import required_affinity
 from listwatch.machines.callbacks import action, guard
@@ -244,7 +243,7 @@ class Kubelet(Component):
     @action
     def start_pod(self, record: PodRecord) -> None:
         self.act("admit", record.pod, result="admitted", detail=f"admitted on {self.node_name}; creating the pod sandbox")
-        record.start_time = rfc3339(self.loop.clock.wall())
+        record.start_time = self.loop.stamps.now()
         self._dirty(record)
         self.runtime.run_sandbox(self.node_name, record.pod, lambda sandbox: self._sandbox_ready(record, sandbox))
 
@@ -269,7 +268,7 @@ class Kubelet(Component):
         self.act("admit", record.pod, result="rejected", detail=f"rejected: {record.message}")
         self.recorder.emit(record.pod, "Warning", record.reason, record.message)
         self.phase.fire(self, record, "reject")
-        record.start_time = rfc3339(self.loop.clock.wall())
+        record.start_time = self.loop.stamps.now()
         status = {
             "phase": "Failed",
             "message": self.settings["rejectedStatusMessage"].format(message=record.message),
@@ -420,7 +419,7 @@ class Kubelet(Component):
             started_id[0] = container.container_id = info.container_id
             container.image_id = info.image_id
             container.handles_sigterm = info.handles_sigterm
-            container.started_at = rfc3339(self.loop.clock.wall())
+            container.started_at = self.loop.stamps.now()
             container.waiting_message = ""
             self.recorder.record(pod, "Started", field_path=container.field_path, container=container.name)
             self._dirty(record)
@@ -434,7 +433,7 @@ class Kubelet(Component):
     @action
     def record_exit(self, container: ContainerRecord) -> None:
         container.finished = self.loop.clock.now()
-        container.finished_at = rfc3339(self.loop.clock.wall())
+        container.finished_at = self.loop.stamps.now()
         container.terminated = {
             "exitCode": container.exit_code,
             "reason": "Completed" if container.exit_code == 0 else "Error",
@@ -511,7 +510,7 @@ class Kubelet(Component):
             "exitCode": 0,
             "reason": "Completed",
             "startedAt": container.started_at,
-            "finishedAt": rfc3339(self.loop.clock.wall()),
+            "finishedAt": self.loop.stamps.now(),
             "containerID": f"{self.runtime.scheme}://{container.container_id}",
         }
         self._begin_restart(container)
@@ -605,7 +604,7 @@ class Kubelet(Component):
     def _status(self, record: PodRecord) -> Obj:
         old = record.pod.get("status") or {}
         previous = {c.get("type"): c for c in old.get("conditions") or ()}
-        now = rfc3339(self.loop.clock.wall())
+        now = self.loop.stamps.now()
         conditions = []
         for definition in self.conditions:
             for rule in definition.rules:
@@ -665,6 +664,7 @@ class Kubelet(Component):
     def _write_status(self, record: PodRecord, status: Obj) -> None:
         if status == record.written:
             return
+        status = objects.reuse(status, record.pod.get("status") or {})
         started = any(c.container == "Running" and c.container_id for c in record.containers) or (
             status.get("phase") in ("Succeeded", "Failed") and any(c.terminated for c in record.containers)
         )

@@ -1,0 +1,83 @@
+"""The scheduler's cache of nodes: labels, taints, capacity, and what the pods on each request."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from listwatch.apiserver import objects, quantity
+from listwatch.apiserver.objects import Obj
+
+Requests = tuple[int, int, int, int]
+
+
+class NodeInfo:
+    """The scheduler's view of a node: labels, taints, capacity and what its pods request."""
+
+    __slots__ = (
+        "alloc_cpu",
+        "alloc_mem",
+        "alloc_pods",
+        "index",
+        "labels",
+        "name",
+        "nz_cpu",
+        "nz_mem",
+        "obj",
+        "pods",
+        "req_cpu",
+        "req_mem",
+        "restricted",
+        "taints",
+        "unschedulable",
+    )
+
+    def __init__(self, obj: Obj) -> None:
+        self.name = objects.name_of(obj)
+        self.index = 0  # its position in the scheduler's ring of nodes
+        self.req_cpu = self.req_mem = self.nz_cpu = self.nz_mem = 0
+        self.pods: dict[str, tuple[int, int, int, int]] = {}
+        self.update(obj)
+
+    def update(self, obj: Obj) -> None:
+        self.obj = obj
+        self.labels: Mapping[str, str] = objects.labels_of(obj)
+        spec = obj.get("spec") or {}
+        self.unschedulable = bool(spec.get("unschedulable"))
+        self.taints = [t for t in spec.get("taints") or () if t.get("effect") in ("NoSchedule", "NoExecute")]
+        self.restricted = int(self.unschedulable or bool(self.taints))
+        alloc = (obj.get("status") or {}).get("allocatable") or {}
+        self.alloc_cpu = quantity.milli_cpu(alloc.get("cpu", "0"))
+        self.alloc_mem = quantity.bytes_(alloc.get("memory", "0"))
+        self.alloc_pods = int(alloc.get("pods", "110"))
+
+    def add_pod(self, uid: str, requests: Requests) -> None:
+        self.pods[uid] = requests
+        self.req_cpu += requests[0]
+        self.req_mem += requests[1]
+        self.nz_cpu += requests[2]
+        self.nz_mem += requests[3]
+
+    def remove_pod(self, uid: str) -> bool:
+        requests = self.pods.pop(uid, None)
+        if requests is None:
+            return False
+        self.req_cpu -= requests[0]
+        self.req_mem -= requests[1]
+        self.nz_cpu -= requests[2]
+        self.nz_mem -= requests[3]
+        return True
+
+
+def pod_requests(pod: Mapping[str, Any], default_cpu: int, default_mem: int) -> Requests:
+    """(cpu, memory) requested, and the non-zero (defaulted) values the scoring counts."""
+    cpu = mem = nz_cpu = nz_mem = 0
+    for c in (pod.get("spec") or {}).get("containers") or ():
+        requests = (c.get("resources") or {}).get("requests") or {}
+        c_cpu = quantity.milli_cpu(requests["cpu"]) if "cpu" in requests else 0
+        c_mem = quantity.bytes_(requests["memory"]) if "memory" in requests else 0
+        cpu += c_cpu
+        mem += c_mem
+        nz_cpu += c_cpu or default_cpu
+        nz_mem += c_mem or default_mem
+    return cpu, mem, nz_cpu, nz_mem

@@ -1,0 +1,140 @@
+"""The scheduling framework's filter and score plugins the spec may name, and their queueing hints.
+
+A filter returns None when the node passes, or the values its reason (from the spec) needs; a
+score returns 0..100 for a node. Kubernetes v1.32 semantics (pkg/scheduler/framework/plugins).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from listwatch.apiserver.objects import Obj
+from listwatch.apiserver.selectors import LabelSelector, selector_from_map
+from listwatch.components.nodeaffinity import required_affinity
+from listwatch.components.scheduler.nodeinfo import NodeInfo, Requests
+
+
+class FilterContext:
+    __slots__ = ("affinity", "pod", "requests", "selector", "tolerations")
+
+    def __init__(self, pod: Obj, requests: Requests) -> None:
+        spec = pod.get("spec") or {}
+        self.pod = pod
+        self.requests = requests
+        self.selector: LabelSelector = selector_from_map(spec.get("nodeSelector"))
+        self.affinity = required_affinity(spec)
+        self.tolerations = spec.get("tolerations") or ()
+
+
+Problem = Mapping[str, Any] | None
+
+
+def _tolerates(tolerations: Any, taint: Mapping[str, Any]) -> bool:
+    for t in tolerations:
+        if t.get("effect") and t.get("effect") != taint.get("effect"):
+            continue
+        if t.get("operator") == "Exists":
+            if not t.get("key") or t.get("key") == taint.get("key"):
+                return True
+        elif t.get("key") == taint.get("key") and t.get("value", "") == taint.get("value", ""):
+            return True
+    return False
+
+
+def filter_unschedulable(ctx: FilterContext, info: NodeInfo) -> Problem:
+    if info.unschedulable and not _tolerates(ctx.tolerations, {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}):
+        return {}
+    return None
+
+
+def filter_node_name(ctx: FilterContext, info: NodeInfo) -> Problem:
+    wanted = ctx.pod["spec"].get("nodeName")
+    return {} if wanted and wanted != info.name else None
+
+
+def filter_taints(ctx: FilterContext, info: NodeInfo) -> Problem:
+    for taint in info.taints:
+        if not _tolerates(ctx.tolerations, taint):
+            return {"key": taint.get("key", ""), "value": taint.get("value", "")}
+    return None
+
+
+def filter_node_affinity(ctx: FilterContext, info: NodeInfo) -> Problem:
+    if ctx.selector.requirements and not ctx.selector.matches(info.labels):
+        return {}
+    if ctx.affinity is not None and not ctx.affinity(info.labels):
+        return {}
+    return None
+
+
+def filter_resources(ctx: FilterContext, info: NodeInfo) -> Problem:
+    cpu, mem = ctx.requests[0], ctx.requests[1]
+    if len(info.pods) + 1 > info.alloc_pods:
+        return {"resource": "pods"}
+    if cpu and info.req_cpu + cpu > info.alloc_cpu:
+        return {"resource": "cpu"}
+    if mem and info.req_mem + mem > info.alloc_mem:
+        return {"resource": "memory"}
+    return None
+
+
+def score_least_allocated(info: NodeInfo, requests: Requests) -> int:
+    cpu = _least(info.nz_cpu + requests[2], info.alloc_cpu)
+    mem = _least(info.nz_mem + requests[3], info.alloc_mem)
+    return (cpu + mem) // 2
+
+
+def _least(requested: int, capacity: int) -> int:
+    if capacity == 0 or requested > capacity:
+        return 0
+    return (capacity - requested) * 100 // capacity
+
+
+def score_balanced(info: NodeInfo, requests: Requests) -> int:
+    cpu = min(1.0, (info.req_cpu + requests[0]) / info.alloc_cpu) if info.alloc_cpu else 1.0
+    mem = min(1.0, (info.req_mem + requests[1]) / info.alloc_mem) if info.alloc_mem else 1.0
+    return int((1 - abs(cpu - mem) / 2) * 100)
+
+
+def score_taints(info: NodeInfo, requests: Requests) -> int:
+    # Without PreferNoSchedule taints every node normalises to the maximum.
+    return 100
+
+
+FILTERS: dict[str, Callable[[FilterContext, NodeInfo], Problem]] = {
+    "NodeUnschedulable": filter_unschedulable,
+    "NodeName": filter_node_name,
+    "TaintToleration": filter_taints,
+    "NodeAffinity": filter_node_affinity,
+    "NodeResourcesFit": filter_resources,
+}
+SCORES: dict[str, Callable[[NodeInfo, Requests], int]] = {
+    "TaintToleration": score_taints,
+    "NodeResourcesFit": score_least_allocated,
+    "NodeResourcesBalancedAllocation": score_balanced,
+}
+#: Plugins whose rejection preemption cannot lift (UnschedulableAndUnresolvable).
+UNRESOLVABLE = frozenset({"NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity"})
+
+
+def _hint_affinity(pod: Obj, old: Obj | None, new: Obj | None) -> bool:
+    if new is None:
+        return False
+    ctx = FilterContext(pod, (0, 0, 0, 0))
+    matches_now = filter_node_affinity(ctx, NodeInfo(new)) is None
+    matched_before = old is not None and filter_node_affinity(ctx, NodeInfo(old)) is None
+    return matches_now and not matched_before
+
+
+def _hint_node_update(pod: Obj, old: Obj | None, new: Obj | None) -> bool:
+    return new is not None
+
+
+#: Queueing hints: may this node change make a pod that this plugin rejected schedulable?
+HINTS: dict[str, Callable[[Obj, Obj | None, Obj | None], bool]] = {
+    "NodeAffinity": _hint_affinity,
+    "NodeUnschedulable": _hint_node_update,
+    "TaintToleration": _hint_node_update,
+    "NodeResourcesFit": _hint_node_update,
+}

@@ -1,0 +1,249 @@
+"""The scheduler component: its watches, its queue, and the spec's `scheduling` machine.
+
+Each pod without a node waits in the active queue; a scheduling cycle takes one at a time and
+asks the placement (`placement.py`) for a node. Found: the pod is assumed on the node (counted
+against it at once, as kube-scheduler's cache assumes it), bound with one pods/binding write, and
+a Scheduled event is recorded. Not found: PodScheduled=False with reason Unschedulable and the
+FitError message ("0/2 nodes are available: ..."), and a FailedScheduling event; the pod waits
+until a node change that may help (queueing hints) or the periodic flush sends it back through
+the back-off queue.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Any
+
+from listwatch import errors
+from listwatch.apiserver import objects
+from listwatch.apiserver.objects import Obj
+from listwatch.client.informer import InformerEvent
+from listwatch.components.base import Component
+from listwatch.components.scheduler.nodeinfo import pod_requests
+from listwatch.components.scheduler.placement import Placement
+from listwatch.components.scheduler.plugins import HINTS
+from listwatch.machines.callbacks import action, guard
+
+
+class QueuedPod:
+    """A pod in the scheduling queue; `scheduling` is its state in the spec machine."""
+
+    __slots__ = ("attempts", "change", "failed", "fit_error", "last_attempt", "node", "pod", "scheduling", "timer", "uid")
+
+    def __init__(self, pod: Obj) -> None:
+        self.pod = pod
+        self.uid = objects.uid_of(pod)
+        self.scheduling = ""
+        self.attempts = 0
+        self.last_attempt = 0.0
+        self.node = ""
+        self.failed: set[str] = set()
+        self.fit_error = ""
+        self.change: tuple[Obj | None, Obj | None] = (None, None)
+        self.timer: Any = None
+
+
+class Scheduler(Component):
+    """kube-scheduler, fed by its List-Watches of unscheduled pods, assigned pods and nodes."""
+
+    name = "scheduler"
+    event_style = "events/v1"
+
+    def __init__(self, *, seed: int = 0, **kwargs: Any) -> None:
+        super().__init__(host=kwargs.pop("host", "control-plane"), **kwargs)
+        self.machine = self.machines["scheduling"]
+        s = self.settings
+        self.placement = Placement(s, seed=seed)
+        self.default_cpu = int(s["defaultMilliCPURequest"])
+        self.default_mem = int(s["defaultMemoryRequest"])
+        self.pods: dict[str, QueuedPod] = {}
+        self._active: list[tuple[int, int, str]] = []
+        self._seq = 0
+        self._cycle_scheduled = False
+        self._assigned: dict[str, str] = {}
+        loop = self.loop
+        loop.call_later(float(s["unschedulableFlushSeconds"]), self._flush_leftover, daemon=True)
+
+    # -- watch handlers ------------------------------------------------------------------------------
+
+    @action
+    def enqueue_pod(self, event: InformerEvent) -> None:
+        pod = event.object
+        if pod["spec"].get("schedulerName", "default-scheduler") != "default-scheduler":
+            return
+        if objects.uid_of(pod) in self.pods:
+            return
+        queued = QueuedPod(pod)
+        self.machine.start(queued)
+        self.pods[queued.uid] = queued
+        self._push(queued)
+
+    @action
+    def update_pod(self, event: InformerEvent) -> None:
+        queued = self.pods.get(objects.uid_of(event.object))
+        if queued is not None:
+            queued.pod = event.object
+
+    @action
+    def forget_pod(self, event: InformerEvent) -> None:
+        queued = self.pods.pop(objects.uid_of(event.object), None)
+        if queued is not None:
+            self.machine.fire(self, queued, "forget")
+            if queued.timer is not None:
+                queued.timer.cancel()
+
+    @action
+    def assign_pod(self, event: InformerEvent) -> None:
+        self._assume(event.object)
+
+    def _assume(self, pod: Obj) -> None:
+        """Count a pod against its node: when its binding is decided (assumed), or seen bound."""
+        uid = objects.uid_of(pod)
+        node = pod["spec"].get("nodeName", "")
+        if self._assigned.get(uid) == node:
+            return
+        self._unassign(uid)
+        info = self.placement.by_name.get(node)
+        if info is None:
+            return
+        info.add_pod(uid, pod_requests(pod, self.default_cpu, self.default_mem))
+        self._assigned[uid] = node
+        self.placement.pod_count_changed(info)
+
+    @action
+    def unassign_pod(self, event: InformerEvent) -> None:
+        self._unassign(objects.uid_of(event.object))
+        self._cluster_changed(None, None, pod_deleted=True)
+
+    def _unassign(self, uid: str) -> None:
+        node = self._assigned.pop(uid, None)
+        info = self.placement.by_name.get(node) if node else None
+        if info is not None and info.remove_pod(uid):
+            self.placement.pod_count_changed(info)
+
+    @action
+    def node_changed(self, event: InformerEvent) -> None:
+        self.placement.add_or_update(event.object)
+        self._cluster_changed(event.old, event.object)
+
+    @action
+    def node_deleted(self, event: InformerEvent) -> None:
+        self.placement.remove(objects.name_of(event.object))
+
+    def _cluster_changed(self, old: Obj | None, new: Obj | None, *, pod_deleted: bool = False) -> None:
+        for queued in [q for q in self.pods.values() if q.scheduling == "Unschedulable"]:
+            queued.change = (old, new) if not pod_deleted else (None, None)
+            self.machine.fire(self, queued, "node_changed")
+
+    def _flush_leftover(self) -> None:
+        horizon = float(self.settings["podMaxInUnschedulablePodsDuration"])
+        now = self.loop.clock.now()
+        for queued in [q for q in self.pods.values() if q.scheduling == "Unschedulable"]:
+            if now - queued.last_attempt >= horizon:
+                self.machine.fire(self, queued, "flush")
+        self.loop.call_later(float(self.settings["unschedulableFlushSeconds"]), self._flush_leftover, daemon=True)
+
+    # -- the queue ----------------------------------------------------------------------------------
+
+    def _push(self, queued: QueuedPod) -> None:
+        self._seq += 1
+        heapq.heappush(self._active, (-int(queued.pod["spec"].get("priority") or 0), self._seq, queued.uid))
+        if not self._cycle_scheduled:
+            self._cycle_scheduled = True
+            self.loop.call_soon(self._schedule_next)
+
+    def _schedule_next(self) -> None:
+        """One scheduling cycle per call; the loop interleaves cycles with everything else."""
+        self._cycle_scheduled = False
+        while self._active:
+            _, _, uid = heapq.heappop(self._active)
+            queued = self.pods.get(uid)
+            if queued is not None and queued.scheduling == "Queued":
+                queued.attempts += 1
+                queued.last_attempt = self.loop.clock.now()
+                self.machine.fire(self, queued, "schedule")
+                break
+        if self._active and not self._cycle_scheduled:
+            self._cycle_scheduled = True
+            self.loop.call_soon(self._schedule_next)
+
+    # -- the scheduling machine's callbacks ----------------------------------------------------------------
+
+    @guard
+    def node_found(self, queued: QueuedPod) -> bool:
+        requests = pod_requests(queued.pod, self.default_cpu, self.default_mem)
+        queued.node, queued.fit_error, queued.failed = self.placement.choose(queued.pod, requests)
+        self.act(
+            "schedule",
+            queued.pod,
+            result=queued.node or "none",
+            detail=f"chose {queued.node}" if queued.node else queued.fit_error,
+        )
+        return bool(queued.node)
+
+    @action
+    def bind_pod(self, queued: QueuedPod) -> None:
+        pod = queued.pod
+        namespace, name = objects.namespace_of(pod), objects.name_of(pod)
+        self.pods.pop(queued.uid, None)
+        self._assume({**pod, "spec": {**pod["spec"], "nodeName": queued.node}})
+        try:
+            self.api.bind(namespace, name, queued.node, actor=self.actor)
+        except errors.APIError:
+            self._unassign(queued.uid)
+            return  # bound or deleted meanwhile: the watch tells the rest
+        self.recorder.record(pod, "Scheduled", namespace=namespace, name=name, node=queued.node, action="Binding")
+
+    @action
+    def record_unschedulable(self, queued: QueuedPod) -> None:
+        pod = queued.pod
+        self.recorder.record(pod, "FailedScheduling", message=queued.fit_error[:1024], action="Scheduling")
+        current = objects.condition(pod, "PodScheduled") or {}
+        if current.get("status") == "False" and current.get("message") == queued.fit_error:
+            return
+        condition = {
+            "type": "PodScheduled",
+            "status": "False",
+            "lastProbeTime": None,
+            "lastTransitionTime": current.get("lastTransitionTime") if current.get("status") == "False" else self.loop.stamps.now(),
+            "reason": "Unschedulable",
+            "message": queued.fit_error,
+        }
+        try:
+            updated = self.api.patch(
+                "pods",
+                objects.name_of(pod),
+                {"status": {"conditions": [condition]}},
+                namespace=objects.namespace_of(pod),
+                patch_type="strategic",
+                subresource="status",
+                actor=self.actor,
+            )
+            queued.pod = updated
+        except errors.APIError:
+            pass
+
+    @guard
+    def change_may_help(self, queued: QueuedPod) -> bool:
+        """Queueing hints: only a change that could lift one of the rejections requeues the pod."""
+        old, new = queued.change
+        if new is None:
+            return "NodeResourcesFit" in queued.failed
+        for plugin in queued.failed:
+            hint = HINTS.get(plugin)
+            if hint is None or hint(queued.pod, old, new):
+                return True
+        return False
+
+    @action
+    def back_off(self, queued: QueuedPod) -> None:
+        s = self.settings
+        delay = min(float(s["podInitialBackoffSeconds"]) * 2 ** max(0, queued.attempts - 1), float(s["podMaxBackoffSeconds"]))
+        remaining = queued.last_attempt + delay - self.loop.clock.now()
+        self.act("requeue", queued.pod, result="requeued", detail=f"a node change may help; retry in {max(0.0, remaining):g}s")
+        queued.timer = self.loop.call_later(max(0.0, remaining), self.machine.fire, self, queued, "backoff_expired")
+
+    @action
+    def activate(self, queued: QueuedPod) -> None:
+        queued.timer = None
+        self._push(queued)
