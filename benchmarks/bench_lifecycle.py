@@ -48,7 +48,7 @@ def run_one(pods: int, nodes: int) -> dict:
 
     # A long run of many small objects: keep the cyclic garbage collector from rescanning the
     # whole heap every few thousand allocations (the objects are trees of dicts, without cycles).
-    gc.set_threshold(100_000, 50, 100)
+    gc.set_threshold(100_000, 1_000, 1_000)
     eng = engine.load()
     names = [f"node{i:05d}" for i in range(nodes)]
     labels = {name: {"zone": f"z{i % ZONES}"} for i, name in enumerate(names)}

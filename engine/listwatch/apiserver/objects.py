@@ -79,10 +79,10 @@ def reuse(new: Any, old: Any) -> Any:
     """
     if new == old:
         return old
-    if isinstance(new, dict) and isinstance(old, dict):
+    if type(new) is dict and type(old) is dict:
         return {k: reuse(v, old[k]) if k in old else v for k, v in new.items()}
-    if isinstance(new, list) and isinstance(old, list) and len(new) == len(old):
-        return [reuse(a, b) for a, b in zip(new, old, strict=True)]
+    if type(new) is list and type(old) is list and len(new) == len(old):
+        return [b if a == b else a for a, b in zip(new, old, strict=True)]
     return new
 
 

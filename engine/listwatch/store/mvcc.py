@@ -222,5 +222,5 @@ class RevisionMismatchError(errors.StoreError):
 
 def _bucket_name(key: str) -> str:
     """The first two segments of a key path: `/registry/pods/default/web` -> `/registry/pods/`."""
-    cut = key.find("/", key.find("/", 1) + 1)
+    cut = key.find("/", 10) if key.startswith("/registry/") else key.find("/", key.find("/", 1) + 1)
     return key if cut < 0 else key[: cut + 1]
