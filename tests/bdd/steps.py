@@ -1,0 +1,426 @@
+"""Step definitions for features/: Kubernetes words in, backend calls out.
+
+Registered for every test through `pytest_plugins` in tests/conftest.py. Each step works on the
+`world` fixture (tests/bdd/world.py) and only through the backend interface.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+from pytest_bdd import given, parsers, then, when
+
+from listwatch.apiserver import objects
+from listwatch.apiserver.watchcache import WatchEvent
+from listwatch.engine import Engine
+from tests.bdd.world import World
+
+
+@pytest.fixture
+def world(engine: Engine, request: pytest.FixtureRequest) -> Iterator[World]:
+    backend = request.config.getoption("--backend")
+    if backend != "memory":
+        pytest.skip(f"the {backend} backend is not available yet (the memory backend is); see the README")
+    made = World(engine, backend)
+    yield made
+    made.close()
+
+
+def labels(text: str) -> dict[str, str]:
+    """`cz=bob,disk=ssd` -> {"cz": "bob", "disk": "ssd"}; `-` means none."""
+    if text.strip() in ("-", ""):
+        return {}
+    return dict(pair.strip().split("=", 1) for pair in text.split(","))
+
+
+def step_ids(text: str) -> list[str]:
+    return [s.strip() for s in text.split(",")]
+
+
+def events(world: World, pod: dict[str, Any]) -> list[dict[str, Any]]:
+    return world.backend.events_for(pod)
+
+
+def source(event: dict[str, Any]) -> str:
+    return (event.get("source") or {}).get("component") or event.get("reportingComponent") or ""
+
+
+def container_status(pod: dict[str, Any], name: str) -> dict[str, Any]:
+    for status in (pod.get("status") or {}).get("containerStatuses") or ():
+        if status["name"] == name:
+            return dict(status)
+    raise AssertionError(f"the pod {objects.name_of(pod)} has no status for container {name!r}")
+
+
+# -- Given ---------------------------------------------------------------------------------------
+
+
+@given(parsers.re(r'a cluster with nodes (?P<names>(?:"[^"]+"(?:, | and )?)+)'))
+def a_cluster_with_nodes(world: World, names: str) -> None:
+    world.start(re.findall(r'"([^"]+)"', names))
+
+
+@given(parsers.parse('the node "{node}" has the labels {pairs}'))
+def node_has_labels(world: World, node: str, pairs: str) -> None:
+    for key, value in labels(pairs).items():
+        world.backend.label_node(node, key, value, overwrite=True)
+
+
+@given(parsers.parse('a pod "{name}" with the image "{image}" Running on the node "{node}"'))
+def a_running_pod(world: World, name: str, image: str, node: str) -> None:
+    create_pod(world, name, image=image, node_name=node)
+    assert world.wait(lambda: _phase(world, name) == "Running"), f"the pod {name} never ran"
+
+
+@given(parsers.parse('a replication controller "{name}" with {replicas:d} replicas of "{image}"'))
+def a_replication_controller(world: World, name: str, replicas: int, image: str) -> None:
+    world.backend.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "ReplicationController",
+            "metadata": {"name": name},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"app": name},
+                "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": name, "image": image}]}},
+            },
+        }
+    )
+    assert world.wait(lambda: _running(world, name) == replicas)
+
+
+@given(parsers.parse('the kubelet of "{node}" has lost its watch of pods'))
+def kubelet_lost_watch(world: World, node: str) -> None:
+    world.backend.kubelets[node].informers["pods"].stop_watch()
+
+
+@given("I remember the resourceVersion of the pod list")
+def remember_rv(world: World) -> None:
+    world.remembered_rv = world.backend.api.list("pods").resource_version
+
+
+# -- When ----------------------------------------------------------------------------------------
+
+
+@when("I create this pod:")
+def create_this_pod(world: World, docstring: str) -> None:
+    world.backend.apply(yaml.safe_load(docstring))
+
+
+@when("I create this replication controller:")
+def create_this_rc(world: World, docstring: str) -> None:
+    world.backend.apply(yaml.safe_load(docstring))
+
+
+def create_pod(
+    world: World, name: str, *, image: str, node_name: str = "", selector: str = "-", command: str = "", restart: str = ""
+) -> None:
+    container: dict[str, Any] = {"name": "main" if command else "nginx", "image": image}
+    if command:
+        container["command"] = ["sh", "-c", command]
+    spec: dict[str, Any] = {"containers": [container]}
+    if node_name:
+        spec["nodeName"] = node_name
+    if labels(selector):
+        spec["nodeSelector"] = labels(selector)
+    if restart:
+        spec["restartPolicy"] = restart
+    world.backend.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": name}}, "spec": spec})
+
+
+@when(parsers.parse('I create a pod "{name}" with the image "{image}"'))
+def create_plain_pod(world: World, name: str, image: str) -> None:
+    create_pod(world, name, image=image)
+
+
+@when(parsers.parse('I create a pod "{name}" with the image "{image}" and the nodeSelector {selector}'))
+def create_pod_with_selector(world: World, name: str, image: str, selector: str) -> None:
+    create_pod(world, name, image=image, selector=selector)
+
+
+@when(parsers.parse('I create a pod "{name}" with the image "{image}" and the nodeName {node}'))
+def create_pod_with_node_name(world: World, name: str, image: str, node: str) -> None:
+    create_pod(world, name, image=image, node_name=node)
+
+
+@when(parsers.parse('I create a pod "{name}" running "{command}" with restartPolicy {policy}'))
+def create_pod_running(world: World, name: str, command: str, policy: str) -> None:
+    create_pod(world, name, image="busybox:1.36", command=command, restart=policy)
+
+
+@when(parsers.re(r'I run "(?P<command>kubectl [^"]+)"(?P<unless> unless it is "-")?'))
+def run_kubectl(world: World, command: str, unless: str | None) -> None:
+    words = shlex.split(command)
+    if unless and "-" in words:
+        return
+    kubectl(world, words[1:])
+
+
+def kubectl(world: World, args: list[str]) -> None:
+    """The kubectl commands the features use, done through the backend."""
+    verb = args[0]
+    if verb == "label" and args[1] in ("nodes", "node", "no"):
+        overwrite = "--overwrite" in args
+        for pair in [a for a in args[3:] if not a.startswith("--")]:
+            key, _, value = pair.partition("=")
+            world.backend.label_node(args[2], key, value, overwrite=overwrite)
+    elif verb == "set" and args[1] == "image":
+        _, name = args[2].split("/", 1)
+        container, _, image = args[3].partition("=")
+        world.backend.set_image(name, container, image)
+    else:
+        raise AssertionError(f"the features do not use kubectl {' '.join(args)}")
+
+
+@when(parsers.parse('I scale the replication controller "{name}" to {replicas:d} replicas'))
+def scale(world: World, name: str, replicas: int) -> None:
+    world.backend.scale("replicationcontrollers", name, replicas)
+
+
+@when(parsers.parse('I delete one pod of the replication controller "{name}"'))
+def delete_one(world: World, name: str) -> None:
+    victim = objects.name_of(world.owned_pods(name)[0])
+    world.deleted = victim
+    world.backend.delete("pods", victim)
+
+
+@when("the API server compacts its history")
+def compact(world: World) -> None:
+    world.wait(lambda: False, patience=1.0)
+    world.backend.api.compact()
+
+
+@when(parsers.parse('the kubelet of "{node}" reconnects'))
+def kubelet_reconnects(world: World, node: str) -> None:
+    world.backend.kubelets[node].informers["pods"].drop_watch()
+
+
+# -- Then ----------------------------------------------------------------------------------------
+
+
+def _phase(world: World, name: str) -> str:
+    pod = world.pod_or_none(name)
+    return "" if pod is None else str((pod.get("status") or {}).get("phase", ""))
+
+
+def _running(world: World, controller: str) -> int:
+    return sum(
+        1
+        for p in world.owned_pods(controller)
+        if (p.get("status") or {}).get("phase") == "Running" and not objects.meta(p).get("deletionTimestamp")
+    )
+
+
+@then("the controller manager, the scheduler and each kubelet are watching the API server")
+def components_watching(world: World) -> None:
+    expected = {"controller-manager", "scheduler", *(f"kubelet/{n}" for n in world.backend.kubelets)}
+    assert expected <= world.watchers, f"watching: {sorted(world.watchers)}"
+
+
+@then("there are no pods")
+def no_pods(world: World) -> None:
+    assert world.backend.pods() == []
+
+
+@then(parsers.parse('the pod "{name}" is Running on the node "{node}"'))
+def running_on(world: World, name: str, node: str) -> None:
+    assert world.wait(lambda: _phase(world, name) == "Running"), f"the pod {name} is {_phase(world, name) or 'gone'}, not Running"
+    assert world.backend.pod(name)["spec"].get("nodeName") == node
+
+
+@then(parsers.parse('the pod "{name}" is placed on {placed}'))
+def placed_on(world: World, name: str, placed: str) -> None:
+    if placed == "no node":
+        pending_unschedulable(world, name)
+    else:
+        running_on(world, name, placed)
+
+
+@then(parsers.parse('the pod "{name}" is Pending and unschedulable'))
+def pending_unschedulable(world: World, name: str) -> None:
+    world.wait(lambda: False, patience=30)
+    pod = world.backend.pod(name)
+    assert pod["status"]["phase"] == "Pending" and not pod["spec"].get("nodeName")
+    condition = objects.condition(pod, "PodScheduled")
+    assert condition is not None and condition["status"] == "False" and condition["reason"] == "Unschedulable"
+
+
+@then(parsers.parse('the pod "{name}" is {phase:w}'))
+def in_phase(world: World, name: str, phase: str) -> None:
+    assert world.wait(lambda: _phase(world, name) == phase), f"the pod {name} is {_phase(world, name)}, not {phase}"
+
+
+@then(parsers.parse('the pod "{name}" is Failed with reason "{reason}"'))
+def failed_with_reason(world: World, name: str, reason: str) -> None:
+    assert world.wait(lambda: _phase(world, name) == "Failed")
+    assert world.backend.pod(name)["status"].get("reason") == reason
+
+
+@then(parsers.parse('the pod "{name}" has the status message "{message}"'))
+def status_message(world: World, name: str, message: str) -> None:
+    assert world.backend.pod(name)["status"].get("message") == message
+
+
+@then(parsers.parse('the pod "{name}" has no "{reason}" event'))
+def no_event(world: World, name: str, reason: str) -> None:
+    world.wait(lambda: False, patience=5)
+    found = [e["message"] for e in events(world, world.backend.pod(name)) if e["reason"] == reason]
+    assert not found, f"unexpected {reason} events: {found}"
+
+
+@then(parsers.parse('the pod "{name}" has exactly one "{reason}" event'))
+def exactly_one_event(world: World, name: str, reason: str) -> None:
+    found = [e for e in events(world, world.backend.pod(name)) if e["reason"] == reason]
+    assert len(found) == 1 and (found[0].get("count") or 1) == 1, found
+
+
+@then(parsers.parse('the pod "{name}" has the events {reasons} from {component}'))
+def has_events(world: World, name: str, reasons: str, component: str) -> None:
+    found = [e["reason"] for e in events(world, world.backend.pod(name)) if source(e) == component]
+    assert found == step_ids(reasons), found
+
+
+@then(
+    parsers.re(
+        r'the (?P<kind>pod|replication controller) "(?P<name>[^"]+)" has an? (?P<type>Normal|Warning) event (?P<reason>\w+) from (?P<component>[\w-]+)(?:: "(?P<message>.*)")?$'
+    )
+)
+def has_event(world: World, kind: str, name: str, type: str, reason: str, component: str, message: str | None) -> None:
+    def matching() -> list[dict[str, Any]]:
+        obj = world.backend.pod(name) if kind == "pod" else world.backend.api.get("replicationcontrollers", name)
+        return [
+            e
+            for e in events(world, obj)
+            if e["type"] == type and e["reason"] == reason and source(e) == component and (message is None or e["message"] == message)
+        ]
+
+    assert world.wait(lambda: bool(matching())), f"no {type} {reason} event from {component}" + (f": {message!r}" if message else "")
+
+
+@then(
+    parsers.re(
+        r'the (?:pod|replication controller) "(?P<name>[^"]+)" went through the steps? (?P<steps>[A-Z]{2}-\d\d(?:, [A-Z]{2}-\d\d)*)(?: in order)?$'
+    )
+)
+def went_through(world: World, name: str, steps: str) -> None:
+    expected = step_ids(steps)
+    world.wait(lambda: _in_order(expected, world.steps.get(name, [])))
+    seen = world.steps.get(name, [])
+    assert _in_order(expected, seen), f"{name} went through {seen}, expected {expected} in order"
+
+
+def _in_order(expected: list[str], seen: list[str]) -> bool:
+    """Whether `expected` occurs in `seen` as a contiguous run."""
+    n = len(expected)
+    return any(seen[i : i + n] == expected for i in range(len(seen) - n + 1))
+
+
+@then(parsers.parse('each pod of "{controller}" went through the steps {steps} in order'))
+def each_pod_went_through(world: World, controller: str, steps: str) -> None:
+    pods = world.owned_pods(controller)
+    assert pods
+    for pod in pods:
+        went_through(world, objects.name_of(pod), steps)
+
+
+@then(parsers.re(r'the replication controller "(?P<name>[^"]+)" has (?P<count>\d+) Running pods?$'))
+def controller_has_running(world: World, name: str, count: str) -> None:
+    wanted = int(count)
+    assert world.wait(lambda: _running(world, name) == wanted and len(world.owned_pods(name)) == wanted), (
+        f"{name} has {_running(world, name)} Running pods of {len(world.owned_pods(name))}, expected {wanted}"
+    )
+
+
+@then("the deleted pod is gone")
+def deleted_gone(world: World) -> None:
+    assert world.pod_or_none(world.deleted) is None
+
+
+@then(parsers.parse('the container "{container}" of the pod "{name}" runs the image "{image}" after {restarts:d} restart'))
+def runs_image(world: World, container: str, name: str, image: str, restarts: int) -> None:
+    def done() -> bool:
+        status = container_status(world.backend.pod(name), container)
+        return "running" in status["state"] and status["restartCount"] == restarts and status["image"].endswith(f"/{image}")
+
+    assert world.wait(done), container_status(world.backend.pod(name), container)
+
+
+@then(parsers.parse('the container "{container}" of the pod "{name}" terminated with exit code {code:d} and reason "{reason}"'))
+def terminated(world: World, container: str, name: str, code: int, reason: str) -> None:
+    state = container_status(world.backend.pod(name), container)["state"]
+    assert state.get("terminated", {}).get("exitCode") == code and state["terminated"]["reason"] == reason, state
+
+
+@then(parsers.parse('the logs of the pod "{name}" are "{text}"'))
+def logs_are(world: World, name: str, text: str) -> None:
+    assert world.backend.logs(name) == f"{text}\n"
+
+
+@then(parsers.parse('the pod "{name}" is Running with the container "{container}" waiting in "{reason}"'))
+def running_waiting(world: World, name: str, container: str, reason: str) -> None:
+    def done() -> bool:
+        pod = world.backend.pod(name)
+        waiting = container_status(pod, container)["state"].get("waiting") or {}
+        return pod["status"]["phase"] == "Running" and waiting.get("reason") == reason
+
+    assert world.wait(done), container_status(world.backend.pod(name), container)
+
+
+@then(parsers.parse('the container "{container}" of the pod "{name}" has restarted at least {count:d} times'))
+def restarted(world: World, container: str, name: str, count: int) -> None:
+    assert world.wait(lambda: container_status(world.backend.pod(name), container)["restartCount"] >= count)
+
+
+@then(parsers.parse('the container "{container}" of the pod "{name}" waits in "{first}" then "{second}"'))
+def waits_then(world: World, container: str, name: str, first: str, second: str) -> None:
+    seen: list[str] = []
+
+    def reached() -> bool:
+        reason = (container_status(world.backend.pod(name), container)["state"].get("waiting") or {}).get("reason", "")
+        if not seen or seen[-1] != reason:
+            seen.append(reason)
+        return second in seen
+
+    assert world.wait(reached), seen
+    assert first in seen and seen.index(first) < seen.index(second), seen
+
+
+@then(parsers.parse('the pod "{name}" is Pending with {restarts:d} restarts'))
+def pending_restarts(world: World, name: str, restarts: int) -> None:
+    world.run_for(60)
+    pod = world.backend.pod(name)
+    assert pod["status"]["phase"] == "Pending"
+    assert all(s["restartCount"] == restarts for s in pod["status"]["containerStatuses"])
+
+
+@then(parsers.parse('the kubelet of "{node}" listed pods again'))
+def listed_again(world: World, node: str) -> None:
+    informer = world.backend.kubelets[node].informers["pods"]
+    assert world.wait(lambda: informer.lists >= 2 and informer.synced), f"lists: {informer.lists}"
+
+
+@then(parsers.parse('a watch of pods from the remembered resourceVersion gets "{code:d}" "{reason}"'))
+def watch_gets_gone(world: World, code: int, reason: str) -> None:
+    received: list[WatchEvent] = []
+    world.backend.api.watch("pods", received.append, resource_version=world.remembered_rv)
+    world.wait(lambda: bool(received), patience=1)
+    assert received and received[0].type == "ERROR", received
+    assert (received[0].object["code"], received[0].object["reason"]) == (code, reason)
+
+
+@then(parsers.parse('a new list then watch sees the pods "{first}" and "{second}"'))
+def relist_sees(world: World, first: str, second: str) -> None:
+    listed = world.backend.api.list("pods")
+    received: list[WatchEvent] = []
+    world.backend.api.watch("pods", received.append, resource_version=listed.resource_version)
+    world.backend.apply(
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "after"}, "spec": {"containers": [{"name": "c", "image": "nginx:1.15"}]}}
+    )
+    world.wait(lambda: any(e.object["metadata"]["name"] == "after" for e in received), patience=5)
+    assert sorted(objects.name_of(p) for p in listed.items) == sorted([first, second])
+    assert next(e.type for e in received if e.object["metadata"]["name"] == "after") == "ADDED"

@@ -1,0 +1,9 @@
+"""Every scenario of features/, on the backend chosen with `pytest --backend memory|docker|cluster`."""
+
+from __future__ import annotations
+
+from pytest_bdd import scenarios
+
+from tests.conftest import ROOT
+
+scenarios(str(ROOT / "features"))
