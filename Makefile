@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml .ci/bootstrap
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/listwatch run
+	$(BIN)/listwatch run --diagrams out/run
 
 lint: $(STAMP)
 	$(BIN)/ruff check engine tests benchmarks

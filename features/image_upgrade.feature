@@ -7,8 +7,8 @@ Feature: Image upgrade: a changed image restarts the container with it
 
   @UP-01 @UP-02
   Scenario: Changing the image restarts the container with the new image
-    Given a pod "web" with the image "nginx:1.15" Running on the node "node01"
-    When I run "kubectl set image pod/web nginx=nginx:1.16"
-    Then the container "nginx" of the pod "web" runs the image "nginx:1.16" after 1 restart
-    And the pod "web" has a Normal event Killing from kubelet: "Container nginx definition changed, will be restarted"
+    Given a pod "web" Running on the node "node01"
+    When I run "kubectl set image pod/web app=busybox:1.37"
+    Then the container "app" of the pod "web" runs the image "busybox:1.37" after 1 restart
+    And the pod "web" has a Normal event Killing from kubelet: "Container app definition changed, will be restarted"
     And the pod "web" went through the steps UP-01, UP-02, LW-12, LW-13 in order

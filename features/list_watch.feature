@@ -26,8 +26,9 @@ Feature: List-Watch: how a pod is created
         nodeSelector:
           cz: bob
         containers:
-        - name: nginx
-          image: nginx:1.14
+        - name: app
+          image: busybox:1.36
+          command: ["sleep", "3600"]
       """
     Then the pod "pod-example" is Running on the node "node02"
     And the pod "pod-example" went through the steps LW-02, LW-03, LW-04, LW-05, LW-06, LW-07, LW-08, LW-09, LW-10, LW-11, LW-12, LW-13 in order
@@ -51,7 +52,8 @@ Feature: List-Watch: how a pod is created
           spec:
             containers:
             - name: web
-              image: nginx:1.15
+              image: busybox:1.36
+              command: ["sleep", "3600"]
       """
     Then the replication controller "web" went through the steps LW-02, LW-03, LW-04, LW-05, LW-06 in order
     And the replication controller "web" has 1 Running pod

@@ -8,7 +8,7 @@ Feature: List-Watch semantics: re-lists and 410 Gone
   @LW-01 @LW-12
   Scenario: A kubelet that loses its watch re-lists and starts the pod once
     Given the kubelet of "node01" has lost its watch of pods
-    When I create a pod "web" with the image "nginx:1.15" and the nodeName node01
+    When I create a pod "web" on the node node01
     And the API server compacts its history
     And the kubelet of "node01" reconnects
     Then the kubelet of "node01" listed pods again
@@ -17,9 +17,9 @@ Feature: List-Watch semantics: re-lists and 410 Gone
 
   @LW-01
   Scenario: A watch from a compacted revision gets 410 Gone and recovers by re-listing
-    Given a pod "web" with the image "nginx:1.15" Running on the node "node01"
+    Given a pod "web" Running on the node "node01"
     And I remember the resourceVersion of the pod list
-    When I create a pod "other" with the image "nginx:1.15" and the nodeName node02
+    When I create a pod "other" on the node node02
     And the API server compacts its history
     Then a watch of pods from the remembered resourceVersion gets "410" "Expired"
     And a new list then watch sees the pods "other" and "web"

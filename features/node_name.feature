@@ -18,12 +18,13 @@ Feature: nodeName: a pod that names its node skips the scheduler
       spec:
         nodeName: node01
         containers:
-        - name: nginx
-          image: nginx:1.15
+        - name: app
+          image: busybox:1.36
+          command: ["sleep", "3600"]
       """
     Then the pod "pod-example" is Running on the node "node01"
     And the pod "pod-example" has no "Scheduled" event
-    And the pod "pod-example" has the events Pulling, Pulled, Created, Started from kubelet
+    And the pod "pod-example" has the events Pulled, Created, Started from kubelet, in that order
     And the pod "pod-example" went through the steps NN-01, NN-02, LW-12, LW-13 in order
 
   @NN-01 @NN-03
@@ -40,8 +41,9 @@ Feature: nodeName: a pod that names its node skips the scheduler
         nodeSelector:
           cz: bob
         containers:
-        - name: nginx
-          image: nginx:1.15
+        - name: app
+          image: busybox:1.36
+          command: ["sleep", "3600"]
       """
     Then the pod "misplaced" is Failed with reason "NodeAffinity"
     And the pod "misplaced" has the status message "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector"

@@ -10,19 +10,19 @@ Feature: nodeSelector: the scheduler places a pod by node labels
   Scenario: The pod is bound to the node whose label matches
     Given the node "node01" has the labels cz=alice
     And the node "node02" has the labels cz=bob
-    When I create a pod "pod-example" with the image "nginx:1.14" and the nodeSelector cz=bob
+    When I create a pod "pod-example" with the nodeSelector cz=bob
     Then the pod "pod-example" is Running on the node "node02"
     And the pod "pod-example" has a Normal event Scheduled from default-scheduler: "Successfully assigned default/pod-example to node02"
 
   @US-01
   Scenario: No node matches: the pod stays Pending with Kubernetes' message
-    When I create a pod "web" with the image "nginx:1.15" and the nodeSelector cz=carol
+    When I create a pod "web" with the nodeSelector cz=carol
     Then the pod "web" is Pending and unschedulable
     And the pod "web" has a Warning event FailedScheduling from default-scheduler: "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
 
   @US-01 @US-02 @LW-09 @LW-10
   Scenario: Labelling a node afterwards gets the pod scheduled
-    When I create a pod "web" with the image "nginx:1.15" and the nodeSelector cz=carol
+    When I create a pod "web" with the nodeSelector cz=carol
     Then the pod "web" is Pending and unschedulable
     When I run "kubectl label nodes node02 cz=carol"
     Then the pod "web" is Running on the node "node02"
@@ -33,7 +33,7 @@ Feature: nodeSelector: the scheduler places a pod by node labels
     Given the node "node01" has the labels <node01>
     And the node "node02" has the labels <node02>
     When I run "kubectl label nodes node01 <relabel> --overwrite" unless it is "-"
-    And I create a pod "web" with the image "nginx:1.15" and the nodeSelector <selector>
+    And I create a pod "web" with the nodeSelector <selector>
     Then the pod "web" is placed on <placed>
 
     Examples:

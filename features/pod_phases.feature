@@ -28,6 +28,6 @@ Feature: Pod phases and container states
 
   Scenario: An image that cannot be pulled: ErrImagePull, then ImagePullBackOff, Pending, no restarts
     When I create a pod "broken" with the image "nginx:1.13-invalid"
-    Then the container "nginx" of the pod "broken" waits in "ErrImagePull" then "ImagePullBackOff"
+    Then the container "app" of the pod "broken" waits in "ErrImagePull" then "ImagePullBackOff"
     And the pod "broken" is Pending with 0 restarts
     And the pod "broken" has a Warning event Failed from kubelet: "Error: ErrImagePull"

@@ -4,7 +4,7 @@ Feature: Replication: a controller keeps N replicas
 
   Background:
     Given a cluster with nodes "node01" and "node02"
-    And a replication controller "web" with 2 replicas of "nginx:1.15"
+    And a replication controller "web" with 2 replicas
 
   @RC-01 @LW-07
   Scenario: Scaling up creates pods that run the flow again

@@ -1,6 +1,8 @@
 """The `listwatch` command.
 
-    listwatch run [MANIFEST ...] [--nodes node01,node02] [--label NODE:KEY=VALUE ...] [--trace FILE]
+    listwatch run [MANIFEST ...] [--nodes node01,node02] [--label NODE:KEY=VALUE ...] [--trace FILE] [--diagrams DIR]
+    listwatch conformance [--backend memory|docker|cluster] [--kubeconfig K] [--junit FILE] [--cucumber-json FILE]
+    listwatch diagrams [--out DIR] [--format dot,svg,png] [--trace FILE]
     listwatch spec validate [DIR]
     listwatch spec show [DIR]
 
@@ -14,27 +16,16 @@ import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from listwatch import engine as engine_module
-from listwatch import errors, manifests, printers
+from listwatch import conformance, errors, manifests, paths, printers, render
 from listwatch.apiserver import objects
 from listwatch.apiserver.selectors import valid_label_key, valid_label_value
 from listwatch.cluster import DEFAULT_NODES, Cluster
 from listwatch.flow import FlowTracker, StepEvent
 from listwatch.spec.model import Spec
 from listwatch.trace import TraceWriter
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def examples_dir() -> Path:
-    if EXAMPLES.is_dir():
-        return EXAMPLES
-    from importlib import resources
-
-    return Path(str(resources.files("listwatch") / "_data" / "examples"))
-
 
 class StepPrinter:
     """Prints each step of the flow as it happens: time, id, who talks to whom, what changed."""
@@ -88,9 +79,13 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
         stack.callback(cluster.close)
         if user_manifests is not None:
             manifests.check(cluster.api, user_manifests)
-        writer = None
+        writers: list[TraceWriter] = []
         if args.trace:
-            writer = TraceWriter(stack.enter_context(open(args.trace, "w", encoding="utf-8")))
+            writers.append(TraceWriter.to_stream(stack.enter_context(open(args.trace, "w", encoding="utf-8"))))
+        records: list[dict[str, Any]] = []
+        if args.diagrams:
+            writers.append(TraceWriter(records.append))
+        for writer in writers:
             tracker_sinks.append(writer.step)
             writer.observe(cluster.api)
         out.write(
@@ -111,9 +106,15 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
                 out.write(f"{cluster.api.resource(obj['kind']).singular}/{objects.name_of(obj)} created\n")
             cluster.settle()
         _report(cluster, out)
-        if writer is not None:
+        for writer in writers:
             writer.close()
-            out.write(f"\ntrace: {writer.records} records written to {args.trace}\n")
+        if args.trace:
+            out.write(f"\ntrace: {writers[0].records} records written to {args.trace}\n")
+        if args.diagrams:
+            written = render.write_run_diagrams(engine.spec, records, args.diagrams)
+            out.write(f"diagrams of this run: {', '.join(str(f) for f in written.files)}\n")
+            if written.hint:
+                out.write(written.hint + "\n")
     return 0
 
 
@@ -123,7 +124,7 @@ def _kubectl(out: IO[str], command: str) -> None:
 
 def _tutorial(cluster: Cluster, labels: Sequence[tuple[str, str, str]], out: IO[str]) -> None:
     """The tutorial's section 3: the nodeName example, node labels, the nodeSelector example."""
-    base = examples_dir()
+    base = paths.examples_dir()
     out.write("\n# 3.1 nodeName: the pod names its node; the scheduler is skipped\n")
     _create(cluster, base / "pod5.yaml", out)
     out.write("\n# 3.2 nodeSelector: label the nodes, then let the scheduler place the pod by label\n")
@@ -156,6 +157,10 @@ def _report(cluster: Cluster, out: IO[str]) -> None:
     for pod in pods:
         _kubectl(out, f"describe pod {objects.name_of(pod)}   # its events")
         out.write(printers.tabwrite(printers.events_section(cluster.events_for(pod), now)))
+
+
+def cmd_diagrams(args: argparse.Namespace, out: IO[str]) -> int:
+    return render.command(args, out, engine_module.load(args.spec).spec)
 
 
 def cmd_spec(args: argparse.Namespace, out: IO[str]) -> int:
@@ -212,7 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--nodes", default=",".join(DEFAULT_NODES), help="comma-separated node names (default: node01,node02)")
     run.add_argument("--label", action="append", default=[], metavar="NODE:KEY=VALUE", help="label a node before the manifests are applied")
     run.add_argument("--trace", metavar="FILE", help="write the run as a JSON Lines trace")
+    run.add_argument("--diagrams", metavar="DIR", help="draw this run over the flow into DIR (run.dot, run.svg)")
     run.set_defaults(func=cmd_run)
+    conformance_parser = sub.add_parser("conformance", help="run the Gherkin conformance features against a backend")
+    conformance.add_arguments(conformance_parser)
+    conformance_parser.set_defaults(func=lambda args, out: conformance.command(args, out))
+    diagrams = sub.add_parser("diagrams", help="draw the spec's pictures, or a recorded run over the flow")
+    render.add_arguments(diagrams)
+    diagrams.set_defaults(func=cmd_diagrams)
     spec = sub.add_parser("spec", help="validate or show the spec")
     spec.add_argument("action", choices=["validate", "show"])
     spec.add_argument("dir", nargs="?", default=None, help="the spec directory (default: the shipped spec)")

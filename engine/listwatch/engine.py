@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
+from listwatch import paths
 from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.watchcache import WatchCache
 from listwatch.client.informer import Informer
@@ -48,16 +48,8 @@ class Engine:
     machines: Mapping[str, Machine]
 
 
-def default_spec_dir() -> Path:
-    """The spec in the source tree when running from a checkout, else the copy inside the package."""
-    source = Path(__file__).resolve().parents[2] / "spec"
-    if (source / loading.SCHEMA_FILE).is_file():
-        return source
-    return Path(str(resources.files("listwatch") / "_data" / "spec"))
-
-
 def load(spec_dir: str | Path | None = None) -> Engine:
-    spec = loading.load(spec_dir or default_spec_dir())
+    spec = loading.load(spec_dir or paths.spec_dir())
     registry = Registry(OWNERS)
     machines = building.build(spec, registry)
     check_names(spec, registry)

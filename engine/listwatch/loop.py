@@ -13,6 +13,7 @@ import heapq
 import threading
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from listwatch.clock import Clock, ManualClock, Stamps
@@ -47,6 +48,8 @@ class Loop:
         self._timers: list[tuple[float, int, Timer]] = []
         self._seq = 0
         self._pending = 0  # non-daemon timers not yet fired or cancelled
+        self._outside = 0  # work submitted to worker threads and not yet done
+        self._pool: ThreadPoolExecutor | None = None
         self._wakeup = threading.Condition()
 
     def call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
@@ -102,28 +105,75 @@ class Loop:
         timer._loop = None
 
     def busy(self) -> bool:
-        """Whether work is queued or a non-daemon timer is pending."""
-        return bool(self._ready) or self._pending > 0
+        """Whether work is queued, out in a worker thread, or a non-daemon timer is pending."""
+        return bool(self._ready) or self._pending > 0 or self._outside > 0
 
     def run(self, *, until: Callable[[], bool] | None = None, horizon: float | None = None) -> bool:
-        """Run under the logical clock until `until()` holds, or until only daemon timers are left
-        (settled), or until the next timer lies beyond `horizon`. Returns whether `until` held
-        (True when settled without `until`). Time jumps from timer to timer: no real time passes.
+        """Run until `until()` holds, or until nothing but daemon timers is left (settled), or
+        until the next timer lies beyond `horizon`. Returns whether `until` held (True when settled
+        without `until`).
+
+        Under a `ManualClock` time jumps from timer to timer and no real time passes, except while
+        work submitted with `submit` is out in a thread: then the loop waits for it, as it does
+        under the system clock, where it also sleeps until the next timer is due.
         """
         clock = self.clock
-        if not isinstance(clock, ManualClock):
-            raise TypeError("Loop.run needs a ManualClock; a live loop runs with run_forever")
+        manual = isinstance(clock, ManualClock)
         while True:
             self.run_ready()
             if until is not None and until():
                 return True
             due = self.next_due()
             settled = until is None and not self.busy()
-            if due is None or settled or (horizon is not None and due > horizon):
-                if horizon is not None and horizon > clock.now() and not settled:
+            beyond = horizon is not None and (due is None or due > horizon)
+            if settled or (self._outside == 0 and (due is None or beyond)):
+                if manual and horizon is not None and horizon > clock.now() and not settled:
                     clock.advance_to(horizon)
                 return until() if until is not None else True
-            clock.advance_to(due)
+            if manual and self._outside == 0:
+                assert due is not None
+                clock.advance_to(due)
+                continue
+            deadline = min(t for t in (due, horizon) if t is not None) if (due is not None or horizon is not None) else None
+            if deadline is not None and horizon is not None and clock.now() >= horizon:
+                return until() if until is not None else False
+            with self._wakeup:
+                if not self._ready:
+                    timeout = None if deadline is None else max(0.0, deadline - clock.now()) if not manual else None
+                    self._wakeup.wait(0.5 if timeout is None else min(timeout, 0.5))
+
+    def submit(self, work: Callable[[], Any], done: Callable[[Any, BaseException | None], None]) -> None:
+        """Run blocking `work` in a worker thread; `done(result, error)` then runs on the loop.
+
+        This is how a runtime that talks to the outside world (a Docker Engine) keeps the
+        contract that results come back through the loop; `run` waits for submitted work.
+        """
+        with self._wakeup:
+            self._outside += 1
+
+        def finish(result: Any, error: BaseException | None) -> None:
+            self._outside -= 1
+            done(result, error)
+
+        def job() -> None:
+            try:
+                result, error = work(), None
+            except BaseException as exc:  # handed to `done` on the loop, never lost in the thread
+                result, error = None, exc
+            self.call_soon_threadsafe(finish, result, error)
+
+        self._executor().submit(job)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="listwatch-runtime")
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker threads (after the work already submitted has finished)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def run_forever(self, stop: threading.Event) -> None:
         """Run under the system clock until `stop` is set, sleeping until the next timer or new work."""

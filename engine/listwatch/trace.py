@@ -10,6 +10,7 @@ observe it, and the act that realised it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import IO, Any
 
 from listwatch.apiserver.api import APIServer
@@ -21,12 +22,17 @@ TRACED_RESOURCES = ("nodes", "pods", "events")
 
 
 class TraceWriter:
-    """Appends one JSON object per line to `stream`: watch events and steps, in the order they happen."""
+    """Hands each record (a watch event or a step), in the order they happen, to `write`."""
 
-    def __init__(self, stream: IO[str]) -> None:
-        self.stream = stream
+    def __init__(self, write: Callable[[dict[str, Any]], None]) -> None:
+        self.write = write
         self._watches: list[ClientWatch] = []
         self.records = 0
+
+    @classmethod
+    def to_stream(cls, stream: IO[str]) -> TraceWriter:
+        """A writer of JSON Lines: one compact JSON object per line."""
+        return cls(lambda record: stream.write(json.dumps(record, separators=(",", ":")) + "\n"))
 
     def observe(self, api: APIServer) -> None:
         """Watch pods, nodes and events from the beginning, as an all-seeing client would."""
@@ -59,10 +65,9 @@ class TraceWriter:
         self._write(record)
 
     def _write(self, record: dict[str, Any]) -> None:
-        self.stream.write(json.dumps(record, separators=(",", ":"), sort_keys=False) + "\n")
+        self.write(record)
         self.records += 1
 
     def close(self) -> None:
         for watch in self._watches:
             watch.stop()
-        self.stream.flush()

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from pytest_bdd import scenarios
 
-from tests.conftest import ROOT
+from listwatch import paths
 
-scenarios(str(ROOT / "features"))
+scenarios(str(paths.features_dir()))

@@ -1,1 +1,28 @@
-"""Where the kubelet's effects land: a simulated runtime (memory), a Docker Engine, or a real cluster."""
+"""Where the kubelet's effects land: a simulated runtime (memory), a Docker Engine, or a real cluster.
+
+`runtime_for` picks the kubelet's container runtime by backend name; a backend that cannot run
+here raises `BackendUnavailable` with one line saying why and how to get it.
+"""
+
+from __future__ import annotations
+
+from listwatch.backends.base import Runtime
+from listwatch.errors import BackendUnavailable
+from listwatch.loop import Loop
+
+RUNTIMES = ("memory", "docker")
+
+
+def runtime_for(name: str, loop: Loop) -> Runtime:
+    """The container runtime of the named backend, on `loop`."""
+    if name == "memory":
+        from listwatch.backends.memory import MemoryRuntime
+
+        return MemoryRuntime(loop)
+    if name == "docker":
+        try:
+            from listwatch.backends.docker import DockerRuntime
+        except ImportError as exc:  # the Docker SDK is missing
+            raise BackendUnavailable(f"the docker backend needs the Docker SDK for Python (pip install docker): {exc}") from exc
+        return DockerRuntime(loop)
+    raise BackendUnavailable(f"no container runtime named {name!r}; expected one of {', '.join(RUNTIMES)}")

@@ -1,0 +1,75 @@
+"""The pytest plugin of the conformance features: options, markers, the engine, a coverage summary.
+
+Loaded by tests/conftest.py for `make test`, and by `listwatch conformance` from the installed
+package. Every spec step ID is registered as a marker (features are tagged with the steps they
+cover, and run under --strict-markers); at the end, a table gives per step ID how many scenarios
+cover it and how many passed, failed or were skipped, and lists the IDs no scenario covers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from listwatch import engine as engine_module
+from listwatch.engine import Engine
+
+BACKENDS = ("memory", "docker", "cluster")
+OUTCOMES = ("passed", "failed", "skipped")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("listwatch")
+    group.addoption("--backend", choices=BACKENDS, default="memory", help="where the features run (default: memory)")
+    group.addoption("--kubeconfig", default=None, help="the cluster backend's kubeconfig")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    spec = engine_module.load().spec
+    for step in spec.flow.steps:
+        config.addinivalue_line("markers", f"{step.id}: covers spec step {step.id}: {step.title}")
+    config.pluginmanager.register(SpecCoverage(spec.flow.step_ids), "listwatch-spec-coverage")
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    return engine_module.load()
+
+
+class SpecCoverage:
+    """Counts, per spec step ID, the scenarios tagged with it and how they ended."""
+
+    def __init__(self, step_ids: tuple[str, ...]) -> None:
+        self.step_ids = step_ids
+        self.covered: Counter[str] = Counter()
+        self.outcomes: dict[str, Counter[str]] = {step: Counter() for step in step_ids}
+        self._tags: dict[str, list[str]] = {}
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        for item in session.items:
+            tags = [m.name for m in item.iter_markers() if m.name in self.outcomes]
+            if tags:
+                self._tags[item.nodeid] = tags
+                self.covered.update(tags)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        tags = self._tags.get(report.nodeid)
+        if not tags:
+            return
+        if (report.when == "call") or (report.when == "setup" and report.outcome != "passed"):
+            for tag in tags:
+                self.outcomes[tag][report.outcome] += 1
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if not self._tags:
+            return
+        write = terminalreporter.write_line
+        terminalreporter.section("spec coverage")
+        write(f"{'step':<8}{'scenarios':>10}{'passed':>8}{'failed':>8}{'skipped':>9}")
+        for step in self.step_ids:
+            counts = self.outcomes[step]
+            if self.covered[step]:
+                write(f"{step:<8}{self.covered[step]:>10}" + "".join(f"{counts[o]:>{8 if o != 'skipped' else 9}}" for o in OUTCOMES))
+        uncovered = [s for s in self.step_ids if not self.covered[s]]
+        write(f"uncovered: {', '.join(uncovered) if uncovered else 'none'}")
