@@ -6,8 +6,8 @@ import argparse
 import json
 import subprocess
 import sys
-from xml.etree import ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 from listwatch import conformance
 
@@ -26,7 +26,7 @@ def options(**kwargs: object) -> argparse.Namespace:
 def test_the_pytest_command_line_carries_the_backend_and_the_reports() -> None:
     argv = conformance.pytest_arguments(options(backend="cluster", kubeconfig="/k", junit="j.xml", cucumber_json="c.json"))
     assert argv[0].endswith("test_features.py")
-    assert ["--backend", "cluster"] == argv[1:3] and "--strict-markers" in argv
+    assert argv[1:3] == ["--backend", "cluster"] and "--strict-markers" in argv
     assert "--kubeconfig" in argv and "/k" in argv
     assert "--junitxml=j.xml" in argv and "--cucumberjson=c.json" in argv
 
@@ -34,7 +34,18 @@ def test_the_pytest_command_line_carries_the_backend_and_the_reports() -> None:
 def test_conformance_runs_the_features_writes_reports_and_summarises_by_step(tmp_path: Path) -> None:
     junit, cucumber = tmp_path / "j.xml", tmp_path / "c.json"
     done = subprocess.run(
-        [sys.executable, "-m", "listwatch", "conformance", "--junit", str(junit), "--cucumber-json", str(cucumber), "-k", "kubelet_rejects or thirteen"],
+        [
+            sys.executable,
+            "-m",
+            "listwatch",
+            "conformance",
+            "--junit",
+            str(junit),
+            "--cucumber-json",
+            str(cucumber),
+            "-k",
+            "kubelet_rejects or thirteen",
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,

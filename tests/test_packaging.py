@@ -31,7 +31,10 @@ def test_an_installed_wheel_validates_its_spec_and_runs_its_features(tmp_path: P
     (wheel,) = (tmp_path / "dist").glob("listwatch-*.whl")
     target = tmp_path / "site"
     installed = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert installed.returncode == 0, installed.stderr
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}

@@ -18,14 +18,15 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
-from listwatch import engine as engine_module
 from listwatch import conformance, errors, manifests, paths, printers, render
+from listwatch import engine as engine_module
 from listwatch.apiserver import objects
 from listwatch.apiserver.selectors import valid_label_key, valid_label_value
 from listwatch.cluster import DEFAULT_NODES, Cluster
 from listwatch.flow import FlowTracker, StepEvent
 from listwatch.spec.model import Spec
 from listwatch.trace import TraceWriter
+
 
 class StepPrinter:
     """Prints each step of the flow as it happens: time, id, who talks to whom, what changed."""

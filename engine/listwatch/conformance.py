@@ -30,7 +30,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def pytest_arguments(args: argparse.Namespace) -> list[str]:
     """The pytest command line that runs the packaged features with the packaged steps."""
     directory = paths.conformance_dir()
-    argv = [str(directory / "test_features.py"), "--backend", args.backend, "--strict-markers", "-rs", "-p", "no:cacheprovider", "-o", "addopts="]
+    argv = [
+        str(directory / "test_features.py"),
+        "--backend",
+        args.backend,
+        "--strict-markers",
+        "-rs",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+    ]
     argv += ["--rootdir", str(directory)]
     if directory == paths.SOURCE / "tests" / "bdd":
         # A checkout: tests/conftest.py registers the plugin and the steps itself.
