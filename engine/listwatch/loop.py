@@ -127,10 +127,10 @@ class Loop:
             settled = until is None and not self.busy()
             beyond = horizon is not None and (due is None or due > horizon)
             if settled or (self._outside == 0 and (due is None or beyond)):
-                if manual and horizon is not None and horizon > clock.now() and not settled:
+                if isinstance(clock, ManualClock) and horizon is not None and horizon > clock.now() and not settled:
                     clock.advance_to(horizon)
                 return until() if until is not None else True
-            if manual and self._outside == 0:
+            if isinstance(clock, ManualClock) and self._outside == 0:
                 assert due is not None
                 clock.advance_to(due)
                 continue

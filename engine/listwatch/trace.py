@@ -32,7 +32,11 @@ class TraceWriter:
     @classmethod
     def to_stream(cls, stream: IO[str]) -> TraceWriter:
         """A writer of JSON Lines: one compact JSON object per line."""
-        return cls(lambda record: stream.write(json.dumps(record, separators=(",", ":")) + "\n"))
+
+        def write(record: dict[str, Any]) -> None:
+            stream.write(json.dumps(record, separators=(",", ":")) + "\n")
+
+        return cls(write)
 
     def observe(self, api: APIServer) -> None:
         """Watch pods, nodes and events from the beginning, as an all-seeing client would."""
