@@ -25,6 +25,7 @@ from listwatch.apiserver.selectors import selector_from_map
 from listwatch.backends.base import PullResult, Runtime, Sandbox, Started
 from listwatch.backends.memory import normalize
 from listwatch.client.informer import InformerEvent
+from listwatch.components.backoff import Backoff
 from listwatch.components.base import Component
 from listwatch.components.nodeaffinity import required_affinity
 from listwatch.machines.callbacks import action, guard
@@ -35,7 +36,6 @@ class ContainerRecord:
 
     __slots__ = (
         "backoff",
-        "backoff_update",
         "container",
         "container_id",
         "exit_code",
@@ -43,7 +43,6 @@ class ContainerRecord:
         "finished_at",
         "handles_sigterm",
         "image_backoff",
-        "image_backoff_update",
         "image_id",
         "index",
         "last_terminated",
@@ -79,10 +78,8 @@ class ContainerRecord:
         self.pull_started = 0.0
         self.pull_error = ""
         self.waiting_message = ""
-        self.backoff = 0.0
-        self.backoff_update = 0.0
-        self.image_backoff = 0.0
-        self.image_backoff_update = 0.0
+        self.backoff: Backoff | None = None
+        self.image_backoff: Backoff | None = None
         self.handles_sigterm = True
         self.timer: Any = None
 
@@ -209,7 +206,7 @@ class Kubelet(Component):
             if spec.get("image") != container.spec.get("image"):
                 container.spec = spec
                 self.container_machine.fire(self, container, "spec_changed")
-                self.loop.call_soon(self._start_container, container)
+                self.loop.call_soon(self._fire, container, "start")
 
     @action
     def pod_removed(self, event: InformerEvent) -> None:
@@ -255,13 +252,8 @@ class Kubelet(Component):
         base = (self.pod_cidr or "10.244.0.0/24").rpartition(".")[0]
         record.ip = f"{base}.{self._ip_count % 254 + 1}"
         for container in record.containers:
-            self._start_container(container)
+            self._fire(container, "start")
         self._dirty(record)
-
-    def _start_container(self, container: ContainerRecord) -> None:
-        if container.pod.pod_worker == "Syncing":
-            self.container_machine.fire(self, container, "start")
-            self._dirty(container.pod)
 
     @action
     def reject_pod(self, record: PodRecord) -> None:
@@ -357,7 +349,7 @@ class Kubelet(Component):
             total=go_duration(total),
             size=result.size,
         )
-        container.image_backoff = 0.0
+        container.image_backoff = None
 
     @action
     def report_pull_failed(self, container: ContainerRecord) -> None:
@@ -367,23 +359,26 @@ class Kubelet(Component):
         self.recorder.record(pod, "ErrImagePull", field_path=container.field_path)
         container.waiting_message = container.pull_error
         s = self.settings
-        now = self.loop.clock.now()
-        if container.image_backoff == 0.0 or now - container.image_backoff_update > 2 * float(s["maxImageBackOffSeconds"]):
-            container.image_backoff = float(s["imageBackOffSeconds"])
-        else:
-            container.image_backoff = min(container.image_backoff * 2, float(s["maxImageBackOffSeconds"]))
-        container.image_backoff_update = now
-        container.timer = self.loop.call_later(float(s["resyncAfterErrorSeconds"]), self._retry_pull, container)
+        if container.image_backoff is None:
+            maximum = float(s["maxImageBackOffSeconds"])
+            container.image_backoff = Backoff(float(s["imageBackOffSeconds"]), maximum, 2 * maximum)
+        container.image_backoff.next(self.loop.clock.now())
+        self._fire_later(container, "retry", float(s["resyncAfterErrorSeconds"]))
 
-    def _retry_pull(self, container: ContainerRecord) -> None:
+    def _fire_later(self, container: ContainerRecord, trigger: str, delay: float) -> None:
+        """Fire `trigger` on the container after `delay`, if its pod is still being synced."""
+        container.timer = self.loop.call_later(max(delay, 0.0), self._fire, container, trigger)
+
+    def _fire(self, container: ContainerRecord, trigger: str) -> None:
         container.timer = None
         if container.pod.pod_worker == "Syncing":
-            self.container_machine.fire(self, container, "retry")
+            self.container_machine.fire(self, container, trigger)
             self._dirty(container.pod)
 
     @guard
     def in_image_backoff(self, container: ContainerRecord) -> bool:
-        return self.loop.clock.now() - container.image_backoff_update < container.image_backoff
+        backoff = container.image_backoff
+        return backoff is not None and backoff.waiting(backoff.updated, self.loop.clock.now())
 
     @action
     def report_image_backoff(self, container: ContainerRecord) -> None:
@@ -392,8 +387,8 @@ class Kubelet(Component):
         self.recorder.record(pod, "BackOffPull", field_path=container.field_path, image=image)
         self.recorder.record(pod, "ErrImagePullBackOff", field_path=container.field_path)
         container.waiting_message = self.settings["waitingMessages"]["ImagePullBackOff"].format(image=image, error=container.pull_error)
-        due = container.image_backoff_update + container.image_backoff - self.loop.clock.now()
-        container.timer = self.loop.call_later(max(due, 0.0), self._retry_pull, container)
+        assert container.image_backoff is not None
+        self._fire_later(container, "retry", container.image_backoff.due(container.image_backoff.updated) - self.loop.clock.now())
 
     @action
     def create_and_start(self, container: ContainerRecord) -> None:
@@ -447,13 +442,7 @@ class Kubelet(Component):
             if record.stopping <= 0:
                 self.loop.call_soon(self._stopped, record)
             return
-        self.loop.call_soon(self._restart, container)
-
-    def _restart(self, container: ContainerRecord) -> None:
-        container.timer = None
-        if container.pod.pod_worker == "Syncing":
-            self.container_machine.fire(self, container, "restart")
-            self._dirty(container.pod)
+        self._fire_later(container, "restart", 0.0)
 
     @guard
     def restart_policy_allows(self, container: ContainerRecord) -> bool:
@@ -462,33 +451,29 @@ class Kubelet(Component):
 
     @guard
     def in_crash_backoff(self, container: ContainerRecord) -> bool:
-        if not container.backoff or self._backoff_expired(container):
-            return False
-        return self.loop.clock.now() - container.finished < container.backoff
-
-    def _backoff_expired(self, container: ContainerRecord) -> bool:
-        return self.loop.clock.now() - container.backoff_update > float(self.settings["backOffResetSeconds"])
+        backoff = container.backoff
+        return backoff is not None and backoff.waiting(container.finished, self.loop.clock.now())
 
     @action
     def report_crash_backoff(self, container: ContainerRecord) -> None:
         pod = container.pod.pod
         pod_ref = f"{objects.name_of(pod)}_{objects.namespace_of(pod)}({objects.uid_of(pod)})"
         self.recorder.record(pod, "BackOffRestart", field_path=container.field_path, container=container.name, pod=pod_ref)
+        assert container.backoff is not None
         container.waiting_message = self.settings["waitingMessages"]["CrashLoopBackOff"].format(
-            backoff=go_duration(container.backoff), container=container.name, pod=pod_ref
+            backoff=go_duration(container.backoff.duration), container=container.name, pod=pod_ref
         )
         container.last_terminated = container.terminated
-        due = container.backoff - (self.loop.clock.now() - container.finished)
-        container.timer = self.loop.call_later(max(due, 0.0), self._restart, container)
+        self._fire_later(container, "restart", container.backoff.due(container.finished) - self.loop.clock.now())
 
     @action
     def count_restart(self, container: ContainerRecord) -> None:
         s = self.settings
-        if not container.backoff or self._backoff_expired(container):
-            container.backoff = float(s["containerBackOffSeconds"])
-        else:
-            container.backoff = min(container.backoff * 2, float(s["maxContainerBackOffSeconds"]))
-        container.backoff_update = self.loop.clock.now()
+        if container.backoff is None:
+            container.backoff = Backoff(
+                float(s["containerBackOffSeconds"]), float(s["maxContainerBackOffSeconds"]), float(s["backOffResetSeconds"])
+            )
+        container.backoff.next(self.loop.clock.now())
         self._begin_restart(container)
 
     def _begin_restart(self, container: ContainerRecord) -> None:
@@ -497,7 +482,7 @@ class Kubelet(Component):
         container.restart_count += 1
         container.container_id = ""
         container.waiting_message = ""
-        self.loop.call_soon(self._start_container, container)
+        self.loop.call_soon(self._fire, container, "start")
 
     @action
     def kill_for_update(self, container: ContainerRecord) -> None:
