@@ -1,12 +1,14 @@
 """The `listwatch` command.
 
     listwatch run [MANIFEST ...] [--nodes node01,node02] [--label NODE:KEY=VALUE ...] [--trace FILE] [--diagrams DIR]
+    listwatch check TRACE [--strict] [--emit-feature FILE] [--format text|json]
     listwatch conformance [--backend memory|docker|cluster] [--kubeconfig K] [--junit FILE] [--cucumber-json FILE]
     listwatch diagrams [--out DIR] [--format dot,svg,png] [--trace FILE]
     listwatch spec validate [DIR]
     listwatch spec show [DIR]
 
-Exit codes: 0 success; 1 a user error (bad manifest, bad spec, bad option) reported on stderr.
+Exit codes: 0 success; 1 a user error (bad manifest, bad spec, bad option) reported on stderr, or a
+run that breaks the spec (check); 2 a trace that cannot be read (check).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
-from listwatch import conformance, errors, manifests, paths, printers, render
+from listwatch import checker, conformance, errors, manifests, paths, printers, render
 from listwatch import engine as engine_module
 from listwatch.apiserver import objects
 from listwatch.apiserver.selectors import valid_label_key, valid_label_value
@@ -220,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--trace", metavar="FILE", help="write the run as a JSON Lines trace")
     run.add_argument("--diagrams", metavar="DIR", help="draw this run over the flow into DIR (run.dot, run.svg)")
     run.set_defaults(func=cmd_run)
+    check = sub.add_parser("check", help="judge a recorded run (a trace, a kubectl watch) against the spec")
+    checker.add_arguments(check)
+    check.set_defaults(func=lambda args, out: checker.command(args, out, args.err, engine_module.load(args.spec).spec))
     conformance_parser = sub.add_parser("conformance", help="run the Gherkin conformance features against a backend")
     conformance.add_arguments(conformance_parser)
     conformance_parser.set_defaults(func=lambda args, out: conformance.command(args, out))
@@ -237,6 +242,7 @@ def main(argv: Sequence[str] | None = None, *, out: IO[str] | None = None, err: 
     out = out or sys.stdout
     err = err or sys.stderr
     args = build_parser().parse_args(argv)
+    args.err = err
     if args.command == "spec" and args.dir is None:
         args.dir = args.spec
     try:
