@@ -1,11 +1,11 @@
-"""Pod objects and watch records as a real cluster sends them, built small for inference tests."""
+"""Pod objects and watch records as a real cluster sends them, built small for overlay tests."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from listwatch.render import tracefile
+from listwatch import tracefile
 
 
 def pod(name: str = "web", **status: Any) -> dict[str, Any]:
@@ -29,5 +29,6 @@ def changed(obj: dict[str, Any], **paths: Any) -> dict[str, Any]:
 RUNNING = [{"name": "c", "image": "nginx:1.15", "restartCount": 0, "state": {"running": {"startedAt": "t"}}}]
 
 
-def watch(*objects: dict[str, Any]) -> list[dict[str, Any]]:
-    return tracefile.records(list(objects))
+def watch(*objects: dict[str, Any]) -> list[tracefile.Record]:
+    """Successive states of pods, as a watch recording without event types holds them."""
+    return list(tracefile.records_of(objects))

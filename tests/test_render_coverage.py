@@ -24,10 +24,18 @@ def test_step_records_are_counted_and_a_step_with_several_actors_per_actor(engin
     assert run.count("LW-02", "kubectl") == 1
 
 
-def test_without_step_records_the_counts_are_inferred_from_objects(engine: Engine) -> None:
-    pod = {"kind": "Pod", "metadata": {"uid": "u"}, "spec": {}, "status": {"phase": "Pending"}}
+def test_without_step_records_the_counts_are_the_checker_s(engine: Engine) -> None:
+    pod = {"kind": "Pod", "metadata": {"uid": "u", "name": "p", "namespace": "default"}, "spec": {}, "status": {"phase": "Pending"}}
     run = coverage.of_trace(engine.spec, [{"type": "ADDED", "object": pod}])
-    assert run.inferred and dict(run.counts) == {"LW-02": 1}
+    assert run.inferred and dict(run.counts) == {"LW-02": 1, "LW-07": 1}
+
+
+def test_the_checker_s_violations_are_drawn_with_its_messages(engine: Engine) -> None:
+    base = {"kind": "Pod", "metadata": {"uid": "u", "name": "p", "namespace": "default"}, "spec": {"nodeName": "n1"}}
+    running = {**base, "status": {"phase": "Running"}}
+    pending = {**base, "status": {"phase": "Pending"}}
+    run = coverage.of_trace(engine.spec, [{"type": "ADDED", "object": running}, {"type": "MODIFIED", "object": pending}])
+    assert run.violations and any("Pending" in message for _, message in run.violations)
 
 
 def test_counts_and_violations_given_by_a_checker_are_used_as_given(engine: Engine) -> None:

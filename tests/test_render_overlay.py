@@ -25,7 +25,7 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def draw(engine: Engine, records: list[dict[str, Any]], **given: Any) -> dict[str, list[Any]]:
+def draw(engine: Engine, records: list[Any], **given: Any) -> dict[str, list[Any]]:
     run = coverage.of_trace(engine.spec, records, **given)
     return step_edges(overlay.picture(engine.spec, style.palette(engine.spec), run).source)
 

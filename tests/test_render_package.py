@@ -16,7 +16,6 @@ def test_the_public_surface_is_what_the_cli_and_the_checker_wire_to() -> None:
         "add_arguments",
         "command",
         "pictures",
-        "read_trace",
         "run_source",
         "sources",
         "write_run_diagrams",

@@ -7,15 +7,14 @@ DOT out: stable order, no timestamps, no paths); only `writing` touches files or
 Modules, one concept each: `style` (one colour per component, the shared look), `text` (label
 escaping and wrapping), `legend`, `flow` (the tutorial's component figure, per variant),
 `simplified` (its six arrows), `machines` (state machines), `scheduling` (the decision),
-`tracefile` (reading a run), `inference` (steps from a real cluster's objects), `coverage`
-(counts and violations), `overlay` (a run over the flow), `catalogue` (every picture by name),
+`coverage` (counts, and the checker's violations), `overlay` (a run over the flow),
+`catalogue` (every picture by name),
 `writing` (files and `dot`), `subcommand` (`listwatch diagrams`, and drawing a run).
 """
 
 from listwatch.render.catalogue import pictures, sources
 from listwatch.render.coverage import Coverage
 from listwatch.render.subcommand import add_arguments, command, run_source, write_run_diagrams
-from listwatch.render.tracefile import read as read_trace
 from listwatch.render.writing import Written
 
 __all__ = [
@@ -24,7 +23,6 @@ __all__ = [
     "add_arguments",
     "command",
     "pictures",
-    "read_trace",
     "run_source",
     "sources",
     "write_run_diagrams",

@@ -2,14 +2,14 @@
 
 The counts come from one of three places, in this order of preference:
 
-1. counts given by the caller (the checker, which replays the trace through the spec);
+1. counts given by the caller;
 2. the trace's STEP records (the simulator's own account: every step, internal ones included,
    with the component that acted, so a step with several actors, as LW-01, is counted per actor);
-3. inferred from the trace's Pods and Events (`inference`), for a trace from a real cluster:
-   then only observable steps can be counted, and internal ones are marked as not visible.
+3. the checker's count of the observable steps it found in the trace's Pods and Events, for a
+   trace from a real cluster: then internal steps are marked as not visible.
 
-Violations are given by the caller as (step ID, message) pairs; an ID the spec does not know, or
-an empty one, is a violation of the run as a whole.
+Violations are the checker's, with its messages, plus any given by the caller as (step ID,
+message) pairs; an ID the spec does not know, or an empty one, is a violation of the run as a whole.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from listwatch.render import inference
+from listwatch import checker, tracefile
 from listwatch.spec.model import Spec, frozen_mapping
 
 STEP = "STEP"
@@ -50,17 +50,19 @@ class Coverage:
 
 def of_trace(
     spec: Spec,
-    records: Iterable[Mapping[str, Any]],
+    records: Iterable[tracefile.Record | Mapping[str, Any]],
     *,
     counts: Mapping[str, int] | None = None,
     violations: Sequence[tuple[str, str]] = (),
 ) -> Coverage:
-    """The coverage of a trace: `counts` if given, else its STEP records, else inferred from its objects."""
-    records = list(records)
+    """The coverage of a trace: `counts` if given, else its STEP records, else the checker's counts."""
+    read = [r if isinstance(r, tracefile.Record) else next(iter(tracefile.records_of([r]))) for r in records]
+    report = checker.check_records(read, spec)
     given = tuple((str(step), str(message)) for step, message in violations)
+    given += tuple((v.step, v.message) for v in report.violations)
     if counts is not None:
-        return Coverage(frozen_mapping(dict(counts)), violations=given, records=len(records))
-    steps = [r for r in records if r.get("type") == STEP]
+        return Coverage(frozen_mapping(dict(counts)), violations=given, records=len(read))
+    steps = [r.object for r in read if r.type == STEP]
     if steps:
         total: Counter[str] = Counter()
         by_actor: dict[str, Counter[str]] = {}
@@ -72,6 +74,6 @@ def of_trace(
             if step_id in known and actor in spec.flow.step(step_id).sources:
                 by_actor.setdefault(step_id, Counter())[actor] += 1
         multi = {s: dict(c) for s, c in by_actor.items() if len(spec.flow.step(s).sources) > 1}
-        return Coverage(frozen_mapping(dict(total)), frozen_mapping(multi), given, records=len(records))
-    inferred = Counter(inference.infer(spec, records))
-    return Coverage(frozen_mapping(dict(inferred)), violations=given, inferred=True, records=len(records))
+        return Coverage(frozen_mapping(dict(total)), frozen_mapping(multi), given, records=len(read))
+    seen = {step: count for step, count in report.step_counts.items() if count}
+    return Coverage(frozen_mapping(seen), violations=given, inferred=True, records=len(read))

@@ -39,9 +39,7 @@ def picture(spec: Spec, pal: style.Palette, run: coverage.Coverage, *, name: str
         title += f"; {len(run.violations)} violation{'s' if len(run.violations) != 1 else ''}"
     key = "Each edge: how often the run showed the step. Grey: never observed. Red: broke the spec, with the message."
     if run.inferred:
-        key += (
-            " No STEP records: observable steps inferred from Pods and Events; internal steps (dotted, \u2014) cannot be seen in a watch."
-        )
+        key += " No STEP records: the checker found the observable steps in the Pods and Events; internal steps (dotted, \u2014) cannot be seen in a watch."
     known = set(spec.flow.step_ids)
     loose = [f"{s}: {m}" if s else m for s, m in run.violations if s not in known]
     alert = ("Violations not tied to a step of the flow: " + "; ".join(loose)) if loose else ""

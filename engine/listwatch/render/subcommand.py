@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from listwatch.render import catalogue, coverage, overlay, style, tracefile, writing
+from listwatch import tracefile
+from listwatch.render import catalogue, coverage, overlay, style, writing
 from listwatch.spec.model import Spec
 
 DEFAULT_OUT = "diagrams"
@@ -38,7 +39,7 @@ def command(args: argparse.Namespace, out: IO[str], spec: Spec) -> int:
     formats = writing.parse_formats(args.format)
     out_dir = Path(args.out)
     if args.trace:
-        records = tracefile.read(Path(args.trace))
+        records = list(tracefile.read(args.trace))
         written = write_run_diagrams(spec, records, out_dir, formats=formats)
         out.write(f"the run in {args.trace}, drawn over the flow: {_listing(written)}\n")
     else:
@@ -52,7 +53,7 @@ def command(args: argparse.Namespace, out: IO[str], spec: Spec) -> int:
 
 def run_source(
     spec: Spec,
-    trace_records: Iterable[Mapping[str, Any]],
+    trace_records: Iterable[tracefile.Record | Mapping[str, Any]],
     *,
     counts: Mapping[str, int] | None = None,
     violations: Sequence[tuple[str, str]] = (),
@@ -64,7 +65,7 @@ def run_source(
 
 def write_run_diagrams(
     spec: Spec,
-    trace_records: Iterable[Mapping[str, Any]],
+    trace_records: Iterable[tracefile.Record | Mapping[str, Any]],
     out_dir: Path | str,
     *,
     counts: Mapping[str, int] | None = None,
@@ -74,8 +75,8 @@ def write_run_diagrams(
     """Draw a run over the flow into `out_dir` as run.dot (and run.svg ...): for `listwatch run` and the checker.
 
     `trace_records` are the run's records as `listwatch run --trace` writes them (watch events and
-    STEP records) or as a real cluster's watch sends them; `counts` (per step ID) and `violations`
-    ((step ID, message) pairs) let the checker supply its own judgement.
+    STEP records) or as a real cluster's watch sends them. The checker judges them: its violations
+    are drawn in red with its messages; `counts` and `violations` add the caller's own.
     """
     source = run_source(spec, trace_records, counts=counts, violations=violations)
     return writing.write({RUN: source}, Path(out_dir), formats=formats)
