@@ -1,0 +1,209 @@
+"""The kubelet's side of the container machine: pulls, starts, exits, restarts with back-off.
+
+Guards and actions the spec's `container` machine names (spec/objects/container.yaml).
+"""
+
+from __future__ import annotations
+
+from listwatch.apiserver import objects
+from listwatch.backends.base import PullResult, Started
+from listwatch.components.backoff import Backoff
+from listwatch.components.kubelet.base import KubeletBase
+from listwatch.components.kubelet.records import ContainerRecord
+from listwatch.components.kubelet.status import go_duration
+from listwatch.machines.callbacks import action, guard
+
+
+class Containers(KubeletBase):
+    @guard
+    def image_present(self, container: ContainerRecord) -> bool:
+        policy = container.spec.get("imagePullPolicy", "IfNotPresent")
+        if policy == "Always":
+            return False
+        return policy == "Never" or self.runtime.image_present(self.node_name, container.spec["image"])
+
+    @action
+    def report_image_present(self, container: ContainerRecord) -> None:
+        self.recorder.record(container.pod.pod, "AlreadyPresent", field_path=container.field_path, image=container.spec["image"])
+
+    @action
+    def pull_image(self, container: ContainerRecord) -> None:
+        image = container.spec["image"]
+        self.recorder.record(container.pod.pod, "Pulling", field_path=container.field_path, image=image)
+        container.pull_started = self.loop.clock.now()
+
+        def done(result: PullResult) -> None:
+            if container.container != "Pulling" or container.spec.get("image") != image:
+                return
+            container.pull = result
+            if result.ok:
+                self.container_machine.fire(self, container, "pulled")
+            else:
+                container.pull_error = result.error
+                self.container_machine.fire(self, container, "pull_failed")
+            self._dirty(container.pod)
+
+        self.runtime.pull_image(self.node_name, container.pod.pod, image, done)
+
+    @action
+    def report_pulled(self, container: ContainerRecord) -> None:
+        result = container.pull
+        assert result is not None
+        total = self.loop.clock.now() - container.pull_started
+        self.recorder.record(
+            container.pod.pod,
+            "Pulled",
+            field_path=container.field_path,
+            image=container.spec["image"],
+            duration=go_duration(result.seconds),
+            total=go_duration(total),
+            size=result.size,
+        )
+        container.image_backoff = None
+
+    @action
+    def report_pull_failed(self, container: ContainerRecord) -> None:
+        pod = container.pod.pod
+        image = container.spec["image"]
+        self.recorder.record(pod, "FailedPull", field_path=container.field_path, image=image, error=container.pull_error)
+        self.recorder.record(pod, "ErrImagePull", field_path=container.field_path)
+        container.waiting_message = container.pull_error
+        s = self.settings
+        if container.image_backoff is None:
+            maximum = float(s["maxImageBackOffSeconds"])
+            container.image_backoff = Backoff(float(s["imageBackOffSeconds"]), maximum, 2 * maximum)
+        container.image_backoff.next(self.loop.clock.now())
+        self._fire_later(container, "retry", float(s["resyncAfterErrorSeconds"]))
+
+    @guard
+    def in_image_backoff(self, container: ContainerRecord) -> bool:
+        backoff = container.image_backoff
+        return backoff is not None and backoff.waiting(backoff.updated, self.loop.clock.now())
+
+    @action
+    def report_image_backoff(self, container: ContainerRecord) -> None:
+        pod = container.pod.pod
+        image = container.spec["image"]
+        self.recorder.record(pod, "BackOffPull", field_path=container.field_path, image=image)
+        self.recorder.record(pod, "ErrImagePullBackOff", field_path=container.field_path)
+        container.waiting_message = self.settings["waitingMessages"]["ImagePullBackOff"].format(image=image, error=container.pull_error)
+        assert container.image_backoff is not None
+        self._fire_later(container, "retry", container.image_backoff.due(container.image_backoff.updated) - self.loop.clock.now())
+
+    @action
+    def create_and_start(self, container: ContainerRecord) -> None:
+        record = container.pod
+        pod = record.pod
+        self.recorder.record(pod, "Created", field_path=container.field_path, container=container.name)
+        container.container_id = ""
+        attempt = container.restart_count
+
+        def exited(code: int) -> None:
+            if container.container_id != started_id[0] or container.container != "Running":
+                return
+            container.exit_code = code
+            self.container_machine.fire(self, container, "exited")
+            self._dirty(record)
+
+        started_id = [""]
+
+        def started(info: Started) -> None:
+            if record.pod_worker != "Syncing" or container.container != "Running":
+                self.runtime.stop_container(self.node_name, info.container_id, 0)
+                return
+            started_id[0] = container.container_id = info.container_id
+            container.image_id = info.image_id
+            container.handles_sigterm = info.handles_sigterm
+            container.started_at = self.loop.stamps.now()
+            container.waiting_message = ""
+            self.recorder.record(pod, "Started", field_path=container.field_path, container=container.name)
+            self._dirty(record)
+
+        self.runtime.start_container(self.node_name, pod, container.spec, attempt, exited, started)
+
+    @guard
+    def exit_code_zero(self, container: ContainerRecord) -> bool:
+        return container.exit_code == 0
+
+    @action
+    def record_exit(self, container: ContainerRecord) -> None:
+        container.finished = self.loop.clock.now()
+        container.finished_at = self.loop.stamps.now()
+        container.terminated = {
+            "exitCode": container.exit_code,
+            "reason": "Completed" if container.exit_code == 0 else "Error",
+            "startedAt": container.started_at,
+            "finishedAt": container.finished_at,
+            "containerID": f"{self.runtime.scheme}://{container.container_id}",
+        }
+        record = container.pod
+        if record.pod_worker == "Terminating":
+            record.stopping -= 1
+            if record.stopping <= 0:
+                self.loop.call_soon(self._stopped, record)
+            return
+        self._fire_later(container, "restart", 0.0)
+
+    @guard
+    def restart_policy_allows(self, container: ContainerRecord) -> bool:
+        policy = container.pod.pod["spec"].get("restartPolicy", "Always")
+        return policy == "Always" or (policy == "OnFailure" and container.exit_code != 0)
+
+    @guard
+    def in_crash_backoff(self, container: ContainerRecord) -> bool:
+        backoff = container.backoff
+        return backoff is not None and backoff.waiting(container.finished, self.loop.clock.now())
+
+    @action
+    def report_crash_backoff(self, container: ContainerRecord) -> None:
+        pod = container.pod.pod
+        pod_ref = f"{objects.name_of(pod)}_{objects.namespace_of(pod)}({objects.uid_of(pod)})"
+        self.recorder.record(pod, "BackOffRestart", field_path=container.field_path, container=container.name, pod=pod_ref)
+        assert container.backoff is not None
+        container.waiting_message = self.settings["waitingMessages"]["CrashLoopBackOff"].format(
+            backoff=go_duration(container.backoff.duration), container=container.name, pod=pod_ref
+        )
+        container.last_terminated = container.terminated
+        self._fire_later(container, "restart", container.backoff.due(container.finished) - self.loop.clock.now())
+
+    @action
+    def count_restart(self, container: ContainerRecord) -> None:
+        s = self.settings
+        if container.backoff is None:
+            container.backoff = Backoff(
+                float(s["containerBackOffSeconds"]), float(s["maxContainerBackOffSeconds"]), float(s["backOffResetSeconds"])
+            )
+        container.backoff.next(self.loop.clock.now())
+        self._begin_restart(container)
+
+    def _begin_restart(self, container: ContainerRecord) -> None:
+        container.last_terminated = container.terminated
+        container.terminated = None
+        container.restart_count += 1
+        container.container_id = ""
+        container.waiting_message = ""
+        self.loop.call_soon(self._fire, container, "start")
+
+    @action
+    def kill_for_update(self, container: ContainerRecord) -> None:
+        pod = container.pod.pod
+        self.act("restart", pod, detail=f"container {container.name}: image changed to {container.spec.get('image')}; kill and start again")
+        self.recorder.record(pod, "DefinitionChanged", field_path=container.field_path, container=container.name)
+        if container.container_id:
+            self.runtime.stop_container(self.node_name, container.container_id, 0)
+        container.terminated = {
+            "exitCode": 0,
+            "reason": "Completed",
+            "startedAt": container.started_at,
+            "finishedAt": self.loop.stamps.now(),
+            "containerID": f"{self.runtime.scheme}://{container.container_id}",
+        }
+        self._begin_restart(container)
+
+    @guard
+    def stops_cleanly(self, container: ContainerRecord) -> bool:
+        return container.handles_sigterm
+
+    @action
+    def kill_container(self, container: ContainerRecord) -> None:
+        container.exit_code = 0 if container.handles_sigterm else 137

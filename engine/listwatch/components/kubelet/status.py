@@ -1,0 +1,183 @@
+"""The kubelet's status manager: the pod's phase, conditions and container statuses, written once per change.
+
+Guards of the spec's `pod-phase` machine and condition rules (spec/objects/pod.yaml).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from listwatch import errors
+from listwatch.apiserver import objects
+from listwatch.apiserver.objects import Obj
+from listwatch.backends.memory import normalize
+from listwatch.components.kubelet.base import KubeletBase
+from listwatch.components.kubelet.records import ContainerRecord, PodRecord
+from listwatch.machines.callbacks import guard
+
+
+class Status(KubeletBase):
+    # -- the pod-phase machine's guards ----------------------------------------------------------------
+
+    def _computed_phase(self, record: PodRecord) -> str:
+        """kubelet's getPhase over the containers' states and the restart policy."""
+        running = waiting = stopped = succeeded = 0
+        for c in record.containers:
+            state = c.container
+            if state == "Running" and c.container_id:
+                running += 1
+            elif state in ("Completed", "Error"):
+                stopped += 1
+                succeeded += state == "Completed"
+            elif c.last_terminated is not None:
+                stopped += 1
+                succeeded += c.last_terminated.get("exitCode") == 0
+            else:
+                waiting += 1
+        policy = record.pod["spec"].get("restartPolicy", "Always")
+        if waiting:
+            return "Pending"
+        if running:
+            return "Running"
+        if stopped:
+            if policy == "Always":
+                return "Running"
+            if stopped == succeeded:
+                return "Succeeded"
+            return "Failed" if policy == "Never" else "Running"
+        return "Pending"
+
+    @guard
+    def all_containers_succeeded(self, record: PodRecord) -> bool:
+        return self._computed_phase(record) == "Succeeded"
+
+    @guard
+    def containers_failed_for_good(self, record: PodRecord) -> bool:
+        return self._computed_phase(record) == "Failed"
+
+    @guard
+    def containers_started(self, record: PodRecord) -> bool:
+        return self._computed_phase(record) == "Running"
+
+    # -- condition guards (spec/objects/pod.yaml) -------------------------------------------------------
+
+    @guard
+    def sandbox_ready(self, record: PodRecord) -> bool:
+        return record.sandbox_ready and record.pod_phase not in ("Succeeded", "Failed")
+
+    @guard
+    def pod_succeeded(self, record: PodRecord) -> bool:
+        return record.pod_phase == "Succeeded"
+
+    @guard
+    def pod_failed(self, record: PodRecord) -> bool:
+        return record.pod_phase == "Failed"
+
+    @guard
+    def all_containers_ready(self, record: PodRecord) -> bool:
+        return all(_ready(c) for c in record.containers)
+
+    # -- status ------------------------------------------------------------------------------------
+
+    def _flush(self, record: PodRecord, *, terminal: bool = False) -> None:
+        record.dirty = False
+        if record.pod_worker not in ("Syncing", "Terminating") or record.uid not in self.pods:
+            return
+        self.phase.fire(self, record, "sync")
+        if terminal and record.pod_phase not in ("Succeeded", "Failed"):
+            # Since v1.27 a deleted pod reaches a terminal phase before it is removed.
+            ok = all(c.terminated is None or c.terminated.get("exitCode") == 0 for c in record.containers)
+            record.pod_phase = "Succeeded" if ok else "Failed"
+        self._write_status(record, self._status(record))
+
+    def _status(self, record: PodRecord) -> Obj:
+        old = record.pod.get("status") or {}
+        previous = {c.get("type"): c for c in old.get("conditions") or ()}
+        now = self.loop.stamps.now()
+        conditions = []
+        for definition in self.conditions:
+            for rule in definition.rules:
+                if not rule.when or getattr(self, rule.when)(record):
+                    break
+            condition: dict[str, Any] = {"type": definition.type, "status": rule.status, "lastProbeTime": None}
+            before = previous.get(definition.type)
+            condition["lastTransitionTime"] = before.get("lastTransitionTime") if before and before.get("status") == rule.status else now
+            if rule.reason:
+                condition["reason"] = rule.reason
+            if rule.message:
+                unready = "[" + " ".join(c.name for c in record.containers if not _ready(c)) + "]"
+                condition["message"] = rule.message.format(unready=unready)
+            conditions.append(condition)
+        status: Obj = {"phase": record.pod_phase, "conditions": conditions}
+        if self.host_ip:
+            status["hostIP"] = self.host_ip
+            status["hostIPs"] = [{"ip": self.host_ip}]
+        if record.ip:
+            status["podIP"] = record.ip
+            status["podIPs"] = [{"ip": record.ip}]
+        status["startTime"] = record.start_time
+        status["containerStatuses"] = [self._container_status(c) for c in record.containers]
+        status["qosClass"] = old.get("qosClass", "BestEffort")
+        return status
+
+    def _container_status(self, c: ContainerRecord) -> Obj:
+        state = self.container_machine.definition.state(c.container).status
+        started = bool(c.container_id) and c.container == "Running"
+        if c.container == "Running" and not c.container_id:
+            current: Obj = {"waiting": {"reason": "ContainerCreating"}}
+        elif state.get("state") == "running":
+            current = {"running": {"startedAt": c.started_at}}
+        elif state.get("state") == "terminated" and c.terminated is not None:
+            current = {"terminated": dict(c.terminated)}
+        else:
+            waiting: Obj = {"reason": state.get("reason", "ContainerCreating")}
+            if c.waiting_message and waiting["reason"] != "ContainerCreating":
+                waiting["message"] = c.waiting_message
+            current = {"waiting": waiting}
+        reference = normalize(c.spec["image"])[0]
+        status: Obj = {
+            "name": c.name,
+            "state": current,
+            "lastState": {"terminated": dict(c.last_terminated)} if c.last_terminated else {},
+            "ready": started,
+            "restartCount": c.restart_count,
+            "image": reference if c.image_id else c.spec["image"],
+            "imageID": c.image_id,
+        }
+        if c.container_id or c.terminated:
+            cid = c.container_id or (c.terminated or {}).get("containerID", "").partition("://")[2]
+            status["containerID"] = f"{self.runtime.scheme}://{cid}"
+        status["started"] = started
+        return status
+
+    def _write_status(self, record: PodRecord, status: Obj) -> None:
+        if status == record.written:
+            return
+        status = objects.reuse(status, record.pod.get("status") or {})
+        started = any(c.container == "Running" and c.container_id for c in record.containers) or (
+            status.get("phase") in ("Succeeded", "Failed") and any(c.terminated for c in record.containers)
+        )
+        try:
+            updated = self.api.update_status("pods", {**record.pod, "status": status}, actor=self.actor, attrs={"started": started})
+        except errors.NotFound:
+            return
+        record.written = status
+        record.pod = updated
+
+
+def _ready(container: ContainerRecord) -> bool:
+    return container.container == "Running" and bool(container.container_id)
+
+
+def go_duration(seconds: float) -> str:
+    """Go's time.Duration.String() after truncation to milliseconds: 812ms, 2.182s, 1m2.5s, 5m0s."""
+    millis = round(seconds * 1000)
+    if millis < 1000:
+        return f"{millis}ms" if millis else "0s"
+    minutes, millis = divmod(millis, 60_000)
+    secs = f"{millis / 1000:.3f}".rstrip("0").rstrip(".")
+    if minutes:
+        hours, minutes = divmod(minutes, 60)
+        head = f"{hours}h{minutes}m" if hours else f"{minutes}m"
+        return f"{head}{secs}s"
+    return f"{secs}s"
