@@ -1,6 +1,6 @@
 """The `listwatch` command.
 
-    listwatch run [MANIFEST ...] [--nodes node01,node02] [--label NODE:KEY=VALUE ...] [--trace FILE] [--diagrams DIR]
+    listwatch run [MANIFEST ...] [--nodes node01,node02] [--label NODE:KEY=VALUE ...] [--trace FILE] [--diagrams DIR] [--diagnose]
     listwatch check TRACE [--strict] [--emit-feature FILE] [--format text|json]
     listwatch conformance [--backend memory|docker|cluster] [--kubeconfig K] [--junit FILE] [--cucumber-json FILE]
     listwatch diagrams [--out DIR] [--format dot,svg,png] [--trace FILE]
@@ -28,6 +28,9 @@ from listwatch.cluster import DEFAULT_NODES, Cluster
 from listwatch.flow import FlowTracker, StepEvent
 from listwatch.spec.model import Spec
 from listwatch.trace import TraceWriter
+from listwatch.troubleshoot.diagnose import diagnose
+from listwatch.troubleshoot.diagnose import write as write_diagnosis
+from listwatch.troubleshoot.sources import ClusterSource
 
 
 class StepPrinter:
@@ -109,6 +112,8 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
                 out.write(f"{cluster.api.resource(obj['kind']).singular}/{objects.name_of(obj)} created\n")
             cluster.settle()
         _report(cluster, out)
+        if args.diagnose:
+            _diagnose_all(engine, cluster, out)
         for writer in writers:
             writer.close()
         if args.trace:
@@ -119,6 +124,23 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
             if written.hint:
                 out.write(written.hint + "\n")
     return 0
+
+
+def _diagnose_all(engine: engine_module.Engine, cluster: Cluster, out: IO[str]) -> None:
+    """Walk the troubleshooting tree for every pod that is not healthy."""
+    tree = engine.spec.troubleshooting
+    if tree is None:
+        return
+    source = ClusterSource(cluster)
+    unhealthy = 0
+    for pod in cluster.pods():
+        found = diagnose(tree, source, objects.name_of(pod), objects.namespace_of(pod))
+        if found.exit_code != 0:
+            unhealthy += 1
+            out.write("\n")
+            write_diagnosis(found, out)
+    if not unhealthy:
+        out.write("\nEvery pod is healthy.\n")
 
 
 def _kubectl(out: IO[str], command: str) -> None:
@@ -221,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--label", action="append", default=[], metavar="NODE:KEY=VALUE", help="label a node before the manifests are applied")
     run.add_argument("--trace", metavar="FILE", help="write the run as a JSON Lines trace")
     run.add_argument("--diagrams", metavar="DIR", help="draw this run over the flow into DIR (run.dot, run.svg)")
+    run.add_argument("--diagnose", action="store_true", help="at the end, diagnose every pod that is not healthy")
     run.set_defaults(func=cmd_run)
     check = sub.add_parser("check", help="judge a recorded run (a trace, a kubectl watch) against the spec")
     checker.add_arguments(check)

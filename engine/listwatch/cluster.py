@@ -59,15 +59,21 @@ class Cluster:
         node_labels: Mapping[str, Mapping[str, str]] | None = None,
         runtime: Runtime | None = None,
         clock: Clock | None = None,
+        loop: Loop | None = None,
         sinks: Iterable[ActionSink] = (),
         seed: int = 0,
         without: Iterable[str] = (),
         trace_actions: bool = True,
     ) -> None:
+        """`runtime` is the kubelets' container runtime (a memory runtime on the cluster's loop by
+        default). A runtime that is made for a loop (Docker: `runtime_for("docker", loop)`) comes
+        with that `loop`, which then sets the clock: `Cluster(engine, loop=loop, runtime=...)`."""
+        if loop is not None and clock is not None and clock is not loop.clock:
+            raise ValueError("a cluster given a loop runs on that loop's clock; give the loop or the clock, not both")
         self.engine = engine
         self.spec = engine.spec
-        self.clock = clock or ManualClock()
-        self.loop = Loop(self.clock)
+        self.clock = loop.clock if loop is not None else clock or ManualClock()
+        self.loop = loop or Loop(self.clock)
         self.sinks = Sinks()
         for extra in sinks:
             self.sinks.add(extra)
@@ -160,6 +166,18 @@ class Cluster:
             patch_type="strategic",
             actor="kubectl",
         )
+
+    def patch(self, resource: str, name: str, patch: dict[str, Any], *, namespace: str = "default") -> Obj:
+        """kubectl patch RESOURCE NAME -p PATCH (a JSON merge patch)."""
+        return self.api.patch(resource, name, patch, namespace=namespace, actor="kubectl")
+
+    def restart_kubelet(self, node: str) -> None:
+        """systemctl restart kubelet, on the node."""
+        self.kubelets[node].restart()
+
+    def stop_kubelet(self, node: str) -> None:
+        """The kubelet of `node` stops (a crash, a powered-off machine): no watches, no heartbeats."""
+        self.kubelets[node].stop_reporting()
 
     def pods(self, namespace: str | None = None) -> list[Obj]:
         return self.api.list("pods", namespace=namespace).items

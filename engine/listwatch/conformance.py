@@ -47,7 +47,8 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
         if str(paths.SOURCE) not in sys.path:
             sys.path.insert(0, str(paths.SOURCE))
     else:
-        argv += ["-p", "listwatch._conformance.plugin", "-p", "listwatch._conformance.steps"]
+        for module in ("plugin", "steps", "troubleshooting_steps"):
+            argv += ["-p", f"listwatch._conformance.{module}"]
     if args.kubeconfig:
         argv += ["--kubeconfig", args.kubeconfig]
     if args.junit:

@@ -24,8 +24,9 @@ from listwatch.machines import building
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import ACTION, GUARD, Registry
 from listwatch.spec import loading
-from listwatch.spec.model import Origin, Spec
+from listwatch.spec.model import Origin, Spec, TreeNode
 from listwatch.store.watch import WatchableStore
+from listwatch.troubleshoot import diagnose as troubleshooting
 
 #: Who implements the callbacks a spec machine's `owner` names.
 OWNERS: Mapping[str, type] = {
@@ -77,6 +78,8 @@ def check_names(spec: Spec, registry: Registry) -> None:
                         f"settings.{key}[{i}].plugin",
                         f"a {key[:-1]} plugin ({', '.join(sorted(known))}), found {entry.get('plugin')!r}",
                     )
+    if spec.troubleshooting is not None:
+        troubleshooting.check_names(spec.troubleshooting, _tree_error)
     if "kubelet" in spec.components:
         kubelet = spec.components["kubelet"]
         for i, entry in enumerate(kubelet.settings.get("admission", ())):
@@ -86,6 +89,13 @@ def check_names(spec: Spec, registry: Registry) -> None:
                     f"settings.admission[{i}].check",
                     f"an admission check ({', '.join(sorted(KUBELET_ADMISSION_CHECKS))}), found {entry.get('check')!r}",
                 )
+
+
+def _tree_error(node: TreeNode, path: str, expected: str) -> SpecError:
+    if node.origin is None:
+        return SpecError("spec", path, f"expected {expected}")
+    full, line = node.origin.locate(path)
+    return SpecError(node.origin.file, full, f"unknown name: expected {expected}", line=line)
 
 
 def _unknown(origin: Origin | None, path: str, expected: str) -> None:

@@ -1,8 +1,8 @@
 """The pytest plugin of the conformance features: options, markers, the engine, a coverage summary.
 
 Loaded by tests/conftest.py for `make test`, and by `listwatch conformance` from the installed
-package. Every spec step ID is registered as a marker (features are tagged with the steps they
-cover, and run under --strict-markers); at the end, a table gives per step ID how many scenarios
+package. Every spec step ID, and every finding of the troubleshooting tree, is registered as a marker
+(features are tagged with what they cover, and run under --strict-markers); at the end, a table gives per step ID how many scenarios
 cover it and how many passed, failed or were skipped, and lists the IDs no scenario covers.
 """
 
@@ -27,9 +27,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     spec = engine_module.load().spec
+    ids = list(spec.flow.step_ids)
     for step in spec.flow.steps:
         config.addinivalue_line("markers", f"{step.id}: covers spec step {step.id}: {step.title}")
-    config.pluginmanager.register(SpecCoverage(spec.flow.step_ids), "listwatch-spec-coverage")
+    if spec.troubleshooting is not None:
+        for node in spec.troubleshooting.nodes.values():
+            if node.is_finding:
+                ids.append(node.id)
+                config.addinivalue_line("markers", f"{node.id}: covers troubleshooting finding {node.id}: {node.finding}")
+    config.pluginmanager.register(SpecCoverage(tuple(ids)), "listwatch-spec-coverage")
 
 
 @pytest.fixture(scope="session")

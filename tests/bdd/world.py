@@ -32,6 +32,7 @@ class World:
         self.actions: list[Action] = []
         self.deleted = ""
         self.remembered_rv = ""
+        self.diagnosis: Any = None  # the last troubleshooting diagnosis
 
     def start(self, nodes: list[str]) -> None:
         tracker = FlowTracker(self.engine.spec.flow, self._on_step)

@@ -121,5 +121,8 @@ class Identity:
     def suffix(self, length: int = 5) -> str:
         return "".join(self._random.choice(NAME_ALPHABET) for _ in range(length))
 
+    def random_int(self, low: int, high: int) -> int:
+        return self._random.randint(low, high)
+
     def hex(self, length: int = 16) -> str:
         return f"{self._random.getrandbits(length * 4):0{length}x}"

@@ -379,6 +379,50 @@ def validate_controller(obj: Obj) -> FieldErrors:
     return errs
 
 
+# --- Services ------------------------------------------------------------------------------------------
+
+
+def service_defaults(obj: Obj, ctx: Any) -> Obj:
+    """A ClusterIP Service as v1.32 defaults it: a cluster IP from 10.96.0.0/12, TCP, targetPort = port."""
+    out = dict(obj)
+    spec = dict(out.get("spec") or {})
+    spec.setdefault("type", "ClusterIP")
+    spec.setdefault("sessionAffinity", "None")
+    spec.setdefault("internalTrafficPolicy", "Cluster")
+    spec.setdefault("ipFamilies", ["IPv4"])
+    spec.setdefault("ipFamilyPolicy", "SingleStack")
+    if not spec.get("clusterIP"):
+        host = ctx.identity.random_int(1, (1 << 20) - 2)
+        spec["clusterIP"] = f"10.{96 + (host >> 16)}.{(host >> 8) & 255}.{host & 255}"
+    spec.setdefault("clusterIPs", [spec["clusterIP"]])
+    ports = []
+    for port in spec.get("ports") or []:
+        port = dict(port)
+        port.setdefault("protocol", "TCP")
+        port.setdefault("targetPort", port.get("port"))
+        ports.append(port)
+    spec["ports"] = ports
+    out["spec"] = spec
+    out["status"] = {"loadBalancer": {}}
+    return out
+
+
+def validate_service(obj: Obj) -> FieldErrors:
+    errs = validate_meta(obj, namespaced=True)
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return [*errs, "spec: Required value"]
+    ports = spec.get("ports")
+    if not ports:
+        errs.append("spec.ports: Required value")
+    for i, port in enumerate(ports or []):
+        number = port.get("port") if isinstance(port, dict) else None
+        if not isinstance(number, int) or not 1 <= number <= 65535:
+            errs.append(f"spec.ports[{i}].port: Invalid value: {number!r}: must be between 1 and 65535, inclusive")
+    errs.extend(validate_labels(spec.get("selector"), "spec.selector"))
+    return errs
+
+
 def namespace_defaults(obj: Obj, ctx: Any) -> Obj:
     out = dict(obj)
     out["spec"] = {"finalizers": ["kubernetes"]}
@@ -481,6 +525,18 @@ RESOURCES: dict[str, Resource] = {
             has_status=True,
             defaults=controller_defaults,
             validate=validate_controller,
+        ),
+        Resource(
+            "services",
+            "Service",
+            "v1",
+            True,
+            short_names=("svc",),
+            singular="service",
+            fields=frozenset({"metadata.name", "metadata.namespace", "spec.clusterIP", "spec.type"}),
+            has_status=True,
+            defaults=service_defaults,
+            validate=validate_service,
         ),
         Resource(
             "namespaces",

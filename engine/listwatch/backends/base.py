@@ -77,6 +77,14 @@ class Runtime(Protocol):
 
     def logs(self, container_id: str, *, tail: int | None = None) -> str: ...
 
+    def listening(self, container_id: str) -> frozenset[int] | None:
+        """The TCP ports the container listens on, or None when it is not running."""
+        ...
+
+    def probe(self, container_id: str, probe: Mapping[str, Any], *, ip: str) -> tuple[bool, str]:
+        """Run a probe (exec, httpGet or tcpSocket) against a container: (succeeded, output)."""
+        ...
+
     def close(self) -> None: ...
 
 

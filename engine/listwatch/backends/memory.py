@@ -42,6 +42,7 @@ class ImageInfo:
     kind: str  # "server" or "command"
     start_log: tuple[str, ...] = ()
     handles_sigterm: bool = True
+    ports: frozenset[int] = frozenset()  # what a server listens on
 
 
 CATALOGUE: dict[str, ImageInfo] = {
@@ -51,9 +52,16 @@ CATALOGUE: dict[str, ImageInfo] = {
         ),
         44_712_000,
         "server",
+        ports=frozenset({80}),
     ),
-    "httpd": ImageInfo(frozenset({"2.4", "alpine", "latest"}), 58_000_000, "server"),
-    "redis": ImageInfo(frozenset({"6", "7", "7.2", "alpine", "latest"}), 45_000_000, "server", ("Ready to accept connections tcp",)),
+    "httpd": ImageInfo(frozenset({"2.4", "alpine", "latest"}), 58_000_000, "server", ports=frozenset({80})),
+    "redis": ImageInfo(
+        frozenset({"6", "7", "7.2", "alpine", "latest"}),
+        45_000_000,
+        "server",
+        ("Ready to accept connections tcp",),
+        ports=frozenset({6379}),
+    ),
     "busybox": ImageInfo(frozenset({"1.35", "1.36", "1.37", "stable", "latest"}), 4_270_000, "command", handles_sigterm=False),
     "alpine": ImageInfo(frozenset({"3.18", "3.19", "3.20", "latest"}), 7_800_000, "command", handles_sigterm=False),
 }
@@ -94,12 +102,15 @@ class Program:
     exit_code: int
     loop_body: list[tuple[float, str]] | None = None
     loop_period: float = 0.0
+    ports: frozenset[int] = frozenset()
 
 
-def interpret(image_kind: str, command: list[str], args: list[str], start_log: tuple[str, ...] = ()) -> Program:
+def interpret(
+    image_kind: str, command: list[str], args: list[str], start_log: tuple[str, ...] = (), ports: frozenset[int] = frozenset()
+) -> Program:
     """Turn a container's command and args into a Program (see the module docstring)."""
     if image_kind == "server" and not command:
-        return Program([(0.0, line) for line in start_log], FOREVER, 0)
+        return Program([(0.0, line) for line in start_log], FOREVER, 0, ports=ports)
     argv = list(command) + list(args)
     if not argv:
         return Program([], 0.0, 0)
@@ -168,6 +179,12 @@ def _run(statements: list[str], steps: list[tuple[float, str]], clock: float, *,
             return Program(steps, clock, 1)
         elif verb == "tail" and "-f" in words:
             return Program(steps, FOREVER, 0)
+        elif verb in ("httpd", "nc") and "-p" in words:
+            port = words[words.index("-p") + 1] if words.index("-p") + 1 < len(words) else ""
+            if not port.isdigit():
+                steps.append((clock, f"{verb}: bad port '{port}'"))
+                return Program(steps, clock, 1)
+            return Program(steps, FOREVER, 0, ports=frozenset({int(port)}))
         else:
             steps.append((clock, f"sh: {verb}: not found"))
             return Program(steps, clock, 127)
@@ -241,7 +258,7 @@ class MemoryRuntime:
     ) -> None:
         reference, repo, _ = normalize(container.get("image", ""))
         info = CATALOGUE.get(repo, ImageInfo(frozenset(), 0, "command"))
-        program = interpret(info.kind, container.get("command") or [], container.get("args") or [], info.start_log)
+        program = interpret(info.kind, container.get("command") or [], container.get("args") or [], info.start_log, info.ports)
         container_id = self._id()
         uid = (pod.get("metadata") or {}).get("uid", "")
 
@@ -278,6 +295,40 @@ class MemoryRuntime:
             state = self._containers.pop(container_id, None)
             if state is not None and state.exit_timer is not None:
                 state.exit_timer.cancel()
+
+    def listening(self, container_id: str) -> frozenset[int] | None:
+        """The ports the container's process listens on (None: no such running container)."""
+        state = self._containers.get(container_id)
+        if state is None or state.exited:
+            return None
+        return state.program.ports
+
+    def probe(self, container_id: str, probe: Mapping[str, Any], *, ip: str) -> tuple[bool, str]:
+        """Run a readiness or liveness probe: exec (the command's exit code), httpGet or tcpSocket (the port)."""
+        listening = self.listening(container_id) or frozenset()
+        if "exec" in probe:
+            program = interpret("command", list((probe["exec"] or {}).get("command") or []), [])
+            output = "".join(f"{line}\n" for _, line in program.steps if line)
+            return program.exit_code == 0 and program.runtime != FOREVER, output.strip()
+        for kind in ("httpGet", "tcpSocket"):
+            if kind in probe:
+                port = (probe[kind] or {}).get("port")
+                if isinstance(port, int) and port in listening:
+                    return True, ""
+                refused = f"dial tcp {ip}:{port}: connect: connection refused"
+                return False, f'Get "http://{ip}:{port}/": {refused}' if kind == "httpGet" else refused
+        return False, "the probe has no handler (exec, httpGet or tcpSocket)"
+
+    def alternatives(self, image: str) -> list[str]:
+        """Images of the same repository that the catalogue can pull (newest first)."""
+        _, repo, _ = normalize(image)
+        info = CATALOGUE.get(repo)
+        if info is None:
+            return []
+        numeric = sorted(
+            (t for t in info.tags if t[0].isdigit()), key=lambda t: [int(x) for x in t.split(".") if x.isdigit()], reverse=True
+        )
+        return [f"{image.rpartition(':')[0] if ':' in image.rpartition('/')[2] else image}:{tag}" for tag in numeric]
 
     def logs(self, container_id: str, *, tail: int | None = None) -> str:
         state = self._containers.get(container_id)

@@ -19,6 +19,7 @@ from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.components.base import Component
 from listwatch.components.events import EventRecorder
+from listwatch.components.nodelifecycle import NodeLifecycle
 from listwatch.machines.callbacks import action, guard
 
 RESOURCE_OF = {"ReplicationController": "replicationcontrollers", "ReplicaSet": "replicasets"}
@@ -45,8 +46,8 @@ def is_active(pod: Mapping[str, Any]) -> bool:
     return not objects.meta(pod).get("deletionTimestamp") and (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
 
 
-class ControllerManager(Component):
-    """kube-controller-manager's replication manager and replicaset controller."""
+class ControllerManager(NodeLifecycle, Component):
+    """kube-controller-manager: the replication manager, the replicaset controller, the node lifecycle controller."""
 
     name = "controller-manager"
 
@@ -59,6 +60,7 @@ class ControllerManager(Component):
         }
         self.controllers: dict[str, Controlled] = {}
         self.owned: dict[str, dict[str, Obj]] = {}
+        self.start_node_monitor()
 
     # -- watch handlers ------------------------------------------------------------------------------
 

@@ -6,7 +6,9 @@ Two styles, as in Kubernetes v1.32:
   written again but has its count raised and lastTimestamp moved;
 - `events/v1` (the scheduler): `reportingComponent`/`reportingInstance`, `eventTime` and an
   `action`, no source and no count; a repeat with the same reason becomes a `series`.
-Event names are `<object name>.<hex timestamp>`, as Kubernetes names them.
+Event names are `<object name>.<hex of the Unix time in nanoseconds>`, as Kubernetes names them:
+16 hex digits, so that names sort in the order the events were made (a list sorts by name), on a
+real clock as on the logical one.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class EventRecorder:
         self.style = style
         self._seen: dict[str, dict[tuple[Any, ...], str]] = {}
         self._serial = 0
+        self._epoch_ns = int(api.clock.wall(0.0).timestamp() * 1e9)  # the Unix time, in ns, of the clock's 0
         self._source = {"component": component, **({"host": host} if host else {})}
         self._involved: dict[tuple[str, str, str], dict[str, Any]] = {}
 
@@ -60,7 +63,7 @@ class EventRecorder:
         if seen is not None:
             return self._repeat(namespace, seen, stamp)
         self._serial += 1
-        name = f"{meta.get('name', '')}.{int(now * 1e9) + self._serial:x}"
+        name = f"{meta.get('name', '')}.{self._epoch_ns + int(now * 1e9) + self._serial:x}"
         event: Obj = {
             "apiVersion": "v1",
             "kind": "Event",

@@ -2,15 +2,15 @@
 
 The names are the files `listwatch diagrams` writes (without extension): `legend`, `flow` (every
 step), `flow-<variant>` for each of the spec's variants in its order, `flow-simplified` (the
-tutorial's six arrows), `scheduling`, and `machine-<name>` for each state machine in the spec's
-order. The same spec always gives the same names and the same DOT text.
+tutorial's six arrows), `scheduling`, `machine-<name>` for each state machine in the spec's
+order, and `troubleshooting` (the decision tree). The same spec always gives the same names and the same DOT text.
 """
 
 from __future__ import annotations
 
 import graphviz
 
-from listwatch.render import flow, legend, machines, scheduling, simplified, style
+from listwatch.render import flow, legend, machines, scheduling, simplified, style, troubleshooting
 from listwatch.spec.model import Spec
 
 
@@ -26,6 +26,8 @@ def pictures(spec: Spec) -> dict[str, graphviz.Digraph]:
         found["scheduling"] = scheduling.picture(spec, pal)
     for machine in spec.machines.values():
         found[f"machine-{machine.name}"] = machines.picture(spec, pal, machine)
+    if spec.troubleshooting is not None:
+        found["troubleshooting"] = troubleshooting.picture(spec.troubleshooting)
     return found
 
 

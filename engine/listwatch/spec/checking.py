@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from listwatch.errors import SpecError
-from listwatch.spec.model import Flow, MachineDef, Origin, Spec
+from listwatch.spec.model import Flow, MachineDef, Origin, Spec, Troubleshooting
 
 
 def _fail(origin: Origin | None, path: str, problem: str) -> SpecError:
@@ -22,6 +22,8 @@ def _fail(origin: Origin | None, path: str, problem: str) -> SpecError:
 
 def check(spec: Spec) -> None:
     check_flow(spec.flow)
+    if spec.troubleshooting is not None:
+        check_tree(spec.troubleshooting)
     for machine in spec.machines.values():
         check_machine(machine)
     actors = set(spec.flow.actors)
@@ -82,6 +84,41 @@ def check_flow(flow: Flow) -> None:
         for step_id in arrow.steps:
             if step_id not in ids:
                 raise _fail(flow.origin, f"simplified[{n}].steps", f"the id of a declared step, found {step_id!r}")
+
+
+def check_tree(tree: Troubleshooting) -> None:
+    """Every branch leads to a declared node, every node is reachable from the start, and the
+    tree has no cycle: a diagnosis always ends at a finding."""
+    nodes = tree.nodes
+    if tree.start not in nodes:
+        raise _fail(tree.origin, "start", f"the id of a declared node, found {tree.start!r}")
+    for node in nodes.values():
+        for branch in ("yes", "no"):
+            target = getattr(node, branch)
+            if not node.is_finding and target not in nodes:
+                raise _fail(node.origin, branch, f"the id of a declared node, found {target!r}")
+    reachable = _reachable([tree.start], lambda n: [] if nodes[n].is_finding else [nodes[n].yes, nodes[n].no])
+    for node in nodes.values():
+        if node.id not in reachable:
+            raise _fail(node.origin, "id", f"a node reachable from {tree.start}; no question leads to {node.id}")
+    _acyclic(tree)
+
+
+def _acyclic(tree: Troubleshooting) -> None:
+    done: set[str] = set()
+
+    def visit(node_id: str, path: tuple[str, ...]) -> None:
+        if node_id in path:
+            raise _fail(tree.nodes[node_id].origin, "id", f"a tree; {' -> '.join((*path, node_id))} is a cycle")
+        if node_id in done:
+            return
+        node = tree.nodes[node_id]
+        if not node.is_finding:
+            visit(node.yes, (*path, node_id))
+            visit(node.no, (*path, node_id))
+        done.add(node_id)
+
+    visit(tree.start, ())
 
 
 def check_machine(machine: MachineDef) -> None:

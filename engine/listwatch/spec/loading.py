@@ -26,10 +26,13 @@ from listwatch.spec.model import (
     MachineDef,
     ObjectDef,
     Origin,
+    PhaseNote,
     Spec,
     State,
     Step,
     Transition,
+    TreeNode,
+    Troubleshooting,
     Variant,
     WatchDef,
     frozen_mapping,
@@ -202,6 +205,7 @@ def build(documents: list[Document], *, root: str) -> Spec:
     objects: dict[str, ObjectDef] = {}
     machines: dict[str, MachineDef] = {}
     extras: dict[str, Mapping[str, Any]] = {}
+    trees: list[Troubleshooting] = []
     for doc in documents:
         kind = doc.data["kind"]
         if kind == "Flow":
@@ -228,6 +232,10 @@ def build(documents: list[Document], *, root: str) -> Spec:
                 _add_machine(machines, machine, doc, f"machines[{i}].name")
                 names.append(machine.name)
             objects[name] = _object(doc, tuple(names))
+        elif kind == "Troubleshooting":
+            if trees:
+                raise doc.error("", "a second Troubleshooting document; there is one decision tree")
+            trees.append(_troubleshooting(doc))
         else:
             extras[kind] = frozen_mapping(doc.data)
     if not flows:
@@ -238,7 +246,37 @@ def build(documents: list[Document], *, root: str) -> Spec:
         components=frozen_mapping(components),
         objects=frozen_mapping(objects),
         machines=frozen_mapping(machines),
+        troubleshooting=trees[0] if trees else None,
         extras=frozen_mapping(extras),
+    )
+
+
+def _troubleshooting(doc: Document) -> Troubleshooting:
+    data = doc.data
+    nodes: dict[str, TreeNode] = {}
+    for i, n in enumerate(data["nodes"]):
+        if n["id"] in nodes:
+            raise doc.error(f"nodes[{i}].id", f"a unique id; {n['id']} is repeated")
+        nodes[n["id"]] = TreeNode(
+            id=n["id"],
+            ask=n.get("ask", ""),
+            check=n.get("check", ""),
+            yes=n.get("yes", ""),
+            no=n.get("no", ""),
+            finding=n.get("finding", ""),
+            evidence=tuple(n.get("evidence", ())),
+            fix=n.get("fix", ""),
+            healthy=bool(n.get("healthy", False)),
+            missing=bool(n.get("missing", False)),
+            origin=doc.origin(f"nodes[{i}]"),
+        )
+    return Troubleshooting(
+        name=data["name"],
+        title=data["title"],
+        statuses=tuple(PhaseNote(s["phase"], s["means"], s["check"]) for s in data["statuses"]),
+        start=data["start"],
+        nodes=frozen_mapping(nodes),
+        origin=doc.origin(""),
     )
 
 

@@ -221,6 +221,47 @@ class Flow:
 
 
 @dataclass(frozen=True, slots=True)
+class PhaseNote:
+    """A row of the tutorial's table of pod phases: what the phase means, what to check."""
+
+    phase: str
+    means: str
+    check: str
+
+
+@dataclass(frozen=True, slots=True)
+class TreeNode:
+    """A node of the troubleshooting tree: a question (a named check, and where yes and no lead)
+    or a finding (what was found, the evidence to show, the fix to propose)."""
+
+    id: str
+    ask: str = ""
+    check: str = ""
+    yes: str = ""
+    no: str = ""
+    finding: str = ""
+    evidence: tuple[str, ...] = ()
+    fix: str = ""
+    healthy: bool = False
+    missing: bool = False
+    origin: Origin | None = None
+
+    @property
+    def is_finding(self) -> bool:
+        return bool(self.finding)
+
+
+@dataclass(frozen=True, slots=True)
+class Troubleshooting:
+    name: str
+    title: str
+    statuses: tuple[PhaseNote, ...]
+    start: str
+    nodes: Mapping[str, TreeNode]
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Spec:
     """The whole specification, as loaded from one directory."""
 
@@ -229,6 +270,7 @@ class Spec:
     components: Mapping[str, ComponentDef]
     objects: Mapping[str, ObjectDef]
     machines: Mapping[str, MachineDef]
+    troubleshooting: Troubleshooting | None = None
     extras: Mapping[str, Mapping[str, Any]] = field(default_factory=frozen_mapping)
 
     def machine(self, name: str) -> MachineDef:

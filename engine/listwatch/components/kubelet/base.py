@@ -32,9 +32,13 @@ class KubeletBase(Component):
         self._ip_count = 1
         self.host_ip = ""
         self.pod_cidr = ""
+        self.reporting = False
 
     def _flush(self, record: PodRecord, *, terminal: bool = False) -> None:
         raise NotImplementedError  # the status part (`Status._flush`) writes the pod's status
+
+    def _start_probing(self, container: ContainerRecord) -> None:
+        raise NotImplementedError  # the probes part (`Probes._start_probing`)
 
     def _dirty(self, record: PodRecord) -> None:
         if not record.dirty:

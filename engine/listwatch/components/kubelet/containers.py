@@ -117,6 +117,7 @@ class Containers(KubeletBase):
             container.started_at = self.loop.stamps.now()
             container.waiting_message = ""
             self.recorder.record(pod, "Started", field_path=container.field_path, container=container.name)
+            self._start_probing(container)
             self._dirty(record)
 
         self.runtime.start_container(self.node_name, pod, container.spec, attempt, exited, started)

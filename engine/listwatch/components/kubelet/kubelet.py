@@ -23,20 +23,16 @@ from listwatch.apiserver.selectors import selector_from_map
 from listwatch.backends.base import Sandbox
 from listwatch.client.informer import InformerEvent
 from listwatch.components.kubelet.containers import Containers
+from listwatch.components.kubelet.node import NodeStatus
+from listwatch.components.kubelet.probes import Probes
 from listwatch.components.kubelet.records import ContainerRecord, PodRecord
 from listwatch.components.kubelet.status import Status
 from listwatch.components.nodeaffinity import required_affinity
 from listwatch.machines.callbacks import action, guard
 
 
-class Kubelet(Containers, Status):
+class Kubelet(Containers, Probes, NodeStatus, Status):
     """One node's kubelet, over a container runtime (memory, Docker)."""
-
-    def start(self) -> None:
-        """Register the node (as a kubelet does at start), then open the spec's watches."""
-        with contextlib.suppress(errors.AlreadyExists):
-            self.api.create("nodes", self.node_template, actor=self.actor)
-        super().start()
 
     # -- watch handlers ------------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ class ContainerRecord:
         "pull",
         "pull_error",
         "pull_started",
+        "ready",
         "restart_count",
         "spec",
         "started_at",
@@ -58,6 +59,8 @@ class ContainerRecord:
         self.pull_started = 0.0
         self.pull_error = ""
         self.waiting_message = ""
+        # Readiness: None without a readinessProbe (ready once running), else the probe's verdict.
+        self.ready: bool | None = None
         self.backoff: Backoff | None = None
         self.image_backoff: Backoff | None = None
         self.handles_sigterm = True

@@ -139,7 +139,7 @@ class Status(KubeletBase):
             "name": c.name,
             "state": current,
             "lastState": {"terminated": dict(c.last_terminated)} if c.last_terminated else {},
-            "ready": started,
+            "ready": _ready(c),
             "restartCount": c.restart_count,
             "image": reference if c.image_id else c.spec["image"],
             "imageID": c.image_id,
@@ -166,7 +166,8 @@ class Status(KubeletBase):
 
 
 def _ready(container: ContainerRecord) -> bool:
-    return container.container == "Running" and bool(container.container_id)
+    """Running, and its readiness probe (if it has one) succeeding."""
+    return container.container == "Running" and bool(container.container_id) and container.ready is not False
 
 
 def go_duration(seconds: float) -> str:

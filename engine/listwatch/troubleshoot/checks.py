@@ -1,0 +1,160 @@
+"""The questions the troubleshooting tree asks: named checks over what a client can read of a pod.
+
+Each is a predicate over `Facts`; the tree in spec/troubleshooting.yaml names them in `check:`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from listwatch.apiserver import objects
+from listwatch.apiserver.selectors import selector_from_map
+from listwatch.components.nodeaffinity import required_affinity
+from listwatch.troubleshoot.facts import Facts
+
+Check = Callable[[Facts], bool]
+CHECKS: dict[str, Check] = {}
+
+PULL_FAILURES = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"})
+
+
+def check(fn: Check) -> Check:
+    CHECKS[fn.__name__] = fn
+    return fn
+
+
+@check
+def pod_exists(facts: Facts) -> bool:
+    return facts.pod is not None
+
+
+@check
+def node_unreachable(facts: Facts) -> bool:
+    if facts.phase == "Unknown":
+        return True
+    node = facts.node(str(facts.spec.get("nodeName", "")))
+    return node is not None and (objects.condition(node, "Ready") or {}).get("status") == "Unknown"
+
+
+@check
+def phase_pending(facts: Facts) -> bool:
+    return facts.phase == "Pending"
+
+
+@check
+def phase_failed(facts: Facts) -> bool:
+    return facts.phase == "Failed"
+
+
+@check
+def phase_succeeded(facts: Facts) -> bool:
+    return facts.phase == "Succeeded"
+
+
+@check
+def bound(facts: Facts) -> bool:
+    return bool(facts.spec.get("nodeName"))
+
+
+def fits(spec: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
+    """Whether a node satisfies a pod's nodeSelector and required node affinity."""
+    labels = objects.labels_of(node)
+    affinity = required_affinity(spec)
+    return selector_from_map(spec.get("nodeSelector")).matches(labels) and (affinity is None or affinity(labels))
+
+
+@check
+def scheduling_failed(facts: Facts) -> bool:
+    return (objects.condition(facts.pod or {}, "PodScheduled") or {}).get("status") == "False"
+
+
+@check
+def a_node_matches_selector(facts: Facts) -> bool:
+    return any(fits(facts.spec, node) for node in facts.nodes)
+
+
+@check
+def node_exists(facts: Facts) -> bool:
+    return facts.node(str(facts.spec.get("nodeName", ""))) is not None
+
+
+@check
+def images_pullable(facts: Facts) -> bool:
+    if any(reason in PULL_FAILURES for reason in facts.waiting_reasons().values()):
+        return False
+    return not (facts.phase == "Failed" and any(e.get("message") == "Error: ErrImagePull" for e in facts.events_with("Failed")))
+
+
+@check
+def rejected_by_kubelet(facts: Facts) -> bool:
+    """Failed at admission: a reason on the pod, and no container ever created."""
+    return bool(facts.status.get("reason")) and not facts.container_statuses() and facts.phase == "Failed"
+
+
+@check
+def crash_looping(facts: Facts) -> bool:
+    return "CrashLoopBackOff" in facts.waiting_reasons().values()
+
+
+@check
+def ready(facts: Facts) -> bool:
+    return (objects.condition(facts.pod or {}, "Ready") or {}).get("status") == "True"
+
+
+def declared_ports(facts: Facts) -> list[tuple[str, int]]:
+    return [
+        (c["name"], int(p["containerPort"]))
+        for c in facts.spec.get("containers") or ()
+        for p in c.get("ports") or ()
+        if "containerPort" in p
+    ]
+
+
+@check
+def answers_from_node(facts: Facts) -> bool:
+    """Each declared containerPort is one its container listens on (as a try from the node shows)."""
+    for container, port in declared_ports(facts):
+        listening = facts.source.listening(facts.pod or {}, container)
+        if listening is not None and port not in listening:
+            return False
+    return True
+
+
+def selecting_services(facts: Facts) -> list[Mapping[str, Any]]:
+    labels = objects.labels_of(facts.pod or {})
+    return [s for s in facts.services if (sel := (s.get("spec") or {}).get("selector")) and selector_from_map(sel).matches(labels)]
+
+
+def target_port(facts: Facts, target: Any) -> int | None:
+    """A Service's targetPort as a number: a named one is looked up in the pod's containers."""
+    if isinstance(target, int):
+        return target
+    for c in facts.spec.get("containers") or ():
+        for p in c.get("ports") or ():
+            if p.get("name") == target:
+                return int(p["containerPort"])
+    return None
+
+
+@check
+def service_ports_map(facts: Facts) -> bool:
+    """Every port of every Service in front of the pod leads to a port the pod listens on."""
+    listening = all_listening(facts)
+    if listening is None:
+        return True
+    for service in selecting_services(facts):
+        for port in (service.get("spec") or {}).get("ports") or ():
+            if target_port(facts, port.get("targetPort", port.get("port"))) not in listening:
+                return False
+    return True
+
+
+def all_listening(facts: Facts) -> frozenset[int] | None:
+    found: set[int] = set()
+    for c in facts.spec.get("containers") or ():
+        ports = facts.source.listening(facts.pod or {}, c["name"])
+        if ports is None:
+            return None
+        found |= ports
+    return frozenset(found)

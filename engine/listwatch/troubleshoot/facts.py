@@ -1,0 +1,78 @@
+"""What a diagnosis reads about a pod, from any source: an in-process cluster or a Kubernetes API.
+
+`Source` is the seam: the pod, its events, the nodes, the services, a container's logs and what
+it listens on, and the images a node could use instead of one that cannot be pulled. A source that
+cannot tell (a real cluster cannot be asked what a container listens on) answers None, and the
+checks that need it say so in the evidence rather than guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from listwatch.apiserver import objects
+from listwatch.apiserver.objects import Obj
+
+
+class Source(Protocol):
+    def pod(self, name: str, namespace: str) -> Obj | None: ...
+
+    def events_for(self, pod: Obj) -> list[Obj]: ...
+
+    def nodes(self) -> list[Obj]: ...
+
+    def services(self, namespace: str) -> list[Obj]: ...
+
+    def logs(self, pod: Obj, container: str, *, tail: int) -> str | None: ...
+
+    def listening(self, pod: Obj, container: str) -> frozenset[int] | None: ...
+
+    def alternatives(self, image: str) -> list[str]: ...
+
+
+@dataclass
+class Facts:
+    """Everything one diagnosis looks at, read once."""
+
+    name: str
+    namespace: str
+    source: Source
+    pod: Obj | None
+    events: list[Obj] = field(default_factory=list)
+    nodes: list[Obj] = field(default_factory=list)
+    services: list[Obj] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, source: Source, name: str, namespace: str) -> Facts:
+        pod = source.pod(name, namespace)
+        if pod is None:
+            return cls(name, namespace, source, None)
+        return cls(name, namespace, source, pod, source.events_for(pod), source.nodes(), source.services(namespace))
+
+    # -- conveniences the checks, evidence and fixes share ----------------------------------------------
+
+    @property
+    def spec(self) -> Mapping[str, Any]:
+        return (self.pod or {}).get("spec") or {}
+
+    @property
+    def status(self) -> Mapping[str, Any]:
+        return (self.pod or {}).get("status") or {}
+
+    @property
+    def phase(self) -> str:
+        return str(self.status.get("phase", ""))
+
+    def container_statuses(self) -> Sequence[Mapping[str, Any]]:
+        return self.status.get("containerStatuses") or ()
+
+    def node(self, name: str) -> Obj | None:
+        return next((n for n in self.nodes if objects.name_of(n) == name), None)
+
+    def events_with(self, *reasons: str) -> list[Obj]:
+        return [e for e in self.events if e.get("reason") in reasons]
+
+    def waiting_reasons(self) -> dict[str, str]:
+        return {s["name"]: (s.get("state") or {}).get("waiting", {}).get("reason", "") for s in self.container_statuses()}
