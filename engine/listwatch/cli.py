@@ -4,11 +4,15 @@
     listwatch check TRACE [--strict] [--emit-feature FILE] [--format text|json]
     listwatch conformance [--backend memory|docker|cluster] [--kubeconfig K] [--junit FILE] [--cucumber-json FILE]
     listwatch diagrams [--out DIR] [--format dot,svg,png] [--trace FILE]
+    listwatch diagnose POD [--kubeconfig K] [-n NAMESPACE]
+    listwatch describe pod NAME [--kubeconfig K] [-n NAMESPACE]
+    listwatch logs POD [-c CONTAINER] [--tail N] [-p] [--kubeconfig K] [-n NAMESPACE]
     listwatch spec validate [DIR]
     listwatch spec show [DIR]
 
 Exit codes: 0 success; 1 a user error (bad manifest, bad spec, bad option) reported on stderr, or a
-run that breaks the spec (check); 2 a trace that cannot be read (check).
+run that breaks the spec (check), or a pod with a problem (diagnose); 2 a trace that cannot be
+read (check), or no such pod (diagnose).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,12 +29,14 @@ from listwatch import checker, conformance, errors, manifests, paths, printers, 
 from listwatch import engine as engine_module
 from listwatch.apiserver import objects
 from listwatch.apiserver.selectors import valid_label_key, valid_label_value
+from listwatch.backends.kubeapi import KubeAPI
 from listwatch.cluster import DEFAULT_NODES, Cluster
 from listwatch.flow import FlowTracker, StepEvent
 from listwatch.spec.model import Spec
 from listwatch.trace import TraceWriter
 from listwatch.troubleshoot.diagnose import diagnose
 from listwatch.troubleshoot.diagnose import write as write_diagnosis
+from listwatch.troubleshoot.kubesource import KubeSource
 from listwatch.troubleshoot.sources import ClusterSource
 
 
@@ -184,6 +191,35 @@ def _report(cluster: Cluster, out: IO[str]) -> None:
         out.write(printers.tabwrite(printers.events_section(cluster.events_for(pod), now)))
 
 
+def _kube(args: argparse.Namespace) -> KubeAPI:
+    return KubeAPI(args.kubeconfig)
+
+
+def cmd_diagnose(args: argparse.Namespace, out: IO[str]) -> int:
+    """Walk the troubleshooting tree for one pod of a live cluster (exit 0 healthy, 1 a finding, 2 no such pod)."""
+    tree = engine_module.load(args.spec).spec.troubleshooting
+    if tree is None:
+        raise errors.ListwatchError("the spec has no troubleshooting tree (spec/troubleshooting.yaml)")
+    found = diagnose(tree, KubeSource(_kube(args)), args.pod, args.namespace)
+    write_diagnosis(found, out)
+    return found.exit_code
+
+
+def cmd_describe(args: argparse.Namespace, out: IO[str]) -> int:
+    """kubectl describe pod NAME, from a live cluster."""
+    api = _kube(args)
+    pod = api.get("pods", args.name, namespace=args.namespace)
+    events = KubeSource(api).events_for(pod)
+    out.write(printers.describe_pod(pod, events, datetime.now(UTC)))
+    return 0
+
+
+def cmd_logs(args: argparse.Namespace, out: IO[str]) -> int:
+    """kubectl logs POD [-c CONTAINER] [--tail N] [--previous], from a live cluster."""
+    out.write(_kube(args).logs(args.pod, namespace=args.namespace, container=args.container, tail=args.tail, previous=args.previous))
+    return 0
+
+
 def cmd_diagrams(args: argparse.Namespace, out: IO[str]) -> int:
     return render.command(args, out, engine_module.load(args.spec).spec)
 
@@ -251,6 +287,26 @@ def build_parser() -> argparse.ArgumentParser:
     conformance_parser = sub.add_parser("conformance", help="run the Gherkin conformance features against a backend")
     conformance.add_arguments(conformance_parser)
     conformance_parser.set_defaults(func=lambda args, out: conformance.command(args, out))
+
+    def live(name: str, help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text)
+        command.add_argument("--kubeconfig", default=None, help="the cluster's kubeconfig (default: $KUBECONFIG or ~/.kube/config)")
+        command.add_argument("-n", "--namespace", default="default")
+        return command
+
+    diagnose_parser = live("diagnose", "walk the troubleshooting tree for a pod of a live cluster")
+    diagnose_parser.add_argument("pod")
+    diagnose_parser.set_defaults(func=cmd_diagnose)
+    describe = live("describe", "kubectl describe pod NAME, from a live cluster")
+    describe.add_argument("kind", choices=["pod", "pods", "po"])
+    describe.add_argument("name")
+    describe.set_defaults(func=cmd_describe)
+    logs = live("logs", "kubectl logs POD, from a live cluster")
+    logs.add_argument("pod")
+    logs.add_argument("-c", "--container", default=None)
+    logs.add_argument("--tail", type=int, default=None)
+    logs.add_argument("-p", "--previous", action="store_true")
+    logs.set_defaults(func=cmd_logs)
     diagrams = sub.add_parser("diagrams", help="draw the spec's pictures, or a recorded run over the flow")
     render.add_arguments(diagrams)
     diagrams.set_defaults(func=cmd_diagrams)
