@@ -6,6 +6,7 @@ Registered for every test through `pytest_plugins` in tests/conftest.py. Each st
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from collections.abc import Iterator
@@ -18,16 +19,22 @@ from pytest_bdd import given, parsers, then, when
 from listwatch.apiserver import objects
 from listwatch.apiserver.watchcache import WatchEvent
 from listwatch.engine import Engine
+from listwatch.errors import BackendUnavailable
 
-from .world import World
+from .world import IN_PROCESS, REQUIRE_DOCKER, World
 
 
 @pytest.fixture
 def world(engine: Engine, request: pytest.FixtureRequest) -> Iterator[World]:
     backend = request.config.getoption("--backend")
-    if backend != "memory":
-        pytest.skip(f"the {backend} backend is not available yet (the memory backend is); see the README")
-    made = World(engine, backend)
+    if backend not in IN_PROCESS:
+        pytest.skip(f"the {backend} backend is not available yet (the memory and docker backends are); see the README")
+    try:
+        made = World(engine, backend)
+    except BackendUnavailable as exc:
+        if os.environ.get(REQUIRE_DOCKER):
+            pytest.fail(f"{exc} ({REQUIRE_DOCKER} is set: this run must have it)")
+        pytest.skip(str(exc))
     yield made
     made.close()
 

@@ -6,8 +6,6 @@ here raises `BackendUnavailable` with one line saying why and how to get it.
 
 from __future__ import annotations
 
-import importlib
-
 from listwatch.backends.base import Runtime
 from listwatch.errors import BackendUnavailable
 from listwatch.loop import Loop
@@ -22,10 +20,7 @@ def runtime_for(name: str, loop: Loop) -> Runtime:
 
         return MemoryRuntime(loop)
     if name == "docker":
-        try:
-            module = importlib.import_module("listwatch.backends.docker")
-        except ImportError as exc:  # the Docker SDK is missing
-            raise BackendUnavailable(f"the docker backend needs the Docker SDK for Python (pip install docker): {exc}") from exc
-        runtime: Runtime = module.DockerRuntime(loop)
-        return runtime
+        from listwatch.backends.docker import DockerRuntime  # the Docker SDK, only when asked for
+
+        return DockerRuntime(loop)
     raise BackendUnavailable(f"no container runtime named {name!r}; expected one of {', '.join(RUNTIMES)}")
