@@ -3,6 +3,7 @@
     listwatch run [MANIFEST ...] [--nodes node01,node02] [--label NODE:KEY=VALUE ...] [--trace FILE] [--diagrams DIR] [--diagnose]
     listwatch check TRACE [--strict] [--emit-feature FILE] [--format text|json]
     listwatch conformance [--backend memory|docker|cluster] [--kubeconfig K] [--junit FILE] [--cucumber-json FILE]
+    listwatch serve [--nodes node01,node02] [--port 6443] [--kubeconfig-out FILE] [--without COMPONENT ...]
     listwatch diagrams [--out DIR] [--format dot,svg,png] [--trace FILE]
     listwatch diagnose POD [--kubeconfig K] [-n NAMESPACE]
     listwatch describe pod NAME [--kubeconfig K] [-n NAMESPACE]
@@ -25,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from listwatch import checker, conformance, errors, manifests, paths, printers, render
+from listwatch import checker, conformance, errors, manifests, paths, printers, render, server
 from listwatch import engine as engine_module
 from listwatch.apiserver import objects
 from listwatch.apiserver.selectors import valid_label_key, valid_label_value
@@ -287,6 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     conformance_parser = sub.add_parser("conformance", help="run the Gherkin conformance features against a backend")
     conformance.add_arguments(conformance_parser)
     conformance_parser.set_defaults(func=lambda args, out: conformance.command(args, out))
+    serve = sub.add_parser("serve", help="serve the simulated cluster as a Kubernetes API on 127.0.0.1 (for kubectl and clients)")
+    server.add_arguments(serve)
+    serve.set_defaults(func=lambda args, out: server.command(args, out, args.err))
 
     def live(name: str, help_text: str) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text)

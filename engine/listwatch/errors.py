@@ -8,11 +8,18 @@ ListwatchError
 │   └── FutureRevisionError  a read asked for a revision the store has not reached
 ├── APIError              an API call failed; carries the HTTP code and Kubernetes reason
 │   ├── BadRequest        400 BadRequest
+│   ├── Unauthorized      401 Unauthorized: no bearer token, or the wrong one (the served API)
 │   ├── NotFound          404 NotFound
+│   ├── MethodNotAllowed  405 MethodNotAllowed: the resource does not support that verb
+│   ├── NotAcceptable     406 NotAcceptable: no media type the client accepts can be served
 │   ├── AlreadyExists     409 AlreadyExists
 │   ├── Conflict          409 Conflict (a stale resourceVersion, or binding a bound pod)
 │   ├── Gone              410 Expired: the requested resourceVersion is too old; re-list
-│   └── Invalid           422 Invalid (field errors)
+│   ├── RequestEntityTooLarge  413: a request body over the API server's 3 MiB limit
+│   ├── UnsupportedMediaType   415: a body (or patch) in a format the server does not read
+│   ├── Invalid           422 Invalid (field errors)
+│   ├── ServiceUnavailable     503: the served cluster is stopping or its loop has stopped
+│   └── Timeout           504 Timeout: the served cluster did not answer in time
 └── BackendUnavailable    a backend cannot run here (no Docker Engine, no kubeconfig ...)
 """
 
@@ -92,9 +99,24 @@ class BadRequest(APIError):
     reason = "BadRequest"
 
 
+class Unauthorized(APIError):
+    code = 401
+    reason = "Unauthorized"
+
+
 class NotFound(APIError):
     code = 404
     reason = "NotFound"
+
+
+class MethodNotAllowed(APIError):
+    code = 405
+    reason = "MethodNotAllowed"
+
+
+class NotAcceptable(APIError):
+    code = 406
+    reason = "NotAcceptable"
 
 
 class AlreadyExists(APIError):
@@ -112,9 +134,29 @@ class Gone(APIError):
     reason = "Expired"
 
 
+class RequestEntityTooLarge(APIError):
+    code = 413
+    reason = "RequestEntityTooLarge"
+
+
+class UnsupportedMediaType(APIError):
+    code = 415
+    reason = "UnsupportedMediaType"
+
+
 class Invalid(APIError):
     code = 422
     reason = "Invalid"
+
+
+class ServiceUnavailable(APIError):
+    code = 503
+    reason = "ServiceUnavailable"
+
+
+class Timeout(APIError):
+    code = 504
+    reason = "Timeout"
 
 
 class BackendUnavailable(ListwatchError):

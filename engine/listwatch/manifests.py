@@ -138,7 +138,8 @@ def _submit(api: APIServer, manifest: Manifest, *, actor: str, dry_run: bool) ->
         return api.create(resource.plural, obj, namespace=namespace, actor=actor, dry_run=dry_run)
     except errors.Invalid as exc:
         causes = exc.details.get("causes") or [{"message": exc.message}]
-        first = str(causes[0]["message"])  # type: ignore[index]
+        cause = causes[0]  # type: ignore[index]
+        first = f"{cause['field']}: {cause['message']}" if cause.get("field") else str(cause["message"])
         m = _CAUSE.match(first)
         if m:
             raise manifest.error(m.group("path"), f"{m.group('problem')} ({exc.message})") from exc

@@ -139,33 +139,43 @@ def pod_restarts(pod: Obj, now: datetime) -> str:
     return str(restarts)
 
 
+POD_COLUMNS = ("NAME", "READY", "STATUS", "RESTARTS", "AGE")
+POD_WIDE_COLUMNS = ("IP", "NODE", "NOMINATED NODE", "READINESS GATES")
+
+
+def pod_row(pod: Obj, now: datetime) -> list[str]:
+    """One pod's cells as the server-side printer (printPod) makes them: the default columns,
+    then the `-o wide` ones (IP, NODE, NOMINATED NODE, READINESS GATES)."""
+    spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    statuses = status.get("containerStatuses") or []
+    total = len(spec.get("containers") or [])
+    ready = sum(1 for c in statuses if c.get("ready") and "running" in (c.get("state") or {}))
+    ips = status.get("podIPs") or []
+    return [
+        objects.name_of(pod),
+        f"{ready}/{total}",
+        pod_status(pod),
+        pod_restarts(pod, now),
+        age(objects.meta(pod).get("creationTimestamp"), now),
+        ips[0]["ip"] if ips else status.get("podIP") or "<none>",
+        spec.get("nodeName") or "<none>",
+        status.get("nominatedNodeName") or "<none>",
+        _readiness_gates(pod),
+    ]
+
+
+def _readiness_gates(pod: Obj) -> str:
+    gates = (pod.get("spec") or {}).get("readinessGates") or []
+    if not gates:
+        return "<none>"
+    ready = sum(1 for g in gates if (objects.condition(pod, g.get("conditionType", "")) or {}).get("status") == "True")
+    return f"{ready}/{len(gates)}"
+
+
 def get_pods(pods: Iterable[Obj], now: datetime, *, wide: bool = False) -> str:
-    headers = ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
-    if wide:
-        headers += ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]
-    rows = []
-    for pod in pods:
-        statuses = (pod.get("status") or {}).get("containerStatuses") or []
-        total = len((pod.get("spec") or {}).get("containers") or [])
-        ready = sum(1 for c in statuses if c.get("ready") and "running" in (c.get("state") or {}))
-        row = [
-            objects.name_of(pod),
-            f"{ready}/{total}",
-            pod_status(pod),
-            pod_restarts(pod, now),
-            age(objects.meta(pod).get("creationTimestamp"), now),
-        ]
-        if wide:
-            status = pod.get("status") or {}
-            ips = status.get("podIPs") or []
-            row += [
-                ips[0]["ip"] if ips else status.get("podIP") or "<none>",
-                (pod.get("spec") or {}).get("nodeName") or "<none>",
-                status.get("nominatedNodeName") or "<none>",
-                "<none>",
-            ]
-        rows.append(row)
-    return table(headers, rows)
+    headers = [*POD_COLUMNS, *(POD_WIDE_COLUMNS if wide else ())]
+    return table(headers, (pod_row(pod, now)[: len(headers)] for pod in pods))
 
 
 # -- nodes ------------------------------------------------------------------------------------------
@@ -195,35 +205,37 @@ def node_roles(node: Obj) -> str:
     return ",".join(sorted(roles)) or "<none>"
 
 
+NODE_COLUMNS = ("NAME", "STATUS", "ROLES", "AGE", "VERSION")
+NODE_WIDE_COLUMNS = ("INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME")
+
+
+def node_row(node: Obj, now: datetime) -> list[str]:
+    """One node's cells as printNode makes them: the default columns, then the `-o wide` ones."""
+    info = (node.get("status") or {}).get("nodeInfo") or {}
+    addresses = {a.get("type"): a.get("address") for a in (node.get("status") or {}).get("addresses") or []}
+    return [
+        objects.name_of(node),
+        node_status(node),
+        node_roles(node),
+        age(objects.meta(node).get("creationTimestamp"), now),
+        info.get("kubeletVersion", ""),
+        addresses.get("InternalIP") or "<none>",
+        addresses.get("ExternalIP") or "<none>",
+        info.get("osImage") or "<unknown>",
+        info.get("kernelVersion") or "<unknown>",
+        info.get("containerRuntimeVersion") or "<unknown>",
+    ]
+
+
 def get_nodes(nodes: Iterable[Obj], now: datetime, *, show_labels: bool = False, wide: bool = False) -> str:
-    headers = ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
-    if wide:
-        headers += ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]
-    if show_labels:
-        headers.append("LABELS")
+    headers = [*NODE_COLUMNS, *(NODE_WIDE_COLUMNS if wide else ())]
     rows = []
     for node in nodes:
-        info = (node.get("status") or {}).get("nodeInfo") or {}
-        row = [
-            objects.name_of(node),
-            node_status(node),
-            node_roles(node),
-            age(objects.meta(node).get("creationTimestamp"), now),
-            info.get("kubeletVersion", ""),
-        ]
-        if wide:
-            addresses = {a.get("type"): a.get("address") for a in (node.get("status") or {}).get("addresses") or []}
-            row += [
-                addresses.get("InternalIP") or "<none>",
-                addresses.get("ExternalIP") or "<none>",
-                info.get("osImage") or "<unknown>",
-                info.get("kernelVersion") or "<unknown>",
-                info.get("containerRuntimeVersion") or "<unknown>",
-            ]
+        row = node_row(node, now)[: len(headers)]
         if show_labels:
             row.append(format_labels(objects.labels_of(node)))
         rows.append(row)
-    return table(headers, rows)
+    return table([*headers, *(["LABELS"] if show_labels else [])], rows)
 
 
 # -- events -----------------------------------------------------------------------------------------
@@ -235,11 +247,6 @@ def event_source(event: Obj) -> str:
 
 def _event_first(event: Obj) -> str | None:
     return event.get("eventTime") or event.get("firstTimestamp")
-
-
-def _event_last(event: Obj) -> str | None:
-    series = event.get("series") or {}
-    return series.get("lastObservedTime") or event.get("lastTimestamp") or event.get("eventTime")
 
 
 def sort_events(events: Iterable[Obj]) -> list[Obj]:
@@ -259,20 +266,53 @@ def event_age(event: Obj, now: datetime) -> str:
     return first
 
 
+EVENT_COLUMNS = ("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE")
+EVENT_WIDE_COLUMNS = ("SUBOBJECT", "SOURCE", "FIRST SEEN", "COUNT", "NAME")
+
+
+def event_row(event: Obj, now: datetime) -> list[str | int]:
+    """One event's cells as printEvent makes them for the wide table, in its column order:
+    LAST SEEN, TYPE, REASON, OBJECT, SUBOBJECT, SOURCE, MESSAGE, FIRST SEEN, COUNT, NAME."""
+    first = age(event.get("firstTimestamp"), now) if event.get("firstTimestamp") else age(event.get("eventTime"), now)
+    last = age(event.get("lastTimestamp"), now) if event.get("lastTimestamp") else first
+    count = event.get("count") or 0
+    series = event.get("series")
+    if series:
+        last = age(series.get("lastObservedTime"), now)
+        count = series.get("count") or 0
+    elif count == 0:
+        count = 1  # singleton events written through events/v1 have no count
+    involved = event.get("involvedObject") or {}
+    kind = str(involved.get("kind", "")).lower()
+    target = f"{kind}/{involved['name']}" if involved.get("name") else kind
+    return [
+        last,
+        event.get("type", ""),
+        event.get("reason", ""),
+        target,
+        involved.get("fieldPath", ""),
+        event_source_detail(event),
+        str(event.get("message", "")).strip(),
+        first,
+        int(count),
+        objects.name_of(event),
+    ]
+
+
+def event_source_detail(event: Obj) -> str:
+    """formatEventSource: `component, host` (or the reporting controller and instance)."""
+    source = event.get("source") or {}
+    component = source.get("component") or event.get("reportingComponent") or ""
+    host = source.get("host") or event.get("reportingInstance") or ""
+    return f"{component}, {host}" if host else str(component)
+
+
 def get_events(events: Iterable[Obj], now: datetime) -> str:
     rows = []
     for e in sort_events(events):
-        involved = e.get("involvedObject") or {}
-        rows.append(
-            [
-                age(_event_last(e), now),
-                e.get("type", ""),
-                e.get("reason", ""),
-                f"{str(involved.get('kind', '')).lower()}/{involved.get('name', '')}",
-                str(e.get("message", "")).strip(),
-            ]
-        )
-    return table(["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], rows)
+        cells = event_row(e, now)
+        rows.append([str(cells[0]), str(cells[1]), str(cells[2]), str(cells[3]), str(cells[6])])
+    return table(list(EVENT_COLUMNS), rows)
 
 
 def events_section(events: Sequence[Obj], now: datetime) -> list[str]:

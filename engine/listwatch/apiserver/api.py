@@ -274,17 +274,55 @@ class APIServer:
         actor: str = "client",
         attrs: Mapping[str, Any] | None = None,
     ) -> Obj:
-        """Apply a JSON merge patch (`merge`) or a strategic merge patch (`strategic`) to an object."""
+        """Apply a JSON merge patch (`merge`) or a strategic merge patch (`strategic`) to an object.
+
+        A resourceVersion in the patch is a precondition (a Conflict when it is not current);
+        without one the patch applies to whatever is current, as in Kubernetes.
+        """
+        if patch_type == "merge":
+            transform: Callable[[Obj], Any] = lambda current: objects.merge_patch(current, patch)  # noqa: E731
+        elif patch_type == "strategic":
+            transform = lambda current: strategic_merge(current, patch)  # noqa: E731
+        else:
+            raise errors.BadRequest(f"unsupported patch type {patch_type!r}; expected merge or strategic")
+        pinned = "resourceVersion" in ((patch.get("metadata") if isinstance(patch, Mapping) else None) or {})
+        return self.patch_with(
+            resource,
+            name,
+            transform,
+            namespace=namespace,
+            subresource=subresource,
+            actor=actor,
+            attrs=attrs,
+            keep_resource_version=pinned,
+        )
+
+    def patch_with(
+        self,
+        resource: str,
+        name: str,
+        transform: Callable[[Obj], Any],
+        *,
+        namespace: str | None = None,
+        subresource: str = "",
+        actor: str = "client",
+        attrs: Mapping[str, Any] | None = None,
+        keep_resource_version: bool = True,
+    ) -> Obj:
+        """Patch an object with `transform(current) -> new body`, read and written in one step.
+
+        This is the seam for patch formats the API server does not parse itself (the served API
+        applies RFC 6902 JSON patches with it). With `keep_resource_version` the body's
+        resourceVersion is a precondition; otherwise it is dropped and the patch applies to the
+        current object. A transform that does not give a JSON object is a 422, as in Kubernetes.
+        """
         res = self.resource(resource)
         ns = self._namespace(res, namespace)
         current = self.get(res.plural, name, namespace=ns)
-        if patch_type == "merge":
-            body = objects.merge_patch(current, patch)
-        elif patch_type == "strategic":
-            body = strategic_merge(current, patch)
-        else:
-            raise errors.BadRequest(f"unsupported patch type {patch_type!r}; expected merge or strategic")
-        if "resourceVersion" not in (patch.get("metadata") or {}):
+        body = transform(current)
+        if not isinstance(body, dict):
+            raise errors.Invalid(f'{res.kind} "{name}" is invalid: the patched object must be a JSON object')
+        if not keep_resource_version:
             body = objects.replace(body, "metadata.resourceVersion", None)
         verb = "status" if subresource == "status" else "update"
         request = Request(verb, res, namespace=ns, name=name, body=body, actor=actor, subresource=subresource, attrs=attrs)
@@ -481,7 +519,7 @@ class APIServer:
             text = problems[0] if len(problems) == 1 else f"[{', '.join(problems)}]"
             request.error = errors.Invalid(
                 f'{res.kind} "{name}" is invalid: {text}',
-                details={"name": name, "kind": res.kind, "causes": [{"message": p} for p in problems]},
+                details={"name": name, "kind": res.kind, "causes": [field_cause(p) for p in problems]},
             )
             return False
         return True
@@ -602,38 +640,112 @@ def _same_except_rv(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     return True
 
 
+_CAUSE_REASONS = {
+    "Required value": "FieldValueRequired",
+    "Invalid value": "FieldValueInvalid",
+    "Unsupported value": "FieldValueNotSupported",
+    "Duplicate value": "FieldValueDuplicate",
+    "Forbidden": "FieldValueForbidden",
+}
+
+
+def field_cause(problem: str) -> dict[str, str]:
+    """A StatusCause from a field error `path: Kind of problem: detail`, as kube-apiserver reports
+    it (`field`, `reason`, and the message without the path), so that kubectl prints
+    `The Pod "x" is invalid: spec.containers[0].image: Required value`."""
+    path, sep, message = problem.partition(": ")
+    if not sep or " " in path:
+        return {"message": problem}
+    kind = message.partition(":")[0]
+    cause = (
+        {"reason": _CAUSE_REASONS[kind], "message": message, "field": path}
+        if kind in _CAUSE_REASONS
+        else {"message": message, "field": path}
+    )
+    return cause
+
+
 def strategic_merge(target: Any, patch: Any) -> Any:
-    """A strategic merge patch for the lists kubectl patches: containers merge by name, conditions by type."""
+    """A strategic merge patch, as kubectl sends them for the built-in types.
+
+    Maps merge key by key (null deletes). Lists with a patch merge key (containers by name,
+    conditions by type, ...) merge item by item; a `{"$patch": "delete", <key>: ...}` item removes
+    one; `$patch: replace` replaces a map or list whole; `$deleteFromPrimitiveList/<field>` removes
+    values from a list of scalars; `finalizers` merge as a set. Other lists are replaced, and the
+    ordering directives (`$setElementOrder/...`, `$retainKeys`) are accepted and ignored.
+    """
     if not isinstance(patch, Mapping) or not isinstance(target, Mapping):
-        return objects.deep_copy(patch)
+        return _strip_directives(patch)
+    if patch.get("$patch") == "replace":
+        return _strip_directives({k: v for k, v in patch.items() if k != "$patch"})
+    if patch.get("$patch") == "delete":
+        return {}
     result = dict(target)
     for key, value in patch.items():
+        if key.startswith("$deleteFromPrimitiveList/"):
+            field = key.partition("/")[2]
+            if isinstance(result.get(field), list) and isinstance(value, list):
+                result[field] = [v for v in result[field] if v not in value]
+            continue
         if key.startswith("$"):
             continue
         if value is None:
             result.pop(key, None)
         elif isinstance(value, list) and key in _MERGE_KEYS and isinstance(result.get(key), list):
             result[key] = _merge_list(result[key], value, _MERGE_KEYS[key])
+        elif isinstance(value, list) and key in _SET_LISTS and isinstance(result.get(key), list):
+            result[key] = [*result[key], *(v for v in value if v not in result[key])]
         else:
             result[key] = strategic_merge(result.get(key), value)
     return result
 
 
-_MERGE_KEYS = {"containers": "name", "initContainers": "name", "conditions": "type", "volumes": "name", "env": "name"}
+#: The patch merge keys of the lists the served resources have (`patchMergeKey` in k8s.io/api).
+_MERGE_KEYS = {
+    "containers": "name",
+    "initContainers": "name",
+    "ephemeralContainers": "name",
+    "conditions": "type",
+    "volumes": "name",
+    "env": "name",
+    "volumeMounts": "mountPath",
+    "ports": "containerPort",
+    "imagePullSecrets": "name",
+    "hostAliases": "ip",
+    "addresses": "type",
+    "ownerReferences": "uid",
+}
+#: Lists of scalars whose patch strategy is `merge`: a patch adds the values that are missing.
+_SET_LISTS = frozenset({"finalizers"})
+
+
+def _strip_directives(value: Any) -> Any:
+    """A patch value as plain JSON: `$patch` and the other directives removed at every level."""
+    if isinstance(value, Mapping):
+        return {k: _strip_directives(v) for k, v in value.items() if not k.startswith("$")}
+    if isinstance(value, list):
+        return [_strip_directives(v) for v in value if not (isinstance(v, Mapping) and v.get("$patch") == "delete")]
+    return value
 
 
 def _merge_list(current: list[Any], patch: Iterable[Any], key: str) -> list[Any]:
+    patch = list(patch)
+    if any(isinstance(item, Mapping) and item.get("$patch") == "replace" for item in patch):
+        return [_strip_directives(item) for item in patch if not (isinstance(item, Mapping) and item.get("$patch") == "replace")]
     merged = list(current)
     for item in patch:
         if not isinstance(item, Mapping) or key not in item:
-            merged.append(item)
+            merged.append(_strip_directives(item))
+            continue
+        if item.get("$patch") == "delete":
+            merged = [m for m in merged if not (isinstance(m, Mapping) and m.get(key) == item[key])]
             continue
         for i, existing in enumerate(merged):
             if isinstance(existing, Mapping) and existing.get(key) == item[key]:
                 merged[i] = strategic_merge(existing, item)
                 break
         else:
-            merged.append(item)
+            merged.append(_strip_directives(item))
     return merged
 
 

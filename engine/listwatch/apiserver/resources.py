@@ -285,8 +285,20 @@ def node_defaults(node: Obj, ctx: Any) -> Obj:
     meta["labels"] = labels
     out["metadata"] = meta
     out.setdefault("spec", {})
-    out.setdefault("status", {})
+    status = dict(out.get("status") or {})
+    for key in ("capacity", "allocatable"):
+        if isinstance(status.get(key), dict):
+            status[key] = {name: quantity_text(value) for name, value in status[key].items()}
+    out["status"] = status
     return out
+
+
+def quantity_text(value: Any) -> Any:
+    """A resource quantity as the API serialises it: always a string (`"110"`, `"94580335255"`),
+    whatever number a manifest (or a YAML spec) gave."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def validate_node(node: Obj) -> FieldErrors:

@@ -1,0 +1,112 @@
+"""`listwatch serve`: the simulated cluster behind a Kubernetes API until SIGINT or SIGTERM.
+
+    listwatch serve [--nodes node01,node02] [--port 6443] [--kubeconfig-out FILE]
+                    [--without scheduler|kubelet|controller-manager ...]
+
+It prints the URL and where the kubeconfig is, then serves until interrupted. Exit codes: 0 after
+a clean stop; 1 for a user error (a bad option, a port already in use), reported on `err`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from types import FrameType
+from typing import IO, Any
+
+from listwatch import engine as engine_module
+from listwatch import errors
+from listwatch.cluster import DEFAULT_NODES
+from listwatch.server.app import Server
+
+#: The components `--without` can leave out, so that an outside implementation can stand in.
+COMPONENTS = ("scheduler", "kubelet", "controller-manager")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `listwatch serve`."""
+    parser.add_argument("--nodes", default=",".join(DEFAULT_NODES), help="comma-separated node names (default: node01,node02)")
+    parser.add_argument("--port", type=int, default=6443, help="the port on 127.0.0.1 (default: 6443; 0 picks a free one)")
+    parser.add_argument(
+        "--kubeconfig-out",
+        metavar="FILE",
+        default=None,
+        help="write the kubeconfig (server URL, CA, token) here and keep it (default: a temporary file removed on exit)",
+    )
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="COMPONENT",
+        help=f"leave a component out, so that your own can run against the API: {', '.join(COMPONENTS)} (repeatable, or comma-separated)",
+    )
+
+
+def _without(values: list[str]) -> list[str]:
+    chosen = [v.strip() for value in values for v in value.split(",") if v.strip()]
+    for name in chosen:
+        if name not in COMPONENTS:
+            raise errors.ListwatchError(f"--without {name}: not a component; choose from {', '.join(COMPONENTS)}")
+    return chosen
+
+
+def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    """Serve until SIGINT or SIGTERM (or until `args.stop_event`, a threading.Event, is set)."""
+    try:
+        nodes = [n.strip() for n in args.nodes.split(",") if n.strip()]
+        if not nodes:
+            raise errors.ListwatchError("--nodes: give at least one node name")
+        if not 0 <= args.port <= 65535:
+            raise errors.ListwatchError(f"--port {args.port}: not a TCP port")
+        without = _without(args.without)
+        engine = engine_module.load(getattr(args, "spec", None))
+        server = Server(engine, nodes=nodes, port=args.port, without=without, kubeconfig_out=args.kubeconfig_out, err=err)
+    except errors.ListwatchError as exc:
+        err.write(f"error: {exc}\n")
+        return 1
+    stop: threading.Event = getattr(args, "stop_event", None) or threading.Event()
+    restore = _on_signals(stop)
+    try:
+        try:
+            server.start()
+        except OSError as exc:
+            err.write(f"error: cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc}\n")
+            return 1
+        except errors.ListwatchError as exc:
+            err.write(f"error: {exc}\n")
+            server.stop()
+            return 1
+        served = ", ".join(nodes) if "kubelet" not in without else "none (no kubelet)"
+        out.write(f"listwatch: a simulated Kubernetes v1.32 cluster is served at {server.url} (nodes: {served})\n")
+        if without:
+            out.write(f"left out: {', '.join(without)}\n")
+        out.write(f"kubeconfig: {server.kubeconfig}\n")
+        out.write(f"  export KUBECONFIG={server.kubeconfig}\n")
+        out.write("Stop with Ctrl-C (SIGINT) or SIGTERM.\n")
+        out.flush()
+        while not stop.wait(0.5):
+            pass
+        out.write("listwatch: stopping\n")
+        out.flush()
+        server.stop()
+        return 0
+    finally:
+        restore()
+
+
+def _on_signals(stop: threading.Event) -> Any:
+    """Set `stop` on SIGINT and SIGTERM (from the main thread only); return how to undo it."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+    return restore

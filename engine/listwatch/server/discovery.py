@@ -1,0 +1,283 @@
+"""What a client asks before it asks for objects: /version, discovery, and OpenAPI v3.
+
+Discovery is the legacy (unaggregated) form every client understands: `/api` lists the core
+version, `/apis` the named groups, `/api/v1` and `/apis/apps/v1` the resources with their verbs,
+short names, categories and subresources. kubectl v1.32 asks for the aggregated form first and,
+given these plain documents, falls back to them.
+
+OpenAPI v3 is served so that `kubectl create -f` validates without `--validate=false`: kubectl
+looks in `/openapi/v3/api/v1` for the PATCH operation of the manifest's kind and, finding the
+`fieldValidation` query parameter there, leaves validation to the server (`fieldValidation=Strict`
+on the request) instead of validating against a schema itself. The documents carry every served
+path and operation with its group-version-kind, and a schema per kind that names its top-level
+fields (no more: these are not the full Kubernetes schemas, so `kubectl explain` has little to say).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from listwatch.apiserver.resources import RESOURCES, Resource
+from listwatch.server.routes import SUBRESOURCES
+
+#: The Kubernetes version the served API claims (the engine follows v1.32).
+VERSION = {
+    "major": "1",
+    "minor": "32",
+    "gitVersion": "v1.32.0",
+    "gitCommit": "70d3cc986aa8221cd1dfb1121852688902d3bf53",
+    "gitTreeState": "clean",
+    "buildDate": "2024-12-11T17:59:15Z",
+    "goVersion": "go1.23.3",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
+
+#: Resources `kubectl get all` lists.
+_CATEGORIES: Mapping[str, tuple[str, ...]] = {"pods": ("all",), "replicationcontrollers": ("all",), "replicasets": ("all",)}
+_SUBRESOURCE_KIND = {"binding": "Binding"}
+_SUBRESOURCE_VERBS = {"status": ("get", "patch", "update"), "binding": ("create",), "log": ("get",)}
+_ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+
+
+def group_versions() -> list[tuple[str, str]]:
+    """The (group, version) pairs served, the core group ("") first."""
+    found = sorted({(r.group, r.version) for r in RESOURCES.values()}, key=lambda gv: (gv[0] != "", gv))
+    return found
+
+
+def _verbs(resource: Resource) -> list[str]:
+    if resource.plural == "namespaces":
+        return [v for v in _ALL_VERBS if v != "deletecollection"]
+    return list(_ALL_VERBS)
+
+
+def api_versions(server_address: str) -> dict[str, Any]:
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+    }
+
+
+def _group(group: str) -> dict[str, Any]:
+    versions = [{"groupVersion": f"{group}/{v}", "version": v} for g, v in group_versions() if g == group]
+    return {"name": group, "versions": versions, "preferredVersion": versions[0]}
+
+
+def api_group_list() -> dict[str, Any]:
+    groups = sorted({g for g, _ in group_versions() if g})
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [_group(g) for g in groups]}
+
+
+def api_group(group: str) -> dict[str, Any] | None:
+    if group not in {g for g, _ in group_versions() if g}:
+        return None
+    return {"kind": "APIGroup", "apiVersion": "v1", **_group(group)}
+
+
+def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
+    """The APIResourceList of one group version, or None when it is not served."""
+    if (group, version) not in group_versions():
+        return None
+    resources: list[dict[str, Any]] = []
+    for r in sorted(RESOURCES.values(), key=lambda r: r.plural):
+        if (r.group, r.version) != (group, version):
+            continue
+        entry: dict[str, Any] = {
+            "name": r.plural,
+            "singularName": r.singular,
+            "namespaced": r.namespaced,
+            "kind": r.kind,
+            "verbs": _verbs(r),
+        }
+        if r.short_names:
+            entry["shortNames"] = list(r.short_names)
+        if r.plural in _CATEGORIES:
+            entry["categories"] = list(_CATEGORIES[r.plural])
+        resources.append(entry)
+        for sub in sorted(SUBRESOURCES.get(r.plural, ())):
+            resources.append(
+                {
+                    "name": f"{r.plural}/{sub}",
+                    "singularName": "",
+                    "namespaced": r.namespaced,
+                    "kind": _SUBRESOURCE_KIND.get(sub, r.kind),
+                    "verbs": list(_SUBRESOURCE_VERBS[sub]),
+                }
+            )
+    if (group, version) == ("", "v1"):
+        resources.append({"name": "bindings", "singularName": "binding", "namespaced": True, "kind": "Binding", "verbs": ["create"]})
+        resources.sort(key=lambda e: e["name"])
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": f"{group}/{version}" if group else version,
+        "resources": resources,
+    }
+
+
+# -- OpenAPI v3 ------------------------------------------------------------------------------------
+
+
+def _gv_path(group: str, version: str) -> str:
+    return f"apis/{group}/{version}" if group else f"api/{version}"
+
+
+def _schema_name(resource: Resource) -> str:
+    group = resource.group or "core"
+    package = "apps" if group == "apps" else group
+    return f"io.k8s.api.{package}.{resource.version}.{resource.kind}"
+
+
+def _gvk(resource: Resource) -> dict[str, str]:
+    return {"group": resource.group, "version": resource.version, "kind": resource.kind}
+
+
+def _param(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "description": description, "schema": {"type": "string", "uniqueItems": True}}
+
+
+_WRITE_PARAMS = [
+    _param("dryRun", "When present, indicates that modifications should not be persisted (All)."),
+    _param("fieldManager", "A name associated with the actor or entity that is making these changes."),
+    _param(
+        "fieldValidation",
+        "How the server treats unknown or duplicate fields in the body: Ignore, Warn or Strict. "
+        "listwatch accepts the parameter; it validates the fields it knows either way.",
+    ),
+]
+
+
+def _operation(resource: Resource, action: str, ref: str, *, params: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    content = {"application/json": {"schema": {"$ref": ref}}}
+    operation: dict[str, Any] = {
+        "operationId": f"{action}{resource.kind}",
+        "parameters": params or [],
+        "responses": {"200": {"description": "OK", "content": content}, "401": {"description": "Unauthorized"}},
+        "x-kubernetes-action": action,
+        "x-kubernetes-group-version-kind": _gvk(resource),
+    }
+    if action in ("post", "put", "patch"):
+        types = (
+            ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"]
+            if action == "patch"
+            else ["application/json"]
+        )
+        operation["requestBody"] = {
+            "content": {t: {"schema": {"$ref": ref if action != "patch" else "#/components/schemas/Patch"}} for t in types}
+        }
+    return operation
+
+
+def openapi_document(group: str, version: str) -> dict[str, Any] | None:
+    """The OpenAPI v3 document of one group version (paths, operations, kind schemas)."""
+    if (group, version) not in group_versions():
+        return None
+    prefix = f"/{_gv_path(group, version)}"
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {"Patch": {"type": "object", "description": "A patch body in one of the accepted formats."}}
+    for r in sorted(RESOURCES.values(), key=lambda r: r.plural):
+        if (r.group, r.version) != (group, version):
+            continue
+        ref = f"#/components/schemas/{_schema_name(r)}"
+        schemas[_schema_name(r)] = _kind_schema(r)
+        collection = f"{prefix}/namespaces/{{namespace}}/{r.plural}" if r.namespaced else f"{prefix}/{r.plural}"
+        item = f"{collection}/{{name}}"
+        paths[collection] = {
+            "get": _operation(r, "list", ref),
+            "post": _operation(r, "post", ref, params=_WRITE_PARAMS),
+        }
+        if "deletecollection" in _verbs(r):
+            paths[collection]["delete"] = _operation(r, "deletecollection", ref, params=_WRITE_PARAMS[:1])
+        paths[item] = {
+            "get": _operation(r, "get", ref),
+            "put": _operation(r, "put", ref, params=_WRITE_PARAMS),
+            "patch": _operation(r, "patch", ref, params=[*_WRITE_PARAMS, _param("force", "Force an apply patch.")]),
+            "delete": _operation(r, "delete", ref, params=_WRITE_PARAMS[:1]),
+        }
+        if "status" in SUBRESOURCES.get(r.plural, ()):
+            paths[f"{item}/status"] = {
+                "get": _operation(r, "get", ref),
+                "put": _operation(r, "put", ref, params=_WRITE_PARAMS),
+                "patch": _operation(r, "patch", ref, params=_WRITE_PARAMS),
+            }
+        if r.namespaced:
+            paths[f"{prefix}/{r.plural}"] = {"get": _operation(r, "list", ref)}
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": VERSION["gitVersion"]},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }
+
+
+def _kind_schema(resource: Resource) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "apiVersion": {"type": "string", "description": "APIVersion defines the versioned schema of this representation of an object."},
+        "kind": {"type": "string", "description": "Kind is a string value representing the REST resource this object represents."},
+        "metadata": {"type": "object", "description": "Standard object's metadata.", "x-kubernetes-preserve-unknown-fields": True},
+    }
+    if resource.plural == "events":
+        for field in ("involvedObject", "source", "series", "related"):
+            properties[field] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+        for field in ("reason", "message", "type", "action", "reportingComponent", "reportingInstance"):
+            properties[field] = {"type": "string"}
+        properties["count"] = {"type": "integer", "format": "int32"}
+        for field in ("firstTimestamp", "lastTimestamp", "eventTime"):
+            properties[field] = {"type": "string", "format": "date-time"}
+    else:
+        properties["spec"] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+        if resource.has_status:
+            properties["status"] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    return {
+        "type": "object",
+        "description": f"{resource.kind} as served by listwatch (top-level fields only).",
+        "properties": properties,
+        "x-kubernetes-group-version-kind": [_gvk(resource)],
+    }
+
+
+def _hash(document: Mapping[str, Any]) -> str:
+    return hashlib.sha512(json.dumps(document, sort_keys=True).encode()).hexdigest().upper()
+
+
+def openapi_index() -> dict[str, Any]:
+    """/openapi/v3: each group version's document, by a URL that changes when the document does."""
+    paths: dict[str, Any] = {}
+    for group, version in group_versions():
+        document = openapi_document(group, version)
+        assert document is not None
+        paths[_gv_path(group, version)] = {"serverRelativeURL": f"/openapi/v3/{_gv_path(group, version)}?hash={_hash(document)}"}
+    return {"paths": paths}
+
+
+def document(path: str, *, server_address: str) -> dict[str, Any] | None:
+    """The discovery, version or OpenAPI document at `path`, or None when `path` is not one."""
+    path = "/" + path.strip("/")
+    if path == "/version":
+        return dict(VERSION)
+    if path == "/api":
+        return api_versions(server_address)
+    if path == "/apis":
+        return api_group_list()
+    if path == "/openapi/v3":
+        return openapi_index()
+    parts = path.strip("/").split("/")
+    if parts[:2] == ["openapi", "v3"]:
+        rest = parts[2:]
+        if len(rest) == 2 and rest[0] == "api":
+            return openapi_document("", rest[1])
+        if len(rest) == 3 and rest[0] == "apis":
+            return openapi_document(rest[1], rest[2])
+        return None
+    if len(parts) == 2 and parts[0] == "api":
+        return api_resource_list("", parts[1])
+    if len(parts) == 2 and parts[0] == "apis":
+        return api_group(parts[1])
+    if len(parts) == 3 and parts[0] == "apis":
+        return api_resource_list(parts[1], parts[2])
+    return None

@@ -1,0 +1,373 @@
+"""Kubernetes API requests, answered: from (method, path, query, headers, body) to a response.
+
+This module knows HTTP only as data (`Request`, `Response`), so every rule here is testable
+without a socket. It maps each verb to the `APIServer` (always through `LiveCluster.call`, on
+the loop thread) and gives the answers kube-apiserver gives:
+- objects as stored (defaults filled in by the API server), lists as `<Kind>List` whose items
+  carry no kind or apiVersion, a Table or PartialObjectMetadata when the Accept header asks;
+- 201 for a create and a binding, 200 for the rest, `Status` objects for every error (400 for a
+  malformed body or selector, 404 for an unknown resource or object, 405, 409, 410 on a watch,
+  413 for a body over 3 MiB, 415 for a patch format it does not read, 422 for an invalid object);
+- merge (RFC 7386), strategic merge and JSON (RFC 6902, with the `jsonpatch` package) patches;
+- pods/binding and the bindings collection; pods/log with container, tailLines, limitBytes and
+  follow; watches as streams (`watchstream`).
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from typing import IO, Any
+
+import jsonpatch
+
+from listwatch import errors
+from listwatch.apiserver import objects
+from listwatch.apiserver.resources import Resource
+from listwatch.apiserver.watchcache import BOOKMARK, ERROR, WatchEvent
+from listwatch.server import discovery, messages, routes, tables
+from listwatch.server.live import LiveCluster
+from listwatch.server.messages import JSON
+from listwatch.server.watchstream import DEFAULT_TIMEOUT_SECONDS, WatchStream
+
+MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_PATCH = "application/strategic-merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
+#: How often a followed log is read again.
+LOG_FOLLOW_POLL_SECONDS = 0.5
+
+
+class Handlers:
+    """Answers requests against one live cluster."""
+
+    def __init__(self, live: LiveCluster, *, server_address: str, err: IO[str] | None = None) -> None:
+        self.live = live
+        self.server_address = server_address
+        self.err = err
+        self._documents: dict[str, bytes] = {}
+
+    def handle(self, request: messages.Request) -> messages.Response:
+        """The response to `request`; an error of any kind becomes a Status, never an exception."""
+        try:
+            return self._dispatch(request)
+        except errors.APIError as exc:
+            return messages.status_response(exc)
+        except Exception:
+            if self.err is not None:
+                self.err.write(f"listwatch: internal error on {request.method} {request.path}:\n{traceback.format_exc()}")
+            return messages.status_response(
+                errors.APIError("Internal error occurred: an unexpected error in listwatch (see the server's log)")
+            )
+
+    def _dispatch(self, request: messages.Request) -> messages.Response:
+        path = request.path
+        if path in ("/healthz", "/livez", "/readyz"):
+            return messages.Response(200, b"ok", "text/plain; charset=utf-8")
+        if request.method in ("GET", "HEAD"):
+            document = self._document(path)
+            if document is not None:
+                return messages.Response(200, document)
+        route = routes.parse(path)
+        verb = route.verb(request.method, request.query)
+        if verb != "log":  # logs are text whatever the client accepts (kube-apiserver ignores Accept there)
+            messages.check_acceptable(request.header("accept"), JSON)
+        dry_run = request.query.get("dryRun", "")
+        if dry_run and (dry_run != "All" or verb != "create"):
+            raise errors.BadRequest(f"dryRun={dry_run} is not supported by listwatch for {verb}; it supports dryRun=All on create")
+        method = getattr(self, f"_{verb}")
+        response: messages.Response = method(route, request)
+        return response
+
+    def _document(self, path: str) -> bytes | None:
+        cached = self._documents.get(path)
+        if cached is None:
+            found = discovery.document(path, server_address=self.server_address)
+            if found is None:
+                return None
+            cached = self._documents[path] = messages.encode(found)
+        return cached
+
+    # -- reads -------------------------------------------------------------------------------------
+
+    def _get(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+        res = route.resource
+        obj = self.live.call(self.live.api.get, res.plural, route.name, namespace=route.namespace)
+        accept = request.header("accept")
+        if tables.wants(accept, "Table"):
+            table = tables.table(
+                res, [obj], self.live.clock.wall(), resource_version=objects.rv_of(obj), include_object=messages.include_object(request)
+            )
+            return messages.Response(200, messages.encode(table))
+        if tables.wants(accept, "PartialObjectMetadata"):
+            return messages.Response(200, messages.encode(tables.partial_metadata(obj)))
+        return messages.Response(200, messages.encode(obj))
+
+    def _list(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+        res = route.resource
+        q = request.query
+        found = self.live.call(
+            self.live.api.list,
+            res.plural,
+            namespace=route.namespace,
+            label_selector=q.get("labelSelector", ""),
+            field_selector=q.get("fieldSelector", ""),
+        )
+        accept = request.header("accept")
+        if tables.wants(accept, "Table"):
+            table = tables.table(
+                res,
+                found.items,
+                self.live.clock.wall(),
+                resource_version=found.resource_version,
+                include_object=messages.include_object(request),
+            )
+            return messages.Response(200, messages.encode(table))
+        if tables.wants(accept, "PartialObjectMetadataList"):
+            items = [tables.partial_metadata(obj) for obj in found.items]
+            return messages.Response(
+                200,
+                messages.encode(
+                    {
+                        "kind": "PartialObjectMetadataList",
+                        "apiVersion": "meta.k8s.io/v1",
+                        "metadata": {"resourceVersion": found.resource_version},
+                        "items": items,
+                    }
+                ),
+            )
+        # As kube-apiserver encodes a typed list, the items carry no kind or apiVersion.
+        items = [{k: v for k, v in obj.items() if k != "kind" and k != "apiVersion"} for obj in found.items]
+        body = {
+            "kind": f"{res.kind}List",
+            "apiVersion": res.api_version,
+            "metadata": {"resourceVersion": found.resource_version},
+            "items": items,
+        }
+        return messages.Response(200, messages.encode(body))
+
+    def _watch(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+        res = route.resource
+        q = request.query
+        field_selector = q.get("fieldSelector", "")
+        if route.name:  # GET .../pods/web?watch=true watches one object
+            pinned = f"metadata.name={route.name}"
+            field_selector = f"{field_selector},{pinned}" if field_selector else pinned
+        stream = WatchStream(
+            self.live,
+            res.plural,
+            namespace=route.namespace,
+            resource_version=q.get("resourceVersion", ""),
+            label_selector=q.get("labelSelector", ""),
+            field_selector=field_selector,
+            allow_bookmarks=routes.truthy(q.get("allowWatchBookmarks")),
+            send_initial_events=routes.truthy(q.get("sendInitialEvents")),
+            actor=messages.actor(request),
+        )
+        timeout = messages.non_negative(q.get("timeoutSeconds"), "timeoutSeconds") or DEFAULT_TIMEOUT_SECONDS
+        stream.open()
+        return messages.Response(
+            200, stream=messages.Streamed(watch=stream, encode=self._watch_encoder(res, request), timeout_seconds=timeout)
+        )
+
+    def _watch_encoder(self, res: Resource, request: messages.Request) -> Callable[[WatchEvent], bytes]:
+        accept = request.header("accept")
+        if not tables.wants(accept, "Table"):
+            return lambda event: messages.encode({"type": event.type, "object": event.object}) + b"\n"
+        include = messages.include_object(request)
+        first = [True]
+
+        def as_table(event: WatchEvent) -> bytes:
+            if event.type in (ERROR, BOOKMARK):
+                return messages.encode({"type": event.type, "object": event.object}) + b"\n"
+            table = tables.table(
+                res,
+                [event.object],
+                self.live.clock.wall(),
+                resource_version=objects.rv_of(event.object),
+                include_object=include,
+                headers=first[0],
+            )
+            first[0] = False
+            return messages.encode({"type": event.type, "object": table}) + b"\n"
+
+        return as_table
+
+    # -- writes ------------------------------------------------------------------------------------
+
+    def _create(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+        res = route.resource
+        obj = messages.object_body(request, res)
+        created = self.live.call(
+            self.live.api.create,
+            res.plural,
+            obj,
+            namespace=route.namespace,
+            actor=messages.actor(request),
+            dry_run=request.query.get("dryRun") == "All",
+        )
+        return messages.Response(201, messages.encode(created))
+
+    def _update(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+        res = route.resource
+        obj = messages.object_body(request, res)
+        name = objects.name_of(obj)
+        if name and name != route.name:
+            raise errors.BadRequest(f"the name of the object ({name}) does not match the name on the URL ({route.name})")
+        obj = objects.replace(obj, "metadata.name", route.name)
+        updated = self.live.call(self._update_on_loop, res, obj, route.namespace, route.subresource, messages.actor(request))
+        return messages.Response(200, messages.encode(updated))
+
+    def _update_on_loop(self, res: Resource, obj: dict[str, Any], namespace: str | None, subresource: str, actor: str) -> Any:
+        api = self.live.api
+        api.get(res.plural, objects.name_of(obj), namespace=namespace)  # a PUT to a missing object is a 404
+        return api.update(res.plural, obj, namespace=namespace, subresource=subresource, actor=actor)
+
+    def _patch(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+        res = route.resource
+        kind = request.header("content-type").partition(";")[0].strip().lower()
+        body = messages.json_body(request)
+        api = self.live.api
+        common: dict[str, Any] = {"namespace": route.namespace, "subresource": route.subresource, "actor": messages.actor(request)}
+        if kind in (MERGE_PATCH, STRATEGIC_PATCH):
+            if not isinstance(body, dict):
+                raise errors.BadRequest("the patch must be a JSON object")
+            patch_type = "merge" if kind == MERGE_PATCH else "strategic"
+            patched = self.live.call(lambda: api.patch(res.plural, route.name, body, patch_type=patch_type, **common))
+        elif kind == JSON_PATCH:
+            if not isinstance(body, list) or not all(isinstance(op, dict) for op in body):
+                raise errors.BadRequest("a JSON patch (RFC 6902) must be a list of operations, each a JSON object")
+            patch = jsonpatch.JsonPatch(body)
+            patched = self.live.call(lambda: api.patch_with(res.plural, route.name, _json_patcher(patch, res, route.name), **common))
+        elif kind == APPLY_PATCH:
+            raise errors.UnsupportedMediaType(
+                "server-side apply (application/apply-patch+yaml) is not supported by listwatch; "
+                f"use one of: {JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_PATCH}"
+            )
+        else:
+            raise errors.UnsupportedMediaType(
+                f"the body of the request was in an unknown format - accepted media types include: {JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_PATCH}"
+            )
+        return messages.Response(200, messages.encode(patched))
+
+    def _delete(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+        res = route.resource
+        grace, uid = messages.delete_options(request)
+        deleted = self.live.call(
+            lambda: self.live.api.delete(
+                res.plural, route.name, namespace=route.namespace, actor=messages.actor(request), grace_period_seconds=grace, uid=uid
+            )
+        )
+        return messages.Response(200, messages.encode(deleted))
+
+    def _deletecollection(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+        res = route.resource
+        if res.plural == "namespaces":
+            raise errors.MethodNotAllowed("the server does not allow this method on the requested resource (deletecollection namespaces)")
+        grace, _ = messages.delete_options(request)
+        q = request.query
+        actor = messages.actor(request)
+
+        def delete_all() -> list[Any]:
+            api = self.live.api
+            found = api.list(
+                res.plural, namespace=route.namespace, label_selector=q.get("labelSelector", ""), field_selector=q.get("fieldSelector", "")
+            )
+            deleted = []
+            for obj in found.items:
+                try:
+                    deleted.append(
+                        api.delete(
+                            res.plural,
+                            objects.name_of(obj),
+                            namespace=objects.namespace_of(obj) or None,
+                            actor=actor,
+                            grace_period_seconds=grace,
+                        )
+                    )
+                except errors.NotFound:
+                    continue
+            return deleted
+
+        deleted = self.live.call(delete_all)
+        items = [{k: v for k, v in obj.items() if k != "kind" and k != "apiVersion"} for obj in deleted]
+        return messages.Response(
+            200, messages.encode({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": {}, "items": items})
+        )
+
+    def _bind(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+        body = messages.json_body(request)
+        if not isinstance(body, dict):
+            raise errors.BadRequest("the body of a Binding must be a JSON object")
+        meta = body.get("metadata") or {}
+        name = meta.get("name") or route.name
+        if route.name and meta.get("name") and meta["name"] != route.name:
+            raise errors.BadRequest(f"the name of the object ({meta['name']}) does not match the name on the URL ({route.name})")
+        if not name:
+            raise errors.Invalid('Binding "" is invalid: metadata.name: Required value: name or generateName is required')
+        target = (body.get("target") or {}).get("name")
+        if not target:
+            raise errors.Invalid(f'Binding "{name}" is invalid: target.name: Required value')
+        namespace = route.namespace or "default"
+        annotations = meta.get("annotations") or None
+        self.live.call(lambda: self.live.api.bind(namespace, name, target, actor=messages.actor(request), annotations=annotations))
+        return messages.Response(201, messages.encode(messages.success(201)))
+
+    # -- logs --------------------------------------------------------------------------------------
+
+    def _log(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+        q = request.query
+        namespace = route.namespace or "default"
+        container = q.get("container") or None
+        tail = messages.non_negative(q.get("tailLines"), "tailLines")
+        limit = messages.non_negative(q.get("limitBytes"), "limitBytes")
+        if routes.truthy(q.get("previous")):
+            raise errors.BadRequest(f'previous terminated container "{container or ""}" in pod "{route.name}" not found')
+        cluster = self.live.cluster
+        text = self.live.call(
+            lambda: cluster.logs(route.name, namespace=namespace, container=container, tail=None if tail is None else int(tail))
+        )
+        if not routes.truthy(q.get("follow")):
+            data = text.encode()
+            return messages.Response(200, data[: int(limit)] if limit is not None else data, "text/plain")
+        return messages.Response(
+            200, content_type="text/plain", stream=messages.Streamed(chunks=self._follow(route.name, namespace, container, text))
+        )
+
+    def _follow(self, pod: str, namespace: str, container: str | None, first: str) -> Iterator[bytes]:
+        """The log as it grows: what was there, then each new part, until the container stops
+        (or, through the writer, until the client goes away)."""
+        cluster = self.live.cluster
+        full = self.live.call(lambda: cluster.logs(pod, namespace=namespace, container=container))
+        sent = len(full)
+        if first:
+            yield first.encode()
+        while True:
+            time.sleep(LOG_FOLLOW_POLL_SECONDS)
+            try:
+                full, running = self.live.call(
+                    lambda: (cluster.logs(pod, namespace=namespace, container=container), _running(cluster.pod(pod, namespace)))
+                )
+            except errors.APIError:
+                return
+            # An empty chunk when nothing is new: it is not written, but hands control back to
+            # the writer, which stops when the client has gone.
+            yield full[sent:].encode()
+            sent = len(full)
+            if not running:
+                return
+
+
+def _running(pod: Mapping[str, Any]) -> bool:
+    return any("running" in (c.get("state") or {}) for c in (pod.get("status") or {}).get("containerStatuses") or [])
+
+
+def _json_patcher(patch: jsonpatch.JsonPatch, res: Resource, name: str) -> Callable[[Any], Any]:
+    def apply(current: Any) -> Any:
+        try:
+            return patch.apply(objects.deep_copy(current))
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+            raise errors.Invalid(f'{res.kind} "{name}" is invalid: the JSON patch could not be applied: {exc}') from exc
+
+    return apply

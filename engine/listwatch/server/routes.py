@@ -1,0 +1,127 @@
+"""URL paths of the Kubernetes API, and the verb a request on one of them asks for.
+
+    /api/v1/pods                                       pods in every namespace (list, watch)
+    /api/v1/namespaces/default/pods                    list, watch, create, deletecollection
+    /api/v1/namespaces/default/pods/web                get, update, patch, delete
+    /api/v1/namespaces/default/pods/web/status         get, update, patch (the status subresource)
+    /api/v1/namespaces/default/pods/web/binding        create (bind the pod to a node)
+    /api/v1/namespaces/default/pods/web/log            get (the container's log)
+    /api/v1/namespaces/default/bindings                create (the older way to bind)
+    /api/v1/nodes/node01                               cluster-scoped: no namespace segment
+    /api/v1/namespaces/default                         the Namespace object itself
+    /apis/apps/v1/namespaces/default/replicasets       a named group
+    /api/v1/watch/namespaces/default/pods              the deprecated watch form (verb watch)
+
+A path that names no served resource, or a subresource the resource lacks, is a 404 with the
+Status message a Kubernetes API server gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from listwatch import errors
+from listwatch.apiserver.resources import RESOURCES, Resource
+
+#: The subresources each resource serves.
+SUBRESOURCES: Mapping[str, frozenset[str]] = {
+    "pods": frozenset({"status", "binding", "log"}),
+    "nodes": frozenset({"status"}),
+    "namespaces": frozenset({"status"}),
+    "replicationcontrollers": frozenset({"status"}),
+    "replicasets": frozenset({"status"}),
+}
+
+#: Served resources by (group, version, plural).
+BY_PATH: Mapping[tuple[str, str, str], Resource] = {(r.group, r.version, r.plural): r for r in RESOURCES.values()}
+
+NOT_FOUND = "the server could not find the requested resource"
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRoute:
+    """A request path under /api or /apis that names a resource, maybe an object, maybe a subresource.
+
+    `name` is "" for a collection. The `bindings` collection is the pods resource with the
+    `binding` subresource and no name (the pod's name is in the body).
+    """
+
+    resource: Resource
+    namespace: str | None
+    name: str = ""
+    subresource: str = ""
+    watch_path: bool = False
+
+    def verb(self, method: str, query: Mapping[str, str]) -> str:
+        """The API verb: get, list, watch, create, update, patch, delete, deletecollection, bind or log."""
+        method = method.upper()
+        if self.subresource == "binding":
+            if method != "POST":
+                raise errors.MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
+            return "bind"
+        if self.subresource == "log":
+            if method != "GET":
+                raise errors.MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
+            return "log"
+        if self.watch_path:
+            if method != "GET":
+                raise errors.MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
+            return "watch"
+        if not self.name:
+            verbs = {"GET": "watch" if truthy(query.get("watch")) else "list", "POST": "create", "DELETE": "deletecollection"}
+        elif self.subresource == "status":
+            verbs = {"GET": "get", "PUT": "update", "PATCH": "patch"}
+        else:
+            verbs = {"GET": "watch" if truthy(query.get("watch")) else "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+        verb = verbs.get(method)
+        if verb is None:
+            raise errors.MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
+        return verb
+
+
+def truthy(value: str | None) -> bool:
+    """A boolean query parameter as the API server parses it (`true`, `1`, ...)."""
+    return value is not None and value.lower() in ("true", "1", "t", "yes")
+
+
+def parse(path: str) -> ResourceRoute:
+    """The resource route a path names; NotFound when it names none."""
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 2 and parts[0] == "api":
+        group, version, rest = "", parts[1], parts[2:]
+    elif len(parts) >= 3 and parts[0] == "apis":
+        group, version, rest = parts[1], parts[2], parts[3:]
+    else:
+        raise errors.NotFound(NOT_FOUND)
+    watch_path = bool(rest) and rest[0] == "watch"
+    if watch_path:
+        rest = rest[1:]
+    if not rest:
+        raise errors.NotFound(NOT_FOUND)
+    namespace: str | None = None
+    # namespaces/{ns}/{resource}/...: a namespaced resource (a bare namespaces/{ns} is the Namespace).
+    if rest[0] == "namespaces" and len(rest) >= 3 and (group, version, rest[2]) in _NAMESPACED_OR_BINDINGS:
+        namespace, rest = rest[1], rest[2:]
+    plural, name, subresource = rest[0], "", ""
+    if len(rest) >= 2:
+        name = rest[1]
+    if len(rest) >= 3:
+        subresource = rest[2]
+    if len(rest) > 3:
+        raise errors.NotFound(NOT_FOUND)
+    if plural == "bindings" and (group, version) == ("", "v1") and namespace is not None and not name:
+        return ResourceRoute(RESOURCES["pods"], namespace, "", "binding")
+    resource = BY_PATH.get((group, version, plural))
+    if resource is None or (resource.namespaced and namespace is None and name):
+        raise errors.NotFound(NOT_FOUND)
+    if not resource.namespaced and namespace is not None:
+        raise errors.NotFound(NOT_FOUND)
+    if subresource and subresource not in SUBRESOURCES.get(plural, frozenset()):
+        raise errors.NotFound(NOT_FOUND)
+    if watch_path and subresource:
+        raise errors.NotFound(NOT_FOUND)
+    return ResourceRoute(resource, namespace, name, subresource, watch_path)
+
+
+_NAMESPACED_OR_BINDINGS = frozenset({key for key, r in BY_PATH.items() if r.namespaced} | {("", "v1", "bindings")})
