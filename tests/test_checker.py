@@ -23,6 +23,7 @@ from pytest_bdd.gherkin_parser import get_gherkin_document
 
 from listwatch import checker, cli, tracefile
 from listwatch.checker import scenario
+from listwatch.checker.lifecycle import repeated
 from listwatch.checker.verdicts import RULES
 from listwatch.cluster import Cluster
 from listwatch.engine import Engine
@@ -42,8 +43,10 @@ def _stream(*records: dict[str, Any]) -> str:
     return "".join(json.dumps(r) + "\n" for r in records)
 
 
-def _pod(rv: int, *, uid: str = "u1", name: str = "web", node: str = "", phase: str = "Pending", **status: Any) -> dict[str, Any]:
-    spec: dict[str, Any] = {"containers": [{"name": "c", "image": "nginx:1.15"}]}
+def _pod(
+    rv: int, *, uid: str = "u1", name: str = "web", node: str = "", phase: str = "Pending", image: str = "nginx:1.15", **status: Any
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {"containers": [{"name": "c", "image": image}]}
     if node:
         spec["nodeName"] = node
     meta = {"name": name, "namespace": "default", "uid": uid, "resourceVersion": str(rv)}
@@ -382,6 +385,66 @@ def test_a_pod_first_seen_past_its_creation_joins_unjudged(engine: Engine) -> No
     assert "first seen at line 1, past its creation" in web.note
 
 
+#: A watch started just after `kubectl set image`: the container still runs the old image, then restarts with the new one.
+RESTARTED = {"restartCount": 1, "lastState": {"terminated": {"exitCode": 0, "reason": "Completed"}}}
+STARTED_AFTER_AN_IMAGE_CHANGE = _stream(
+    {"type": "ADDED", "object": _pod(7, node="n1", phase="Running", image="nginx:1.16", conditions=SCHEDULED, containerStatuses=RUNNING)},
+    {
+        "type": "MODIFIED",
+        "object": _pod(
+            8,
+            node="n1",
+            phase="Running",
+            image="nginx:1.16",
+            conditions=SCHEDULED,
+            containerStatuses=[{"name": "c", "image": "nginx:1.16", "state": {"waiting": {"reason": "ContainerCreating"}}, **RESTARTED}],
+        ),
+    },
+    {
+        "type": "MODIFIED",
+        "object": _pod(
+            9,
+            node="n1",
+            phase="Running",
+            image="nginx:1.16",
+            conditions=SCHEDULED,
+            containerStatuses=[{"name": "c", "image": "nginx:1.16", "state": {"running": {"startedAt": "t"}}, **RESTARTED}],
+        ),
+    },
+)
+
+
+def test_a_pod_first_seen_just_after_its_image_changed_goes_on_to_up02_unjudged_for_the_change_it_missed(engine: Engine) -> None:
+    report = checker.check_trace(io.StringIO(STARTED_AFTER_AN_IMAGE_CHANGE), engine.spec)
+    assert report.violations == ()
+    assert [(p.verdict, p.steps) for p in report.pods] == [("pass", ("UP-02", "LW-12"))]
+
+
+def test_a_pod_first_seen_running_without_a_node_breaks_lw10_though_it_joins_past_its_creation(engine: Engine) -> None:
+    stream = _stream({"type": "ADDED", "object": _pod(7, phase="Running", containerStatuses=RUNNING)})
+    (v,) = checker.check_trace(io.StringIO(stream), engine.spec).violations
+    assert (v.line, v.step, v.rule) == (1, "LW-10", "order")
+    assert v.expected == "LW-10 (spec.nodeName set) before LW-12"
+
+
+def test_two_states_at_one_resource_version_break_lw11_but_a_state_repeated_does_not(engine: Engine) -> None:
+    stream = _stream(
+        {"type": "ADDED", "object": _pod(1)},
+        {"type": "MODIFIED", "object": _pod(2, node="n1", conditions=SCHEDULED)},
+        {"type": "ADDED", "object": _pod(2, node="n1", conditions=SCHEDULED)},
+        {"type": "MODIFIED", "object": _pod(2, node="n1", phase="Running", conditions=SCHEDULED, containerStatuses=RUNNING)},
+    )
+    (v,) = checker.check_trace(io.StringIO(stream), engine.spec).violations
+    assert (v.line, v.step, v.rule) == (4, "LW-11", "resource-version")
+    assert v.observed == "MODIFIED at resourceVersion 2 with another phase, containers"
+
+
+def test_an_event_seen_again_at_a_count_already_seen_is_a_repeat_and_only_its_last_count_is_kept() -> None:
+    counts: dict[str, Any] = {}
+    assert [repeated(counts, "web.17", n) for n in (1, 2, 2, 1, 3)] == [False, False, True, True, False]
+    assert counts == {"web.17": 3}
+
+
 def test_many_pods_interleaved_are_judged_each_by_its_uid(runs: dict[str, Records], engine: Engine) -> None:
     report = check(runs["a ReplicationController scaled up, a replica deleted, scaled down"], engine.spec)
     assert len({p.pod.uid for p in report.pods}) == len(report.pods) == 4
@@ -487,7 +550,7 @@ TUTORIAL_MUTANTS: dict[str, tuple[Callable[[Records], int], str, str]] = {
     "a resourceVersion going backwards": (_rv_backwards, "LW-11", "resource-version"),
     "the Scheduled event after the kubelet's events": (_scheduled_after_kubelet, "LW-10", "order"),
     "Succeeded under restartPolicy Always": (_succeeded_under_always, "LW-12", "restart-policy"),
-    "a STEP record missing from the simulator's trace": (_step_record_dropped, "LW-11", "flow"),
+    "a STEP record missing from the simulator's trace": (_step_record_dropped, "LW-10", "flow"),
     "a pod changed after its DELETED event": (_changed_after_deleted, "LW-11", "deleted"),
 }
 
@@ -505,6 +568,15 @@ def test_a_run_broken_in_one_place_is_rejected_at_that_record_with_the_step_expe
     assert report.exit_code() == 1
     failed = [p for p in report.pods if p.verdict == "fail"]
     assert [p.pod for p in failed] == [first.pod] and first.pod.uid
+
+
+def test_a_step_record_where_another_should_have_come_names_the_step_missing(tutorial: Records, engine: Engine) -> None:
+    records = copy.deepcopy(tutorial)
+    first = next(i for i, r in enumerate(records) if r["type"] == "STEP" and r["step"] == "LW-02")
+    del records[first : first + 2]
+    v = check(records, engine.spec).violations[0]
+    assert (v.line, v.step, v.rule) == (first + 1, "LW-02", "flow")
+    assert v.expected == "the object's flow to start at an entry (LW-02, LW-07) (LW-02 before LW-04)"
 
 
 @pytest.mark.parametrize(

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import io
 import json
+import json.scanner
 import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from listwatch import errors
 
@@ -81,11 +82,12 @@ def read(source: str | os.PathLike[str] | IO[str], *, name: str | None = None) -
 
 def _utf8(stream: Iterable[bytes], name: str) -> Iterator[str]:
     """Lines of bytes as text, each decoded on its own, so a bad byte is reported at its line."""
-    for number, raw in enumerate(stream, 1):
-        try:
+    number = 0
+    try:
+        for number, raw in enumerate(stream, 1):  # noqa: B007 (the line is reported below)
             yield raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise TraceError(name, number, f"expected UTF-8 text: {exc.reason} at column {exc.start + 1}") from exc
+    except UnicodeDecodeError as exc:
+        raise TraceError(name, number, f"expected UTF-8 text: {exc.reason} at column {exc.start + 1}") from exc
 
 
 def parse(text: str, *, name: str = "trace") -> list[Record]:
@@ -96,38 +98,43 @@ def parse(text: str, *, name: str = "trace") -> list[Record]:
 def decode(lines: Iterable[str], *, name: str) -> Iterator[Record]:
     """The records in an iterable of text lines (an open file, standard input)."""
     for line, value, text in _values(lines, name):
-        yield from _records(value, line, text, name)
+        found = _records(value, line, text, name)
+        if isinstance(found, Record):
+            yield found
+        else:
+            yield from found
 
 
 def records_of(values: Iterable[Any], *, name: str = "trace") -> Iterator[Record]:
     """Records from JSON values already parsed; a value's line is its position, counting from 1."""
     for number, value in enumerate(values, 1):
-        yield from _records(value, number, None, name)
+        found = _records(value, number, None, name)
+        if isinstance(found, Record):
+            yield found
+        else:
+            yield from found
 
 
-def _records(value: Any, line: int, text: str | None, name: str) -> Iterator[Record]:
+def _records(value: Any, line: int, text: str | None, name: str) -> Record | Iterator[Record]:
+    """The record a JSON value is, or the records of a List's items (one value per line is the rule: no generator for it)."""
     if not isinstance(value, dict):
         raise TraceError(
             name, line, f"expected a JSON object (a watch event, a STEP record or a Kubernetes object), found {_json_kind(value)}"
         )
+    type_ = value.get("type")
+    if type_ == STEP:
+        return Record(line, STEP, value)
     if "kind" in value and "object" not in value:
         items = value.get("items")
         kind = str(value["kind"])
         if kind.endswith("List") and isinstance(items, list):
-            yield from _list_items(value, items, line, text, name)
-        else:
-            yield Record(line, None, value)
-        return
-    type_ = value.get("type")
-    if type_ == STEP:
-        yield Record(line, STEP, value)
-        return
+            return _list_items(value, items, line, text, name)
+        return Record(line, None, value)
     if type_ in WATCH_TYPES:
         obj = value.get("object")
         if not isinstance(obj, dict):
             raise TraceError(name, line, f"expected the {type_} watch event's `object` to be a JSON object, found {_json_kind(obj)}")
-        yield Record(line, type_, obj)
-        return
+        return Record(line, type_, obj)
     if type_ is None:
         raise TraceError(
             name,
@@ -161,6 +168,8 @@ def _values(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any, str]]:
     malformed value, reported there and then.
     """
     decoder = json.JSONDecoder()
+    # The scanner json.loads ends in (the decoder's own `scan_once`), without its layers: a line is one value, or not.
+    scan = json.scanner.make_scanner(cast(Any, decoder))
     pending: list[str] = []
     start = 0
     indent = 0
@@ -181,12 +190,13 @@ def _values(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any, str]]:
                 continue
             if not in_array and stripped[0] == "{" and stripped[-1] == "}":
                 try:
-                    value = json.loads(stripped)
-                except ValueError:
+                    value, end = scan(stripped, 0)
+                except (ValueError, StopIteration):
                     pass
                 else:
-                    yield number, value, stripped
-                    continue
+                    if end == len(stripped):
+                        yield number, value, stripped
+                        continue
             pending, start = [line], number
         text = "".join(pending)
         pending = []

@@ -15,7 +15,9 @@ In the pod channel a step is recognised when one of the facts it `becomes` turns
 nearest such step that may come next, past the steps a watcher may have missed); all its facts
 must then hold. A step shown out of order (the facts of a step that cannot come next, all turned
 true at once) is a violation naming the step that should have come first. A pod first seen past
-its creation (a re-list, a watch started late) joins at the steps its state shows, unjudged.
+its creation (a re-list, a watch started late) joins at the steps its state shows, judged only
+for what no past can explain (containers started without spec.nodeName: no way to LW-12 leaves
+the node unset). States arrive in revision order, one per revision (a re-list repeats one).
 
 A step counts once per passage, when either channel shows it more often than the other has: the
 bind seen as a MODIFIED and as a Scheduled Event is one LW-10.
@@ -38,13 +40,14 @@ machine has no way back from Running, a violation at line 5 (the pod is then at 
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from listwatch.actions import ObjectRef
 from listwatch.apiserver.selectors import selector_from_map
-from listwatch.checker.podfacts import Fact, PodState, describe_containers, observe
+from listwatch.checker.podfacts import CHANGES, Fact, PodState, describe_containers, observe
 from listwatch.checker.projection import Projection, StepRule
 from listwatch.checker.verdicts import FAIL, INCONCLUSIVE, PASS, PodSummary, PodVerdict, Violation, summary_of
 from listwatch.components.nodeaffinity import required_affinity
@@ -83,7 +86,7 @@ class Lifecycle:
         "_reported",
         "_signature",
         "deleted",
-        "event_keys",
+        "event_counts",
         "events",
         "evt_at",
         "evt_moved",
@@ -127,8 +130,10 @@ class Lifecycle:
         self.implicit: dict[str, tuple[int, str]] | None = None
         self.kept: dict[str, tuple[Any, str, int]] | None = None
         self.lasting: list[list[Any]] | None = None
+        #: The first line of each Event seen that a step forbids (one it may yet come after), by (reason, type, source).
         self.events: dict[tuple[str, str, str], int] | None = None
-        self.event_keys: set[tuple[str, Any]] | None = None
+        #: Each Event's name and the last count seen (an Event repeated is one object, its count going up).
+        self.event_counts: dict[str, Any] | None = None
         self.violations: list[Violation] | None = None
         self.deleted: tuple[int | None, int] | None = None
         self.ran: tuple[str, ...] = ()
@@ -172,6 +177,16 @@ class Lifecycle:
                 )
                 return
             if now.rv == prev.rv and kind != "DELETED":
+                if now != prev:  # a re-list repeats a state; one revision never holds two
+                    differ = [f for f, a, b in zip(PodState._fields, now, prev, strict=True) if a != b and f != "started"]
+                    self.violate(
+                        line,
+                        self._notify(kind),
+                        f"one state per resourceVersion: at {now.rv}, the state of line {self.last_line} again (a watch event per revision)",
+                        f"{kind or 'a state'} at resourceVersion {now.rv} with another {', '.join(differ)}",
+                        "resource-version",
+                        key="resourceVersion",
+                    )
                 self.last_line = line
                 return
         self._check_lasting(obj, now, prev, line)
@@ -211,13 +226,28 @@ class Lifecycle:
             self._realise(hit, obj, now, None, line)
 
     def _join(self, entry: StepRule, obj: Mapping[str, Any], now: PodState, line: int) -> None:
-        """A pod first seen past its creation: place it at the steps its state shows, judging nothing."""
+        """A pod first seen past its creation: place it at the steps its state shows.
+
+        Nothing before is known, so only what no past can explain is judged: a step the state
+        shows all of (containers started) that no way from the pod's creation reaches past steps
+        whose lasting facts the state denies (spec.nodeName unset: neither LW-10 nor NN-01 can
+        have happened), reported as `_recognise` reports a step out of order. A step shown only
+        by a change of the spec (UP-01: a new image) cannot be told from one state, so the pod
+        may be just past it too.
+        """
         self.joined = line
+        rules = self.p.rules
         direct = entry.id == self.p.entries[0]
-        frontier = frozenset({entry.id} | {e for e in self.p.entries if direct and self.p.rules[e].step.same_as_for_direct_pods})
-        self.pos = frontier
+        frontier = frozenset({entry.id} | {e for e in self.p.entries if direct and rules[e].step.same_as_for_direct_pods})
+        self.pos = start = frontier
+
+        def held(step: str) -> bool:
+            """The state may be past the step: none of its lasting facts is false now."""
+            return all(f.of(now, None) is not False for f in rules[step].becomes if f.lasting)
+
+        mask = self.p.mask(lambda s: not rules[s].becomes or (rules[s].creation and held(s)))
         for _ in range(len(self.p.steps)):
-            found = self.p.candidates(frontier, self.p.creation_or_factless, lambda r: bool(r.becomes) and not r.user and not r.creation)
+            found = self.p.candidates(frontier, mask, lambda r: bool(r.becomes) and not r.user and not r.creation)
             hits = [
                 r for r in found if any(f.of(now, None) is True for f in r.becomes) and all(f.of(now, None) is not False for f in r.becomes)
             ]
@@ -226,48 +256,65 @@ class Lifecycle:
             frontier = frozenset(r.id for r in hits)
             for r in hits:
                 self._keep(r, obj, line)
+        frontier |= {
+            r.id for r in self.p.candidates(frontier, mask, lambda r: bool(r.becomes) and all(f.name in CHANGES for f in r.becomes))
+        }
         self.pos = frontier
+        reachable = {r.id for r in self.p.candidates(start, self.p.mask(held), lambda r: True)}
+        for rule in rules.values():
+            if rule.user or rule.creation or rule.id in reachable or not rule.becomes:
+                continue
+            if all(f.of(now, None) is True for f in rule.becomes):
+                self.pos = start
+                self._out_of_order(rule, now, None, lambda s: not rules[s].creation and held(s), line)
+                self.pos = frontier
+                return
 
     def _recognise(self, obj: Mapping[str, Any], prev: PodState, now: PodState, line: int) -> None:
         signature = self.p.signature(now, prev)
         before, self._signature = self._signature, signature
         if signature == before and (not self.p.changes or now.images == prev.images):
             return
-        changed = {i for i, value in enumerate(signature) if not before or value != before[i]}
+        changed = frozenset([i for i, value in enumerate(signature) if not before or value != before[i]])
         done: set[str] = set()
 
         def passable(step: str) -> bool:
             rule = self.p.rules[step]
             return not rule.creation and all(f.of(now, prev) is not False for f in rule.becomes if f.lasting)
 
-        mask = self.p.mask(passable)
+        mask = self.p.passable(signature)
         while True:
-            found = self.p.candidates(self.pos, mask, lambda r: bool(r.becomes) and not r.creation)
+            found = self.p.shown_next(self.pos, mask, by="pod")
             hit = next((r for r in found if r.id not in done and any(f.turned(now, prev) for f in r.becomes)), None)
             if hit is None:
                 break
             done.add(hit.id)
             self._realise(hit, obj, now, prev, line)
-        for rule in self.p.rules.values():
-            if rule.id in done or rule.user or rule.creation or not changed.intersection(self.p.becomes_at[rule.id]):
-                continue
-            if not _evidenced(rule, now, prev):
+        for rule in self.p.touched(changed):
+            if rule.id in done or not _evidenced(rule, now, prev):
                 continue
             if rule.id in self.pos or (rule.id in self.obj_seq and _shows(rule, now)):
                 continue  # a step going on (a container started again), not a step out of order
-            shown = ", ".join(str(f) for f in rule.becomes if f.turned(now, prev))
-            blockers = self.p.blockers(self.pos, rule.id, passable)
-            if blockers:
-                first = self.p.rules[blockers[0]]
-                missing = [f for f in first.becomes if f.lasting and f.of(now, prev) is False]
-                expected = f"{first.id} ({', '.join(str(f) for f in missing) or first.step.title}) before {rule.id}"
-                observed = f"{shown} ({rule.id}) with {'; '.join(f.seen(now, prev) for f in missing) or 'no sign of ' + first.id}"
-                self.violate(line, first.id, expected, observed, "order", key=rule.id)
-            else:
-                after = self._next_steps(self.pos)
-                expected = f"{rule.id} only where the flow allows it; after {_join(self.pos)} comes {_join(after) or 'nothing: the flow has ended'}"
-                self.violate(line, rule.id, expected, f"{shown} ({rule.id})", "order", key=rule.id)
+            self._out_of_order(rule, now, prev, passable, line)
             break
+
+    def _out_of_order(self, rule: StepRule, now: PodState, prev: PodState | None, passable: Callable[[str], bool], line: int) -> None:
+        """The state shows `rule` where the flow cannot have reached it: name the step that stands in
+        the way (LW-10 before LW-12: its lasting facts are false), or the step itself if none does."""
+        shown = ", ".join(str(f) for f in rule.becomes if f.turned(now, prev))
+        blockers = self.p.blockers(self.pos, rule.id, passable)
+        if blockers:
+            first = self.p.rules[blockers[0]]
+            missing = [f for f in first.becomes if f.lasting and f.of(now, prev) is False]
+            expected = f"{first.id} ({', '.join(str(f) for f in missing) or first.step.title}) before {rule.id}"
+            observed = f"{shown} ({rule.id}) with {'; '.join(f.seen(now, prev) for f in missing) or 'no sign of ' + first.id}"
+            self.violate(line, first.id, expected, observed, "order", key=rule.id)
+        else:
+            after = self._next_steps(self.pos)
+            expected = (
+                f"{rule.id} only where the flow allows it; after {_join(self.pos)} comes {_join(after) or 'nothing: the flow has ended'}"
+            )
+            self.violate(line, rule.id, expected, f"{shown} ({rule.id})", "order", key=rule.id)
 
     def _realise(self, rule: StepRule, obj: Mapping[str, Any], now: PodState, prev: PodState | None, line: int) -> None:
         turned = [str(f) for f in rule.becomes if f.turned(now, prev)]
@@ -305,14 +352,14 @@ class Lifecycle:
         self.first_line = min(self.first_line, line)
         meta = event.get("metadata") or {}
         reason, type_, source = event_fields(event)
-        count = event.get("count") or (event.get("series") or {}).get("count") or 1
-        key = (str(meta.get("name") or f"{reason}/{source}"), count)
-        if self.event_keys is None or self.events is None:
-            self.event_keys, self.events = set(), {}
-        if key in self.event_keys:
+        if self.event_counts is None:
+            self.event_counts = {}
+        if repeated(self.event_counts, str(meta.get("name") or f"{reason}/{source}"), event_count(event)):
             return
-        self.event_keys.add(key)
-        self.events.setdefault((reason, type_, source), line)
+        if self.p.forbidden(reason, type_, source):
+            if self.events is None:
+                self.events = {}
+            self.events.setdefault((reason, type_, source), line)
         for rule in self.p.forbidding(reason, type_, source):
             if rule.id in self.obj_seq:
                 self._forbidden(rule, line, reason, source, self.obj_seq[rule.id][1])
@@ -321,7 +368,7 @@ class Lifecycle:
         shown = self.p.shown_by(reason, type_, source)
         if shown:
             ids = {r.id for r in shown}
-            hit = next((r for r in self.p.candidates(self.evt_pos, self._event_mask(), lambda r: r.event is not None) if r.id in ids), None)
+            hit = next((r for r in self.p.shown_next(self.evt_pos, self._event_mask(), by="event") if r.id in ids), None)
             if hit is not None:
                 self._early(hit, reason, source, line)
                 self._realise_event(hit, ref, reason, line)
@@ -446,7 +493,7 @@ class Lifecycle:
             if (ref is None or (now.rv is not None and now.rv > ref)) and fact.of(now, prev) is False:
                 broken.setdefault(step, []).append(item)
         for step, items in broken.items():
-            facts: list[Fact] = [item[0] for item in items]
+            facts: list[Fact] = list(dict.fromkeys(item[0] for item in items))
             expected = f"{', '.join(str(f) for f in facts)} from {step} on ({items[0][4]})"
             self.violate(line, step, expected, ", ".join(f.seen(now, prev) for f in facts), "lasting", key=facts[0].key)
             for item in items:
@@ -622,16 +669,39 @@ def _join(steps: Collection[str]) -> str:
 def field_value(obj: Mapping[str, Any], path: str) -> Any:
     """The value at a dotted path (`spec.nodeName`), None where it is absent."""
     value: Any = obj
-    for part in path.split("."):
-        if not isinstance(value, Mapping):
+    for part in _parts(path):
+        if not (type(value) is dict or isinstance(value, Mapping)):
             return None
         value = value.get(part)
     return value
 
 
+@functools.lru_cache(maxsize=256)
+def _parts(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
+
+
 def obj_rv(obj: Mapping[str, Any]) -> int | None:
     rv = (obj.get("metadata") or {}).get("resourceVersion", obj.get("resourceVersion"))
     return int(rv) if isinstance(rv, str) and rv.isdigit() else None
+
+
+def event_count(event: Mapping[str, Any]) -> Any:
+    """How many times the Event has happened: `count` (core/v1), `series.count` (events/v1), else once."""
+    return event.get("count") or (event.get("series") or {}).get("count") or 1
+
+
+def repeated(counts: dict[str, Any], name: str, count: Any) -> bool:
+    """Whether this occurrence of the Event `name` was seen already (a re-list replays Events), else note it.
+
+    One watch delivers an Event's updates in order, its count going up: only its last count is
+    kept, so what is held grows with the Events, not with how often each happens.
+    """
+    seen = counts.get(name)
+    if seen is not None and (count <= seen if isinstance(count, int) and isinstance(seen, int) else count == seen):
+        return True
+    counts[name] = count
+    return False
 
 
 def event_fields(event: Mapping[str, Any]) -> tuple[str, str, str]:

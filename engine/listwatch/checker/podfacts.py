@@ -9,9 +9,11 @@ and, for a change (`image: changed`), the state before it. Nothing here knows th
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from sys import intern
 from typing import Any, NamedTuple
 
 CREATED_BY = "kubernetes.io/created-by"
@@ -30,9 +32,11 @@ class Container(NamedTuple):
     terminated_before: bool
 
 
-@dataclass(frozen=True, slots=True)
-class PodState:
-    """The facts of one observed state of a Pod, read once from its object."""
+class PodState(NamedTuple):
+    """The facts of one observed state of a Pod, read once from its object.
+
+    A tuple: a trace holds a state per record, and the checker reads one per Pod record.
+    """
 
     rv: int | None
     node: str
@@ -44,10 +48,8 @@ class PodState:
     images: Mapping[str, str]
     deleting: bool
     restart_policy: str
-
-    @property
-    def started(self) -> bool:
-        return any(c.state in ("running", "terminated") for c in self.containers)
+    #: A container is running or has terminated.
+    started: bool
 
     def blank(self, initial_phase: str) -> bool:
         """Whether nothing has written to the pod since its creation: no condition, no container status."""
@@ -61,30 +63,39 @@ def observe(obj: Mapping[str, Any]) -> PodState:
     status = obj.get("status") or {}
     rv = meta.get("resourceVersion")
     containers = []
+    started = False
     for c in status.get("containerStatuses") or ():
         state = c.get("state") or {}
-        kind = next((k for k in ("running", "terminated", "waiting") if k in state), "")
+        if "running" in state:
+            kind, started = "running", True
+        elif "terminated" in state:
+            kind, started = "terminated", True
+        else:
+            kind = "waiting" if "waiting" in state else ""
         containers.append(
             Container(
-                str(c.get("name", "")),
+                intern(str(c.get("name", ""))),
                 kind,
-                str((state.get(kind) or {}).get("reason", "")) if kind else "",
+                intern(str((state[kind] or {}).get("reason", ""))) if kind else "",
                 int(c.get("restartCount") or 0),
-                str(c.get("image", "")),
+                intern(str(c.get("image", ""))),
                 "terminated" in (c.get("lastState") or {}),
             )
         )
+    # The words of a state (phases, condition types, images ...) come from a small set: interned,
+    # a pod's last state holds no strings of its own, whatever the record it was read from.
     return PodState(
-        rv=int(rv) if isinstance(rv, str) and rv.isdigit() else None,
-        node=str(spec.get("nodeName") or ""),
-        phase=str(status.get("phase") or ""),
-        reason=str(status.get("reason") or ""),
-        owner=_owner(meta),
-        conditions={str(c.get("type")): str(c.get("status")) for c in status.get("conditions") or () if isinstance(c, dict)},
-        containers=tuple(containers),
-        images={str(c.get("name", "")): str(c.get("image", "")) for c in spec.get("containers") or () if isinstance(c, dict)},
-        deleting=bool(meta.get("deletionTimestamp")),
-        restart_policy=str(spec.get("restartPolicy") or "Always"),
+        int(rv) if isinstance(rv, str) and rv.isdigit() else None,
+        intern(str(spec.get("nodeName") or "")),
+        intern(str(status.get("phase") or "")),
+        intern(str(status.get("reason") or "")),
+        _owner(meta) if "ownerReferences" in meta or "annotations" in meta else "",
+        {intern(str(c.get("type"))): intern(str(c.get("status"))) for c in status.get("conditions") or () if isinstance(c, dict)},
+        tuple(containers),
+        {intern(str(c.get("name", ""))): intern(str(c.get("image", ""))) for c in spec.get("containers") or () if isinstance(c, dict)},
+        bool(meta.get("deletionTimestamp")),
+        intern(str(spec.get("restartPolicy") or "Always")),
+        started,
     )
 
 
@@ -103,6 +114,7 @@ def _owner(meta: Mapping[str, Any]) -> str:
     return str(reference.get("uid") or reference.get("name") or CREATED_BY)
 
 
+@functools.lru_cache(maxsize=4096)
 def image_reference(image: str) -> str | None:
     """An image's full reference (`nginx:1.15` is `docker.io/library/nginx:1.15`); None for a bare image ID."""
     if not image or image.startswith("sha256:"):

@@ -31,6 +31,9 @@ from listwatch.checker.podfacts import CHANGES, EVALUATE, Fact, PodState
 from listwatch.errors import SpecError
 from listwatch.spec.model import Origin, Spec, Step
 
+#: How many answers a cache of the projection keeps (what a trace decides them by is its own: bounded).
+CACHED = 4096
+
 # -- steps ---------------------------------------------------------------------------------------
 
 
@@ -71,10 +74,8 @@ class StepRule:
     user: bool
     #: No `next`: nothing follows; every fact it shows lasts.
     terminal: bool
-
-    @property
-    def id(self) -> str:
-        return self.step.id
+    #: The step's ID (`step.id`, read often enough to be kept here).
+    id: str
 
 
 class Projection:
@@ -101,12 +102,24 @@ class Projection:
             for r in self.rules.values()
         }
         self.changes = any(f.name in CHANGES for f in self._becomes)
+        self._evaluate = tuple((EVALUATE[f.name], f.value) for f in self._becomes)
+        #: For each observable step, the positions in `signature` of its lasting facts.
+        self._lasting_at: Mapping[str, tuple[int, ...]] = {
+            r.id: tuple(i for i in self.becomes_at[r.id] if self._becomes[i].lasting) for r in self.rules.values()
+        }
+        self._passable: dict[tuple[bool | None, ...], int] = {}
+        self._touched: dict[frozenset[int], tuple[StepRule, ...]] = {}
+        self._shown_next: dict[tuple[frozenset[str], int, str], tuple[StepRule, ...]] = {}
+        self._forbidders = tuple(r for r in self.rules.values() if r.forbids is not None)
+        self._shown_by: dict[tuple[str, str, str], tuple[StepRule, ...]] = {}
+        self._forbidding: dict[tuple[str, str, str], tuple[StepRule, ...]] = {}
         #: Passable-step masks that depend on the spec only: steps no fact of the pod shows; those and the creation steps; steps no Event shows.
         self.factless = self.mask(lambda s: not self.rules[s].becomes)
         self.creation_or_factless = self.mask(lambda s: self.rules[s].creation or not self.rules[s].becomes)
         self.eventless = self.mask(lambda s: self.rules[s].event is None)
         self._walks: dict[tuple[frozenset[str], int], tuple[str, ...]] = {}
         self._dominators: dict[tuple[frozenset[str], frozenset[str], int], frozenset[str]] = {}
+        self._missing: dict[tuple[tuple[str, ...], str], str | None] = {}
         self.after: Mapping[str, frozenset[str]] = {s: frozenset(self._walk({s}, lambda _: True)) for s in self.steps}
         self.ends = self._ends(spec)
         self.event_sources: Mapping[str, str] = self._event_sources(spec)
@@ -164,6 +177,7 @@ class Projection:
             creation=seen.get("watch") == "ADDED",
             user=bool(users) and set(step.sources) <= users,
             terminal=not step.next,
+            id=step.id,
         )
 
     def _facts(self, step: Step, part: str, data: Mapping[str, Any] | None) -> tuple[Fact, ...]:
@@ -260,7 +274,46 @@ class Projection:
 
     def signature(self, now: PodState, before: PodState | None) -> tuple[bool | None, ...]:
         """The value of every fact a step `becomes`: when it is unchanged, no step can show."""
-        return tuple(f.of(now, before) for f in self._becomes)
+        return tuple([evaluate(value, now, before) for evaluate, value in self._evaluate])
+
+    def passable(self, signature: tuple[bool | None, ...]) -> int:
+        """The `mask` of the steps an update whose facts are `signature` may have passed unseen: not
+        creation steps, and none of their lasting facts false (a bound node, a final phase)."""
+        mask = self._passable.get(signature)
+        if mask is None:
+            if len(self._passable) >= CACHED:
+                self._passable.clear()
+            lasting = self._lasting_at
+            mask = self._passable[signature] = self.mask(
+                lambda s: not self.rules[s].creation and all(signature[i] is not False for i in lasting[s])
+            )
+        return mask
+
+    def touched(self, changed: frozenset[int]) -> tuple[StepRule, ...]:
+        """The steps, in the spec's order, that one of the `changed` positions of `signature` may show
+        (not the user's, not creation steps): those a state can show out of order."""
+        found = self._touched.get(changed)
+        if found is None:
+            if len(self._touched) >= CACHED:
+                self._touched.clear()
+            found = self._touched[changed] = tuple(
+                r for r in self.rules.values() if not r.user and not r.creation and changed.intersection(self.becomes_at[r.id])
+            )
+        return found
+
+    def shown_next(self, position: frozenset[str], mask: int, *, by: str) -> tuple[StepRule, ...]:
+        """The `candidates` from `position` past the `mask` steps that show `by` an Event ("event"),
+        or on the pod ("pod": a fact turns true, past the pod's creation), nearest first."""
+        key = (position, mask, by)
+        found = self._shown_next.get(key)
+        if found is None:
+            if len(self._shown_next) >= CACHED:
+                self._shown_next.clear()
+            wanted: Callable[[StepRule], bool] = (
+                (lambda r: r.event is not None) if by == "event" else (lambda r: bool(r.becomes) and not r.creation)
+            )
+            found = self._shown_next[key] = tuple(self.candidates(position, mask, wanted))
+        return found
 
     def blockers(self, position: Collection[str], target: str, passable: Callable[[str], bool]) -> list[str]:
         """The steps that stand between `position` and `target`: not passable, leading to it, not creation steps."""
@@ -295,15 +348,58 @@ class Projection:
         """Whether `target` can follow one of the `position` steps in the flow graph, whatever was seen."""
         return any(target in self.after[s] for s in position)
 
+    def missing(self, firsts: tuple[str, ...], target: str) -> str | None:
+        """The step that should have come where `target` came: the first step of the shortest way
+        through the flow graph (internal steps included) that starts at one of `firsts` (the steps
+        that may come next) and leads to `target`; None if none leads there (`target` is behind, or
+        on no way from here). For `firsts` LW-10 or US-01 and `target` LW-12, LW-10 (then LW-11)."""
+        key = (firsts, target)
+        if key in self._missing:
+            return self._missing[key]
+        origin = {step: step for step in firsts}
+        queue = deque(firsts)
+        found = None
+        while queue and found is None:
+            step = queue.popleft()
+            for nxt in self.next[step]:
+                if nxt not in origin:
+                    origin[nxt] = origin[step]
+                    queue.append(nxt)
+                if nxt == target:
+                    found = origin[step]
+                    break
+        self._missing[key] = found
+        return found
+
     # -- events ----------------------------------------------------------------------------------
 
-    def shown_by(self, reason: str, type_: str, source: str) -> list[StepRule]:
+    def shown_by(self, reason: str, type_: str, source: str) -> tuple[StepRule, ...]:
         """The steps whose Event this is, in the spec's order."""
-        return [r for r in self.rules.values() if r.event is not None and r.event.matches(reason, type_, source)]
+        key = (reason, type_, source)
+        found = self._shown_by.get(key)
+        if found is None:
+            if len(self._shown_by) >= CACHED:
+                self._shown_by.clear()
+            found = self._shown_by[key] = tuple(
+                r for r in self.rules.values() if r.event is not None and r.event.matches(reason, type_, source)
+            )
+        return found
 
-    def forbidding(self, reason: str, type_: str, source: str) -> list[StepRule]:
+    def forbidden(self, reason: str, type_: str, source: str) -> bool:
+        """Whether any step forbids this Event (NN-01 forbids Scheduled): the others need not be remembered."""
+        return any(r.forbids is not None and r.forbids.matches(reason, type_, source) for r in self._forbidders)
+
+    def forbidding(self, reason: str, type_: str, source: str) -> tuple[StepRule, ...]:
         """The steps after which this Event must not be recorded."""
-        return [r for r in self.rules.values() if r.forbids is not None and r.forbids.matches(reason, type_, source)]
+        key = (reason, type_, source)
+        found = self._forbidding.get(key)
+        if found is None:
+            if len(self._forbidding) >= CACHED:
+                self._forbidding.clear()
+            found = self._forbidding[key] = tuple(
+                r for r in self.rules.values() if r.forbids is not None and r.forbids.matches(reason, type_, source)
+            )
+        return found
 
 
 def _without(cut: str, passable: Callable[[str], bool]) -> Callable[[str], bool]:

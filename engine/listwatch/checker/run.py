@@ -6,8 +6,9 @@ Contract (the programmatic API):
   stream in any shape `tracefile` accepts; `check_records(records, spec) -> Report` judges
   records already read (`tracefile.Record`s, or parsed JSON values: a value's line is then its
   position). `Checker(spec)` does the same one record at a time (`feed`, then `finish`), holding
-  per pod only its last state and what it established, never the records: memory grows with the
-  number of pods, not with the length of the trace.
+  per pod only its last state and what it established, never the records (an Event that repeats
+  is remembered by its last count): memory grows with the number of pods, not with the length of
+  the trace (benchmarks/bench_checker.py measures both).
 - `Report.pods`: one `PodVerdict` per pod (per uid: a name reused with a new uid is a new pod), in
   the order first seen: `pass` (no violation, and its flow ended: it reached the last observable
   step of a variant, a final phase, or was deleted), `fail` (at least one violation) or
@@ -26,7 +27,10 @@ What is judged comes from the spec (see `projection`): change the spec and the c
 What varies between Kubernetes versions is tolerated: conditions a cluster does not report,
 fields nobody knows, states a watcher never saw, re-lists after 410 Gone, BOOKMARKs, Events
 that never came. STEP records, when present, are checked against the flow graph too (internal
-steps included); the observable projection never needs them.
+steps included); the observable projection never needs them. A STEP record that cannot follow
+the one before is reported against the step expected there: the first step of the shortest way
+from the one before to it (LW-10 for an LW-11 right after LW-09: the bind's record is missing),
+or the recorded step itself when no way leads there (a step repeated, or recorded too late).
 
 Two of the flow's steps show the same Event (RC-01 and RC-02: SuccessfulCreate); the checker
 tells them apart by RC-02's `watch: DELETED`: a SuccessfulCreate right after one of the
@@ -42,12 +46,13 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from sys import intern
 from typing import IO, Any
 
 from listwatch import printers, tracefile
 from listwatch.actions import ObjectRef
 from listwatch.checker import scenario
-from listwatch.checker.lifecycle import Lifecycle, Run, event_fields
+from listwatch.checker.lifecycle import Lifecycle, Run, event_count, event_fields, repeated
 from listwatch.checker.projection import Projection, StepRule
 from listwatch.checker.verdicts import FAIL, INCONCLUSIVE, PASS, PodVerdict, Violation
 from listwatch.spec.model import Spec
@@ -128,7 +133,8 @@ class _Controller:
 
     pos: frozenset[str]
     group: tuple[str, str] = ("", "")
-    keys: set[tuple[str, Any]] = field(default_factory=set)
+    #: Each of its Events by name, with the last count seen.
+    counts: dict[str, Any] = field(default_factory=dict)
 
 
 class Checker:
@@ -158,12 +164,14 @@ class Checker:
                 self.relists += 1
         elif record.type == "BOOKMARK":
             return
-        elif obj.get("kind") == "Pod":
-            self._pod(record.type, obj, record.line)
-        elif obj.get("kind") == "Event":
-            self._event(obj, record.line)
-        elif obj.get("kind") == "Node":
-            self._node(obj)
+        else:
+            kind = obj.get("kind")
+            if kind == "Pod":
+                self._pod(record.type, obj, record.line)
+            elif kind == "Event":
+                self._event(obj, record.line)
+            elif kind == "Node":
+                self._node(obj)
 
     def finish(self) -> Report:
         """The report of everything fed so far."""
@@ -184,21 +192,32 @@ class Checker:
     # -- routing -----------------------------------------------------------------------------------
 
     def _lifecycle(self, ref: ObjectRef, line: int) -> Lifecycle:
+        """The pod's lifecycle (by uid, or by name for an object without one), made when first seen."""
         key = ref.uid or f"{ref.namespace}/{ref.name}"
         life = self._pods.get(key)
         if life is None:
+            ref = ObjectRef(intern(ref.kind), intern(ref.namespace), ref.name, ref.uid)
             life = self._pods[key] = Lifecycle(self.run, ref, line)
-        if ref.uid:
-            self._names[f"{ref.namespace}/{ref.name}"] = ref.uid
+            if ref.uid:
+                self._names[f"{ref.namespace}/{ref.name}"] = ref.uid
         return life
 
     def _pod(self, kind: str | None, obj: Mapping[str, Any], line: int) -> None:
-        self._lifecycle(ObjectRef.of(obj), line).pod_record(kind, obj, line)
+        uid = (obj.get("metadata") or {}).get("uid")
+        life = self._pods.get(uid) if uid else None
+        if life is None:
+            life = self._lifecycle(ObjectRef.of(obj), line)
+        life.pod_record(kind, obj, line)
 
     def _event(self, event: Mapping[str, Any], line: int) -> None:
         involved = event.get("involvedObject") or event.get("regarding") or {}
         if involved.get("kind") != "Pod":
             self._controller_event(event, involved, line)
+            return
+        uid = involved.get("uid")
+        life = self._pods.get(uid) if uid else None
+        if life is not None:
+            life.event_record(event, line)
             return
         namespace = str(involved.get("namespace") or (event.get("metadata") or {}).get("namespace") or "")
         name = str(involved.get("name") or "")
@@ -221,13 +240,10 @@ class Checker:
         uid = str(involved.get("uid") or f"{involved.get('kind')}/{involved.get('namespace')}/{involved.get('name')}")
         track = self._controllers.setdefault(uid, _Controller(frozenset(p.entries[:1])))
         meta = event.get("metadata") or {}
-        key = (str(meta.get("name", "")), event.get("count") or (event.get("series") or {}).get("count") or 1)
         group = (reason, str(event.get("firstTimestamp") or event.get("eventTime") or event.get("lastTimestamp") or "")[:19])
         replaced = uid in self.run.owned_deleted
-        if key in track.keys or (group == track.group and not replaced):
-            track.keys.add(key)
+        if repeated(track.counts, str(meta.get("name", "")), event_count(event)) or (group == track.group and not replaced):
             return
-        track.keys.add(key)
         track.group = group
         self.run.owned_deleted.discard(uid)
         ids = {r.id for r in shown}
@@ -245,38 +261,50 @@ class Checker:
         step = str(record.get("step", ""))
         self._step_records[step] += 1
         obj = record.get("object") or {}
-        ref = ObjectRef(str(obj.get("kind", "")), str(obj.get("namespace", "")), str(obj.get("name", "")), str(obj.get("uid", "")))
         if step not in p.steps:
-            self._step_violation(ref, line, step or "?", "a step the spec declares", f"STEP {step!r}")
+            self._step_violation(obj, line, step or "?", "a step the spec declares", f"STEP {step!r}")
             return
         declared = record.get("observable")
         if isinstance(declared, bool) and declared != (step in p.rules):
             said = "observable" if declared else "internal"
             self._step_violation(
-                ref,
+                obj,
                 line,
                 step,
                 f"{step} marked {'observable' if step in p.rules else 'internal'}, as the spec says",
                 f"STEP {step} marked {said}",
             )
-        if not ref.uid:
+        uid = obj.get("uid")
+        if not uid:
             return
-        last = self._step_pos.get(ref.uid)
-        self._step_pos[ref.uid] = step
+        last = self._step_pos.get(uid)
+        self._step_pos[uid] = p.steps[step].id  # the spec's string, not the record's
         if last is None:
             if step not in p.entries:
+                expected = p.missing(p.entries, step) or step
                 self._step_violation(
-                    ref, line, step, f"the object's flow to start at an entry ({', '.join(p.entries)})", f"STEP {step} first"
+                    obj,
+                    line,
+                    expected,
+                    f"the object's flow to start at an entry ({', '.join(p.entries)}){_on_the_way(expected, step)}",
+                    f"STEP {step} first",
                 )
         elif step not in p.next[last]:
             after = ", ".join(p.next[last]) or "nothing"
-            self._step_violation(ref, line, step, f"after {last}, one of: {after}", f"STEP {step}")
+            expected = p.missing(p.next[last], step) or step
+            self._step_violation(obj, line, expected, f"after {last}, one of: {after}{_on_the_way(expected, step)}", f"STEP {step}")
 
-    def _step_violation(self, ref: ObjectRef, line: int, step: str, expected: str, observed: str) -> None:
+    def _step_violation(self, obj: Mapping[str, Any], line: int, step: str, expected: str, observed: str) -> None:
+        """A violation of the flow graph by a STEP record about `obj` (its kind, namespace, name and uid)."""
+        ref = ObjectRef(str(obj.get("kind", "")), str(obj.get("namespace", "")), str(obj.get("name", "")), str(obj.get("uid", "")))
         if ref.kind == "Pod":
             self._lifecycle(ref, line).violate(line, step, expected, observed, "flow", key=f"flow.{line}")
         else:
             self.run.report(Violation(line, ref, step, expected, observed, "flow"))
+
+
+def _on_the_way(missing: str, step: str) -> str:
+    return f" ({missing} before {step})" if missing != step else ""
 
 
 def _attribute(found: list[StepRule], replaced: bool) -> StepRule | None:

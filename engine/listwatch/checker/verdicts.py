@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 from listwatch.actions import ObjectRef
@@ -24,7 +25,7 @@ RULES = {
     "lasting": "a lasting fact of an earlier step (a final phase, a bound node, a terminal step's facts)",
     "forbids-event": "an Event a step forbids (observable.forbids_event)",
     "pod-phase": "the pod-phase machine: a phase no transition leads to",
-    "resource-version": "a watch sends an object's changes in revision order",
+    "resource-version": "a watch sends an object's changes in revision order, one state per revision",
     "deleted": "a deleted object changes no more",
     "node-affinity": "the scheduler's NodeAffinity filter (nodeSelector, required node affinity)",
     "admission": "the kubelet's admission checks (NodeAffinity)",
@@ -87,14 +88,15 @@ def summary_of(obj: Mapping[str, Any], *, created: bool) -> PodSummary:
     first = containers[0] if isinstance(containers[0], dict) else {}
     refs = (obj.get("metadata") or {}).get("ownerReferences") or ()
     owner = next((f"{r.get('kind', '')}/{r.get('name', '')}" for r in refs if isinstance(r, dict) and r.get("controller")), "")
+    # Kept for every pod of a run, and mostly words from a small set (node names, images): interned.
     return PodSummary(
-        node_name=str(spec.get("nodeName") or ""),
-        node_selector=tuple(sorted((str(k), str(v)) for k, v in (spec.get("nodeSelector") or {}).items())),
-        container=str(first.get("name", "")),
-        image=str(first.get("image", "")),
+        node_name=intern(str(spec.get("nodeName") or "")),
+        node_selector=tuple(sorted((intern(str(k)), intern(str(v))) for k, v in (spec.get("nodeSelector") or {}).items())),
+        container=intern(str(first.get("name", ""))),
+        image=intern(str(first.get("image", ""))),
         command=tuple(str(a) for a in first.get("command") or ()),
         args=tuple(str(a) for a in first.get("args") or ()),
-        restart_policy=str(spec.get("restartPolicy") or ""),
+        restart_policy=intern(str(spec.get("restartPolicy") or "")),
         owner=owner,
         created=created,
     )
