@@ -44,23 +44,23 @@ def engine() -> Engine:
 
 
 class SpecCoverage:
-    """Counts, per spec step ID, the scenarios tagged with it and how they ended."""
+    """Counts, per spec step ID, the scenarios tagged with it and how they ended.
+
+    Counted from the test reports (whose keywords carry the markers), so that the table is whole
+    under pytest-xdist too, where the controlling process collects nothing itself.
+    """
 
     def __init__(self, step_ids: tuple[str, ...]) -> None:
         self.step_ids = step_ids
-        self.covered: Counter[str] = Counter()
         self.outcomes: dict[str, Counter[str]] = {step: Counter() for step in step_ids}
         self._tags: dict[str, list[str]] = {}
 
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        for item in session.items:
-            tags = [m.name for m in item.iter_markers() if m.name in self.outcomes]
-            if tags:
-                self._tags[item.nodeid] = tags
-                self.covered.update(tags)
+    @property
+    def covered(self) -> Counter[str]:
+        return Counter(tag for tags in self._tags.values() for tag in tags)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        tags = self._tags.get(report.nodeid)
+        tags = self._tags.setdefault(report.nodeid, [k for k in report.keywords if k in self.outcomes])
         if not tags:
             return
         if (report.when == "call") or (report.when == "setup" and report.outcome != "passed"):
@@ -68,14 +68,15 @@ class SpecCoverage:
                 self.outcomes[tag][report.outcome] += 1
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if not self._tags:
+        covered = self.covered
+        if not covered:
             return
         write = terminalreporter.write_line
         terminalreporter.section("spec coverage")
         write(f"{'step':<8}{'scenarios':>10}{'passed':>8}{'failed':>8}{'skipped':>9}")
         for step in self.step_ids:
             counts = self.outcomes[step]
-            if self.covered[step]:
-                write(f"{step:<8}{self.covered[step]:>10}" + "".join(f"{counts[o]:>{8 if o != 'skipped' else 9}}" for o in OUTCOMES))
-        uncovered = [s for s in self.step_ids if not self.covered[s]]
+            if covered[step]:
+                write(f"{step:<8}{covered[step]:>10}" + "".join(f"{counts[o]:>{8 if o != 'skipped' else 9}}" for o in OUTCOMES))
+        uncovered = [s for s in self.step_ids if not covered[s]]
         write(f"uncovered: {', '.join(uncovered) if uncovered else 'none'}")
