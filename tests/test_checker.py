@@ -21,18 +21,17 @@ import pytest
 import yaml
 from pytest_bdd.gherkin_parser import get_gherkin_document
 
-from listwatch import checker, cli, tracefile
+from listwatch import checker, tracefile
 from listwatch.checker import scenario
 from listwatch.checker.lifecycle import repeated
 from listwatch.checker.verdicts import RULES
 from listwatch.cluster import Cluster
 from listwatch.engine import Engine
 from listwatch.errors import SpecError
-from listwatch.flow import FlowTracker
 from listwatch.spec.model import Spec
-from listwatch.trace import TraceWriter
 
-from .builders import pod, replication_controller
+from . import recorded
+from .builders import pod
 from .conftest import REAL_WORLD
 from .spec_copies import changed_spec, step_of
 
@@ -164,52 +163,20 @@ NODE_NAME_POD_SCHEDULED = _stream(
 # -- simulated runs -----------------------------------------------------------------------------------
 
 
-def simulate(engine: Engine, act: Callable[[Cluster], object], **cluster: Any) -> Records:
-    """A run of the memory backend, recorded as `listwatch run --trace` records it (watch events and STEP records)."""
-    records: Records = []
-    writer = TraceWriter(records.append)
-    made = Cluster(engine, sinks=[FlowTracker(engine.spec.flow, writer.step)], **cluster)
-    writer.observe(made.api)
-    made.start()
-    act(made)
-    writer.close()
-    made.close()
-    return json.loads(json.dumps(records))
-
-
 def _rc(c: Cluster) -> None:
-    c.apply(replication_controller("rc", 2))
-    c.settle()
-    c.scale("replicationcontrollers", "rc", 3)
-    c.settle()
-    c.delete("pods", c.pods()[0]["metadata"]["name"])
-    c.settle()
+    recorded.replicas(c)
     c.scale("replicationcontrollers", "rc", 1)
     c.settle()
 
 
-def _upgrade(c: Cluster) -> None:
-    c.apply(pod("web", node_name="node01"))
-    c.settle()
-    c.set_image("web", "nginx", "nginx:1.16")
-    c.settle()
-
-
-def _unschedulable_then_labelled(c: Cluster) -> None:
-    c.apply(pod("web", node_selector={"cz": "bob"}))
-    c.settle()
-    c.label_node("node02", "cz", "bob")
-    c.settle()
-
-
 SCENARIOS: dict[str, tuple[Callable[[Cluster], object], str]] = {
-    "unschedulable, then a node labelled to match": (_unschedulable_then_labelled, "pass"),
+    "unschedulable, then a node labelled to match": (recorded.labelled_later, "pass"),
     "a nodeName pod whose node fails its nodeSelector": (
         lambda c: (c.apply(pod("web", node_name="node01", node_selector={"cz": "bob"})), c.settle()),
         "pass",
     ),
     "a ReplicationController scaled up, a replica deleted, scaled down": (_rc, "pass"),
-    "an image upgrade": (_upgrade, "pass"),
+    "an image upgrade": (recorded.upgrade, "pass"),
     "a crash loop": (lambda c: (c.apply(pod("crash", image="busybox:1.36", command=["sh", "-c", "exit 1"])), c.advance(120)), "pass"),
     "an image that cannot be pulled": (lambda c: (c.apply(pod("bad", image="nope:1")), c.advance(60)), "inconclusive"),
     "exit 0 under restartPolicy Never": (
@@ -227,14 +194,12 @@ SCENARIOS: dict[str, tuple[Callable[[Cluster], object], str]] = {
 @pytest.fixture(scope="module")
 def tutorial(tmp_path_factory: pytest.TempPathFactory) -> Records:
     """`listwatch run --trace FILE`: the tutorial's nodeName pod and nodeSelector pod."""
-    path = tmp_path_factory.mktemp("trace") / "run.jsonl"
-    assert cli.main(["run", "--trace", str(path)], out=io.StringIO(), err=io.StringIO()) == 0
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    return recorded.tutorial(tmp_path_factory.mktemp("trace"))
 
 
 @pytest.fixture(scope="module")
 def runs(engine: Engine) -> dict[str, Records]:
-    return {name: simulate(engine, act) for name, (act, _) in SCENARIOS.items()}
+    return {name: recorded.record(engine, act) for name, (act, _) in SCENARIOS.items()}
 
 
 def check(records: Records, spec: Spec) -> checker.Report:

@@ -11,8 +11,6 @@ pod, no STEP records). `test_checker_mutants` breaks them instead.
 from __future__ import annotations
 
 import copy
-import io
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,14 +18,13 @@ from typing import Any
 
 import pytest
 
-from listwatch import checker, cli, tracefile
+from listwatch import checker, tracefile
 from listwatch.checker.projection import Projection
 from listwatch.cluster import Cluster
 from listwatch.engine import Engine
-from listwatch.flow import FlowTracker
-from listwatch.trace import TraceWriter
 
-from .builders import pod, replication_controller
+from . import recorded
+from .builders import pod
 from .conftest import REAL_WORLD
 
 Value = dict[str, Any]
@@ -64,80 +61,24 @@ def read_real(name: str) -> tuple[Value, ...]:
     return tuple(values)
 
 
-def record(engine: Engine, act: Callable[[Cluster], object]) -> tuple[Value, ...]:
-    """A run of the memory backend as `listwatch run --trace` writes it: watch events and STEP records."""
-    values: list[Value] = []
-    writer = TraceWriter(values.append)
-    cluster = Cluster(engine, sinks=[FlowTracker(engine.spec.flow, writer.step)])
-    writer.observe(cluster.api)
-    cluster.start()
-    act(cluster)
-    writer.close()
-    cluster.close()
-    return tuple(json.loads(json.dumps(values)))
-
-
-def tutorial(tmp: Path) -> tuple[Value, ...]:
-    """`listwatch run --trace FILE`: the tutorial's nodeName pod, the nodes labelled, its nodeSelector pod."""
-    path = tmp / "tutorial.jsonl"
-    assert cli.main(["run", "--trace", str(path)], out=io.StringIO(), err=io.StringIO()) == 0
-    return tuple(json.loads(line) for line in path.read_text().splitlines())
-
-
-def _replicas(c: Cluster) -> None:
-    """A ReplicationController of 2, scaled to 3, then one of its pods deleted (and replaced)."""
-    c.apply(replication_controller("rc", 2))
-    c.settle()
-    c.scale("replicationcontrollers", "rc", 3)
-    c.settle()
-    c.delete("pods", c.pods()[0]["metadata"]["name"])
-    c.settle()
-
-
-def _upgrade(c: Cluster) -> None:
-    """A nodeName pod whose image is changed once it runs."""
-    c.apply(pod("web", node_name="node01"))
-    c.settle()
-    c.set_image("web", "nginx", "nginx:1.16")
-    c.settle()
-
-
-def _labelled_later(c: Cluster) -> None:
-    """A pod whose nodeSelector no node matches, until node02 gets the label."""
-    c.apply(pod("web", node_selector={"cz": "bob"}))
-    c.settle()
-    c.label_node("node02", "cz", "bob")
-    c.settle()
-
-
-def _settled(manifest: Value) -> Callable[[Cluster], object]:
-    """Create the pod and let the cluster settle."""
-    return lambda c: (c.apply(manifest), c.settle())
-
-
-def _for(manifest: Value, seconds: float) -> Callable[[Cluster], object]:
-    """Create the pod and let `seconds` of logical time pass (a pod that never settles: restarts, pull retries)."""
-    return lambda c: (c.apply(manifest), c.advance(seconds))
-
-
 #: Runs of the memory backend: (what is done, the verdict every pod gets).
 SIMULATED: dict[str, tuple[Callable[[Cluster], object], str]] = {
-    "a ReplicationController scaled up and a replica deleted": (_replicas, "pass"),
-    "an image upgrade": (_upgrade, "pass"),
-    "a CrashLoopBackOff pod": (_for(pod("crash", image="busybox:1.36", command=["sh", "-c", "exit 1"]), 120), "pass"),
-    "an ErrImagePull pod": (_for(pod("bad", image="nope:1"), 60), "inconclusive"),
-    "an unschedulable pod, then a node labelled to match": (_labelled_later, "pass"),
-    "a pod no node fits": (_settled(pod("web", node_selector={"cz": "carol"})), "inconclusive"),
+    "a ReplicationController scaled up and a replica deleted": (recorded.replicas, "pass"),
+    "an image upgrade": (recorded.upgrade, "pass"),
+    "a CrashLoopBackOff pod": (recorded.for_seconds(pod("crash", image="busybox:1.36", command=["sh", "-c", "exit 1"]), 120), "pass"),
+    "an ErrImagePull pod": (recorded.for_seconds(pod("bad", image="nope:1"), 60), "inconclusive"),
+    "an unschedulable pod, then a node labelled to match": (recorded.labelled_later, "pass"),
+    "a pod no node fits": (recorded.settled(pod("web", node_selector={"cz": "carol"})), "inconclusive"),
     "exit 0 under restartPolicy Never": (
-        _settled(pod("ok", image="busybox:1.36", command=["sh", "-c", "exit 0"], restart_policy="Never")),
+        recorded.settled(pod("ok", image="busybox:1.36", command=["sh", "-c", "exit 0"], restart_policy="Never")),
         "pass",
     ),
     "exit 3 under restartPolicy Never": (
-        _settled(pod("ko", image="busybox:1.36", command=["sh", "-c", "exit 3"], restart_policy="Never")),
+        recorded.settled(pod("ko", image="busybox:1.36", command=["sh", "-c", "exit 3"], restart_policy="Never")),
         "pass",
     ),
-    "a nodeName pod": (_settled(pod("web", node_name="node02")), "pass"),
-    "a nodeName pod its node rejects": (_settled(pod("web", node_name="node01", node_selector={"cz": "bob"})), "pass"),
+    "a nodeName pod": (recorded.settled(pod("web", node_name="node02")), "pass"),
+    "a nodeName pod its node rejects": (recorded.settled(pod("web", node_name="node01", node_selector={"cz": "bob"})), "pass"),
     "a pod deleted": (lambda c: (c.apply(pod("web")), c.settle(), c.delete("pods", "web"), c.settle()), "pass"),
 }
 TUTORIAL = "the tutorial (listwatch run --trace)"
@@ -146,9 +87,9 @@ GOOD_NAMES = [TUTORIAL, *SIMULATED, *REAL]
 
 def good_traces(engine: Engine, tmp: Path) -> dict[str, Good]:
     """Every good trace there is here: the simulated ones always, the real ones where they are."""
-    traces = {TUTORIAL: Good(TUTORIAL, tutorial(tmp), frozenset({"pass"}))}
+    traces = {TUTORIAL: Good(TUTORIAL, tuple(recorded.tutorial(tmp)), frozenset({"pass"}))}
     for name, (act, verdict) in SIMULATED.items():
-        traces[name] = Good(name, record(engine, act), frozenset({verdict}))
+        traces[name] = Good(name, tuple(recorded.record(engine, act)), frozenset({verdict}))
     if REAL_WORLD.is_dir():
         for name, verdict in REAL.items():
             traces[name] = Good(name, read_real(name), frozenset({verdict}))
