@@ -13,14 +13,25 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from listwatch.clock import SystemClock
 from listwatch.engine import Engine
+from listwatch.loop import Loop
 from listwatch.server import Server
+
+from .dockerengine import docker_runtime
 
 
 @contextmanager
 def serving(engine: Engine, **kwargs: Any) -> Iterator[Server]:
-    """A started server on a free port (stopped on exit)."""
+    """A started server on a free port (stopped on exit). With `backend="docker"` and no Docker
+    Engine, the test is skipped (failed under LISTWATCH_REQUIRE_DOCKER) with the backend's reason."""
     kwargs.setdefault("nodes", ("node01", "node02"))
+    if kwargs.get("backend") == "docker":
+        loop = Loop(SystemClock())
+        try:
+            docker_runtime(loop).close()  # skips, or fails, saying why there is no engine
+        finally:
+            loop.close()
     server = Server(engine, port=0, **kwargs)
     server.start()
     try:

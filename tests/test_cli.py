@@ -10,9 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from listwatch.backends import dockernames
 from listwatch.cli import main
+from listwatch.clock import SystemClock
+from listwatch.loop import Loop
 
 from .conftest import ROOT, SPEC
+from .dockerengine import BUSYBOX, docker_runtime
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -104,3 +110,44 @@ def test_spec_show_lists_steps_machines_and_watches() -> None:
 def test_python_dash_m_listwatch_is_the_command() -> None:
     done = subprocess.run([sys.executable, "-m", "listwatch", "spec", "validate"], capture_output=True, text=True, cwd=ROOT, check=False)
     assert done.returncode == 0 and "valid" in done.stdout
+
+
+def test_run_on_the_docker_backend_ends_with_the_pod_running_and_leaves_no_container(tmp_path: Path) -> None:
+    loop = Loop(SystemClock())
+    try:
+        docker_runtime(loop).close()  # skips without an engine (fails under LISTWATCH_REQUIRE_DOCKER)
+    finally:
+        loop.close()
+    manifest = tmp_path / "pods.yaml"
+    manifest.write_text(
+        f"apiVersion: v1\nkind: Pod\nmetadata: {{name: sleeper}}\nspec:\n  containers: [{{name: main, image: '{BUSYBOX}', command: [sleep, '3600']}}]\n"
+        f"---\napiVersion: v1\nkind: Pod\nmetadata: {{name: job}}\nspec:\n  restartPolicy: Never\n"
+        f"  containers: [{{name: main, image: '{BUSYBOX}', command: [sh, -c, 'echo started; exit 3']}}]\n"
+    )
+    code, out, err = run("run", str(manifest), "--backend", "docker", "--diagnose")
+    assert code == 0, err
+    assert "on the docker (Docker Engine" in out.splitlines()[0]
+    selector_steps = re.findall(r"\] (LW-\d\d)  .*\n +default/sleeper:", out)
+    assert selector_steps == [f"LW-{n:02d}" for n in range(2, 14)]
+    rows = {line.split()[0]: line.split() for line in out.split("$ kubectl get pods -o wide\n")[1].splitlines()[1:3]}
+    assert rows["sleeper"][1:4] == ["1/1", "Running", "0"]
+    assert rows["job"][1:3] == ["0/1", "Error"]
+    assert "TS-31" in out and "started" in out  # the diagnosis reads the real container's log
+    runtime_loop = Loop(SystemClock())
+    runtime = docker_runtime(runtime_loop)
+    try:
+        left = runtime.client.api.containers(all=True, filters={"label": f"{dockernames.OWNER}={runtime.owner}"})
+        assert [c for c in left if c["Labels"].get(dockernames.RUNTIME) != runtime.id] == []
+    finally:
+        runtime.close()
+        runtime_loop.close()
+
+
+def test_run_on_the_docker_backend_without_an_engine_says_so_in_one_line_and_exits_1(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    code, out, err = run("run", "--backend", "docker")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: the docker backend needs a Docker Engine and none answers at unix://{tmp_path}/no-engine.sock")

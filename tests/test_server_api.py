@@ -309,7 +309,7 @@ def test_an_unknown_resource_is_404_not_found(client: Client) -> None:
         "/apis/apps/v1/namespaces/default/pods",
         "/api/v2/pods",
         "/nothing/here",
-        f"{PODS}/x/exec",
+        f"{PODS}/x/attach",  # exec is served (tests/test_server_exec.py); attach is not
     ):
         reply = client.get(path)
         assert reply.status == 404, path

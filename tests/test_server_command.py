@@ -15,6 +15,7 @@ import threading
 import urllib.request
 from pathlib import Path
 
+import pytest
 import yaml
 
 from listwatch.server import add_arguments, command
@@ -115,3 +116,13 @@ def test_the_server_refuses_any_address_but_loopback(engine: object) -> None:
 
     with pytest.raises(errors.ListwatchError, match="loopback address only"):
         Server(engine, nodes=("n",), host="0.0.0.0")  # type: ignore[arg-type]
+
+
+def test_serve_on_the_docker_backend_without_an_engine_says_so_in_one_line_and_exits_1(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    out, err = io.StringIO(), io.StringIO()
+    assert command(parse("--backend", "docker", "--port", "0"), out, err) == 1
+    assert out.getvalue() == "" and err.getvalue().count("\n") == 1
+    assert err.getvalue().startswith("error: the docker backend needs a Docker Engine and none answers at ")

@@ -1,19 +1,21 @@
 """The `listwatch` command.
 
-    listwatch run [MANIFEST ...] [--nodes node01,node02] [--label NODE:KEY=VALUE ...] [--trace FILE] [--diagrams DIR] [--diagnose]
+    listwatch run [MANIFEST ...] [--backend memory|docker] [--nodes node01,node02] [--label NODE:KEY=VALUE ...] [--trace FILE] [--diagrams DIR] [--diagnose]
     listwatch check TRACE [--strict] [--emit-feature FILE] [--format text|json]
     listwatch conformance [--backend memory|docker|cluster] [--kubeconfig K] [--junit FILE] [--cucumber-json FILE]
-    listwatch serve [--nodes node01,node02] [--port 6443] [--kubeconfig-out FILE] [--without COMPONENT ...]
+    listwatch serve [--backend memory|docker] [--nodes node01,node02] [--port 6443] [--kubeconfig-out FILE] [--without COMPONENT ...]
     listwatch diagrams [--out DIR] [--format dot,svg,png] [--trace FILE]
     listwatch diagnose POD [--kubeconfig K] [-n NAMESPACE]
     listwatch describe pod NAME [--kubeconfig K] [-n NAMESPACE]
     listwatch logs POD [-c CONTAINER] [--tail N] [-p] [--kubeconfig K] [-n NAMESPACE]
+    listwatch exec POD [-c CONTAINER] [--kubeconfig K] [-n NAMESPACE] -- COMMAND ...
     listwatch spec validate [DIR]
     listwatch spec show [DIR]
 
 Exit codes: 0 success; 1 a user error (bad manifest, bad spec, bad option) reported on stderr, or a
 run that breaks the spec (check), or a pod with a problem (diagnose); 2 a trace that cannot be
-read (check), or no such pod (diagnose).
+read (check), or no such pod (diagnose). `exec` exits with the command's exit code (1 when it
+cannot run it).
 """
 
 from __future__ import annotations
@@ -30,9 +32,13 @@ from listwatch import checker, conformance, errors, manifests, paths, printers, 
 from listwatch import engine as engine_module
 from listwatch.apiserver import objects
 from listwatch.apiserver.selectors import valid_label_key, valid_label_value
+from listwatch.backends import RUNTIMES, runtime_for
 from listwatch.backends.kubeapi import KubeAPI
+from listwatch.backends.kubeexec import exec_in_pod
+from listwatch.clock import SystemClock
 from listwatch.cluster import DEFAULT_NODES, Cluster
 from listwatch.flow import FlowTracker, StepEvent
+from listwatch.loop import Loop
 from listwatch.spec.model import Spec
 from listwatch.trace import TraceWriter
 from listwatch.troubleshoot.diagnose import diagnose
@@ -89,8 +95,9 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
             for sink in tracker_sinks:
                 sink(event)
 
-        cluster = Cluster(engine, nodes=nodes, sinks=[FlowTracker(engine.spec.flow, on_step)])
+        cluster = _cluster(engine, nodes, args.backend, [FlowTracker(engine.spec.flow, on_step)], stack)
         stack.callback(cluster.close)
+        settle = _settler(cluster, args.backend, args.wait)
         if user_manifests is not None:
             manifests.check(cluster.api, user_manifests)
         writers: list[TraceWriter] = []
@@ -108,7 +115,7 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
         out.write("The components start and open their List-Watches:\n")
         cluster.start()
         if user_manifests is None:
-            _tutorial(cluster, labels, out)
+            _tutorial(cluster, labels, out, settle)
         else:
             for node, key, value in labels:
                 _kubectl(out, f"label nodes {node} {key}={value}")
@@ -118,7 +125,7 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
             created = manifests.apply_all(cluster.api, user_manifests)
             for obj in created:
                 out.write(f"{cluster.api.resource(obj['kind']).singular}/{objects.name_of(obj)} created\n")
-            cluster.settle()
+            settle()
         _report(cluster, out)
         if args.diagnose:
             _diagnose_all(engine, cluster, out)
@@ -132,6 +139,77 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
             if written.hint:
                 out.write(written.hint + "\n")
     return 0
+
+
+#: How long a run on the docker backend waits for its pods, in real seconds, each time it settles.
+DOCKER_WAIT_SECONDS = 120.0
+#: How long every pod must stay at rest before a run on the docker backend reports.
+DOCKER_QUIET_SECONDS = 1.0
+#: Waiting reasons a pod stays in however long a run waits (a run on the docker backend stops waiting for it).
+_STUCK = frozenset(
+    {"ErrImagePull", "ImagePullBackOff", "CrashLoopBackOff", "CreateContainerError", "CreateContainerConfigError", "InvalidImageName"}
+)
+
+
+def _cluster(
+    engine: engine_module.Engine, nodes: Sequence[str], backend: str, sinks: Sequence[Callable[[Any], None]], stack: ExitStack
+) -> Cluster:
+    """The run's cluster: under the logical clock on the memory backend; on the docker backend,
+    under the system clock with a Docker Engine as the kubelets' runtime (BackendUnavailable,
+    one line, when none answers). The loop closes after the cluster (`stack` unwinds in reverse)."""
+    if backend == "memory":
+        return Cluster(engine, nodes=nodes, sinks=sinks)
+    loop = Loop(SystemClock())
+    stack.callback(loop.close)
+    return Cluster(engine, nodes=nodes, loop=loop, runtime=runtime_for(backend, loop), sinks=sinks)
+
+
+def _settler(cluster: Cluster, backend: str, wait: float) -> Callable[[], object]:
+    """How the run waits for its cluster to settle. The memory backend runs until nothing is left
+    to do (no real time passes); on the docker backend containers run in real time and a running
+    one is never "done", so the wait is until every pod is at rest, or `wait` real seconds."""
+    if backend == "memory":
+        return cluster.settle
+    return lambda: _settle_real(cluster, wait)
+
+
+def _settle_real(cluster: Cluster, wait: float) -> None:
+    """Run until every pod is at rest and stays so for DOCKER_QUIET_SECONDS (a pod Running and
+    Ready may be a job about to end), or until `wait` real seconds have passed."""
+    deadline = cluster.clock.now() + wait
+    while True:
+        cluster.settle(horizon=max(0.0, deadline - cluster.clock.now()), until=lambda: _at_rest(cluster))
+        left = deadline - cluster.clock.now()
+        if left <= 0 or not _at_rest(cluster):
+            return
+        cluster.advance(min(DOCKER_QUIET_SECONDS, left))
+        if _at_rest(cluster):
+            return
+
+
+def _at_rest(cluster: Cluster) -> bool:
+    """Every controller has its pods and every pod is Running and Ready, finished, or stuck."""
+    for plural in ("replicationcontrollers", "replicasets"):
+        for owner in cluster.api.list(plural).items:
+            wanted = (owner.get("spec") or {}).get("replicas", 1)
+            if (owner.get("status") or {}).get("replicas", 0) != wanted:
+                return False
+    return all(_pod_at_rest(pod) for pod in cluster.pods())
+
+
+def _pod_at_rest(pod: objects.Obj) -> bool:
+    if (pod.get("metadata") or {}).get("deletionTimestamp"):
+        return False
+    status = pod.get("status") or {}
+    if status.get("phase") in ("Succeeded", "Failed"):
+        return True
+    conditions = {c.get("type"): c for c in status.get("conditions") or []}
+    if (conditions.get("Ready") or {}).get("status") == "True" and status.get("phase") == "Running":
+        return True
+    if (conditions.get("PodScheduled") or {}).get("reason") == "Unschedulable":
+        return True
+    waiting = [((c.get("state") or {}).get("waiting") or {}).get("reason") for c in status.get("containerStatuses") or []]
+    return any(reason in _STUCK for reason in waiting)
 
 
 def _diagnose_all(engine: engine_module.Engine, cluster: Cluster, out: IO[str]) -> None:
@@ -155,11 +233,11 @@ def _kubectl(out: IO[str], command: str) -> None:
     out.write(f"\n$ kubectl {command}\n")
 
 
-def _tutorial(cluster: Cluster, labels: Sequence[tuple[str, str, str]], out: IO[str]) -> None:
+def _tutorial(cluster: Cluster, labels: Sequence[tuple[str, str, str]], out: IO[str], settle: Callable[[], object]) -> None:
     """The tutorial's section 3: the nodeName example, node labels, the nodeSelector example."""
     base = paths.examples_dir()
     out.write("\n# 3.1 nodeName: the pod names its node; the scheduler is skipped\n")
-    _create(cluster, base / "pod5.yaml", out)
+    _create(cluster, base / "pod5.yaml", out, settle)
     out.write("\n# 3.2 nodeSelector: label the nodes, then let the scheduler place the pod by label\n")
     _kubectl(out, "get node")
     out.write(printers.get_nodes(cluster.api.list("nodes").items, cluster.clock.wall()))
@@ -169,17 +247,17 @@ def _tutorial(cluster: Cluster, labels: Sequence[tuple[str, str, str]], out: IO[
             cluster.label_node(node, key, value, overwrite=True)
             out.write(f"node/{node} labeled\n")
     _kubectl(out, "get nodes --show-labels")
-    cluster.settle()
+    settle()
     out.write(printers.get_nodes(cluster.api.list("nodes").items, cluster.clock.wall(), show_labels=True))
-    _create(cluster, base / "pod5-nodeselector.yaml", out)
+    _create(cluster, base / "pod5-nodeselector.yaml", out, settle)
 
 
-def _create(cluster: Cluster, path: Path, out: IO[str]) -> None:
+def _create(cluster: Cluster, path: Path, out: IO[str], settle: Callable[[], object]) -> None:
     found = manifests.read([path])
     _kubectl(out, f"create -f {path.name}")
     for obj in manifests.apply_all(cluster.api, found):
         out.write(f"{cluster.api.resource(obj['kind']).singular}/{objects.name_of(obj)} created\n")
-    cluster.settle()
+    settle()
 
 
 def _report(cluster: Cluster, out: IO[str]) -> None:
@@ -219,6 +297,18 @@ def cmd_logs(args: argparse.Namespace, out: IO[str]) -> int:
     """kubectl logs POD [-c CONTAINER] [--tail N] [--previous], from a live cluster."""
     out.write(_kube(args).logs(args.pod, namespace=args.namespace, container=args.container, tail=args.tail, previous=args.previous))
     return 0
+
+
+def cmd_exec(args: argparse.Namespace, out: IO[str]) -> int:
+    """kubectl exec POD [-c CONTAINER] -- COMMAND ..., on a live cluster: the command's exit code."""
+    api = _kube(args)
+    try:
+        return exec_in_pod(api, args.pod, args.argv, namespace=args.namespace, container=args.container, out=out, err=args.err)
+    except errors.APIError as exc:  # refused by the server: kubectl's shape
+        args.err.write(f"Error from server ({exc.reason}): {exc.message}\n")
+        return 1
+    finally:
+        api.close()
 
 
 def cmd_diagrams(args: argparse.Namespace, out: IO[str]) -> int:
@@ -281,6 +371,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--trace", metavar="FILE", help="write the run as a JSON Lines trace")
     run.add_argument("--diagrams", metavar="DIR", help="draw this run over the flow into DIR (run.dot, run.svg)")
     run.add_argument("--diagnose", action="store_true", help="at the end, diagnose every pod that is not healthy")
+    run.add_argument(
+        "--backend",
+        choices=RUNTIMES,
+        default="memory",
+        help="the kubelets' container runtime: memory (simulated, the default) or docker (a Docker Engine: real containers)",
+    )
+    run.add_argument(
+        "--wait",
+        type=float,
+        default=DOCKER_WAIT_SECONDS,
+        metavar="SECONDS",
+        help=f"docker backend: how long to wait, in real seconds, for the pods to run or finish (default: {DOCKER_WAIT_SECONDS:g})",
+    )
     run.set_defaults(func=cmd_run)
     check = sub.add_parser("check", help="judge a recorded run (a trace, a kubectl watch) against the spec")
     checker.add_arguments(check)
@@ -311,6 +414,11 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--tail", type=int, default=None)
     logs.add_argument("-p", "--previous", action="store_true")
     logs.set_defaults(func=cmd_logs)
+    exec_parser = live("exec", "kubectl exec POD -- COMMAND, on a live cluster (real containers: serve --backend docker)")
+    exec_parser.add_argument("pod")
+    exec_parser.add_argument("-c", "--container", default=None)
+    exec_parser.add_argument("argv", nargs="+", metavar="COMMAND", help="the command and its arguments, after --")
+    exec_parser.set_defaults(func=cmd_exec)
     diagrams = sub.add_parser("diagrams", help="draw the spec's pictures, or a recorded run over the flow")
     render.add_arguments(diagrams)
     diagrams.set_defaults(func=cmd_diagrams)

@@ -5,6 +5,11 @@ an image, create and start a container, stop it, read its logs. Every result com
 a callback on the event loop, never inside the call, so that a simulated runtime (memory) and a
 real one (Docker) look the same to the kubelet. Contract tests run one body against each runtime
 (`tests/contracts/test_runtime_contract.py`).
+
+Exec is the exception, as the CRI's Exec is a streaming call beside the kubelet's sync loop:
+`exec` and `exec_session` answer inside the call and may be called from any thread (the served
+API's connection threads call `exec_session`); they touch no state of the loop. A runtime that
+cannot enter its containers (the memory runtime simulates them) raises `ExecUnsupported`.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
+
+from listwatch import errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +52,42 @@ class Sandbox:
 
 OnPulled = Callable[[PullResult], None]
 OnExit = Callable[[int], None]
+
+#: The stream numbers an exec session's output chunks carry (those of the remote command protocol).
+STDOUT = 1
+STDERR = 2
+
+
+class ExecUnsupported(errors.BadRequest):
+    """The runtime cannot run a command inside its containers (the memory runtime's are simulated)."""
+
+
+class ExecSession(Protocol):
+    """A command running inside a container, its standard streams joined to the caller (kubectl exec).
+
+    Reading is driven by the caller: `fileno` is readable (for `select`) when `read` has output
+    for it; `read` then returns the chunks that arrived, each tagged STDOUT or STDERR (a TTY has
+    stdout only), or None once the command has closed its output. `exit_code` is then the
+    command's exit code. `close` ends the session (and the command's connection) at any time.
+    """
+
+    def fileno(self) -> int: ...
+
+    def read(self) -> list[tuple[int, bytes]] | None: ...
+
+    def write(self, data: bytes) -> None:
+        """Send `data` to the command's standard input (only when the session was opened with stdin)."""
+        ...
+
+    def close_stdin(self) -> None: ...
+
+    def resize(self, width: int, height: int) -> None:
+        """Resize the command's terminal (only with a TTY)."""
+        ...
+
+    def exit_code(self) -> int: ...
+
+    def close(self) -> None: ...
 
 
 class Runtime(Protocol):
@@ -83,6 +126,16 @@ class Runtime(Protocol):
 
     def probe(self, container_id: str, probe: Mapping[str, Any], *, ip: str) -> tuple[bool, str]:
         """Run a probe (exec, httpGet or tcpSocket) against a container: (succeeded, output)."""
+        ...
+
+    def exec(self, container_id: str, command: list[str]) -> tuple[int, str]:
+        """Run `command` inside a running container to its end: (exit code, stdout and stderr).
+        Raises ExecUnsupported where containers cannot be entered."""
+        ...
+
+    def exec_session(self, container_id: str, command: list[str], *, stdin: bool, tty: bool) -> ExecSession:
+        """Start `command` inside a running container, its streams joined to the caller (see
+        `ExecSession`). Raises ExecUnsupported where containers cannot be entered."""
         ...
 
     def close(self) -> None: ...

@@ -19,7 +19,8 @@ What this runtime guarantees:
 
 - Results come back on the loop: every blocking SDK call of a kubelet action runs in a worker
   thread through `Loop.submit`. The protocol's queries (`image_present`, `logs`, `listening`,
-  `probe`) and `exec` and `alternatives` answer inside the call, as on the memory runtime.
+  `probe`) and `exec` and `alternatives` answer inside the call, as on the memory runtime;
+  `exec_session` starts a command whose streams the caller drives (`dockerexec`, kubectl exec).
 - Exit codes are the real containers' exit codes. While any container of this runtime runs, one
   worker thread follows the engine's `die` events for them and hands each exit code to the loop,
   always after the container's `Started`; the loop counts that thread as outstanding work, so a
@@ -68,7 +69,9 @@ import docker
 import docker.errors
 from docker.utils import parse_repository_tag
 
-from listwatch.backends.base import OnExit, OnPulled, PullResult, Sandbox, Started
+from listwatch import errors
+from listwatch.backends.base import ExecSession, OnExit, OnPulled, PullResult, Sandbox, Started
+from listwatch.backends.dockerexec import DockerExec
 from listwatch.backends.dockernames import (
     CONTAINER_NAME,
     CONTAINER_TYPE,
@@ -618,10 +621,19 @@ class DockerRuntime:
         return data.decode("utf-8", errors="replace") if isinstance(data, bytes) else str(data)
 
     def exec(self, container_id: str, command: list[str]) -> tuple[int, str]:
-        """Run `command` inside a running container (kubectl exec); return its exit code and output."""
+        """Run `command` inside a running container to its end (probes); return its exit code and output."""
         result = self.client.containers.get(container_id).exec_run(command)
         output = result.output if isinstance(result.output, bytes) else b""
         return int(result.exit_code or 0), output.decode("utf-8", errors="replace")
+
+    def exec_session(self, container_id: str, command: list[str], *, stdin: bool, tty: bool) -> ExecSession:
+        """Start `command` inside a running container, its streams joined to the caller (kubectl
+        exec); an engine that refuses is an InternalError with the engine's message, as the
+        kubelet reports a runtime's failure to exec."""
+        try:
+            return DockerExec(self.client, container_id, command, stdin=stdin, tty=tty)
+        except (docker.errors.DockerException, OSError) as exc:
+            raise errors.APIError(f"Internal error occurred: error executing command in container: {engine_error(exc)}") from exc
 
     def listening(self, container_id: str) -> frozenset[int] | None:
         """The TCP ports the container listens on, read inside it from /proc/net/tcp{,6} (what

@@ -18,6 +18,10 @@ line), `sleep N` (N seconds of logical time; `infinity` runs forever), `exit N`,
 else is `sh: X: not found` and exit 127. Without a command, busybox's `sh` exits 0 at once.
 
 Times are logical: a sandbox takes 0.3s, a pull 0.5s plus size at 40 MB/s, a start 0.2s.
+
+What it cannot do: run a command inside a container (`kubectl exec`). A simulated container has
+no processes or file system to enter; `exec` and `exec_session` raise `ExecUnsupported` saying so
+and pointing at the docker backend, where containers are real.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from listwatch.backends.base import OnExit, OnPulled, PullResult, Sandbox, Started
+from listwatch.backends.base import ExecSession, ExecUnsupported, OnExit, OnPulled, PullResult, Sandbox, Started
 from listwatch.loop import Loop, Timer
 
 
@@ -71,6 +75,10 @@ START_SECONDS = 0.2
 PULL_FIXED_SECONDS = 0.5
 PULL_BYTES_PER_SECOND = 40_000_000
 FOREVER = float("inf")
+EXEC_UNSUPPORTED = (
+    "cannot exec into a container on the memory backend: its containers are simulated, with no process to run a command in; "
+    "serve the cluster with `listwatch serve --backend docker` to exec into real containers"
+)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -346,6 +354,12 @@ class MemoryRuntime:
         if tail is not None:
             lines = lines[-tail:] if tail > 0 else []
         return "".join(f"{line}\n" for line in lines)
+
+    def exec(self, container_id: str, command: list[str]) -> tuple[int, str]:
+        raise ExecUnsupported(EXEC_UNSUPPORTED)
+
+    def exec_session(self, container_id: str, command: list[str], *, stdin: bool, tty: bool) -> ExecSession:
+        raise ExecUnsupported(EXEC_UNSUPPORTED)
 
     def close(self) -> None:
         for state in self._containers.values():

@@ -6,7 +6,8 @@ own, which does the TLS handshake, then reads requests (HTTP/1.1 keep-alive) and
 through `handlers.Handlers`. Per request, in the order kube-apiserver's filters apply them:
 1. authentication: `Authorization: Bearer <token>`, else 401 (the body is never read);
 2. the body: at most 3 MiB (Content-Length or chunked), else 413 "Request entity too large";
-3. the handler's answer, written whole, or streamed as chunks (watches, followed logs).
+3. the handler's answer, written whole, streamed as chunks (watches, followed logs), or the
+   connection handed over to another protocol (exec's WebSocket, after its 101).
 A malformed request, a client that vanishes mid-stream or a failed handshake costs only its own
 connection; the listener and the cluster go on.
 """
@@ -32,7 +33,7 @@ from listwatch.engine import Engine
 from listwatch.server import tls, watchstream
 from listwatch.server.handlers import Handlers
 from listwatch.server.live import LiveCluster
-from listwatch.server.messages import MAX_BODY_BYTES, Request, Response, Streamed, status_response
+from listwatch.server.messages import MAX_BODY_BYTES, Request, Response, Streamed, Upgrade, status_response
 
 #: How long a connection may sit idle between requests, or take over its TLS handshake.
 IDLE_SECONDS = 120.0
@@ -128,11 +129,13 @@ class _Connection(BaseHTTPRequestHandler):
             self._send(status_response(exc))
             return
         url = urlsplit(self.path)
-        query = dict(parse_qsl(url.query, keep_blank_values=True))
         headers = {name.lower(): value for name, value in self.headers.items()}
-        request = Request(self.command, url.path or "/", query, headers, body)
+        pairs = tuple(parse_qsl(url.query, keep_blank_values=True))
+        request = Request(self.command, url.path or "/", dict(pairs), headers, body, pairs)
         response = app.handlers.handle(request)
-        if response.stream is not None:
+        if response.upgrade is not None:
+            self._switch(response.upgrade)
+        elif response.stream is not None:
             self._stream(response, response.stream)
         else:
             self._send(response)
@@ -206,6 +209,12 @@ class _Connection(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(response.body)
 
+    def _switch(self, upgrade: Upgrade) -> None:
+        """Hand the connection to another protocol (exec's WebSocket); it is not reused after."""
+        self.close_connection = True
+        self.wfile.flush()
+        upgrade(self.connection)
+
     def _stream(self, response: Response, stream: Streamed) -> None:
         self.close_connection = True  # the socket is polled for the client's going; do not reuse it
         try:
@@ -273,7 +282,7 @@ class _ChunkSink:
 
 
 class Server:
-    """The in-memory cluster behind a Kubernetes-compatible HTTPS API on a loopback address.
+    """The simulated cluster behind a Kubernetes-compatible HTTPS API on a loopback address.
 
     `start` generates the credentials, starts the cluster's loop thread and the listener, and
     writes the kubeconfig; `stop` undoes all of it (and removes a kubeconfig it chose the path of).
@@ -290,13 +299,16 @@ class Server:
         kubeconfig_out: str | Path | None = None,
         err: IO[str] | None = None,
         seed: int | None = None,
+        backend: str = "memory",
     ) -> None:
+        """`backend` is the kubelets' runtime, `memory` or `docker` (BackendUnavailable when it
+        cannot run here)."""
         if not ipaddress.ip_address(host).is_loopback:
             raise errors.ListwatchError(f"listwatch serves on a loopback address only (127.0.0.1), not {host}")
         self.host = host
         self.requested_port = port
         self.err = err
-        self.live = LiveCluster(engine, nodes=nodes, without=without, seed=seed, err=err)
+        self.live = LiveCluster(engine, nodes=nodes, without=without, seed=seed, err=err, backend=backend)
         self.credentials = tls.generate(hosts=(host, "localhost"))
         self.stopping = threading.Event()
         self._kubeconfig_out = Path(kubeconfig_out) if kubeconfig_out is not None else None
@@ -324,14 +336,18 @@ class Server:
     def start(self) -> None:
         """Start the cluster and the listener; OSError when the port cannot be bound."""
         context = tls.server_context(self.credentials)
-        listener = _Listener((self.host, self.requested_port), context, self)
+        try:
+            listener = _Listener((self.host, self.requested_port), context, self)
+        except OSError:
+            self.live.stop()  # never started: closed here (a docker runtime lets go of its engine)
+            raise
         try:
             self.live.start()
         except BaseException:
             listener.server_close()
             raise
         self._listener = listener
-        self.handlers = Handlers(self.live, server_address=f"{self.host}:{self.port}", err=self.err)
+        self.handlers = Handlers(self.live, server_address=f"{self.host}:{self.port}", err=self.err, stopping=self.stopping)
         self._thread = threading.Thread(target=listener.serve_forever, kwargs={"poll_interval": 0.2}, name="listwatch-http", daemon=True)
         self._thread.start()
         if self._kubeconfig_out is None:

@@ -1,7 +1,10 @@
 """`listwatch serve`: the simulated cluster behind a Kubernetes API until SIGINT or SIGTERM.
 
-    listwatch serve [--nodes node01,node02] [--port 6443] [--kubeconfig-out FILE]
+    listwatch serve [--backend memory|docker] [--nodes node01,node02] [--port 6443] [--kubeconfig-out FILE]
                     [--without scheduler|kubelet|controller-manager ...]
+
+With `--backend docker` the kubelets' runtime is a Docker Engine: pods become real containers, so
+`kubectl logs` reads their real output and `kubectl exec` runs commands in them.
 
 It prints the URL and where the kubeconfig is, then serves until interrupted. Exit codes: 0 after
 a clean stop; 1 for a user error (a bad option, a port already in use), reported on `err`.
@@ -17,6 +20,7 @@ from typing import IO, Any
 
 from listwatch import engine as engine_module
 from listwatch import errors
+from listwatch.backends import RUNTIMES
 from listwatch.cluster import DEFAULT_NODES
 from listwatch.server.app import Server
 
@@ -26,6 +30,12 @@ COMPONENTS = ("scheduler", "kubelet", "controller-manager")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `listwatch serve`."""
+    parser.add_argument(
+        "--backend",
+        choices=RUNTIMES,
+        default="memory",
+        help="the kubelets' container runtime: memory (simulated, the default) or docker (a Docker Engine: real containers, logs and exec)",
+    )
     parser.add_argument("--nodes", default=",".join(DEFAULT_NODES), help="comma-separated node names (default: node01,node02)")
     parser.add_argument("--port", type=int, default=6443, help="the port on 127.0.0.1 (default: 6443; 0 picks a free one)")
     parser.add_argument(
@@ -61,7 +71,9 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             raise errors.ListwatchError(f"--port {args.port}: not a TCP port")
         without = _without(args.without)
         engine = engine_module.load(getattr(args, "spec", None))
-        server = Server(engine, nodes=nodes, port=args.port, without=without, kubeconfig_out=args.kubeconfig_out, err=err)
+        server = Server(
+            engine, nodes=nodes, port=args.port, without=without, kubeconfig_out=args.kubeconfig_out, err=err, backend=args.backend
+        )
     except errors.ListwatchError as exc:
         err.write(f"error: {exc}\n")
         return 1
@@ -79,6 +91,8 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             return 1
         served = ", ".join(nodes) if "kubelet" not in without else "none (no kubelet)"
         out.write(f"listwatch: a simulated Kubernetes v1.32 cluster is served at {server.url} (nodes: {served})\n")
+        if args.backend != "memory":
+            out.write(f"kubelet runtime: {server.live.cluster.runtime.describe()}\n")
         if without:
             out.write(f"left out: {', '.join(without)}\n")
         out.write(f"kubeconfig: {server.kubeconfig}\n")

@@ -10,11 +10,12 @@ the loop thread) and gives the answers kube-apiserver gives:
   413 for a body over 3 MiB, 415 for a patch format it does not read, 422 for an invalid object);
 - merge (RFC 7386), strategic merge and JSON (RFC 6902, with the `jsonpatch` package) patches;
 - pods/binding and the bindings collection; pods/log with container, tailLines, limitBytes and
-  follow; watches as streams (`watchstream`).
+  follow; watches as streams (`watchstream`); pods/exec over a WebSocket (`execstream`).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
@@ -26,10 +27,11 @@ from listwatch import errors
 from listwatch.apiserver import objects
 from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.watchcache import BOOKMARK, ERROR, WatchEvent
-from listwatch.server import discovery, messages, routes, tables
+from listwatch.server import discovery, execstream, messages, routes, tables
 from listwatch.server.live import LiveCluster
 from listwatch.server.messages import JSON
 from listwatch.server.watchstream import DEFAULT_TIMEOUT_SECONDS, WatchStream
+from listwatch.server.websocket import WebSocket
 
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
@@ -42,10 +44,13 @@ LOG_FOLLOW_POLL_SECONDS = 0.5
 class Handlers:
     """Answers requests against one live cluster."""
 
-    def __init__(self, live: LiveCluster, *, server_address: str, err: IO[str] | None = None) -> None:
+    def __init__(
+        self, live: LiveCluster, *, server_address: str, err: IO[str] | None = None, stopping: threading.Event | None = None
+    ) -> None:
         self.live = live
         self.server_address = server_address
         self.err = err
+        self.stopping = stopping or threading.Event()  # set when the server stops: long streams end
         self._documents: dict[str, bytes] = {}
 
     def handle(self, request: messages.Request) -> messages.Response:
@@ -71,7 +76,7 @@ class Handlers:
                 return messages.Response(200, document)
         route = routes.parse(path)
         verb = route.verb(request.method, request.query)
-        if verb != "log":  # logs are text whatever the client accepts (kube-apiserver ignores Accept there)
+        if verb not in ("log", "exec"):  # logs are text whatever the client accepts (kube-apiserver ignores Accept there)
             messages.check_acceptable(request.header("accept"), JSON)
         dry_run = request.query.get("dryRun", "")
         if dry_run and (dry_run != "All" or verb != "create"):
@@ -334,6 +339,17 @@ class Handlers:
         return messages.Response(
             200, content_type="text/plain", stream=messages.Streamed(chunks=self._follow(route.name, namespace, container, text))
         )
+
+    # -- exec ------------------------------------------------------------------------------------
+
+    def _exec(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+        """Check what kube-apiserver checks, then hand the connection to the exec (`execstream`)."""
+        opts = execstream.options(request)
+        namespace = route.namespace or "default"
+        target = self.live.call(execstream.locate, self.live.cluster, route.name, namespace, opts.container)
+        websocket = WebSocket.handshake(request, execstream.negotiate(request))
+        session = execstream.Exec(websocket, opts, target, self.live.cluster.runtime, stopping=self.stopping)
+        return messages.Response(101, upgrade=session)
 
     def _follow(self, pod: str, namespace: str, container: str | None, first: str) -> Iterator[bytes]:
         """The log as it grows: what was there, then each new part, until the container stops

@@ -1,5 +1,8 @@
 """The simulated cluster, live: its event loop on a thread of its own, under the system clock.
 
+Its kubelets' runtime is the memory runtime, or a Docker Engine (`backend="docker"`: pods become
+real containers, removed when the cluster stops).
+
 Nothing in the engine is thread-safe, so exactly one thread, the loop thread, ever touches the
 cluster. Other threads (one per HTTP connection) hand it work:
 - `call(fn, *args)` runs `fn` on the loop thread and returns its result, or raises its exception,
@@ -25,6 +28,8 @@ from typing import IO, Any, TypeVar
 
 from listwatch import errors
 from listwatch.apiserver.api import APIServer
+from listwatch.backends import runtime_for
+from listwatch.backends.memory import MemoryRuntime
 from listwatch.clock import SystemClock
 from listwatch.cluster import Cluster
 from listwatch.engine import Engine
@@ -48,23 +53,23 @@ class LiveCluster:
         seed: int | None = None,
         err: IO[str] | None = None,
         call_timeout: float = DEFAULT_CALL_TIMEOUT,
+        backend: str = "memory",
     ) -> None:
+        """`backend` names the kubelets' container runtime (`memory` or `docker`); a backend that
+        cannot run here raises BackendUnavailable, before any thread starts."""
         self.clock = SystemClock()
+        loop = Loop(self.clock)
         # A fresh seed per start: uids and generated names differ from one served cluster to the next.
-        self.cluster = Cluster(
-            engine,
-            nodes=nodes,
-            clock=self.clock,
-            without=without,
-            seed=secrets.randbits(31) if seed is None else seed,
-            trace_actions=False,
-        )
+        seed = secrets.randbits(31) if seed is None else seed
+        runtime = MemoryRuntime(loop, seed=seed) if backend == "memory" else runtime_for(backend, loop)
+        self.cluster = Cluster(engine, nodes=nodes, loop=loop, runtime=runtime, without=without, seed=seed, trace_actions=False)
         self.err = err
         self.call_timeout = call_timeout
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._failure: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="listwatch-loop", daemon=True)
+        self._closed_unstarted = False
 
     @property
     def api(self) -> APIServer:
@@ -101,9 +106,11 @@ class LiveCluster:
             except Exception:  # a bug in one callback: report it, keep serving
                 self._report(traceback.format_exc())
         try:
-            self.cluster.close()
+            self.cluster.close()  # on the docker backend: its containers are removed
         except Exception:
             self._report(traceback.format_exc())
+        finally:
+            self.loop.close()
 
     def _report(self, text: str) -> None:
         if self.err is not None:
@@ -142,10 +149,18 @@ class LiveCluster:
         if self._thread.is_alive() and not self._stop.is_set():
             self.loop.call_soon_threadsafe(fn, *args)
 
-    def stop(self, *, timeout: float = 10.0) -> None:
-        """Stop the loop thread; the components are stopped on it before it ends."""
+    def stop(self, *, timeout: float = 90.0) -> None:
+        """Stop the loop thread; the components are stopped on it before it ends (at most
+        `timeout` seconds: the docker backend removes its containers then). A cluster whose thread
+        never started is closed here."""
         self._stop.set()
         self.loop.wake()
+        if self._thread.ident is None:
+            if not self._closed_unstarted:
+                self._closed_unstarted = True
+                self.cluster.close()
+                self.loop.close()
+            return
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 

@@ -10,6 +10,7 @@ parse error", a body of another kind is 400, an Accept header naming nothing the
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,19 +35,33 @@ class Request:
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)  # names in lower case
     body: bytes = b""
+    #: Every query parameter in order, repeats included (`command` of pods/exec repeats); `query`
+    #: keeps the last value of each.
+    pairs: tuple[tuple[str, str], ...] = ()
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
 
+    def values(self, name: str) -> list[str]:
+        """Every value of a query parameter, in order."""
+        return [value for key, value in self.pairs if key == name]
+
+
+#: What takes over a connection switched to another protocol (a WebSocket): given the connection's
+#: socket, it writes the 101 answer itself and speaks the new protocol until it returns.
+Upgrade = Callable[[socket.socket], None]
+
 
 @dataclass
 class Response:
-    """A whole response (`body`), or the head of a streamed one (`stream` yields its chunks)."""
+    """A whole response (`body`), the head of a streamed one (`stream` yields its chunks), or the
+    hand-over of the connection to another protocol (`upgrade`)."""
 
     status: int
     body: bytes = b""
     content_type: str = JSON
     stream: Streamed | None = None
+    upgrade: Upgrade | None = None
 
 
 @dataclass

@@ -6,6 +6,7 @@
     /api/v1/namespaces/default/pods/web/status         get, update, patch (the status subresource)
     /api/v1/namespaces/default/pods/web/binding        create (bind the pod to a node)
     /api/v1/namespaces/default/pods/web/log            get (the container's log)
+    /api/v1/namespaces/default/pods/web/exec           get or post, upgraded (run a command in a container)
     /api/v1/namespaces/default/bindings                create (the older way to bind)
     /api/v1/nodes/node01                               cluster-scoped: no namespace segment
     /api/v1/namespaces/default                         the Namespace object itself
@@ -26,7 +27,7 @@ from listwatch.apiserver.resources import RESOURCES, Resource
 
 #: The subresources each resource serves.
 SUBRESOURCES: Mapping[str, frozenset[str]] = {
-    "pods": frozenset({"status", "binding", "log"}),
+    "pods": frozenset({"status", "binding", "log", "exec"}),
     "nodes": frozenset({"status"}),
     "namespaces": frozenset({"status"}),
     "replicationcontrollers": frozenset({"status"}),
@@ -54,7 +55,7 @@ class ResourceRoute:
     watch_path: bool = False
 
     def verb(self, method: str, query: Mapping[str, str]) -> str:
-        """The API verb: get, list, watch, create, update, patch, delete, deletecollection, bind or log."""
+        """The API verb: get, list, watch, create, update, patch, delete, deletecollection, bind, log or exec."""
         method = method.upper()
         if self.subresource == "binding":
             if method != "POST":
@@ -64,6 +65,10 @@ class ResourceRoute:
             if method != "GET":
                 raise errors.MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
             return "log"
+        if self.subresource == "exec":  # GET for a WebSocket, POST for SPDY (kubectl's fallback)
+            if method not in ("GET", "POST"):
+                raise errors.MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
+            return "exec"
         if self.watch_path:
             if method != "GET":
                 raise errors.MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
