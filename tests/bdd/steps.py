@@ -6,6 +6,7 @@ Registered for every test through `pytest_plugins` in tests/conftest.py. Each st
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shlex
@@ -18,25 +19,89 @@ from pytest_bdd import given, parsers, then, when
 
 from listwatch.apiserver import objects
 from listwatch.apiserver.watchcache import WatchEvent
+from listwatch.backends.capabilities import Capability
+from listwatch.backends.kubeapi import KubeAPI
+from listwatch.backends.names import NameMap, choose_nodes
+from listwatch.checker.run import write_report
 from listwatch.engine import Engine
-from listwatch.errors import BackendUnavailable
+from listwatch.errors import APIError, BackendUnavailable
 
-from .world import IN_PROCESS, REQUIRE_DOCKER, World
+from .world import REQUIRE_CLUSTER, REQUIRE_DOCKER, World
+
+#: Where the cluster backend's kubeconfig comes from when --kubeconfig is not given (then ~/.kube/config).
+KUBECONFIG = "KUBECONFIG"
+#: The nodes every feature's Background names.
+FEATURE_NODES = ("node01", "node02")
+
+
+def unavailable(backend: str, exc: BackendUnavailable) -> None:
+    """Skip (the backend cannot run here), or fail where the run must have it."""
+    required = {"docker": REQUIRE_DOCKER, "cluster": REQUIRE_CLUSTER}.get(backend)
+    if required and os.environ.get(required):
+        pytest.fail(f"{exc} ({required} is set: this run must have it)")
+    pytest.skip(str(exc))
 
 
 @pytest.fixture
 def world(engine: Engine, request: pytest.FixtureRequest) -> Iterator[World]:
     backend = request.config.getoption("--backend")
-    if backend not in IN_PROCESS:
-        pytest.skip(f"the {backend} backend is not available yet (the memory and docker backends are); see the README")
+    kubeconfig = request.config.getoption("--kubeconfig") or os.environ.get(KUBECONFIG) or None
     try:
-        made = World(engine, backend)
+        made = World(engine, backend, kubeconfig=kubeconfig)
     except BackendUnavailable as exc:
-        if os.environ.get(REQUIRE_DOCKER):
-            pytest.fail(f"{exc} ({REQUIRE_DOCKER} is set: this run must have it)")
-        pytest.skip(str(exc))
+        unavailable(backend, exc)
     yield made
     made.close()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    """On the cluster backend: which API, and which of its nodes the features' node01 and node02 are."""
+    if config.getoption("--backend") != "cluster":
+        return None
+    kubeconfig = config.getoption("--kubeconfig") or os.environ.get(KUBECONFIG) or None
+    try:
+        api = KubeAPI(kubeconfig)
+        try:
+            mapping = choose_nodes(list(FEATURE_NODES), api.list("nodes"))
+        finally:
+            api.close()
+    except (BackendUnavailable, APIError) as exc:
+        return [f"cluster backend: {exc}"]
+    return [
+        f"cluster backend: {api.host}; the features' nodes are {NameMap('', mapping).described()}; "
+        "each scenario works in a namespace listwatch-<random> of its own, deleted after it"
+    ]
+
+
+def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    """On a backend that records the watch streams, the checker's verdict ends every scenario that
+    got that far: a run that broke the spec fails, with the checker's explanation."""
+    if "world" not in request.fixturenames or getattr(request.node, "listwatch_step_failed", False):
+        return
+    world: World = request.getfixturevalue("world")
+    report = world.report()
+    if report is not None and report.violations:
+        lines = "\n".join(f"  {v.pod}: {v.message} [{v.rule}]" for v in report.violations)
+        pytest.fail(f"the checker found {len(report.violations)} violation(s) of the spec in the recorded watch streams:\n{lines}")
+
+
+def pytest_bdd_step_error(
+    request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any, step_func_args: Any, exception: Exception
+) -> None:
+    """A failed step: on a recording backend, the checker's report of the run goes with the failure."""
+    request.node.listwatch_step_failed = True
+    if "world" not in request.fixturenames:
+        return
+    world: World = request.getfixturevalue("world")
+    try:
+        report = world.report()
+    except Exception as exc:  # the report is an aid; the step's own failure is what counts
+        request.node.add_report_section("call", "listwatch check", f"no checker report: {exc}")
+        return
+    if report is not None:
+        stream = io.StringIO()
+        write_report(report, stream)
+        request.node.add_report_section("call", "listwatch check", stream.getvalue())
 
 
 def labels(text: str) -> dict[str, str]:
@@ -70,7 +135,10 @@ def container_status(pod: dict[str, Any], name: str) -> dict[str, Any]:
 
 @given(parsers.re(r'a cluster with nodes (?P<names>(?:"[^"]+"(?:, | and )?)+)'))
 def a_cluster_with_nodes(world: World, names: str) -> None:
-    world.start(re.findall(r'"([^"]+)"', names))
+    try:
+        world.start(re.findall(r'"([^"]+)"', names))
+    except BackendUnavailable as exc:
+        unavailable(world.backend_name, exc)
 
 
 @given(parsers.parse('the node "{node}" has the labels {pairs}'))
@@ -104,12 +172,13 @@ def a_replication_controller(world: World, name: str, replicas: int) -> None:
 
 @given(parsers.parse('the kubelet of "{node}" has lost its watch of pods'))
 def kubelet_lost_watch(world: World, node: str) -> None:
-    world.backend.kubelets[node].informers["pods"].stop_watch()
+    world.require(Capability.COMPONENT_WATCHES)
+    world.simulator.kubelets[node].informers["pods"].stop_watch()
 
 
 @given("I remember the resourceVersion of the pod list")
 def remember_rv(world: World) -> None:
-    world.remembered_rv = world.backend.api.list("pods").resource_version
+    world.remembered_rv = world.pod_list_resource_version()
 
 
 # -- When ----------------------------------------------------------------------------------------
@@ -206,16 +275,22 @@ def delete_one(world: World, name: str) -> None:
 
 @when("the API server compacts its history")
 def compact(world: World) -> None:
+    world.require(Capability.COMPACTION)
     world.wait(lambda: False, patience=1.0)
-    world.backend.api.compact()
+    world.simulator.api.compact()
 
 
 @when(parsers.parse('the kubelet of "{node}" reconnects'))
 def kubelet_reconnects(world: World, node: str) -> None:
-    world.backend.kubelets[node].informers["pods"].drop_watch()
+    world.require(Capability.COMPONENT_WATCHES)
+    world.simulator.kubelets[node].informers["pods"].drop_watch()
 
 
 # -- Then ----------------------------------------------------------------------------------------
+
+
+#: Phases a pod never leaves: waiting for another is pointless once it is in one.
+FINAL_PHASES = ("Succeeded", "Failed")
 
 
 def _phase(world: World, name: str) -> str:
@@ -233,7 +308,8 @@ def _running(world: World, controller: str) -> int:
 
 @then("the controller manager, the scheduler and each kubelet are watching the API server")
 def components_watching(world: World) -> None:
-    expected = {"controller-manager", "scheduler", *(f"kubelet/{n}" for n in world.backend.kubelets)}
+    world.require(Capability.COMPONENT_WATCHES)
+    expected = {"controller-manager", "scheduler", *(f"kubelet/{n}" for n in world.simulator.kubelets)}
     assert expected <= world.watchers, f"watching: {sorted(world.watchers)}"
 
 
@@ -244,7 +320,8 @@ def no_pods(world: World) -> None:
 
 @then(parsers.parse('the pod "{name}" is Running on the node "{node}"'))
 def running_on(world: World, name: str, node: str) -> None:
-    assert world.wait(lambda: _phase(world, name) == "Running"), f"the pod {name} is {_phase(world, name) or 'gone'}, not Running"
+    world.wait(lambda: _phase(world, name) in ("Running", *FINAL_PHASES))
+    assert _phase(world, name) == "Running", f"the pod {name} is {_phase(world, name) or 'gone'}, not Running"
     assert world.backend.pod(name)["spec"].get("nodeName") == node
 
 
@@ -258,7 +335,12 @@ def placed_on(world: World, name: str, placed: str) -> None:
 
 @then(parsers.parse('the pod "{name}" is Pending and unschedulable'))
 def pending_unschedulable(world: World, name: str) -> None:
-    world.wait(lambda: False, patience=30)
+    def judged_unschedulable() -> bool:
+        pod = world.pod_or_none(name)
+        condition = objects.condition(pod, "PodScheduled") if pod is not None else None
+        return condition is not None and condition["status"] == "False"
+
+    world.wait(judged_unschedulable, patience=30)
     pod = world.backend.pod(name)
     assert pod["status"]["phase"] == "Pending" and not pod["spec"].get("nodeName")
     condition = objects.condition(pod, "PodScheduled")
@@ -267,7 +349,8 @@ def pending_unschedulable(world: World, name: str) -> None:
 
 @then(parsers.parse('the pod "{name}" is {phase:w}'))
 def in_phase(world: World, name: str, phase: str) -> None:
-    assert world.wait(lambda: _phase(world, name) == phase), f"the pod {name} is {_phase(world, name)}, not {phase}"
+    world.wait(lambda: _phase(world, name) in (phase, *FINAL_PHASES))
+    assert _phase(world, name) == phase, f"the pod {name} is {_phase(world, name)}, not {phase}"
 
 
 @then(parsers.parse('the pod "{name}" is Failed with reason "{reason}"'))
@@ -309,7 +392,7 @@ def has_events(world: World, name: str, reasons: str, component: str) -> None:
 )
 def has_event(world: World, kind: str, name: str, type: str, reason: str, component: str, message: str | None) -> None:
     def matching() -> list[dict[str, Any]]:
-        obj = world.backend.pod(name) if kind == "pod" else world.backend.api.get("replicationcontrollers", name)
+        obj = world.backend.pod(name) if kind == "pod" else world.get("replicationcontrollers", name)
         return [
             e
             for e in events(world, obj)
@@ -326,15 +409,9 @@ def has_event(world: World, kind: str, name: str, type: str, reason: str, compon
 )
 def went_through(world: World, name: str, steps: str) -> None:
     expected = step_ids(steps)
-    world.wait(lambda: _in_order(expected, world.steps.get(name, [])))
-    seen = world.steps.get(name, [])
-    assert _in_order(expected, seen), f"{name} went through {seen}, expected {expected} in order"
-
-
-def _in_order(expected: list[str], seen: list[str]) -> bool:
-    """Whether `expected` occurs in `seen` as a contiguous run."""
-    n = len(expected)
-    return any(seen[i : i + n] == expected for i in range(len(seen) - n + 1))
+    world.wait(lambda: world.went_through(name, expected)[0])
+    ok, seen = world.went_through(name, expected)
+    assert ok, seen
 
 
 @then(parsers.parse('each pod of "{controller}" went through the steps {steps} in order'))
@@ -417,14 +494,16 @@ def pending_restarts(world: World, name: str, restarts: int) -> None:
 
 @then(parsers.parse('the kubelet of "{node}" listed pods again'))
 def listed_again(world: World, node: str) -> None:
-    informer = world.backend.kubelets[node].informers["pods"]
+    world.require(Capability.COMPONENT_WATCHES)
+    informer = world.simulator.kubelets[node].informers["pods"]
     assert world.wait(lambda: informer.lists >= 2 and informer.synced), f"lists: {informer.lists}"
 
 
 @then(parsers.parse('a watch of pods from the remembered resourceVersion gets "{code:d}" "{reason}"'))
 def watch_gets_gone(world: World, code: int, reason: str) -> None:
+    world.require(Capability.COMPACTION)
     received: list[WatchEvent] = []
-    world.backend.api.watch("pods", received.append, resource_version=world.remembered_rv)
+    world.simulator.api.watch("pods", received.append, resource_version=world.remembered_rv)
     world.wait(lambda: bool(received), patience=1)
     assert received and received[0].type == "ERROR", received
     assert (received[0].object["code"], received[0].object["reason"]) == (code, reason)
@@ -432,9 +511,10 @@ def watch_gets_gone(world: World, code: int, reason: str) -> None:
 
 @then(parsers.parse('a new list then watch sees the pods "{first}" and "{second}"'))
 def relist_sees(world: World, first: str, second: str) -> None:
-    listed = world.backend.api.list("pods")
+    world.require(Capability.COMPACTION)  # the recovery from a compaction, watched from inside the API server
+    listed = world.simulator.api.list("pods")
     received: list[WatchEvent] = []
-    world.backend.api.watch("pods", received.append, resource_version=listed.resource_version)
+    world.simulator.api.watch("pods", received.append, resource_version=listed.resource_version)
     world.backend.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "after"}, "spec": {"containers": [WORKLOAD]}})
     world.wait(lambda: any(e.object["metadata"]["name"] == "after" for e in received), patience=5)
     assert sorted(objects.name_of(p) for p in listed.items) == sorted([first, second])

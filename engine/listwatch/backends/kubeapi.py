@@ -18,13 +18,24 @@ from listwatch import errors
 from listwatch.apiserver.resources import RESOURCES, Resource
 
 Obj = dict[str, Any]
+#: A list of objects (a name of its own: `list` is also a method of the class below).
+Objs = list[Obj]
 
 _BY_CODE: dict[int, type[errors.APIError]] = {
     400: errors.BadRequest,
+    401: errors.Unauthorized,
     404: errors.NotFound,
     409: errors.Conflict,
     410: errors.Gone,
     422: errors.Invalid,
+}
+#: Errors that share a code with another, told apart by the Status's reason.
+_BY_REASON: dict[str, type[errors.APIError]] = {"AlreadyExists": errors.AlreadyExists}
+#: The content type of each patch kind kubectl sends.
+PATCH_TYPES = {
+    "merge": "application/merge-patch+json",
+    "strategic": "application/strategic-merge-patch+json",
+    "json": "application/json-patch+json",
 }
 
 
@@ -90,7 +101,7 @@ class KubeAPI:
         result: Obj = self.request("GET", self.path(RESOURCES[plural], namespace=namespace, name=name))
         return result
 
-    def list(self, plural: str, *, namespace: str | None = None, label_selector: str = "", field_selector: str = "") -> list[Obj]:
+    def list(self, plural: str, *, namespace: str | None = None, label_selector: str = "", field_selector: str = "") -> Objs:
         query = {"labelSelector": label_selector or None, "fieldSelector": field_selector or None}
         result = self.request("GET", self.path(RESOURCES[plural], namespace=namespace), query=query)
         return list(result.get("items") or [])
@@ -100,10 +111,46 @@ class KubeAPI:
         path = self.path(RESOURCES["pods"], namespace=namespace, name=pod, subresource="log")
         return str(self._call("GET", path, query, None, "application/json", 60).read().decode("utf-8"))
 
+    def list_at(self, plural: str, *, namespace: str | None = None, field_selector: str = "") -> tuple[Objs, str]:
+        """A list and the resourceVersion it was read at (where a watch of it starts)."""
+        query = {"fieldSelector": field_selector or None}
+        result = self.request("GET", self.path(RESOURCES[plural], namespace=namespace), query=query)
+        return list(result.get("items") or []), str((result.get("metadata") or {}).get("resourceVersion", ""))
+
+    def create(self, plural: str, obj: Mapping[str, Any], *, namespace: str | None = None) -> Obj:
+        result: Obj = self.request("POST", self.path(RESOURCES[plural], namespace=namespace), body=dict(obj))
+        return result
+
+    def patch(
+        self, plural: str, name: str, patch: Any, *, namespace: str | None = None, patch_type: str = "merge", subresource: str = ""
+    ) -> Obj:
+        """A patch (`merge`, `strategic` or `json`, as kubectl sends them) of an object or its subresource."""
+        path = self.path(RESOURCES[plural], namespace=namespace, name=name, subresource=subresource)
+        result: Obj = self.request("PATCH", path, body=patch, content_type=PATCH_TYPES[patch_type])
+        return result
+
+    def delete(
+        self,
+        plural: str,
+        name: str,
+        *,
+        namespace: str | None = None,
+        grace_period_seconds: int | None = None,
+        propagation: str | None = None,
+    ) -> Obj:
+        """DELETE with DeleteOptions (grace period, propagation policy: Background, Foreground, Orphan)."""
+        options: Obj = {"kind": "DeleteOptions", "apiVersion": "v1"}
+        if grace_period_seconds is not None:
+            options["gracePeriodSeconds"] = grace_period_seconds
+        if propagation is not None:
+            options["propagationPolicy"] = propagation
+        result: Obj = self.request("DELETE", self.path(RESOURCES[plural], namespace=namespace, name=name), body=options)
+        return result
+
     def watch(
         self, plural: str, *, namespace: str | None = None, resource_version: str = "", field_selector: str = "", timeout: int = 300
-    ) -> Iterator[Obj]:
-        """The events of a watch, as the API sends them ({"type", "object"}), until it ends."""
+    ) -> Watch:
+        """The events of a watch, as the API sends them ({"type", "object"}), until it ends or is closed."""
         query = {
             "watch": "true",
             "resourceVersion": resource_version or None,
@@ -112,16 +159,41 @@ class KubeAPI:
             "timeoutSeconds": timeout,
         }
         response = self._call("GET", self.path(RESOURCES[plural], namespace=namespace), query, None, "application/json", timeout + 10)
-        buffer = b""
-        for chunk in response.response.stream(4096):
-            buffer += chunk
-            while b"\n" in buffer:
-                line, buffer = buffer.split(b"\n", 1)
-                if line.strip():
-                    yield json.loads(line)
+        return Watch(response.response)
 
     def close(self) -> None:
         self.client.close()  # type: ignore[no-untyped-call]
+
+
+class Watch:
+    """One open watch: iterate for its events; `close` (from any thread) ends the iteration.
+
+    Closing shuts the connection down under a blocked read (urllib3's `shutdown`), so a thread
+    that waits for the next event wakes at once and the iteration stops without an error.
+    """
+
+    def __init__(self, response: Any) -> None:
+        self._response = response
+        self._closed = False
+
+    def __iter__(self) -> Iterator[Obj]:
+        buffer = b""
+        try:
+            for chunk in self._response.stream(4096):
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    if line.strip():
+                        yield json.loads(line)
+        except Exception as exc:  # urllib3's errors when the connection breaks (or is shut down by close)
+            if not self._closed:
+                raise errors.BackendUnavailable(f"the watch broke off: {exc}") from exc
+        finally:
+            self._response.release_conn()
+
+    def close(self) -> None:
+        self._closed = True
+        self._response.shutdown()
 
 
 def _api_error(code: int, reason: str, body: bytes) -> errors.APIError:
@@ -131,7 +203,7 @@ def _api_error(code: int, reason: str, body: bytes) -> errors.APIError:
     except ValueError:
         status = {}
     message = status.get("message") or reason or f"HTTP {code}"
-    kind = _BY_CODE.get(code, errors.APIError)
+    kind = _BY_REASON.get(str(status.get("reason", ""))) or _BY_CODE.get(code, errors.APIError)
     error = kind(message, details=status.get("details"))
     if kind is errors.APIError:
         error.code = code

@@ -1,0 +1,47 @@
+"""What a backend can do beyond the `Backend` protocol, declared, so that a scenario needing more is skipped.
+
+Every backend creates, labels, scales, deletes and reads objects, and waits for the cluster to get
+somewhere. Some things only a simulator can do, because it *is* the control plane: report the flow's
+internal steps, reach into a component's own watches, compact the API server's history on demand,
+stop or restart a kubelet, read the ports a process listens on inside a container. A backend
+declares the capabilities it has (`Capable.capabilities`); a step that needs one it lacks asks
+`missing(...)` for the reason it cannot run there, and skips with it.
+
+The in-process backends (memory, docker) have them all (`SIMULATOR`); the cluster backend, which
+only talks to an API, has none of them (`API_ONLY`): it asserts what a client can observe instead.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Protocol
+
+
+class Capability(enum.Enum):
+    """A thing a backend may be able to do; the value says what, in a user's words."""
+
+    INTERNAL_STEPS = "report the flow's internal steps (etcd writes, watch events passed on, a component's decisions)"
+    COMPONENT_WATCHES = "show and cut a component's own List-Watch (which watches are open, a kubelet's re-list)"
+    COMPACTION = "compact the API server's history on demand"
+    KUBELET_CONTROL = "stop or restart a node's kubelet"
+    CONTAINER_PORTS = "read which ports a process listens on inside a container"
+
+
+#: Everything: the backends whose control plane is the engine itself.
+SIMULATOR: frozenset[Capability] = frozenset(Capability)
+#: Nothing beyond the API: a cluster behind a kubeconfig.
+API_ONLY: frozenset[Capability] = frozenset()
+
+
+class Capable(Protocol):
+    """A backend that declares its capabilities."""
+
+    @property
+    def capabilities(self) -> frozenset[Capability]: ...
+
+
+def missing(have: frozenset[Capability], need: Capability, *, backend: str) -> str | None:
+    """None when `need` is in `have`; else why a step needing it cannot run on `backend`."""
+    if need in have:
+        return None
+    return f"the {backend} backend cannot {need.value}: only a simulator (--backend memory or docker) can"

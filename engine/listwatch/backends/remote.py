@@ -1,0 +1,355 @@
+"""The cluster backend: the features against any Kubernetes API, through a kubeconfig and the official client.
+
+The engine runs no control plane here: the cluster's own (a real one, or `listwatch serve`) does
+the work, and this backend drives the user's side (create, label, scale, delete) and observes.
+What it promises:
+
+- **Its own namespace.** `start` creates `listwatch-<random>` (labelled
+  `app.kubernetes.io/managed-by=listwatch`) and maps the features' `default` onto it; objects
+  come back showing `default` (`names.NameMap`).
+- **Nodes by the features' names.** `node01`, `node02` ... are the cluster's nodes of those names
+  when it has them all, else its schedulable nodes in name order (`names.choose_nodes`);
+  `describe()` says which.
+- **It leaves no trace.** Everything it created is deleted at `close` (the objects, what its
+  controllers made, the Events in its namespace, then the namespace), and every node label it
+  changed is put back as it found it, also when the run is interrupted (`undo`: SIGINT,
+  SIGTERM, exit). It deletes nothing it did not create, outside its namespace.
+- **One scenario at a time with node labels.** Labelling a node, or creating a pod whose
+  placement depends on labels, first takes the cluster's node-label lock (`nodelock`).
+- **Observed and checked.** From `start` it records the watch streams of Pods and Events in its
+  namespace and of Nodes (`recording`); `report()` judges them with the checker against the
+  spec's observable projection (the internal steps of the flow are not visible to a client).
+- **Waiting is watching.** `settle(until=...)` re-evaluates `until` whenever a watched object
+  changes, for at most `horizon` seconds of real time.
+
+It has none of the simulator's capabilities (`capabilities.API_ONLY`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from listwatch import errors
+from listwatch.apiserver.resources import Resource, resource_for
+from listwatch.backends import capabilities, undo
+from listwatch.backends.kubeapi import KubeAPI
+from listwatch.backends.memory import normalize
+from listwatch.backends.names import FEATURE_NAMESPACE, NameMap, choose_nodes
+from listwatch.backends.nodelock import NodeLabelLock
+from listwatch.backends.recording import WatchRecorder
+from listwatch.checker import Report, check_records
+from listwatch.spec.model import Spec
+
+Obj = dict[str, Any]
+#: A list of objects (a name of its own: `list` is also a method of the class below).
+Objs = list[Obj]
+
+#: The label that marks what listwatch made (for an operator to find what a SIGKILLed run left).
+MANAGED_BY = {"app.kubernetes.io/managed-by": "listwatch"}
+#: How long `close` waits for the pods in its namespace to be gone.
+CLEANUP_SECONDS = 60.0
+#: How long `settle(until=None)` waits for the watches to fall quiet.
+QUIET_SECONDS = 2.0
+DEFAULT_HORIZON = 120.0
+
+
+class RemoteCluster:
+    """A Kubernetes API seen through a kubeconfig, as the features' backend (see the module docstring)."""
+
+    capabilities: frozenset[capabilities.Capability] = capabilities.API_ONLY
+
+    def __init__(self, spec: Spec, *, kubeconfig: str | None, context: str | None = None, lock_dir: str | None = None) -> None:
+        self.spec = spec
+        self.api = KubeAPI(kubeconfig, context=context)
+        self.names = NameMap("", {})
+        self.log = undo.UndoLog(f"the cluster backend at {self.api.host}")
+        self.lock = NodeLabelLock(self.api.host, directory=lock_dir)
+        self.recorder: WatchRecorder | None = None
+        self._originals: dict[str, dict[str, str | None]] = {}
+        #: For each object created or scaled here (by `Kind/name`), the resourceVersion of that last change.
+        self.changed_at: dict[str, str] = {}
+        self._closed = False
+
+    # -- running -----------------------------------------------------------------------------------
+
+    def start(self, nodes: Sequence[str] = ("node01", "node02")) -> None:
+        """Map the scenario's nodes, make the namespace, start recording (raises `BackendUnavailable`)."""
+        try:
+            cluster_nodes = self.api.list("nodes")
+        except errors.APIError as exc:
+            raise errors.BackendUnavailable(f"the Kubernetes API at {self.api.host} does not list nodes: {exc}") from exc
+        node_map = choose_nodes(list(nodes), cluster_nodes)
+        namespace = f"listwatch-{secrets.token_hex(4)}"
+        undo.arm(self.log)
+        self.api.create("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": MANAGED_BY}})
+        self.log.push(f"namespace {namespace}", lambda: self._remove_namespace(namespace))
+        self.names = NameMap(namespace, node_map)
+        self.recorder = WatchRecorder(self.api, [("nodes", None), ("pods", namespace), ("events", namespace)])
+        self.recorder.start()
+
+    def describe(self) -> str:
+        return f"{self.api.host}, namespace {self.names.namespace or '(not started)'}, nodes {self.names.described()}"
+
+    def settle(self, *, horizon: float = DEFAULT_HORIZON, until: Callable[[], bool] | None = None) -> bool:
+        """Wait (real time) until `until` holds, or, without it, until the watches fall quiet."""
+        recorder = self._recorder()
+        if until is None:
+            return recorder.quiet(seconds=QUIET_SECONDS, timeout=horizon)
+        return recorder.wait(until, timeout=horizon)
+
+    def advance(self, seconds: float) -> None:
+        """Let `seconds` pass: the cluster runs on the real clock."""
+        time.sleep(seconds)
+
+    def close(self) -> None:
+        """Stop recording, delete what was created, restore node labels; raise if something stayed."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.recorder is not None:
+            self.recorder.stop()
+        try:
+            failures = self.log.undo()
+        finally:
+            undo.disarm(self.log)
+            self.lock.release()
+            self.api.close()
+        if failures:
+            raise errors.ListwatchError(f"the cluster backend could not put back everything it changed: {'; '.join(failures)}")
+
+    # -- what a user does --------------------------------------------------------------------------
+
+    def apply(self, obj: dict[str, Any], *, actor: str = "kubectl") -> Obj:
+        """Create an object in the backend's namespace (kubectl create), its nodes named for the cluster."""
+        res = self._resource(str(obj.get("kind", "")))
+        body = self._to_cluster(obj)
+        if _depends_on_labels(body):
+            self.lock.acquire()
+        namespace = self.names.namespace_of(str((obj.get("metadata") or {}).get("namespace") or "")) if res.namespaced else None
+        created = self.api.create(res.plural, body, namespace=namespace)
+        meta = created.get("metadata") or {}
+        name, uid = str(meta.get("name", "")), str(meta.get("uid", ""))
+        self.log.push(f"{res.kind} {name}", lambda: self._delete_created(res, name, namespace, uid))
+        self.changed_at[f"{res.kind}/{name}"] = str(meta.get("resourceVersion", ""))
+        return self.names.view(created, kind=res.kind)
+
+    def delete(self, kind: str, name: str, *, namespace: str = "default", grace_period_seconds: int | None = None) -> Obj:
+        res = self._resource(kind)
+        deleted = self.api.delete(res.plural, name, namespace=self._ns(res, namespace), grace_period_seconds=grace_period_seconds)
+        return self.names.view(deleted, kind=res.kind)
+
+    def label_node(self, node: str, key: str, value: str | None, *, overwrite: bool = False) -> Obj:
+        """kubectl label nodes NODE KEY=VALUE (None removes it); the label is put back at close."""
+        self.lock.acquire()
+        real = self.names.node(node)
+        current = self.api.get("nodes", real)
+        labels = dict((current.get("metadata") or {}).get("labels") or {})
+        if value is not None and key in labels and labels[key] != value and not overwrite:
+            raise errors.Conflict(f"'{key}' already has a value ({labels[key]}), and --overwrite is false")
+        self._remember_label(real, key, labels.get(key))
+        patched = self.api.patch("nodes", real, {"metadata": {"labels": {key: value}}})
+        return self.names.view(patched, kind="Node")
+
+    def scale(self, kind: str, name: str, replicas: int, *, namespace: str = "default") -> Obj:
+        res = self._resource(kind)
+        scaled = self.api.patch(res.plural, name, {"spec": {"replicas": replicas}}, namespace=self._ns(res, namespace))
+        self.changed_at[f"{res.kind}/{name}"] = str((scaled.get("metadata") or {}).get("resourceVersion", ""))
+        return self.names.view(scaled, kind=res.kind)
+
+    def set_image(self, pod: str, container: str, image: str, *, namespace: str = "default") -> Obj:
+        """kubectl set image pod/POD CONTAINER=IMAGE (a strategic merge patch, as kubectl sends it)."""
+        body = {"spec": {"containers": [{"name": container, "image": image}]}}
+        return self.names.view(self.api.patch("pods", pod, body, namespace=self.names.namespace_of(namespace), patch_type="strategic"))
+
+    def patch(self, resource: str, name: str, patch: dict[str, Any], *, namespace: str = "default") -> Obj:
+        """kubectl patch RESOURCE NAME -p PATCH (a JSON merge patch)."""
+        res = self._resource(resource)
+        return self.names.view(self.api.patch(res.plural, name, patch, namespace=self._ns(res, namespace)), kind=res.kind)
+
+    def restart_kubelet(self, node: str) -> None:
+        """Not through the API: a kubelet is restarted on its node (systemctl restart kubelet)."""
+        raise errors.BackendUnavailable(
+            f"the cluster backend cannot restart the kubelet of {node}: run `systemctl restart kubelet` on that node"
+        )
+
+    # -- what a user reads -------------------------------------------------------------------------
+
+    def get(self, kind: str, name: str, *, namespace: str = "default") -> Obj:
+        res = self._resource(kind)
+        real = self.names.node(name) if res.kind == "Node" else name
+        return self.names.view(self.api.get(res.plural, real, namespace=self._ns(res, namespace)), kind=res.kind)
+
+    def list(self, kind: str, *, namespace: str | None = "default") -> Objs:
+        res = self._resource(kind)
+        found = self.api.list(res.plural, namespace=self._ns(res, namespace) if namespace is not None else None)
+        return [self.names.view(item, kind=res.kind) for item in found]
+
+    def pods(self, namespace: str | None = None) -> Objs:
+        """The pods in the backend's namespace (the features' `default`; `namespace` None means it too)."""
+        return self.list("pods", namespace=namespace or FEATURE_NAMESPACE)
+
+    def pod(self, name: str, namespace: str = "default") -> Obj:
+        return self.get("pods", name, namespace=namespace)
+
+    def events_for(self, obj: Mapping[str, Any]) -> Objs:
+        meta = obj.get("metadata") or {}
+        namespace = self.names.namespace_of(str(meta.get("namespace") or ""))
+        found = self.api.list("events", namespace=namespace, field_selector=f"involvedObject.uid={meta.get('uid', '')}")
+        return [self.names.view(e, kind="Event") for e in found]
+
+    def logs(self, pod: str, *, namespace: str = "default", container: str | None = None, tail: int | None = None) -> str:
+        return self.api.logs(pod, namespace=self.names.namespace_of(namespace), container=container, tail=tail)
+
+    def resource_version(self, kind: str) -> str:
+        """The resourceVersion a list of `kind` in the backend's namespace is read at."""
+        res = self._resource(kind)
+        return self.api.list_at(res.plural, namespace=self._ns(res, FEATURE_NAMESPACE))[1]
+
+    # -- what was observed -------------------------------------------------------------------------
+
+    def records(self) -> Objs:
+        """The watch streams recorded so far, as a trace (see `recording`)."""
+        return self._recorder().records()
+
+    def report(self) -> Report:
+        """The checker's judgement of what was recorded so far (in revision order: `recording`)."""
+        return check_records(self._recorder().in_revision_order(), self.spec, name=f"watch of {self.names.namespace}")
+
+    # -- inside ------------------------------------------------------------------------------------
+
+    def _recorder(self) -> WatchRecorder:
+        if self.recorder is None:
+            raise errors.BackendUnavailable("the cluster backend has not been started (start() makes its namespace and watches)")
+        return self.recorder
+
+    def _resource(self, kind: str) -> Resource:
+        found = resource_for(kind)
+        if found is None:
+            raise errors.NotFound(f'the server could not find the requested resource (resource "{kind}")')
+        return found
+
+    def _ns(self, res: Resource, namespace: str) -> str | None:
+        return self.names.namespace_of(namespace) if res.namespaced else None
+
+    def _to_cluster(self, obj: Mapping[str, Any]) -> Obj:
+        """The object as the cluster must get it: its namespace and its nodes' names the cluster's."""
+        body: Obj = dict(obj)
+        meta = dict(body.get("metadata") or {})
+        meta.pop("namespace", None)
+        body["metadata"] = meta
+        spec = body.get("spec")
+        if isinstance(spec, dict):
+            spec = dict(spec)
+            if spec.get("nodeName"):
+                spec["nodeName"] = self.names.node(str(spec["nodeName"]))
+            template = spec.get("template")
+            if isinstance(template, dict) and isinstance(template.get("spec"), dict) and template["spec"].get("nodeName"):
+                spec["template"] = {
+                    **template,
+                    "spec": {**template["spec"], "nodeName": self.names.node(str(template["spec"]["nodeName"]))},
+                }
+            body["spec"] = spec
+        return body
+
+    def _remember_label(self, node: str, key: str, value: str | None) -> None:
+        """Keep a label's first value (None: absent) and, once per node, how to put the node's back."""
+        first = node not in self._originals
+        originals = self._originals.setdefault(node, {})
+        originals.setdefault(key, value)
+        if first:
+            self.log.push(f"the labels of node {node}", lambda: self._restore_labels(node))
+
+    def _restore_labels(self, node: str) -> None:
+        originals = self._originals.pop(node, {})
+        if originals:
+            self.api.patch("nodes", node, {"metadata": {"labels": originals}})
+
+    def _delete_created(self, res: Resource, name: str, namespace: str | None, uid: str) -> None:
+        """Delete an object this backend created, unless it is gone (or is a newer one of that name)."""
+        try:
+            current = self.api.get(res.plural, name, namespace=namespace)
+        except errors.NotFound:
+            return
+        if uid and (current.get("metadata") or {}).get("uid") != uid:
+            return
+        try:
+            self.api.delete(res.plural, name, namespace=namespace, grace_period_seconds=0, propagation="Background")
+        except errors.NotFound:
+            return
+
+    def _remove_namespace(self, namespace: str) -> None:
+        """Empty the namespace (what this backend's objects made: pods of a controller, Events), then delete it.
+
+        A real cluster's namespace controller would do the emptying; doing it here first makes the
+        clean-up the same on an API without one, and lets `close` know the pods are gone.
+        """
+        for pod in self.api.list("pods", namespace=namespace):
+            name = str((pod.get("metadata") or {}).get("name", ""))
+            with contextlib.suppress(errors.NotFound):
+                self.api.delete("pods", name, namespace=namespace, grace_period_seconds=0)
+        deadline = time.monotonic() + CLEANUP_SECONDS
+        while self.api.list("pods", namespace=namespace):
+            if time.monotonic() > deadline:
+                raise errors.ListwatchError(f"pods in namespace {namespace} are still there {CLEANUP_SECONDS:g}s after their deletion")
+            time.sleep(0.2)
+        for event in self.api.list("events", namespace=namespace):
+            with contextlib.suppress(errors.NotFound):
+                self.api.delete("events", str((event.get("metadata") or {}).get("name", "")), namespace=namespace)
+        with contextlib.suppress(errors.NotFound):
+            self.api.delete("namespaces", namespace)
+
+
+def _depends_on_labels(obj: Mapping[str, Any]) -> bool:
+    """Whether the object's pods are placed by node labels (a nodeSelector, in the pod or its template)."""
+    spec = obj.get("spec") or {}
+    template = (spec.get("template") or {}).get("spec") or {}
+    return bool(spec.get("nodeSelector") or template.get("nodeSelector") or spec.get("affinity") or template.get("affinity"))
+
+
+class RemoteSource:
+    """The troubleshooting tree's facts (`troubleshoot.facts.Source`) read through the backend, in the features' names."""
+
+    def __init__(self, cluster: RemoteCluster) -> None:
+        self.cluster = cluster
+
+    def pod(self, name: str, namespace: str) -> Obj | None:
+        try:
+            return self.cluster.pod(name, namespace)
+        except errors.NotFound:
+            return None
+
+    def events_for(self, pod: Obj) -> Objs:
+        return self.cluster.events_for(pod)
+
+    def nodes(self) -> Objs:
+        return [n for n in self.cluster.list("nodes", namespace=None) if n["metadata"]["name"] in self.cluster.names.nodes]
+
+    def services(self, namespace: str) -> Objs:
+        return self.cluster.list("services", namespace=namespace)
+
+    def logs(self, pod: Obj, container: str, *, tail: int) -> str | None:
+        try:
+            return self.cluster.logs(
+                str(pod["metadata"]["name"]), namespace=str(pod["metadata"].get("namespace", "default")), container=container, tail=tail
+            )
+        except errors.APIError:
+            return None
+
+    def listening(self, pod: Obj, container: str) -> frozenset[int] | None:
+        """Unknown from outside the container (it needs `kubectl exec ... netstat`)."""
+        return None
+
+    def alternatives(self, image: str) -> list[str]:
+        """Images of the same repository the nodes list in their status (status.images)."""
+        _, repository, _ = normalize(image)
+        found: list[str] = []
+        for node in self.nodes():
+            for entry in (node.get("status") or {}).get("images") or ():
+                for name in entry.get("names") or ():
+                    if "@" not in name and normalize(name)[1] == repository and name not in found:
+                        found.append(name)
+        return found

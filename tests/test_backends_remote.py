@@ -1,0 +1,306 @@
+"""The cluster backend (backends/remote.py) against a real served API (`listwatch serve`, in this process).
+
+What it promises: a namespace of its own that the features see as `default`; the features' node
+names on any cluster; nothing left behind at close, node labels included, also when the process
+is interrupted; what it observes judged by the checker.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from listwatch import errors
+from listwatch.backends.capabilities import API_ONLY, SIMULATOR, Capability, missing
+from listwatch.backends.kubeapi import KubeAPI
+from listwatch.backends.names import NameMap, choose_nodes
+from listwatch.backends.nodelock import NodeLabelLock
+from listwatch.backends.remote import MANAGED_BY, RemoteCluster, RemoteSource
+from listwatch.backends.undo import UndoLog
+from listwatch.engine import Engine
+from listwatch.server import Server
+from tests.served import serving
+
+ROOT = Path(__file__).resolve().parents[1]
+POD: dict[str, Any] = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "web"},
+    "spec": {"containers": [{"name": "app", "image": "busybox:1.36", "command": ["sleep", "3600"]}]},
+}
+
+
+def with_spec(**spec: Any) -> dict[str, Any]:
+    return {**POD, "spec": {**POD["spec"], **spec}}
+
+
+@pytest.fixture(scope="module")
+def server(engine: Engine) -> Iterator[Server]:
+    with serving(engine, nodes=("worker-a", "worker-b")) as served:
+        yield served
+
+
+@pytest.fixture
+def api(server: Server) -> Iterator[KubeAPI]:
+    made = KubeAPI(str(server.kubeconfig))
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def remote(engine: Engine, server: Server, tmp_path: Path) -> Iterator[RemoteCluster]:
+    made = RemoteCluster(engine.spec, kubeconfig=str(server.kubeconfig), lock_dir=str(tmp_path))
+    made.start(["node01", "node02"])
+    yield made
+    made.close()
+
+
+def labels_of(api: KubeAPI, node: str) -> dict[str, str]:
+    return dict(api.get("nodes", node)["metadata"].get("labels") or {})
+
+
+def running(remote: RemoteCluster, name: str) -> bool:
+    return remote.pod(name)["status"].get("phase") == "Running"
+
+
+# -- a namespace of its own ---------------------------------------------------------------------------
+
+
+def test_start_makes_a_namespace_of_its_own_that_the_features_see_as_default(remote: RemoteCluster, api: KubeAPI) -> None:
+    namespace = remote.names.namespace
+    assert namespace.startswith("listwatch-")
+    assert MANAGED_BY.items() <= api.get("namespaces", namespace)["metadata"]["labels"].items()
+    created = remote.apply(POD)
+    assert created["metadata"]["namespace"] == "default"
+    assert api.get("pods", "web", namespace=namespace)["metadata"]["uid"] == created["metadata"]["uid"]
+    assert [p["metadata"]["name"] for p in remote.pods()] == ["web"]
+
+
+def test_close_deletes_what_it_created_and_its_namespace_and_nothing_else(
+    engine: Engine, server: Server, api: KubeAPI, tmp_path: Path
+) -> None:
+    api.create("pods", POD, namespace="default")  # someone else's pod, outside the backend's namespace
+    try:
+        remote = RemoteCluster(engine.spec, kubeconfig=str(server.kubeconfig), lock_dir=str(tmp_path))
+        remote.start(["node01", "node02"])
+        namespace = remote.names.namespace
+        remote.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "ReplicationController",
+                "metadata": {"name": "rc"},
+                "spec": {
+                    "replicas": 2,
+                    "selector": {"app": "rc"},
+                    "template": {"metadata": {"labels": {"app": "rc"}}, "spec": POD["spec"]},
+                },
+            }
+        )
+        assert remote.settle(until=lambda: len(remote.pods()) == 2, horizon=30)
+        remote.close()
+        for plural in ("pods", "replicationcontrollers", "events"):
+            assert api.list(plural, namespace=namespace) == []
+        with pytest.raises(errors.NotFound):
+            api.get("namespaces", namespace)
+        assert api.get("pods", "web", namespace="default")["metadata"].get("deletionTimestamp") is None
+    finally:
+        api.delete("pods", "web", namespace="default", grace_period_seconds=0)
+
+
+# -- node labels ----------------------------------------------------------------------------------------
+
+
+def test_node_labels_it_changed_are_restored_at_close_and_others_untouched(
+    engine: Engine, server: Server, api: KubeAPI, tmp_path: Path
+) -> None:
+    api.patch("nodes", "worker-a", {"metadata": {"labels": {"cz": "zed", "keep": "me"}}})
+    before = {n: labels_of(api, n) for n in ("worker-a", "worker-b")}
+    try:
+        remote = RemoteCluster(engine.spec, kubeconfig=str(server.kubeconfig), lock_dir=str(tmp_path))
+        remote.start(["node01", "node02"])
+        remote.label_node("node01", "cz", "alice", overwrite=True)
+        remote.label_node("node01", "cz", "bob", overwrite=True)
+        remote.label_node("node02", "disk", "ssd")
+        assert labels_of(api, "worker-a")["cz"] == "bob" and labels_of(api, "worker-b")["disk"] == "ssd"
+        remote.close()
+        assert {n: labels_of(api, n) for n in ("worker-a", "worker-b")} == before
+    finally:
+        api.patch("nodes", "worker-a", {"metadata": {"labels": {"cz": None, "keep": None}}})
+
+
+def test_labelling_without_overwrite_refuses_to_change_a_value_as_kubectl_does(remote: RemoteCluster) -> None:
+    remote.label_node("node01", "cz", "alice")
+    with pytest.raises(errors.Conflict, match=r"'cz' already has a value \(alice\), and --overwrite is false"):
+        remote.label_node("node01", "cz", "bob")
+
+
+def test_an_interrupted_run_restores_labels_and_deletes_its_namespace(server: Server, api: KubeAPI, tmp_path: Path) -> None:
+    """SIGTERM in the middle of a scenario: the undo runs before the process ends."""
+    script = textwrap.dedent(
+        f"""
+        import os, signal, sys
+        from listwatch import engine
+        from listwatch.backends.remote import RemoteCluster
+        remote = RemoteCluster(engine.load().spec, kubeconfig={str(server.kubeconfig)!r}, lock_dir={str(tmp_path)!r})
+        remote.start(["node01", "node02"])
+        remote.label_node("node02", "interrupted", "yes")
+        remote.apply({{"apiVersion": "v1", "kind": "Pod", "metadata": {{"name": "web"}},
+                       "spec": {{"containers": [{{"name": "app", "image": "busybox:1.36"}}]}}}})
+        print(remote.names.namespace, flush=True)
+        os.kill(os.getpid(), signal.SIGTERM)
+        print("not reached", flush=True)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == -15, done.stderr  # ended by the SIGTERM, as it would have been
+    namespace = done.stdout.split()[0]
+    assert "not reached" not in done.stdout
+    assert "interrupted" not in labels_of(api, "worker-b")
+    with pytest.raises(errors.NotFound):
+        api.get("namespaces", namespace)
+    assert api.list("pods", namespace=namespace) == []
+
+
+def test_a_second_run_waits_for_the_node_label_lock(tmp_path: Path) -> None:
+    first, second = (
+        NodeLabelLock("https://127.0.0.1:1", directory=str(tmp_path)),
+        NodeLabelLock("https://127.0.0.1:1", directory=str(tmp_path)),
+    )
+    first.acquire()
+    got = threading.Event()
+    waiter = threading.Thread(target=lambda: (second.acquire(), got.set()))
+    waiter.start()
+    assert not got.wait(0.3)
+    first.release()
+    assert got.wait(5)
+    second.release()
+    waiter.join()
+
+
+def test_a_pod_placed_by_labels_takes_the_node_label_lock_and_close_releases_it(remote: RemoteCluster) -> None:
+    remote.apply(POD)
+    assert not remote.lock.held
+    remote.apply({**with_spec(nodeSelector={"cz": "bob"}), "metadata": {"name": "picky"}})
+    assert remote.lock.held
+    remote.close()
+    assert not remote.lock.held
+
+
+# -- the features' node names on any cluster ---------------------------------------------------------------
+
+
+def test_feature_nodes_map_in_order_onto_schedulable_nodes_and_back(remote: RemoteCluster, api: KubeAPI) -> None:
+    assert remote.names.nodes == {"node01": "worker-a", "node02": "worker-b"}
+    assert remote.describe().endswith("nodes node01 -> worker-a, node02 -> worker-b")
+    remote.label_node("node02", "cz", "bob")
+    assert labels_of(api, "worker-b")["cz"] == "bob"
+    remote.apply(with_spec(nodeSelector={"cz": "bob"}))
+    assert remote.settle(until=lambda: running(remote, "web"), horizon=30)
+    pod = remote.pod("web")
+    assert pod["spec"]["nodeName"] == "node02"
+    assert api.get("pods", "web", namespace=remote.names.namespace)["spec"]["nodeName"] == "worker-b"
+    messages = [e["message"] for e in remote.events_for(pod) if e["reason"] == "Scheduled"]
+    assert messages == ["Successfully assigned default/web to node02"]
+
+
+def test_a_node_named_by_the_scenario_goes_to_its_cluster_node(remote: RemoteCluster) -> None:
+    remote.apply(with_spec(nodeName="node01"))
+    assert remote.settle(until=lambda: running(remote, "web"), horizon=30)
+    assert remote.pod("web")["spec"]["nodeName"] == "node01"
+    assert {e["source"].get("host") for e in remote.events_for(remote.pod("web")) if e["reason"] == "Started"} == {"node01"}
+
+
+def test_a_cluster_with_the_features_node_names_keeps_them() -> None:
+    nodes = [{"metadata": {"name": n}} for n in ("node02", "node01", "other")]
+    assert choose_nodes(["node01", "node02"], nodes) == {"node01": "node01", "node02": "node02"}
+
+
+def test_cordoned_tainted_and_unready_nodes_are_not_chosen_and_too_few_is_said() -> None:
+    ready = {"conditions": [{"type": "Ready", "status": "True"}]}
+    nodes = [
+        {"metadata": {"name": "a"}, "spec": {"unschedulable": True}, "status": ready},
+        {
+            "metadata": {"name": "b"},
+            "spec": {"taints": [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]},
+            "status": ready,
+        },
+        {"metadata": {"name": "c"}, "spec": {}, "status": {"conditions": [{"type": "Ready", "status": "False"}]}},
+        {"metadata": {"name": "d"}, "spec": {}, "status": ready},
+    ]
+    assert choose_nodes(["node01"], nodes) == {"node01": "d"}
+    with pytest.raises(errors.BackendUnavailable, match=r"needs 2 nodes \(node01, node02\) and the cluster has 1 schedulable \(d\)"):
+        choose_nodes(["node01", "node02"], nodes)
+
+
+def test_a_view_renames_whole_node_names_only_and_leaves_the_object_untouched() -> None:
+    names = NameMap("listwatch-1", {"node01": "kind-worker", "node02": "kind-worker2"})
+    event = {"kind": "Event", "metadata": {"namespace": "listwatch-1"}, "message": "Successfully assigned listwatch-1/web to kind-worker2"}
+    assert names.view(event)["message"] == "Successfully assigned default/web to node02"
+    assert names.message("on kind-worker and kind-worker.example") == "on node01 and kind-worker.example"
+    assert event["metadata"]["namespace"] == "listwatch-1"
+
+
+# -- observed and checked ----------------------------------------------------------------------------------
+
+
+def test_the_recorded_watch_streams_pass_the_checker_for_a_pod_that_ran(remote: RemoteCluster) -> None:
+    remote.apply(with_spec(nodeSelector={}))
+    assert remote.settle(until=lambda: running(remote, "web"), horizon=30)
+    assert remote.settle(until=lambda: "LW-12" in next(iter(remote.report().pods)).steps, horizon=10)
+    report = remote.report()
+    assert report.violations == ()
+    [verdict] = report.pods
+    assert (verdict.pod.name, verdict.verdict) == ("web", "pass")
+    assert {"LW-02", "LW-10", "LW-12"} <= set(verdict.steps)
+    kinds = {(r.get("object") or r).get("kind") for r in remote.records()}
+    assert {"Pod", "Event", "Node"} <= kinds
+
+
+def test_records_in_revision_order_put_an_effect_after_its_cause(remote: RemoteCluster) -> None:
+    remote.apply(POD)
+    assert remote.settle(until=lambda: running(remote, "web"), horizon=30)
+    assert remote.recorder is not None
+    ordered = remote.recorder.in_revision_order()
+    revisions = [int(((r.get("object") or r).get("metadata") or {}).get("resourceVersion") or 0) for r in ordered]
+    assert revisions == sorted(revisions)
+    assert sorted(map(str, ordered)) == sorted(map(str, remote.records()))
+
+
+def test_settle_without_a_condition_waits_for_the_watches_to_fall_quiet(remote: RemoteCluster) -> None:
+    assert remote.settle(horizon=30)
+
+
+def test_the_troubleshooting_source_reads_through_the_backend_in_the_features_names(remote: RemoteCluster) -> None:
+    source = RemoteSource(remote)
+    assert sorted(n["metadata"]["name"] for n in source.nodes()) == ["node01", "node02"]
+    assert source.pod("ghost", "default") is None
+    assert source.listening(POD, "app") is None
+
+
+# -- capabilities and undo ---------------------------------------------------------------------------------
+
+
+def test_the_cluster_backend_has_none_of_the_simulators_capabilities() -> None:
+    assert RemoteCluster.capabilities == API_ONLY
+    assert missing(SIMULATOR, Capability.COMPACTION, backend="memory") is None
+    assert missing(API_ONLY, Capability.KUBELET_CONTROL, backend="cluster") == (
+        "the cluster backend cannot stop or restart a node's kubelet: only a simulator (--backend memory or docker) can"
+    )
+
+
+def test_an_undo_log_runs_newest_first_once_and_goes_on_past_a_failure() -> None:
+    done: list[str] = []
+    log = UndoLog("test")
+    log.push("first", lambda: done.append("first"))
+    log.push("broken", lambda: (_ for _ in ()).throw(RuntimeError("stuck")))
+    log.push("last", lambda: done.append("last"))
+    assert log.undo() == ["broken: stuck"]
+    assert done == ["last", "first"]
+    assert log.undo() == [] and done == ["last", "first"]
