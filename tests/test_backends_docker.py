@@ -332,9 +332,13 @@ def test_listening_ports_and_probes_are_read_inside_the_pod(docker_rt: DockerRun
     assert docker_rt.probe(container_id, {"tcpSocket": {"port": 8080}}, ip="")[0]
 
 
-def test_the_alternatives_to_a_missing_tag_are_the_engine_s_tags_of_its_repository_newest_first(docker_rt: DockerRuntime) -> None:
-    assert docker_rt.alternatives("busybox:9.99")[:2] == ["busybox:1.37", "busybox:1.36"]
-    assert docker_rt.alternatives("nginx:1.15") == []
+def test_every_node_lists_the_engine_s_images_by_the_engine_s_names(docker_rt: DockerRuntime) -> None:
+    listed = docker_rt.images("node01")
+    assert set(listed) == set(docker_rt.images("node02"))  # images belong to the engine (listed in no set order)
+    tags = {tag for image in listed for tag in image.repo_tags}
+    assert {"busybox:1.36", "busybox:1.37", "busybox:latest"} <= tags
+    assert not [name for image in listed for name in (*image.repo_tags, *image.repo_digests) if name.startswith("<none>")]
+    assert all(image.size > 0 and image.id.startswith("sha256:") for image in listed)
 
 
 def test_a_cluster_given_a_loop_runs_on_that_loop_s_clock_and_refuses_another(engine: Engine) -> None:

@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from listwatch import errors
-from listwatch.backends.capabilities import API_ONLY, SIMULATOR, Capability, missing
+from listwatch.backends.capabilities import API_ONLY, SERVED, SIMULATOR, Capability, missing
+from listwatch.backends.controlapi import ControlClient
 from listwatch.backends.kubeapi import KubeAPI
-from listwatch.backends.names import NameMap, choose_nodes
-from listwatch.backends.nodelock import NodeLabelLock
+from listwatch.backends.names import NameMap, choose_nodes, schedulable
+from listwatch.backends.nodelock import DisruptionLock, NodeLabelLock
 from listwatch.backends.remote import MANAGED_BY, RemoteCluster, RemoteSource
 from listwatch.backends.undo import UndoLog
 from listwatch.engine import Engine
@@ -287,12 +289,144 @@ def test_the_troubleshooting_source_reads_through_the_backend_in_the_features_na
 # -- capabilities and undo ---------------------------------------------------------------------------------
 
 
-def test_the_cluster_backend_has_none_of_the_simulators_capabilities() -> None:
-    assert RemoteCluster.capabilities == API_ONLY
+def test_a_step_needing_a_capability_the_backend_lacks_is_told_where_it_can_run() -> None:
     assert missing(SIMULATOR, Capability.COMPACTION, backend="memory") is None
     assert missing(API_ONLY, Capability.KUBELET_CONTROL, backend="cluster") == (
-        "the cluster backend cannot stop or restart a node's kubelet: only a simulator (--backend memory or docker) can"
+        "the cluster backend cannot stop or restart a node's kubelet: only a simulator (--backend memory or docker) can, "
+        "or the cluster backend against listwatch serve (its control API, /listwatch/v1)"
     )
+    assert missing(SERVED, Capability.INTERNAL_STEPS, backend="cluster") == (
+        "the cluster backend cannot report the flow's internal steps (etcd writes, watch events passed on, a component's "
+        "decisions): only a simulator (--backend memory or docker) can"
+    )
+
+
+# -- out-of-band control: listwatch serve's control API -----------------------------------------------------
+
+
+def test_against_listwatch_serve_it_finds_the_control_api_and_holds_the_disruption_lock_shared(remote: RemoteCluster) -> None:
+    assert remote.control is not None
+    assert remote.capabilities == SERVED
+    assert remote.disruption.mode == "shared"
+
+
+def test_before_start_and_where_the_control_path_is_404_it_has_no_capabilities(engine: Engine, server: Server, tmp_path: Path) -> None:
+    """A real cluster answers 404 at /listwatch/v1: here, the served API under a path it does not serve."""
+    assert RemoteCluster(engine.spec, kubeconfig=str(server.kubeconfig)).capabilities == API_ONLY
+    config = yaml.safe_load(Path(str(server.kubeconfig)).read_text())
+    config["clusters"][0]["cluster"]["server"] += "/elsewhere"
+    elsewhere = tmp_path / "kubeconfig"
+    elsewhere.write_text(yaml.safe_dump(config))
+    api = KubeAPI(str(elsewhere))
+    try:
+        with pytest.raises(errors.NotFound):
+            api.request("GET", "/listwatch/v1")
+        assert ControlClient.probe(api) is None
+    finally:
+        api.close()
+
+
+def test_watches_and_list_watches_come_in_the_features_node_names(remote: RemoteCluster) -> None:
+    """The served nodes are worker-a and worker-b; the features' node01 is worker-a."""
+    assert remote.control is not None
+    assert {w["fieldSelector"] for w in remote.control.watches(actor="kubelet/worker-a")} == {
+        "spec.nodeName=worker-a",
+        "metadata.name=worker-a",
+    }
+    own = remote.watches(actor="kubelet/node01")
+    assert {(w["actor"], w["resource"], w["fieldSelector"]) for w in own} == {
+        ("kubelet/node01", "pods", "spec.nodeName=node01"),
+        ("kubelet/node01", "nodes", "metadata.name=node01"),
+    }
+    assert ("scheduler", "spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed") in {
+        (w["actor"], w["fieldSelector"]) for w in remote.watches()
+    }
+    assert {i["watch"] for i in remote.informers(actor="kubelet/node02")} == {"pods", "node"}
+
+
+def test_a_held_watch_is_reconnected_at_close_and_the_lock_released(engine: Engine, server: Server, api: KubeAPI, tmp_path: Path) -> None:
+    remote = RemoteCluster(engine.spec, kubeconfig=str(server.kubeconfig), lock_dir=str(tmp_path))
+    remote.start(["node01", "node02"])
+    try:
+        remote.cut_watches("kubelet/node02", resource="pods", reconnect=False)
+        assert remote.disruption.mode == "exclusive"
+        (held,) = [i for i in remote.informers(actor="kubelet/node02") if i["watch"] == "pods"]
+        assert held["held"] and held["actor"] == "kubelet/node02"
+    finally:
+        remote.close()
+    assert remote.disruption.mode == ""
+    control = ControlClient(api)
+    (back,) = [i for i in control.informers(actor="kubelet/worker-b") if i["watch"] == "pods"]
+    assert not back["held"]
+
+
+def test_a_stopped_kubelet_is_restarted_at_close_and_its_node_schedulable(
+    engine: Engine, server: Server, api: KubeAPI, tmp_path: Path
+) -> None:
+    remote = RemoteCluster(engine.spec, kubeconfig=str(server.kubeconfig), lock_dir=str(tmp_path))
+    remote.start(["node01", "node02"])
+    control = ControlClient(api)
+    try:
+        remote.stop_kubelet("node02")
+        assert control.kubelet("worker-b")["state"] == "Stopped"
+        assert control.kubelet("worker-a")["state"] == "Running"
+    finally:
+        remote.close()
+    assert control.kubelet("worker-b")["state"] == "Running"
+    assert schedulable(control.api.get("nodes", "worker-b"))
+
+
+def test_a_scenario_holding_the_node_label_lock_cannot_also_stop_a_kubelet(remote: RemoteCluster) -> None:
+    remote.label_node("node01", "cz", "alice")
+    with pytest.raises(errors.ListwatchError, match="a scenario that holds the node-label lock cannot also stop the kubelet of node02"):
+        remote.stop_kubelet("node02")
+    assert remote.disruption.mode == "shared"
+
+
+def test_without_a_control_api_the_kubelet_is_the_users_to_restart(engine: Engine, server: Server) -> None:
+    remote = RemoteCluster(engine.spec, kubeconfig=str(server.kubeconfig))  # not started: no control API found
+    try:
+        with pytest.raises(errors.BackendUnavailable, match="run `systemctl restart kubelet` on node01"):
+            remote.restart_kubelet("node01")
+    finally:
+        remote.api.close()
+
+
+def test_disruption_lock_holders_share_it_and_one_that_excludes_waits_for_them(tmp_path: Path) -> None:
+    first, second, third = (DisruptionLock("https://127.0.0.1:1", directory=str(tmp_path)) for _ in range(3))
+    first.share()
+    second.share()  # shared holders do not wait for each other
+    excluded = threading.Event()
+    waiter = threading.Thread(target=lambda: (third.exclude(), excluded.set()))
+    waiter.start()
+    assert not excluded.wait(0.3)
+    first.release()
+    assert not excluded.wait(0.3)
+    second.release()
+    assert excluded.wait(5)
+    waiter.join()
+    third.release()
+
+
+def test_a_disruption_lock_waiting_to_exclude_goes_before_later_sharers(tmp_path: Path) -> None:
+    holder, excluder, late = (DisruptionLock("https://127.0.0.1:1", directory=str(tmp_path)) for _ in range(3))
+    holder.share()
+    order: list[str] = []
+    excluding = threading.Thread(target=lambda: (excluder.exclude(), order.append("excluded")))
+    excluding.start()
+    excluding.join(0.3)
+    assert excluding.is_alive() and order == []
+    sharing = threading.Thread(target=lambda: (late.share(), order.append("shared")))
+    sharing.start()
+    sharing.join(0.3)
+    assert order == []  # the late sharer waits at the gate behind the one waiting to exclude
+    holder.release()
+    excluding.join(5)
+    assert order == ["excluded"]
+    excluder.release()
+    sharing.join(5)
+    assert order == ["excluded", "shared"]
+    late.release()
 
 
 def test_an_undo_log_runs_newest_first_once_and_goes_on_past_a_failure() -> None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+from listwatch import engine as engine_module
 from listwatch.cluster import Cluster
 from listwatch.components.kubelet import go_duration
 
 from .builders import condition, events_of, pod
+from .spec_copies import changed_spec
 
 
 def container_status(cluster: Cluster, name: str) -> dict:
@@ -195,3 +199,42 @@ def test_deleting_a_running_pod_stops_it_and_removes_it(make_cluster: Callable[.
 
 def test_go_durations_print_as_go_prints_them() -> None:
     assert [go_duration(s) for s in (0.812, 2.182, 10, 62.5, 300)] == ["812ms", "2.182s", "10s", "1m2.5s", "5m0s"]
+
+
+# -- the node's images ---------------------------------------------------------------------------
+
+PAUSE = ["registry.k8s.io/pause@sha256:", "registry.k8s.io/pause:3.10"]
+
+
+def image_names(cluster: Cluster, node: str) -> list[list[str]]:
+    """The node's status.images, each image's names with the digests cut short to `...@sha256:`."""
+    images = cluster.api.get("nodes", node)["status"]["images"]
+    return [[n.partition("@sha256:")[0] + "@sha256:" if "@" in n else n for n in i["names"]] for i in images]
+
+
+def test_a_node_registers_with_the_images_it_starts_with_largest_first(make_cluster: Callable[..., Cluster]) -> None:
+    cluster = make_cluster()
+    images = cluster.api.get("nodes", "node01")["status"]["images"]
+    assert [i["sizeBytes"] for i in images] == [4_270_000, 320_368]
+    assert image_names(cluster, "node01") == [["docker.io/library/busybox@sha256:", "docker.io/library/busybox:1.35"], PAUSE]
+
+
+def test_an_image_pulled_shows_in_its_node_s_status_at_the_next_post(make_cluster: Callable[..., Cluster]) -> None:
+    cluster = make_cluster()
+    cluster.apply(pod("web", node_name="node01"))
+    cluster.settle()
+    cluster.advance(10)  # nodeStatusUpdateFrequency
+    nginx = cluster.api.get("nodes", "node01")["status"]["images"][0]
+    assert nginx["names"][1] == "docker.io/library/nginx:1.15" and nginx["sizeBytes"] == 44_712_000
+    assert nginx["names"][0] == cluster.pod("web")["status"]["containerStatuses"][0]["imageID"]
+    assert len(image_names(cluster, "node02")) == 2  # pulled on node01 only
+
+
+def test_the_spec_caps_the_images_and_the_names_a_node_reports(tmp_path: Path, make_cluster: Callable[..., Cluster]) -> None:
+    def cap(kubelet: dict[str, Any]) -> None:
+        kubelet["settings"]["nodeStatusMaxImages"] = 1
+        kubelet["settings"]["maxNamesPerImageInNodeStatus"] = 1
+
+    changed_spec(tmp_path, "components/kubelet.yaml", cap)
+    cluster = make_cluster(eng=engine_module.load(tmp_path / "spec"))
+    assert image_names(cluster, "node01") == [["docker.io/library/busybox@sha256:"]]

@@ -6,6 +6,7 @@ import io
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,7 @@ from listwatch.engine import Engine
 from listwatch.errors import SpecError
 from listwatch.troubleshoot.diagnose import diagnose, write
 from listwatch.troubleshoot.fixes import corrected_command, manifest
+from listwatch.troubleshoot.images import same_repository
 from listwatch.troubleshoot.sources import ClusterSource
 
 from .builders import pod
@@ -102,3 +104,44 @@ def test_a_healthy_pod_exits_0_and_a_missing_one_2(make_cluster: Callable[..., C
     assert tree is not None
     assert diagnose(tree, ClusterSource(cluster), "web").exit_code == 0
     assert diagnose(tree, ClusterSource(cluster), "ghost").exit_code == 2
+
+
+# -- what the nodes have, and what answers -----------------------------------------------------------
+
+
+def node_with(*names: list[str]) -> dict[str, Any]:
+    return {"status": {"images": [{"names": n, "sizeBytes": 1} for n in names]}}
+
+
+def test_the_images_of_a_repository_are_the_other_tags_the_nodes_list_newest_numbered_first() -> None:
+    nodes = [
+        node_with(["docker.io/library/busybox@sha256:aa", "docker.io/library/busybox:1.35"], ["registry.k8s.io/pause:3.10"]),
+        node_with(["busybox:latest", "busybox:1.37"], ["docker.io/library/busybox:9.99"], ["127.0.0.1:5000/busybox:1.40"]),
+    ]
+    assert same_repository(nodes, "busybox:9.99") == ["busybox:1.37", "busybox:1.35", "busybox:latest"]
+    assert same_repository(nodes, "docker.io/library/busybox:9.99") == [
+        "docker.io/library/busybox:1.37",
+        "docker.io/library/busybox:1.35",
+        "docker.io/library/busybox:latest",
+    ]
+    assert same_repository(nodes, "nginx:1.15") == []
+
+
+def test_an_unpullable_image_is_fixed_with_one_its_nodes_already_have(make_cluster: Callable[..., Cluster], engine: Engine) -> None:
+    cluster = make_cluster()
+    cluster.apply(pod("web", image="busybox:9.99", command=["sleep", "3600"]))
+    cluster.settle()
+    assert engine.spec.troubleshooting is not None
+    found = diagnose(engine.spec.troubleshooting, ClusterSource(cluster), "web")
+    assert found.finding.id == "TS-22" and found.fix is not None
+    assert found.fix.commands == ("kubectl set image pod/web main=busybox:1.35",)
+    assert "images of busybox:9.99's repository the nodes have (status.images): busybox:1.35" in found.evidence
+
+
+def test_a_pod_answers_on_the_ports_its_containers_listen_on(make_cluster: Callable[..., Cluster]) -> None:
+    cluster = make_cluster()
+    cluster.apply(pod("web", image="busybox:1.36", command=["httpd", "-f", "-p", "8080"]))
+    source = ClusterSource(cluster)
+    assert source.answers(cluster.pod("web"), 8080) is None  # no IP yet: it cannot be tried
+    cluster.settle()
+    assert (source.answers(cluster.pod("web"), 8080), source.answers(cluster.pod("web"), 80)) == (True, False)

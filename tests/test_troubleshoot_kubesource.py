@@ -17,11 +17,21 @@ import pytest
 
 from listwatch import cli
 from listwatch import engine as engine_module
+from listwatch.backends.kubeapi import KubeAPI
 from listwatch.server import Server
+from listwatch.troubleshoot.kubesource import try_port
 
 from .served import Client, serving, wait_until
 
 BUSYBOX = "busybox:1.36"
+
+
+def server_pod(name: str, port: int, *, declared: int) -> dict[str, Any]:
+    """A pod whose busybox httpd listens on `port`, declaring containerPort `declared`."""
+    body = pod(name, f"httpd -f -p {port}")
+    body["metadata"]["labels"] = {"app": name}
+    body["spec"]["containers"][0]["ports"] = [{"containerPort": declared}]
+    return body
 
 
 def pod(name: str, command: str, **spec: Any) -> dict[str, Any]:
@@ -43,8 +53,18 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             pod("failed", "echo started; echo the config is missing; exit 3", restartPolicy="Never"),
             pod("unpullable", "sleep 3600", image="nginx:no-such-tag"),
             pod("unplaced", "sleep 3600", nodeSelector={"cz": "carol"}),
+            pod("busybox-tag", "sleep 3600", image="busybox:9.99"),
+            server_pod("deaf", 80, declared=8080),
+            server_pod("miswired", 80, declared=80),
         ):
             assert client.post("/api/v1/namespaces/default/pods", body).status == 201
+        service = {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "miswired"},
+            "spec": {"selector": {"app": "miswired"}, "ports": [{"port": 80, "targetPort": 8080}]},
+        }
+        assert client.post("/api/v1/namespaces/default/services", service).status == 201
 
         def status(name: str) -> dict[str, Any]:
             return dict((client.get(f"/api/v1/namespaces/default/pods/{name}").json or {}).get("status", {}))
@@ -59,6 +79,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         assert wait_until(lambda: status("healthy").get("phase") == "Running", timeout=30)
         assert wait_until(lambda: status("failed").get("phase") == "Failed", timeout=30)
         assert wait_until(lambda: waiting("unpullable") in ("ErrImagePull", "ImagePullBackOff"), timeout=30)
+        assert wait_until(lambda: waiting("busybox-tag") in ("ErrImagePull", "ImagePullBackOff"), timeout=30)
+        assert wait_until(lambda: status("deaf").get("phase") == status("miswired").get("phase") == "Running", timeout=30)
         assert wait_until(lambda: unschedulable("unplaced"), timeout=30)
         yield server
 
@@ -77,6 +99,16 @@ def listwatch(server: Server, *argv: str) -> tuple[int, str, str]:
         ("failed", 1, "TS-31", "the config is missing"),
         ("unpullable", 1, "TS-22", "nginx:no-such-tag"),
         ("unplaced", 1, "TS-20", "kubectl label nodes"),
+        ("busybox-tag", 1, "TS-22", "kubectl set image pod/busybox-tag main=busybox:1.35"),
+        ("deaf", 1, "TS-45", "pods/deaf:PORT/proxy/) on ports 80, 443, 8000, 8080, 8443, listening: 80"),
+        ("deaf", 1, "TS-45", "containerPort 8080 -> 80"),
+        ("miswired", 1, "TS-47", "service miswired maps port 80 to targetPort 8080"),
+        (
+            "miswired",
+            1,
+            "TS-47",
+            """kubectl patch service miswired -p '{"spec":{"ports":[{"port":80,"targetPort":80,"protocol":"TCP"}]}}'""",
+        ),
         ("nowhere", 2, "TS-90", "There is no such pod"),
     ],
 )
@@ -109,3 +141,14 @@ def test_a_missing_pod_is_a_clear_error_for_describe_and_logs(served: Server) ->
         code, _, err = listwatch(served, *argv)
         assert code == 1
         assert 'pods "nowhere" not found' in err, err
+
+
+def test_a_port_is_tried_from_the_node_through_the_pods_proxy(served: Server) -> None:
+    api = KubeAPI(str(served.kubeconfig))
+    try:
+        assert try_port(api, "deaf", 80, namespace="default") is True
+        assert try_port(api, "deaf", 8080, namespace="default") is False  # 503 error trying to reach service
+        assert try_port(api, "unplaced", 80, namespace="default") is None  # no IP: address not allowed
+        assert try_port(api, "nowhere", 80, namespace="default") is None  # no such pod
+    finally:
+        api.close()

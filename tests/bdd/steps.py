@@ -18,7 +18,6 @@ import yaml
 from pytest_bdd import given, parsers, then, when
 
 from listwatch.apiserver import objects
-from listwatch.apiserver.watchcache import WatchEvent
 from listwatch.backends.capabilities import Capability
 from listwatch.backends.kubeapi import KubeAPI
 from listwatch.backends.names import NameMap, choose_nodes
@@ -173,7 +172,9 @@ def a_replication_controller(world: World, name: str, replicas: int) -> None:
 @given(parsers.parse('the kubelet of "{node}" has lost its watch of pods'))
 def kubelet_lost_watch(world: World, node: str) -> None:
     world.require(Capability.COMPONENT_WATCHES)
-    world.simulator.kubelets[node].informers["pods"].stop_watch()
+    actor = f"kubelet/{node}"
+    world.remembered_lists = _lists(world, actor, "pods")
+    world.cut_watches(actor, resource="pods", reconnect=False)  # and it cannot watch again until it reconnects
 
 
 @given("I remember the resourceVersion of the pod list")
@@ -277,13 +278,13 @@ def delete_one(world: World, name: str) -> None:
 def compact(world: World) -> None:
     world.require(Capability.COMPACTION)
     world.wait(lambda: False, patience=1.0)
-    world.simulator.api.compact()
+    world.compact()
 
 
 @when(parsers.parse('the kubelet of "{node}" reconnects'))
 def kubelet_reconnects(world: World, node: str) -> None:
     world.require(Capability.COMPONENT_WATCHES)
-    world.simulator.kubelets[node].informers["pods"].drop_watch()
+    world.reconnect(f"kubelet/{node}", resource="pods")
 
 
 # -- Then ----------------------------------------------------------------------------------------
@@ -308,9 +309,15 @@ def _running(world: World, controller: str) -> int:
 
 @then("the controller manager, the scheduler and each kubelet are watching the API server")
 def components_watching(world: World) -> None:
+    """Each watch the spec gives them is open in the API server, with the spec's selectors (the
+    scheduler's unscheduled pods: spec.nodeName=, each kubelet's pods: spec.nodeName=<its node> ...)."""
     world.require(Capability.COMPONENT_WATCHES)
-    expected = {"controller-manager", "scheduler", *(f"kubelet/{n}" for n in world.simulator.kubelets)}
-    assert expected <= world.watchers, f"watching: {sorted(world.watchers)}"
+    open_watches = {(w["actor"], w["resource"], w["labelSelector"], w["fieldSelector"]) for w in world.open_watches()}
+    missing = [w for w in world.expected_watches() if w not in open_watches]
+    assert not missing, f"not watching: {missing}; the open watches: {sorted(open_watches)}"
+    if Capability.INTERNAL_STEPS in world.capabilities:  # and the flow saw each of them open its watch (LW-01)
+        expected = {"controller-manager", "scheduler", *(f"kubelet/{n}" for n in world.nodes)}
+        assert expected <= world.watchers, f"watching: {sorted(world.watchers)}"
 
 
 @then("there are no pods")
@@ -495,27 +502,40 @@ def pending_restarts(world: World, name: str, restarts: int) -> None:
 @then(parsers.parse('the kubelet of "{node}" listed pods again'))
 def listed_again(world: World, node: str) -> None:
     world.require(Capability.COMPONENT_WATCHES)
-    informer = world.simulator.kubelets[node].informers["pods"]
-    assert world.wait(lambda: informer.lists >= 2 and informer.synced), f"lists: {informer.lists}"
+    actor = f"kubelet/{node}"
+
+    def relisted() -> bool:
+        return any(
+            i["watch"] == "pods" and i["lists"] > world.remembered_lists and i["state"] == "Watching" and i["connected"]
+            for i in world.informers(actor)
+        )
+
+    assert world.wait(relisted), f"it had listed {world.remembered_lists} times; now: {world.informers(actor)}"
+
+
+def _lists(world: World, actor: str, watch: str) -> int:
+    """How many times a component's List-Watch has listed."""
+    return next(i["lists"] for i in world.informers(actor) if i["watch"] == watch)
 
 
 @then(parsers.parse('a watch of pods from the remembered resourceVersion gets "{code:d}" "{reason}"'))
 def watch_gets_gone(world: World, code: int, reason: str) -> None:
     world.require(Capability.COMPACTION)
-    received: list[WatchEvent] = []
-    world.simulator.api.watch("pods", received.append, resource_version=world.remembered_rv)
-    world.wait(lambda: bool(received), patience=1)
-    assert received and received[0].type == "ERROR", received
-    assert (received[0].object["code"], received[0].object["reason"]) == (code, reason)
+    received = world.watch_pods(world.remembered_rv, until=bool, patience=5)
+    assert received and received[0]["type"] == "ERROR", received
+    status = received[0]["object"]
+    assert (status["code"], status["reason"]) == (code, reason), status
+    assert status["message"].startswith(f"too old resource version: {world.remembered_rv} ("), status
 
 
 @then(parsers.parse('a new list then watch sees the pods "{first}" and "{second}"'))
 def relist_sees(world: World, first: str, second: str) -> None:
-    world.require(Capability.COMPACTION)  # the recovery from a compaction, watched from inside the API server
-    listed = world.simulator.api.list("pods")
-    received: list[WatchEvent] = []
-    world.simulator.api.watch("pods", received.append, resource_version=listed.resource_version)
-    world.backend.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "after"}, "spec": {"containers": [WORKLOAD]}})
-    world.wait(lambda: any(e.object["metadata"]["name"] == "after" for e in received), patience=5)
-    assert sorted(objects.name_of(p) for p in listed.items) == sorted([first, second])
-    assert next(e.type for e in received if e.object["metadata"]["name"] == "after") == "ADDED"
+    listed, rv = world.list_pods()
+    after = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "after"}, "spec": {"containers": [WORKLOAD]}}
+
+    def saw_after(events: list[dict[str, Any]]) -> bool:
+        return any(objects.name_of(e["object"]) == "after" for e in events if e["type"] != "ERROR")
+
+    received = world.watch_pods(rv, during=lambda: world.backend.apply(after), until=saw_after, patience=10)
+    assert sorted(listed) == sorted([first, second])
+    assert next(e["type"] for e in received if e["type"] != "ERROR" and objects.name_of(e["object"]) == "after") == "ADDED", received

@@ -4,6 +4,10 @@ Steps talk to `World`, never to one backend's internals. What only a simulator c
 internal steps of the flow, a component's own watches, cutting a watch, compacting, stopping a
 kubelet) is a `Capability` the backend declares (`listwatch.backends.capabilities`): a step
 that needs one calls `require`, and on a backend without it the scenario is skipped, saying why.
+The cluster backend has some of them against `listwatch serve`, through its control API; World's
+methods for them (`open_watches`, `cut_watches`, `compact`, `stop_kubelet` ...) do the same thing
+on every backend that has them: `listwatch.control` on the in-process cluster, its HTTP API on a
+served one.
 
 Where the internal steps cannot be seen (the cluster backend), `went_through` asserts what a
 client can see instead: the checker's verdict over the recorded watch streams, and the
@@ -21,15 +25,17 @@ import pytest
 from listwatch import errors
 from listwatch.actions import Action
 from listwatch.apiserver import objects
+from listwatch.apiserver.selectors import parse_field_selector, parse_label_selector
 from listwatch.backends import runtime_for
 from listwatch.backends.base import Runtime
-from listwatch.backends.capabilities import SIMULATOR, Capability, missing
+from listwatch.backends.capabilities import API_ONLY, SIMULATOR, Capability, missing
 from listwatch.backends.remote import RemoteCluster, RemoteSource
 from listwatch.checker import Report
 from listwatch.checker.lifecycle import event_fields
 from listwatch.checker.projection import Projection
 from listwatch.clock import SystemClock
 from listwatch.cluster import Cluster
+from listwatch.control import Control, InformerState, OpenWatch
 from listwatch.engine import Engine
 from listwatch.flow import FlowTracker, StepEvent
 from listwatch.loop import Loop
@@ -62,11 +68,14 @@ class World:
         self.kubeconfig = kubeconfig
         self.cluster: Cluster | None = None
         self.remote: RemoteCluster | None = None
+        self.control: Control | None = None  # the in-process cluster's out-of-band control
+        self.nodes: list[str] = []
         self.steps: dict[str, list[str]] = {}  # by object name
         self.watchers: set[str] = set()
         self.actions: list[Action] = []
         self.deleted = ""
         self.remembered_rv = ""
+        self.remembered_lists = 0  # how many times a component had listed, when its watch was cut
         self.diagnosis: Any = None  # the last troubleshooting diagnosis
         self._loop: Loop | None = None
         self._runtime: Runtime | None = None
@@ -76,7 +85,10 @@ class World:
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        return RemoteCluster.capabilities if self.backend_name == "cluster" else SIMULATOR
+        """The simulator's; on the cluster backend, what its cluster offers (known once started)."""
+        if self.backend_name != "cluster":
+            return SIMULATOR
+        return self.remote.capabilities if self.remote is not None else API_ONLY
 
     def require(self, capability: Capability) -> None:
         """Skip the scenario, saying why, when the backend cannot do what the step needs."""
@@ -85,6 +97,7 @@ class World:
             pytest.skip(reason)
 
     def start(self, nodes: list[str]) -> None:
+        self.nodes = list(nodes)
         if self.backend_name == "cluster":
             self.remote = RemoteCluster(self.engine.spec, kubeconfig=self.kubeconfig)
             self.remote.start(nodes)
@@ -96,6 +109,7 @@ class World:
         else:
             self.cluster = Cluster(self.engine, nodes=nodes, sinks=sinks)
         self.cluster.start()
+        self.control = Control(self.cluster)
 
     def _on_step(self, event: StepEvent) -> None:
         if event.step.id == "LW-01":
@@ -109,11 +123,13 @@ class World:
         assert found is not None, "the scenario has no cluster: start with 'Given a cluster with nodes ...'"
         return found
 
-    @property
-    def simulator(self) -> Cluster:
-        """The in-process cluster, for steps that `require` a simulator's capability first."""
-        assert self.cluster is not None, f"the {self.backend_name} backend has no simulator: the step must require its capability"
+    def _in_process(self) -> Cluster:
+        assert self.cluster is not None, f"the {self.backend_name} backend has no in-process cluster"
         return self.cluster
+
+    def _control(self) -> Control:
+        assert self.control is not None, "the scenario has no cluster: start with 'Given a cluster with nodes ...'"
+        return self.control
 
     def wait(self, condition: Callable[[], bool], *, patience: float = PATIENCE) -> bool:
         """Let the cluster run until `condition` holds (at most `patience` seconds of its clock)."""
@@ -125,7 +141,7 @@ class World:
     def get(self, kind: str, name: str) -> dict[str, Any]:
         if self.remote is not None:
             return self.remote.get(kind, name)
-        return self.simulator.api.get(kind, name)
+        return self._in_process().api.get(kind, name)
 
     def pod_or_none(self, name: str) -> dict[str, Any] | None:
         for pod in self.backend.pods():
@@ -137,15 +153,101 @@ class World:
         return [p for p in self.backend.pods() if (objects.controller_of(p) or {}).get("name") == controller]
 
     def pod_list_resource_version(self) -> str:
+        return self.list_pods()[1]
+
+    def list_pods(self) -> tuple[list[str], str]:
+        """The names of the scenario's pods and the resourceVersion the list was read at."""
         if self.remote is not None:
-            return self.remote.resource_version("pods")
-        return self.simulator.api.list("pods").resource_version
+            items, rv = self.remote.list_at("pods")
+        else:
+            found = self._in_process().api.list("pods")
+            items, rv = found.items, found.resource_version
+        return [objects.name_of(p) for p in items], rv
 
     def source(self) -> Source:
         """Where the troubleshooting tree reads its facts."""
         if self.remote is not None:
             return RemoteSource(self.remote)
-        return ClusterSource(self.simulator)
+        return ClusterSource(self._in_process())
+
+    # -- out of band: what a simulator, or listwatch serve's control API, can do -------------------
+    # Each step calls `require` with the capability first.
+
+    def open_watches(self) -> list[OpenWatch]:
+        """The API server's open watches (actor, resource, selectors, resourceVersion)."""
+        return self.remote.watches() if self.remote is not None else self._control().watches()
+
+    def expected_watches(self) -> list[tuple[str, str, str, str]]:
+        """(actor, resource, label selector, field selector) of every watch the spec gives the
+        controller manager, the scheduler and each node's kubelet, selectors as the API server prints them."""
+        found = []
+        for component, nodes in (("controller-manager", [""]), ("scheduler", [""]), ("kubelet", self.nodes)):
+            for node in nodes:
+                actor = f"{component}/{node}" if node else component
+                for watch in self.engine.spec.component(component).watches:
+                    labels = str(parse_label_selector(watch.label_selector.replace("{node}", node)))
+                    fields = str(parse_field_selector(watch.field_selector.replace("{node}", node)))
+                    found.append((actor, watch.resource, labels, fields))
+        return found
+
+    def informers(self, actor: str) -> list[InformerState]:
+        """The List-Watches of one of the cluster's components (`scheduler`, `kubelet/node01` ...)."""
+        return self.remote.informers(actor=actor) if self.remote is not None else self._control().informers(actor=actor)
+
+    def cut_watches(self, actor: str, *, resource: str = "", reconnect: bool = True) -> None:
+        if self.remote is not None:
+            self.remote.cut_watches(actor, resource=resource, reconnect=reconnect)
+        else:
+            self._control().cut(actor, resource=resource, reconnect=reconnect)
+
+    def reconnect(self, actor: str, *, resource: str = "") -> None:
+        if self.remote is not None:
+            self.remote.reconnect(actor, resource=resource)
+        else:
+            self._control().reconnect(actor, resource=resource)
+
+    def compact(self) -> None:
+        """The API server compacts its history to the current revision."""
+        if self.remote is not None:
+            self.remote.compact()
+        else:
+            self._control().compact()
+
+    def stop_kubelet(self, node: str) -> None:
+        if self.remote is not None:
+            self.remote.stop_kubelet(node)
+        else:
+            self._control().stop_kubelet(node)
+
+    def watch_pods(
+        self,
+        resource_version: str,
+        *,
+        until: Callable[[list[dict[str, Any]]], bool],
+        during: Callable[[], object] | None = None,
+        patience: float = 10.0,
+    ) -> list[dict[str, Any]]:
+        """Watch the scenario's pods from `resource_version`, do `during`, and return the events
+        ({"type", "object"}) once `until` holds for them (or after `patience` seconds)."""
+        received: list[dict[str, Any]] = []
+        if self.remote is not None:
+            with self.remote.watching("pods", resource_version=resource_version, seconds=max(1, int(patience))) as events:
+                if during is not None:
+                    during()
+                for event in events:
+                    received.append(event)
+                    if until(received):
+                        break
+            return received
+        api = self._in_process().api
+        watch = api.watch("pods", lambda e: received.append({"type": e.type, "object": e.object}), resource_version=resource_version)
+        try:
+            if during is not None:
+                during()
+            self.wait(lambda: until(received), patience=patience)
+        finally:
+            watch.stop()
+        return received
 
     # -- the flow, as far as the backend shows it --------------------------------------------------
 

@@ -14,6 +14,9 @@ if-statement:
   TERM (there is no nginx image here, and busybox's httpd as PID 1 ignores SIGTERM);
 - a failed pull's message: the memory runtime says the reference was not found, as containerd
   does; a Docker Engine says why the registry could not be reached. Both give a message.
+- the images a fresh node has: the memory runtime's nodes start with the pod sandbox image
+  (registry.k8s.io/pause:3.10); a Docker Engine's images are every node's, its sandbox image
+  (busybox:latest) among them.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from typing import Any
 
 import pytest
 
-from listwatch.backends.base import PullResult, Runtime, Sandbox, Started
-from listwatch.backends.memory import MemoryRuntime
+from listwatch.backends.base import Image, PullResult, Runtime, Sandbox, Started
+from listwatch.backends.memory import MemoryRuntime, normalize
 from listwatch.clock import Clock, ManualClock, SystemClock
 from listwatch.loop import Loop
 
@@ -40,17 +43,20 @@ class Flavour:
     clock: Callable[[], Clock]
     #: A container that serves until SIGTERM, then exits 0.
     server: dict[str, Any]
+    #: An image every node has before any pull: the pod sandbox image.
+    sandbox_image: str
     #: The name of a fixture giving an image reference a pull gets ("" for BUSYBOX itself).
     pullable_fixture: str = ""
 
 
 BUSYBOX = "busybox:1.36"
 RUNTIMES: dict[str, Flavour] = {
-    "memory": Flavour(MemoryRuntime, ManualClock, {"name": "web", "image": "nginx:1.15"}),
+    "memory": Flavour(MemoryRuntime, ManualClock, {"name": "web", "image": "nginx:1.15"}, "registry.k8s.io/pause:3.10"),
     "docker": Flavour(
         docker_runtime,
         SystemClock,
         {"name": "web", "image": BUSYBOX, "command": ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"]},
+        "busybox:latest",
         pullable_fixture="registry_image",
     ),
 }
@@ -159,3 +165,34 @@ def test_removing_a_pod_forgets_its_containers(runtime: Subject) -> None:
     rt.remove_pod("node01", "uid-1")
     loop.run(until=lambda: bool(exits), horizon=loop.clock.now() + 2)
     assert exits == []  # no exit is reported for a removed pod's container
+
+
+def named(images: list[Image], image: str) -> Image | None:
+    """The listed image one of whose tag names is `image` (compared as full references)."""
+    reference = normalize(image)[0]
+    return next((i for i in images if any(normalize(tag)[0] == reference for tag in i.repo_tags)), None)
+
+
+def test_a_fresh_node_lists_its_sandbox_image(runtime: Subject) -> None:
+    sandbox = named(runtime.rt.images("node01"), runtime.flavour.sandbox_image)
+    assert sandbox is not None and sandbox.size > 0 and sandbox.id
+
+
+def test_a_pulled_image_is_listed_with_its_tag_its_digest_and_its_size(runtime: Subject) -> None:
+    rt, loop = runtime.rt, runtime.loop
+    results: list[PullResult] = []
+    rt.pull_image("node01", POD, runtime.pullable, results.append)
+    wait(loop, lambda: bool(results))
+    pulled = named(rt.images("node01"), runtime.pullable)
+    assert pulled is not None and pulled.size == results[0].size
+    assert any("@sha256:" in digest for digest in pulled.repo_digests), pulled
+
+
+def test_a_failed_pull_lists_nothing_new(runtime: Subject) -> None:
+    rt, loop = runtime.rt, runtime.loop
+    before = rt.images("node01")
+    results: list[PullResult] = []
+    rt.pull_image("node01", POD, "nginx:1.13-invalid", results.append)
+    wait(loop, lambda: bool(results))
+    assert sorted(i.id for i in rt.images("node01")) == sorted(i.id for i in before)
+    assert named(rt.images("node01"), "nginx:1.13-invalid") is None

@@ -1,7 +1,8 @@
 """The seam between the kubelet and where containers really run: the `Runtime` protocol.
 
 The kubelet calls a runtime the way it calls a CRI runtime: create a pod sandbox, check or pull
-an image, create and start a container, stop it, read its logs. Every result comes back through
+an image, list the node's images (for its status), create and start a container, stop it, read
+its logs. Every result comes back through
 a callback on the event loop, never inside the call, so that a simulated runtime (memory) and a
 real one (Docker) look the same to the kubelet. Contract tests run one body against each runtime
 (`tests/contracts/test_runtime_contract.py`).
@@ -41,6 +42,20 @@ class Started:
     image_id: str
     #: Whether the process stops cleanly on SIGTERM (exit 0) rather than being killed after the grace period.
     handles_sigterm: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An image a node has, as the CRI's ListImages reports it: its ID, the names it is known by, its size.
+
+    `repo_digests` are `repository@sha256:...` names, `repo_tags` `repository:tag` names, each as
+    the runtime spells them (containerd: `docker.io/library/busybox:1.36`; Docker: `busybox:1.36`).
+    """
+
+    id: str
+    repo_tags: tuple[str, ...]
+    repo_digests: tuple[str, ...]
+    size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +118,11 @@ class Runtime(Protocol):
     def image_present(self, node: str, image: str) -> bool: ...
 
     def pull_image(self, node: str, pod: Mapping[str, Any], image: str, done: OnPulled) -> None: ...
+
+    def images(self, node: str) -> list[Image]:
+        """The images present on the node, in no particular order (the CRI's ListImages): those it
+        came with and those pulled since. The kubelet reports them in the node's status.images."""
+        ...
 
     def start_container(
         self,

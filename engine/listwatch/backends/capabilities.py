@@ -3,12 +3,15 @@
 Every backend creates, labels, scales, deletes and reads objects, and waits for the cluster to get
 somewhere. Some things only a simulator can do, because it *is* the control plane: report the flow's
 internal steps, reach into a component's own watches, compact the API server's history on demand,
-stop or restart a kubelet, read the ports a process listens on inside a container. A backend
+stop or restart a kubelet. A backend
 declares the capabilities it has (`Capable.capabilities`); a step that needs one it lacks asks
 `missing(...)` for the reason it cannot run there, and skips with it.
 
-The in-process backends (memory, docker) have them all (`SIMULATOR`); the cluster backend, which
-only talks to an API, has none of them (`API_ONLY`): it asserts what a client can observe instead.
+The in-process backends (memory, docker) have them all (`SIMULATOR`). The cluster backend, which
+talks to an API, has none of them on a real cluster (`API_ONLY`): it asserts what a client can
+observe instead. Against `listwatch serve` it finds the served cluster's control API (GET
+/listwatch/v1, a 404 on a real cluster) and has what that API offers (`SERVED`): a test cluster's
+out-of-band control, as `docker stop` is kind's.
 """
 
 from __future__ import annotations
@@ -24,13 +27,15 @@ class Capability(enum.Enum):
     COMPONENT_WATCHES = "show and cut a component's own List-Watch (which watches are open, a kubelet's re-list)"
     COMPACTION = "compact the API server's history on demand"
     KUBELET_CONTROL = "stop or restart a node's kubelet"
-    CONTAINER_PORTS = "read which ports a process listens on inside a container"
 
 
 #: Everything: the backends whose control plane is the engine itself.
 SIMULATOR: frozenset[Capability] = frozenset(Capability)
 #: Nothing beyond the API: a cluster behind a kubeconfig.
 API_ONLY: frozenset[Capability] = frozenset()
+#: What `listwatch serve`'s control API (/listwatch/v1) offers a client: a component's watches, the
+#: history's compaction, its kubelets; not the internal steps, nor a look inside a container.
+SERVED: frozenset[Capability] = frozenset({Capability.COMPONENT_WATCHES, Capability.COMPACTION, Capability.KUBELET_CONTROL})
 
 
 class Capable(Protocol):
@@ -44,4 +49,9 @@ def missing(have: frozenset[Capability], need: Capability, *, backend: str) -> s
     """None when `need` is in `have`; else why a step needing it cannot run on `backend`."""
     if need in have:
         return None
+    if need in SERVED:
+        return (
+            f"the {backend} backend cannot {need.value}: only a simulator (--backend memory or docker) can, "
+            "or the cluster backend against listwatch serve (its control API, /listwatch/v1)"
+        )
     return f"the {backend} backend cannot {need.value}: only a simulator (--backend memory or docker) can"

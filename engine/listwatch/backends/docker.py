@@ -19,7 +19,7 @@ What this runtime guarantees:
 
 - Results come back on the loop: every blocking SDK call of a kubelet action runs in a worker
   thread through `Loop.submit`. The protocol's queries (`image_present`, `logs`, `listening`,
-  `probe`) and `exec` and `alternatives` answer inside the call, as on the memory runtime;
+  `probe`, `images`) and `exec` answer inside the call, as on the memory runtime;
   `exec_session` starts a command whose streams the caller drives (`dockerexec`, kubectl exec).
 - Exit codes are the real containers' exit codes. While any container of this runtime runs, one
   worker thread follows the engine's `die` events for them and hands each exit code to the loop,
@@ -42,7 +42,8 @@ What this runtime guarantees:
 
 Where it differs from the memory runtime, because a real engine does:
 
-- Images belong to the engine, not to a node: after node01 pulls an image, node02 finds it present.
+- Images belong to the engine, not to a node: after node01 pulls an image, node02 finds it present,
+  and every node's status.images lists the engine's images (its sandbox image among them).
 - A pull goes to the image's registry; its failure message is the engine's, wrapped as the kubelet
   reported Docker errors (`rpc error: code = Unknown desc = Error response from daemon: ...`).
 - Whether a process handles SIGTERM is not known before it is stopped: `Started.handles_sigterm`
@@ -70,7 +71,7 @@ import docker.errors
 from docker.utils import parse_repository_tag
 
 from listwatch import errors
-from listwatch.backends.base import ExecSession, OnExit, OnPulled, PullResult, Sandbox, Started
+from listwatch.backends.base import ExecSession, Image, OnExit, OnPulled, PullResult, Sandbox, Started
 from listwatch.backends.dockerexec import DockerExec
 from listwatch.backends.dockernames import (
     CONTAINER_NAME,
@@ -295,17 +296,22 @@ class DockerRuntime:
 
         self.loop.submit(work, finished)
 
-    def alternatives(self, image: str) -> list[str]:
-        """Images of the same repository that can be had: those the engine has (no registry is
-        asked), numbered tags newest first, as the memory runtime answers from its catalogue."""
-        repository, _ = parse_repository_tag(image)
+    def images(self, node: str) -> list[Image]:
+        """The engine's images (every node shares them), named as the engine names them
+        (`busybox:1.36`, `busybox@sha256:...`), as dockershim listed them for the kubelet. Names
+        `<none>` are left out, and so is an image left without a name; [] when the engine does not
+        answer (the kubelet then reports no images)."""
         try:
-            found = self.client.api.images(name=repository)
+            found = self.client.api.images()
         except (docker.errors.DockerException, OSError):
             return []
-        tags = {tag.rpartition(":")[2] for entry in found for tag in entry.get("RepoTags") or () if tag.rpartition(":")[0] == repository}
-        numbered = sorted((t for t in tags if t[:1].isdigit()), key=lambda t: [int(x) for x in t.split(".") if x.isdigit()], reverse=True)
-        return [f"{repository}:{tag}" for tag in numbered]
+        listed = []
+        for entry in found:
+            tags = tuple(t for t in entry.get("RepoTags") or () if not t.startswith("<none>"))
+            digests = tuple(d for d in entry.get("RepoDigests") or () if not d.startswith("<none>"))
+            if tags or digests:
+                listed.append(Image(str(entry.get("Id", "")), tags, digests, int(entry.get("Size") or 0)))
+        return listed
 
     def _pull(self, image: str) -> dict[str, Any] | str:
         """Pull through the engine: the image's inspection, or the engine's error message."""

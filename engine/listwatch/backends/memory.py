@@ -7,9 +7,21 @@ A manifest alone decides what happens, through a small catalogue of images:
 | nginx, httpd     | 1.14, 1.15, ... (see CATALOGUE)    | serves forever; stops cleanly on SIGTERM        |
 | redis            | 6, 7, latest ...                   | serves forever, logs "Ready to accept connections" |
 | busybox, alpine  | latest, 1.36, 3.20 ...             | runs its `command`/`args` (see below)           |
+| registry.k8s.io/pause | 3.10                          | does nothing, forever (the sandbox image)       |
 
 Any other image, or a tag the catalogue does not list, cannot be pulled: the pull fails as
 containerd reports a missing image, and the pod goes ErrImagePull / ImagePullBackOff.
+
+Node images: a node starts with the images of its machine image (`PRELOADED`): the pod sandbox
+image `registry.k8s.io/pause:3.10` (what every containerd node has; kubeadm and kind preload it)
+and `busybox:1.35`, a deliberate choice: a node of a cluster that has run anything keeps images
+it pulled, and this gives a fresh simulated node one of a repository the features use, so that
+the troubleshooting tree can propose an image the cluster has instead of one that cannot be
+pulled (TS-22) even on a served cluster that has pulled nothing yet. No feature or test uses that
+tag, so every other image is pulled as before. Each pull adds its image to that node only.
+`images(node)` lists them as containerd does: the name `docker.io/library/busybox:1.36`, the
+digest form `docker.io/library/busybox@sha256:...` (simulated digests, made from the reference:
+the pods' imageID), and the catalogue's size; the kubelet reports them in status.images.
 
 busybox-style commands are interpreted: `sh -c "<script>"` with statements separated by `;`,
 `&&` or newlines, or the program directly (`["sleep", "30"]`). Statements: `echo TEXT` (a log
@@ -35,7 +47,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from listwatch.backends.base import ExecSession, ExecUnsupported, OnExit, OnPulled, PullResult, Sandbox, Started
+from listwatch.backends.base import ExecSession, ExecUnsupported, Image, OnExit, OnPulled, PullResult, Sandbox, Started
 from listwatch.loop import Loop, Timer
 
 
@@ -68,7 +80,12 @@ CATALOGUE: dict[str, ImageInfo] = {
     ),
     "busybox": ImageInfo(frozenset({"1.35", "1.36", "1.37", "stable", "latest"}), 4_270_000, "command", handles_sigterm=False),
     "alpine": ImageInfo(frozenset({"3.18", "3.19", "3.20", "latest"}), 7_800_000, "command", handles_sigterm=False),
+    # The pod sandbox image (containerd's sandbox_image): it does nothing, forever.
+    "registry.k8s.io/pause": ImageInfo(frozenset({"3.10"}), 320_368, "server"),
 }
+
+#: The images every node starts with (see the module docstring), as full references.
+PRELOADED: tuple[str, ...] = ("docker.io/library/busybox:1.35", "registry.k8s.io/pause:3.10")
 
 SANDBOX_SECONDS = 0.3
 START_SECONDS = 0.2
@@ -98,7 +115,16 @@ def normalize(image: str) -> tuple[str, str, str]:
 
 @functools.lru_cache(maxsize=1024)
 def image_id(reference: str) -> str:
+    """The simulated repo digest of a full reference: `docker.io/library/busybox@sha256:...`."""
     return f"{reference.rpartition(':')[0]}@sha256:{hashlib.sha256(reference.encode()).hexdigest()}"
+
+
+def node_image(reference: str) -> Image:
+    """A full reference as the node lists it: its tag and digest names, and the catalogue's size."""
+    _, repo, _ = normalize(reference)
+    info = CATALOGUE.get(repo)
+    digest = image_id(reference)
+    return Image(f"sha256:{digest.rpartition(':')[2]}", (reference,), (digest,), info.size if info is not None else 0)
 
 
 @dataclass(slots=True)
@@ -234,8 +260,15 @@ class MemoryRuntime:
     def run_sandbox(self, node: str, pod: Mapping[str, Any], done: Callable[[Sandbox], None]) -> None:
         self.loop.call_later(SANDBOX_SECONDS, done, Sandbox(self._id()))
 
+    def _node_images(self, node: str) -> set[str]:
+        return self._images.setdefault(node, set(PRELOADED))
+
     def image_present(self, node: str, image: str) -> bool:
-        return normalize(image)[0] in self._images.get(node, ())
+        return normalize(image)[0] in self._node_images(node)
+
+    def images(self, node: str) -> list[Image]:
+        """The node's images: those it started with (PRELOADED) and those pulled on it."""
+        return [node_image(reference) for reference in sorted(self._node_images(node))]
 
     def pull_image(self, node: str, pod: Mapping[str, Any], image: str, done: OnPulled) -> None:
         reference, repo, tag = normalize(image)
@@ -250,7 +283,7 @@ class MemoryRuntime:
         seconds = PULL_FIXED_SECONDS + info.size / PULL_BYTES_PER_SECOND
 
         def pulled() -> None:
-            self._images.setdefault(node, set()).add(reference)
+            self._node_images(node).add(reference)
             done(PullResult(image, True, size=info.size, seconds=seconds, image_id=image_id(reference)))
 
         self.loop.call_later(seconds, pulled)
@@ -326,17 +359,6 @@ class MemoryRuntime:
                 refused = f"dial tcp {ip}:{port}: connect: connection refused"
                 return False, f'Get "http://{ip}:{port}/": {refused}' if kind == "httpGet" else refused
         return False, "the probe has no handler (exec, httpGet or tcpSocket)"
-
-    def alternatives(self, image: str) -> list[str]:
-        """Images of the same repository that the catalogue can pull (newest first)."""
-        _, repo, _ = normalize(image)
-        info = CATALOGUE.get(repo)
-        if info is None:
-            return []
-        numeric = sorted(
-            (t for t in info.tags if t[0].isdigit()), key=lambda t: [int(x) for x in t.split(".") if x.isdigit()], reverse=True
-        )
-        return [f"{image.rpartition(':')[0] if ':' in image.rpartition('/')[2] else image}:{tag}" for tag in numeric]
 
     def logs(self, container_id: str, *, tail: int | None = None) -> str:
         state = self._containers.get(container_id)

@@ -55,6 +55,28 @@ class NameMap:
         """The feature's name for a cluster's node."""
         return self._back.get(name, name)
 
+    def actor(self, feature_actor: str) -> str:
+        """A component as the cluster names it: `kubelet/node01` is the kubelet of the cluster's node01."""
+        name, slash, node = feature_actor.partition("/")
+        return f"kubelet/{self.node(node)}" if slash and name == "kubelet" else feature_actor
+
+    def feature_actor(self, actor: str) -> str:
+        """A component as the feature names it (the kubelet of the cluster's kind-worker is `kubelet/node01`)."""
+        name, slash, node = actor.partition("/")
+        return f"kubelet/{self.feature_node(node)}" if slash and name == "kubelet" else actor
+
+    def feature_selector(self, selector: str) -> str:
+        """A field selector as the feature writes it: the node a requirement on `spec.nodeName` or a
+        Node's `metadata.name` pins, by its feature name."""
+        requirements = []
+        for requirement in (r for r in selector.split(",") if r):
+            op = "!=" if "!=" in requirement else "="
+            field, _, value = requirement.partition(op)
+            if field in ("spec.nodeName", "metadata.name") and value:
+                requirement = f"{field}{op}{self.feature_node(value)}"
+            requirements.append(requirement)
+        return ",".join(requirements)
+
     def namespace_of(self, feature_namespace: str) -> str:
         """The cluster's namespace for a feature's (`default` is the backend's own)."""
         return self.namespace if feature_namespace in ("", FEATURE_NAMESPACE) else feature_namespace

@@ -21,8 +21,14 @@ What it promises:
   spec's observable projection (the internal steps of the flow are not visible to a client).
 - **Waiting is watching.** `settle(until=...)` re-evaluates `until` whenever a watched object
   changes, for at most `horizon` seconds of real time.
-
-It has none of the simulator's capabilities (`capabilities.API_ONLY`).
+- **Out-of-band control where the cluster offers it.** On a real cluster it has none of the
+  simulator's capabilities (`capabilities.API_ONLY`). Against `listwatch serve` it finds the
+  control API at `start` (`controlapi`) and has what it offers (`capabilities.SERVED`): the open
+  watches and the components' List-Watches, cutting a component's watches, compacting the
+  history, stopping and restarting a kubelet. Every scenario then holds the cluster's
+  `DisruptionLock` shared, and one that cuts a watch or stops a kubelet holds it exclusive until
+  `close` has put things back (held watches reconnected, kubelets restarted and their nodes
+  schedulable again).
 """
 
 from __future__ import annotations
@@ -30,23 +36,27 @@ from __future__ import annotations
 import contextlib
 import secrets
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from listwatch import errors
 from listwatch.apiserver.resources import Resource, resource_for
 from listwatch.backends import capabilities, undo
+from listwatch.backends.controlapi import ControlClient
 from listwatch.backends.kubeapi import KubeAPI
-from listwatch.backends.memory import normalize
-from listwatch.backends.names import FEATURE_NAMESPACE, NameMap, choose_nodes
-from listwatch.backends.nodelock import NodeLabelLock
+from listwatch.backends.names import FEATURE_NAMESPACE, NameMap, choose_nodes, schedulable
+from listwatch.backends.nodelock import DisruptionLock, NodeLabelLock
 from listwatch.backends.recording import WatchRecorder
 from listwatch.checker import Report, check_records
+from listwatch.control import InformerState, OpenWatch
 from listwatch.spec.model import Spec
+from listwatch.troubleshoot.kubesource import try_port
 
 Obj = dict[str, Any]
 #: A list of objects (a name of its own: `list` is also a method of the class below).
 Objs = list[Obj]
+#: What the control API says about a watch (an open one, or a component's List-Watch).
+Watched = TypeVar("Watched", OpenWatch, InformerState)
 
 #: The label that marks what listwatch made (for an operator to find what a SIGKILLed run left).
 MANAGED_BY = {"app.kubernetes.io/managed-by": "listwatch"}
@@ -60,14 +70,17 @@ DEFAULT_HORIZON = 120.0
 class RemoteCluster:
     """A Kubernetes API seen through a kubeconfig, as the features' backend (see the module docstring)."""
 
-    capabilities: frozenset[capabilities.Capability] = capabilities.API_ONLY
-
     def __init__(self, spec: Spec, *, kubeconfig: str | None, context: str | None = None, lock_dir: str | None = None) -> None:
         self.spec = spec
         self.api = KubeAPI(kubeconfig, context=context)
         self.names = NameMap("", {})
         self.log = undo.UndoLog(f"the cluster backend at {self.api.host}")
         self.lock = NodeLabelLock(self.api.host, directory=lock_dir)
+        self.disruption = DisruptionLock(self.api.host, directory=lock_dir)
+        #: The served cluster's control API, found at `start` (None on a real cluster).
+        self.control: ControlClient | None = None
+        #: What it can do beyond the API: what the control API offers, once started (`start`).
+        self.capabilities: frozenset[capabilities.Capability] = capabilities.API_ONLY
         self.recorder: WatchRecorder | None = None
         self._originals: dict[str, dict[str, str | None]] = {}
         #: For each object created or scaled here (by `Kind/name`), the resourceVersion of that last change.
@@ -83,6 +96,10 @@ class RemoteCluster:
         except errors.APIError as exc:
             raise errors.BackendUnavailable(f"the Kubernetes API at {self.api.host} does not list nodes: {exc}") from exc
         node_map = choose_nodes(list(nodes), cluster_nodes)
+        self.control = ControlClient.probe(self.api)
+        if self.control is not None:
+            self.capabilities = self.control.capabilities()
+            self.disruption.share()
         namespace = f"listwatch-{secrets.token_hex(4)}"
         undo.arm(self.log)
         self.api.create("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": MANAGED_BY}})
@@ -117,6 +134,7 @@ class RemoteCluster:
         finally:
             undo.disarm(self.log)
             self.lock.release()
+            self.disruption.release()
             self.api.close()
         if failures:
             raise errors.ListwatchError(f"the cluster backend could not put back everything it changed: {'; '.join(failures)}")
@@ -170,11 +188,106 @@ class RemoteCluster:
         res = self._resource(resource)
         return self.names.view(self.api.patch(res.plural, name, patch, namespace=self._ns(res, namespace)), kind=res.kind)
 
+    # -- out of band: the served cluster's control API ---------------------------------------------
+
     def restart_kubelet(self, node: str) -> None:
-        """Not through the API: a kubelet is restarted on its node (systemctl restart kubelet)."""
-        raise errors.BackendUnavailable(
-            f"the cluster backend cannot restart the kubelet of {node}: run `systemctl restart kubelet` on that node"
-        )
+        """systemctl restart kubelet, on the node: through the control API where there is one."""
+        control = self._control(f"restart the kubelet of {node}", f"run `systemctl restart kubelet` on {node}")
+        self._disrupt(f"restart the kubelet of {node}")
+        control.restart_kubelet(self.names.node(node))
+
+    def stop_kubelet(self, node: str) -> None:
+        """The kubelet of `node` stops; `close` starts it again (and waits for its node to be schedulable)."""
+        control = self._control(f"stop the kubelet of {node}", f"run `systemctl stop kubelet` on {node}")
+        real = self.names.node(node)
+        self._disrupt(f"stop the kubelet of {node}")
+        self.log.push(f"the kubelet of {real}", lambda: self._bring_back(control, real))
+        control.stop_kubelet(real)
+
+    def watches(self, *, actor: str = "") -> list[OpenWatch]:
+        """The API server's open watches, in the features' node names."""
+        control = self._control("list the API server's watches")
+        return [self._watch_view(w) for w in control.watches(actor=self.names.actor(actor) if actor else "")]
+
+    def informers(self, *, actor: str = "") -> list[InformerState]:
+        """The served cluster's components' List-Watches, in the features' node names."""
+        control = self._control("show a component's List-Watch")
+        return [self._watch_view(i) for i in control.informers(actor=self.names.actor(actor) if actor else "")]
+
+    def cut_watches(self, actor: str, *, resource: str = "", reconnect: bool = True) -> None:
+        """Cut `actor`'s watches (see `listwatch.control.Control.cut`); `close` reconnects what stays held."""
+        control = self._control(f"cut the watches of {actor}")
+        real = self.names.actor(actor)
+        self._disrupt(f"cut the watches of {actor}")
+        if not reconnect:
+            self.log.push(f"the watches of {real}", lambda: self._reconnect_held(control, real))
+        control.cut(real, resource=resource, reconnect=reconnect)
+
+    def reconnect(self, actor: str, *, resource: str = "") -> None:
+        """Let `actor`'s held watches watch again."""
+        self._control(f"reconnect the watches of {actor}").reconnect(self.names.actor(actor), resource=resource)
+
+    def compact(self) -> int:
+        """Compact the API server's history to its current revision; that revision."""
+        return self._control("compact the API server's history").compact()["revision"]
+
+    @contextlib.contextmanager
+    def watching(self, kind: str, *, resource_version: str, seconds: int = 10) -> Iterator[Iterator[Obj]]:
+        """A watch of `kind` in the backend's namespace from `resource_version`, for at most
+        `seconds`: its events ({"type", "object"}, in the features' names). A watch the API
+        refuses with 410 Gone shows as the ERROR event a watch stream would carry."""
+        res = self._resource(kind)
+        try:
+            watch = self.api.watch(
+                res.plural, namespace=self._ns(res, FEATURE_NAMESPACE), resource_version=resource_version, timeout=seconds
+            )
+        except errors.Gone as exc:
+            yield iter([{"type": "ERROR", "object": exc.status()}])
+            return
+        try:
+            yield (
+                {
+                    "type": e.get("type"),
+                    "object": e.get("object") if e.get("type") == "ERROR" else self.names.view(e.get("object") or {}, kind=res.kind),
+                }
+                for e in watch
+            )
+        finally:
+            watch.close()
+
+    def _control(self, what: str, instead: str = "") -> ControlClient:
+        if self.control is None:
+            raise errors.BackendUnavailable(
+                f"the cluster backend cannot {what} at {self.api.host}: it has no control API (only listwatch serve has one)"
+                + (f"; {instead}" if instead else "")
+            )
+        return self.control
+
+    def _disrupt(self, what: str) -> None:
+        """Hold the disruption lock exclusive (see `nodelock`) before disrupting a component."""
+        if self.lock.held:  # it would wait for scenarios that may be waiting for this one's node-label lock
+            raise errors.ListwatchError(f"a scenario that holds the node-label lock cannot also {what}: split it in two")
+        self.disruption.exclude()
+
+    def _bring_back(self, control: ControlClient, node: str) -> None:
+        """Restart the kubelet of `node` (if it is stopped) and wait until its node is schedulable again."""
+        control.restart_kubelet(node)
+        deadline = time.monotonic() + CLEANUP_SECONDS
+        while not schedulable(self.api.get("nodes", node)):
+            if time.monotonic() > deadline:
+                raise errors.ListwatchError(f"node {node} is not schedulable {CLEANUP_SECONDS:g}s after its kubelet restarted")
+            time.sleep(0.2)
+
+    def _reconnect_held(self, control: ControlClient, actor: str) -> None:
+        if any(i["held"] for i in control.informers(actor=actor)):
+            control.reconnect(actor)
+
+    def _watch_view(self, watch: Watched) -> Watched:
+        """An open watch or a List-Watch in the features' node names (its actor and its field selector)."""
+        out = watch.copy()
+        out["actor"] = self.names.feature_actor(watch["actor"])
+        out["fieldSelector"] = self.names.feature_selector(watch["fieldSelector"])
+        return out
 
     # -- what a user reads -------------------------------------------------------------------------
 
@@ -206,8 +319,13 @@ class RemoteCluster:
 
     def resource_version(self, kind: str) -> str:
         """The resourceVersion a list of `kind` in the backend's namespace is read at."""
+        return self.list_at(kind)[1]
+
+    def list_at(self, kind: str) -> tuple[Objs, str]:
+        """The objects of `kind` in the backend's namespace, and the resourceVersion the list was read at."""
         res = self._resource(kind)
-        return self.api.list_at(res.plural, namespace=self._ns(res, FEATURE_NAMESPACE))[1]
+        items, rv = self.api.list_at(res.plural, namespace=self._ns(res, FEATURE_NAMESPACE))
+        return [self.names.view(item, kind=res.kind) for item in items], rv
 
     # -- what was observed -------------------------------------------------------------------------
 
@@ -343,13 +461,7 @@ class RemoteSource:
         """Unknown from outside the container (it needs `kubectl exec ... netstat`)."""
         return None
 
-    def alternatives(self, image: str) -> list[str]:
-        """Images of the same repository the nodes list in their status (status.images)."""
-        _, repository, _ = normalize(image)
-        found: list[str] = []
-        for node in self.nodes():
-            for entry in (node.get("status") or {}).get("images") or ():
-                for name in entry.get("names") or ():
-                    if "@" not in name and normalize(name)[1] == repository and name not in found:
-                        found.append(name)
-        return found
+    def answers(self, pod: Obj, port: int) -> bool | None:
+        """Whether the pod answers on `port`, tried from its node through the pods proxy (`try_port`)."""
+        namespace = self.cluster.names.namespace_of(str(pod["metadata"].get("namespace", "default")))
+        return try_port(self.cluster.api, str(pod["metadata"]["name"]), port, namespace=namespace)

@@ -2,8 +2,8 @@
 
 Scope: what kubectl v1.32 and the official clients use: /version, discovery, OpenAPI v3 (enough
 for `kubectl create` to validate), get/list/watch/create/update/patch/delete of the resources the
-engine serves (pods, nodes, events, namespaces, replicationcontrollers, replicasets), the status,
-binding and log subresources, label and field selectors on list and watch, server-side Tables for
+engine serves (pods, nodes, events, namespaces, services, replicationcontrollers, replicasets),
+the status, binding, log, exec and proxy subresources, label and field selectors on list and watch, server-side Tables for
 `kubectl get`, and Status objects for every error. Not in scope: authorization (one token, all
 rights), server-side apply, protobuf, pagination (`limit` is ignored: every list is whole, which
 the API allows), managedFields, admission webhooks, aggregated discovery.
@@ -18,7 +18,9 @@ this costs against stand-ins built on aiohttp.
 Layout: `live` (the cluster on its loop thread), `tls` (CA, serving certificate, token,
 kubeconfig), `routes` (URL -> resource, namespace, name, subresource, verb), `discovery`,
 `tables` (server-side printing), `watchstream` (watches across threads), `handlers` (requests to
-API calls), `app` (the HTTPS listener, `Server`), `command` (`listwatch serve`).
+API calls), `control` (/listwatch/v1: the out-of-band control API for test harnesses: open
+watches, cutting them, compaction, stopping a kubelet), `app` (the HTTPS listener, `Server`),
+`command` (`listwatch serve`).
 """
 
 from __future__ import annotations

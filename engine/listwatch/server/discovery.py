@@ -38,8 +38,14 @@ VERSION = {
 
 #: Resources `kubectl get all` lists.
 _CATEGORIES: Mapping[str, tuple[str, ...]] = {"pods": ("all",), "replicationcontrollers": ("all",), "replicasets": ("all",)}
-_SUBRESOURCE_KIND = {"binding": "Binding", "exec": "PodExecOptions"}
-_SUBRESOURCE_VERBS = {"status": ("get", "patch", "update"), "binding": ("create",), "log": ("get",), "exec": ("create", "get")}
+_SUBRESOURCE_KIND = {"binding": "Binding", "exec": "PodExecOptions", "proxy": "PodProxyOptions"}
+_SUBRESOURCE_VERBS = {
+    "status": ("get", "patch", "update"),
+    "binding": ("create",),
+    "log": ("get",),
+    "exec": ("create", "get"),
+    "proxy": ("create", "delete", "get", "patch", "update"),
+}
 _ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
 

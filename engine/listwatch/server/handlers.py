@@ -10,7 +10,8 @@ the loop thread) and gives the answers kube-apiserver gives:
   413 for a body over 3 MiB, 415 for a patch format it does not read, 422 for an invalid object);
 - merge (RFC 7386), strategic merge and JSON (RFC 6902, with the `jsonpatch` package) patches;
 - pods/binding and the bindings collection; pods/log with container, tailLines, limitBytes and
-  follow; watches as streams (`watchstream`); pods/exec over a WebSocket (`execstream`).
+  follow; watches as streams (`watchstream`); pods/exec over a WebSocket (`execstream`); pods/proxy
+  through the kubelet's runtime (`podproxy`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from listwatch import errors
 from listwatch.apiserver import objects
 from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.watchcache import BOOKMARK, ERROR, WatchEvent
-from listwatch.server import discovery, execstream, messages, routes, tables
+from listwatch.server import control, discovery, execstream, messages, podproxy, routes, tables
 from listwatch.server.live import LiveCluster
 from listwatch.server.messages import JSON
 from listwatch.server.watchstream import DEFAULT_TIMEOUT_SECONDS, WatchStream
@@ -52,6 +53,7 @@ class Handlers:
         self.err = err
         self.stopping = stopping or threading.Event()  # set when the server stops: long streams end
         self._documents: dict[str, bytes] = {}
+        self.control = control.ControlAPI(live)  # /listwatch/v1: out-of-band control for test harnesses
 
     def handle(self, request: messages.Request) -> messages.Response:
         """The response to `request`; an error of any kind becomes a Status, never an exception."""
@@ -70,13 +72,15 @@ class Handlers:
         path = request.path
         if path in ("/healthz", "/livez", "/readyz"):
             return messages.Response(200, b"ok", "text/plain; charset=utf-8")
+        if control.owns(path):
+            return self.control.handle(request)
         if request.method in ("GET", "HEAD"):
             document = self._document(path)
             if document is not None:
                 return messages.Response(200, document)
         route = routes.parse(path)
         verb = route.verb(request.method, request.query)
-        if verb not in ("log", "exec"):  # logs are text whatever the client accepts (kube-apiserver ignores Accept there)
+        if verb not in ("log", "exec", "proxy"):  # logs are text whatever the client accepts (kube-apiserver ignores Accept there)
             messages.check_acceptable(request.header("accept"), JSON)
         dry_run = request.query.get("dryRun", "")
         if dry_run and (dry_run != "All" or verb != "create"):
@@ -350,6 +354,12 @@ class Handlers:
         websocket = WebSocket.handshake(request, execstream.negotiate(request))
         session = execstream.Exec(websocket, opts, target, self.live.cluster.runtime, stopping=self.stopping)
         return messages.Response(101, upgrade=session)
+
+    # -- proxy -----------------------------------------------------------------------------------
+
+    def _proxy(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+        """A request to the pod's port, answered through its runtime (`podproxy`)."""
+        return podproxy.answer(self.live, route, request)
 
     def _follow(self, pod: str, namespace: str, container: str | None, first: str) -> Iterator[bytes]:
         """The log as it grows: what was there, then each new part, until the container stops

@@ -7,6 +7,7 @@
     /api/v1/namespaces/default/pods/web/binding        create (bind the pod to a node)
     /api/v1/namespaces/default/pods/web/log            get (the container's log)
     /api/v1/namespaces/default/pods/web/exec           get or post, upgraded (run a command in a container)
+    /api/v1/namespaces/default/pods/web:80/proxy/PATH  any method (a request to the pod's port; `podproxy`)
     /api/v1/namespaces/default/bindings                create (the older way to bind)
     /api/v1/nodes/node01                               cluster-scoped: no namespace segment
     /api/v1/namespaces/default                         the Namespace object itself
@@ -27,7 +28,7 @@ from listwatch.apiserver.resources import RESOURCES, Resource
 
 #: The subresources each resource serves.
 SUBRESOURCES: Mapping[str, frozenset[str]] = {
-    "pods": frozenset({"status", "binding", "log", "exec"}),
+    "pods": frozenset({"status", "binding", "log", "exec", "proxy"}),
     "nodes": frozenset({"status"}),
     "namespaces": frozenset({"status"}),
     "replicationcontrollers": frozenset({"status"}),
@@ -53,10 +54,14 @@ class ResourceRoute:
     name: str = ""
     subresource: str = ""
     watch_path: bool = False
+    #: What follows `.../proxy` in a pods/proxy path ("", "/" or "/a/b"), as it was sent.
+    proxy_path: str = ""
 
     def verb(self, method: str, query: Mapping[str, str]) -> str:
-        """The API verb: get, list, watch, create, update, patch, delete, deletecollection, bind, log or exec."""
+        """The API verb: get, list, watch, create, update, patch, delete, deletecollection, bind, log, exec or proxy."""
         method = method.upper()
+        if self.subresource == "proxy":  # every method goes to the pod (`podproxy` says which it serves)
+            return "proxy"
         if self.subresource == "binding":
             if method != "POST":
                 raise errors.MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
@@ -113,7 +118,14 @@ def parse(path: str) -> ResourceRoute:
         name = rest[1]
     if len(rest) >= 3:
         subresource = rest[2]
-    if len(rest) > 3:
+    proxy_path = ""
+    if subresource == "proxy" and not watch_path:  # .../pods/NAME/proxy[/PATH]: the rest is the pod's
+        marker = f"/{rest[0]}/{rest[1]}/proxy"
+        at = path.find(marker)
+        if at < 0 or path[at + len(marker) :][:1] not in ("", "/"):
+            raise errors.NotFound(NOT_FOUND)
+        proxy_path = path[at + len(marker) :]
+    elif len(rest) > 3:
         raise errors.NotFound(NOT_FOUND)
     if plural == "bindings" and (group, version) == ("", "v1") and namespace is not None and not name:
         return ResourceRoute(RESOURCES["pods"], namespace, "", "binding")
@@ -126,7 +138,7 @@ def parse(path: str) -> ResourceRoute:
         raise errors.NotFound(NOT_FOUND)
     if watch_path and subresource:
         raise errors.NotFound(NOT_FOUND)
-    return ResourceRoute(resource, namespace, name, subresource, watch_path)
+    return ResourceRoute(resource, namespace, name, subresource, watch_path, proxy_path)
 
 
 _NAMESPACED_OR_BINDINGS = frozenset({key for key, r in BY_PATH.items() if r.namespaced} | {("", "v1", "bindings")})

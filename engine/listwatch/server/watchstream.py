@@ -113,6 +113,13 @@ class WatchStream:
     def closed(self) -> bool:
         return self._closed.is_set()
 
+    @property
+    def cut(self) -> bool:
+        """Whether the API server stopped the watch without the client (the control API cut it) and
+        everything queued before was sent: the stream then ends, as a dropped connection ends it."""
+        watch = self._watch
+        return watch is not None and watch.api_watch == "Stopped" and self._queue.empty()
+
     def close(self) -> None:
         """Stop the watch in the watch cache (idempotent; safe once the server has stopped)."""
         if self._closed.is_set():
@@ -138,8 +145,8 @@ def pump(
     """Write the stream's events to `sink` until it ends; return why it ended.
 
     The reasons: "error" (an ERROR event was sent: 410 Gone), "timeout" (timeoutSeconds passed),
-    "gone" (the client went away), "stopping" (the server is shutting down). The watch is closed
-    in every case.
+    "gone" (the client went away), "stopping" (the server is shutting down), "cut" (the API server
+    stopped the watch: `control`). The watch is closed in every case.
     """
     deadline = time.monotonic() + timeout_seconds
     try:
@@ -153,6 +160,8 @@ def pump(
             if event is None:
                 if sink.peer_gone():
                     return "gone"
+                if stream.cut:
+                    return "cut"
                 continue
             try:
                 sink.write(encode(event))

@@ -111,14 +111,18 @@ def declared_ports(facts: Facts) -> list[tuple[str, int]]:
     ]
 
 
+#: Ports tried from the node, besides those the pod's manifest and its Services name, to find where
+#: a pod answers when the source cannot look inside its containers (through an API): the usual
+#: ports of HTTP servers.
+COMMON_PORTS = (80, 443, 8000, 8080, 8443)
+
+
 @check
 def answers_from_node(facts: Facts) -> bool:
-    """Each declared containerPort is one its container listens on (as a try from the node shows)."""
-    for container, port in declared_ports(facts):
-        listening = facts.source.listening(facts.pod or {}, container)
-        if listening is not None and port not in listening:
-            return False
-    return True
+    """Each declared containerPort answers, tried from the pod's node (the tutorial's "on the node,
+    try its internal address"; through an API, the pods proxy). A port that cannot be tried counts
+    as answering: nothing is known against it."""
+    return all(facts.answers(port) is not False for _, port in declared_ports(facts))
 
 
 def selecting_services(facts: Facts) -> list[Mapping[str, Any]]:
@@ -137,23 +141,64 @@ def target_port(facts: Facts, target: Any) -> int | None:
     return None
 
 
+def service_targets(facts: Facts) -> list[int | None]:
+    """The targetPort of every port of every Service in front of the pod (None: a name the pod lacks)."""
+    return [
+        target_port(facts, port.get("targetPort", port.get("port")))
+        for service in selecting_services(facts)
+        for port in (service.get("spec") or {}).get("ports") or ()
+    ]
+
+
 @check
 def service_ports_map(facts: Facts) -> bool:
-    """Every port of every Service in front of the pod leads to a port the pod listens on."""
-    listening = all_listening(facts)
-    if listening is None:
-        return True
+    """Every port of every Service in front of the pod leads to a port the pod answers on."""
+    return all(target is not None and facts.answers(target) is not False for target in service_targets(facts))
+
+
+def probe_ports(facts: Facts) -> list[int]:
+    """The numeric ports of the containers' probes (httpGet, tcpSocket)."""
+    found = []
+    for c in facts.spec.get("containers") or ():
+        for kind in ("readinessProbe", "livenessProbe", "startupProbe"):
+            for action in ("httpGet", "tcpSocket"):
+                port = ((c.get(kind) or {}).get(action) or {}).get("port")
+                if isinstance(port, int):
+                    found.append(port)
+    return found
+
+
+def tried_ports(facts: Facts) -> list[int]:
+    """The ports tried from the node to find where the pod answers: those its manifest and its
+    Services name, and COMMON_PORTS."""
+    named = [port for _, port in declared_ports(facts)] + probe_ports(facts)
     for service in selecting_services(facts):
         for port in (service.get("spec") or {}).get("ports") or ():
-            if target_port(facts, port.get("targetPort", port.get("port"))) not in listening:
-                return False
-    return True
+            named.append(port.get("port"))
+    named += [t for t in service_targets(facts) if t is not None]
+    return sorted({p for p in [*named, *COMMON_PORTS] if isinstance(p, int)})
+
+
+def answering(facts: Facts) -> frozenset[int] | None:
+    """The tried ports the pod answers on; None when none could be tried."""
+    answers = {port: facts.answers(port) for port in tried_ports(facts)}
+    if all(a is None for a in answers.values()):
+        return None
+    return frozenset(port for port, a in answers.items() if a)
+
+
+def listening(facts: Facts, container: str) -> frozenset[int] | None:
+    """Where a container listens: seen inside it where the source can look, else where the pod
+    answers, tried from its node (the pod's containers share its network); None if neither works."""
+    seen = facts.source.listening(facts.pod or {}, container)
+    return seen if seen is not None else answering(facts)
 
 
 def all_listening(facts: Facts) -> frozenset[int] | None:
+    """Where any of the pod's containers listens (see `listening`)."""
     found: set[int] = set()
     for c in facts.spec.get("containers") or ():
-        ports = facts.source.listening(facts.pod or {}, c["name"])
+        ports = listening(facts, c["name"])
         if ports is None:
             return None
         found |= ports

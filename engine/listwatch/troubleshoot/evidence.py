@@ -10,7 +10,7 @@ from typing import Any
 
 from listwatch.apiserver import objects
 from listwatch.printers import format_labels
-from listwatch.troubleshoot import checks
+from listwatch.troubleshoot import checks, images
 from listwatch.troubleshoot.facts import Facts
 
 Evidence = Callable[[Facts], list[str]]
@@ -98,8 +98,8 @@ def failed_pull_events(facts: Facts) -> list[str]:
 def node_images(facts: Facts) -> list[str]:
     lines = []
     for c in facts.spec.get("containers") or ():
-        found = facts.source.alternatives(c.get("image", ""))
-        lines.append(f"images of {c.get('image')}'s repository that can be had: {', '.join(found) if found else 'none known'}")
+        found = images.same_repository(facts.nodes, c.get("image", ""))
+        lines.append(f"images of {c.get('image')}'s repository the nodes have (status.images): {', '.join(found) if found else 'none'}")
     return lines
 
 
@@ -181,12 +181,26 @@ def declared_ports(facts: Facts) -> list[str]:
 
 @evidence
 def listening_ports(facts: Facts) -> list[str]:
+    """Where the containers listen: seen inside each where the source can look, else where the pod
+    answers, tried from its node through the API server's pods proxy."""
     lines = []
     for c in facts.spec.get("containers") or ():
         ports = facts.source.listening(facts.pod or {}, c["name"])
-        shown = "cannot be told from this source" if ports is None else (", ".join(map(str, sorted(ports))) or "nothing")
-        lines.append(f"inside container {c['name']} (kubectl exec -it {facts.name} -c {c['name']} -- netstat -ltn), listening: {shown}")
-    return lines
+        if ports is not None:
+            lines.append(
+                f"inside container {c['name']} (kubectl exec -it {facts.name} -c {c['name']} -- netstat -ltn), listening: {_ports(ports)}"
+            )
+    if lines or not facts.spec.get("containers"):
+        return lines
+    found = checks.answering(facts)
+    tried = ", ".join(map(str, checks.tried_ports(facts)))
+    where = f"kubectl get --raw /api/v1/namespaces/{facts.namespace}/pods/{facts.name}:PORT/proxy/"
+    shown = "cannot be told from this source (the pod cannot be tried)" if found is None else _ports(found)
+    return [f"pod {facts.name} tried from its node ({where}) on ports {tried}, listening: {shown}"]
+
+
+def _ports(ports: frozenset[int]) -> str:
+    return ", ".join(map(str, sorted(ports))) or "nothing"
 
 
 @evidence

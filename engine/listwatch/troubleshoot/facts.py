@@ -1,9 +1,10 @@
 """What a diagnosis reads about a pod, from any source: an in-process cluster or a Kubernetes API.
 
-`Source` is the seam: the pod, its events, the nodes, the services, a container's logs and what
-it listens on, and the images a node could use instead of one that cannot be pulled. A source that
-cannot tell (a real cluster cannot be asked what a container listens on) answers None, and the
-checks that need it say so in the evidence rather than guess.
+`Source` is the seam: the pod, its events, the nodes (with the images each reports in
+status.images), the services, a container's logs, what a container listens on (seen inside it),
+and whether the pod answers on a port (tried from its node). A source that cannot tell (through an
+API, what a container listens on cannot be seen) answers None, and the checks that need it say so
+in the evidence, or find out another way, rather than guess.
 """
 
 from __future__ import annotations
@@ -27,9 +28,15 @@ class Source(Protocol):
 
     def logs(self, pod: Obj, container: str, *, tail: int) -> str | None: ...
 
-    def listening(self, pod: Obj, container: str) -> frozenset[int] | None: ...
+    def listening(self, pod: Obj, container: str) -> frozenset[int] | None:
+        """The ports the container listens on, seen inside it (`netstat -ltn`); None when this
+        source cannot look inside."""
+        ...
 
-    def alternatives(self, image: str) -> list[str]: ...
+    def answers(self, pod: Obj, port: int) -> bool | None:
+        """Whether the pod answers on `port`, tried from its node (as the API server's pods proxy
+        reaches it); None when it cannot be tried (no pod IP yet)."""
+        ...
 
 
 @dataclass
@@ -43,6 +50,7 @@ class Facts:
     events: list[Obj] = field(default_factory=list)
     nodes: list[Obj] = field(default_factory=list)
     services: list[Obj] = field(default_factory=list)
+    _answers: dict[int, bool | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def read(cls, source: Source, name: str, namespace: str) -> Facts:
@@ -73,6 +81,12 @@ class Facts:
 
     def events_with(self, *reasons: str) -> list[Obj]:
         return [e for e in self.events if e.get("reason") in reasons]
+
+    def answers(self, port: int) -> bool | None:
+        """Whether the pod answers on `port` (the source is asked once per port and diagnosis)."""
+        if port not in self._answers:
+            self._answers[port] = self.source.answers(self.pod or {}, port)
+        return self._answers[port]
 
     def waiting_reasons(self) -> dict[str, str]:
         return {s["name"]: (s.get("state") or {}).get("waiting", {}).get("reason", "") for s in self.container_statuses()}

@@ -15,7 +15,7 @@ from typing import Any
 
 from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
-from listwatch.troubleshoot import checks
+from listwatch.troubleshoot import checks, images
 from listwatch.troubleshoot.facts import Facts
 
 TOKEN_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -119,7 +119,7 @@ def use_a_pullable_image(facts: Facts) -> Fix | None:
             continue
         container = status["name"]
         image = next(c["image"] for c in facts.spec.get("containers") or () if c["name"] == container)
-        choices = facts.source.alternatives(image)
+        choices = images.same_repository(facts.nodes, image)
         if not choices:
             return None
         return Fix(
@@ -170,7 +170,7 @@ def correct_the_readiness_probe(facts: Facts) -> Fix | None:
     for container in corrected["spec"].get("containers") or ():
         if not container.get("readinessProbe"):
             continue
-        listening = facts.source.listening(facts.pod or {}, container["name"])
+        listening = checks.listening(facts, container["name"])
         if listening:
             container["readinessProbe"] = {"tcpSocket": {"port": min(listening)}, "periodSeconds": 10}
             change = f"containers[{container['name']}].readinessProbe: tcpSocket on port {min(listening)}, where it listens"
@@ -185,7 +185,7 @@ def correct_the_readiness_probe(facts: Facts) -> Fix | None:
 def declare_the_listening_port(facts: Facts) -> Fix | None:
     corrected = manifest(facts.pod or {})
     for container in corrected["spec"].get("containers") or ():
-        listening = facts.source.listening(facts.pod or {}, container["name"])
+        listening = checks.listening(facts, container["name"])
         if not listening:
             continue
         for port in container.get("ports") or ():

@@ -1,15 +1,17 @@
 """Facts read through a kubeconfig: any Kubernetes API (a real cluster, or `listwatch serve`).
 
-What a client cannot read is said so: the ports a container listens on are unknown (None) from
-outside; the images a node could use instead are those its status lists (status.images).
+What a client cannot read is said so: the ports a container listens on cannot be seen from
+outside (None). Whether the pod answers on a port is tried from its node as the API server
+reaches it: a GET through the pods proxy (`try_port`; RBAC `pods/proxy` get). The images the
+nodes have are those their status lists (status.images), read from the nodes like any object.
 """
 
 from __future__ import annotations
 
 from listwatch import errors
 from listwatch.apiserver.objects import Obj
+from listwatch.apiserver.resources import RESOURCES
 from listwatch.backends.kubeapi import KubeAPI
-from listwatch.backends.memory import normalize
 
 
 class KubeSource:
@@ -45,12 +47,38 @@ class KubeSource:
     def listening(self, pod: Obj, container: str) -> frozenset[int] | None:
         return None
 
-    def alternatives(self, image: str) -> list[str]:
-        _, repository, _ = normalize(image)
-        found: list[str] = []
-        for node in self.nodes():
-            for entry in (node.get("status") or {}).get("images") or ():
-                for name in entry.get("names") or ():
-                    if "@" not in name and normalize(name)[1] == repository and name not in found:
-                        found.append(name)
-        return found
+    def answers(self, pod: Obj, port: int) -> bool | None:
+        meta = pod.get("metadata") or {}
+        return try_port(self.api, str(meta.get("name", "")), port, namespace=str(meta.get("namespace") or "default"))
+
+
+def try_port(api: KubeAPI, pod: str, port: int, *, namespace: str) -> bool | None:
+    """Whether the pod answers on `port`, tried from its node: `GET .../pods/POD:PORT/proxy/`.
+
+    Any answer of the pod's is True, whatever its status (a 404 from the pod's server is an
+    answer). The API server's 503 `error trying to reach service: ...` (nothing listens, no route)
+    is False. None when it cannot be tried: the pod has no IP yet (400 `address not allowed`), is
+    gone, the user may not use the proxy (401, 403), or the API cannot be reached.
+    """
+    path = KubeAPI.path(RESOURCES["pods"], namespace=namespace, name=f"{pod}:{port}", subresource="proxy") + "/"
+    try:
+        api.request("GET", path)
+    except errors.BackendUnavailable:
+        return None
+    except errors.APIError as exc:
+        if exc.code == 503 and exc.message.startswith("error trying to reach service"):
+            return False
+        if _refused_by_the_api_server(exc):
+            return None
+    return True
+
+
+def _refused_by_the_api_server(exc: errors.APIError) -> bool:
+    """Whether the API server refused to try (its own Status), rather than relaying the pod's answer."""
+    message = exc.message
+    return (
+        exc.code == 401
+        or message == "address not allowed"
+        # pods "web" not found; pods "web:80" is forbidden: User ... cannot get resource "pods/proxy"
+        or message.startswith(("invalid pod request", 'pods "'))
+    )

@@ -1,8 +1,10 @@
-"""Sources of facts: an in-process cluster (memory or Docker runtime) read directly."""
+"""Sources of facts: an in-process cluster (memory or Docker runtime) read directly.
+
+Its nodes are read as any client reads them (their status.images included); what a container
+listens on, and whether the pod answers on a port, come from the kubelets' runtime.
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 from listwatch import errors
 from listwatch.apiserver.objects import Obj
@@ -41,9 +43,19 @@ class ClusterSource:
         return self.cluster.runtime.logs(cid, tail=tail) if cid else ""
 
     def listening(self, pod: Obj, container: str) -> frozenset[int] | None:
+        """Inside the container, from its runtime (nothing while it has no container)."""
         cid = self._container_id(pod, container)
         return self.cluster.runtime.listening(cid) if cid else frozenset()
 
-    def alternatives(self, image: str) -> list[str]:
-        found: Any = getattr(self.cluster.runtime, "alternatives", None)
-        return list(found(image)) if found is not None else []
+    def answers(self, pod: Obj, port: int) -> bool | None:
+        """Whether a running container of the pod listens on `port` (they share the pod's network):
+        what a try from its node finds, and what the served pods proxy answers from. None while the
+        pod has no IP."""
+        status = pod.get("status") or {}
+        if not status.get("podIP"):
+            return None
+        for entry in status.get("containerStatuses") or ():
+            cid = str(entry.get("containerID", "")).partition("://")[2]
+            if cid and "running" in (entry.get("state") or {}) and port in (self.cluster.runtime.listening(cid) or ()):
+                return True
+        return False
