@@ -7,6 +7,7 @@ branch of the troubleshooting tree, and the report must name it with its evidenc
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from collections.abc import Iterator
@@ -19,7 +20,8 @@ from listwatch import cli
 from listwatch import engine as engine_module
 from listwatch.backends.kubeapi import KubeAPI
 from listwatch.server import Server
-from listwatch.troubleshoot.kubesource import try_port
+from listwatch.troubleshoot.diagnose import diagnose
+from listwatch.troubleshoot.kubesource import KubeSource, try_port
 
 from .served import Client, serving, wait_until
 
@@ -152,3 +154,17 @@ def test_a_port_is_tried_from_the_node_through_the_pods_proxy(served: Server) ->
         assert try_port(api, "nowhere", 80, namespace="default") is None  # no such pod
     finally:
         api.close()
+
+
+def test_the_ports_tried_besides_the_manifests_are_the_specs_tried_ports(served: Server) -> None:
+    """With 80 left out of the spec's triedPorts, nothing says to try the port the pod "deaf"
+    listens on: the diagnosis still lands on TS-45, but cannot show where the pod answers."""
+    tree = engine_module.load().spec.troubleshooting
+    assert tree is not None and 80 in tree.tried_ports
+    api = KubeAPI(str(served.kubeconfig))
+    try:
+        found = diagnose(dataclasses.replace(tree, tried_ports=(9090,)), KubeSource(api), "deaf")
+    finally:
+        api.close()
+    assert found.finding.id == "TS-45"
+    assert "on ports 8080, 9090, listening: nothing" in "\n".join(found.evidence), found.evidence

@@ -276,6 +276,7 @@ def _troubleshooting(doc: Document) -> Troubleshooting:
         statuses=tuple(PhaseNote(s["phase"], s["means"], s["check"]) for s in data["statuses"]),
         start=data["start"],
         nodes=frozen_mapping(nodes),
+        tried_ports=tuple(data.get("triedPorts", ())),
         origin=doc.origin(""),
     )
 

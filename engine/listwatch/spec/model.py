@@ -258,6 +258,7 @@ class Troubleshooting:
     statuses: tuple[PhaseNote, ...]
     start: str
     nodes: Mapping[str, TreeNode]
+    tried_ports: tuple[int, ...] = ()
     origin: Origin | None = None
 
 

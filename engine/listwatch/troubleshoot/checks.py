@@ -111,12 +111,6 @@ def declared_ports(facts: Facts) -> list[tuple[str, int]]:
     ]
 
 
-#: Ports tried from the node, besides those the pod's manifest and its Services name, to find where
-#: a pod answers when the source cannot look inside its containers (through an API): the usual
-#: ports of HTTP servers.
-COMMON_PORTS = (80, 443, 8000, 8080, 8443)
-
-
 @check
 def answers_from_node(facts: Facts) -> bool:
     """Each declared containerPort answers, tried from the pod's node (the tutorial's "on the node,
@@ -170,13 +164,13 @@ def probe_ports(facts: Facts) -> list[int]:
 
 def tried_ports(facts: Facts) -> list[int]:
     """The ports tried from the node to find where the pod answers: those its manifest and its
-    Services name, and COMMON_PORTS."""
+    Services name, and the spec's triedPorts."""
     named = [port for _, port in declared_ports(facts)] + probe_ports(facts)
     for service in selecting_services(facts):
         for port in (service.get("spec") or {}).get("ports") or ():
             named.append(port.get("port"))
     named += [t for t in service_targets(facts) if t is not None]
-    return sorted({p for p in [*named, *COMMON_PORTS] if isinstance(p, int)})
+    return sorted({p for p in [*named, *facts.tried_ports] if isinstance(p, int)})
 
 
 def answering(facts: Facts) -> frozenset[int] | None:

@@ -35,7 +35,7 @@ class Diagnosis:
 
 def diagnose(tree: Troubleshooting, source: Source, name: str, namespace: str = "default") -> Diagnosis:
     """Read the pod's facts once, then follow the tree from its start to a finding."""
-    facts = Facts.read(source, name, namespace)
+    facts = Facts.read(source, name, namespace, tree.tried_ports)
     node = tree.nodes[tree.start]
     path: list[tuple[TreeNode, bool]] = []
     while not node.is_finding:

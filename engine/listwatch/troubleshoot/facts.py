@@ -50,14 +50,17 @@ class Facts:
     events: list[Obj] = field(default_factory=list)
     nodes: list[Obj] = field(default_factory=list)
     services: list[Obj] = field(default_factory=list)
+    tried_ports: tuple[int, ...] = ()
     _answers: dict[int, bool | None] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def read(cls, source: Source, name: str, namespace: str) -> Facts:
+    def read(cls, source: Source, name: str, namespace: str, tried_ports: tuple[int, ...] = ()) -> Facts:
+        """`tried_ports`: the ports, besides those the pod's manifest and Services name, on which to
+        try whether it answers (the spec's triedPorts)."""
         pod = source.pod(name, namespace)
         if pod is None:
             return cls(name, namespace, source, None)
-        return cls(name, namespace, source, pod, source.events_for(pod), source.nodes(), source.services(namespace))
+        return cls(name, namespace, source, pod, source.events_for(pod), source.nodes(), source.services(namespace), tried_ports)
 
     # -- conveniences the checks, evidence and fixes share ----------------------------------------------
 
