@@ -103,8 +103,11 @@ def test_https_to_a_plain_http_server_fails_its_handshake(served: Server) -> Non
     )
 
 
-def test_the_proxy_path_without_its_trailing_slash_is_answered_as_with_it(served: Server) -> None:
-    assert Client(served).get(f"{PODS}/web:80/proxy").status == 200
+def test_the_proxy_path_without_its_trailing_slash_is_redirected_to_it(served: Server) -> None:
+    reply = Client(served).get(f"{PODS}/web:80/proxy?a=1")
+    assert (reply.status, reply.headers["location"]) == (301, f"{PODS}/web:80/proxy/?a=1")
+    assert reply.raw == f'<a href="{PODS}/web:80/proxy/?a=1">Moved Permanently</a>.\n\n'.encode()
+    assert Client(served).get(f"{PODS}/nowhere:80/proxy").status == 400  # the pod is checked first
 
 
 @pytest.mark.parametrize(

@@ -203,6 +203,8 @@ class _Connection(BaseHTTPRequestHandler):
         self.send_header("Content-Type", response.content_type)
         self.send_header("Cache-Control", "no-cache, private")
         self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()

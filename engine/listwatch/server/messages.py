@@ -62,6 +62,7 @@ class Response:
     content_type: str = JSON
     stream: Streamed | None = None
     upgrade: Upgrade | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -11,6 +11,8 @@ order kube-apiserver checks them:
 
 - another form of name is 400 `invalid pod request "a:b:c:d"`; a missing pod 404;
 - a pod without an IP yet (Pending) is 400 `address not allowed`;
+- `.../proxy` without a path is redirected to `.../proxy/` (301 Moved Permanently, as Go's
+  `http.Redirect` writes it);
 - a port nothing in the pod listens on is 503 ServiceUnavailable
   `error trying to reach service: dial tcp 10.244.1.3:8080: connect: connection refused`
   (and `https` to a plain-HTTP server, `tls: first record does not look like a TLS handshake`);
@@ -23,8 +25,6 @@ order kube-apiserver checks them:
   runtime's reason.
 
 Where this differs from kube-apiserver, and why:
-- `.../proxy` without the trailing slash is answered as `.../proxy/`; kube-apiserver redirects it
-  (301, `Location: .../proxy/`), and the served API's responses carry no Location header.
 - GET and HEAD only, as the runtime's probe is a GET; another method is 405 MethodNotAllowed.
 - No WebSocket or other upgrade is proxied.
 
@@ -33,6 +33,7 @@ The pod and its runtime are read on the cluster's loop thread (`LiveCluster.call
 
 from __future__ import annotations
 
+import html
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -86,16 +87,17 @@ def answer(live: LiveCluster, route: routes.ResourceRoute, request: messages.Req
     if request.method not in ("GET", "HEAD"):
         raise errors.MethodNotAllowed(f"listwatch proxies GET and HEAD to a pod (its runtime's HTTP probe is a GET), not {request.method}")
     wanted = target(route, request)
-    code, text = live.call(reach, live.cluster, wanted, route.namespace or "default")
+    namespace = route.namespace or "default"
+    if not route.proxy_path:
+        live.call(_addressed, live.cluster, wanted, namespace)
+        return _redirect(request.path + "/" + (f"?{urlencode(request.pairs)}" if request.pairs else ""))
+    code, text = live.call(reach, live.cluster, wanted, namespace)
     return messages.Response(code, text.encode(), TEXT)
 
 
 def reach(cluster: Cluster, wanted: Target, namespace: str) -> tuple[int, str]:
     """(loop thread) Ask the pod's runtime what the pod answers: (status code, the body to send)."""
-    pod = cluster.pod(wanted.pod, namespace)
-    ip = _pod_ip(pod)
-    if ip is None:
-        raise errors.BadRequest("address not allowed")
+    pod, ip = _addressed(cluster, wanted, namespace)
     port = _port(pod, wanted)
     address = f"{ip}:{port}"
     container_id = _listener(cluster, pod, port)
@@ -113,6 +115,20 @@ def reach(cluster: Cluster, wanted: Target, namespace: str) -> tuple[int, str]:
         f"pod {namespace}/{wanted.pod} answered GET {url} with {code} {_phrase(code)} "
         "(listwatch relays the status of the answer, not its headers or body)\n"
     )
+
+
+def _addressed(cluster: Cluster, wanted: Target, namespace: str) -> tuple[Mapping[str, Any], str]:
+    """(loop thread) The pod and the IP to dial: 404 for no such pod, 400 when it has no IP yet."""
+    pod = cluster.pod(wanted.pod, namespace)
+    ip = _pod_ip(pod)
+    if ip is None:
+        raise errors.BadRequest("address not allowed")
+    return pod, ip
+
+
+def _redirect(location: str) -> messages.Response:
+    body = f'<a href="{html.escape(location)}">Moved Permanently</a>.\n\n'
+    return messages.Response(HTTPStatus.MOVED_PERMANENTLY, body.encode(), "text/html; charset=utf-8", headers={"Location": location})
 
 
 def _pod_ip(pod: Mapping[str, Any]) -> str | None:
