@@ -7,6 +7,7 @@ is interrupted; what it observes judged by the checker.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -24,7 +25,7 @@ from listwatch.backends.controlapi import ControlClient
 from listwatch.backends.kubeapi import KubeAPI
 from listwatch.backends.names import NameMap, choose_nodes, schedulable
 from listwatch.backends.nodelock import DisruptionLock, NodeLabelLock
-from listwatch.backends.remote import MANAGED_BY, RemoteCluster, RemoteSource
+from listwatch.backends.remote import LABELS_BEFORE, MANAGED_BY, RemoteCluster, RemoteSource
 from listwatch.backends.undo import UndoLog
 from listwatch.engine import Engine
 from listwatch.server import Server
@@ -168,6 +169,59 @@ def test_an_interrupted_run_restores_labels_and_deletes_its_namespace(server: Se
     with pytest.raises(errors.NotFound):
         api.get("namespaces", namespace)
     assert api.list("pods", namespace=namespace) == []
+
+
+def test_labels_a_killed_run_left_are_put_back_by_the_next_run_to_take_the_lock(
+    engine: Engine, server: Server, api: KubeAPI, tmp_path: Path
+) -> None:
+    """SIGKILL cannot be caught: the node keeps what its labels were in an annotation, and the
+    next run to take the node-label lock puts them back (here, by creating a nodeSelector pod)."""
+    api.patch("nodes", "worker-b", {"metadata": {"labels": {"cz": "zed"}}})
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from listwatch import engine
+        from listwatch.backends.remote import RemoteCluster
+        remote = RemoteCluster(engine.load().spec, kubeconfig={str(server.kubeconfig)!r}, lock_dir={str(tmp_path)!r})
+        remote.start(["node01", "node02"])
+        remote.label_node("node02", "cz", "bob", overwrite=True)
+        remote.label_node("node02", "killed", "yes")
+        print(remote.names.namespace, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == -9, done.stderr
+    left = api.get("nodes", "worker-b")["metadata"]
+    try:
+        assert (left["labels"]["cz"], left["labels"]["killed"]) == ("bob", "yes")
+        assert json.loads(left["annotations"][LABELS_BEFORE]) == {"cz": "zed", "killed": None}
+        remote = RemoteCluster(engine.spec, kubeconfig=str(server.kubeconfig), lock_dir=str(tmp_path))
+        remote.start(["node01", "node02"])
+        try:
+            remote.apply({**with_spec(nodeSelector={"cz": "zed"}), "metadata": {"name": "picky"}})
+            now = api.get("nodes", "worker-b")["metadata"]
+            assert (now["labels"]["cz"], "killed" in now["labels"]) == ("zed", False)
+            assert LABELS_BEFORE not in (now.get("annotations") or {})
+        finally:
+            remote.close()
+    finally:
+        api.patch("nodes", "worker-b", {"metadata": {"labels": {"cz": None, "killed": None}, "annotations": {LABELS_BEFORE: None}}})
+        api.delete("namespaces", done.stdout.split()[0])
+
+
+def test_a_labels_before_annotation_that_is_not_one_is_a_clear_error(engine: Engine, server: Server, api: KubeAPI, tmp_path: Path) -> None:
+    api.patch("nodes", "worker-a", {"metadata": {"annotations": {LABELS_BEFORE: "[1]"}}})
+    remote = RemoteCluster(engine.spec, kubeconfig=str(server.kubeconfig), lock_dir=str(tmp_path))
+    remote.start(["node01", "node02"])
+    try:
+        with pytest.raises(
+            errors.ListwatchError, match=r"node worker-a: metadata.annotations\['listwatch.io/labels-before'\] is '\[1\]', expected"
+        ):
+            remote.label_node("node01", "cz", "alice")
+    finally:
+        api.patch("nodes", "worker-a", {"metadata": {"annotations": {LABELS_BEFORE: None}}})
+        remote.close()
 
 
 def test_a_second_run_waits_for_the_node_label_lock(tmp_path: Path) -> None:
