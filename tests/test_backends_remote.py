@@ -24,8 +24,9 @@ from listwatch.backends.capabilities import API_ONLY, SERVED, SIMULATOR, Capabil
 from listwatch.backends.controlapi import ControlClient
 from listwatch.backends.kubeapi import KubeAPI
 from listwatch.backends.names import NameMap, choose_nodes, schedulable
+from listwatch.backends.nodelabels import LABELS_BEFORE
 from listwatch.backends.nodelock import DisruptionLock, NodeLabelLock
-from listwatch.backends.remote import LABELS_BEFORE, MANAGED_BY, RemoteCluster, RemoteSource
+from listwatch.backends.remote import MANAGED_BY, RemoteCluster, RemoteSource
 from listwatch.backends.undo import UndoLog
 from listwatch.engine import Engine
 from listwatch.server import Server

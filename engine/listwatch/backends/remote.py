@@ -13,10 +13,8 @@ What it promises:
 - **It leaves no trace.** Everything it created is deleted at `close` (the objects, what its
   controllers made, the Events in its namespace, then the namespace), and every node label it
   changed is put back as it found it, also when the run is interrupted (`undo`: SIGINT,
-  SIGTERM, exit). A node whose labels it changes carries their values from before in the
-  annotation `listwatch.io/labels-before` until they are restored; a run killed before that
-  (SIGKILL) has its labels put back by the next run to take the node-label lock. It deletes
-  nothing it did not create, outside its namespace.
+  SIGTERM, exit), and after a SIGKILL by the next run to change labels (`nodelabels`). It
+  deletes nothing it did not create, outside its namespace.
 - **One scenario at a time with node labels.** Labelling a node, or creating a pod whose
   placement depends on labels, first takes the cluster's node-label lock (`nodelock`).
 - **Observed and checked.** From `start` it records the watch streams of Pods and Events in its
@@ -37,7 +35,6 @@ What it promises:
 from __future__ import annotations
 
 import contextlib
-import json
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -49,6 +46,7 @@ from listwatch.backends import capabilities, undo
 from listwatch.backends.controlapi import ControlClient
 from listwatch.backends.kubeapi import KubeAPI
 from listwatch.backends.names import FEATURE_NAMESPACE, NameMap, choose_nodes, schedulable
+from listwatch.backends.nodelabels import NodeLabels
 from listwatch.backends.nodelock import DisruptionLock, NodeLabelLock
 from listwatch.backends.recording import WatchRecorder
 from listwatch.checker import Report, check_records
@@ -64,9 +62,6 @@ Watched = TypeVar("Watched", OpenWatch, InformerState)
 
 #: The label that marks what listwatch made (for an operator to find what a SIGKILLed run left).
 MANAGED_BY = {"app.kubernetes.io/managed-by": "listwatch"}
-#: On a node whose labels a run changed, until it restores them: their values before, as a JSON
-#: object (null: the label was absent).
-LABELS_BEFORE = "listwatch.io/labels-before"
 #: How long `close` waits for the pods in its namespace to be gone.
 CLEANUP_SECONDS = 60.0
 #: How long `settle(until=None)` waits for the watches to fall quiet.
@@ -84,12 +79,12 @@ class RemoteCluster:
         self.log = undo.UndoLog(f"the cluster backend at {self.api.host}")
         self.lock = NodeLabelLock(self.api.host, directory=lock_dir)
         self.disruption = DisruptionLock(self.api.host, directory=lock_dir)
+        self.labels = NodeLabels(self.api, self.log, self.lock)
         #: The served cluster's control API, found at `start` (None on a real cluster).
         self.control: ControlClient | None = None
         #: What it can do beyond the API: what the control API offers, once started (`start`).
         self.capabilities: frozenset[capabilities.Capability] = capabilities.API_ONLY
         self.recorder: WatchRecorder | None = None
-        self._originals: dict[str, dict[str, str | None]] = {}
         #: For each object created or scaled here (by `Kind/name`), the resourceVersion of that last change.
         self.changed_at: dict[str, str] = {}
         self._closed = False
@@ -153,7 +148,7 @@ class RemoteCluster:
         res = self._resource(str(obj.get("kind", "")))
         body = self._to_cluster(obj)
         if _depends_on_labels(body):
-            self._hold_node_labels()
+            self.labels.hold()
         namespace = self.names.namespace_of(str((obj.get("metadata") or {}).get("namespace") or "")) if res.namespaced else None
         created = self.api.create(res.plural, body, namespace=namespace)
         meta = created.get("metadata") or {}
@@ -169,15 +164,7 @@ class RemoteCluster:
 
     def label_node(self, node: str, key: str, value: str | None, *, overwrite: bool = False) -> Obj:
         """kubectl label nodes NODE KEY=VALUE (None removes it); the label is put back at close."""
-        self._hold_node_labels()
-        real = self.names.node(node)
-        current = self.api.get("nodes", real)
-        labels = dict((current.get("metadata") or {}).get("labels") or {})
-        if value is not None and key in labels and labels[key] != value and not overwrite:
-            raise errors.Conflict(f"'{key}' already has a value ({labels[key]}), and --overwrite is false")
-        before = self._remember_label(real, key, labels.get(key))
-        patched = self.api.patch("nodes", real, {"metadata": {"labels": {key: value}, "annotations": {LABELS_BEFORE: before}}})
-        return self.names.view(patched, kind="Node")
+        return self.names.view(self.labels.set(self.names.node(node), key, value, overwrite=overwrite), kind="Node")
 
     def scale(self, kind: str, name: str, replicas: int, *, namespace: str = "default") -> Obj:
         res = self._resource(kind)
@@ -380,31 +367,6 @@ class RemoteCluster:
             body["spec"] = spec
         return body
 
-    def _hold_node_labels(self) -> None:
-        """Take the node-label lock; on taking it, put back the labels a killed run left changed."""
-        if self.lock.held:
-            return
-        self.lock.acquire()
-        for node in self.api.list("nodes"):
-            meta = node.get("metadata") or {}
-            before = (meta.get("annotations") or {}).get(LABELS_BEFORE)
-            if before is not None:
-                self._put_back(str(meta.get("name", "")), _labels_before(before, node=str(meta.get("name", ""))))
-
-    def _remember_label(self, node: str, key: str, value: str | None) -> str:
-        """Keep a label's first value (None: absent) and, once per node, how to put the node's back;
-        return the node's LABELS_BEFORE annotation."""
-        first = node not in self._originals
-        originals = self._originals.setdefault(node, {})
-        originals.setdefault(key, value)
-        if first:
-            self.log.push(f"the labels of node {node}", lambda: self._put_back(node, self._originals.pop(node, {})))
-        return json.dumps(originals, sort_keys=True)
-
-    def _put_back(self, node: str, labels: Mapping[str, str | None]) -> None:
-        """Set the node's labels to their values from before, and drop the annotation that kept them."""
-        self.api.patch("nodes", node, {"metadata": {"labels": dict(labels), "annotations": {LABELS_BEFORE: None}}})
-
     def _delete_created(self, res: Resource, name: str, namespace: str | None, uid: str) -> None:
         """Delete an object this backend created, unless it is gone (or is a newer one of that name)."""
         try:
@@ -438,20 +400,6 @@ class RemoteCluster:
                 self.api.delete("events", str((event.get("metadata") or {}).get("name", "")), namespace=namespace)
         with contextlib.suppress(errors.NotFound):
             self.api.delete("namespaces", namespace)
-
-
-def _labels_before(text: str, *, node: str) -> dict[str, str | None]:
-    """The LABELS_BEFORE annotation read back; a value that is not one is a clear error."""
-    try:
-        found = json.loads(text)
-    except ValueError:
-        found = None
-    if not isinstance(found, dict) or not all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in found.items()):
-        raise errors.ListwatchError(
-            f"node {node}: metadata.annotations[{LABELS_BEFORE!r}] is {text!r}, expected a JSON object of label values "
-            "(strings, or null for absent); put the node's labels back by hand and remove the annotation"
-        )
-    return found
 
 
 def _depends_on_labels(obj: Mapping[str, Any]) -> bool:
