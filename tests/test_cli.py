@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import json
 import re
@@ -151,3 +152,10 @@ def test_run_on_the_docker_backend_without_an_engine_says_so_in_one_line_and_exi
     assert code == 1 and out == ""
     assert err.count("\n") == 1
     assert err.startswith(f"error: the docker backend needs a Docker Engine and none answers at unix://{tmp_path}/no-engine.sock")
+
+
+def test_version_is_the_installed_distributions(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"listwatch {importlib.metadata.version('listwatch')}\n"

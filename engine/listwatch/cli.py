@@ -12,10 +12,10 @@
     listwatch spec validate [DIR]
     listwatch spec show [DIR]
 
-Exit codes: 0 success; 1 a user error (bad manifest, bad spec, bad option) reported on stderr, or a
-run that breaks the spec (check), or a pod with a problem (diagnose); 2 a trace that cannot be
-read (check), or no such pod (diagnose). `exec` exits with the command's exit code (1 when it
-cannot run it).
+Exit codes: 0 success; 1 a user error (bad manifest, bad spec, a bad option value) reported on
+stderr, or a run that breaks the spec (check), or a pod with a problem (diagnose); 2 a command
+line argparse cannot parse (with its usage), a trace that cannot be read (check), or no such pod
+(diagnose). `exec` exits with the command's exit code (1 when it cannot run it).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from listwatch import checker, conformance, errors, manifests, paths, printers, render, server
+from listwatch import __version__, checker, conformance, errors, manifests, paths, printers, render, server
 from listwatch import engine as engine_module
 from listwatch.apiserver import objects
 from listwatch.apiserver.selectors import valid_label_key, valid_label_value
@@ -363,6 +363,7 @@ def cmd_spec(args: argparse.Namespace, out: IO[str]) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="listwatch", description="The Kubernetes pod lifecycle as an executable specification.")
     parser.add_argument("--spec", default=None, help="the spec directory (default: the spec shipped with listwatch)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run manifests (default: the tutorial's examples) on a simulated cluster")
     run.add_argument("manifests", nargs="*", help="Kubernetes manifest files or directories (multi-document YAML allowed)")
