@@ -279,6 +279,22 @@ def test_pod_logs_honour_container_and_tail_lines(client: Client) -> None:
     assert client.get(f"{PODS}/logger/log?tailLines=1&container=nginx").raw == b"three\n"
     wrong = client.get(f"{PODS}/logger/log?container=sidecar")
     assert wrong.status == 400 and wrong.json["message"] == "container sidecar is not valid for pod logger"
+    never = client.get(f"{PODS}/logger/log?previous=true")
+    assert (never.status, never.json["message"]) == (400, 'previous terminated container "nginx" in pod "logger" not found')
+
+
+def test_pod_logs_of_the_previous_instance_after_a_crash(client: Client) -> None:
+    body = pod("crasher", node="node01", image="busybox")
+    body["spec"]["containers"][0]["command"] = ["sh", "-c", "echo crashed; exit 1"]
+    client.post(PODS, body)
+
+    def ended() -> bool:
+        statuses = (client.get(f"{PODS}/crasher").json.get("status") or {}).get("containerStatuses") or [{}]
+        return bool(statuses[0].get("lastState", {}).get("terminated"))
+
+    assert wait_until(ended, timeout=15)
+    assert client.get(f"{PODS}/crasher/log?previous=true").raw == b"crashed\n"
+    assert client.get(f"{PODS}/crasher/log?previous=true&follow=true").raw == b"crashed\n"
 
 
 # -- bad input ---------------------------------------------------------------------------------------

@@ -190,23 +190,55 @@ class Cluster:
         namespace = objects.namespace_of(obj) or "default"
         return self.api.list("events", namespace=namespace, field_selector=f"involvedObject.uid={uid}").items
 
-    def logs(self, pod: str, *, namespace: str = "default", container: str | None = None, tail: int | None = None) -> str:
+    def logs(
+        self, pod: str, *, namespace: str = "default", container: str | None = None, tail: int | None = None, previous: bool = False
+    ) -> str:
+        """kubectl logs: the API server's checks of the container's name, then the kubelet's choice
+        of which container instance to read (`log_container_id`). A pod not yet bound has no log."""
         obj = self.pod(pod, namespace)
-        statuses = (obj.get("status") or {}).get("containerStatuses") or []
+        names = [c["name"] for c in obj["spec"]["containers"]]
         if container is None:
-            names = [c["name"] for c in obj["spec"]["containers"]]
             if len(names) > 1:
                 raise errors.BadRequest(f"a container name must be specified for pod {pod}, choose one of: [{' '.join(names)}]")
             container = names[0]
-        for status in statuses:
-            if status["name"] == container:
-                cid = status.get("containerID", "").partition("://")[2]
-                if not cid:
-                    state = status.get("state") or {}
-                    reason = (state.get("waiting") or {}).get("reason", "ContainerCreating")
-                    raise errors.BadRequest(f'container "{container}" in pod "{pod}" is waiting to start: {reason}')
-                return self.runtime.logs(cid, tail=tail)
-        raise errors.BadRequest(f"container {container} is not valid for pod {pod}")
+        elif container not in names:
+            raise errors.BadRequest(f"container {container} is not valid for pod {pod}")
+        if not obj["spec"].get("nodeName"):
+            return ""
+        statuses = (obj.get("status") or {}).get("containerStatuses") or []
+        status = next((s for s in statuses if s["name"] == container), None)
+        if status is None:
+            raise errors.BadRequest(f'container "{container}" in pod "{pod}" is not available')
+        return self.runtime.logs(log_container_id(status, pod, previous=previous), tail=tail)
+
+
+def log_container_id(status: Mapping[str, Any], pod: str, *, previous: bool = False) -> str:
+    """The runtime's ID of the container instance whose log the kubelet reads (its
+    validateContainerLogStatus): with `previous`, the last one that ended; else the running one,
+    else the one that ended last. A BadRequest, with the kubelet's words, when there is none."""
+    name = status["name"]
+    state = status.get("state") or {}
+    last = (status.get("lastState") or {}).get("terminated")
+
+    def runtime_id(reference: Any) -> str:
+        return str(reference or "").partition("://")[2]
+
+    if previous:
+        if not last or not last.get("containerID"):
+            raise errors.BadRequest(f'previous terminated container "{name}" in pod "{pod}" not found')
+        return runtime_id(last["containerID"])
+    if "running" in state:
+        return runtime_id(status.get("containerID"))
+    if "terminated" in state or last is not None:
+        found = (state.get("terminated") or {}).get("containerID") or (last or {}).get("containerID")
+        if not found:
+            raise errors.BadRequest(f'container "{name}" in pod "{pod}" is terminated')
+        return runtime_id(found)
+    if "waiting" in state:
+        reason = (state["waiting"] or {}).get("reason", "")
+        said = {"ErrImagePull": "image can't be pulled", "ImagePullBackOff": "trying and failing to pull image"}.get(reason, reason)
+        raise errors.BadRequest(f'container "{name}" in pod "{pod}" is waiting to start: {said}')
+    raise errors.BadRequest(f'container "{name}" in pod "{pod}" is waiting to start - no logs yet')
 
 
 def node_object(settings: Mapping[str, Any], name: str, index: int, labels: Mapping[str, str], clock: Clock) -> Obj:

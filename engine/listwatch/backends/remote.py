@@ -308,8 +308,10 @@ class RemoteCluster:
         found = self.api.list("events", namespace=namespace, field_selector=f"involvedObject.uid={meta.get('uid', '')}")
         return [self.names.view(e, kind="Event") for e in found]
 
-    def logs(self, pod: str, *, namespace: str = "default", container: str | None = None, tail: int | None = None) -> str:
-        return self.api.logs(pod, namespace=self.names.namespace_of(namespace), container=container, tail=tail)
+    def logs(
+        self, pod: str, *, namespace: str = "default", container: str | None = None, tail: int | None = None, previous: bool = False
+    ) -> str:
+        return self.api.logs(pod, namespace=self.names.namespace_of(namespace), container=container, tail=tail, previous=previous)
 
     def resource_version(self, kind: str) -> str:
         """The resourceVersion a list of `kind` in the backend's namespace is read at."""
@@ -430,10 +432,11 @@ class RemoteSource:
     def services(self, namespace: str) -> Objs:
         return self.cluster.list("services", namespace=namespace)
 
-    def logs(self, pod: Obj, container: str, *, tail: int) -> str | None:
+    def logs(self, pod: Obj, container: str, *, tail: int, previous: bool = False) -> str | None:
         try:
+            meta = pod["metadata"]
             return self.cluster.logs(
-                str(pod["metadata"]["name"]), namespace=str(pod["metadata"].get("namespace", "default")), container=container, tail=tail
+                str(meta["name"]), namespace=str(meta.get("namespace", "default")), container=container, tail=tail, previous=previous
             )
         except errors.APIError:
             return None

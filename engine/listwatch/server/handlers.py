@@ -9,7 +9,7 @@ the loop thread) and gives the answers kube-apiserver gives:
   malformed body or selector, 404 for an unknown resource or object, 405, 409, 410 on a watch,
   413 for a body over 3 MiB, 415 for a patch format it does not read, 422 for an invalid object);
 - merge (RFC 7386), strategic merge and JSON (RFC 6902, with the `jsonpatch` package) patches;
-- pods/binding and the bindings collection; pods/log with container, tailLines, limitBytes and
+- pods/binding and the bindings collection; pods/log with container, tailLines, limitBytes, previous and
   follow; watches as streams (`watchstream`); pods/exec over a WebSocket (`execstream`); pods/proxy
   through the kubelet's runtime (`podproxy`).
 """
@@ -331,13 +331,14 @@ class Handlers:
         container = q.get("container") or None
         tail = messages.non_negative(q.get("tailLines"), "tailLines")
         limit = messages.non_negative(q.get("limitBytes"), "limitBytes")
-        if routes.truthy(q.get("previous")):
-            raise errors.BadRequest(f'previous terminated container "{container or ""}" in pod "{route.name}" not found')
+        previous = routes.truthy(q.get("previous"))
         cluster = self.live.cluster
         text = self.live.call(
-            lambda: cluster.logs(route.name, namespace=namespace, container=container, tail=None if tail is None else int(tail))
+            lambda: cluster.logs(
+                route.name, namespace=namespace, container=container, tail=None if tail is None else int(tail), previous=previous
+            )
         )
-        if not routes.truthy(q.get("follow")):
+        if not routes.truthy(q.get("follow")) or previous:
             data = text.encode()
             return messages.Response(200, data[: int(limit)] if limit is not None else data, "text/plain")
         return messages.Response(

@@ -151,13 +151,18 @@ def back_off_events(facts: Facts) -> list[str]:
 @evidence
 def last_log_lines(facts: Facts) -> list[str]:
     lines = []
+    statuses = {s["name"]: s for s in facts.container_statuses()}
     for c in facts.spec.get("containers") or ():
-        text = facts.source.logs(facts.pod or {}, c["name"], tail=LOG_LINES)
+        # What the last instance that ended wrote: once restarted and running again, that is the previous one.
+        status = statuses.get(c["name"]) or {}
+        previous = "running" in (status.get("state") or {}) and bool((status.get("lastState") or {}).get("terminated"))
+        text = facts.source.logs(facts.pod or {}, c["name"], tail=LOG_LINES, previous=previous)
         if text is None:
             lines.append(f"logs of {c['name']}: not available from this source")
             continue
         shown = text.rstrip("\n").splitlines()
-        lines.append(f"last {len(shown)} log lines of {c['name']} (kubectl logs {facts.name} -c {c['name']} --previous):")
+        command = f"kubectl logs {facts.name} -c {c['name']}" + (" --previous" if previous else "")
+        lines.append(f"last {len(shown)} log lines of {c['name']} ({command}):")
         lines.extend(f"  | {line}" for line in shown)
     return lines
 

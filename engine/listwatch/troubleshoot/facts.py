@@ -26,7 +26,10 @@ class Source(Protocol):
 
     def services(self, namespace: str) -> list[Obj]: ...
 
-    def logs(self, pod: Obj, container: str, *, tail: int) -> str | None: ...
+    def logs(self, pod: Obj, container: str, *, tail: int, previous: bool = False) -> str | None:
+        """The container's last `tail` log lines (with `previous`, its instance before the last
+        restart's), as `kubectl logs` reads them; None when this source cannot read them."""
+        ...
 
     def listening(self, pod: Obj, container: str) -> frozenset[int] | None:
         """The ports the container listens on, seen inside it (`netstat -ltn`); None when this

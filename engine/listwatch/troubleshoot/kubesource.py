@@ -37,10 +37,12 @@ class KubeSource:
     def services(self, namespace: str) -> list[Obj]:
         return self.api.list("services", namespace=namespace)
 
-    def logs(self, pod: Obj, container: str, *, tail: int) -> str | None:
+    def logs(self, pod: Obj, container: str, *, tail: int, previous: bool = False) -> str | None:
         meta = pod.get("metadata") or {}
         try:
-            return self.api.logs(meta.get("name", ""), namespace=meta.get("namespace", "default"), container=container, tail=tail)
+            return self.api.logs(
+                meta.get("name", ""), namespace=meta.get("namespace", "default"), container=container, tail=tail, previous=previous
+            )
         except errors.APIError:
             return None
 

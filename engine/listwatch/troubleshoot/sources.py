@@ -38,9 +38,18 @@ class ClusterSource:
                 return str(status.get("containerID", "")).partition("://")[2]
         return ""
 
-    def logs(self, pod: Obj, container: str, *, tail: int) -> str | None:
-        cid = self._container_id(pod, container)
-        return self.cluster.runtime.logs(cid, tail=tail) if cid else ""
+    def logs(self, pod: Obj, container: str, *, tail: int, previous: bool = False) -> str | None:
+        meta = pod.get("metadata") or {}
+        try:
+            return self.cluster.logs(
+                str(meta.get("name", "")),
+                namespace=str(meta.get("namespace") or "default"),
+                container=container,
+                tail=tail,
+                previous=previous,
+            )
+        except errors.APIError:
+            return None
 
     def listening(self, pod: Obj, container: str) -> frozenset[int] | None:
         """Inside the container, from its runtime (nothing while it has no container)."""
