@@ -197,6 +197,15 @@ def test_kubectl_logs_prints_a_containers_output(tutorial: Kubectl) -> None:
     assert tutorial("logs echoer -c echoer --tail=1") == "hello from listwatch\n"
 
 
+def test_kubectl_explain_describes_the_fields_that_place_a_pod(tutorial: Kubectl) -> None:
+    out = tutorial("explain pod.spec.nodeSelector")
+    assert "FIELD: nodeSelector <map[string]string>" in out and "Selector which must match a node's labels" in out
+    assert "FIELD: nodeName <string>" in tutorial("explain pod.spec.nodeName")
+    fields = tutorial("explain pods.spec.containers")
+    assert re.search(r"^  name\t<string> -required-$", fields, re.MULTILINE), fields
+    assert "FIELD: replicas <integer>" in tutorial("explain rs.spec.replicas")
+
+
 def test_kubectl_get_an_unknown_resource_or_pod_fails_as_on_a_real_cluster(tutorial: Kubectl) -> None:
     assert tutorial("get foos", check=False).strip() == 'error: the server doesn\'t have a resource type "foos"'
     assert tutorial("get pod nosuch", check=False).strip() == 'Error from server (NotFound): pods "nosuch" not found'

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from listwatch.server import discovery
@@ -58,6 +60,26 @@ def test_openapi_v3_declares_field_validation_on_each_kinds_patch_so_kubectl_val
     assert node_patch["x-kubernetes-group-version-kind"]["kind"] == "Node"
     apps = doc("/openapi/v3/apis/apps/v1")["paths"]
     assert apps["/apis/apps/v1/namespaces/{namespace}/replicasets/{name}"]["patch"]["x-kubernetes-group-version-kind"]["group"] == "apps"
+
+
+def test_openapi_v3_has_each_kinds_full_schema_with_descriptions_and_every_reference_resolves() -> None:
+    for path in ("/openapi/v3/api/v1", "/openapi/v3/apis/apps/v1"):
+        schemas = doc(path)["components"]["schemas"]
+        refs = re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(doc(path)))
+        assert refs and set(refs) <= set(schemas), set(refs) - set(schemas)
+    schemas = doc("/openapi/v3/api/v1")["components"]["schemas"]
+    pod = schemas["io.k8s.api.core.v1.Pod"]
+    assert pod["x-kubernetes-group-version-kind"] == [{"group": "", "version": "v1", "kind": "Pod"}]
+    assert pod["description"].startswith("Pod is a collection of containers that can run on a host.")
+    assert pod["properties"]["spec"] == {"allOf": [{"$ref": "#/components/schemas/io.k8s.api.core.v1.PodSpec"}]}
+    selector = schemas["io.k8s.api.core.v1.PodSpec"]["properties"]["nodeSelector"]
+    assert (selector["type"], selector["additionalProperties"]) == ("object", {"type": "string"})
+    assert selector["description"].startswith("NodeSelector is a selector which must be true for the pod to fit on a node.")
+    assert "containers" in schemas["io.k8s.api.core.v1.PodSpec"]["required"]
+    target = schemas["io.k8s.api.core.v1.ServicePort"]["properties"]["targetPort"]
+    assert target["allOf"] == [{"$ref": "#/components/schemas/io.k8s.apimachinery.pkg.util.intstr.IntOrString"}]
+    assert "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" in schemas
+    assert '{"type": "null"}' not in json.dumps(schemas) and '"title": ' not in json.dumps(schemas)
 
 
 def test_paths_that_are_no_document_give_none() -> None:

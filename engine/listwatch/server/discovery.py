@@ -9,8 +9,8 @@ OpenAPI v3 is served so that `kubectl create -f` validates without `--validate=f
 looks in `/openapi/v3/api/v1` for the PATCH operation of the manifest's kind and, finding the
 `fieldValidation` query parameter there, leaves validation to the server (`fieldValidation=Strict`
 on the request) instead of validating against a schema itself. The documents carry every served
-path and operation with its group-version-kind, and a schema per kind that names its top-level
-fields (no more: these are not the full Kubernetes schemas, so `kubectl explain` has little to say).
+path and operation with its group-version-kind, and the full schema of each kind with its fields'
+descriptions (`schemas`), which `kubectl explain` reads.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 
 from listwatch.apiserver.resources import RESOURCES, Resource
 from listwatch.server.routes import SUBRESOURCES
+from listwatch.server.schemas import kind_schemas, schema_name
 
 #: The Kubernetes version the served API claims (the engine follows v1.32).
 VERSION = {
@@ -133,12 +134,6 @@ def _gv_path(group: str, version: str) -> str:
     return f"apis/{group}/{version}" if group else f"api/{version}"
 
 
-def _schema_name(resource: Resource) -> str:
-    group = resource.group or "core"
-    package = "apps" if group == "apps" else group
-    return f"io.k8s.api.{package}.{resource.version}.{resource.kind}"
-
-
 def _gvk(resource: Resource) -> dict[str, str]:
     return {"group": resource.group, "version": resource.version, "kind": resource.kind}
 
@@ -189,8 +184,8 @@ def openapi_document(group: str, version: str) -> dict[str, Any] | None:
     for r in sorted(RESOURCES.values(), key=lambda r: r.plural):
         if (r.group, r.version) != (group, version):
             continue
-        ref = f"#/components/schemas/{_schema_name(r)}"
-        schemas[_schema_name(r)] = _kind_schema(r)
+        ref = f"#/components/schemas/{schema_name(r)}"
+        schemas.update(kind_schemas(r))
         collection = f"{prefix}/namespaces/{{namespace}}/{r.plural}" if r.namespaced else f"{prefix}/{r.plural}"
         item = f"{collection}/{{name}}"
         paths[collection] = {
@@ -218,32 +213,6 @@ def openapi_document(group: str, version: str) -> dict[str, Any] | None:
         "info": {"title": "Kubernetes", "version": VERSION["gitVersion"]},
         "paths": paths,
         "components": {"schemas": schemas},
-    }
-
-
-def _kind_schema(resource: Resource) -> dict[str, Any]:
-    properties: dict[str, Any] = {
-        "apiVersion": {"type": "string", "description": "APIVersion defines the versioned schema of this representation of an object."},
-        "kind": {"type": "string", "description": "Kind is a string value representing the REST resource this object represents."},
-        "metadata": {"type": "object", "description": "Standard object's metadata.", "x-kubernetes-preserve-unknown-fields": True},
-    }
-    if resource.plural == "events":
-        for field in ("involvedObject", "source", "series", "related"):
-            properties[field] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-        for field in ("reason", "message", "type", "action", "reportingComponent", "reportingInstance"):
-            properties[field] = {"type": "string"}
-        properties["count"] = {"type": "integer", "format": "int32"}
-        for field in ("firstTimestamp", "lastTimestamp", "eventTime"):
-            properties[field] = {"type": "string", "format": "date-time"}
-    else:
-        properties["spec"] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-        if resource.has_status:
-            properties["status"] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
-    return {
-        "type": "object",
-        "description": f"{resource.kind} as served by listwatch (top-level fields only).",
-        "properties": properties,
-        "x-kubernetes-group-version-kind": [_gvk(resource)],
     }
 
 

@@ -1,0 +1,106 @@
+"""The OpenAPI v3 schemas of the served kinds, made from the official Python client's models.
+
+The `kubernetes` client's models are generated from the Kubernetes OpenAPI document and keep each
+field's JSON name, type and description; pydantic turns a model into JSON Schema. This module
+reshapes that into the form kube-apiserver serves under /openapi/v3 (schemas named
+`io.k8s.api.core.v1.PodSpec`, references as `allOf: [{$ref}]` beside the field's description, no
+`null` alternatives), which is what `kubectl explain pod.spec.nodeSelector` reads. The fields are
+those of the installed client, which may be a few Kubernetes minor versions newer than v1.32.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import kubernetes.client
+
+from listwatch.apiserver.resources import Resource
+
+#: The client's models of types that Kubernetes keeps outside core/v1, by the name they are served under.
+_PACKAGES = {
+    **dict.fromkeys(
+        ("ObjectMeta", "ListMeta", "OwnerReference", "ManagedFieldsEntry", "LabelSelector", "LabelSelectorRequirement", "Condition"),
+        "io.k8s.apimachinery.pkg.apis.meta.v1",
+    ),
+    **dict.fromkeys(("ReplicaSet", "ReplicaSetSpec", "ReplicaSetStatus", "ReplicaSetCondition"), "io.k8s.api.apps.v1"),
+}
+#: The served name of a field that holds a number or a name (a port), and its schema.
+INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+_INT_OR_STRING_SCHEMA = {
+    "description": "IntOrString is a type that can hold an int32 or a string.",
+    "type": "string",
+    "format": "int-or-string",
+}
+#: JSON Schema keywords pydantic writes that kube-apiserver's documents do not carry.
+_DROPPED = ("title",)
+#: Where a model's docstring (its schema's description) goes on about the generated class.
+_MODEL_DOC_TAIL = "\n\nAttributes:\n"
+
+
+def schema_name(resource: Resource) -> str:
+    """The name the kind's schema is served under (`io.k8s.api.core.v1.Pod`)."""
+    return _served_name(_model_name(resource))
+
+
+def kind_schemas(resource: Resource) -> Mapping[str, Any]:
+    """The kind's schema and every schema it refers to, by served name; the kind's carries its GVK."""
+    return _schemas(_model_name(resource), resource.group, resource.version, resource.kind)
+
+
+@functools.cache
+def _schemas(model_name: str, group: str, version: str, kind: str) -> Mapping[str, Any]:
+    model = getattr(kubernetes.client, model_name)
+    document = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+    definitions = document.pop("$defs", {})
+    schemas = {_served_name(name): _reshaped(schema) for name, schema in definitions.items()}
+    schemas[INT_OR_STRING] = _INT_OR_STRING_SCHEMA
+    root = _reshaped(document)
+    root["x-kubernetes-group-version-kind"] = [{"group": group, "version": version, "kind": kind}]
+    schemas[_served_name(model_name)] = root
+    return schemas
+
+
+def _model_name(resource: Resource) -> str:
+    """The client's model class of a kind: `V1Pod`, or `CoreV1Event` where the name is shared."""
+    for name in (f"V1{resource.kind}", f"CoreV1{resource.kind}"):
+        if hasattr(kubernetes.client, name):
+            return name
+    raise LookupError(f"the kubernetes client has no model of {resource.kind}")
+
+
+def _served_name(model: str) -> str:
+    kind = model.removeprefix("CoreV1").removeprefix("V1")
+    return f"{_PACKAGES.get(kind, 'io.k8s.api.core.v1')}.{kind}"
+
+
+def _reshaped(schema: Any) -> Any:
+    """A pydantic JSON Schema node in kube-apiserver's form (recursively)."""
+    if isinstance(schema, list):
+        return [_reshaped(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    node = {key: _reshaped(value) for key, value in schema.items() if key not in _DROPPED}
+    if node.get("default", 0) is None:
+        del node["default"]
+    if node.get("additionalProperties") is False:  # the models forbid unknown fields; the schemas do not say so
+        del node["additionalProperties"]
+    if isinstance(node.get("description"), str):
+        node["description"] = node["description"].split(_MODEL_DOC_TAIL, 1)[0].strip()
+    choices = node.get("anyOf")
+    if choices is not None:
+        kept = [choice for choice in choices if choice != {"type": "null"}]
+        if len(kept) == 1:
+            del node["anyOf"]
+            node = {**kept[0], **node}
+        elif {choice.get("type") for choice in kept} == {"integer", "string"}:
+            del node["anyOf"]
+            node = {"allOf": [{"$ref": f"#/components/schemas/{INT_OR_STRING}"}], **node}
+        else:
+            node["anyOf"] = kept
+    if "$ref" in node:
+        ref = node.pop("$ref")
+        target = "#/components/schemas/" + _served_name(ref.rpartition("/")[2])
+        node = {"allOf": [{"$ref": target}], **node}
+    return node
