@@ -419,12 +419,17 @@ def test_many_pods_interleaved_are_judged_each_by_its_uid(runs: dict[str, Record
 # -- what breaks the spec is reported: the pod, the line, the step, expected and observed ---------------
 
 
-def _phase_back(records: Records) -> int:
+def _phase_appended(records: Records, phase: str) -> int:
+    """The pod's last record again, later, in `phase`."""
     last = copy.deepcopy(records[positions(records, "pod-example-selector")[-1]])
-    last["object"]["status"]["phase"] = "Pending"
+    last["object"]["status"]["phase"] = phase
     last["object"]["metadata"]["resourceVersion"] = "999"
     records.append(last)
     return len(records)
+
+
+def _phase_back(records: Records) -> int:
+    return _phase_appended(records, "Pending")
 
 
 def _node_changed(records: Records) -> int:
@@ -480,11 +485,7 @@ def _scheduled_after_kubelet(records: Records) -> int:
 
 
 def _succeeded_under_always(records: Records) -> int:
-    last = copy.deepcopy(records[positions(records, "pod-example-selector")[-1]])
-    last["object"]["status"]["phase"] = "Succeeded"
-    last["object"]["metadata"]["resourceVersion"] = "999"
-    records.append(last)
-    return len(records)
+    return _phase_appended(records, "Succeeded")
 
 
 def _step_record_dropped(records: Records) -> int:
