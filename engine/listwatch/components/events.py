@@ -59,7 +59,7 @@ class EventRecorder:
         now = self.api.clock.now()
         stamp = self.api.loop.stamps.now()
         key = (field_path, type_, reason, message if self.style == "legacy" else "")
-        seen = self._seen.get(involved["uid"], {}).get(key)
+        seen = self._seen.get(involved.get("uid", ""), {}).get(key)
         if seen is not None:
             return self._repeat(namespace, seen, stamp)
         self._serial += 1
@@ -93,7 +93,7 @@ class EventRecorder:
             created = self.api.create("events", event, namespace=namespace, actor=self.actor)
         except errors.APIError:
             return None  # events are best effort, as in Kubernetes
-        self._seen.setdefault(involved["uid"], {})[key] = name
+        self._seen.setdefault(involved.get("uid", ""), {})[key] = name
         return created
 
     def _reference(self, obj: Mapping[str, Any], field_path: str) -> dict[str, Any]:
@@ -112,8 +112,8 @@ class EventRecorder:
             }
             if field_path:
                 found["fieldPath"] = field_path
-            if not found["namespace"]:
-                del found["namespace"]
+            for empty in [k for k in ("namespace", "uid", "resourceVersion") if not found[k]]:
+                del found[empty]
             if len(self._involved) > 4096:
                 self._involved.clear()
             self._involved[key] = found

@@ -2,8 +2,10 @@
 
 It keeps, per node, when it last saw the node's heartbeat change (its own clock, as the real
 controller's probe timestamps) and runs the spec's `node-lifecycle` machine every
-nodeMonitorPeriod. Not modelled: the eviction of the node's pods once their unreachable
-tolerations (300s) run out, and zone-wide rate limits.
+nodeMonitorPeriod. The taint eviction controller's part rides on the same ticks: while a node is
+tainted unreachable, each of its pods is deleted once its tolerations of the NoExecute taint run
+out (so within nodeMonitorPeriod of the exact moment). Not modelled: zone-wide rate limits, and
+NoExecute taints other than the unreachable one.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.components.base import Component
 from listwatch.components.events import EventRecorder
+from listwatch.components.taints import eviction_delay
 from listwatch.machines.callbacks import action, guard
 
 
 class WatchedNode:
     """A node under watch; `node_lifecycle` is its state in the spec machine."""
 
-    __slots__ = ("heartbeat", "name", "node_lifecycle", "obj", "seen")
+    __slots__ = ("heartbeat", "name", "node_lifecycle", "obj", "pending", "seen", "unknown_since")
 
     def __init__(self, obj: Obj, now: float) -> None:
         self.obj = obj
@@ -32,6 +35,9 @@ class WatchedNode:
         self.node_lifecycle = ""
         self.heartbeat = _heartbeat(obj)
         self.seen = now
+        self.unknown_since = now
+        #: The pods ("namespace/name") whose eviction is due once their tolerations run out.
+        self.pending: dict[str, Obj] = {}
 
 
 def _heartbeat(node: Mapping[str, Any]) -> str:
@@ -77,6 +83,7 @@ class NodeLifecycle(Component):
     @action
     def mark_node_unknown(self, watched: WatchedNode) -> None:
         now = self.loop.stamps.now()
+        watched.unknown_since = self.loop.clock.now()
         unknown = self.settings["unknownCondition"]
         conditions = [
             {**c, "status": unknown["status"], "reason": unknown["reason"], "message": unknown["message"], "lastTransitionTime": now}
@@ -95,12 +102,15 @@ class NodeLifecycle(Component):
             )
             self.api.patch("nodes", watched.name, {"spec": {"taints": taints}}, actor=self.actor)
 
-    @action
-    def mark_pods_not_ready(self, watched: WatchedNode) -> None:
+    def _pods_on(self, node: str) -> list[Obj]:
         informer = self.informers.get("pods")
         pods = informer.cache.values() if informer is not None else ()
+        return [p for p in pods if (p.get("spec") or {}).get("nodeName") == node]
+
+    @action
+    def mark_pods_not_ready(self, watched: WatchedNode) -> None:
         now = self.loop.stamps.now()
-        for pod in [p for p in pods if (p.get("spec") or {}).get("nodeName") == watched.name]:
+        for pod in self._pods_on(watched.name):
             ready = objects.condition(pod, "Ready")
             if ready is None or ready.get("status") == "False":
                 continue
@@ -118,10 +128,52 @@ class NodeLifecycle(Component):
                 self.recorders["Node"].record(pod, "NodeNotReady")
 
     @action
+    def evict_pods_past_their_tolerations(self, watched: WatchedNode) -> None:
+        """Delete each pod of the node whose tolerations of its NoExecute taints have run out,
+        marking it DisruptionTarget first; keep the others pending."""
+        taints = [t for t in self.settings["unreachableTaints"] if t["effect"] == "NoExecute"]
+        elapsed = self.loop.clock.now() - watched.unknown_since
+        for pod in self._pods_on(watched.name):
+            if objects.meta(pod).get("deletionTimestamp"):
+                continue
+            key = f"{objects.namespace_of(pod)}/{objects.name_of(pod)}"
+            delay = eviction_delay((pod.get("spec") or {}).get("tolerations") or (), taints)
+            if delay is None:
+                continue
+            if elapsed < delay:
+                watched.pending[key] = _reference(pod)
+                continue
+            watched.pending.pop(key, None)
+            self.recorders["TaintEviction"].record(_reference(pod), "TaintManagerEviction", pod=key)
+            condition = {**self.settings["evictionCondition"], "lastTransitionTime": self.loop.stamps.now()}
+            with contextlib.suppress(errors.APIError):
+                self.api.patch(
+                    "pods",
+                    objects.name_of(pod),
+                    {"status": {"conditions": [condition]}},
+                    namespace=objects.namespace_of(pod),
+                    patch_type="strategic",
+                    subresource="status",
+                    actor=self.actor,
+                )
+                self.api.delete("pods", objects.name_of(pod), namespace=objects.namespace_of(pod), actor=self.actor)
+
+    @action
+    def cancel_evictions(self, watched: WatchedNode) -> None:
+        for key, pod in sorted(watched.pending.items()):
+            self.recorders["TaintEviction"].record(pod, "TaintManagerEvictionCancelled", pod=key)
+        watched.pending.clear()
+
+    @action
     def lift_unreachable_taints(self, watched: WatchedNode) -> None:
         taints = [t for t in (watched.obj.get("spec") or {}).get("taints") or () if not _unreachable(self, t)]
         with contextlib.suppress(errors.APIError):
             self.api.patch("nodes", watched.name, {"spec": {"taints": taints or None}}, actor=self.actor)
+
+
+def _reference(pod: Mapping[str, Any]) -> Obj:
+    """The pod as the taint eviction controller's events name it: kind, namespace and name, no UID."""
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": objects.name_of(pod), "namespace": objects.namespace_of(pod)}}
 
 
 def _unreachable(controller: NodeLifecycle, taint: Mapping[str, Any]) -> bool:

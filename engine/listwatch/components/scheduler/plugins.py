@@ -13,6 +13,7 @@ from listwatch.apiserver.objects import Obj
 from listwatch.apiserver.selectors import LabelSelector, selector_from_map
 from listwatch.components.nodeaffinity import required_affinity
 from listwatch.components.scheduler.nodeinfo import NodeInfo, Requests
+from listwatch.components.taints import tolerates
 
 
 class FilterContext:
@@ -30,20 +31,8 @@ class FilterContext:
 Problem = Mapping[str, Any] | None
 
 
-def _tolerates(tolerations: Any, taint: Mapping[str, Any]) -> bool:
-    for t in tolerations:
-        if t.get("effect") and t.get("effect") != taint.get("effect"):
-            continue
-        if t.get("operator") == "Exists":
-            if not t.get("key") or t.get("key") == taint.get("key"):
-                return True
-        elif t.get("key") == taint.get("key") and t.get("value", "") == taint.get("value", ""):
-            return True
-    return False
-
-
 def filter_unschedulable(ctx: FilterContext, info: NodeInfo) -> Problem:
-    if info.unschedulable and not _tolerates(ctx.tolerations, {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}):
+    if info.unschedulable and not tolerates(ctx.tolerations, {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}):
         return {}
     return None
 
@@ -55,7 +44,7 @@ def filter_node_name(ctx: FilterContext, info: NodeInfo) -> Problem:
 
 def filter_taints(ctx: FilterContext, info: NodeInfo) -> Problem:
     for taint in info.taints:
-        if not _tolerates(ctx.tolerations, taint):
+        if not tolerates(ctx.tolerations, taint):
             return {"key": taint.get("key", ""), "value": taint.get("value", "")}
     return None
 
