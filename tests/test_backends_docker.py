@@ -8,6 +8,7 @@ client, and leave nothing behind (the `no_containers_left_behind` fixture checks
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -95,6 +96,23 @@ def test_a_pod_that_echoes_started_then_exits_3_under_never_ends_failed_with_cod
     assert scheme == "docker" and real["State"]["ExitCode"] == 3 and real["State"]["Status"] == "exited"
     assert real["Name"] == f"/k8s_main_job_default_{objects.uid_of(cluster.pod('job'))}_0"
     assert cluster.logs("job") == "started\n"
+
+
+def test_logs_previous_reads_the_real_container_of_the_run_before_the_restart(cluster: Cluster) -> None:
+    script = "cat /proc/sys/kernel/random/uuid; sleep 1; exit 1"  # each run writes a line of its own
+    cluster.apply(pod_manifest("flaky", {"name": "main", "image": BUSYBOX, "command": ["sh", "-c", script]}))
+
+    def restarted_and_running() -> bool:
+        status = container_status(cluster.pod("flaky"))
+        return status["restartCount"] >= 1 and "running" in status["state"]
+
+    assert cluster.settle(until=restarted_and_running, horizon=60)
+    status = container_status(cluster.pod("flaky"))
+    previous, current = cluster.logs("flaky", previous=True), cluster.logs("flaky")
+    assert re.fullmatch(r"[0-9a-f-]{36}\n", previous) and re.fullmatch(r"[0-9a-f-]{36}\n", current), (previous, current)
+    assert previous != current
+    earlier = status["lastState"]["terminated"]["containerID"].partition("://")[2]
+    assert docker_of(cluster).logs(earlier) == previous
 
 
 def test_the_tutorial_s_nginx_1_15_cannot_be_pulled_so_its_pod_stays_pending_with_no_restarts(cluster: Cluster) -> None:
