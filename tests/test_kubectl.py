@@ -206,6 +206,19 @@ def test_kubectl_explain_describes_the_fields_that_place_a_pod(tutorial: Kubectl
     assert "FIELD: replicas <integer>" in tutorial("explain rs.spec.replicas")
 
 
+def test_kubectl_scale_scales_a_replication_controller(fresh: Kubectl) -> None:
+    (fresh.workdir / "rc.yaml").write_text(
+        "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: web}\nspec:\n  replicas: 1\n  selector: {app: web}\n"
+        "  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: nginx, image: 'nginx:1.15'}]}\n"
+    )
+    fresh("create -f rc.yaml")
+    assert fresh("scale rc web --replicas=3") == "replicationcontroller/web scaled\n"
+    fresh("wait --for=jsonpath={.status.readyReplicas}=3 rc/web --timeout=60s")
+    refused = fresh("scale rc web --replicas=1 --current-replicas=2", check=False)
+    assert refused.strip() == "error: Expected replicas to be 2, was 3"
+    assert fresh("get rc web -o jsonpath={.spec.replicas}") == "3"
+
+
 def test_kubectl_get_an_unknown_resource_or_pod_fails_as_on_a_real_cluster(tutorial: Kubectl) -> None:
     assert tutorial("get foos", check=False).strip() == 'error: the server doesn\'t have a resource type "foos"'
     assert tutorial("get pod nosuch", check=False).strip() == 'Error from server (NotFound): pods "nosuch" not found'

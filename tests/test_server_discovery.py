@@ -41,7 +41,9 @@ def test_the_core_resource_list_has_verbs_short_names_and_subresources() -> None
     }
     assert resources["pods/log"]["verbs"] == ["get"] and resources["pods/status"]["verbs"] == ["get", "patch", "update"]
     assert resources["bindings"]["kind"] == "Binding"
-    assert [r["name"] for r in doc("/apis/apps/v1")["resources"]] == ["replicasets", "replicasets/status"]
+    scale = resources["replicationcontrollers/scale"]
+    assert (scale["group"], scale["version"], scale["kind"], scale["verbs"]) == ("autoscaling", "v1", "Scale", ["get", "patch", "update"])
+    assert [r["name"] for r in doc("/apis/apps/v1")["resources"]] == ["replicasets", "replicasets/scale", "replicasets/status"]
 
 
 def test_openapi_v3_index_points_at_each_group_version_by_a_content_hash() -> None:

@@ -39,9 +39,12 @@ VERSION = {
 
 #: Resources `kubectl get all` lists.
 _CATEGORIES: Mapping[str, tuple[str, ...]] = {"pods": ("all",), "replicationcontrollers": ("all",), "replicasets": ("all",)}
-_SUBRESOURCE_KIND = {"binding": "Binding", "exec": "PodExecOptions", "proxy": "PodProxyOptions"}
+_SUBRESOURCE_KIND = {"binding": "Binding", "exec": "PodExecOptions", "proxy": "PodProxyOptions", "scale": "Scale"}
+#: Subresources served in a group version of their own (kubectl's scale client reads it here).
+_SUBRESOURCE_GROUP_VERSION = {"scale": ("autoscaling", "v1")}
 _SUBRESOURCE_VERBS = {
     "status": ("get", "patch", "update"),
+    "scale": ("get", "patch", "update"),
     "binding": ("create",),
     "log": ("get",),
     "exec": ("create", "get"),
@@ -107,15 +110,10 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
             entry["categories"] = list(_CATEGORIES[r.plural])
         resources.append(entry)
         for sub in sorted(SUBRESOURCES.get(r.plural, ())):
-            resources.append(
-                {
-                    "name": f"{r.plural}/{sub}",
-                    "singularName": "",
-                    "namespaced": r.namespaced,
-                    "kind": _SUBRESOURCE_KIND.get(sub, r.kind),
-                    "verbs": list(_SUBRESOURCE_VERBS[sub]),
-                }
-            )
+            entry = {"name": f"{r.plural}/{sub}", "singularName": "", "namespaced": r.namespaced}
+            if sub in _SUBRESOURCE_GROUP_VERSION:
+                entry["group"], entry["version"] = _SUBRESOURCE_GROUP_VERSION[sub]
+            resources.append({**entry, "kind": _SUBRESOURCE_KIND.get(sub, r.kind), "verbs": list(_SUBRESOURCE_VERBS[sub])})
     if (group, version) == ("", "v1"):
         resources.append({"name": "bindings", "singularName": "binding", "namespaced": True, "kind": "Binding", "verbs": ["create"]})
         resources.sort(key=lambda e: e["name"])

@@ -11,7 +11,7 @@ the loop thread) and gives the answers kube-apiserver gives:
 - merge (RFC 7386), strategic merge and JSON (RFC 6902, with the `jsonpatch` package) patches;
 - pods/binding and the bindings collection; pods/log with container, tailLines, limitBytes, previous and
   follow; watches as streams (`watchstream`); pods/exec over a WebSocket (`execstream`); pods/proxy
-  through the kubelet's runtime (`podproxy`).
+  through the kubelet's runtime (`podproxy`); the scale of a controller (`scale`).
 """
 
 from __future__ import annotations
@@ -22,22 +22,16 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any
 
-import jsonpatch
-
 from listwatch import errors
 from listwatch.apiserver import objects
 from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.watchcache import BOOKMARK, ERROR, WatchEvent
-from listwatch.server import control, discovery, execstream, messages, podproxy, routes, tables
+from listwatch.server import control, discovery, execstream, messages, podproxy, routes, scale, tables
 from listwatch.server.live import LiveCluster
 from listwatch.server.messages import JSON
 from listwatch.server.watchstream import DEFAULT_TIMEOUT_SECONDS, WatchStream
 from listwatch.server.websocket import WebSocket
 
-MERGE_PATCH = "application/merge-patch+json"
-STRATEGIC_PATCH = "application/strategic-merge-patch+json"
-JSON_PATCH = "application/json-patch+json"
-APPLY_PATCH = "application/apply-patch+yaml"
 #: How often a followed log is read again.
 LOG_FOLLOW_POLL_SECONDS = 0.5
 
@@ -235,30 +229,19 @@ class Handlers:
 
     def _patch(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
-        kind = request.header("content-type").partition(";")[0].strip().lower()
-        body = messages.json_body(request)
+        patch_format, body = messages.patch_body(request)
         api = self.live.api
         common: dict[str, Any] = {"namespace": route.namespace, "subresource": route.subresource, "actor": messages.actor(request)}
-        if kind in (MERGE_PATCH, STRATEGIC_PATCH):
-            if not isinstance(body, dict):
-                raise errors.BadRequest("the patch must be a JSON object")
-            patch_type = "merge" if kind == MERGE_PATCH else "strategic"
-            patched = self.live.call(lambda: api.patch(res.plural, route.name, body, patch_type=patch_type, **common))
-        elif kind == JSON_PATCH:
-            if not isinstance(body, list) or not all(isinstance(op, dict) for op in body):
-                raise errors.BadRequest("a JSON patch (RFC 6902) must be a list of operations, each a JSON object")
-            patch = jsonpatch.JsonPatch(body)
-            patched = self.live.call(lambda: api.patch_with(res.plural, route.name, _json_patcher(patch, res, route.name), **common))
-        elif kind == APPLY_PATCH:
-            raise errors.UnsupportedMediaType(
-                "server-side apply (application/apply-patch+yaml) is not supported by listwatch; "
-                f"use one of: {JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_PATCH}"
-            )
+        if patch_format == "json":
+            patcher = messages.json_patcher(body, f'{res.kind} "{route.name}"')
+            patched = self.live.call(lambda: api.patch_with(res.plural, route.name, patcher, **common))
         else:
-            raise errors.UnsupportedMediaType(
-                f"the body of the request was in an unknown format - accepted media types include: {JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_PATCH}"
-            )
+            patched = self.live.call(lambda: api.patch(res.plural, route.name, body, patch_type=patch_format, **common))
         return messages.Response(200, messages.encode(patched))
+
+    def _scale(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+        """The scale subresource of a ReplicationController or ReplicaSet (`scale`)."""
+        return scale.answer(self.live, route, request)
 
     def _delete(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
@@ -388,13 +371,3 @@ class Handlers:
 
 def _running(pod: Mapping[str, Any]) -> bool:
     return any("running" in (c.get("state") or {}) for c in (pod.get("status") or {}).get("containerStatuses") or [])
-
-
-def _json_patcher(patch: jsonpatch.JsonPatch, res: Resource, name: str) -> Callable[[Any], Any]:
-    def apply(current: Any) -> Any:
-        try:
-            return patch.apply(objects.deep_copy(current))
-        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
-            raise errors.Invalid(f'{res.kind} "{name}" is invalid: the JSON patch could not be applied: {exc}') from exc
-
-    return apply

@@ -9,11 +9,14 @@ parse error", a body of another kind is 400, an Accept header naming nothing the
 
 from __future__ import annotations
 
+import copy
 import json
 import socket
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import jsonpatch
 
 from listwatch import errors
 from listwatch.apiserver.resources import Resource
@@ -94,6 +97,47 @@ def json_body(request: Request) -> Any:
         return json.loads(request.body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise errors.BadRequest(f"couldn't get version/kind; json parse error: {exc}") from exc
+
+
+MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_PATCH = "application/strategic-merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
+
+
+def patch_body(request: Request) -> tuple[str, Any]:
+    """A PATCH request's format ("merge", "strategic" or "json") and its body: a JSON object for
+    the merge formats, a `jsonpatch.JsonPatch` for RFC 6902; 400 or 415 as kube-apiserver answers."""
+    kind = request.header("content-type").partition(";")[0].strip().lower()
+    if kind == APPLY_PATCH:
+        raise errors.UnsupportedMediaType(
+            "server-side apply (application/apply-patch+yaml) is not supported by listwatch; "
+            f"use one of: {JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_PATCH}"
+        )
+    if kind not in (MERGE_PATCH, STRATEGIC_PATCH, JSON_PATCH):
+        raise errors.UnsupportedMediaType(
+            f"the body of the request was in an unknown format - accepted media types include: {JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_PATCH}"
+        )
+    body = json_body(request)
+    if kind == JSON_PATCH:
+        if not isinstance(body, list) or not all(isinstance(op, dict) for op in body):
+            raise errors.BadRequest("a JSON patch (RFC 6902) must be a list of operations, each a JSON object")
+        return "json", jsonpatch.JsonPatch(body)
+    if not isinstance(body, dict):
+        raise errors.BadRequest("the patch must be a JSON object")
+    return ("merge" if kind == MERGE_PATCH else "strategic"), body
+
+
+def json_patcher(patch: jsonpatch.JsonPatch, what: str) -> Callable[[Any], Any]:
+    """A transform that applies an RFC 6902 patch to a copy of the object `what` names; 422 when it cannot."""
+
+    def apply(current: Any) -> Any:
+        try:
+            return patch.apply(copy.deepcopy(current))
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+            raise errors.Invalid(f"{what} is invalid: the JSON patch could not be applied: {exc}") from exc
+
+    return apply
 
 
 def object_body(request: Request, res: Resource) -> dict[str, Any]:

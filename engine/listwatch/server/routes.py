@@ -31,8 +31,8 @@ SUBRESOURCES: Mapping[str, frozenset[str]] = {
     "pods": frozenset({"status", "binding", "log", "exec", "proxy"}),
     "nodes": frozenset({"status"}),
     "namespaces": frozenset({"status"}),
-    "replicationcontrollers": frozenset({"status"}),
-    "replicasets": frozenset({"status"}),
+    "replicationcontrollers": frozenset({"status", "scale"}),
+    "replicasets": frozenset({"status", "scale"}),
 }
 
 #: Served resources by (group, version, plural).
@@ -58,10 +58,14 @@ class ResourceRoute:
     proxy_path: str = ""
 
     def verb(self, method: str, query: Mapping[str, str]) -> str:
-        """The API verb: get, list, watch, create, update, patch, delete, deletecollection, bind, log, exec or proxy."""
+        """The API verb: get, list, watch, create, update, patch, delete, deletecollection, bind, log, exec, proxy or scale."""
         method = method.upper()
         if self.subresource == "proxy":  # every method goes to the pod (`podproxy` says which it serves)
             return "proxy"
+        if self.subresource == "scale":
+            if method not in ("GET", "PUT", "PATCH"):
+                raise errors.MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
+            return "scale"
         if self.subresource == "binding":
             if method != "POST":
                 raise errors.MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")

@@ -1,0 +1,90 @@
+"""The scale subresource of ReplicationControllers and ReplicaSets: `kubectl scale rc web --replicas=3`.
+
+`GET .../replicationcontrollers/web/scale` gives an autoscaling/v1 `Scale` (the controller's
+name, namespace, uid, resourceVersion and creationTimestamp; spec.replicas; status.replicas and
+the selector as text); PUT and PATCH (merge, strategic merge or JSON patch, applied to that Scale)
+change the controller's spec.replicas and nothing else, in one read-and-write so that a stale
+resourceVersion in a PUT is a 409. kubectl scale sends a merge patch `{"spec":{"replicas":N}}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from listwatch import errors
+from listwatch.apiserver import objects
+from listwatch.apiserver.api import strategic_merge
+from listwatch.apiserver.resources import controller_selector
+from listwatch.apiserver.selectors import selector_from_map
+from listwatch.server import messages, routes
+from listwatch.server.live import LiveCluster
+
+API_VERSION = "autoscaling/v1"
+_KEPT_METADATA = ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+
+
+def scale_of(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The controller's Scale, as kube-apiserver's scale REST storage builds it."""
+    meta = obj.get("metadata") or {}
+    return {
+        "kind": "Scale",
+        "apiVersion": API_VERSION,
+        "metadata": {key: meta[key] for key in _KEPT_METADATA if key in meta},
+        "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 1)},
+        "status": {
+            "replicas": (obj.get("status") or {}).get("replicas", 0),
+            "selector": str(selector_from_map(controller_selector(obj))),
+        },
+    }
+
+
+def answer(live: LiveCluster, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+    """GET, PUT or PATCH of the scale subresource (the route's verb says which)."""
+    res = route.resource
+    if request.method == "GET":
+        return messages.Response(200, messages.encode(scale_of(live.call(live.api.get, res.plural, route.name, namespace=route.namespace))))
+    change = _change(request, route.name)
+
+    def transform(current: Any) -> Any:
+        wanted = change(scale_of(current))
+        replicas = _replicas(wanted, route.name)
+        body = objects.deep_copy(current)
+        body.setdefault("spec", {})["replicas"] = replicas
+        given = (wanted.get("metadata") or {}).get("resourceVersion")
+        if given:
+            body["metadata"]["resourceVersion"] = given
+        return body
+
+    updated = live.call(
+        lambda: live.api.patch_with(res.plural, route.name, transform, namespace=route.namespace, actor=messages.actor(request))
+    )
+    return messages.Response(200, messages.encode(scale_of(updated)))
+
+
+def _change(request: messages.Request, name: str) -> Callable[[dict[str, Any]], Any]:
+    """How the request turns the current Scale into the wanted one: the body (PUT) or the patch."""
+    if request.method == "PUT":
+        body = messages.json_body(request)
+        if not isinstance(body, dict):
+            raise errors.BadRequest("the body of a Scale must be a JSON object")
+        if body.get("kind", "Scale") != "Scale":
+            raise errors.BadRequest(f"{body['kind']} cannot be handled as a Scale")
+        return lambda _current: body
+    patch_format, patch = messages.patch_body(request)
+    if patch_format == "json":
+        return messages.json_patcher(patch, f'Scale.autoscaling "{name}"')
+    merge = objects.merge_patch if patch_format == "merge" else strategic_merge
+    return lambda current: merge(current, patch)
+
+
+def _replicas(scale: Any, name: str) -> int:
+    """spec.replicas of the wanted Scale, validated as kube-apiserver validates it (422 otherwise)."""
+    replicas = ((scale or {}).get("spec") or {}).get("replicas") if isinstance(scale, dict) else None
+    if isinstance(replicas, bool) or not isinstance(replicas, int):
+        raise errors.Invalid(f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: {replicas!r}: must be an integer')
+    if replicas < 0:
+        raise errors.Invalid(
+            f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: {replicas}: must be greater than or equal to 0'
+        )
+    return replicas
