@@ -15,7 +15,7 @@ from listwatch.engine import Engine
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "spec"
 REAL_WORLD = ROOT.parent / "shared" / "real-world"
-pytest_plugins = ["tests.bdd.plugin", "tests.bdd.steps", "tests.bdd.troubleshooting_steps", "tests.dockerengine"]
+pytest_plugins = ["tests.bdd.plugin", "tests.bdd.steps", "tests.bdd.troubleshooting_steps", "tests.dockerengine", "tests.served"]
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""Helpers for tests of the served API: a server in this process, and a small HTTPS client.
+"""Helpers for tests of the served API: a server in this process, and a small HTTPS client; as a
+pytest plugin, the fixtures `server` (one per module; a module that needs another kind defines
+its own) and `client`.
 
 The client speaks plain HTTP/1.1 over TLS (http.client), so tests see exactly what goes on the
 wire: status codes, Status bodies, chunked watch streams, and what happens when a socket closes.
@@ -12,6 +14,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+import pytest
 
 from listwatch.clock import SystemClock
 from listwatch.engine import Engine
@@ -161,3 +165,14 @@ def pod(name: str, *, node: str = "", labels: dict[str, str] | None = None, imag
     if node:
         body["spec"]["nodeName"] = node
     return body
+
+
+@pytest.fixture(scope="module")
+def server(engine: Engine) -> Iterator[Server]:
+    with serving(engine) as served:
+        yield served
+
+
+@pytest.fixture
+def client(server: Server) -> Client:
+    return Client(server)

@@ -8,27 +8,14 @@ from __future__ import annotations
 import json
 import socket
 import ssl
-from collections.abc import Iterator
 
 import pytest
 
-from listwatch.engine import Engine
 from listwatch.server import Server
 
-from .served import Client, pod, serving, wait_until
+from .served import Client, pod, wait_until
 
 PODS = "/api/v1/namespaces/default/pods"
-
-
-@pytest.fixture(scope="module")
-def server(engine: Engine) -> Iterator[Server]:
-    with serving(engine) as served:
-        yield served
-
-
-@pytest.fixture
-def client(server: Server) -> Client:
-    return Client(server)
 
 
 def pod_watchers(server: Server) -> int:

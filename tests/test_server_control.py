@@ -7,29 +7,14 @@ tests that cut a component's watches use node02's kubelet, others node01.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 from listwatch.engine import Engine
-from listwatch.server import Server
 
 from .served import Client, pod, serving, wait_until
 
 PODS = "/api/v1/namespaces/default/pods"
 CONTROL = "/listwatch/v1"
-
-
-@pytest.fixture(scope="module")
-def server(engine: Engine) -> Iterator[Server]:
-    with serving(engine) as served:
-        yield served
-
-
-@pytest.fixture
-def client(server: Server) -> Client:
-    return Client(server)
 
 
 def watches(client: Client, actor: str = "") -> list[dict[str, Any]]:

@@ -3,29 +3,14 @@ scaling it by PATCH or PUT as `kubectl scale` does, with kube-apiserver's errors
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from listwatch.engine import Engine
-from listwatch.server import Server
-
-from .served import Client, serving, wait_until
+from .served import Client, wait_until
 
 RCS = "/api/v1/namespaces/default/replicationcontrollers"
 RSS = "/apis/apps/v1/namespaces/default/replicasets"
-
-
-@pytest.fixture(scope="module")
-def server(engine: Engine) -> Iterator[Server]:
-    with serving(engine) as served:
-        yield served
-
-
-@pytest.fixture
-def client(server: Server) -> Client:
-    return Client(server)
 
 
 def controller(name: str, replicas: int) -> dict[str, Any]:

@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from listwatch.actions import Action, ActionSink, ObjectRef
+from listwatch.apiserver import objects
 from listwatch.apiserver.api import APIServer
+from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import Informer
 from listwatch.components.events import EventRecorder
 from listwatch.loop import Loop
@@ -76,6 +78,18 @@ class Component:
     def stop(self) -> None:
         for informer in self.informers.values():
             informer.stop()
+
+    def set_pod_condition(self, pod: Mapping[str, Any], condition: Mapping[str, Any]) -> Obj:
+        """Write one condition of the pod's status (a strategic merge on status.conditions, keyed by type)."""
+        return self.api.patch(
+            "pods",
+            objects.name_of(pod),
+            {"status": {"conditions": [dict(condition)]}},
+            namespace=objects.namespace_of(pod),
+            patch_type="strategic",
+            subresource="status",
+            actor=self.actor,
+        )
 
     def _fill(self, selector: str) -> str:
         return selector.replace("{node}", self.instance)

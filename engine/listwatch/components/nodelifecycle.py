@@ -115,16 +115,7 @@ class NodeLifecycle(Component):
             if ready is None or ready.get("status") == "False":
                 continue
             with contextlib.suppress(errors.APIError):
-                condition = {**ready, "status": "False", "lastTransitionTime": now}
-                self.api.patch(
-                    "pods",
-                    objects.name_of(pod),
-                    {"status": {"conditions": [condition]}},
-                    namespace=objects.namespace_of(pod),
-                    patch_type="strategic",
-                    subresource="status",
-                    actor=self.actor,
-                )
+                self.set_pod_condition(pod, {**ready, "status": "False", "lastTransitionTime": now})
                 self.recorders["Node"].record(pod, "NodeNotReady")
 
     @action
@@ -147,15 +138,7 @@ class NodeLifecycle(Component):
             self.recorders["TaintEviction"].record(_reference(pod), "TaintManagerEviction", pod=key)
             condition = {**self.settings["evictionCondition"], "lastTransitionTime": self.loop.stamps.now()}
             with contextlib.suppress(errors.APIError):
-                self.api.patch(
-                    "pods",
-                    objects.name_of(pod),
-                    {"status": {"conditions": [condition]}},
-                    namespace=objects.namespace_of(pod),
-                    patch_type="strategic",
-                    subresource="status",
-                    actor=self.actor,
-                )
+                self.set_pod_condition(pod, condition)
                 self.api.delete("pods", objects.name_of(pod), namespace=objects.namespace_of(pod), actor=self.actor)
 
     @action

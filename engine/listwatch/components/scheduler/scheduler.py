@@ -210,15 +210,7 @@ class Scheduler(Component):
             "message": queued.fit_error,
         }
         try:
-            updated = self.api.patch(
-                "pods",
-                objects.name_of(pod),
-                {"status": {"conditions": [condition]}},
-                namespace=objects.namespace_of(pod),
-                patch_type="strategic",
-                subresource="status",
-                actor=self.actor,
-            )
+            updated = self.set_pod_condition(pod, condition)
             queued.pod = updated
         except errors.APIError:
             pass
