@@ -7,20 +7,11 @@ from typing import Any
 
 import pytest
 
+from .builders import replication_controller
 from .served import Client, wait_until
 
 RCS = "/api/v1/namespaces/default/replicationcontrollers"
 RSS = "/apis/apps/v1/namespaces/default/replicasets"
-
-
-def controller(name: str, replicas: int) -> dict[str, Any]:
-    template = {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "nginx", "image": "nginx:1.15"}]}}
-    return {
-        "apiVersion": "v1",
-        "kind": "ReplicationController",
-        "metadata": {"name": name},
-        "spec": {"replicas": replicas, "selector": {"app": name}, "template": template},
-    }
 
 
 def pods_of(client: Client, name: str) -> int:
@@ -28,7 +19,7 @@ def pods_of(client: Client, name: str) -> int:
 
 
 def test_the_scale_of_a_controller_is_an_autoscaling_v1_scale(client: Client) -> None:
-    client.post(RCS, controller("shown", 2))
+    client.post(RCS, replication_controller("shown", 2))
     assert wait_until(lambda: client.get(f"{RCS}/shown").json.get("status", {}).get("readyReplicas") == 2, timeout=20)
     meta = client.get(f"{RCS}/shown").json["metadata"]
     scale = client.get(f"{RCS}/shown/scale").json
@@ -38,7 +29,7 @@ def test_the_scale_of_a_controller_is_an_autoscaling_v1_scale(client: Client) ->
 
 
 def test_a_merge_patch_of_the_scale_scales_the_controller_and_its_pods_follow(client: Client) -> None:
-    client.post(RCS, controller("scaled", 1))
+    client.post(RCS, replication_controller("scaled", 1))
     reply = client.request("PATCH", f"{RCS}/scaled/scale", {"spec": {"replicas": 3}}, content_type="application/merge-patch+json")
     assert reply.status == 200 and reply.json["spec"]["replicas"] == 3
     assert client.get(f"{RCS}/scaled").json["spec"]["replicas"] == 3
@@ -49,7 +40,7 @@ def test_a_merge_patch_of_the_scale_scales_the_controller_and_its_pods_follow(cl
 
 
 def test_a_put_with_a_stale_resource_version_is_a_conflict(client: Client) -> None:
-    client.post(RCS, controller("raced", 1))
+    client.post(RCS, replication_controller("raced", 1))
     scale = client.get(f"{RCS}/raced/scale").json
     assert client.request("PUT", f"{RCS}/raced/scale", {**scale, "spec": {"replicas": 2}}).status == 200
     stale = client.request("PUT", f"{RCS}/raced/scale", {**scale, "spec": {"replicas": 5}})
@@ -58,7 +49,7 @@ def test_a_put_with_a_stale_resource_version_is_a_conflict(client: Client) -> No
 
 
 def test_a_replica_set_has_a_scale_too(client: Client) -> None:
-    body = controller("set", 1)
+    body = replication_controller("set", 1)
     body.update(apiVersion="apps/v1", kind="ReplicaSet")
     body["spec"]["selector"] = {"matchLabels": {"app": "set"}}
     assert client.post(RSS, body).status == 201
@@ -76,6 +67,6 @@ def test_a_replica_set_has_a_scale_too(client: Client) -> None:
     ],
 )
 def test_what_cannot_scale_is_kube_apiservers_status(client: Client, method: str, path: str, body: Any, code: int, message: str) -> None:
-    client.post(RCS, controller("bad", 1))
+    client.post(RCS, replication_controller("bad", 1))
     reply = client.request(method, f"{RCS}/{path}", body, content_type="application/merge-patch+json")
     assert reply.status == code and message in reply.json["message"], reply

@@ -9,7 +9,6 @@ parse error", a body of another kind is 400, an Accept header naming nothing the
 
 from __future__ import annotations
 
-import copy
 import json
 import socket
 from collections.abc import Callable, Iterator, Mapping
@@ -19,6 +18,7 @@ from typing import Any
 import jsonpatch
 
 from listwatch import errors
+from listwatch.apiserver import objects
 from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.watchcache import WatchEvent
 from listwatch.server import tables
@@ -133,7 +133,7 @@ def json_patcher(patch: jsonpatch.JsonPatch, what: str) -> Callable[[Any], Any]:
 
     def apply(current: Any) -> Any:
         try:
-            return patch.apply(copy.deepcopy(current))
+            return patch.apply(objects.deep_copy(current))
         except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
             raise errors.Invalid(f"{what} is invalid: the JSON patch could not be applied: {exc}") from exc
 
