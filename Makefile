@@ -21,6 +21,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check engine tests benchmarks
 	$(BIN)/ruff format --check engine tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # The docker backend's tests need a Docker Engine: `.ci/dockerd run` starts the project's own (and
 # stops it after), imports busybox into it, requires the docker tests (no skips), and fails the run

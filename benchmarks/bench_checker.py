@@ -46,7 +46,12 @@ CRASHING_PODS = 1_000
 
 
 def _pod(name: str, spec: dict[str, Any]) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": "bench"}}, "spec": spec}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": {"app": "bench"}},
+        "spec": spec,
+    }
 
 
 def record(kind: str, records: int, path: str, spec: str | None = None) -> dict[str, Any]:
@@ -57,7 +62,9 @@ def record(kind: str, records: int, path: str, spec: str | None = None) -> dict[
     from listwatch.flow import FlowTracker
     from listwatch.trace import TraceWriter
 
-    gc.set_threshold(100_000, 1_000, 1_000)  # trees of dicts without cycles: no need to rescan the heap often
+    gc.set_threshold(
+        100_000, 1_000, 1_000
+    )  # trees of dicts without cycles: no need to rescan the heap often
     eng = engine.load(spec)
     nodes = [f"node{i:03d}" for i in range(NODES if kind == "many-pods" else 100)]
     labels = {name: {"zone": f"z{i % ZONES}"} for i, name in enumerate(nodes)}
@@ -65,7 +72,9 @@ def record(kind: str, records: int, path: str, spec: str | None = None) -> dict[
     pods = 0
     with open(path, "w", encoding="utf-8") as stream:
         writer = TraceWriter.to_stream(stream)
-        cluster = Cluster(eng, nodes=nodes, node_labels=labels, sinks=[FlowTracker(eng.spec.flow, writer.step)])
+        cluster = Cluster(
+            eng, nodes=nodes, node_labels=labels, sinks=[FlowTracker(eng.spec.flow, writer.step)]
+        )
         writer.observe(cluster.api)
         cluster.start()
         if kind == "many-pods":
@@ -87,18 +96,39 @@ def record(kind: str, records: int, path: str, spec: str | None = None) -> dict[
         else:
             command = ["sh", "-c", "sleep 1; exit 1"]
             for i in range(CRASHING_PODS):
-                cluster.apply(_pod(f"crash-{i:05d}", {"containers": [{"name": "app", "image": "busybox:1.36", "command": command}]}))
+                cluster.apply(
+                    _pod(
+                        f"crash-{i:05d}",
+                        {
+                            "containers": [
+                                {"name": "app", "image": "busybox:1.36", "command": command}
+                            ]
+                        },
+                    )
+                )
             pods = CRASHING_PODS
             while writer.records < records:
                 cluster.advance(30)
         writer.close()
         cluster.close()
-    return {"kind": kind, "records": writer.records, "pods": pods, "seconds": round(time.perf_counter() - start, 1)}
+    return {
+        "kind": kind,
+        "records": writer.records,
+        "pods": pods,
+        "seconds": round(time.perf_counter() - start, 1),
+    }
 
 
 def check(path: str, spec: str | None, env: dict[str, str]) -> dict[str, Any]:
     """`listwatch check FILE` in a subprocess: its wall time, its peak RSS, what it reported."""
-    command = [sys.executable, "-m", "listwatch", *(["--spec", spec] if spec else []), "check", path]
+    command = [
+        sys.executable,
+        "-m",
+        "listwatch",
+        *(["--spec", spec] if spec else []),
+        "check",
+        path,
+    ]
     with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
         start = time.perf_counter()
         child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
@@ -107,27 +137,50 @@ def check(path: str, spec: str | None, env: dict[str, str]) -> dict[str, Any]:
         child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         last = out.read().rstrip().rpartition("\n")[2]
-    return {"exit": child.returncode, "seconds": seconds, "peak_rss_mib": usage.ru_maxrss / 1024, "summary": last}
+    return {
+        "exit": child.returncode,
+        "seconds": seconds,
+        "peak_rss_mib": usage.ru_maxrss / 1024,
+        "summary": last,
+    }
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--records", type=int, action="append", help="trace lengths (repeatable); default: 250k and 1M")
-    parser.add_argument("--kind", choices=KINDS, action="append", help="which traces (repeatable); default: both")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--records",
+        type=int,
+        action="append",
+        help="trace lengths (repeatable); default: 250k and 1M",
+    )
+    parser.add_argument(
+        "--kind", choices=KINDS, action="append", help="which traces (repeatable); default: both"
+    )
     parser.add_argument("--keep", metavar="DIR", help="write the traces to DIR and keep them")
-    parser.add_argument("--spec", metavar="DIR", help="the spec to run and check with (default: the shipped one)")
-    parser.add_argument("--record", nargs=3, metavar=("KIND", "RECORDS", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--spec", metavar="DIR", help="the spec to run and check with (default: the shipped one)"
+    )
+    parser.add_argument(
+        "--record", nargs=3, metavar=("KIND", "RECORDS", "FILE"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.record:
         print(json.dumps(record(args.record[0], int(args.record[1]), args.record[2], args.spec)))
         return 0
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "engine"), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "engine"), os.environ.get("PYTHONPATH", "")]),
+    }
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-checker-") as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
         empty = folder / "one-record.jsonl"
-        empty.write_text('{"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"1"}}}\n')
+        empty.write_text(
+            '{"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"1"}}}\n'
+        )
         baseline = check(str(empty), args.spec, env)
         print(
             f"baseline: `listwatch check` on a one-record trace takes {baseline['seconds']:.1f}s and {baseline['peak_rss_mib']:.0f} MiB "
@@ -138,7 +191,15 @@ def main() -> int:
             for length in args.records or LENGTHS:
                 path = folder / f"{kind}-{length}.jsonl"
                 done = subprocess.run(
-                    [sys.executable, __file__, *(["--spec", args.spec] if args.spec else []), "--record", kind, str(length), str(path)],
+                    [
+                        sys.executable,
+                        __file__,
+                        *(["--spec", args.spec] if args.spec else []),
+                        "--record",
+                        kind,
+                        str(length),
+                        str(path),
+                    ],
                     capture_output=True,
                     text=True,
                     check=False,
@@ -159,13 +220,18 @@ def main() -> int:
                 )
                 print(f"{'':>10}{judged['summary']}", flush=True)
                 if judged["exit"] != 0:
-                    print(f"{'':>10}listwatch check exited {judged['exit']}: the recorded run should keep to the spec", file=sys.stderr)
+                    print(
+                        f"{'':>10}listwatch check exited {judged['exit']}: the recorded run should keep to the spec",
+                        file=sys.stderr,
+                    )
                     return 1
     for kind in args.kind or KINDS:
         mine = sorted((r for r in results if r["kind"] == kind), key=lambda r: r["records"])
         top = mine[-1]
         verdict = "meets" if top["rate"] >= TARGET else "is BELOW"
-        print(f"{kind}: at {top['records']:,} records, {top['rate']:,.0f} records/s, which {verdict} the target of {TARGET:,} records/s")
+        print(
+            f"{kind}: at {top['records']:,} records, {top['rate']:,.0f} records/s, which {verdict} the target of {TARGET:,} records/s"
+        )
         if len(mine) >= 2:
             small, big = mine[0], mine[-1]
             growth = big["peak_rss_mib"] / small["peak_rss_mib"]
@@ -174,7 +240,11 @@ def main() -> int:
                 if big["pods"] != small["pods"]
                 else 0.0
             )
-            why = f"it grows with the pods, about {per_pod:.1f} KiB a pod" if per_pod else "the same pods, the same memory"
+            why = (
+                f"it grows with the pods, about {per_pod:.1f} KiB a pod"
+                if per_pod
+                else "the same pods, the same memory"
+            )
             print(
                 f"{'':>10}{big['records'] / small['records']:.1f}x the records, {big['pods'] / small['pods']:.1f}x the pods: "
                 f"peak RSS {small['peak_rss_mib']:.0f} -> {big['peak_rss_mib']:.0f} MiB ({growth:.2f}x): {why}"

@@ -38,7 +38,12 @@ def pod(i: int, nodes: int) -> dict:
         spec["nodeName"] = f"node{(i * 7) % nodes:05d}"
     elif kind == 1:
         spec["nodeSelector"] = {"zone": f"z{i % ZONES}"}
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"pod-{i:06d}", "labels": {"app": "bench"}}, "spec": spec}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": f"pod-{i:06d}", "labels": {"app": "bench"}},
+        "spec": spec,
+    }
 
 
 def run_one(pods: int, nodes: int) -> dict:
@@ -71,7 +76,11 @@ def run_one(pods: int, nodes: int) -> dict:
 
     def once(event) -> None:
         uid = event.object["metadata"]["uid"]
-        if uid not in seen and event.type == "MODIFIED" and event.object["status"].get("phase") == "Running":
+        if (
+            uid not in seen
+            and event.type == "MODIFIED"
+            and event.object["status"].get("phase") == "Running"
+        ):
             seen.add(uid)
             count(event)
 
@@ -102,8 +111,15 @@ def run_one(pods: int, nodes: int) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pods", type=int, action="append", help="pods to run (repeatable); default: 1k, 10k, 100k, 150k")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--pods",
+        type=int,
+        action="append",
+        help="pods to run (repeatable); default: 1k, 10k, 100k, 150k",
+    )
     parser.add_argument("--nodes", type=int, default=NODES)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -113,7 +129,10 @@ def main() -> int:
     results = []
     for pods in args.pods or SCALES:
         done = subprocess.run(
-            [sys.executable, __file__, "--one", str(pods), "--nodes", str(args.nodes)], capture_output=True, text=True, check=False
+            [sys.executable, __file__, "--one", str(pods), "--nodes", str(args.nodes)],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode != 0:
             print(done.stderr, file=sys.stderr)

@@ -71,12 +71,16 @@ def run_client(v1: Any, *, pods: int, watch_count: int) -> dict[str, Any]:
     for namespace in ("bench", "bench-watch"):
         try:
             v1.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=namespace)))
-        except Exception as exc:  # a stand-in that does not serve namespaces still serves pods in them
+        except (
+            Exception
+        ) as exc:  # a stand-in that does not serve namespaces still serves pods in them
             figures.setdefault("notes", []).append(f"create namespace: {type(exc).__name__}")
 
     start = time.perf_counter()
     for i in range(pods):
-        v1.create_namespaced_pod("bench", make_pod(client, "bench", f"pod-{i:05d}", {"bench": "create"}))
+        v1.create_namespaced_pod(
+            "bench", make_pod(client, "bench", f"pod-{i:05d}", {"bench": "create"})
+        )
     figures["create"] = time.perf_counter() - start
 
     times = []
@@ -109,7 +113,9 @@ def run_client(v1: Any, *, pods: int, watch_count: int) -> dict[str, Any]:
 
 def _watch_live(v1: Any, client: Any, watch: Any, count: int) -> float | str:
     """A watcher on an (almost) empty namespace; then `count` pods are created there."""
-    v1.create_namespaced_pod("bench-watch", make_pod(client, "bench-watch", "sentinel", {"bench": "watch"}))
+    v1.create_namespaced_pod(
+        "bench-watch", make_pod(client, "bench-watch", "sentinel", {"bench": "watch"})
+    )
     ready = threading.Event()
     done = threading.Event()
     received: list[float] = []
@@ -140,9 +146,13 @@ def _watch_live(v1: Any, client: Any, watch: Any, count: int) -> float | str:
         return f"cannot serve a watch ({failure[0] if failure else 'no event within 60s'})"
     start = time.perf_counter()
     for i in range(count):
-        v1.create_namespaced_pod("bench-watch", make_pod(client, "bench-watch", f"watched-{i:05d}", {"bench": "watch"}))
+        v1.create_namespaced_pod(
+            "bench-watch", make_pod(client, "bench-watch", f"watched-{i:05d}", {"bench": "watch"})
+        )
     if not done.wait(600) or failure or len(received) < count:
-        return f"received {len(received)} of {count} ADDED events" + (f" ({failure[0]})" if failure else "")
+        return f"received {len(received)} of {count} ADDED events" + (
+            f" ({failure[0]})" if failure else ""
+        )
     return received[-1] - start
 
 
@@ -180,7 +190,11 @@ def _venv(name: str, python: str, packages: list[str]) -> Path:
         venv.EnvBuilder(with_pip=True, clear=True).create(directory)
     else:
         subprocess.run([python, "-m", "venv", "--clear", str(directory)], check=True)
-    subprocess.run([str(interpreter), "-m", "pip", "install", "--quiet", *packages], check=True, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(interpreter), "-m", "pip", "install", "--quiet", *packages],
+        check=True,
+        stderr=subprocess.DEVNULL,
+    )
     stamp.write_text(" ".join(packages))
     return interpreter
 
@@ -191,7 +205,9 @@ def _wait_line(process: subprocess.Popen[str], prefix: str, timeout: float = 60)
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:
-            raise RuntimeError(f"the server exited: {process.stderr.read() if process.stderr else ''}")
+            raise RuntimeError(
+                f"the server exited: {process.stderr.read() if process.stderr else ''}"
+            )
         if line.startswith(prefix):
             return line[len(prefix) :].strip()
     raise RuntimeError(f"no {prefix!r} line within {timeout}s")
@@ -216,14 +232,29 @@ def bench_listwatch(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         kubeconfig = Path(tmp, "kubeconfig")
         env = {**os.environ, "PYTHONPATH": str(ROOT / "engine")}
-        command = [sys.executable, "-m", "listwatch", "serve", "--port", "0", "--nodes", nodes, "--kubeconfig-out", str(kubeconfig)]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        command = [
+            sys.executable,
+            "-m",
+            "listwatch",
+            "serve",
+            "--port",
+            "0",
+            "--nodes",
+            nodes,
+            "--kubeconfig-out",
+            str(kubeconfig),
+        ]
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
         try:
             _wait_line(process, "kubeconfig:")
             configuration = client.Configuration()
             config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
             with client.ApiClient(configuration) as api_client:
-                return run_client(client.CoreV1Api(api_client), pods=args.pods, watch_count=args.watch)
+                return run_client(
+                    client.CoreV1Api(api_client), pods=args.pods, watch_count=args.watch
+                )
         finally:
             _stop(process)
 
@@ -242,7 +273,9 @@ def bench_kmock(args: argparse.Namespace) -> dict[str, Any]:
     from kubernetes import client
 
     python = _venv("kmock", sys.executable, ["kmock==0.8"])
-    process = subprocess.Popen([str(python), "-c", KMOCK_SERVER], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [str(python), "-c", KMOCK_SERVER], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         port = _wait_line(process, "port:")
         configuration = client.Configuration()
@@ -256,9 +289,19 @@ def bench_kmock(args: argparse.Namespace) -> dict[str, Any]:
 def bench_mockernetes(args: argparse.Namespace) -> dict[str, Any]:
     python = args.python312 or _python312()
     if not python:
-        return {"why": "mockernetes needs Python >= 3.12 and none was found (give one with --python312)"}
+        return {
+            "why": "mockernetes needs Python >= 3.12 and none was found (give one with --python312)"
+        }
     interpreter = _venv("mockernetes", python, ["mockernetes==0.2.0"])
-    command = [str(interpreter), __file__, "--in-process-mockernetes", "--pods", str(args.pods), "--watch", str(args.watch)]
+    command = [
+        str(interpreter),
+        __file__,
+        "--in-process-mockernetes",
+        "--pods",
+        str(args.pods),
+        "--watch",
+        str(args.watch),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=3600)
     if done.returncode != 0:
         return {"why": f"mockernetes run failed: {done.stderr.strip()[-300:]}"}
@@ -269,12 +312,16 @@ def bench_mockernetes(args: argparse.Namespace) -> dict[str, Any]:
 def _python312() -> str | None:
     """A Python >= 3.12 that runs (a pyenv shim of an inactive version does not)."""
     candidates = [shutil.which(f"python3.{minor}") for minor in (12, 13, 14)]
-    candidates += [str(p) for p in sorted(Path.home().glob(".pyenv/versions/3.1[2-9]*/bin/python3"))]
+    candidates += [
+        str(p) for p in sorted(Path.home().glob(".pyenv/versions/3.1[2-9]*/bin/python3"))
+    ]
     for candidate in candidates:
         if (
             candidate
             and subprocess.run(
-                [candidate, "-c", "import sys; assert sys.version_info >= (3, 12)"], capture_output=True, check=False
+                [candidate, "-c", "import sys; assert sys.version_info >= (3, 12)"],
+                capture_output=True,
+                check=False,
             ).returncode
             == 0
         ):
@@ -308,19 +355,38 @@ def _cell(value: Any, count: int) -> str:
 def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
     from kubernetes import __version__ as client_version
 
-    counts = {"create": args.pods, "list": 0, "list_raw": 0, "watch_live": args.watch, "watch_replay": args.watch}
+    counts = {
+        "create": args.pods,
+        "list": 0,
+        "list_raw": 0,
+        "watch_live": args.watch,
+        "watch_replay": args.watch,
+    }
     names = list(results)
-    print(f"\nServed API benchmark: official kubernetes client {client_version}, {args.pods} pods, {args.watch} watch events\n")
+    print(
+        f"\nServed API benchmark: official kubernetes client {client_version}, {args.pods} pods, {args.watch} watch events\n"
+    )
     width = 42
     print(" " * width + "".join(f"{TARGETS[n][0]:<42}" for n in names))
     for figure in FIGURES:
         label = LABELS[figure].format(pods=args.pods, watch=args.watch)
-        print(f"{label:<{width}}" + "".join(f"{_cell(results[n].get(figure), counts[figure]):<42}" for n in names))
-    sizes = [f"{n} {results[n]['bytes_per_pod']} B" for n in names if isinstance(results[n].get("bytes_per_pod"), int)]
+        print(
+            f"{label:<{width}}"
+            + "".join(f"{_cell(results[n].get(figure), counts[figure]):<42}" for n in names)
+        )
+    sizes = [
+        f"{n} {results[n]['bytes_per_pod']} B"
+        for n in names
+        if isinstance(results[n].get("bytes_per_pod"), int)
+    ]
     if sizes:
         print("bytes per pod in a list: " + ", ".join(sizes))
     for name in names:
-        why = [f"{f}: {v}" for f, v in results[name].items() if f in FIGURES and not isinstance(v, float)]
+        why = [
+            f"{f}: {v}"
+            for f, v in results[name].items()
+            if f in FIGURES and not isinstance(v, float)
+        ]
         if results[name].get("why"):
             why.insert(0, results[name]["why"])
         if why:
@@ -334,16 +400,24 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None
             mine, theirs = base.get(figure), results[name].get(figure)
             if isinstance(mine, float) and isinstance(theirs, float) and theirs > 0:
                 ratios.append(f"{figure} {mine / theirs:.2f}")
-        print(f"listwatch / {name}: " + (", ".join(ratios) if ratios else "no figure to compare") + "  (below 1: listwatch faster)")
+        print(
+            f"listwatch / {name}: "
+            + (", ".join(ratios) if ratios else "no figure to compare")
+            + "  (below 1: listwatch faster)"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pods", type=int, default=2000)
     parser.add_argument("--watch", type=int, default=1000)
-    parser.add_argument("--nodes", type=int, default=30, help="nodes of the listwatch cluster (110 pods each)")
+    parser.add_argument(
+        "--nodes", type=int, default=30, help="nodes of the listwatch cluster (110 pods each)"
+    )
     parser.add_argument("--only", default=",".join(TARGETS), help="comma-separated targets")
-    parser.add_argument("--python312", default=None, help="a Python >= 3.12 interpreter for mockernetes")
+    parser.add_argument(
+        "--python312", default=None, help="a Python >= 3.12 interpreter for mockernetes"
+    )
     parser.add_argument("--in-process-mockernetes", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.in_process_mockernetes:

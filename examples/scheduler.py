@@ -71,7 +71,11 @@ class Scheduler:
                 self.nodes = {n.metadata.name: n for n in listed.items}
             self.requeue()
             stream = watch.Watch()
-            for event in stream.stream(self.api.list_node, resource_version=listed.metadata.resource_version, timeout_seconds=60):
+            for event in stream.stream(
+                self.api.list_node,
+                resource_version=listed.metadata.resource_version,
+                timeout_seconds=60,
+            ):
                 node = event["object"]
                 with self._lock:
                     if event["type"] == "DELETED":
@@ -121,11 +125,19 @@ class Scheduler:
                 self.schedule(*key)
             except client.ApiException as exc:
                 if exc.status not in (404, 409):  # gone, or bound meanwhile: nothing to do
-                    print(f"scheduler: {key[0]}/{key[1]}: {exc.status} {exc.reason}", file=sys.stderr, flush=True)
+                    print(
+                        f"scheduler: {key[0]}/{key[1]}: {exc.status} {exc.reason}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
 
     def schedule(self, namespace: str, name: str) -> None:
         pod = self.api.read_namespaced_pod(name, namespace)
-        if pod.spec.node_name or pod.metadata.deletion_timestamp or pod.spec.scheduler_name != SCHEDULER:
+        if (
+            pod.spec.node_name
+            or pod.metadata.deletion_timestamp
+            or pod.spec.scheduler_name != SCHEDULER
+        ):
             return
         with self._lock:
             nodes = sorted(self.nodes.values(), key=lambda n: n.metadata.name)
@@ -136,7 +148,9 @@ class Scheduler:
         if self.ignore_node_selector:
             chosen = fitting[0].metadata.name
         else:
-            chosen = min(fitting, key=lambda n: (self.bound[n.metadata.name], n.metadata.name)).metadata.name
+            chosen = min(
+                fitting, key=lambda n: (self.bound[n.metadata.name], n.metadata.name)
+            ).metadata.name
         self.bind(pod, chosen)
 
     def matches(self, pod: client.V1Pod, node: client.V1Node) -> bool:
@@ -144,7 +158,9 @@ class Scheduler:
         if self.ignore_node_selector:
             return True
         labels = node.metadata.labels or {}
-        return all(labels.get(key) == value for key, value in (pod.spec.node_selector or {}).items())
+        return all(
+            labels.get(key) == value for key, value in (pod.spec.node_selector or {}).items()
+        )
 
     def bind(self, pod: client.V1Pod, node: str) -> None:
         namespace, name = pod.metadata.namespace, pod.metadata.name
@@ -155,13 +171,21 @@ class Scheduler:
         # The answer is a Status, which the client would try to read as a Binding: keep it raw.
         self.api.create_namespaced_binding(namespace, binding, _preload_content=False)
         self.bound[node] += 1
-        self.event(pod, "Normal", "Scheduled", f"Successfully assigned {namespace}/{name} to {node}", action="Binding")
+        self.event(
+            pod,
+            "Normal",
+            "Scheduled",
+            f"Successfully assigned {namespace}/{name} to {node}",
+            action="Binding",
+        )
 
     def fail(self, pod: client.V1Pod, total: int, schedulable: int) -> None:
         """No node fits: say so on the pod and in an Event, and wait for a node to change."""
         namespace, name = pod.metadata.namespace, pod.metadata.name
         unmatched = schedulable
-        reasons = [f"{unmatched} node(s) didn't match Pod's node affinity/selector"] if unmatched else []
+        reasons = (
+            [f"{unmatched} node(s) didn't match Pod's node affinity/selector"] if unmatched else []
+        )
         if total - schedulable:
             reasons.append(f"{total - schedulable} node(s) were unschedulable")
         message = (
@@ -182,17 +206,25 @@ class Scheduler:
             "lastTransitionTime": _now(),
         }
         self.api.patch_namespaced_pod_status(
-            name, namespace, {"status": {"conditions": [condition]}}, _content_type="application/strategic-merge-patch+json"
+            name,
+            namespace,
+            {"status": {"conditions": [condition]}},
+            _content_type="application/strategic-merge-patch+json",
         )
         self.event(pod, "Warning", "FailedScheduling", message, action="Scheduling")
 
-    def event(self, pod: client.V1Pod, type_: str, reason: str, message: str, *, action: str) -> None:
+    def event(
+        self, pod: client.V1Pod, type_: str, reason: str, message: str, *, action: str
+    ) -> None:
         """An Event as kube-scheduler records it (through events.k8s.io, read back as core/v1)."""
         now = datetime.datetime.now(datetime.UTC)
         body = {
             "apiVersion": "v1",
             "kind": "Event",
-            "metadata": {"name": f"{pod.metadata.name}.{secrets.token_hex(8)}", "namespace": pod.metadata.namespace},
+            "metadata": {
+                "name": f"{pod.metadata.name}.{secrets.token_hex(8)}",
+                "namespace": pod.metadata.namespace,
+            },
             "involvedObject": {
                 "apiVersion": "v1",
                 "kind": "Pod",
@@ -223,8 +255,16 @@ def _now() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--kubeconfig", default=None, help="the cluster's kubeconfig (default: $KUBECONFIG or ~/.kube/config)")
-    parser.add_argument("--ignore-node-selector", action="store_true", help="be a wrong scheduler: skip the nodeSelector filter")
+    parser.add_argument(
+        "--kubeconfig",
+        default=None,
+        help="the cluster's kubeconfig (default: $KUBECONFIG or ~/.kube/config)",
+    )
+    parser.add_argument(
+        "--ignore-node-selector",
+        action="store_true",
+        help="be a wrong scheduler: skip the nodeSelector filter",
+    )
     args = parser.parse_args(argv)
     config.load_kube_config(config_file=args.kubeconfig)
     scheduler = Scheduler(client.CoreV1Api(), ignore_node_selector=args.ignore_node_selector)

@@ -28,10 +28,17 @@ def pod(
         spec["nodeSelector"] = node_selector
     if restart_policy:
         spec["restartPolicy"] = restart_policy
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels or {"app": name}}, "spec": spec}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": labels or {"app": name}},
+        "spec": spec,
+    }
 
 
-def replication_controller(name: str, replicas: int, *, image: str = "nginx:1.15") -> dict[str, Any]:
+def replication_controller(
+    name: str, replicas: int, *, image: str = "nginx:1.15"
+) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "ReplicationController",
@@ -39,7 +46,10 @@ def replication_controller(name: str, replicas: int, *, image: str = "nginx:1.15
         "spec": {
             "replicas": replicas,
             "selector": {"app": name},
-            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "web", "image": image}]}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "web", "image": image}]},
+            },
         },
     }
 

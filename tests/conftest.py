@@ -15,7 +15,13 @@ from listwatch.engine import Engine
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "spec"
 REAL_WORLD = ROOT.parent / "shared" / "real-world"
-pytest_plugins = ["tests.bdd.plugin", "tests.bdd.steps", "tests.bdd.troubleshooting_steps", "tests.dockerengine", "tests.served"]
+pytest_plugins = [
+    "tests.bdd.plugin",
+    "tests.bdd.steps",
+    "tests.bdd.troubleshooting_steps",
+    "tests.dockerengine",
+    "tests.served",
+]
 
 
 @pytest.fixture
@@ -27,7 +33,13 @@ def actions() -> list[Action]:
 def make_cluster(engine: Engine, actions: list[Action]) -> Iterator[Callable[..., Cluster]]:
     made: list[Cluster] = []
 
-    def make(*, nodes: tuple[str, ...] = ("node01", "node02"), start: bool = True, eng: Engine | None = None, **kwargs: Any) -> Cluster:
+    def make(
+        *,
+        nodes: tuple[str, ...] = ("node01", "node02"),
+        start: bool = True,
+        eng: Engine | None = None,
+        **kwargs: Any,
+    ) -> Cluster:
         cluster = Cluster(eng or engine, nodes=nodes, sinks=[actions.append], **kwargs)
         made.append(cluster)
         if start:

@@ -24,15 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from listwatch.backends import dockernames
 from listwatch.clock import SystemClock
 from listwatch.errors import BackendUnavailable
 from listwatch.loop import Loop
-
-from .bdd.world import REQUIRE_DOCKER
+from listwatch.runtime import dockernames
+from tests.bdd.world import REQUIRE_DOCKER
 
 if TYPE_CHECKING:
-    from listwatch.backends.docker import DockerRuntime
+    from listwatch.runtime.docker import DockerRuntime
 
 #: The image the features and these tests run (imported by .ci/dockerd from busybox-static).
 BUSYBOX = "busybox:1.36"
@@ -41,7 +40,7 @@ BUSYBOX = "busybox:1.36"
 def docker_runtime(loop: Loop) -> DockerRuntime:
     """A DockerRuntime on `loop`, or a skip (a failure under LISTWATCH_REQUIRE_DOCKER) saying why not."""
     try:
-        from listwatch.backends.docker import DockerRuntime
+        from listwatch.runtime.docker import DockerRuntime
 
         return DockerRuntime(loop)
     except (BackendUnavailable, ImportError) as exc:
@@ -105,7 +104,9 @@ class _RegistryHandler(BaseHTTPRequestHandler):
             return self._send(registry.manifest, body=body)
         if path.startswith(blobs) and path[len(blobs) :] in registry.blobs:
             return self._send(registry.blobs[path[len(blobs) :]], body=body)
-        error = json.dumps({"errors": [{"code": "NAME_UNKNOWN", "message": f"{path}: not found"}]}).encode()
+        error = json.dumps(
+            {"errors": [{"code": "NAME_UNKNOWN", "message": f"{path}: not found"}]}
+        ).encode()
         self.send_response(404)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(error)))
@@ -140,15 +141,28 @@ def _registry_for(runtime: DockerRuntime, image: str, name: str, tag: str) -> _R
         (entry,) = json.loads(read("manifest.json"))
         config = _Blob("application/vnd.docker.container.image.v1+json", read(entry["Config"]))
         layers = [
-            _Blob("application/vnd.docker.image.rootfs.diff.tar.gzip", gzip.compress(read(layer), mtime=0)) for layer in entry["Layers"]
+            _Blob(
+                "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                gzip.compress(read(layer), mtime=0),
+            )
+            for layer in entry["Layers"]
         ]
     manifest = {
         "schemaVersion": 2,
         "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": config.media_type, "size": len(config.data), "digest": config.digest},
-        "layers": [{"mediaType": layer.media_type, "size": len(layer.data), "digest": layer.digest} for layer in layers],
+        "config": {
+            "mediaType": config.media_type,
+            "size": len(config.data),
+            "digest": config.digest,
+        },
+        "layers": [
+            {"mediaType": layer.media_type, "size": len(layer.data), "digest": layer.digest}
+            for layer in layers
+        ],
     }
-    blob = _Blob("application/vnd.docker.distribution.manifest.v2+json", json.dumps(manifest).encode())
+    blob = _Blob(
+        "application/vnd.docker.distribution.manifest.v2+json", json.dumps(manifest).encode()
+    )
     return _Registry(name, tag, blob, {b.digest: b for b in (config, *layers)})
 
 
@@ -164,7 +178,9 @@ def registry_image() -> Iterator[str]:
     loop = Loop(SystemClock())
     runtime = docker_runtime(loop)
     registry = _registry_for(runtime, BUSYBOX, "listwatch/busybox", "pulled")
-    serving = threading.Thread(target=registry.serve_forever, name="listwatch-test-registry", daemon=True)
+    serving = threading.Thread(
+        target=registry.serve_forever, name="listwatch-test-registry", daemon=True
+    )
     serving.start()
     reference = f"127.0.0.1:{registry.server_address[1]}/listwatch/busybox:pulled"
     try:
@@ -182,7 +198,7 @@ def registry_image() -> Iterator[str]:
 def no_containers_left_behind() -> Iterator[None]:
     """After the session: none of this process's listwatch containers remains in the engine."""
     yield
-    module = sys.modules.get("listwatch.backends.docker")
+    module = sys.modules.get("listwatch.runtime.docker")
     if module is None:
         return  # no docker runtime was made in this process
     loop = Loop(SystemClock())
@@ -191,7 +207,9 @@ def no_containers_left_behind() -> Iterator[None]:
     except BackendUnavailable:
         return
     try:
-        left = runtime.client.api.containers(all=True, filters={"label": f"{dockernames.OWNER}={runtime.owner}"})
+        left = runtime.client.api.containers(
+            all=True, filters={"label": f"{dockernames.OWNER}={runtime.owner}"}
+        )
         names = [n.lstrip("/") for c in left for n in c.get("Names") or ()]
         for container in left:
             runtime.client.api.remove_container(container["Id"], force=True)

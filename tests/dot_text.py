@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_STATEMENT = re.compile(r'^\s*(?P<tail>"(?:[^"\\]|\\.)*"|[\w.]+)(?: -> (?P<head>"(?:[^"\\]|\\.)*"|[\w.]+))?(?: \[(?P<attrs>.*)\])?$')
+_STATEMENT = re.compile(
+    r'^\s*(?P<tail>"(?:[^"\\]|\\.)*"|[\w.]+)(?: -> (?P<head>"(?:[^"\\]|\\.)*"|[\w.]+))?(?: \[(?P<attrs>.*)\])?$'
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,13 @@ def statements(dot: str) -> list[Statement]:
         match = _STATEMENT.match(line)
         if not match or match["tail"] in ("graph", "node", "edge", "subgraph"):
             continue
-        found.append(Statement(_name(match["tail"]), _name(match["head"]) if match["head"] else None, _attrs(match["attrs"] or "")))
+        found.append(
+            Statement(
+                _name(match["tail"]),
+                _name(match["head"]) if match["head"] else None,
+                _attrs(match["attrs"] or ""),
+            )
+        )
     return found
 
 

@@ -26,7 +26,14 @@ def changed(obj: dict[str, Any], **paths: Any) -> dict[str, Any]:
     return new
 
 
-RUNNING = [{"name": "c", "image": "nginx:1.15", "restartCount": 0, "state": {"running": {"startedAt": "t"}}}]
+RUNNING = [
+    {
+        "name": "c",
+        "image": "nginx:1.15",
+        "restartCount": 0,
+        "state": {"running": {"startedAt": "t"}},
+    }
+]
 
 
 def watch(*objects: dict[str, Any]) -> list[tracefile.Record]:

@@ -14,8 +14,7 @@ from listwatch.cluster import Cluster
 from listwatch.engine import Engine
 from listwatch.flow import FlowTracker
 from listwatch.trace import TraceWriter
-
-from .builders import pod, replication_controller
+from tests.builders import pod, replication_controller
 
 Records = list[dict[str, Any]]
 Act = Callable[[Cluster], object]

@@ -21,8 +21,7 @@ from listwatch.clock import SystemClock
 from listwatch.engine import Engine
 from listwatch.loop import Loop
 from listwatch.server import Server
-
-from .dockerengine import docker_runtime
+from tests.dockerengine import docker_runtime
 
 
 @contextmanager
@@ -69,7 +68,9 @@ class Client:
         self.token = server.credentials.token
 
     def connection(self, timeout: float = 30.0) -> http.client.HTTPSConnection:
-        return http.client.HTTPSConnection(self.server.host, self.server.port, context=self.context, timeout=timeout)
+        return http.client.HTTPSConnection(
+            self.server.host, self.server.port, context=self.context, timeout=timeout
+        )
 
     def request(
         self,
@@ -87,12 +88,18 @@ class Client:
             sent = dict(headers or {})
             if token is not None:
                 sent["Authorization"] = f"Bearer {token or self.token}"
-            data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+            data = (
+                raw
+                if raw is not None
+                else (json.dumps(body).encode() if body is not None else None)
+            )
             if data is not None:
                 sent.setdefault("Content-Type", content_type)
             conn.request(method, path, body=data, headers=sent)
             response = conn.getresponse()
-            return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+            return Reply(
+                response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+            )
         finally:
             conn.close()
 
@@ -105,7 +112,9 @@ class Client:
     @contextmanager
     def watch(self, path: str, *, headers: dict[str, str] | None = None) -> Iterator[WatchReader]:
         conn = self.connection()
-        conn.request("GET", path, headers={"Authorization": f"Bearer {self.token}", **(headers or {})})
+        conn.request(
+            "GET", path, headers={"Authorization": f"Bearer {self.token}", **(headers or {})}
+        )
         response = conn.getresponse()
         reader = WatchReader(conn, response)
         try:
@@ -117,7 +126,9 @@ class Client:
 class WatchReader:
     """The events of a watch stream, one JSON document per line."""
 
-    def __init__(self, conn: http.client.HTTPSConnection, response: http.client.HTTPResponse) -> None:
+    def __init__(
+        self, conn: http.client.HTTPSConnection, response: http.client.HTTPResponse
+    ) -> None:
         self.conn = conn
         self.response = response
         self.status = response.status
@@ -130,7 +141,9 @@ class WatchReader:
         event: dict[str, Any] = json.loads(line)
         return event
 
-    def until(self, predicate: Callable[[dict[str, Any]], bool], *, limit: int = 200) -> list[dict[str, Any]]:
+    def until(
+        self, predicate: Callable[[dict[str, Any]], bool], *, limit: int = 200
+    ) -> list[dict[str, Any]]:
         """Events up to and including the first one `predicate` accepts."""
         seen = []
         for _ in range(limit):
@@ -145,7 +158,9 @@ class WatchReader:
         self.conn.close()
 
 
-def wait_until(condition: Callable[[], bool], *, timeout: float = 10.0, interval: float = 0.05) -> bool:
+def wait_until(
+    condition: Callable[[], bool], *, timeout: float = 10.0, interval: float = 0.05
+) -> bool:
     """Poll `condition` until it holds or `timeout` seconds pass (for effects of real time)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -155,7 +170,14 @@ def wait_until(condition: Callable[[], bool], *, timeout: float = 10.0, interval
     return condition()
 
 
-def pod(name: str, *, node: str = "", labels: dict[str, str] | None = None, image: str = "nginx:1.15", **spec: Any) -> dict[str, Any]:
+def pod(
+    name: str,
+    *,
+    node: str = "",
+    labels: dict[str, str] | None = None,
+    image: str = "nginx:1.15",
+    **spec: Any,
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "Pod",

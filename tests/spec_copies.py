@@ -15,8 +15,7 @@ import yaml
 
 from listwatch.spec import loading
 from listwatch.spec.model import Spec
-
-from .conftest import SPEC
+from tests.conftest import SPEC
 
 
 def changed_spec(tmp_path: Path, name: str, change: Callable[[dict[str, Any]], None]) -> Spec:

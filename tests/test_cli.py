@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from listwatch.backends import dockernames
 from listwatch.cli import main
 from listwatch.clock import SystemClock
 from listwatch.loop import Loop
-
-from .conftest import ROOT, SPEC
-from .dockerengine import BUSYBOX, docker_runtime
+from listwatch.runtime import dockernames
+from tests.conftest import ROOT, SPEC
+from tests.dockerengine import BUSYBOX, docker_runtime
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -35,15 +34,33 @@ def test_the_main_job_prints_the_thirteen_steps_in_order_and_ends_with_two_runni
     assert selector_steps == [f"LW-{n:02d}" for n in range(2, 14)]
     assert out.index("LW-01") < out.index("LW-02")
     table = out.split("$ kubectl get pods -o wide\n")[1].split("\n\n")[0].splitlines()
-    assert table[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED", "NODE", "READINESS", "GATES"]
+    assert table[0].split() == [
+        "NAME",
+        "READY",
+        "STATUS",
+        "RESTARTS",
+        "AGE",
+        "IP",
+        "NODE",
+        "NOMINATED",
+        "NODE",
+        "READINESS",
+        "GATES",
+    ]
     rows = {line.split()[0]: line.split() for line in table[1:]}
     assert rows["pod-example"][1:3] == ["1/1", "Running"] and rows["pod-example"][6] == "node01"
-    assert rows["pod-example-selector"][1:3] == ["1/1", "Running"] and rows["pod-example-selector"][6] == "node02"
-    node_name_events = out.split("$ kubectl describe pod pod-example   # its events\n")[1].split("$ kubectl")[0]
+    assert (
+        rows["pod-example-selector"][1:3] == ["1/1", "Running"]
+        and rows["pod-example-selector"][6] == "node02"
+    )
+    node_name_events = out.split("$ kubectl describe pod pod-example   # its events\n")[1].split(
+        "$ kubectl"
+    )[0]
     assert "Scheduled" not in node_name_events and "Started container nginx" in node_name_events
     selector_events = out.split("$ kubectl describe pod pod-example-selector   # its events\n")[1]
     assert re.search(
-        r"Normal +Scheduled +\S+ +default-scheduler +Successfully assigned default/pod-example-selector to node02", selector_events
+        r"Normal +Scheduled +\S+ +default-scheduler +Successfully assigned default/pod-example-selector to node02",
+        selector_events,
     )
 
 
@@ -54,9 +71,17 @@ def test_run_writes_a_trace_of_watch_events_and_steps(tmp_path: Path) -> None:
     records = [json.loads(line) for line in trace.read_text().splitlines()]
     kinds = {r["type"] for r in records}
     assert {"ADDED", "MODIFIED", "STEP"} <= kinds
-    steps = [r["step"] for r in records if r["type"] == "STEP" and r.get("object", {}).get("name") == "pod-example-selector"]
+    steps = [
+        r["step"]
+        for r in records
+        if r["type"] == "STEP" and r.get("object", {}).get("name") == "pod-example-selector"
+    ]
     assert steps == [f"LW-{n:02d}" for n in range(2, 14)]
-    pods = [r["object"] for r in records if r["type"] in ("ADDED", "MODIFIED") and r["object"]["kind"] == "Pod"]
+    pods = [
+        r["object"]
+        for r in records
+        if r["type"] in ("ADDED", "MODIFIED") and r["object"]["kind"] == "Pod"
+    ]
     assert pods[-1]["status"]["phase"] == "Running"
     assert f"records written to {trace}" in out
 
@@ -69,7 +94,10 @@ def test_run_applies_user_manifests_with_node_labels(tmp_path: Path) -> None:
     )
     code, out, err = run("run", str(manifest), "--nodes", "n1,n2,n3", "--label", "n3:disk=ssd")
     assert code == 0, err
-    rows = {line.split()[0]: line.split() for line in out.split("$ kubectl get pods -o wide\n")[1].splitlines()[1:3]}
+    rows = {
+        line.split()[0]: line.split()
+        for line in out.split("$ kubectl get pods -o wide\n")[1].splitlines()[1:3]
+    }
     assert rows["a"][2] == "Running" and rows["a"][6] == "n3"
     assert rows["b"][2] == "Pending" and rows["b"][6] == "<none>"
     assert "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector." in out
@@ -97,7 +125,10 @@ def test_spec_validate_accepts_the_shipped_spec_and_refuses_a_broken_copy(tmp_pa
     flow = broken / "flow.yaml"
     flow.write_text(flow.read_text().replace("next: [LW-04]", "next: [LW-44]", 1))
     code, _, err = run("spec", "validate", str(broken))
-    assert code == 1 and re.match(r"error: spec/flow.yaml:\d+: at steps\[2\]\.next\[0\]: the id of a declared step, found 'LW-44'", err)
+    assert code == 1 and re.match(
+        r"error: spec/flow.yaml:\d+: at steps\[2\]\.next\[0\]: the id of a declared step, found 'LW-44'",
+        err,
+    )
 
 
 def test_spec_show_lists_steps_machines_and_watches() -> None:
@@ -109,14 +140,24 @@ def test_spec_show_lists_steps_machines_and_watches() -> None:
 
 
 def test_python_dash_m_listwatch_is_the_command() -> None:
-    done = subprocess.run([sys.executable, "-m", "listwatch", "spec", "validate"], capture_output=True, text=True, cwd=ROOT, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "listwatch", "spec", "validate"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
     assert done.returncode == 0 and "valid" in done.stdout
 
 
-def test_run_on_the_docker_backend_ends_with_the_pod_running_and_leaves_no_container(tmp_path: Path) -> None:
+def test_run_on_the_docker_backend_ends_with_the_pod_running_and_leaves_no_container(
+    tmp_path: Path,
+) -> None:
     loop = Loop(SystemClock())
     try:
-        docker_runtime(loop).close()  # skips without an engine (fails under LISTWATCH_REQUIRE_DOCKER)
+        docker_runtime(
+            loop
+        ).close()  # skips without an engine (fails under LISTWATCH_REQUIRE_DOCKER)
     finally:
         loop.close()
     manifest = tmp_path / "pods.yaml"
@@ -130,14 +171,19 @@ def test_run_on_the_docker_backend_ends_with_the_pod_running_and_leaves_no_conta
     assert "on the docker (Docker Engine" in out.splitlines()[0]
     selector_steps = re.findall(r"\] (LW-\d\d)  .*\n +default/sleeper:", out)
     assert selector_steps == [f"LW-{n:02d}" for n in range(2, 14)]
-    rows = {line.split()[0]: line.split() for line in out.split("$ kubectl get pods -o wide\n")[1].splitlines()[1:3]}
+    rows = {
+        line.split()[0]: line.split()
+        for line in out.split("$ kubectl get pods -o wide\n")[1].splitlines()[1:3]
+    }
     assert rows["sleeper"][1:4] == ["1/1", "Running", "0"]
     assert rows["job"][1:3] == ["0/1", "Error"]
     assert "TS-31" in out and "started" in out  # the diagnosis reads the real container's log
     runtime_loop = Loop(SystemClock())
     runtime = docker_runtime(runtime_loop)
     try:
-        left = runtime.client.api.containers(all=True, filters={"label": f"{dockernames.OWNER}={runtime.owner}"})
+        left = runtime.client.api.containers(
+            all=True, filters={"label": f"{dockernames.OWNER}={runtime.owner}"}
+        )
         assert [c for c in left if c["Labels"].get(dockernames.RUNTIME) != runtime.id] == []
     finally:
         runtime.close()
@@ -151,7 +197,9 @@ def test_run_on_the_docker_backend_without_an_engine_says_so_in_one_line_and_exi
     code, out, err = run("run", "--backend", "docker")
     assert code == 1 and out == ""
     assert err.count("\n") == 1
-    assert err.startswith(f"error: the docker backend needs a Docker Engine and none answers at unix://{tmp_path}/no-engine.sock")
+    assert err.startswith(
+        f"error: the docker backend needs a Docker Engine and none answers at unix://{tmp_path}/no-engine.sock"
+    )
 
 
 def test_version_is_the_installed_distributions(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,9 +11,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from listwatch import conformance
-
-from .bdd.world import REQUIRE_DOCKER
-from .conftest import ROOT
+from tests.bdd.world import REQUIRE_DOCKER
+from tests.conftest import ROOT
 
 
 def options(**kwargs: object) -> argparse.Namespace:
@@ -26,14 +25,18 @@ def options(**kwargs: object) -> argparse.Namespace:
 
 
 def test_the_pytest_command_line_carries_the_backend_and_the_reports() -> None:
-    argv = conformance.pytest_arguments(options(backend="cluster", kubeconfig="/k", junit="j.xml", cucumber_json="c.json"))
+    argv = conformance.pytest_arguments(
+        options(backend="cluster", kubeconfig="/k", junit="j.xml", cucumber_json="c.json")
+    )
     assert argv[0].endswith("test_features.py")
     assert argv[1:3] == ["--backend", "cluster"] and "--strict-markers" in argv
     assert "--kubeconfig" in argv and "/k" in argv
     assert "--junitxml=j.xml" in argv and "--cucumberjson=c.json" in argv
 
 
-def test_conformance_runs_the_features_writes_reports_and_summarises_by_step(tmp_path: Path) -> None:
+def test_conformance_runs_the_features_writes_reports_and_summarises_by_step(
+    tmp_path: Path,
+) -> None:
     junit, cucumber = tmp_path / "j.xml", tmp_path / "c.json"
     done = subprocess.run(
         [
@@ -60,11 +63,16 @@ def test_conformance_runs_the_features_writes_reports_and_summarises_by_step(tmp
     assert "test_a_pod_created_with_kubectl_goes_through_the_thirteen_steps_in_order" in cases
     assert f"{len(cases)} passed" in done.stdout and len(cases) == 2
     features = json.loads(cucumber.read_text())
-    assert {f["name"] for f in features} >= {"List-Watch: how a pod is created", "nodeName: a pod that names its node skips the scheduler"}
+    assert {f["name"] for f in features} >= {
+        "List-Watch: how a pod is created",
+        "nodeName: a pod that names its node skips the scheduler",
+    }
 
 
 def test_an_unavailable_backend_skips_with_its_reason(tmp_path: Path) -> None:
-    nowhere = {k: v for k, v in os.environ.items() if k != REQUIRE_DOCKER} | {"DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"}
+    nowhere = {k: v for k, v in os.environ.items() if k != REQUIRE_DOCKER} | {
+        "DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"
+    }
     done = subprocess.run(
         [sys.executable, "-m", "listwatch", "conformance", "--backend", "docker", "-k", "thirteen"],
         capture_output=True,

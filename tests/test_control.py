@@ -9,11 +9,12 @@ import pytest
 from listwatch import errors
 from listwatch.cluster import Cluster
 from listwatch.control import Control
+from tests.builders import pod
 
-from .builders import pod
 
-
-def test_a_held_off_kubelet_misses_a_pod_until_it_reconnects_then_relists_and_starts_it_once(make_cluster: Callable[..., Cluster]) -> None:
+def test_a_held_off_kubelet_misses_a_pod_until_it_reconnects_then_relists_and_starts_it_once(
+    make_cluster: Callable[..., Cluster],
+) -> None:
     cluster = make_cluster()
     control = Control(cluster)
     cut = control.cut("kubelet/node01", resource="pods", reconnect=False)
@@ -28,12 +29,21 @@ def test_a_held_off_kubelet_misses_a_pod_until_it_reconnects_then_relists_and_st
     control.reconnect("kubelet/node01")
     cluster.settle()
     (back,) = [i for i in control.informers(actor="kubelet/node01") if i["watch"] == "pods"]
-    assert (back["lists"], back["state"], back["connected"], back["held"]) == (2, "Watching", True, False)
+    assert (back["lists"], back["state"], back["connected"], back["held"]) == (
+        2,
+        "Watching",
+        True,
+        False,
+    )
     assert cluster.pod("web")["status"]["phase"] == "Running"
-    assert [e["count"] for e in cluster.events_for(cluster.pod("web")) if e["reason"] == "Started"] == [1]
+    assert [
+        e["count"] for e in cluster.events_for(cluster.pod("web")) if e["reason"] == "Started"
+    ] == [1]
 
 
-def test_a_stopped_kubelet_forgets_what_was_held_and_restarts_watching(make_cluster: Callable[..., Cluster]) -> None:
+def test_a_stopped_kubelet_forgets_what_was_held_and_restarts_watching(
+    make_cluster: Callable[..., Cluster],
+) -> None:
     cluster = make_cluster()
     control = Control(cluster)
     control.cut("kubelet/node02", reconnect=False)
@@ -56,4 +66,6 @@ def test_compaction_keeps_to_etcds_rules(make_cluster: Callable[..., Cluster]) -
     with pytest.raises(errors.BadRequest, match="future revision"):
         control.compact(current + 1)
     assert control.compact()["revision"] == current
-    assert control.compact()["revision"] == current  # to the current revision again: nothing more to forget
+    assert (
+        control.compact()["revision"] == current
+    )  # to the current revision again: nothing more to forget

@@ -6,8 +6,7 @@ from collections.abc import Callable
 
 from listwatch.actions import Action
 from listwatch.cluster import Cluster
-
-from .builders import pod, replication_controller
+from tests.builders import pod, replication_controller
 
 
 def test_a_component_whose_watch_is_cut_during_compaction_relists_and_finishes(
@@ -33,7 +32,9 @@ def test_a_component_whose_watch_is_cut_during_compaction_relists_and_finishes(
     assert len(starts) == 1 and starts[0]["count"] == 1
 
 
-def test_a_scheduler_that_relists_does_not_bind_twice(make_cluster: Callable[..., Cluster], actions: list[Action]) -> None:
+def test_a_scheduler_that_relists_does_not_bind_twice(
+    make_cluster: Callable[..., Cluster], actions: list[Action]
+) -> None:
     cluster = make_cluster()
     assert cluster.scheduler is not None
     informer = cluster.scheduler.informers["unscheduled-pods"]
@@ -50,7 +51,9 @@ def test_a_scheduler_that_relists_does_not_bind_twice(make_cluster: Callable[...
     assert all(p["status"]["phase"] == "Running" for p in cluster.pods())
 
 
-def test_a_controller_manager_that_relists_does_not_create_twice(make_cluster: Callable[..., Cluster]) -> None:
+def test_a_controller_manager_that_relists_does_not_create_twice(
+    make_cluster: Callable[..., Cluster],
+) -> None:
     cluster = make_cluster()
     assert cluster.controller_manager is not None
     informer = cluster.controller_manager.informers["pods"]

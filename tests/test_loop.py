@@ -59,7 +59,9 @@ def test_submitted_work_runs_in_a_thread_and_its_result_comes_back_on_the_loop()
         time.sleep(0.05)
         return threading.get_ident()
 
-    loop.submit(work, lambda result, error: results.append((result, error, threading.get_ident() == main)))
+    loop.submit(
+        work, lambda result, error: results.append((result, error, threading.get_ident() == main))
+    )
     assert loop.run(until=lambda: bool(results))
     ((worker, error, on_loop_thread),) = results
     assert worker != main and error is None and on_loop_thread

@@ -24,8 +24,18 @@ spec:
 
 BAD = {
     "yaml": ("apiVersion: v1\nkind: Pod\nmetadata: {name: x\n", "", 4, "not valid YAML"),
-    "containers": ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec:\n  containers: []\n", "spec.containers", 6, "Required value"),
-    "kind": ("apiVersion: v1\nkind: Pood\nmetadata:\n  name: bad\n", "kind", 2, 'no matches for kind "Pood" in version "v1"'),
+    "containers": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\nspec:\n  containers: []\n",
+        "spec.containers",
+        6,
+        "Required value",
+    ),
+    "kind": (
+        "apiVersion: v1\nkind: Pood\nmetadata:\n  name: bad\n",
+        "kind",
+        2,
+        'no matches for kind "Pood" in version "v1"',
+    ),
     "label": (
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\n  labels:\n    app: not valid!\nspec:\n  containers:\n  - name: c\n    image: nginx:1.15\n",
         "metadata.labels",

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 
 def test_every_engine_package_is_listed_in_pyproject() -> None:
-    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
     engine = ROOT / "engine"
     found = {".".join(p.parent.relative_to(engine).parts) for p in engine.rglob("__init__.py")}
     assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
@@ -22,7 +24,17 @@ def test_every_engine_package_is_listed_in_pyproject() -> None:
 @pytest.mark.slow
 def test_an_installed_wheel_validates_its_spec_and_runs_its_features(tmp_path: Path) -> None:
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path / "dist"), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "-w",
+            str(tmp_path / "dist"),
+            str(ROOT),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -31,7 +43,17 @@ def test_an_installed_wheel_validates_its_spec_and_runs_its_features(tmp_path: P
     (wheel,) = (tmp_path / "dist").glob("listwatch-*.whl")
     target = tmp_path / "site"
     installed = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -39,7 +61,11 @@ def test_an_installed_wheel_validates_its_spec_and_runs_its_features(tmp_path: P
     assert installed.returncode == 0, installed.stderr
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
     validate = subprocess.run(
-        [sys.executable, "-c", "import listwatch.cli, sys; sys.exit(listwatch.cli.main(['spec', 'validate']))"],
+        [
+            sys.executable,
+            "-c",
+            "import listwatch.cli, sys; sys.exit(listwatch.cli.main(['spec', 'validate']))",
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -49,7 +75,11 @@ def test_an_installed_wheel_validates_its_spec_and_runs_its_features(tmp_path: P
     assert validate.returncode == 0, validate.stderr
     assert str(target) in validate.stdout and "valid. 13 steps" in validate.stdout
     conformance = subprocess.run(
-        [sys.executable, "-c", "import listwatch.cli, sys; sys.exit(listwatch.cli.main(['conformance', '-k', 'thirteen']))"],
+        [
+            sys.executable,
+            "-c",
+            "import listwatch.cli, sys; sys.exit(listwatch.cli.main(['conformance', '-k', 'thirteen']))",
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -11,9 +11,8 @@ import pytest
 from listwatch import engine as engine_module
 from listwatch.cluster import Cluster
 from listwatch.errors import SpecError
-
-from .builders import events_of, pod
-from .conftest import SPEC
+from tests.builders import events_of, pod
+from tests.conftest import SPEC
 
 
 def modified(tmp_path: Path, name: str, old: str, new: str) -> engine_module.Engine:
@@ -26,7 +25,9 @@ def modified(tmp_path: Path, name: str, old: str, new: str) -> engine_module.Eng
     return engine_module.load(root)
 
 
-def test_a_kubelet_that_no_longer_watches_pods_never_runs_them(tmp_path: Path, make_cluster: Callable[..., Cluster]) -> None:
+def test_a_kubelet_that_no_longer_watches_pods_never_runs_them(
+    tmp_path: Path, make_cluster: Callable[..., Cluster]
+) -> None:
     eng = modified(
         tmp_path,
         "components/kubelet.yaml",
@@ -56,14 +57,19 @@ def test_without_the_requeue_on_node_change_a_labelled_node_waits_for_the_period
     cluster.settle()
     cluster.label_node("node02", "cz", "bob")
     cluster.advance(60)
-    assert "nodeName" not in cluster.pod("web")["spec"]  # the shipped spec schedules it within a second
+    assert (
+        "nodeName" not in cluster.pod("web")["spec"]
+    )  # the shipped spec schedules it within a second
     cluster.advance(300)
     assert cluster.pod("web")["spec"]["nodeName"] == "node02"  # podMaxInUnschedulablePodsDuration
 
 
-def test_removing_the_bind_transition_leaves_bound_unreachable_and_the_spec_is_refused(tmp_path: Path) -> None:
+def test_removing_the_bind_transition_leaves_bound_unreachable_and_the_spec_is_refused(
+    tmp_path: Path,
+) -> None:
     with pytest.raises(
-        SpecError, match=r"scheduler.yaml:\d+: at machines\[0\].states\[3\]: a state reachable from Queued; no transition leads to Bound"
+        SpecError,
+        match=r"scheduler.yaml:\d+: at machines\[0\].states\[3\]: a state reachable from Queued; no transition leads to Bound",
     ):
         modified(
             tmp_path,
@@ -73,9 +79,14 @@ def test_removing_the_bind_transition_leaves_bound_unreachable_and_the_spec_is_r
         )
 
 
-def test_a_changed_event_message_in_the_spec_is_the_message_recorded(tmp_path: Path, make_cluster: Callable[..., Cluster]) -> None:
+def test_a_changed_event_message_in_the_spec_is_the_message_recorded(
+    tmp_path: Path, make_cluster: Callable[..., Cluster]
+) -> None:
     eng = modified(
-        tmp_path, "components/kubelet.yaml", 'message: "Started container {container}"', 'message: "Container {container} is up"'
+        tmp_path,
+        "components/kubelet.yaml",
+        'message: "Started container {container}"',
+        'message: "Container {container} is up"',
     )
     cluster = make_cluster(eng=eng)
     cluster.apply(pod("web", node_name="node01"))
@@ -83,15 +94,26 @@ def test_a_changed_event_message_in_the_spec_is_the_message_recorded(tmp_path: P
     assert ("Normal", "Started", "Container nginx is up") in events_of(cluster, "web")
 
 
-def test_a_longer_crash_back_off_in_the_spec_slows_the_restarts(tmp_path: Path, make_cluster: Callable[..., Cluster]) -> None:
-    eng = modified(tmp_path, "components/kubelet.yaml", "containerBackOffSeconds: 10", "containerBackOffSeconds: 100")
+def test_a_longer_crash_back_off_in_the_spec_slows_the_restarts(
+    tmp_path: Path, make_cluster: Callable[..., Cluster]
+) -> None:
+    eng = modified(
+        tmp_path,
+        "components/kubelet.yaml",
+        "containerBackOffSeconds: 10",
+        "containerBackOffSeconds: 100",
+    )
     cluster = make_cluster(eng=eng)
-    cluster.apply(pod("crash", image="busybox:1.36", command=["sh", "-c", "exit 1"], node_name="node01"))
+    cluster.apply(
+        pod("crash", image="busybox:1.36", command=["sh", "-c", "exit 1"], node_name="node01")
+    )
     cluster.advance(90)
     assert cluster.pod("crash")["status"]["containerStatuses"][0]["restartCount"] == 1
 
 
-def test_without_the_kubelet_admission_check_a_mismatched_pod_runs(tmp_path: Path, make_cluster: Callable[..., Cluster]) -> None:
+def test_without_the_kubelet_admission_check_a_mismatched_pod_runs(
+    tmp_path: Path, make_cluster: Callable[..., Cluster]
+) -> None:
     eng = modified(
         tmp_path,
         "components/kubelet.yaml",

@@ -11,8 +11,7 @@ import pytest
 
 from listwatch import tracefile
 from listwatch.tracefile import TraceError
-
-from .conftest import REAL_WORLD
+from tests.conftest import REAL_WORLD
 
 JSON_LINES = """\
 {"type":"ADDED","object":{"kind":"Pod","metadata":{"name":"a","uid":"u1","resourceVersion":"1"}}}
@@ -133,7 +132,8 @@ def test_a_broken_json_line_is_refused_naming_its_line_before_the_next_is_read()
     records = tracefile.decode(io.StringIO(text), name="run.jsonl")
     assert next(records).line == 1
     with pytest.raises(
-        TraceError, match=r"^run\.jsonl:3: expected valid JSON: Expecting ',' delimiter .*\(in the value that starts at line 2\)"
+        TraceError,
+        match=r"^run\.jsonl:3: expected valid JSON: Expecting ',' delimiter .*\(in the value that starts at line 2\)",
     ):
         next(records)
 
@@ -141,19 +141,26 @@ def test_a_broken_json_line_is_refused_naming_its_line_before_the_next_is_read()
 def test_invalid_json_inside_a_pretty_printed_value_names_the_line_of_the_mistake() -> None:
     text = '{\n  "type": "ADDED",\n  "object": {\n    "kind": "Pod",\n    "x": [1 2]\n  }\n}\n'
     with pytest.raises(
-        TraceError, match=r"^t:5: expected valid JSON: Expecting ',' delimiter at column 13 \(in the value that starts at line 1\)"
+        TraceError,
+        match=r"^t:5: expected valid JSON: Expecting ',' delimiter at column 13 \(in the value that starts at line 1\)",
     ):
         tracefile.parse(text, name="t")
 
 
 def test_a_trace_cut_inside_a_value_names_the_line_where_the_value_starts() -> None:
     text = '{"type":"ADDED","object":{"kind":"Pod"}}\n{\n  "type": "MODIFIED",\n  "object": {\n'
-    with pytest.raises(TraceError, match=r"^t:2: expected a complete JSON value; the input ends inside the one that starts here"):
+    with pytest.raises(
+        TraceError,
+        match=r"^t:2: expected a complete JSON value; the input ends inside the one that starts here",
+    ):
         tracefile.parse(text, name="t")
 
 
 def test_an_unclosed_array_names_the_line_where_it_opened() -> None:
-    with pytest.raises(TraceError, match=r"^t:2: expected `\]`: the input ends inside the JSON array opened at line 1"):
+    with pytest.raises(
+        TraceError,
+        match=r"^t:2: expected `\]`: the input ends inside the JSON array opened at line 1",
+    ):
         tracefile.parse('[\n {"kind": "Pod"},\n', name="t")
 
 
@@ -168,12 +175,23 @@ def test_an_unclosed_array_names_the_line_where_it_opened() -> None:
             '{"type": "CHANGED", "object": {}}\n',
             "expected a record type of ADDED, MODIFIED, DELETED, BOOKMARK, ERROR or STEP, found 'CHANGED'",
         ),
-        ('{"type": "ADDED", "object": [1]}\n', "expected the ADDED watch event's `object` to be a JSON object, found an array"),
-        ('"a string"\n', "expected a JSON object (a watch event, a STEP record or a Kubernetes object), found a string"),
-        ('{"kind": "PodList", "items": [3]}\n', "expected each item of a PodList to be a JSON object, found a number"),
+        (
+            '{"type": "ADDED", "object": [1]}\n',
+            "expected the ADDED watch event's `object` to be a JSON object, found an array",
+        ),
+        (
+            '"a string"\n',
+            "expected a JSON object (a watch event, a STEP record or a Kubernetes object), found a string",
+        ),
+        (
+            '{"kind": "PodList", "items": [3]}\n',
+            "expected each item of a PodList to be a JSON object, found a number",
+        ),
     ],
 )
-def test_a_value_that_is_no_record_is_refused_saying_what_was_expected(text: str, expected: str) -> None:
+def test_a_value_that_is_no_record_is_refused_saying_what_was_expected(
+    text: str, expected: str
+) -> None:
     with pytest.raises(TraceError) as caught:
         tracefile.parse(text, name="t")
     assert str(caught.value) == f"t:1: {expected}"
@@ -188,7 +206,10 @@ def test_a_missing_file_is_refused_naming_it(tmp_path: Path) -> None:
 def test_bytes_that_are_not_utf8_are_refused_naming_the_line(tmp_path: Path) -> None:
     path = tmp_path / "latin1.jsonl"
     path.write_bytes(b'{"kind":"Pod"}\n{"kind":"Pod","metadata":{"name":"caf\xe9"}}\n')
-    with pytest.raises(TraceError, match=r"latin1\.jsonl:2: expected UTF-8 text: invalid continuation byte at column 38$"):
+    with pytest.raises(
+        TraceError,
+        match=r"latin1\.jsonl:2: expected UTF-8 text: invalid continuation byte at column 38$",
+    ):
         list(tracefile.read(path))
 
 
@@ -199,10 +220,17 @@ def test_a_dash_reads_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_values_already_parsed_are_numbered_by_position() -> None:
     values = [json.loads(line) for line in JSON_LINES.splitlines() if line]
-    assert shape(list(tracefile.records_of(values))) == [(1, "ADDED", "Pod"), (2, "MODIFIED", "Pod"), (3, "STEP", "")]
+    assert shape(list(tracefile.records_of(values))) == [
+        (1, "ADDED", "Pod"),
+        (2, "MODIFIED", "Pod"),
+        (3, "STEP", ""),
+    ]
 
 
-@pytest.mark.skipif(not REAL_WORLD.is_dir(), reason=f"the real-world recordings are not here ({REAL_WORLD}); CI has them")
+@pytest.mark.skipif(
+    not REAL_WORLD.is_dir(),
+    reason=f"the real-world recordings are not here ({REAL_WORLD}); CI has them",
+)
 @pytest.mark.parametrize(
     ("name", "lines"),
     [
@@ -214,7 +242,9 @@ def test_values_already_parsed_are_numbered_by_position() -> None:
         ("31_watch_raw_pod_create_to_running_2016_v1.2era.jsonl", [1, 2, 3, 4]),
     ],
 )
-def test_every_real_recording_is_read_each_pod_state_at_its_first_line(name: str, lines: list[int]) -> None:
+def test_every_real_recording_is_read_each_pod_state_at_its_first_line(
+    name: str, lines: list[int]
+) -> None:
     records = list(tracefile.read(REAL_WORLD / name))
     assert [r.line for r in records] == lines
     assert {r.object["kind"] for r in records} == {"Pod"}

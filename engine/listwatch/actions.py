@@ -12,7 +12,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: The kinds of act, as a flow step's `match.action` names them.
-KINDS = ("watch", "request", "write", "notify", "deliver", "reconcile", "schedule", "requeue", "admit", "restart")
+KINDS = (
+    "watch",
+    "request",
+    "write",
+    "notify",
+    "deliver",
+    "reconcile",
+    "schedule",
+    "requeue",
+    "admit",
+    "restart",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +36,12 @@ class ObjectRef:
     @classmethod
     def of(cls, obj: Mapping[str, Any]) -> ObjectRef:
         meta = obj.get("metadata") or {}
-        return cls(obj.get("kind", ""), meta.get("namespace", ""), meta.get("name", ""), meta.get("uid", ""))
+        return cls(
+            obj.get("kind", ""),
+            meta.get("namespace", ""),
+            meta.get("name", ""),
+            meta.get("uid", ""),
+        )
 
     def __str__(self) -> str:
         return f"{self.namespace}/{self.name}" if self.namespace else self.name
@@ -68,6 +84,19 @@ class Action:
         return True
 
 
-_FIELDS = frozenset({"action", "actor", "target", "verb", "resource", "type", "revision", "result", "detail", "time"})
+_FIELDS = frozenset(
+    {
+        "action",
+        "actor",
+        "target",
+        "verb",
+        "resource",
+        "type",
+        "revision",
+        "result",
+        "detail",
+        "time",
+    }
+)
 
 ActionSink = Callable[[Action], None]

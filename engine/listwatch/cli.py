@@ -28,23 +28,33 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from listwatch import __version__, checker, conformance, errors, manifests, paths, printers, render, server
+from listwatch import (
+    __version__,
+    checker,
+    conformance,
+    errors,
+    manifests,
+    paths,
+    printers,
+    render,
+    server,
+)
 from listwatch import engine as engine_module
 from listwatch.apiserver import objects
 from listwatch.apiserver.selectors import valid_label_key, valid_label_value
-from listwatch.backends import RUNTIMES, runtime_for
-from listwatch.backends.kubeapi import KubeAPI
-from listwatch.backends.kubeexec import exec_in_pod
 from listwatch.clock import SystemClock
 from listwatch.cluster import DEFAULT_NODES, Cluster
+from listwatch.clusterfacts import ClusterSource
 from listwatch.flow import FlowTracker, StepEvent
 from listwatch.loop import Loop
+from listwatch.remote.facts import KubeSource
+from listwatch.remote.kubeapi import KubeAPI
+from listwatch.remote.kubeexec import exec_in_pod
+from listwatch.runtime import RUNTIMES, runtime_for
 from listwatch.spec.model import Spec
 from listwatch.trace import TraceWriter
 from listwatch.troubleshoot.diagnose import diagnose
 from listwatch.troubleshoot.diagnose import write as write_diagnosis
-from listwatch.troubleshoot.kubesource import KubeSource
-from listwatch.troubleshoot.sources import ClusterSource
 
 
 class StepPrinter:
@@ -56,14 +66,24 @@ class StepPrinter:
 
     def __call__(self, event: StepEvent) -> None:
         step, action = event.step, event.action
-        actor = action.actor if action.actor.partition("/")[0] in step.sources else " / ".join(step.sources)
-        target = action.target if action.target and action.target.partition("/")[0] in step.targets else " / ".join(step.targets)
+        actor = (
+            action.actor
+            if action.actor.partition("/")[0] in step.sources
+            else " / ".join(step.sources)
+        )
+        target = (
+            action.target
+            if action.target and action.target.partition("/")[0] in step.targets
+            else " / ".join(step.targets)
+        )
         seen = "internal" if step.internal else "observable"
         what = f"{action.obj}: " if action.obj is not None else ""
         detail = action.detail
         if event.repeats:
             detail = f"{detail} (the same write and event as {event.repeats}: the pod was created directly)"
-        self.out.write(f"  [{action.time:8.3f}s] {step.id}  {actor} \u2192 {target}  ({seen}) {step.title}\n")
+        self.out.write(
+            f"  [{action.time:8.3f}s] {step.id}  {actor} \u2192 {target}  ({seen}) {step.title}\n"
+        )
         self.out.write(f"                         {what}{detail}\n")
 
 
@@ -73,11 +93,17 @@ def _parse_labels(values: Sequence[str], nodes: Sequence[str]) -> list[tuple[str
         node, sep, pair = value.partition(":")
         key, eq, label = pair.partition("=")
         if not sep or not eq:
-            raise errors.ListwatchError(f"--label {value!r}: expected NODE:KEY=VALUE, e.g. node02:cz=bob")
+            raise errors.ListwatchError(
+                f"--label {value!r}: expected NODE:KEY=VALUE, e.g. node02:cz=bob"
+            )
         if node not in nodes:
-            raise errors.ListwatchError(f"--label {value!r}: no node {node!r}; the nodes are {', '.join(nodes)}")
+            raise errors.ListwatchError(
+                f"--label {value!r}: no node {node!r}; the nodes are {', '.join(nodes)}"
+            )
         if not valid_label_key(key) or not valid_label_value(label):
-            raise errors.ListwatchError(f"--label {value!r}: {key}={label} is not a valid Kubernetes label")
+            raise errors.ListwatchError(
+                f"--label {value!r}: {key}={label} is not a valid Kubernetes label"
+            )
         parsed.append((node, key, label))
     return parsed
 
@@ -95,14 +121,18 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
             for sink in tracker_sinks:
                 sink(event)
 
-        cluster = _cluster(engine, nodes, args.backend, [FlowTracker(engine.spec.flow, on_step)], stack)
+        cluster = _cluster(
+            engine, nodes, args.backend, [FlowTracker(engine.spec.flow, on_step)], stack
+        )
         stack.callback(cluster.close)
         settle = _settler(cluster, args.backend, args.wait)
         if user_manifests is not None:
             manifests.check(cluster.api, user_manifests)
         writers: list[TraceWriter] = []
         if args.trace:
-            writers.append(TraceWriter.to_stream(stack.enter_context(open(args.trace, "w", encoding="utf-8"))))
+            writers.append(
+                TraceWriter.to_stream(stack.enter_context(open(args.trace, "w", encoding="utf-8")))
+            )
         records: list[dict[str, Any]] = []
         if args.diagrams:
             writers.append(TraceWriter(records.append))
@@ -124,7 +154,9 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
             _kubectl(out, f"create -f {' '.join(args.manifests)}")
             created = manifests.apply_all(cluster.api, user_manifests)
             for obj in created:
-                out.write(f"{cluster.api.resource(obj['kind']).singular}/{objects.name_of(obj)} created\n")
+                out.write(
+                    f"{cluster.api.resource(obj['kind']).singular}/{objects.name_of(obj)} created\n"
+                )
             settle()
         _report(cluster, out)
         if args.diagnose:
@@ -147,12 +179,23 @@ DOCKER_WAIT_SECONDS = 120.0
 DOCKER_QUIET_SECONDS = 1.0
 #: Waiting reasons a pod stays in however long a run waits (a run on the docker backend stops waiting for it).
 _STUCK = frozenset(
-    {"ErrImagePull", "ImagePullBackOff", "CrashLoopBackOff", "CreateContainerError", "CreateContainerConfigError", "InvalidImageName"}
+    {
+        "ErrImagePull",
+        "ImagePullBackOff",
+        "CrashLoopBackOff",
+        "CreateContainerError",
+        "CreateContainerConfigError",
+        "InvalidImageName",
+    }
 )
 
 
 def _cluster(
-    engine: engine_module.Engine, nodes: Sequence[str], backend: str, sinks: Sequence[Callable[[Any], None]], stack: ExitStack
+    engine: engine_module.Engine,
+    nodes: Sequence[str],
+    backend: str,
+    sinks: Sequence[Callable[[Any], None]],
+    stack: ExitStack,
 ) -> Cluster:
     """The run's cluster: under the logical clock on the memory backend; on the docker backend,
     under the system clock with a Docker Engine as the kubelets' runtime (BackendUnavailable,
@@ -178,7 +221,9 @@ def _settle_real(cluster: Cluster, wait: float) -> None:
     Ready may be a job about to end), or until `wait` real seconds have passed."""
     deadline = cluster.clock.now() + wait
     while True:
-        cluster.settle(horizon=max(0.0, deadline - cluster.clock.now()), until=lambda: _at_rest(cluster))
+        cluster.settle(
+            horizon=max(0.0, deadline - cluster.clock.now()), until=lambda: _at_rest(cluster)
+        )
         left = deadline - cluster.clock.now()
         if left <= 0 or not _at_rest(cluster):
             return
@@ -208,7 +253,10 @@ def _pod_at_rest(pod: objects.Obj) -> bool:
         return True
     if (conditions.get("PodScheduled") or {}).get("reason") == "Unschedulable":
         return True
-    waiting = [((c.get("state") or {}).get("waiting") or {}).get("reason") for c in status.get("containerStatuses") or []]
+    waiting = [
+        ((c.get("state") or {}).get("waiting") or {}).get("reason")
+        for c in status.get("containerStatuses") or []
+    ]
     return any(reason in _STUCK for reason in waiting)
 
 
@@ -233,12 +281,19 @@ def _kubectl(out: IO[str], command: str) -> None:
     out.write(f"\n$ kubectl {command}\n")
 
 
-def _tutorial(cluster: Cluster, labels: Sequence[tuple[str, str, str]], out: IO[str], settle: Callable[[], object]) -> None:
+def _tutorial(
+    cluster: Cluster,
+    labels: Sequence[tuple[str, str, str]],
+    out: IO[str],
+    settle: Callable[[], object],
+) -> None:
     """The tutorial's section 3: the nodeName example, node labels, the nodeSelector example."""
     base = paths.examples_dir()
     out.write("\n# 3.1 nodeName: the pod names its node; the scheduler is skipped\n")
     _create(cluster, base / "pod5.yaml", out, settle)
-    out.write("\n# 3.2 nodeSelector: label the nodes, then let the scheduler place the pod by label\n")
+    out.write(
+        "\n# 3.2 nodeSelector: label the nodes, then let the scheduler place the pod by label\n"
+    )
     _kubectl(out, "get node")
     out.write(printers.get_nodes(cluster.api.list("nodes").items, cluster.clock.wall()))
     for node, key, value in [("node01", "cz", "alice"), ("node02", "cz", "bob"), *labels]:
@@ -248,7 +303,9 @@ def _tutorial(cluster: Cluster, labels: Sequence[tuple[str, str, str]], out: IO[
             out.write(f"node/{node} labeled\n")
     _kubectl(out, "get nodes --show-labels")
     settle()
-    out.write(printers.get_nodes(cluster.api.list("nodes").items, cluster.clock.wall(), show_labels=True))
+    out.write(
+        printers.get_nodes(cluster.api.list("nodes").items, cluster.clock.wall(), show_labels=True)
+    )
     _create(cluster, base / "pod5-nodeselector.yaml", out, settle)
 
 
@@ -278,7 +335,9 @@ def cmd_diagnose(args: argparse.Namespace, out: IO[str]) -> int:
     """Walk the troubleshooting tree for one pod of a live cluster (exit 0 healthy, 1 a finding, 2 no such pod)."""
     tree = engine_module.load(args.spec).spec.troubleshooting
     if tree is None:
-        raise errors.ListwatchError("the spec has no troubleshooting tree (spec/troubleshooting.yaml)")
+        raise errors.ListwatchError(
+            "the spec has no troubleshooting tree (spec/troubleshooting.yaml)"
+        )
     found = diagnose(tree, KubeSource(_kube(args)), args.pod, args.namespace)
     write_diagnosis(found, out)
     return found.exit_code
@@ -295,7 +354,15 @@ def cmd_describe(args: argparse.Namespace, out: IO[str]) -> int:
 
 def cmd_logs(args: argparse.Namespace, out: IO[str]) -> int:
     """kubectl logs POD [-c CONTAINER] [--tail N] [--previous], from a live cluster."""
-    out.write(_kube(args).logs(args.pod, namespace=args.namespace, container=args.container, tail=args.tail, previous=args.previous))
+    out.write(
+        _kube(args).logs(
+            args.pod,
+            namespace=args.namespace,
+            container=args.container,
+            tail=args.tail,
+            previous=args.previous,
+        )
+    )
     return 0
 
 
@@ -303,7 +370,15 @@ def cmd_exec(args: argparse.Namespace, out: IO[str]) -> int:
     """kubectl exec POD [-c CONTAINER] -- COMMAND ..., on a live cluster: the command's exit code."""
     api = _kube(args)
     try:
-        return exec_in_pod(api, args.pod, args.argv, namespace=args.namespace, container=args.container, out=out, err=args.err)
+        return exec_in_pod(
+            api,
+            args.pod,
+            args.argv,
+            namespace=args.namespace,
+            container=args.container,
+            out=out,
+            err=args.err,
+        )
     except errors.APIError as exc:  # refused by the server: kubectl's shape
         args.err.write(f"Error from server ({exc.reason}): {exc.message}\n")
         return 1
@@ -329,7 +404,9 @@ def cmd_spec(args: argparse.Namespace, out: IO[str]) -> int:
     out.write(f"Flow {spec.flow.name}: {len(spec.flow.steps)} steps\n")
     for step in spec.flow.steps:
         seen = "internal" if step.internal else "observable"
-        out.write(f"  {step.id}  {' / '.join(step.sources)} \u2192 {' / '.join(step.targets)}  ({seen})  {step.title}\n")
+        out.write(
+            f"  {step.id}  {' / '.join(step.sources)} \u2192 {' / '.join(step.targets)}  ({seen})  {step.title}\n"
+        )
         if step.next:
             out.write(f"         next: {', '.join(step.next)}\n")
     out.write("\nVariants:\n")
@@ -338,7 +415,9 @@ def cmd_spec(args: argparse.Namespace, out: IO[str]) -> int:
         out.write(f"  {variant.id}: {variant.name}\n    {path}\n")
     out.write("\nMachines:\n")
     for machine in spec.machines.values():
-        out.write(f"  {machine.name} (one per {machine.per}; callbacks of {machine.owner}): initial {machine.initial}\n")
+        out.write(
+            f"  {machine.name} (one per {machine.per}; callbacks of {machine.owner}): initial {machine.initial}\n"
+        )
         for t in machine.transitions:
             guard = ""
             if t.conditions or t.unless:
@@ -361,17 +440,41 @@ def cmd_spec(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="listwatch", description="The Kubernetes pod lifecycle as an executable specification.")
-    parser.add_argument("--spec", default=None, help="the spec directory (default: the spec shipped with listwatch)")
+    parser = argparse.ArgumentParser(
+        prog="listwatch", description="The Kubernetes pod lifecycle as an executable specification."
+    )
+    parser.add_argument(
+        "--spec", default=None, help="the spec directory (default: the spec shipped with listwatch)"
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run manifests (default: the tutorial's examples) on a simulated cluster")
-    run.add_argument("manifests", nargs="*", help="Kubernetes manifest files or directories (multi-document YAML allowed)")
-    run.add_argument("--nodes", default=",".join(DEFAULT_NODES), help="comma-separated node names (default: node01,node02)")
-    run.add_argument("--label", action="append", default=[], metavar="NODE:KEY=VALUE", help="label a node before the manifests are applied")
+    run = sub.add_parser(
+        "run", help="run manifests (default: the tutorial's examples) on a simulated cluster"
+    )
+    run.add_argument(
+        "manifests",
+        nargs="*",
+        help="Kubernetes manifest files or directories (multi-document YAML allowed)",
+    )
+    run.add_argument(
+        "--nodes",
+        default=",".join(DEFAULT_NODES),
+        help="comma-separated node names (default: node01,node02)",
+    )
+    run.add_argument(
+        "--label",
+        action="append",
+        default=[],
+        metavar="NODE:KEY=VALUE",
+        help="label a node before the manifests are applied",
+    )
     run.add_argument("--trace", metavar="FILE", help="write the run as a JSON Lines trace")
-    run.add_argument("--diagrams", metavar="DIR", help="draw this run over the flow into DIR (run.dot, run.svg)")
-    run.add_argument("--diagnose", action="store_true", help="at the end, diagnose every pod that is not healthy")
+    run.add_argument(
+        "--diagrams", metavar="DIR", help="draw this run over the flow into DIR (run.dot, run.svg)"
+    )
+    run.add_argument(
+        "--diagnose", action="store_true", help="at the end, diagnose every pod that is not healthy"
+    )
     run.add_argument(
         "--backend",
         choices=RUNTIMES,
@@ -386,19 +489,34 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"docker backend: how long to wait, in real seconds, for the pods to run or finish (default: {DOCKER_WAIT_SECONDS:g})",
     )
     run.set_defaults(func=cmd_run)
-    check = sub.add_parser("check", help="judge a recorded run (a trace, a kubectl watch) against the spec")
+    check = sub.add_parser(
+        "check", help="judge a recorded run (a trace, a kubectl watch) against the spec"
+    )
     checker.add_arguments(check)
-    check.set_defaults(func=lambda args, out: checker.command(args, out, args.err, engine_module.load(args.spec).spec))
-    conformance_parser = sub.add_parser("conformance", help="run the Gherkin conformance features against a backend")
+    check.set_defaults(
+        func=lambda args, out: checker.command(
+            args, out, args.err, engine_module.load(args.spec).spec
+        )
+    )
+    conformance_parser = sub.add_parser(
+        "conformance", help="run the Gherkin conformance features against a backend"
+    )
     conformance.add_arguments(conformance_parser)
     conformance_parser.set_defaults(func=lambda args, out: conformance.command(args, out))
-    serve = sub.add_parser("serve", help="serve the simulated cluster as a Kubernetes API on 127.0.0.1 (for kubectl and clients)")
+    serve = sub.add_parser(
+        "serve",
+        help="serve the simulated cluster as a Kubernetes API on 127.0.0.1 (for kubectl and clients)",
+    )
     server.add_arguments(serve)
     serve.set_defaults(func=lambda args, out: server.command(args, out, args.err))
 
     def live(name: str, help_text: str) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text)
-        command.add_argument("--kubeconfig", default=None, help="the cluster's kubeconfig (default: $KUBECONFIG or ~/.kube/config)")
+        command.add_argument(
+            "--kubeconfig",
+            default=None,
+            help="the cluster's kubeconfig (default: $KUBECONFIG or ~/.kube/config)",
+        )
         command.add_argument("-n", "--namespace", default="default")
         return command
 
@@ -415,22 +533,33 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--tail", type=int, default=None)
     logs.add_argument("-p", "--previous", action="store_true")
     logs.set_defaults(func=cmd_logs)
-    exec_parser = live("exec", "kubectl exec POD -- COMMAND, on a live cluster (real containers: serve --backend docker)")
+    exec_parser = live(
+        "exec",
+        "kubectl exec POD -- COMMAND, on a live cluster (real containers: serve --backend docker)",
+    )
     exec_parser.add_argument("pod")
     exec_parser.add_argument("-c", "--container", default=None)
-    exec_parser.add_argument("argv", nargs="+", metavar="COMMAND", help="the command and its arguments, after --")
+    exec_parser.add_argument(
+        "argv", nargs="+", metavar="COMMAND", help="the command and its arguments, after --"
+    )
     exec_parser.set_defaults(func=cmd_exec)
-    diagrams = sub.add_parser("diagrams", help="draw the spec's pictures, or a recorded run over the flow")
+    diagrams = sub.add_parser(
+        "diagrams", help="draw the spec's pictures, or a recorded run over the flow"
+    )
     render.add_arguments(diagrams)
     diagrams.set_defaults(func=cmd_diagrams)
     spec = sub.add_parser("spec", help="validate or show the spec")
     spec.add_argument("action", choices=["validate", "show"])
-    spec.add_argument("dir", nargs="?", default=None, help="the spec directory (default: the shipped spec)")
+    spec.add_argument(
+        "dir", nargs="?", default=None, help="the spec directory (default: the shipped spec)"
+    )
     spec.set_defaults(func=cmd_spec)
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, out: IO[str] | None = None, err: IO[str] | None = None
+) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     args = build_parser().parse_args(argv)

@@ -17,8 +17,6 @@ from listwatch.actions import Action, ActionSink
 from listwatch.apiserver import objects
 from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.objects import Identity, Obj
-from listwatch.backends.base import Runtime
-from listwatch.backends.memory import MemoryRuntime
 from listwatch.clock import Clock, ManualClock, rfc3339
 from listwatch.components.base import Component
 from listwatch.components.controller_manager import ControllerManager
@@ -26,6 +24,8 @@ from listwatch.components.kubelet import Kubelet
 from listwatch.components.scheduler import Scheduler
 from listwatch.engine import Engine
 from listwatch.loop import Loop
+from listwatch.runtime.base import Runtime
+from listwatch.runtime.memory import MemoryRuntime
 from listwatch.store.mvcc import MVCCStore
 from listwatch.store.watch import WatchableStore
 
@@ -69,7 +69,9 @@ class Cluster:
         default). A runtime that is made for a loop (Docker: `runtime_for("docker", loop)`) comes
         with that `loop`, which then sets the clock: `Cluster(engine, loop=loop, runtime=...)`."""
         if loop is not None and clock is not None and clock is not loop.clock:
-            raise ValueError("a cluster given a loop runs on that loop's clock; give the loop or the clock, not both")
+            raise ValueError(
+                "a cluster given a loop runs on that loop's clock; give the loop or the clock, not both"
+            )
         self.engine = engine
         self.spec = engine.spec
         self.clock = loop.clock if loop is not None else clock or ManualClock()
@@ -91,16 +93,30 @@ class Cluster:
             settings=self.spec.component("apiserver").settings,
         )
         self.runtime = runtime or MemoryRuntime(self.loop, seed=seed)
-        common: dict[str, Any] = {"api": self.api, "loop": self.loop, "spec": self.spec, "machines": machines, "sink": sink}
+        common: dict[str, Any] = {
+            "api": self.api,
+            "loop": self.loop,
+            "spec": self.spec,
+            "machines": machines,
+            "sink": sink,
+        }
         skip = set(without)
         self.components: list[Component] = []
-        self.controller_manager = ControllerManager(**common) if "controller-manager" not in skip else None
+        self.controller_manager = (
+            ControllerManager(**common) if "controller-manager" not in skip else None
+        )
         self.scheduler = Scheduler(seed=seed, **common) if "scheduler" not in skip else None
         self.kubelets: dict[str, Kubelet] = {}
         labels = node_labels or {}
         if "kubelet" not in skip:
             for index, name in enumerate(nodes):
-                node = node_object(self.spec.component("kubelet").settings["node"], name, index, labels.get(name, {}), self.clock)
+                node = node_object(
+                    self.spec.component("kubelet").settings["node"],
+                    name,
+                    index,
+                    labels.get(name, {}),
+                    self.clock,
+                )
                 self.kubelets[name] = Kubelet(node=node, runtime=self.runtime, **common)
         for component in (self.controller_manager, self.scheduler, *self.kubelets.values()):
             if component is not None:
@@ -122,7 +138,9 @@ class Cluster:
     def synced(self) -> bool:
         return all(i.synced for c in self.components for i in c.informers.values())
 
-    def settle(self, *, horizon: float = DEFAULT_HORIZON, until: Callable[[], bool] | None = None) -> bool:
+    def settle(
+        self, *, horizon: float = DEFAULT_HORIZON, until: Callable[[], bool] | None = None
+    ) -> bool:
         """Run until nothing is left to do (or `until` holds), at most `horizon` simulated seconds on."""
         return self.loop.run(until=until, horizon=self.clock.now() + horizon)
 
@@ -140,21 +158,42 @@ class Cluster:
     def apply(self, obj: Obj, *, actor: str = "kubectl") -> Obj:
         """Create an object (kubectl create): a Pod, a ReplicationController, a ReplicaSet ..."""
         resource = self.api.resource(obj.get("kind", ""))
-        return self.api.create(resource.plural, obj, namespace=objects.namespace_of(obj) or None, actor=actor)
+        return self.api.create(
+            resource.plural, obj, namespace=objects.namespace_of(obj) or None, actor=actor
+        )
 
-    def delete(self, kind: str, name: str, *, namespace: str = "default", grace_period_seconds: int | None = None) -> Obj:
-        return self.api.delete(kind, name, namespace=namespace, actor="kubectl", grace_period_seconds=grace_period_seconds)
+    def delete(
+        self,
+        kind: str,
+        name: str,
+        *,
+        namespace: str = "default",
+        grace_period_seconds: int | None = None,
+    ) -> Obj:
+        return self.api.delete(
+            kind,
+            name,
+            namespace=namespace,
+            actor="kubectl",
+            grace_period_seconds=grace_period_seconds,
+        )
 
     def label_node(self, node: str, key: str, value: str | None, *, overwrite: bool = False) -> Obj:
         """kubectl label nodes NODE KEY=VALUE (value None removes the label)."""
         current = self.api.get("nodes", node)
         labels = objects.labels_of(current)
         if value is not None and key in labels and labels[key] != value and not overwrite:
-            raise errors.Conflict(f"'{key}' already has a value ({labels[key]}), and --overwrite is false")
-        return self.api.patch("nodes", node, {"metadata": {"labels": {key: value}}}, actor="kubectl")
+            raise errors.Conflict(
+                f"'{key}' already has a value ({labels[key]}), and --overwrite is false"
+            )
+        return self.api.patch(
+            "nodes", node, {"metadata": {"labels": {key: value}}}, actor="kubectl"
+        )
 
     def scale(self, kind: str, name: str, replicas: int, *, namespace: str = "default") -> Obj:
-        return self.api.patch(kind, name, {"spec": {"replicas": replicas}}, namespace=namespace, actor="kubectl")
+        return self.api.patch(
+            kind, name, {"spec": {"replicas": replicas}}, namespace=namespace, actor="kubectl"
+        )
 
     def set_image(self, pod: str, container: str, image: str, *, namespace: str = "default") -> Obj:
         """kubectl set image pod/POD CONTAINER=IMAGE."""
@@ -167,7 +206,9 @@ class Cluster:
             actor="kubectl",
         )
 
-    def patch(self, resource: str, name: str, patch: dict[str, Any], *, namespace: str = "default") -> Obj:
+    def patch(
+        self, resource: str, name: str, patch: dict[str, Any], *, namespace: str = "default"
+    ) -> Obj:
         """kubectl patch RESOURCE NAME -p PATCH (a JSON merge patch)."""
         return self.api.patch(resource, name, patch, namespace=namespace, actor="kubectl")
 
@@ -188,10 +229,18 @@ class Cluster:
     def events_for(self, obj: Mapping[str, Any]) -> list[Obj]:
         uid = objects.uid_of(obj)
         namespace = objects.namespace_of(obj) or "default"
-        return self.api.list("events", namespace=namespace, field_selector=f"involvedObject.uid={uid}").items
+        return self.api.list(
+            "events", namespace=namespace, field_selector=f"involvedObject.uid={uid}"
+        ).items
 
     def logs(
-        self, pod: str, *, namespace: str = "default", container: str | None = None, tail: int | None = None, previous: bool = False
+        self,
+        pod: str,
+        *,
+        namespace: str = "default",
+        container: str | None = None,
+        tail: int | None = None,
+        previous: bool = False,
     ) -> str:
         """kubectl logs: the API server's checks of the container's name, then the kubelet's choice
         of which container instance to read (`log_container_id`). A pod not yet bound has no log."""
@@ -199,7 +248,9 @@ class Cluster:
         names = [c["name"] for c in obj["spec"]["containers"]]
         if container is None:
             if len(names) > 1:
-                raise errors.BadRequest(f"a container name must be specified for pod {pod}, choose one of: [{' '.join(names)}]")
+                raise errors.BadRequest(
+                    f"a container name must be specified for pod {pod}, choose one of: [{' '.join(names)}]"
+                )
             container = names[0]
         elif container not in names:
             raise errors.BadRequest(f"container {container} is not valid for pod {pod}")
@@ -225,29 +276,40 @@ def log_container_id(status: Mapping[str, Any], pod: str, *, previous: bool = Fa
 
     if previous:
         if not last or not last.get("containerID"):
-            raise errors.BadRequest(f'previous terminated container "{name}" in pod "{pod}" not found')
+            raise errors.BadRequest(
+                f'previous terminated container "{name}" in pod "{pod}" not found'
+            )
         return runtime_id(last["containerID"])
     if "running" in state:
         return runtime_id(status.get("containerID"))
     if "terminated" in state or last is not None:
-        found = (state.get("terminated") or {}).get("containerID") or (last or {}).get("containerID")
+        found = (state.get("terminated") or {}).get("containerID") or (last or {}).get(
+            "containerID"
+        )
         if not found:
             raise errors.BadRequest(f'container "{name}" in pod "{pod}" is terminated')
         return runtime_id(found)
     if "waiting" in state:
         reason = (state["waiting"] or {}).get("reason", "")
-        said = {"ErrImagePull": "image can't be pulled", "ImagePullBackOff": "trying and failing to pull image"}.get(reason, reason)
+        said = {
+            "ErrImagePull": "image can't be pulled",
+            "ImagePullBackOff": "trying and failing to pull image",
+        }.get(reason, reason)
         raise errors.BadRequest(f'container "{name}" in pod "{pod}" is waiting to start: {said}')
     raise errors.BadRequest(f'container "{name}" in pod "{pod}" is waiting to start - no logs yet')
 
 
-def node_object(settings: Mapping[str, Any], name: str, index: int, labels: Mapping[str, str], clock: Clock) -> Obj:
+def node_object(
+    settings: Mapping[str, Any], name: str, index: int, labels: Mapping[str, str], clock: Clock
+) -> Obj:
     """The Node a kubelet registers: capacity, conditions and node info from the spec's kubelet settings."""
     now = rfc3339(clock.wall())
     digest = hashlib.sha256(name.encode()).hexdigest()
     address = f"192.168.{10 + index // 250}.{index % 250 + 2}"
     cidr = f"10.{244 + index // 256}.{index % 256}.0/24"
-    conditions = [{**c, "lastHeartbeatTime": now, "lastTransitionTime": now} for c in settings["conditions"]]
+    conditions = [
+        {**c, "lastHeartbeatTime": now, "lastTransitionTime": now} for c in settings["conditions"]
+    ]
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -264,7 +326,10 @@ def node_object(settings: Mapping[str, Any], name: str, index: int, labels: Mapp
             "capacity": dict(settings["capacity"]),
             "allocatable": dict(settings["allocatable"]),
             "conditions": conditions,
-            "addresses": [{"type": "InternalIP", "address": address}, {"type": "Hostname", "address": name}],
+            "addresses": [
+                {"type": "InternalIP", "address": address},
+                {"type": "Hostname", "address": name},
+            ],
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
             "nodeInfo": {
                 **dict(settings["nodeInfo"]),

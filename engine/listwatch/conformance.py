@@ -5,7 +5,7 @@
 The features and their step definitions ship inside the package, so an installed listwatch can
 validate any backend; in a checkout they are `features/` and `tests/bdd/`. `--backend cluster`
 runs them against the Kubernetes API the kubeconfig points at (`--kubeconfig`, else $KUBECONFIG,
-else ~/.kube/config), each scenario in a namespace of its own (`listwatch.backends.remote`);
+else ~/.kube/config), each scenario in a namespace of its own (`listwatch.remote.cluster`);
 scenarios needing what only a simulator can do are skipped, each with its reason. The exit code is
 pytest's: 0 when every scenario passed, 1 when one failed. A per-step-ID summary (covered,
 passed, failed, and the uncovered IDs) ends the output.
@@ -18,16 +18,28 @@ import sys
 from typing import IO
 
 from listwatch import paths
-
-BACKENDS = ("memory", "docker", "cluster")
+from listwatch.backend import BACKENDS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--backend", choices=BACKENDS, default="memory", help="where to run the features (default: memory)")
-    parser.add_argument("--kubeconfig", help="the kubeconfig of the cluster backend (default: $KUBECONFIG, else ~/.kube/config)")
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="memory",
+        help="where to run the features (default: memory)",
+    )
+    parser.add_argument(
+        "--kubeconfig",
+        help="the kubeconfig of the cluster backend (default: $KUBECONFIG, else ~/.kube/config)",
+    )
     parser.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
     parser.add_argument("--cucumber-json", metavar="FILE", help="also write a Cucumber JSON report")
-    parser.add_argument("-k", dest="keyword", metavar="EXPRESSION", help="only the scenarios matching the pytest -k expression")
+    parser.add_argument(
+        "-k",
+        dest="keyword",
+        metavar="EXPRESSION",
+        help="only the scenarios matching the pytest -k expression",
+    )
 
 
 def pytest_arguments(args: argparse.Namespace) -> list[str]:

@@ -50,7 +50,9 @@ RUNNING, STOPPED = "Running", "Stopped"
 class OpenWatch(TypedDict):
     """A watch the API server has open."""
 
-    actor: str  # who watches: a component (`scheduler`, `kubelet/node01`) or an HTTP client's program
+    actor: (
+        str  # who watches: a component (`scheduler`, `kubelet/node01`) or an HTTP client's program
+    )
     resource: str
     namespace: str  # "" for every namespace
     labelSelector: str
@@ -99,11 +101,15 @@ class Control:
     def watches(self, *, actor: str = "") -> list[OpenWatch]:
         """The API server's open watches (of `actor`, when given), by actor then resource."""
         found = [_described(w) for w in self._open(actor=actor)]
-        return sorted(found, key=lambda w: (w["actor"], w["resource"], w["fieldSelector"], w["labelSelector"]))
+        return sorted(
+            found, key=lambda w: (w["actor"], w["resource"], w["fieldSelector"], w["labelSelector"])
+        )
 
     def informers(self, *, actor: str = "") -> list[InformerState]:
         """The List-Watches of listwatch's own components (of `actor`, when given)."""
-        connected = {id(informer) for informer in map(_informer_of, self._open()) if informer is not None}
+        connected = {
+            id(informer) for informer in map(_informer_of, self._open()) if informer is not None
+        }
         found: list[InformerState] = []
         for component in self.cluster.components:
             if actor and component.actor != actor:
@@ -134,8 +140,14 @@ class Control:
         held off, so that is a 400 for an actor that is one.
         """
         if not actor:
-            raise errors.BadRequest("actor is required: whose watches to cut (e.g. kubelet/node01; see GET /listwatch/v1/watches)")
-        cut = [w for w in self._open(actor=actor) if not resource or w.cache.resource.plural == resource]
+            raise errors.BadRequest(
+                "actor is required: whose watches to cut (e.g. kubelet/node01; see GET /listwatch/v1/watches)"
+            )
+        cut = [
+            w
+            for w in self._open(actor=actor)
+            if not resource or w.cache.resource.plural == resource
+        ]
         if not cut:
             raise errors.NotFound(
                 f"{actor} has no open watch{' of ' + resource if resource else ''} to cut (the actors watching: {self._actors()})",
@@ -162,7 +174,9 @@ class Control:
 
     def reconnect(self, actor: str, *, resource: str = "") -> list[InformerState]:
         """Let `actor`'s watches held off by `cut(reconnect=False)` watch again (from their resourceVersion)."""
-        held = [i for i in self._held if i.actor == actor and (not resource or i.resource == resource)]
+        held = [
+            i for i in self._held if i.actor == actor and (not resource or i.resource == resource)
+        ]
         if not held:
             raise errors.NotFound(
                 f"{actor} has no watch{' of ' + resource if resource else ''} held off by a cut (reconnect: false) to reconnect",
@@ -174,7 +188,12 @@ class Control:
         return self.informers(actor=actor)
 
     def _open(self, *, actor: str = "") -> list[ClientWatch]:
-        return [w for cache in self.cluster.api.caches.values() for w in cache.watches() if not actor or w.actor == actor]
+        return [
+            w
+            for cache in self.cluster.api.caches.values()
+            for w in cache.watches()
+            if not actor or w.actor == actor
+        ]
 
     def _actors(self) -> str:
         return ", ".join(sorted({w.actor for w in self._open()})) or "none"
@@ -191,17 +210,28 @@ class Control:
             if revision < 1:
                 raise errors.BadRequest(f"revision must be a positive integer, got {revision}")
             if revision > current:
-                raise errors.BadRequest(f"mvcc: required revision is a future revision: {revision} (the current revision is {current})")
+                raise errors.BadRequest(
+                    f"mvcc: required revision is a future revision: {revision} (the current revision is {current})"
+                )
             if revision <= store.compacted:
-                raise errors.Conflict(f"mvcc: required revision has been compacted: {revision} (compacted up to {store.compacted})")
+                raise errors.Conflict(
+                    f"mvcc: required revision has been compacted: {revision} (compacted up to {store.compacted})"
+                )
             target = revision
         store.compact(target)
-        return {"kind": "Compaction", "apiVersion": API_VERSION, "revision": max(target, store.compacted), "currentRevision": current}
+        return {
+            "kind": "Compaction",
+            "apiVersion": API_VERSION,
+            "revision": max(target, store.compacted),
+            "currentRevision": current,
+        }
 
     # -- kubelets ----------------------------------------------------------------------------------
 
     def kubelets(self) -> list[KubeletState]:
-        return [_kubelet_state(name, kubelet) for name, kubelet in sorted(self.cluster.kubelets.items())]
+        return [
+            _kubelet_state(name, kubelet) for name, kubelet in sorted(self.cluster.kubelets.items())
+        ]
 
     def kubelet(self, node: str) -> KubeletState:
         return _kubelet_state(node, self._kubelet(node))
@@ -233,7 +263,10 @@ class Control:
                 "so a node's kubelet is yours to stop or restart",
                 details=details,
             )
-        raise errors.NotFound(f'kubelets "{node}" not found (the kubelets: {", ".join(sorted(self.cluster.kubelets))})', details=details)
+        raise errors.NotFound(
+            f'kubelets "{node}" not found (the kubelets: {", ".join(sorted(self.cluster.kubelets))})',
+            details=details,
+        )
 
 
 def _informer_of(watch: ClientWatch) -> Informer | None:
@@ -254,4 +287,9 @@ def _described(watch: ClientWatch) -> OpenWatch:
 
 
 def _kubelet_state(node: str, kubelet: Kubelet) -> KubeletState:
-    return {"kind": "Kubelet", "apiVersion": API_VERSION, "node": node, "state": RUNNING if kubelet.reporting else STOPPED}
+    return {
+        "kind": "Kubelet",
+        "apiVersion": API_VERSION,
+        "node": node,
+        "state": RUNNING if kubelet.reporting else STOPPED,
+    }

@@ -67,7 +67,9 @@ def check_names(spec: Spec, registry: Registry) -> None:
         for condition in obj.conditions:
             for i, rule in enumerate(condition.rules):
                 if rule.when:
-                    registry.resolve(condition.owner, rule.when, GUARD, condition.origin, f"rules[{i}].when")
+                    registry.resolve(
+                        condition.owner, rule.when, GUARD, condition.origin, f"rules[{i}].when"
+                    )
     if "scheduler" in spec.components:
         scheduler = spec.components["scheduler"]
         for key, known in (("filters", FILTERS), ("scores", SCORES)):

@@ -60,7 +60,9 @@ class CompactedError(StoreError):
     def __init__(self, requested: int, compacted: int) -> None:
         self.requested = requested
         self.compacted = compacted
-        super().__init__(f"required revision {requested} has been compacted (compacted up to {compacted})")
+        super().__init__(
+            f"required revision {requested} has been compacted (compacted up to {compacted})"
+        )
 
 
 class FutureRevisionError(StoreError):

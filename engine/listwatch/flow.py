@@ -77,7 +77,9 @@ class FlowTracker:
             direct[step.id] = action
             for next_id in step.next:
                 nxt = self._steps[next_id]
-                repeated = direct.get(nxt.same_as_for_direct_pods) if nxt.same_as_for_direct_pods else None
+                repeated = (
+                    direct.get(nxt.same_as_for_direct_pods) if nxt.same_as_for_direct_pods else None
+                )
                 if repeated is not None:
                     self._realise(uid, nxt, repeated, repeats=nxt.same_as_for_direct_pods)
                     return

@@ -24,7 +24,14 @@ class Timer:
 
     __slots__ = ("_loop", "args", "callback", "cancelled", "daemon", "when")
 
-    def __init__(self, loop: Loop, when: float, callback: Callable[..., Any], args: tuple[Any, ...], daemon: bool) -> None:
+    def __init__(
+        self,
+        loop: Loop,
+        when: float,
+        callback: Callable[..., Any],
+        args: tuple[Any, ...],
+        daemon: bool,
+    ) -> None:
         self._loop: Loop | None = loop
         self.when = when
         self.callback = callback
@@ -60,7 +67,9 @@ class Loop:
             self._ready.append((callback, args))
             self._wakeup.notify()
 
-    def call_later(self, delay: float, callback: Callable[..., Any], *args: Any, daemon: bool = False) -> Timer:
+    def call_later(
+        self, delay: float, callback: Callable[..., Any], *args: Any, daemon: bool = False
+    ) -> Timer:
         """Run `callback` after `delay` seconds. A daemon timer (periodic housekeeping: bookmarks,
         compaction, heartbeats) does not by itself keep `run` going."""
         timer = Timer(self, self.clock.now() + max(0.0, delay), callback, args, daemon)
@@ -127,22 +136,39 @@ class Loop:
             settled = until is None and not self.busy()
             beyond = horizon is not None and (due is None or due > horizon)
             if settled or (self._outside == 0 and (due is None or beyond)):
-                if isinstance(clock, ManualClock) and horizon is not None and horizon > clock.now() and not settled:
+                if (
+                    isinstance(clock, ManualClock)
+                    and horizon is not None
+                    and horizon > clock.now()
+                    and not settled
+                ):
                     clock.advance_to(horizon)
                 return until() if until is not None else True
             if isinstance(clock, ManualClock) and self._outside == 0:
                 assert due is not None
                 clock.advance_to(due)
                 continue
-            deadline = min(t for t in (due, horizon) if t is not None) if (due is not None or horizon is not None) else None
+            deadline = (
+                min(t for t in (due, horizon) if t is not None)
+                if (due is not None or horizon is not None)
+                else None
+            )
             if deadline is not None and horizon is not None and clock.now() >= horizon:
                 return until() if until is not None else False
             with self._wakeup:
                 if not self._ready:
-                    timeout = None if deadline is None else max(0.0, deadline - clock.now()) if not manual else None
+                    timeout = (
+                        None
+                        if deadline is None
+                        else max(0.0, deadline - clock.now())
+                        if not manual
+                        else None
+                    )
                     self._wakeup.wait(0.5 if timeout is None else min(timeout, 0.5))
 
-    def submit(self, work: Callable[[], Any], done: Callable[[Any, BaseException | None], None]) -> None:
+    def submit(
+        self, work: Callable[[], Any], done: Callable[[Any, BaseException | None], None]
+    ) -> None:
         """Run blocking `work` in a worker thread; `done(result, error)` then runs on the loop.
 
         This is how a runtime that talks to the outside world (a Docker Engine) keeps the

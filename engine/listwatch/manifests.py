@@ -77,7 +77,9 @@ def _objects(doc: Document, index: int) -> list[Manifest]:
             f"expected a Kubernetes object (a mapping with apiVersion and kind), found {type(data).__name__}",
             line=doc.line(""),
         )
-    if data.get("kind") == "List" or (str(data.get("kind", "")).endswith("List") and "items" in data):
+    if data.get("kind") == "List" or (
+        str(data.get("kind", "")).endswith("List") and "items" in data
+    ):
         items = data.get("items") or []
         return [Manifest(item, _Sub(doc, f"items[{i}]"), index) for i, item in enumerate(items)]
     manifest = Manifest(data, doc, index)
@@ -100,16 +102,20 @@ def _check_shape(manifest: Manifest) -> None:
     obj = manifest.obj
     for field in ("apiVersion", "kind"):
         if not isinstance(obj.get(field), str) or not obj.get(field):
-            raise manifest.error(field, f"expected a string {field} (e.g. apiVersion: v1, kind: Pod)")
+            raise manifest.error(
+                field, f"expected a string {field} (e.g. apiVersion: v1, kind: Pod)"
+            )
     kind = obj["kind"]
     resource = KINDS.get(kind)
     if resource is None:
         raise manifest.error(
-            "kind", f'no matches for kind "{kind}" in version "{obj["apiVersion"]}"; expected one of {", ".join(sorted(KINDS))}'
+            "kind",
+            f'no matches for kind "{kind}" in version "{obj["apiVersion"]}"; expected one of {", ".join(sorted(KINDS))}',
         )
     if obj["apiVersion"] != resource.api_version:
         raise manifest.error(
-            "apiVersion", f'no matches for kind "{kind}" in version "{obj["apiVersion"]}"; expected apiVersion: {resource.api_version}'
+            "apiVersion",
+            f'no matches for kind "{kind}" in version "{obj["apiVersion"]}"; expected apiVersion: {resource.api_version}',
         )
     if not isinstance(obj.get("metadata"), dict):
         raise manifest.error("metadata", "expected a mapping with at least a name")
@@ -124,7 +130,9 @@ def check(api: APIServer, manifests: Sequence[Manifest], *, actor: str = "kubect
         _submit(api, manifest, actor=actor, dry_run=True)
 
 
-def apply_all(api: APIServer, manifests: Sequence[Manifest], *, actor: str = "kubectl") -> list[Obj]:
+def apply_all(
+    api: APIServer, manifests: Sequence[Manifest], *, actor: str = "kubectl"
+) -> list[Obj]:
     """Create every object, or none: all are checked with a server-side dry run first."""
     check(api, manifests, actor=actor)
     return [_submit(api, manifest, actor=actor, dry_run=False) for manifest in manifests]
@@ -139,7 +147,9 @@ def _submit(api: APIServer, manifest: Manifest, *, actor: str, dry_run: bool) ->
     except errors.Invalid as exc:
         causes = exc.details.get("causes") or [{"message": exc.message}]
         cause = causes[0]  # type: ignore[index]
-        first = f"{cause['field']}: {cause['message']}" if cause.get("field") else str(cause["message"])
+        first = (
+            f"{cause['field']}: {cause['message']}" if cause.get("field") else str(cause["message"])
+        )
         m = _CAUSE.match(first)
         if m:
             raise manifest.error(m.group("path"), f"{m.group('problem')} ({exc.message})") from exc

@@ -35,7 +35,9 @@ def tabwrite(lines: Sequence[str], *, minwidth: int = 0, padding: int = 2) -> st
             block_end = line
             while block_end < end and len(rows[block_end]) - 1 > column:
                 block_end += 1
-            width = max(max(len(rows[i][column]) for i in range(line, block_end)) + padding, minwidth)
+            width = max(
+                max(len(rows[i][column]) for i in range(line, block_end)) + padding, minwidth
+            )
             for i in range(line, block_end):
                 widths[i][column] = width
             format_column(line, block_end, column + 1)
@@ -115,7 +117,11 @@ def pod_status(pod: Obj) -> str:
             reason = state["waiting"]["reason"]
         elif "terminated" in state:
             term = state["terminated"]
-            reason = term.get("reason") or (f"Signal:{term['signal']}" if term.get("signal") else f"ExitCode:{term.get('exitCode')}")
+            reason = term.get("reason") or (
+                f"Signal:{term['signal']}"
+                if term.get("signal")
+                else f"ExitCode:{term.get('exitCode')}"
+            )
         elif c.get("ready") and "running" in state:
             has_running = True
     if reason == "Completed" and has_running:
@@ -131,7 +137,9 @@ def pod_restarts(pod: Obj, now: datetime) -> str:
     last: datetime | None = None
     for c in (pod.get("status") or {}).get("containerStatuses") or []:
         restarts += c.get("restartCount", 0)
-        finished = parse_time(((c.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))
+        finished = parse_time(
+            ((c.get("lastState") or {}).get("terminated") or {}).get("finishedAt")
+        )
         if finished is not None and (last is None or finished > last):
             last = finished
     if restarts and last is not None:
@@ -169,7 +177,11 @@ def _readiness_gates(pod: Obj) -> str:
     gates = (pod.get("spec") or {}).get("readinessGates") or []
     if not gates:
         return "<none>"
-    ready = sum(1 for g in gates if (objects.condition(pod, g.get("conditionType", "")) or {}).get("status") == "True")
+    ready = sum(
+        1
+        for g in gates
+        if (objects.condition(pod, g.get("conditionType", "")) or {}).get("status") == "True"
+    )
     return f"{ready}/{len(gates)}"
 
 
@@ -189,7 +201,9 @@ def format_labels(labels: Mapping[str, str] | None) -> str:
 
 def node_status(node: Obj) -> str:
     ready = objects.condition(node, "Ready")
-    text = "Unknown" if ready is None else ("Ready" if ready.get("status") == "True" else "NotReady")
+    text = (
+        "Unknown" if ready is None else ("Ready" if ready.get("status") == "True" else "NotReady")
+    )
     if (node.get("spec") or {}).get("unschedulable"):
         text += ",SchedulingDisabled"
     return text
@@ -206,13 +220,21 @@ def node_roles(node: Obj) -> str:
 
 
 NODE_COLUMNS = ("NAME", "STATUS", "ROLES", "AGE", "VERSION")
-NODE_WIDE_COLUMNS = ("INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME")
+NODE_WIDE_COLUMNS = (
+    "INTERNAL-IP",
+    "EXTERNAL-IP",
+    "OS-IMAGE",
+    "KERNEL-VERSION",
+    "CONTAINER-RUNTIME",
+)
 
 
 def node_row(node: Obj, now: datetime) -> list[str]:
     """One node's cells as printNode makes them: the default columns, then the `-o wide` ones."""
     info = (node.get("status") or {}).get("nodeInfo") or {}
-    addresses = {a.get("type"): a.get("address") for a in (node.get("status") or {}).get("addresses") or []}
+    addresses = {
+        a.get("type"): a.get("address") for a in (node.get("status") or {}).get("addresses") or []
+    }
     return [
         objects.name_of(node),
         node_status(node),
@@ -227,7 +249,9 @@ def node_row(node: Obj, now: datetime) -> list[str]:
     ]
 
 
-def get_nodes(nodes: Iterable[Obj], now: datetime, *, show_labels: bool = False, wide: bool = False) -> str:
+def get_nodes(
+    nodes: Iterable[Obj], now: datetime, *, show_labels: bool = False, wide: bool = False
+) -> str:
     headers = [*NODE_COLUMNS, *(NODE_WIDE_COLUMNS if wide else ())]
     rows = []
     for node in nodes:
@@ -273,7 +297,11 @@ EVENT_WIDE_COLUMNS = ("SUBOBJECT", "SOURCE", "FIRST SEEN", "COUNT", "NAME")
 def event_row(event: Obj, now: datetime) -> list[str | int]:
     """One event's cells as printEvent makes them for the wide table, in its column order:
     LAST SEEN, TYPE, REASON, OBJECT, SUBOBJECT, SOURCE, MESSAGE, FIRST SEEN, COUNT, NAME."""
-    first = age(event.get("firstTimestamp"), now) if event.get("firstTimestamp") else age(event.get("eventTime"), now)
+    first = (
+        age(event.get("firstTimestamp"), now)
+        if event.get("firstTimestamp")
+        else age(event.get("eventTime"), now)
+    )
     last = age(event.get("lastTimestamp"), now) if event.get("lastTimestamp") else first
     count = event.get("count") or 0
     series = event.get("series")
@@ -379,14 +407,18 @@ def describe_pod(pod: Obj, events: Sequence[Obj], now: datetime) -> str:
     if spec.get("serviceAccountName"):
         lines.append(f"Service Account:\t{spec['serviceAccountName']}")
     node = spec.get("nodeName")
-    lines.append(f"Node:\t{node + '/' + status['hostIP'] if node and status.get('hostIP') else node or '<none>'}")
+    lines.append(
+        f"Node:\t{node + '/' + status['hostIP'] if node and status.get('hostIP') else node or '<none>'}"
+    )
     if status.get("startTime"):
         lines.append(f"Start Time:\t{_rfc1123z(status['startTime'])}")
     labels = sorted(f"{k}={v}" for k, v in (meta.get("labels") or {}).items())
     lines.append(f"Labels:\t{labels[0] if labels else '<none>'}")
     lines.extend(f"\t{label}" for label in labels[1:])
     annotations = sorted(
-        f"{k}: {v}" for k, v in (meta.get("annotations") or {}).items() if k != "kubectl.kubernetes.io/last-applied-configuration"
+        f"{k}: {v}"
+        for k, v in (meta.get("annotations") or {}).items()
+        if k != "kubectl.kubernetes.io/last-applied-configuration"
     )
     lines.append(f"Annotations:\t{annotations[0] if annotations else '<none>'}")
     lines.extend(f"\t{a}" for a in annotations[1:])
@@ -421,8 +453,12 @@ def describe_pod(pod: Obj, events: Sequence[Obj], now: datetime) -> str:
             lines.append(f"    Image ID:\t{cs.get('imageID', '')}")
         ports = c.get("ports") or []
         if ports:
-            lines.append(f"    Port:\t{ports[0].get('containerPort')}/{ports[0].get('protocol', 'TCP')}")
-            lines.append(f"    Host Port:\t{ports[0].get('hostPort', 0)}/{ports[0].get('protocol', 'TCP')}")
+            lines.append(
+                f"    Port:\t{ports[0].get('containerPort')}/{ports[0].get('protocol', 'TCP')}"
+            )
+            lines.append(
+                f"    Host Port:\t{ports[0].get('hostPort', 0)}/{ports[0].get('protocol', 'TCP')}"
+            )
         else:
             lines.append("    Port:\t<none>")
             lines.append("    Host Port:\t<none>")
@@ -447,7 +483,10 @@ def describe_pod(pod: Obj, events: Sequence[Obj], now: datetime) -> str:
         mounts = c.get("volumeMounts") or []
         if mounts:
             lines.append("    Mounts:")
-            lines.extend(f"      {m.get('mountPath')} from {m.get('name')} ({'ro' if m.get('readOnly') else 'rw'})" for m in mounts)
+            lines.extend(
+                f"      {m.get('mountPath')} from {m.get('name')} ({'ro' if m.get('readOnly') else 'rw'})"
+                for m in mounts
+            )
         else:
             lines.append("    Mounts:\t<none>")
     conditions = status.get("conditions") or []
@@ -463,15 +502,25 @@ def describe_pod(pod: Obj, events: Sequence[Obj], now: datetime) -> str:
             projected = v.get("projected")
             if projected is not None:
                 sources = projected.get("sources") or []
-                token: Mapping[str, Any] = next((s["serviceAccountToken"] for s in sources if "serviceAccountToken" in s), {})
-                config: Mapping[str, Any] = next((s["configMap"] for s in sources if "configMap" in s), {})
-                lines.append("    Type:\tProjected (a volume that contains injected data from multiple sources)")
+                token: Mapping[str, Any] = next(
+                    (s["serviceAccountToken"] for s in sources if "serviceAccountToken" in s), {}
+                )
+                config: Mapping[str, Any] = next(
+                    (s["configMap"] for s in sources if "configMap" in s), {}
+                )
+                lines.append(
+                    "    Type:\tProjected (a volume that contains injected data from multiple sources)"
+                )
                 lines.append(f"    TokenExpirationSeconds:\t{token.get('expirationSeconds', '')}")
                 lines.append(f"    ConfigMapName:\t{config.get('name', '')}")
                 lines.append("    ConfigMapOptional:\t<nil>")
-                lines.append(f"    DownwardAPI:\t{'true' if any('downwardAPI' in s for s in sources) else 'false'}")
+                lines.append(
+                    f"    DownwardAPI:\t{'true' if any('downwardAPI' in s for s in sources) else 'false'}"
+                )
             elif "emptyDir" in v:
-                lines.append("    Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)")
+                lines.append(
+                    "    Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)"
+                )
     else:
         lines.append("Volumes:\t<none>")
     lines.append(f"QoS Class:\t{status.get('qosClass', 'BestEffort')}")

@@ -59,7 +59,12 @@ class TraceWriter:
             "action": action.action,
         }
         if action.obj is not None:
-            record["object"] = {"kind": action.obj.kind, "namespace": action.obj.namespace, "name": action.obj.name, "uid": action.obj.uid}
+            record["object"] = {
+                "kind": action.obj.kind,
+                "namespace": action.obj.namespace,
+                "name": action.obj.name,
+                "uid": action.obj.uid,
+            }
         if action.revision:
             record["revision"] = action.revision
         if action.detail:

@@ -87,7 +87,9 @@ def _utf8(stream: Iterable[bytes], name: str) -> Iterator[str]:
         for number, raw in enumerate(stream, 1):  # noqa: B007 (the line is reported below)
             yield raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise TraceError(name, number, f"expected UTF-8 text: {exc.reason} at column {exc.start + 1}") from exc
+        raise TraceError(
+            name, number, f"expected UTF-8 text: {exc.reason} at column {exc.start + 1}"
+        ) from exc
 
 
 def parse(text: str, *, name: str = "trace") -> list[Record]:
@@ -119,7 +121,9 @@ def _records(value: Any, line: int, text: str | None, name: str) -> Record | Ite
     """The record a JSON value is, or the records of a List's items (one value per line is the rule: no generator for it)."""
     if not isinstance(value, dict):
         raise TraceError(
-            name, line, f"expected a JSON object (a watch event, a STEP record or a Kubernetes object), found {_json_kind(value)}"
+            name,
+            line,
+            f"expected a JSON object (a watch event, a STEP record or a Kubernetes object), found {_json_kind(value)}",
         )
     type_ = value.get("type")
     if type_ == STEP:
@@ -133,7 +137,11 @@ def _records(value: Any, line: int, text: str | None, name: str) -> Record | Ite
     if type_ in WATCH_TYPES:
         obj = value.get("object")
         if not isinstance(obj, dict):
-            raise TraceError(name, line, f"expected the {type_} watch event's `object` to be a JSON object, found {_json_kind(obj)}")
+            raise TraceError(
+                name,
+                line,
+                f"expected the {type_} watch event's `object` to be a JSON object, found {_json_kind(obj)}",
+            )
         return Record(line, type_, obj)
     if type_ is None:
         raise TraceError(
@@ -141,10 +149,14 @@ def _records(value: Any, line: int, text: str | None, name: str) -> Record | Ite
             line,
             "expected a watch event (`type` and `object`), a STEP record or a Kubernetes object (`kind`); found neither `type` nor `kind`",
         )
-    raise TraceError(name, line, f"expected a record type of {', '.join(WATCH_TYPES)} or {STEP}, found {type_!r}")
+    raise TraceError(
+        name, line, f"expected a record type of {', '.join(WATCH_TYPES)} or {STEP}, found {type_!r}"
+    )
 
 
-def _list_items(value: Mapping[str, Any], items: list[Any], line: int, text: str | None, name: str) -> Iterator[Record]:
+def _list_items(
+    value: Mapping[str, Any], items: list[Any], line: int, text: str | None, name: str
+) -> Iterator[Record]:
     """The items of a List; a PodList's items carry no `kind`, so they get the List's."""
     item_kind = str(value["kind"])[: -len("List")]
     lines = _item_lines(text, line) if text is not None else None
@@ -152,7 +164,11 @@ def _list_items(value: Mapping[str, Any], items: list[Any], line: int, text: str
         lines = [line] * len(items)
     for item_line, item in zip(lines, items, strict=True):
         if not isinstance(item, dict):
-            raise TraceError(name, item_line, f"expected each item of a {value['kind']} to be a JSON object, found {_json_kind(item)}")
+            raise TraceError(
+                name,
+                item_line,
+                f"expected each item of a {value['kind']} to be a JSON object, found {_json_kind(item)}",
+            )
         if "kind" not in item and item_kind:
             item = {"kind": item_kind, **item}
         yield Record(item_line, None, item)
@@ -209,7 +225,9 @@ def _values(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any, str]]:
                 value, end = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
                 if text[exc.pos :].strip():
-                    raise _malformed(name, text, exc, start=at - text.count("\n", 0, pos), first=at) from exc
+                    raise _malformed(
+                        name, text, exc, start=at - text.count("\n", 0, pos), first=at
+                    ) from exc
                 pending, start = [text[pos:]], at
                 indent = pos - (text.rfind("\n", 0, pos) + 1)
                 break
@@ -227,7 +245,11 @@ def _values(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any, str]]:
                 f"expected a complete JSON value; the input ends inside the one that starts here ({exc.msg} at line {start + exc.lineno - 1})",
             ) from exc
     if in_array:
-        raise TraceError(name, number, f"expected `]`: the input ends inside the JSON array opened at line {in_array}")
+        raise TraceError(
+            name,
+            number,
+            f"expected `]`: the input ends inside the JSON array opened at line {in_array}",
+        )
 
 
 def _skip(text: str, pos: int, at: int, in_array: int, name: str) -> tuple[int, int, int]:
@@ -243,13 +265,17 @@ def _skip(text: str, pos: int, at: int, in_array: int, name: str) -> tuple[int, 
             in_array = 0 if char == "]" else in_array
         elif not char.isspace():
             if char in ",]":
-                raise TraceError(name, at, f"expected a JSON value, found {char!r} outside any array")
+                raise TraceError(
+                    name, at, f"expected a JSON value, found {char!r} outside any array"
+                )
             break
         pos += 1
     return pos, at, in_array
 
 
-def _malformed(name: str, text: str, exc: json.JSONDecodeError, *, start: int, first: int) -> TraceError:
+def _malformed(
+    name: str, text: str, exc: json.JSONDecodeError, *, start: int, first: int
+) -> TraceError:
     line = start + exc.lineno - 1
     where = "" if line == first else f" (in the value that starts at line {first})"
     at = "" if exc.msg.endswith(" at") else " at"

@@ -13,15 +13,20 @@ from collections import Counter
 import pytest
 
 from listwatch import engine as engine_module
+from listwatch.backend import BACKENDS
 from listwatch.engine import Engine
 
-BACKENDS = ("memory", "docker", "cluster")
 OUTCOMES = ("passed", "failed", "skipped")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("listwatch")
-    group.addoption("--backend", choices=BACKENDS, default="memory", help="where the features run (default: memory)")
+    group.addoption(
+        "--backend",
+        choices=BACKENDS,
+        default="memory",
+        help="where the features run (default: memory)",
+    )
     group.addoption("--kubeconfig", default=None, help="the cluster backend's kubeconfig")
 
 
@@ -34,7 +39,10 @@ def pytest_configure(config: pytest.Config) -> None:
         for node in spec.troubleshooting.nodes.values():
             if node.is_finding:
                 ids.append(node.id)
-                config.addinivalue_line("markers", f"{node.id}: covers troubleshooting finding {node.id}: {node.finding}")
+                config.addinivalue_line(
+                    "markers",
+                    f"{node.id}: covers troubleshooting finding {node.id}: {node.finding}",
+                )
     config.pluginmanager.register(SpecCoverage(tuple(ids)), "listwatch-spec-coverage")
 
 
@@ -60,7 +68,9 @@ class SpecCoverage:
         return Counter(tag for tags in self._tags.values() for tag in tags)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        tags = self._tags.setdefault(report.nodeid, [k for k in report.keywords if k in self.outcomes])
+        tags = self._tags.setdefault(
+            report.nodeid, [k for k in report.keywords if k in self.outcomes]
+        )
         if not tags:
             return
         if (report.when == "call") or (report.when == "setup" and report.outcome != "passed"):
@@ -77,6 +87,9 @@ class SpecCoverage:
         for step in self.step_ids:
             counts = self.outcomes[step]
             if covered[step]:
-                write(f"{step:<8}{covered[step]:>10}" + "".join(f"{counts[o]:>{8 if o != 'skipped' else 9}}" for o in OUTCOMES))
+                write(
+                    f"{step:<8}{covered[step]:>10}"
+                    + "".join(f"{counts[o]:>{8 if o != 'skipped' else 9}}" for o in OUTCOMES)
+                )
         uncovered = [s for s in self.step_ids if not covered[s]]
         write(f"uncovered: {', '.join(uncovered) if uncovered else 'none'}")

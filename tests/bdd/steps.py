@@ -18,12 +18,12 @@ import yaml
 from pytest_bdd import given, parsers, then, when
 
 from listwatch.apiserver import objects
-from listwatch.backends.capabilities import Capability
-from listwatch.backends.kubeapi import KubeAPI
-from listwatch.backends.names import NameMap, choose_nodes
+from listwatch.backend import Capability
 from listwatch.checker.run import write_report
 from listwatch.engine import Engine
 from listwatch.errors import APIError, BackendUnavailable
+from listwatch.remote.kubeapi import KubeAPI
+from listwatch.remote.names import NameMap, choose_nodes
 
 from .world import REQUIRE_CLUSTER, REQUIRE_DOCKER, World
 
@@ -81,11 +81,19 @@ def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scen
     report = world.report()
     if report is not None and report.violations:
         lines = "\n".join(f"  {v.pod}: {v.message} [{v.rule}]" for v in report.violations)
-        pytest.fail(f"the checker found {len(report.violations)} violation(s) of the spec in the recorded watch streams:\n{lines}")
+        pytest.fail(
+            f"the checker found {len(report.violations)} violation(s) of the spec in the recorded watch streams:\n{lines}"
+        )
 
 
 def pytest_bdd_step_error(
-    request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any, step_func_args: Any, exception: Exception
+    request: pytest.FixtureRequest,
+    feature: Any,
+    scenario: Any,
+    step: Any,
+    step_func: Any,
+    step_func_args: Any,
+    exception: Exception,
 ) -> None:
     """A failed step: on a recording backend, the checker's report of the run goes with the failure."""
     request.node.listwatch_step_failed = True
@@ -162,7 +170,10 @@ def a_replication_controller(world: World, name: str, replicas: int) -> None:
             "spec": {
                 "replicas": replicas,
                 "selector": {"app": name},
-                "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{**WORKLOAD, "name": name}]}},
+                "template": {
+                    "metadata": {"labels": {"app": name}},
+                    "spec": {"containers": [{**WORKLOAD, "name": name}]},
+                },
             },
         }
     )
@@ -174,7 +185,9 @@ def kubelet_lost_watch(world: World, node: str) -> None:
     world.require(Capability.COMPONENT_WATCHES)
     actor = f"kubelet/{node}"
     world.remembered_lists = _lists(world, actor, "pods")
-    world.cut_watches(actor, resource="pods", reconnect=False)  # and it cannot watch again until it reconnects
+    world.cut_watches(
+        actor, resource="pods", reconnect=False
+    )  # and it cannot watch again until it reconnects
 
 
 @given("I remember the resourceVersion of the pod list")
@@ -201,7 +214,14 @@ WORKLOAD: dict[str, Any] = {"name": "app", "image": "busybox:1.36", "command": [
 
 
 def create_pod(
-    world: World, name: str, *, image: str = "", node_name: str = "", selector: str = "-", command: str = "", restart: str = ""
+    world: World,
+    name: str,
+    *,
+    image: str = "",
+    node_name: str = "",
+    selector: str = "-",
+    command: str = "",
+    restart: str = "",
 ) -> None:
     container: dict[str, Any] = dict(WORKLOAD)
     if image:
@@ -215,7 +235,14 @@ def create_pod(
         spec["nodeSelector"] = labels(selector)
     if restart:
         spec["restartPolicy"] = restart
-    world.backend.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": name}}, "spec": spec})
+    world.backend.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "labels": {"app": name}},
+            "spec": spec,
+        }
+    )
 
 
 @when(parsers.parse('I create a pod "{name}" with the image "{image}"'))
@@ -303,7 +330,8 @@ def _running(world: World, controller: str) -> int:
     return sum(
         1
         for p in world.owned_pods(controller)
-        if (p.get("status") or {}).get("phase") == "Running" and not objects.meta(p).get("deletionTimestamp")
+        if (p.get("status") or {}).get("phase") == "Running"
+        and not objects.meta(p).get("deletionTimestamp")
     )
 
 
@@ -312,10 +340,15 @@ def components_watching(world: World) -> None:
     """Each watch the spec gives them is open in the API server, with the spec's selectors (the
     scheduler's unscheduled pods: spec.nodeName=, each kubelet's pods: spec.nodeName=<its node> ...)."""
     world.require(Capability.COMPONENT_WATCHES)
-    open_watches = {(w["actor"], w["resource"], w["labelSelector"], w["fieldSelector"]) for w in world.open_watches()}
+    open_watches = {
+        (w["actor"], w["resource"], w["labelSelector"], w["fieldSelector"])
+        for w in world.open_watches()
+    }
     missing = [w for w in world.expected_watches() if w not in open_watches]
     assert not missing, f"not watching: {missing}; the open watches: {sorted(open_watches)}"
-    if Capability.INTERNAL_STEPS in world.capabilities:  # and the flow saw each of them open its watch (LW-01)
+    if (
+        Capability.INTERNAL_STEPS in world.capabilities
+    ):  # and the flow saw each of them open its watch (LW-01)
         expected = {"controller-manager", "scheduler", *(f"kubelet/{n}" for n in world.nodes)}
         assert expected <= world.watchers, f"watching: {sorted(world.watchers)}"
 
@@ -328,7 +361,9 @@ def no_pods(world: World) -> None:
 @then(parsers.parse('the pod "{name}" is Running on the node "{node}"'))
 def running_on(world: World, name: str, node: str) -> None:
     world.wait(lambda: _phase(world, name) in ("Running", *FINAL_PHASES))
-    assert _phase(world, name) == "Running", f"the pod {name} is {_phase(world, name) or 'gone'}, not Running"
+    assert _phase(world, name) == "Running", (
+        f"the pod {name} is {_phase(world, name) or 'gone'}, not Running"
+    )
     assert world.backend.pod(name)["spec"].get("nodeName") == node
 
 
@@ -351,7 +386,11 @@ def pending_unschedulable(world: World, name: str) -> None:
     pod = world.backend.pod(name)
     assert pod["status"]["phase"] == "Pending" and not pod["spec"].get("nodeName")
     condition = objects.condition(pod, "PodScheduled")
-    assert condition is not None and condition["status"] == "False" and condition["reason"] == "Unschedulable"
+    assert (
+        condition is not None
+        and condition["status"] == "False"
+        and condition["reason"] == "Unschedulable"
+    )
 
 
 @then(parsers.parse('the pod "{name}" is {phase:w}'))
@@ -389,7 +428,9 @@ def has_events(world: World, name: str, reasons: str, component: str) -> None:
     found = [e["reason"] for e in events(world, world.backend.pod(name)) if source(e) == component]
     wanted = step_ids(reasons)
     positions = [found.index(r) if r in found else -1 for r in wanted]
-    assert -1 not in positions and positions == sorted(positions), f"events from {component}: {found}"
+    assert -1 not in positions and positions == sorted(positions), (
+        f"events from {component}: {found}"
+    )
 
 
 @then(
@@ -397,16 +438,25 @@ def has_events(world: World, name: str, reasons: str, component: str) -> None:
         r'the (?P<kind>pod|replication controller) "(?P<name>[^"]+)" has an? (?P<type>Normal|Warning) event (?P<reason>\w+) from (?P<component>[\w-]+)(?:: "(?P<message>.*)")?$'
     )
 )
-def has_event(world: World, kind: str, name: str, type: str, reason: str, component: str, message: str | None) -> None:
+def has_event(
+    world: World, kind: str, name: str, type: str, reason: str, component: str, message: str | None
+) -> None:
     def matching() -> list[dict[str, Any]]:
-        obj = world.backend.pod(name) if kind == "pod" else world.get("replicationcontrollers", name)
+        obj = (
+            world.backend.pod(name) if kind == "pod" else world.get("replicationcontrollers", name)
+        )
         return [
             e
             for e in events(world, obj)
-            if e["type"] == type and e["reason"] == reason and source(e) == component and (message is None or e["message"] == message)
+            if e["type"] == type
+            and e["reason"] == reason
+            and source(e) == component
+            and (message is None or e["message"] == message)
         ]
 
-    assert world.wait(lambda: bool(matching())), f"no {type} {reason} event from {component}" + (f": {message!r}" if message else "")
+    assert world.wait(lambda: bool(matching())), f"no {type} {reason} event from {component}" + (
+        f": {message!r}" if message else ""
+    )
 
 
 @then(
@@ -432,7 +482,9 @@ def each_pod_went_through(world: World, controller: str, steps: str) -> None:
 @then(parsers.re(r'the replication controller "(?P<name>[^"]+)" has (?P<count>\d+) Running pods?$'))
 def controller_has_running(world: World, name: str, count: str) -> None:
     wanted = int(count)
-    assert world.wait(lambda: _running(world, name) == wanted and len(world.owned_pods(name)) == wanted), (
+    assert world.wait(
+        lambda: _running(world, name) == wanted and len(world.owned_pods(name)) == wanted
+    ), (
         f"{name} has {_running(world, name)} Running pods of {len(world.owned_pods(name))}, expected {wanted}"
     )
 
@@ -442,19 +494,34 @@ def deleted_gone(world: World) -> None:
     assert world.pod_or_none(world.deleted) is None
 
 
-@then(parsers.parse('the container "{container}" of the pod "{name}" runs the image "{image}" after {restarts:d} restart'))
+@then(
+    parsers.parse(
+        'the container "{container}" of the pod "{name}" runs the image "{image}" after {restarts:d} restart'
+    )
+)
 def runs_image(world: World, container: str, name: str, image: str, restarts: int) -> None:
     def done() -> bool:
         status = container_status(world.backend.pod(name), container)
-        return "running" in status["state"] and status["restartCount"] == restarts and status["image"].endswith(f"/{image}")
+        return (
+            "running" in status["state"]
+            and status["restartCount"] == restarts
+            and status["image"].endswith(f"/{image}")
+        )
 
     assert world.wait(done), container_status(world.backend.pod(name), container)
 
 
-@then(parsers.parse('the container "{container}" of the pod "{name}" terminated with exit code {code:d} and reason "{reason}"'))
+@then(
+    parsers.parse(
+        'the container "{container}" of the pod "{name}" terminated with exit code {code:d} and reason "{reason}"'
+    )
+)
 def terminated(world: World, container: str, name: str, code: int, reason: str) -> None:
     state = container_status(world.backend.pod(name), container)["state"]
-    assert state.get("terminated", {}).get("exitCode") == code and state["terminated"]["reason"] == reason, state
+    assert (
+        state.get("terminated", {}).get("exitCode") == code
+        and state["terminated"]["reason"] == reason
+    ), state
 
 
 @then(parsers.parse('the logs of the pod "{name}" are "{text}"'))
@@ -462,7 +529,11 @@ def logs_are(world: World, name: str, text: str) -> None:
     assert world.backend.logs(name) == f"{text}\n"
 
 
-@then(parsers.parse('the pod "{name}" is Running with the container "{container}" waiting in "{reason}"'))
+@then(
+    parsers.parse(
+        'the pod "{name}" is Running with the container "{container}" waiting in "{reason}"'
+    )
+)
 def running_waiting(world: World, name: str, container: str, reason: str) -> None:
     def done() -> bool:
         pod = world.backend.pod(name)
@@ -472,17 +543,29 @@ def running_waiting(world: World, name: str, container: str, reason: str) -> Non
     assert world.wait(done), container_status(world.backend.pod(name), container)
 
 
-@then(parsers.parse('the container "{container}" of the pod "{name}" has restarted at least {count:d} times'))
+@then(
+    parsers.parse(
+        'the container "{container}" of the pod "{name}" has restarted at least {count:d} times'
+    )
+)
 def restarted(world: World, container: str, name: str, count: int) -> None:
-    assert world.wait(lambda: container_status(world.backend.pod(name), container)["restartCount"] >= count)
+    assert world.wait(
+        lambda: container_status(world.backend.pod(name), container)["restartCount"] >= count
+    )
 
 
-@then(parsers.parse('the container "{container}" of the pod "{name}" waits in "{first}" then "{second}"'))
+@then(
+    parsers.parse(
+        'the container "{container}" of the pod "{name}" waits in "{first}" then "{second}"'
+    )
+)
 def waits_then(world: World, container: str, name: str, first: str, second: str) -> None:
     seen: list[str] = []
 
     def reached() -> bool:
-        reason = (container_status(world.backend.pod(name), container)["state"].get("waiting") or {}).get("reason", "")
+        reason = (
+            container_status(world.backend.pod(name), container)["state"].get("waiting") or {}
+        ).get("reason", "")
         if not seen or seen[-1] != reason:
             seen.append(reason)
         return second in seen
@@ -506,11 +589,16 @@ def listed_again(world: World, node: str) -> None:
 
     def relisted() -> bool:
         return any(
-            i["watch"] == "pods" and i["lists"] > world.remembered_lists and i["state"] == "Watching" and i["connected"]
+            i["watch"] == "pods"
+            and i["lists"] > world.remembered_lists
+            and i["state"] == "Watching"
+            and i["connected"]
             for i in world.informers(actor)
         )
 
-    assert world.wait(relisted), f"it had listed {world.remembered_lists} times; now: {world.informers(actor)}"
+    assert world.wait(relisted), (
+        f"it had listed {world.remembered_lists} times; now: {world.informers(actor)}"
+    )
 
 
 def _lists(world: World, actor: str, watch: str) -> int:
@@ -518,24 +606,42 @@ def _lists(world: World, actor: str, watch: str) -> int:
     return next(i["lists"] for i in world.informers(actor) if i["watch"] == watch)
 
 
-@then(parsers.parse('a watch of pods from the remembered resourceVersion gets "{code:d}" "{reason}"'))
+@then(
+    parsers.parse('a watch of pods from the remembered resourceVersion gets "{code:d}" "{reason}"')
+)
 def watch_gets_gone(world: World, code: int, reason: str) -> None:
     world.require(Capability.COMPACTION)
     received = world.watch_pods(world.remembered_rv, until=bool, patience=5)
     assert received and received[0]["type"] == "ERROR", received
     status = received[0]["object"]
     assert (status["code"], status["reason"]) == (code, reason), status
-    assert status["message"].startswith(f"too old resource version: {world.remembered_rv} ("), status
+    assert status["message"].startswith(f"too old resource version: {world.remembered_rv} ("), (
+        status
+    )
 
 
 @then(parsers.parse('a new list then watch sees the pods "{first}" and "{second}"'))
 def relist_sees(world: World, first: str, second: str) -> None:
     listed, rv = world.list_pods()
-    after = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "after"}, "spec": {"containers": [WORKLOAD]}}
+    after = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "after"},
+        "spec": {"containers": [WORKLOAD]},
+    }
 
     def saw_after(events: list[dict[str, Any]]) -> bool:
         return any(objects.name_of(e["object"]) == "after" for e in events if e["type"] != "ERROR")
 
-    received = world.watch_pods(rv, during=lambda: world.backend.apply(after), until=saw_after, patience=10)
+    received = world.watch_pods(
+        rv, during=lambda: world.backend.apply(after), until=saw_after, patience=10
+    )
     assert sorted(listed) == sorted([first, second])
-    assert next(e["type"] for e in received if e["type"] != "ERROR" and objects.name_of(e["object"]) == "after") == "ADDED", received
+    assert (
+        next(
+            e["type"]
+            for e in received
+            if e["type"] != "ERROR" and objects.name_of(e["object"]) == "after"
+        )
+        == "ADDED"
+    ), received

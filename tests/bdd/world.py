@@ -2,7 +2,7 @@
 
 Steps talk to `World`, never to one backend's internals. What only a simulator can show (the
 internal steps of the flow, a component's own watches, cutting a watch, compacting, stopping a
-kubelet) is a `Capability` the backend declares (`listwatch.backends.capabilities`): a step
+kubelet) is a `Capability` the backend declares (`listwatch.backend`): a step
 that needs one calls `require`, and on a backend without it the scenario is skipped, saying why.
 The cluster backend has some of them against `listwatch serve`, through its control API; World's
 methods for them (`open_watches`, `cut_watches`, `compact`, `stop_kubelet` ...) do the same thing
@@ -26,21 +26,22 @@ from listwatch import errors
 from listwatch.actions import Action
 from listwatch.apiserver import objects
 from listwatch.apiserver.selectors import parse_field_selector, parse_label_selector
-from listwatch.backends import runtime_for
-from listwatch.backends.base import Runtime
-from listwatch.backends.capabilities import API_ONLY, SIMULATOR, Capability, missing
-from listwatch.backends.remote import RemoteCluster, RemoteSource
+from listwatch.backend import API_ONLY, SIMULATOR, Capability, missing
 from listwatch.checker import Report
 from listwatch.checker.lifecycle import event_fields
 from listwatch.checker.projection import Projection
 from listwatch.clock import SystemClock
 from listwatch.cluster import Cluster
+from listwatch.clusterfacts import ClusterSource
 from listwatch.control import Control, InformerState, OpenWatch
 from listwatch.engine import Engine
 from listwatch.flow import FlowTracker, StepEvent
 from listwatch.loop import Loop
+from listwatch.remote.cluster import RemoteCluster
+from listwatch.remote.facts import RemoteSource
+from listwatch.runtime import runtime_for
+from listwatch.runtime.base import Runtime
 from listwatch.troubleshoot.facts import Source
-from listwatch.troubleshoot.sources import ClusterSource
 
 #: How long a Then step waits for the cluster to get there, in seconds of the cluster's clock:
 #: simulated on the memory backend, real on the docker and cluster backends.
@@ -105,7 +106,9 @@ class World:
         tracker = FlowTracker(self.engine.spec.flow, self._on_step)
         sinks = [tracker, self.actions.append]
         if self._loop is not None:
-            self.cluster = Cluster(self.engine, nodes=nodes, sinks=sinks, loop=self._loop, runtime=self._runtime)
+            self.cluster = Cluster(
+                self.engine, nodes=nodes, sinks=sinks, loop=self._loop, runtime=self._runtime
+            )
         else:
             self.cluster = Cluster(self.engine, nodes=nodes, sinks=sinks)
         self.cluster.start()
@@ -120,15 +123,21 @@ class World:
     @property
     def backend(self) -> Cluster | RemoteCluster:
         found = self.cluster or self.remote
-        assert found is not None, "the scenario has no cluster: start with 'Given a cluster with nodes ...'"
+        assert found is not None, (
+            "the scenario has no cluster: start with 'Given a cluster with nodes ...'"
+        )
         return found
 
     def _in_process(self) -> Cluster:
-        assert self.cluster is not None, f"the {self.backend_name} backend has no in-process cluster"
+        assert self.cluster is not None, (
+            f"the {self.backend_name} backend has no in-process cluster"
+        )
         return self.cluster
 
     def _control(self) -> Control:
-        assert self.control is not None, "the scenario has no cluster: start with 'Given a cluster with nodes ...'"
+        assert self.control is not None, (
+            "the scenario has no cluster: start with 'Given a cluster with nodes ...'"
+        )
         return self.control
 
     def wait(self, condition: Callable[[], bool], *, patience: float = PATIENCE) -> bool:
@@ -150,7 +159,11 @@ class World:
         return None
 
     def owned_pods(self, controller: str) -> list[dict[str, Any]]:
-        return [p for p in self.backend.pods() if (objects.controller_of(p) or {}).get("name") == controller]
+        return [
+            p
+            for p in self.backend.pods()
+            if (objects.controller_of(p) or {}).get("name") == controller
+        ]
 
     def pod_list_resource_version(self) -> str:
         return self.list_pods()[1]
@@ -181,7 +194,11 @@ class World:
         """(actor, resource, label selector, field selector) of every watch the spec gives the
         controller manager, the scheduler and each node's kubelet, selectors as the API server prints them."""
         found = []
-        for component, nodes in (("controller-manager", [""]), ("scheduler", [""]), ("kubelet", self.nodes)):
+        for component, nodes in (
+            ("controller-manager", [""]),
+            ("scheduler", [""]),
+            ("kubelet", self.nodes),
+        ):
             for node in nodes:
                 actor = f"{component}/{node}" if node else component
                 for watch in self.engine.spec.component(component).watches:
@@ -192,7 +209,11 @@ class World:
 
     def informers(self, actor: str) -> list[InformerState]:
         """The List-Watches of one of the cluster's components (`scheduler`, `kubelet/node01` ...)."""
-        return self.remote.informers(actor=actor) if self.remote is not None else self._control().informers(actor=actor)
+        return (
+            self.remote.informers(actor=actor)
+            if self.remote is not None
+            else self._control().informers(actor=actor)
+        )
 
     def cut_watches(self, actor: str, *, resource: str = "", reconnect: bool = True) -> None:
         if self.remote is not None:
@@ -231,7 +252,9 @@ class World:
         ({"type", "object"}) once `until` holds for them (or after `patience` seconds)."""
         received: list[dict[str, Any]] = []
         if self.remote is not None:
-            with self.remote.watching("pods", resource_version=resource_version, seconds=max(1, int(patience))) as events:
+            with self.remote.watching(
+                "pods", resource_version=resource_version, seconds=max(1, int(patience))
+            ) as events:
                 if during is not None:
                     during()
                 for event in events:
@@ -240,7 +263,11 @@ class World:
                         break
             return received
         api = self._in_process().api
-        watch = api.watch("pods", lambda e: received.append({"type": e.type, "object": e.object}), resource_version=resource_version)
+        watch = api.watch(
+            "pods",
+            lambda e: received.append({"type": e.type, "object": e.object}),
+            resource_version=resource_version,
+        )
         try:
             if during is not None:
                 during()
@@ -264,7 +291,9 @@ class World:
         """
         if Capability.INTERNAL_STEPS in self.capabilities:
             seen = self.steps.get(name, [])
-            return _contiguous(expected, seen), f"{name} went through {seen}, expected {expected} in order"
+            return _contiguous(
+                expected, seen
+            ), f"{name} went through {seen}, expected {expected} in order"
         report = self.report()
         assert report is not None
         projection = Projection(self.engine.spec)
@@ -276,13 +305,22 @@ class World:
             ok = not problems and not Counter(wanted) - Counter(verdict.steps)
             return ok, (
                 f"{name}: the checker saw the observable steps {list(verdict.steps)} (verdict {verdict.verdict}), expected {wanted} "
-                f"(of {expected}; the others are internal)" + "".join(f"\n  violation: {p}" for p in problems)
+                f"(of {expected}; the others are internal)"
+                + "".join(f"\n  violation: {p}" for p in problems)
             )
         # A controller: only its Events show its steps (LW-06, RC-01, RC-02), counted for the run.
-        wanted = [s for s in expected if s in projection.rules and not projection.rules[s].becomes and not projection.rules[s].creation]
+        wanted = [
+            s
+            for s in expected
+            if s in projection.rules
+            and not projection.rules[s].becomes
+            and not projection.rules[s].creation
+        ]
         counts = report.step_counts
         problems = [v.message for v in report.violations]
-        ok = not problems and all(counts.get(s, 0) > 0 or self._answered(projection, name, s) for s in wanted)
+        ok = not problems and all(
+            counts.get(s, 0) > 0 or self._answered(projection, name, s) for s in wanted
+        )
         shown = {s: n for s, n in counts.items() if n}
         return (
             ok,
@@ -308,7 +346,10 @@ class World:
             obj = self.remote.get("replicationcontrollers", controller)
         except errors.NotFound:
             return False
-        return any(sign.matches(*event_fields(e)) and int(objects.rv_of(e) or 0) > int(since) for e in self.remote.events_for(obj))
+        return any(
+            sign.matches(*event_fields(e)) and int(objects.rv_of(e) or 0) > int(since)
+            for e in self.remote.events_for(obj)
+        )
 
     def report(self) -> Report | None:
         """The checker's verdict on what the backend recorded (None where nothing is recorded)."""
@@ -327,7 +368,9 @@ class World:
             self._loop.close()
 
 
-def observable_part(projection: Projection, expected: list[str], *, shown: tuple[str, ...]) -> list[str]:
+def observable_part(
+    projection: Projection, expected: list[str], *, shown: tuple[str, ...]
+) -> list[str]:
     """The steps of `expected` a client sees on the pod itself: observable ones, less the controller's
     Events (LW-06, RC-01, RC-02: not the pod's) and the creation step of the other origin (LW-02
     for a pod a controller made, LW-07 for one created directly: the pod shows which it was)."""

@@ -95,7 +95,9 @@ class Request:
     @property
     def what(self) -> str:
         """How Kubernetes names the object in messages: `pods "web"`, `pods/binding "web"`."""
-        plural = self.resource.plural + (f"/{self.subresource}" if self.subresource == "binding" else "")
+        plural = self.resource.plural + (
+            f"/{self.subresource}" if self.subresource == "binding" else ""
+        )
         return f'{plural} "{self.name}"'
 
 
@@ -121,10 +123,17 @@ class APIServer:
         self.sink = sink
         self.settings = dict(settings or {})
         self._request = machines["request"]
-        self.caches = {plural: WatchCache(resource, etcd, loop, machines=machines, sink=sink) for plural, resource in RESOURCES.items()}
+        self.caches = {
+            plural: WatchCache(resource, etcd, loop, machines=machines, sink=sink)
+            for plural, resource in RESOURCES.items()
+        }
         self._compaction_mark = 0
         for ns in self.settings.get("namespaces", ["default"]):
-            self.create("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}, actor="apiserver")
+            self.create(
+                "namespaces",
+                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
+                actor="apiserver",
+            )
         interval = float(self.settings.get("compactionIntervalSeconds", 300))
         if interval > 0:
             loop.call_later(interval, self._compact, interval, daemon=True)
@@ -138,10 +147,14 @@ class APIServer:
     def resource(name: str) -> Resource:
         found = _RESOURCES_BY_NAME.get(name) or resource_for(name)
         if found is None:
-            raise errors.NotFound(f'the server could not find the requested resource (resource "{name}")')
+            raise errors.NotFound(
+                f'the server could not find the requested resource (resource "{name}")'
+            )
         return found
 
-    def _namespace(self, resource: Resource, namespace: str | None, obj: Mapping[str, Any] | None = None) -> str:
+    def _namespace(
+        self, resource: Resource, namespace: str | None, obj: Mapping[str, Any] | None = None
+    ) -> str:
         if not resource.namespaced:
             return ""
         return namespace or (objects.namespace_of(obj) if obj else "") or "default"
@@ -152,7 +165,9 @@ class APIServer:
         res = self.resource(resource)
         kv = self.store.get(res.key(self._namespace(res, namespace), name))
         if kv is None:
-            raise errors.NotFound(f'{res.plural} "{name}" not found', details={"name": name, "kind": res.plural})
+            raise errors.NotFound(
+                f'{res.plural} "{name}" not found', details={"name": name, "kind": res.plural}
+            )
         return kv.value  # type: ignore[no-any-return]
 
     def list(
@@ -170,7 +185,9 @@ class APIServer:
         ns = namespace if res.namespaced else None
         name = fields.exact("metadata.name")
         if name is not None and (ns or not res.namespaced):
-            kv = self.store.get(res.key(ns or "", name))  # one key, not a range (a kubelet's own node)
+            kv = self.store.get(
+                res.key(ns or "", name)
+            )  # one key, not a range (a kubelet's own node)
             items, revision = ([kv] if kv is not None else []), self.store.revision
         else:
             items, revision = self.store.range(res.prefix(ns))
@@ -213,7 +230,9 @@ class APIServer:
                     "apiserver",
                     resource=res.plural,
                     time=self.clock.now(),
-                    detail=_describe_watch(res.plural, resource_version, label_selector, field_selector),
+                    detail=_describe_watch(
+                        res.plural, resource_version, label_selector, field_selector
+                    ),
                 )
             )
         return watch
@@ -236,9 +255,13 @@ class APIServer:
             raise errors.BadRequest(f"the body of a {res.kind} must be a JSON object")
         ns = self._namespace(res, namespace, obj)
         if namespace and objects.namespace_of(obj) and objects.namespace_of(obj) != namespace:
-            raise errors.BadRequest("the namespace of the provided object does not match the namespace sent on the request")
+            raise errors.BadRequest(
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
         name = objects.name_of(obj)
-        request = Request("create", res, namespace=ns, name=name, body=obj, actor=actor, attrs=attrs)
+        request = Request(
+            "create", res, namespace=ns, name=name, body=obj, actor=actor, attrs=attrs
+        )
         request.dry_run = dry_run
         return self._run(request)
 
@@ -256,10 +279,21 @@ class APIServer:
         res = self.resource(resource)
         ns = self._namespace(res, namespace, obj)
         verb = "status" if subresource == "status" else "update"
-        request = Request(verb, res, namespace=ns, name=objects.name_of(obj), body=obj, actor=actor, subresource=subresource, attrs=attrs)
+        request = Request(
+            verb,
+            res,
+            namespace=ns,
+            name=objects.name_of(obj),
+            body=obj,
+            actor=actor,
+            subresource=subresource,
+            attrs=attrs,
+        )
         return self._run(request)
 
-    def update_status(self, resource: str, obj: Obj, *, actor: str, attrs: Mapping[str, Any] | None = None) -> Obj:
+    def update_status(
+        self, resource: str, obj: Obj, *, actor: str, attrs: Mapping[str, Any] | None = None
+    ) -> Obj:
         return self.update(resource, obj, subresource="status", actor=actor, attrs=attrs)
 
     def patch(
@@ -284,8 +318,12 @@ class APIServer:
         elif patch_type == "strategic":
             transform = lambda current: strategic_merge(current, patch)  # noqa: E731
         else:
-            raise errors.BadRequest(f"unsupported patch type {patch_type!r}; expected merge or strategic")
-        pinned = "resourceVersion" in ((patch.get("metadata") if isinstance(patch, Mapping) else None) or {})
+            raise errors.BadRequest(
+                f"unsupported patch type {patch_type!r}; expected merge or strategic"
+            )
+        pinned = "resourceVersion" in (
+            (patch.get("metadata") if isinstance(patch, Mapping) else None) or {}
+        )
         return self.patch_with(
             resource,
             name,
@@ -321,11 +359,22 @@ class APIServer:
         current = self.get(res.plural, name, namespace=ns)
         body = transform(current)
         if not isinstance(body, dict):
-            raise errors.Invalid(f'{res.kind} "{name}" is invalid: the patched object must be a JSON object')
+            raise errors.Invalid(
+                f'{res.kind} "{name}" is invalid: the patched object must be a JSON object'
+            )
         if not keep_resource_version:
             body = objects.replace(body, "metadata.resourceVersion", None)
         verb = "status" if subresource == "status" else "update"
-        request = Request(verb, res, namespace=ns, name=name, body=body, actor=actor, subresource=subresource, attrs=attrs)
+        request = Request(
+            verb,
+            res,
+            namespace=ns,
+            name=name,
+            body=body,
+            actor=actor,
+            subresource=subresource,
+            attrs=attrs,
+        )
         request.patched = True
         return self._run(request)
 
@@ -367,7 +416,15 @@ class APIServer:
         }
         if annotations:
             body["metadata"]["annotations"] = dict(annotations)
-        request = Request("bind", res, namespace=namespace, name=name, body=body, actor=actor, subresource="binding")
+        request = Request(
+            "bind",
+            res,
+            namespace=namespace,
+            name=name,
+            body=body,
+            actor=actor,
+            subresource="binding",
+        )
         request.target = node
         return self._run(request)
 
@@ -385,11 +442,22 @@ class APIServer:
         assert request.new is not None
         return request.new
 
-    def _action(self, kind: str, request: Request, obj: Mapping[str, Any] | None, revision: int = 0) -> Action:
+    def _action(
+        self, kind: str, request: Request, obj: Mapping[str, Any] | None, revision: int = 0
+    ) -> Action:
         actor, target = (request.actor, "apiserver") if kind == "request" else ("apiserver", "etcd")
-        ref = ObjectRef.of(obj) if obj else ObjectRef(request.resource.kind, request.namespace, request.name, "")
+        ref = (
+            ObjectRef.of(obj)
+            if obj
+            else ObjectRef(request.resource.kind, request.namespace, request.name, "")
+        )
         if not ref.kind:
-            ref = ObjectRef(request.resource.kind, ref.namespace or request.namespace, ref.name or request.name, ref.uid)
+            ref = ObjectRef(
+                request.resource.kind,
+                ref.namespace or request.namespace,
+                ref.name or request.name,
+                ref.uid,
+            )
         return Action(
             kind,
             actor,
@@ -434,9 +502,18 @@ class APIServer:
             meta.pop("namespace", None)
         meta["uid"] = self.identity.uid()
         meta["creationTimestamp"] = self.loop.stamps.now()
-        for field in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
+        for field in (
+            "resourceVersion",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+        ):
             meta.pop(field, None)
-        obj = {"kind": res.kind, "apiVersion": res.api_version, **{k: v for k, v in body.items() if k not in ("kind", "apiVersion")}}
+        obj = {
+            "kind": res.kind,
+            "apiVersion": res.api_version,
+            **{k: v for k, v in body.items() if k not in ("kind", "apiVersion")},
+        }
         obj["metadata"] = meta
         if res.defaults is not None and meta.get("name"):
             obj = res.defaults(obj, self)
@@ -446,7 +523,15 @@ class APIServer:
         res = request.resource
         meta = dict(body.get("metadata") or {})
         old_meta = old["metadata"]
-        for field in ("uid", "creationTimestamp", "namespace", "name", "deletionTimestamp", "deletionGracePeriodSeconds", "generateName"):
+        for field in (
+            "uid",
+            "creationTimestamp",
+            "namespace",
+            "name",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generateName",
+        ):
             if field in old_meta:
                 meta[field] = old_meta[field]
             else:
@@ -473,13 +558,24 @@ class APIServer:
         now = self.loop.stamps.now()
         status = dict(old.get("status") or {})
         conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
-        conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": now})
+        conditions.append(
+            {
+                "type": "PodScheduled",
+                "status": "True",
+                "lastProbeTime": None,
+                "lastTransitionTime": now,
+            }
+        )
         status["conditions"] = conditions
         new = objects.replace(old, "spec.nodeName", request.target)
         new["status"] = status
         annotations = ((request.body or {}).get("metadata") or {}).get("annotations")
         if annotations:
-            new = objects.replace(new, "metadata.annotations", {**(objects.meta(old).get("annotations") or {}), **annotations})
+            new = objects.replace(
+                new,
+                "metadata.annotations",
+                {**(objects.meta(old).get("annotations") or {}), **annotations},
+            )
         return new
 
     def _prepare_delete(self, request: Request, old: Obj) -> Obj:
@@ -489,7 +585,10 @@ class APIServer:
             spec = old.get("spec") or {}
             phase = (old.get("status") or {}).get("phase")
             if grace is None:
-                grace = spec.get("terminationGracePeriodSeconds", self.settings.get("defaultGracePeriodSeconds", 30))
+                grace = spec.get(
+                    "terminationGracePeriodSeconds",
+                    self.settings.get("defaultGracePeriodSeconds", 30),
+                )
             if not spec.get("nodeName") or phase in ("Succeeded", "Failed"):
                 grace = 0
         else:
@@ -519,7 +618,11 @@ class APIServer:
             text = problems[0] if len(problems) == 1 else f"[{', '.join(problems)}]"
             request.error = errors.Invalid(
                 f'{res.kind} "{name}" is invalid: {text}',
-                details={"name": name, "kind": res.kind, "causes": [field_cause(p) for p in problems]},
+                details={
+                    "name": name,
+                    "kind": res.kind,
+                    "causes": [field_cause(p) for p in problems],
+                },
             )
             return False
         return True
@@ -533,16 +636,25 @@ class APIServer:
         res = request.resource
         verb = request.verb
         if verb == "create":
-            if res.namespaced and self.store.get(RESOURCES["namespaces"].key("", request.namespace)) is None:
+            if (
+                res.namespaced
+                and self.store.get(RESOURCES["namespaces"].key("", request.namespace)) is None
+            ):
                 return errors.NotFound(
-                    f'namespaces "{request.namespace}" not found', details={"name": request.namespace, "kind": "namespaces"}
+                    f'namespaces "{request.namespace}" not found',
+                    details={"name": request.namespace, "kind": "namespaces"},
                 )
             if self.store.get(request.key) is not None:
-                return errors.AlreadyExists(f"{request.what} already exists", details={"name": request.name, "kind": res.plural})
+                return errors.AlreadyExists(
+                    f"{request.what} already exists",
+                    details={"name": request.name, "kind": res.plural},
+                )
             return None
         old = request.old
         if old is None:
-            return errors.NotFound(f"{request.what} not found", details={"name": request.name, "kind": res.plural})
+            return errors.NotFound(
+                f"{request.what} not found", details={"name": request.name, "kind": res.plural}
+            )
         if verb == "bind":
             node = (old.get("spec") or {}).get("nodeName")
             if objects.meta(old).get("deletionTimestamp"):
@@ -552,7 +664,8 @@ class APIServer:
             else:
                 return None
             return errors.Conflict(
-                f"Operation cannot be fulfilled on {request.what}: {reason}", details={"name": request.name, "kind": "pods/binding"}
+                f"Operation cannot be fulfilled on {request.what}: {reason}",
+                details={"name": request.name, "kind": "pods/binding"},
             )
         if verb == "delete":
             if request.target and objects.uid_of(old) != request.target:
@@ -574,7 +687,10 @@ class APIServer:
     @action
     def reject(self, request: Request) -> None:
         if request.error is None:
-            request.error = errors.NotFound(f"{request.what} not found", details={"name": request.name, "kind": request.resource.plural})
+            request.error = errors.NotFound(
+                f"{request.what} not found",
+                details={"name": request.name, "kind": request.resource.plural},
+            )
 
     @action
     def write_to_etcd(self, request: Request) -> None:
@@ -724,14 +840,22 @@ def _strip_directives(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: _strip_directives(v) for k, v in value.items() if not k.startswith("$")}
     if isinstance(value, list):
-        return [_strip_directives(v) for v in value if not (isinstance(v, Mapping) and v.get("$patch") == "delete")]
+        return [
+            _strip_directives(v)
+            for v in value
+            if not (isinstance(v, Mapping) and v.get("$patch") == "delete")
+        ]
     return value
 
 
 def _merge_list(current: list[Any], patch: Iterable[Any], key: str) -> list[Any]:
     patch = list(patch)
     if any(isinstance(item, Mapping) and item.get("$patch") == "replace" for item in patch):
-        return [_strip_directives(item) for item in patch if not (isinstance(item, Mapping) and item.get("$patch") == "replace")]
+        return [
+            _strip_directives(item)
+            for item in patch
+            if not (isinstance(item, Mapping) and item.get("$patch") == "replace")
+        ]
     merged = list(current)
     for item in patch:
         if not isinstance(item, Mapping) or key not in item:
@@ -753,12 +877,24 @@ def _describe_request(kind: str, request: Request, revision: int) -> str:
     res = request.resource.plural
     what = f"{res}/{request.name}" if request.name else res
     if kind == "request":
-        method = {"create": "POST", "update": "PUT", "status": "PUT", "delete": "DELETE", "bind": "POST"}[request.verb]
+        method = {
+            "create": "POST",
+            "update": "PUT",
+            "status": "PUT",
+            "delete": "DELETE",
+            "bind": "POST",
+        }[request.verb]
         if request.patched:
             method = "PATCH"
         sub = {"status": "/status", "bind": "/binding"}.get(request.verb, "")
         return f"{method} {what}{sub}"
-    verb = {"create": "create", "update": "update", "status": "update status of", "delete": "delete", "bind": "bind"}[request.verb]
+    verb = {
+        "create": "create",
+        "update": "update",
+        "status": "update status of",
+        "delete": "delete",
+        "bind": "bind",
+    }[request.verb]
     if request.verb == "delete" and request.grace:
         verb = "mark for graceful deletion"
     suffix = f" to {request.target}" if request.verb == "bind" else ""

@@ -114,7 +114,9 @@ class Identity:
 
     def uid(self) -> str:
         """A random (version 4) UUID, as Kubernetes gives every object."""
-        bits = (self._random.getrandbits(128) & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
+        bits = (self._random.getrandbits(128) & ~(0xF000 << 64) | (0x4000 << 64)) & ~(
+            0xC000 << 48
+        ) | (0x8000 << 48)
         text = f"{bits:032x}"
         return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 

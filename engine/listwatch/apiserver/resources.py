@@ -17,7 +17,9 @@ from listwatch.apiserver.objects import Obj
 from listwatch.apiserver.selectors import valid_label_key, valid_label_value
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS1123_SUBDOMAIN = re.compile(
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+)
 
 FieldErrors = list[str]
 
@@ -36,7 +38,16 @@ class Resource:
     has_status: bool = False
     defaults: Callable[[Obj, Any], Obj] | None = None
     validate: Callable[[Obj], FieldErrors] | None = None
-    verbs: tuple[str, ...] = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+    verbs: tuple[str, ...] = (
+        "create",
+        "delete",
+        "deletecollection",
+        "get",
+        "list",
+        "patch",
+        "update",
+        "watch",
+    )
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -128,15 +139,34 @@ def default_pull_policy(image: str) -> str:
 #: Defaults every pod gets that are the same for all. Stored objects are never mutated (every write
 #: builds new dicts), so pods share these rather than each holding a copy.
 _DEFAULT_TOLERATIONS = (
-    {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
-    {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
+    {
+        "key": "node.kubernetes.io/not-ready",
+        "operator": "Exists",
+        "effect": "NoExecute",
+        "tolerationSeconds": 300,
+    },
+    {
+        "key": "node.kubernetes.io/unreachable",
+        "operator": "Exists",
+        "effect": "NoExecute",
+        "tolerationSeconds": 300,
+    },
 )
 _SERVICE_ACCOUNT_VOLUME = {
     "defaultMode": 420,
     "sources": [
         {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
         {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
-        {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}},
+        {
+            "downwardAPI": {
+                "items": [
+                    {
+                        "path": "namespace",
+                        "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"},
+                    }
+                ]
+            }
+        },
     ],
 }
 _EMPTY: dict[str, Any] = {}
@@ -153,7 +183,13 @@ def pod_defaults(pod: Obj, ctx: Any) -> Obj:
         c.setdefault("terminationMessagePath", "/dev/termination-log")
         c.setdefault("terminationMessagePolicy", "File")
         mounts = list(c.get("volumeMounts") or [])
-        mounts.append({"name": token, "readOnly": True, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"})
+        mounts.append(
+            {
+                "name": token,
+                "readOnly": True,
+                "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+            }
+        )
         c["volumeMounts"] = mounts
         containers.append(c)
     spec["containers"] = containers
@@ -172,7 +208,10 @@ def pod_defaults(pod: Obj, ctx: Any) -> Obj:
         if not any(t.get("key") == default["key"] for t in tolerations):
             tolerations.append(default)
     spec["tolerations"] = tolerations
-    spec["volumes"] = [*(spec.get("volumes") or []), {"name": token, "projected": _SERVICE_ACCOUNT_VOLUME}]
+    spec["volumes"] = [
+        *(spec.get("volumes") or []),
+        {"name": token, "projected": _SERVICE_ACCOUNT_VOLUME},
+    ]
     out = dict(pod)
     out["spec"] = spec
     out["status"] = {"phase": "Pending", "qosClass": qos_class(containers)}
@@ -229,18 +268,26 @@ def validate_pod(pod: Obj) -> FieldErrors:
                 errs.append(f"{path}.image: Required value")
             policy = c.get("imagePullPolicy")
             if policy is not None and policy not in PULL_POLICIES:
-                errs.append(f'{path}.imagePullPolicy: Unsupported value: "{policy}": supported values: "Always", "IfNotPresent", "Never"')
+                errs.append(
+                    f'{path}.imagePullPolicy: Unsupported value: "{policy}": supported values: "Always", "IfNotPresent", "Never"'
+                )
             for key in ("command", "args"):
                 value = c.get(key)
-                if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+                if value is not None and (
+                    not isinstance(value, list) or not all(isinstance(v, str) for v in value)
+                ):
                     errs.append(f"{path}.{key}: Invalid value: expected a list of strings")
     policy = spec.get("restartPolicy")
     if policy is not None and policy not in RESTART_POLICIES:
-        errs.append(f'spec.restartPolicy: Unsupported value: "{policy}": supported values: "Always", "OnFailure", "Never"')
+        errs.append(
+            f'spec.restartPolicy: Unsupported value: "{policy}": supported values: "Always", "OnFailure", "Never"'
+        )
     errs.extend(validate_labels(spec.get("nodeSelector"), "spec.nodeSelector"))
     node = spec.get("nodeName")
     if node is not None and (not isinstance(node, str) or (node and not _dns_subdomain(node))):
-        errs.append(f'spec.nodeName: Invalid value: "{node}": a lowercase RFC 1123 subdomain is required')
+        errs.append(
+            f'spec.nodeName: Invalid value: "{node}": a lowercase RFC 1123 subdomain is required'
+        )
     return errs
 
 
@@ -255,8 +302,16 @@ def validate_pod_update(old: Obj, new: Obj) -> FieldErrors:
         {k: v for k, v in a.items() if k != "image"} == {k: v for k, v in b.items() if k != "image"}
         for a, b in zip(old_c, new_c, strict=True)
     )
-    rest_old = {k: v for k, v in old_spec.items() if k not in ("containers", "activeDeadlineSeconds", "tolerations")}
-    rest_new = {k: v for k, v in new_spec.items() if k not in ("containers", "activeDeadlineSeconds", "tolerations")}
+    rest_old = {
+        k: v
+        for k, v in old_spec.items()
+        if k not in ("containers", "activeDeadlineSeconds", "tolerations")
+    }
+    rest_new = {
+        k: v
+        for k, v in new_spec.items()
+        if k not in ("containers", "activeDeadlineSeconds", "tolerations")
+    }
     if not mutable or rest_old != rest_new:
         errs.append(
             "spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
@@ -373,7 +428,9 @@ def validate_controller(obj: Obj) -> FieldErrors:
         return [*errs, "spec: Required value"]
     replicas = spec.get("replicas", 1)
     if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-        errs.append(f"spec.replicas: Invalid value: {replicas!r}: must be greater than or equal to 0")
+        errs.append(
+            f"spec.replicas: Invalid value: {replicas!r}: must be greater than or equal to 0"
+        )
     template = spec.get("template")
     if not isinstance(template, dict):
         return [*errs, "spec.template: Required value"]
@@ -382,12 +439,20 @@ def validate_controller(obj: Obj) -> FieldErrors:
     if not selector:
         errs.append("spec.selector: Required value")
     elif any(labels.get(k) != v for k, v in selector.items()):
-        errs.append(f"spec.template.metadata.labels: Invalid value: {dict(labels)!r}: `selector` does not match template `labels`")
+        errs.append(
+            f"spec.template.metadata.labels: Invalid value: {dict(labels)!r}: `selector` does not match template `labels`"
+        )
     pod = {
-        "metadata": {"name": "template", **{k: v for k, v in (template.get("metadata") or {}).items() if k != "name"}},
+        "metadata": {
+            "name": "template",
+            **{k: v for k, v in (template.get("metadata") or {}).items() if k != "name"},
+        },
         "spec": template.get("spec"),
     }
-    errs.extend(e.replace("spec.", "spec.template.spec.", 1) if e.startswith("spec.") else e for e in validate_pod(pod))
+    errs.extend(
+        e.replace("spec.", "spec.template.spec.", 1) if e.startswith("spec.") else e
+        for e in validate_pod(pod)
+    )
     return errs
 
 
@@ -430,7 +495,9 @@ def validate_service(obj: Obj) -> FieldErrors:
     for i, port in enumerate(ports or []):
         number = port.get("port") if isinstance(port, dict) else None
         if not isinstance(number, int) or not 1 <= number <= 65535:
-            errs.append(f"spec.ports[{i}].port: Invalid value: {number!r}: must be between 1 and 65535, inclusive")
+            errs.append(
+                f"spec.ports[{i}].port: Invalid value: {number!r}: must be between 1 and 65535, inclusive"
+            )
     errs.extend(validate_labels(spec.get("selector"), "spec.selector"))
     return errs
 
@@ -545,7 +612,9 @@ RESOURCES: dict[str, Resource] = {
             True,
             short_names=("svc",),
             singular="service",
-            fields=frozenset({"metadata.name", "metadata.namespace", "spec.clusterIP", "spec.type"}),
+            fields=frozenset(
+                {"metadata.name", "metadata.namespace", "spec.clusterIP", "spec.type"}
+            ),
             has_status=True,
             defaults=service_defaults,
             validate=validate_service,

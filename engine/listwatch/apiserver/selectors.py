@@ -14,7 +14,9 @@ from typing import Any
 
 from listwatch.errors import BadRequest
 
-_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_KEY = re.compile(
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+)
 _VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
@@ -99,7 +101,11 @@ def parse_label_selector(text: str | None) -> LabelSelector:
         for op in ("!=", "==", "="):
             if op in part:
                 key, _, value = part.partition(op)
-                requirements.append(_requirement(key.strip(), "!=" if op == "!=" else "=", frozenset([value.strip()]), text))
+                requirements.append(
+                    _requirement(
+                        key.strip(), "!=" if op == "!=" else "=", frozenset([value.strip()]), text
+                    )
+                )
                 break
         else:
             if part.startswith("!"):
@@ -111,16 +117,22 @@ def parse_label_selector(text: str | None) -> LabelSelector:
 
 def _requirement(key: str, op: str, values: frozenset[str], text: str) -> Requirement:
     if not _KEY.match(key):
-        raise BadRequest(f"unable to parse requirement: invalid label key {key!r} in selector {text!r}")
+        raise BadRequest(
+            f"unable to parse requirement: invalid label key {key!r} in selector {text!r}"
+        )
     for value in values:
         if len(value) > 63 or not _VALUE.match(value):
-            raise BadRequest(f"unable to parse requirement: invalid label value {value!r} in selector {text!r}")
+            raise BadRequest(
+                f"unable to parse requirement: invalid label value {value!r} in selector {text!r}"
+            )
     return Requirement(key, op, values)
 
 
 def selector_from_map(labels: Mapping[str, str] | None) -> LabelSelector:
     """A selector requiring every key=value of a map (a nodeSelector, an RC's selector)."""
-    return LabelSelector(tuple(Requirement(k, "=", frozenset([v])) for k, v in sorted((labels or {}).items())))
+    return LabelSelector(
+        tuple(Requirement(k, "=", frozenset([v])) for k, v in sorted((labels or {}).items()))
+    )
 
 
 def valid_label_key(key: str) -> bool:
@@ -164,7 +176,9 @@ class FieldSelector:
         return ",".join(f"{r.field}{'=' if r.equal else '!='}{r.value}" for r in self.requirements)
 
 
-def parse_field_selector(text: str | None, supported: frozenset[str] | None = None, *, resource: str = "") -> FieldSelector:
+def parse_field_selector(
+    text: str | None, supported: frozenset[str] | None = None, *, resource: str = ""
+) -> FieldSelector:
     """Parse a field selector; a field the resource does not support is a 400, as on the API server."""
     if not text:
         return FieldSelector()
@@ -175,11 +189,16 @@ def parse_field_selector(text: str | None, supported: frozenset[str] | None = No
                 field, _, value = part.partition(op)
                 field = field.strip()
                 if supported is not None and field not in supported:
-                    raise BadRequest(f"field label not supported: {field}" + (f" (for {resource})" if resource else ""))
+                    raise BadRequest(
+                        f"field label not supported: {field}"
+                        + (f" (for {resource})" if resource else "")
+                    )
                 requirements.append(FieldRequirement(field, value.strip(), op != "!="))
                 break
         else:
-            raise BadRequest(f"invalid selector: {text!r}; expected key=value, key==value or key!=value")
+            raise BadRequest(
+                f"invalid selector: {text!r}; expected key=value, key==value or key!=value"
+            )
     return FieldSelector(tuple(requirements))
 
 

@@ -104,7 +104,9 @@ class ClientWatch:
         self.pending: deque[WatchEvent] = deque()
         self.scheduled = False
         self.index_value: str | None = None
-        self.since = 0  # events up to this revision were sent at the start (initial state or replay)
+        self.since = (
+            0  # events up to this revision were sent at the start (initial state or replay)
+        )
         self._selects = selection(labels, fields)
 
     def matches(self, obj: Mapping[str, Any]) -> bool:
@@ -229,7 +231,17 @@ class WatchCache:
         api_version = self.resource.api_version
         for watch in self.watches():
             if watch.bookmarks and watch.active:
-                self._enqueue(watch, WatchEvent(BOOKMARK, {"kind": kind, "apiVersion": api_version, "metadata": {"resourceVersion": rv}}))
+                self._enqueue(
+                    watch,
+                    WatchEvent(
+                        BOOKMARK,
+                        {
+                            "kind": kind,
+                            "apiVersion": api_version,
+                            "metadata": {"resourceVersion": rv},
+                        },
+                    ),
+                )
 
     def watches(self) -> list[ClientWatch]:
         found = list(self._general)

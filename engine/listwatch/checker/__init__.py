@@ -17,4 +17,13 @@ from listwatch.checker.run import (
     command,
 )
 
-__all__ = ["Checker", "PodVerdict", "Report", "Violation", "add_arguments", "check_records", "check_trace", "command"]
+__all__ = [
+    "Checker",
+    "PodVerdict",
+    "Report",
+    "Violation",
+    "add_arguments",
+    "check_records",
+    "check_trace",
+    "command",
+]

@@ -49,8 +49,16 @@ from listwatch.actions import ObjectRef
 from listwatch.apiserver.selectors import selector_from_map
 from listwatch.checker.podfacts import CHANGES, Fact, PodState, describe_containers, observe
 from listwatch.checker.projection import Projection, StepRule
-from listwatch.checker.verdicts import FAIL, INCONCLUSIVE, PASS, PodSummary, PodVerdict, Violation, summary_of
-from listwatch.components.nodeaffinity import required_affinity
+from listwatch.checker.verdicts import (
+    FAIL,
+    INCONCLUSIVE,
+    PASS,
+    PodSummary,
+    PodVerdict,
+    Violation,
+    summary_of,
+)
+from listwatch.rules.affinity import required_affinity
 
 OBJ, EVT = 0, 1
 
@@ -178,7 +186,11 @@ class Lifecycle:
                 return
             if now.rv == prev.rv and kind != "DELETED":
                 if now != prev:  # a re-list repeats a state; one revision never holds two
-                    differ = [f for f, a, b in zip(PodState._fields, now, prev, strict=True) if a != b and f != "started"]
+                    differ = [
+                        f
+                        for f, a, b in zip(PodState._fields, now, prev, strict=True)
+                        if a != b and f != "started"
+                    ]
                     self.violate(
                         line,
                         self._notify(kind),
@@ -202,12 +214,21 @@ class Lifecycle:
             self.run.owned_deleted.add(now.owner)
 
     def _first(self, kind: str | None, obj: Mapping[str, Any], now: PodState, line: int) -> None:
-        self.summary = summary_of(obj, created=kind in (None, "ADDED") and now.blank(self.p.initial_phase))
+        self.summary = summary_of(
+            obj, created=kind in (None, "ADDED") and now.blank(self.p.initial_phase)
+        )
         self.state = now
         self.first_line = min(self.first_line, line)
         self.last_line = line
         self._ran(now)
-        entry = next((self.p.rules[e] for e in self.p.entries if all(f.of(now, None) is True for f in self.p.rules[e].becomes)), None)
+        entry = next(
+            (
+                self.p.rules[e]
+                for e in self.p.entries
+                if all(f.of(now, None) is True for f in self.p.rules[e].becomes)
+            ),
+            None,
+        )
         if entry is None:
             self.pos, self.joined = frozenset(self.p.entries), line
             return
@@ -219,7 +240,13 @@ class Lifecycle:
         while True:
             found = self.p.candidates(self.pos, self.p.factless, lambda r: r.creation)
             hit = next(
-                (r for r in found if (direct and r.step.same_as_for_direct_pods) or all(f.of(now, None) is True for f in r.becomes)), None
+                (
+                    r
+                    for r in found
+                    if (direct and r.step.same_as_for_direct_pods)
+                    or all(f.of(now, None) is True for f in r.becomes)
+                ),
+                None,
             )
             if hit is None:
                 return
@@ -238,7 +265,10 @@ class Lifecycle:
         self.joined = line
         rules = self.p.rules
         direct = entry.id == self.p.entries[0]
-        frontier = frozenset({entry.id} | {e for e in self.p.entries if direct and rules[e].step.same_as_for_direct_pods})
+        frontier = frozenset(
+            {entry.id}
+            | {e for e in self.p.entries if direct and rules[e].step.same_as_for_direct_pods}
+        )
         self.pos = start = frontier
 
         def held(step: str) -> bool:
@@ -247,9 +277,14 @@ class Lifecycle:
 
         mask = self.p.mask(lambda s: not rules[s].becomes or (rules[s].creation and held(s)))
         for _ in range(len(self.p.steps)):
-            found = self.p.candidates(frontier, mask, lambda r: bool(r.becomes) and not r.user and not r.creation)
+            found = self.p.candidates(
+                frontier, mask, lambda r: bool(r.becomes) and not r.user and not r.creation
+            )
             hits = [
-                r for r in found if any(f.of(now, None) is True for f in r.becomes) and all(f.of(now, None) is not False for f in r.becomes)
+                r
+                for r in found
+                if any(f.of(now, None) is True for f in r.becomes)
+                and all(f.of(now, None) is not False for f in r.becomes)
             ]
             if not hits:
                 break
@@ -257,7 +292,12 @@ class Lifecycle:
             for r in hits:
                 self._keep(r, obj, line)
         frontier |= {
-            r.id for r in self.p.candidates(frontier, mask, lambda r: bool(r.becomes) and all(f.name in CHANGES for f in r.becomes))
+            r.id
+            for r in self.p.candidates(
+                frontier,
+                mask,
+                lambda r: bool(r.becomes) and all(f.name in CHANGES for f in r.becomes),
+            )
         }
         self.pos = frontier
         reachable = {r.id for r in self.p.candidates(start, self.p.mask(held), lambda r: True)}
@@ -266,7 +306,9 @@ class Lifecycle:
                 continue
             if all(f.of(now, None) is True for f in rule.becomes):
                 self.pos = start
-                self._out_of_order(rule, now, None, lambda s: not rules[s].creation and held(s), line)
+                self._out_of_order(
+                    rule, now, None, lambda s: not rules[s].creation and held(s), line
+                )
                 self.pos = frontier
                 return
 
@@ -275,17 +317,28 @@ class Lifecycle:
         before, self._signature = self._signature, signature
         if signature == before and (not self.p.changes or now.images == prev.images):
             return
-        changed = frozenset([i for i, value in enumerate(signature) if not before or value != before[i]])
+        changed = frozenset(
+            [i for i, value in enumerate(signature) if not before or value != before[i]]
+        )
         done: set[str] = set()
 
         def passable(step: str) -> bool:
             rule = self.p.rules[step]
-            return not rule.creation and all(f.of(now, prev) is not False for f in rule.becomes if f.lasting)
+            return not rule.creation and all(
+                f.of(now, prev) is not False for f in rule.becomes if f.lasting
+            )
 
         mask = self.p.passable(signature)
         while True:
             found = self.p.shown_next(self.pos, mask, by="pod")
-            hit = next((r for r in found if r.id not in done and any(f.turned(now, prev) for f in r.becomes)), None)
+            hit = next(
+                (
+                    r
+                    for r in found
+                    if r.id not in done and any(f.turned(now, prev) for f in r.becomes)
+                ),
+                None,
+            )
             if hit is None:
                 break
             done.add(hit.id)
@@ -298,7 +351,14 @@ class Lifecycle:
             self._out_of_order(rule, now, prev, passable, line)
             break
 
-    def _out_of_order(self, rule: StepRule, now: PodState, prev: PodState | None, passable: Callable[[str], bool], line: int) -> None:
+    def _out_of_order(
+        self,
+        rule: StepRule,
+        now: PodState,
+        prev: PodState | None,
+        passable: Callable[[str], bool],
+        line: int,
+    ) -> None:
         """The state shows `rule` where the flow cannot have reached it: name the step that stands in
         the way (LW-10 before LW-12: its lasting facts are false), or the step itself if none does."""
         shown = ", ".join(str(f) for f in rule.becomes if f.turned(now, prev))
@@ -311,24 +371,43 @@ class Lifecycle:
             self.violate(line, first.id, expected, observed, "order", key=rule.id)
         else:
             after = self._next_steps(self.pos)
-            expected = (
-                f"{rule.id} only where the flow allows it; after {_join(self.pos)} comes {_join(after) or 'nothing: the flow has ended'}"
-            )
+            expected = f"{rule.id} only where the flow allows it; after {_join(self.pos)} comes {_join(after) or 'nothing: the flow has ended'}"
             self.violate(line, rule.id, expected, f"{shown} ({rule.id})", "order", key=rule.id)
 
-    def _realise(self, rule: StepRule, obj: Mapping[str, Any], now: PodState, prev: PodState | None, line: int) -> None:
+    def _realise(
+        self,
+        rule: StepRule,
+        obj: Mapping[str, Any],
+        now: PodState,
+        prev: PodState | None,
+        line: int,
+    ) -> None:
         turned = [str(f) for f in rule.becomes if f.turned(now, prev)]
         for fact in (*rule.becomes, *rule.shows):
-            if fact.of(now, prev) is False and not (rule.step.same_as_for_direct_pods and fact in rule.becomes):
+            if fact.of(now, prev) is False and not (
+                rule.step.same_as_for_direct_pods and fact in rule.becomes
+            ):
                 with_ = f" with {', '.join(turned)}" if turned and str(fact) not in turned else ""
                 self.violate(
-                    line, rule.id, f"{fact} in the update that shows {rule.id}", f"{fact.seen(now, prev)}{with_}", "shows", key=fact.key
+                    line,
+                    rule.id,
+                    f"{fact} in the update that shows {rule.id}",
+                    f"{fact.seen(now, prev)}{with_}",
+                    "shows",
+                    key=fact.key,
                 )
         self._keep(rule, obj, line)
         if rule.terminal:
             self._establish(rule, (*rule.becomes, *rule.shows), now.rv, f"line {line}", line)
         if self.reject is not None and rule.id != self.reject[0]:
-            self.violate(line, self.reject[0], self.reject[1], f"{rule.id}: {describe_containers(now)}", "admission", key="admission")
+            self.violate(
+                line,
+                self.reject[0],
+                self.reject[1],
+                f"{rule.id}: {describe_containers(now)}",
+                "admission",
+                key="admission",
+            )
             self.reject = None
         if any(f.name == "nodeName" and f.value == "set" for f in rule.becomes):
             if rule.creation:
@@ -354,7 +433,9 @@ class Lifecycle:
         reason, type_, source = event_fields(event)
         if self.event_counts is None:
             self.event_counts = {}
-        if repeated(self.event_counts, str(meta.get("name") or f"{reason}/{source}"), event_count(event)):
+        if repeated(
+            self.event_counts, str(meta.get("name") or f"{reason}/{source}"), event_count(event)
+        ):
             return
         if self.p.forbidden(reason, type_, source):
             if self.events is None:
@@ -368,7 +449,14 @@ class Lifecycle:
         shown = self.p.shown_by(reason, type_, source)
         if shown:
             ids = {r.id for r in shown}
-            hit = next((r for r in self.p.shown_next(self.evt_pos, self._event_mask(), by="event") if r.id in ids), None)
+            hit = next(
+                (
+                    r
+                    for r in self.p.shown_next(self.evt_pos, self._event_mask(), by="event")
+                    if r.id in ids
+                ),
+                None,
+            )
             if hit is not None:
                 self._early(hit, reason, source, line)
                 self._realise_event(hit, ref, reason, line)
@@ -393,7 +481,9 @@ class Lifecycle:
                 return
         component = self.p.event_sources.get(source)
         if component:
-            for step in self.p.dominators(self.evt_pos, self.p.actor_steps.get(component, frozenset()), self._event_mask()):
+            for step in self.p.dominators(
+                self.evt_pos, self.p.actor_steps.get(component, frozenset()), self._event_mask()
+            ):
                 if self.implicit is None:
                     self.implicit = {}
                 self.implicit.setdefault(step, (line, f"{reason} from {source}"))
@@ -431,7 +521,11 @@ class Lifecycle:
         self.evt_at = (line, reason)
         self._count(rule.id, EVT)
         if ref is not None:
-            facts = (*rule.becomes, *rule.shows) if rule.terminal else tuple(f for f in rule.becomes if f.lasting)
+            facts = (
+                (*rule.becomes, *rule.shows)
+                if rule.terminal
+                else tuple(f for f in rule.becomes if f.lasting)
+            )
             self._establish(rule, facts, ref, f"its {reason} event at line {line}", line)
 
     def _keep(self, rule: StepRule, obj: Mapping[str, Any], line: int) -> None:
@@ -441,7 +535,9 @@ class Lifecycle:
                 self.kept = {}
             self.kept[name] = (field_value(obj, name), rule.id, line)
 
-    def _establish(self, rule: StepRule, facts: tuple[Fact, ...], ref: int | None, how: str, line: int) -> None:
+    def _establish(
+        self, rule: StepRule, facts: tuple[Fact, ...], ref: int | None, how: str, line: int
+    ) -> None:
         """Facts that hold in every state of the pod newer than resourceVersion `ref`."""
         if facts:
             if self.lasting is None:
@@ -453,7 +549,9 @@ class Lifecycle:
             if c.state in ("running", "terminated") and c.name not in self.ran:
                 self.ran = (*self.ran, c.name)
 
-    def _forbidden(self, rule: StepRule, event_line: int, reason: str, source: str, step_line: int) -> None:
+    def _forbidden(
+        self, rule: StepRule, event_line: int, reason: str, source: str, step_line: int
+    ) -> None:
         self.violate(
             event_line,
             rule.id,
@@ -465,13 +563,17 @@ class Lifecycle:
 
     # -- checks ------------------------------------------------------------------------------------
 
-    def _check_lasting(self, obj: Mapping[str, Any], now: PodState, prev: PodState, line: int) -> None:
+    def _check_lasting(
+        self, obj: Mapping[str, Any], now: PodState, prev: PodState, line: int
+    ) -> None:
         if self.kept:
             self._check_kept(self.kept, obj, line)
         if self.lasting:
             self._check_established(self.lasting, now, prev, line)
 
-    def _check_kept(self, kept: dict[str, tuple[Any, str, int]], obj: Mapping[str, Any], line: int) -> None:
+    def _check_kept(
+        self, kept: dict[str, tuple[Any, str, int]], obj: Mapping[str, Any], line: int
+    ) -> None:
         for name, (value, step, at) in list(kept.items()):
             current = field_value(obj, name)
             if current != value:
@@ -486,16 +588,27 @@ class Lifecycle:
                 )
                 del kept[name]
 
-    def _check_established(self, lasting: list[list[Any]], now: PodState, prev: PodState, line: int) -> None:
+    def _check_established(
+        self, lasting: list[list[Any]], now: PodState, prev: PodState, line: int
+    ) -> None:
         broken: dict[str, list[list[Any]]] = {}
         for item in lasting:
             fact, step, _, ref, _ = item
-            if (ref is None or (now.rv is not None and now.rv > ref)) and fact.of(now, prev) is False:
+            if (ref is None or (now.rv is not None and now.rv > ref)) and fact.of(
+                now, prev
+            ) is False:
                 broken.setdefault(step, []).append(item)
         for step, items in broken.items():
             facts: list[Fact] = list(dict.fromkeys(item[0] for item in items))
             expected = f"{', '.join(str(f) for f in facts)} from {step} on ({items[0][4]})"
-            self.violate(line, step, expected, ", ".join(f.seen(now, prev) for f in facts), "lasting", key=facts[0].key)
+            self.violate(
+                line,
+                step,
+                expected,
+                ", ".join(f.seen(now, prev) for f in facts),
+                "lasting",
+                key=facts[0].key,
+            )
             for item in items:
                 item[3] = float("inf")
 
@@ -532,13 +645,23 @@ class Lifecycle:
             if b is None or c.restarts == b.restarts:
                 continue
             if c.restarts < b.restarts:
-                expected, observed = f"restartCount of {c.name} never going down (it was {b.restarts})", f"restartCount {c.restarts}"
+                expected, observed = (
+                    f"restartCount of {c.name} never going down (it was {b.restarts})",
+                    f"restartCount {c.restarts}",
+                )
             elif not c.terminated_before and c.name not in self.ran:
                 expected = f"{c.name} restarting only after it ran and ended (lastState.terminated reported)"
                 observed = f"restartCount {b.restarts} then {c.restarts} while {c.state or 'in no state'}{f' ({c.reason})' if c.reason else ''}, never seen running, no lastState.terminated"
             else:
                 continue
-            self.violate(line, self.p.container_step or self._here(), expected, observed, "restarts", key=f"restarts.{c.name}")
+            self.violate(
+                line,
+                self.p.container_step or self._here(),
+                expected,
+                observed,
+                "restarts",
+                key=f"restarts.{c.name}",
+            )
 
     def _check_bind(self, rule: StepRule, obj: Mapping[str, Any], now: PodState, line: int) -> None:
         if "NodeAffinity" not in self.p.scheduler_filters:
@@ -561,7 +684,10 @@ class Lifecycle:
         fits, wanted, seen = self._fits(obj, now.node)
         if not fits:
             title = self.p.steps[rejections[0]].title
-            self.reject = (rejections[0], f"{rejections[0]}: {title[0].lower()}{title[1:]} ({now.node} has {seen}; the pod wants {wanted})")
+            self.reject = (
+                rejections[0],
+                f"{rejections[0]}: {title[0].lower()}{title[1:]} ({now.node} has {seen}; the pod wants {wanted})",
+            )
 
     def _fits(self, obj: Mapping[str, Any], node: str) -> tuple[bool, str, str]:
         """Whether the node's labels (as last seen, or just before) pass the pod's nodeSelector and required affinity."""
@@ -572,9 +698,13 @@ class Lifecycle:
         if states is None or (not spec.get("nodeSelector") and affinity is None):
             return True, wanted, ""
         selector = selector_from_map(spec.get("nodeSelector"))
-        fits = any(selector.matches(labels) and (affinity is None or affinity(labels)) for labels in states)
+        fits = any(
+            selector.matches(labels) and (affinity is None or affinity(labels)) for labels in states
+        )
         keys = sorted(set(spec.get("nodeSelector") or {}) | _affinity_keys(spec))
-        seen = ", ".join(f"{k}={states[-1][k]}" if k in states[-1] else f"no {k} label" for k in keys)
+        seen = ", ".join(
+            f"{k}={states[-1][k]}" if k in states[-1] else f"no {k} label" for k in keys
+        )
         return fits, wanted, seen
 
     # -- bookkeeping -------------------------------------------------------------------------------
@@ -591,15 +721,28 @@ class Lifecycle:
         return min(self.pos) if self.pos else self.p.entries[0]
 
     def _notify(self, kind: str | None) -> str:
-        return self.p.notify.get(kind or "MODIFIED") or self.p.notify.get("MODIFIED") or next(iter(self.p.notify.values()), self._here())
+        return (
+            self.p.notify.get(kind or "MODIFIED")
+            or self.p.notify.get("MODIFIED")
+            or next(iter(self.p.notify.values()), self._here())
+        )
 
     def _next_steps(self, position: frozenset[str], *, events: bool = False) -> list[str]:
         """The observable steps that may come next (with `events`, the next ones an Event shows)."""
         if events:
-            return [r.id for r in self.p.candidates(position, self.p.eventless, lambda r: r.event is not None)]
-        return [r.id for r in self.p.candidates(position, 0, lambda r: not r.user and not r.creation)]
+            return [
+                r.id
+                for r in self.p.candidates(
+                    position, self.p.eventless, lambda r: r.event is not None
+                )
+            ]
+        return [
+            r.id for r in self.p.candidates(position, 0, lambda r: not r.user and not r.creation)
+        ]
 
-    def violate(self, line: int, step: str, expected: str, observed: str, rule: str, *, key: str = "") -> None:
+    def violate(
+        self, line: int, step: str, expected: str, observed: str, rule: str, *, key: str = ""
+    ) -> None:
         """Record a violation by this pod, once per `key` (the thing it is about) per record."""
         if self._reported is None:
             self._reported = set()
@@ -624,14 +767,25 @@ class Lifecycle:
             or any(e in p.ends and _shows(p.rules[e], state) for e in self.evt_pos)
         )
         if self.violations:
-            verdict, note = FAIL, f"{len(self.violations)} violation{'s' if len(self.violations) > 1 else ''}"
+            verdict, note = (
+                FAIL,
+                f"{len(self.violations)} violation{'s' if len(self.violations) > 1 else ''}",
+            )
         elif ended:
             verdict = PASS
-            note = "deleted" if self.deleted is not None else f"ended at {_join(self.pos | (self.evt_pos & p.ends)) or phase}"
+            note = (
+                "deleted"
+                if self.deleted is not None
+                else f"ended at {_join(self.pos | (self.evt_pos & p.ends)) or phase}"
+            )
         else:
             verdict = INCONCLUSIVE
             where = _join(self.pos) if self.pos else "no state of the pod seen"
-            shown = f"{phase or 'no phase'}{f' on {node}' if node else ''}; {describe_containers(state)}" if state else "only its Events"
+            shown = (
+                f"{phase or 'no phase'}{f' on {node}' if node else ''}; {describe_containers(state)}"
+                if state
+                else "only its Events"
+            )
             note = f"the trace ends at {where} ({shown}); next in the spec: {_join(self._next_steps(self.pos or self.evt_pos)) or '?'}"
         if self.joined and verdict != FAIL:
             note += f"; first seen at line {self.joined}, past its creation"
@@ -652,7 +806,9 @@ class Lifecycle:
 def _evidenced(rule: StepRule, now: PodState, prev: PodState) -> bool:
     """Whether the update shows all of the step at once: each fact turned from known false, or unknown."""
     strict = [f.turned(now, prev, strictly=True) for f in rule.becomes]
-    return any(strict) and all(s or f.of(now, prev) is None for s, f in zip(strict, rule.becomes, strict=True))
+    return any(strict) and all(
+        s or f.of(now, prev) is None for s, f in zip(strict, rule.becomes, strict=True)
+    )
 
 
 def _shows(rule: StepRule, state: PodState | None) -> bool:
@@ -698,7 +854,9 @@ def repeated(counts: dict[str, Any], name: str, count: Any) -> bool:
     kept, so what is held grows with the Events, not with how often each happens.
     """
     seen = counts.get(name)
-    if seen is not None and (count <= seen if isinstance(count, int) and isinstance(seen, int) else count == seen):
+    if seen is not None and (
+        count <= seen if isinstance(count, int) and isinstance(seen, int) else count == seen
+    ):
         return True
     counts[name] = count
     return False
@@ -706,13 +864,24 @@ def repeated(counts: dict[str, Any], name: str, count: Any) -> bool:
 
 def event_fields(event: Mapping[str, Any]) -> tuple[str, str, str]:
     """(reason, type, source) of a core/v1 Event, legacy (`source.component`) or events/v1 style (`reportingComponent`)."""
-    source = (event.get("source") or {}).get("component") or event.get("reportingComponent") or event.get("reportingController") or ""
+    source = (
+        (event.get("source") or {}).get("component")
+        or event.get("reportingComponent")
+        or event.get("reportingController")
+        or ""
+    )
     return str(event.get("reason") or ""), str(event.get("type") or ""), str(source)
 
 
 def _affinity_keys(spec: Mapping[str, Any]) -> set[str]:
-    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or {}
-    return {str(e.get("key")) for term in required.get("nodeSelectorTerms") or () for e in term.get("matchExpressions") or ()}
+    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ) or {}
+    return {
+        str(e.get("key"))
+        for term in required.get("nodeSelectorTerms") or ()
+        for e in term.get("matchExpressions") or ()
+    }
 
 
 def selector_text(labels: Mapping[str, str] | None) -> str:

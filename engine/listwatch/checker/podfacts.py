@@ -90,9 +90,17 @@ def observe(obj: Mapping[str, Any]) -> PodState:
         intern(str(status.get("phase") or "")),
         intern(str(status.get("reason") or "")),
         _owner(meta) if "ownerReferences" in meta or "annotations" in meta else "",
-        {intern(str(c.get("type"))): intern(str(c.get("status"))) for c in status.get("conditions") or () if isinstance(c, dict)},
+        {
+            intern(str(c.get("type"))): intern(str(c.get("status")))
+            for c in status.get("conditions") or ()
+            if isinstance(c, dict)
+        },
         tuple(containers),
-        {intern(str(c.get("name", ""))): intern(str(c.get("image", ""))) for c in spec.get("containers") or () if isinstance(c, dict)},
+        {
+            intern(str(c.get("name", ""))): intern(str(c.get("image", "")))
+            for c in spec.get("containers") or ()
+            if isinstance(c, dict)
+        },
         bool(meta.get("deletionTimestamp")),
         intern(str(spec.get("restartPolicy") or "Always")),
         started,
@@ -122,7 +130,9 @@ def image_reference(image: str) -> str | None:
     name, at, digest = image.partition("@")
     if not at:
         last = name.rpartition("/")[2]
-        name, digest = (name.rpartition(":")[0], name.rpartition(":")[2]) if ":" in last else (name, "latest")
+        name, digest = (
+            (name.rpartition(":")[0], name.rpartition(":")[2]) if ":" in last else (name, "latest")
+        )
     first = name.partition("/")[0]
     if "/" not in name:
         name = f"docker.io/library/{name}"
@@ -196,7 +206,9 @@ _DESCRIBE: Mapping[str, Callable[[Any], str]] = {
     "reason": lambda v: f"status.reason {v}",
     "controlled": lambda v: "owned by a controller" if v else "not owned by a controller",
     "conditions": lambda v: f"condition {v[0]}={v[1]}",
-    "containers": lambda v: "a container started (running or terminated)" if v == "started" else "no container started",
+    "containers": lambda v: (
+        "a container started (running or terminated)" if v == "started" else "no container started"
+    ),
     "image": lambda v: "a container's spec image changed",
     "containerImages": lambda v: "every container reporting the image its spec names",
 }
@@ -206,18 +218,30 @@ def describe_containers(state: PodState) -> str:
     """`nginx running, sidecar waiting (ErrImagePull)`, or `no container status`."""
     if not state.containers:
         return "no container status"
-    return ", ".join(f"{c.name} {c.state or 'in no state'}{f' ({c.reason})' if c.reason else ''}" for c in state.containers)
+    return ", ".join(
+        f"{c.name} {c.state or 'in no state'}{f' ({c.reason})' if c.reason else ''}"
+        for c in state.containers
+    )
 
 
 _SEEN: Mapping[str, Callable[[Any, PodState, PodState | None], str]] = {
     "nodeName": lambda v, now, _: f"spec.nodeName {now.node}" if now.node else "no spec.nodeName",
     "phase": lambda v, now, _: f"phase {now.phase}" if now.phase else "no phase",
     "reason": lambda v, now, _: f"status.reason {now.reason}" if now.reason else "no status.reason",
-    "controlled": lambda v, now, _: "owned by a controller" if now.owner else "not owned by a controller",
-    "conditions": lambda v, now, _: f"condition {v[0]}={now.conditions[v[0]]}" if v[0] in now.conditions else f"no {v[0]} condition",
+    "controlled": lambda v, now, _: (
+        "owned by a controller" if now.owner else "not owned by a controller"
+    ),
+    "conditions": lambda v, now, _: (
+        f"condition {v[0]}={now.conditions[v[0]]}"
+        if v[0] in now.conditions
+        else f"no {v[0]} condition"
+    ),
     "containers": lambda v, now, _: describe_containers(now),
-    "image": lambda v, now, before: "spec images " + ", ".join(f"{n}={i}" for n, i in now.images.items()),
+    "image": lambda v, now, before: (
+        "spec images " + ", ".join(f"{n}={i}" for n, i in now.images.items())
+    ),
     "containerImages": lambda v, now, _: "; ".join(
-        f"{c.name} reports {c.image or 'no image'}, spec {now.images.get(c.name, '?')}" for c in now.containers
+        f"{c.name} reports {c.image or 'no image'}, spec {now.images.get(c.name, '?')}"
+        for c in now.containers
     ),
 }

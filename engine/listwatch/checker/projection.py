@@ -89,23 +89,37 @@ class Projection:
         self.entries: tuple[str, ...] = tuple(flow.entries)
         self.entry_set = frozenset(self.entries)
         #: One frozenset per step, shared by every pod at that step.
-        self.singletons: Mapping[str, frozenset[str]] = {s.id: frozenset({s.id}) for s in flow.steps}
+        self.singletons: Mapping[str, frozenset[str]] = {
+            s.id: frozenset({s.id}) for s in flow.steps
+        }
         self._phase_machine(spec)
-        self._condition_types = frozenset(c.type for obj in spec.objects.values() for c in obj.conditions)
+        self._condition_types = frozenset(
+            c.type for obj in spec.objects.values() for c in obj.conditions
+        )
         users = frozenset(self.steps[self.entries[0]].sources) if self.entries else frozenset()
-        self.rules: Mapping[str, StepRule] = {s.id: self._rule(s, users) for s in flow.steps if s.observable is not None}
+        self.rules: Mapping[str, StepRule] = {
+            s.id: self._rule(s, users) for s in flow.steps if s.observable is not None
+        }
         self._order = tuple(self.rules)
-        self._becomes = tuple({(f.name, f.value): f for r in self.rules.values() for f in r.becomes}.values())
+        self._becomes = tuple(
+            {(f.name, f.value): f for r in self.rules.values() for f in r.becomes}.values()
+        )
         #: For each observable step, the positions in `signature` of the facts it becomes.
         self.becomes_at: Mapping[str, tuple[int, ...]] = {
-            r.id: tuple(i for i, f in enumerate(self._becomes) for g in r.becomes if (f.name, f.value) == (g.name, g.value))
+            r.id: tuple(
+                i
+                for i, f in enumerate(self._becomes)
+                for g in r.becomes
+                if (f.name, f.value) == (g.name, g.value)
+            )
             for r in self.rules.values()
         }
         self.changes = any(f.name in CHANGES for f in self._becomes)
         self._evaluate = tuple((EVALUATE[f.name], f.value) for f in self._becomes)
         #: For each observable step, the positions in `signature` of its lasting facts.
         self._lasting_at: Mapping[str, tuple[int, ...]] = {
-            r.id: tuple(i for i in self.becomes_at[r.id] if self._becomes[i].lasting) for r in self.rules.values()
+            r.id: tuple(i for i in self.becomes_at[r.id] if self._becomes[i].lasting)
+            for r in self.rules.values()
         }
         self._passable: dict[tuple[bool | None, ...], int] = {}
         self._touched: dict[frozenset[int], tuple[StepRule, ...]] = {}
@@ -115,16 +129,21 @@ class Projection:
         self._forbidding: dict[tuple[str, str, str], tuple[StepRule, ...]] = {}
         #: Passable-step masks that depend on the spec only: steps no fact of the pod shows; those and the creation steps; steps no Event shows.
         self.factless = self.mask(lambda s: not self.rules[s].becomes)
-        self.creation_or_factless = self.mask(lambda s: self.rules[s].creation or not self.rules[s].becomes)
+        self.creation_or_factless = self.mask(
+            lambda s: self.rules[s].creation or not self.rules[s].becomes
+        )
         self.eventless = self.mask(lambda s: self.rules[s].event is None)
         self._walks: dict[tuple[frozenset[str], int], tuple[str, ...]] = {}
         self._dominators: dict[tuple[frozenset[str], frozenset[str], int], frozenset[str]] = {}
         self._missing: dict[tuple[tuple[str, ...], str], str | None] = {}
-        self.after: Mapping[str, frozenset[str]] = {s: frozenset(self._walk({s}, lambda _: True)) for s in self.steps}
+        self.after: Mapping[str, frozenset[str]] = {
+            s: frozenset(self._walk({s}, lambda _: True)) for s in self.steps
+        }
         self.ends = self._ends(spec)
         self.event_sources: Mapping[str, str] = self._event_sources(spec)
         self.actor_steps: Mapping[str, frozenset[str]] = {
-            name: frozenset(s.id for s in flow.steps if name in s.sources) for name in spec.components
+            name: frozenset(s.id for s in flow.steps if name in s.sources)
+            for name in spec.components
         }
         notify: dict[str, str] = {}
         for s in flow.steps:
@@ -133,23 +152,40 @@ class Projection:
         #: The step whose watch event a record of each type is (LW-04 for ADDED, LW-11 for MODIFIED).
         self.notify: Mapping[str, str] = notify
         self.rejections: Mapping[str, tuple[str, ...]] = {
-            r.id: tuple(s for s in self._walk({r.id}, lambda _: True) if s in self.rules and self.rules[s].terminal)
+            r.id: tuple(
+                s
+                for s in self._walk({r.id}, lambda _: True)
+                if s in self.rules and self.rules[s].terminal
+            )
             for r in self.rules.values()
             if r.creation
         }
         #: The step in which the kubelet runs containers (it `becomes` containers started): where container rules point.
         self.container_step = next(
-            (r.id for r in self.rules.values() if any(f.name == "containers" and f.value == "started" for f in r.becomes)), ""
+            (
+                r.id
+                for r in self.rules.values()
+                if any(f.name == "containers" and f.value == "started" for f in r.becomes)
+            ),
+            "",
         )
-        self.kubelet_checks = frozenset(str(c.get("check")) for c in self._settings(spec, "kubelet").get("admission", ()))
-        self.scheduler_filters = frozenset(str(f.get("plugin")) for f in self._settings(spec, "scheduler").get("filters", ()))
+        self.kubelet_checks = frozenset(
+            str(c.get("check")) for c in self._settings(spec, "kubelet").get("admission", ())
+        )
+        self.scheduler_filters = frozenset(
+            str(f.get("plugin")) for f in self._settings(spec, "scheduler").get("filters", ())
+        )
 
     # -- building --------------------------------------------------------------------------------
 
     def _phase_machine(self, spec: Spec) -> None:
         pod = spec.objects.get("pod")
         if pod is None or not pod.machines:
-            raise SpecError(spec.root, "", "expected an Object document `pod` with its phase machine (spec/objects/pod.yaml)")
+            raise SpecError(
+                spec.root,
+                "",
+                "expected an Object document `pod` with its phase machine (spec/objects/pod.yaml)",
+            )
         machine = spec.machine(pod.machines[0])
         self.phase_machine = machine.name
         self.initial_phase = machine.initial
@@ -206,7 +242,11 @@ class Projection:
                 lasting = value == "set" if name == "nodeName" else name in ("reason", "image")
                 facts.append(Fact(name, value, name, lasting=lasting))
             else:
-                _fail(step.origin, f"observable.pod.{part}.{name}", f"a pod fact ({', '.join(sorted(EVALUATE))}), found {name!r}")
+                _fail(
+                    step.origin,
+                    f"observable.pod.{part}.{name}",
+                    f"a pod fact ({', '.join(sorted(EVALUATE))}), found {name!r}",
+                )
         return tuple(facts)
 
     def _ends(self, spec: Spec) -> frozenset[str]:
@@ -261,16 +301,23 @@ class Projection:
         key = (position, mask)
         found = self._walks.get(key)
         if found is None:
-            found = self._walks[key] = tuple(self._walk(position, lambda s: bool(mask >> self._order.index(s) & 1)))
+            found = self._walks[key] = tuple(
+                self._walk(position, lambda s: bool(mask >> self._order.index(s) & 1))
+            )
         return found
 
     def candidates(
-        self, position: frozenset[str], passable: Callable[[str], bool] | int, wanted: Callable[[StepRule], bool]
+        self,
+        position: frozenset[str],
+        passable: Callable[[str], bool] | int,
+        wanted: Callable[[StepRule], bool],
     ) -> list[StepRule]:
         """The observable steps that may come next from `position`, nearest first, past passable steps (or a `mask` of them)."""
         rules = self.rules
         mask = passable if isinstance(passable, int) else self.mask(passable)
-        return [rules[s] for s in self._cached_walk(position, mask) if s in rules and wanted(rules[s])]
+        return [
+            rules[s] for s in self._cached_walk(position, mask) if s in rules and wanted(rules[s])
+        ]
 
     def signature(self, now: PodState, before: PodState | None) -> tuple[bool | None, ...]:
         """The value of every fact a step `becomes`: when it is unchanged, no step can show."""
@@ -285,7 +332,10 @@ class Projection:
                 self._passable.clear()
             lasting = self._lasting_at
             mask = self._passable[signature] = self.mask(
-                lambda s: not self.rules[s].creation and all(signature[i] is not False for i in lasting[s])
+                lambda s: (
+                    not self.rules[s].creation
+                    and all(signature[i] is not False for i in lasting[s])
+                )
             )
         return mask
 
@@ -297,7 +347,9 @@ class Projection:
             if len(self._touched) >= CACHED:
                 self._touched.clear()
             found = self._touched[changed] = tuple(
-                r for r in self.rules.values() if not r.user and not r.creation and changed.intersection(self.becomes_at[r.id])
+                r
+                for r in self.rules.values()
+                if not r.user and not r.creation and changed.intersection(self.becomes_at[r.id])
             )
         return found
 
@@ -310,28 +362,41 @@ class Projection:
             if len(self._shown_next) >= CACHED:
                 self._shown_next.clear()
             wanted: Callable[[StepRule], bool] = (
-                (lambda r: r.event is not None) if by == "event" else (lambda r: bool(r.becomes) and not r.creation)
+                (lambda r: r.event is not None)
+                if by == "event"
+                else (lambda r: bool(r.becomes) and not r.creation)
             )
             found = self._shown_next[key] = tuple(self.candidates(position, mask, wanted))
         return found
 
-    def blockers(self, position: Collection[str], target: str, passable: Callable[[str], bool]) -> list[str]:
+    def blockers(
+        self, position: Collection[str], target: str, passable: Callable[[str], bool]
+    ) -> list[str]:
         """The steps that stand between `position` and `target`: not passable, leading to it, not creation steps."""
         return [
             s
             for s in self._walk(position, passable)
-            if s in self.rules and not self.rules[s].creation and not passable(s) and target in self.after[s]
+            if s in self.rules
+            and not self.rules[s].creation
+            and not passable(s)
+            and target in self.after[s]
         ]
 
-    def dominators(self, position: frozenset[str], targets: frozenset[str], mask: int) -> frozenset[str]:
+    def dominators(
+        self, position: frozenset[str], targets: frozenset[str], mask: int
+    ) -> frozenset[str]:
         """The Event-showing steps every path from `position` to one of `targets` goes through, past the `mask` steps."""
         key = (position, targets, mask)
         found = self._dominators.get(key)
         if found is None:
-            found = self._dominators[key] = self._dominating(position, targets, lambda s: bool(mask >> self._order.index(s) & 1))
+            found = self._dominators[key] = self._dominating(
+                position, targets, lambda s: bool(mask >> self._order.index(s) & 1)
+            )
         return found
 
-    def _dominating(self, position: frozenset[str], targets: frozenset[str], passable: Callable[[str], bool]) -> frozenset[str]:
+    def _dominating(
+        self, position: frozenset[str], targets: frozenset[str], passable: Callable[[str], bool]
+    ) -> frozenset[str]:
         reached = self._walk(position, passable)
         if not any(t in targets for t in reached):
             return frozenset()
@@ -340,7 +405,9 @@ class Projection:
             rule = self.rules.get(step)
             if rule is None or rule.event is None or rule.creation or step in targets:
                 continue
-            if not any(t in targets for t in self._walk(position, _without(step, passable)) if t != step):
+            if not any(
+                t in targets for t in self._walk(position, _without(step, passable)) if t != step
+            ):
                 found.add(step)
         return frozenset(found)
 
@@ -381,13 +448,18 @@ class Projection:
             if len(self._shown_by) >= CACHED:
                 self._shown_by.clear()
             found = self._shown_by[key] = tuple(
-                r for r in self.rules.values() if r.event is not None and r.event.matches(reason, type_, source)
+                r
+                for r in self.rules.values()
+                if r.event is not None and r.event.matches(reason, type_, source)
             )
         return found
 
     def forbidden(self, reason: str, type_: str, source: str) -> bool:
         """Whether any step forbids this Event (NN-01 forbids Scheduled): the others need not be remembered."""
-        return any(r.forbids is not None and r.forbids.matches(reason, type_, source) for r in self._forbidders)
+        return any(
+            r.forbids is not None and r.forbids.matches(reason, type_, source)
+            for r in self._forbidders
+        )
 
     def forbidding(self, reason: str, type_: str, source: str) -> tuple[StepRule, ...]:
         """The steps after which this Event must not be recorded."""
@@ -397,7 +469,9 @@ class Projection:
             if len(self._forbidding) >= CACHED:
                 self._forbidding.clear()
             found = self._forbidding[key] = tuple(
-                r for r in self.rules.values() if r.forbids is not None and r.forbids.matches(reason, type_, source)
+                r
+                for r in self.rules.values()
+                if r.forbids is not None and r.forbids.matches(reason, type_, source)
             )
         return found
 
@@ -410,7 +484,11 @@ def _event_sign(data: Mapping[str, Any] | None) -> EventSign | None:
     if not data:
         return None
     reason = data.get("reason", ())
-    reasons = frozenset(str(r) for r in reason) if isinstance(reason, (list, tuple)) else frozenset({str(reason)})
+    reasons = (
+        frozenset(str(r) for r in reason)
+        if isinstance(reason, (list, tuple))
+        else frozenset({str(reason)})
+    )
     return EventSign(reasons, str(data.get("type", "")), str(data.get("source", "")))
 
 

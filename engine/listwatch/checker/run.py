@@ -57,7 +57,16 @@ from listwatch.checker.projection import Projection, StepRule
 from listwatch.checker.verdicts import FAIL, INCONCLUSIVE, PASS, PodVerdict, Violation
 from listwatch.spec.model import Spec
 
-__all__ = ["Checker", "PodVerdict", "Report", "Violation", "add_arguments", "check_records", "check_trace", "command"]
+__all__ = [
+    "Checker",
+    "PodVerdict",
+    "Report",
+    "Violation",
+    "add_arguments",
+    "check_records",
+    "check_trace",
+    "command",
+]
 
 GONE = 410
 #: How many pods the summary table lists before it only counts the rest.
@@ -160,7 +169,9 @@ class Checker:
         if record.type == tracefile.STEP:
             self._step(obj, record.line)
         elif record.type == "ERROR":
-            if (obj.get("code") or (obj.get("status") if isinstance(obj.get("status"), int) else 0)) == GONE:
+            if (
+                obj.get("code") or (obj.get("status") if isinstance(obj.get("status"), int) else 0)
+            ) == GONE:
                 self.relists += 1
         elif record.type == "BOOKMARK":
             return
@@ -219,7 +230,9 @@ class Checker:
         if life is not None:
             life.event_record(event, line)
             return
-        namespace = str(involved.get("namespace") or (event.get("metadata") or {}).get("namespace") or "")
+        namespace = str(
+            involved.get("namespace") or (event.get("metadata") or {}).get("namespace") or ""
+        )
         name = str(involved.get("name") or "")
         uid = str(involved.get("uid") or self._names.get(f"{namespace}/{name}", ""))
         self._lifecycle(ObjectRef("Pod", namespace, name, uid), line).event_record(event, line)
@@ -230,25 +243,46 @@ class Checker:
         states.append(dict(meta.get("labels") or {}))
         del states[:-2]
 
-    def _controller_event(self, event: Mapping[str, Any], involved: Mapping[str, Any], line: int) -> None:
+    def _controller_event(
+        self, event: Mapping[str, Any], involved: Mapping[str, Any], line: int
+    ) -> None:
         """A controller's Event: count the step it shows (LW-06, RC-01, RC-02); nothing here is judged."""
         p = self.projection
         reason, type_, source = event_fields(event)
         shown = [r for r in p.shown_by(reason, type_, source) if not r.becomes and not r.creation]
         if not shown:
             return
-        uid = str(involved.get("uid") or f"{involved.get('kind')}/{involved.get('namespace')}/{involved.get('name')}")
+        uid = str(
+            involved.get("uid")
+            or f"{involved.get('kind')}/{involved.get('namespace')}/{involved.get('name')}"
+        )
         track = self._controllers.setdefault(uid, _Controller(frozenset(p.entries[:1])))
         meta = event.get("metadata") or {}
-        group = (reason, str(event.get("firstTimestamp") or event.get("eventTime") or event.get("lastTimestamp") or "")[:19])
+        group = (
+            reason,
+            str(
+                event.get("firstTimestamp")
+                or event.get("eventTime")
+                or event.get("lastTimestamp")
+                or ""
+            )[:19],
+        )
         replaced = uid in self.run.owned_deleted
-        if repeated(track.counts, str(meta.get("name", "")), event_count(event)) or (group == track.group and not replaced):
+        if repeated(track.counts, str(meta.get("name", "")), event_count(event)) or (
+            group == track.group and not replaced
+        ):
             return
         track.group = group
         self.run.owned_deleted.discard(uid)
         ids = {r.id for r in shown}
-        found = p.candidates(track.pos, lambda s: not p.rules[s].becomes and not p.rules[s].creation, lambda r: r.id in ids)
-        hit = _attribute(found, replaced) or _attribute([r for r in shown if r.id in track.pos], replaced)
+        found = p.candidates(
+            track.pos,
+            lambda s: not p.rules[s].becomes and not p.rules[s].creation,
+            lambda r: r.id in ids,
+        )
+        hit = _attribute(found, replaced) or _attribute(
+            [r for r in shown if r.id in track.pos], replaced
+        )
         if hit is not None:
             track.pos = frozenset({hit.id})
             self.run.step_counts[hit.id] += 1
@@ -262,7 +296,9 @@ class Checker:
         self._step_records[step] += 1
         obj = record.get("object") or {}
         if step not in p.steps:
-            self._step_violation(obj, line, step or "?", "a step the spec declares", f"STEP {step!r}")
+            self._step_violation(
+                obj, line, step or "?", "a step the spec declares", f"STEP {step!r}"
+            )
             return
         declared = record.get("observable")
         if isinstance(declared, bool) and declared != (step in p.rules):
@@ -292,13 +328,28 @@ class Checker:
         elif step not in p.next[last]:
             after = ", ".join(p.next[last]) or "nothing"
             expected = p.missing(p.next[last], step) or step
-            self._step_violation(obj, line, expected, f"after {last}, one of: {after}{_on_the_way(expected, step)}", f"STEP {step}")
+            self._step_violation(
+                obj,
+                line,
+                expected,
+                f"after {last}, one of: {after}{_on_the_way(expected, step)}",
+                f"STEP {step}",
+            )
 
-    def _step_violation(self, obj: Mapping[str, Any], line: int, step: str, expected: str, observed: str) -> None:
+    def _step_violation(
+        self, obj: Mapping[str, Any], line: int, step: str, expected: str, observed: str
+    ) -> None:
         """A violation of the flow graph by a STEP record about `obj` (its kind, namespace, name and uid)."""
-        ref = ObjectRef(str(obj.get("kind", "")), str(obj.get("namespace", "")), str(obj.get("name", "")), str(obj.get("uid", "")))
+        ref = ObjectRef(
+            str(obj.get("kind", "")),
+            str(obj.get("namespace", "")),
+            str(obj.get("name", "")),
+            str(obj.get("uid", "")),
+        )
         if ref.kind == "Pod":
-            self._lifecycle(ref, line).violate(line, step, expected, observed, "flow", key=f"flow.{line}")
+            self._lifecycle(ref, line).violate(
+                line, step, expected, observed, "flow", key=f"flow.{line}"
+            )
         else:
             self.run.report(Violation(line, ref, step, expected, observed, "flow"))
 
@@ -309,11 +360,15 @@ def _on_the_way(missing: str, step: str) -> str:
 
 def _attribute(found: list[StepRule], replaced: bool) -> StepRule | None:
     """The step a controller's Event shows: a replacement (`watch: DELETED`) only after an owned pod was deleted."""
-    fitting = [r for r in found if (r.watch == "DELETED") == replaced] or [r for r in found if r.watch != "DELETED"]
+    fitting = [r for r in found if (r.watch == "DELETED") == replaced] or [
+        r for r in found if r.watch != "DELETED"
+    ]
     return fitting[0] if fitting else None
 
 
-def check_records(records: Iterable[tracefile.Record | Mapping[str, Any]], spec: Spec, *, name: str = "trace") -> Report:
+def check_records(
+    records: Iterable[tracefile.Record | Mapping[str, Any]], spec: Spec, *, name: str = "trace"
+) -> Report:
     """Judge records already read: `tracefile.Record`s, or parsed JSON values (line = position)."""
     checker = Checker(spec, name=name)
     for number, item in enumerate(records, 1):
@@ -325,9 +380,15 @@ def check_records(records: Iterable[tracefile.Record | Mapping[str, Any]], spec:
     return checker.finish()
 
 
-def check_trace(source: str | os.PathLike[str] | IO[str], spec: Spec, *, name: str | None = None) -> Report:
+def check_trace(
+    source: str | os.PathLike[str] | IO[str], spec: Spec, *, name: str | None = None
+) -> Report:
     """Read and judge a trace (a path, `-` for standard input, or an open text stream), streaming."""
-    label = name or (os.fspath(source) if isinstance(source, (str, os.PathLike)) else getattr(source, "name", "trace"))
+    label = name or (
+        os.fspath(source)
+        if isinstance(source, (str, os.PathLike))
+        else getattr(source, "name", "trace")
+    )
     checker = Checker(spec, name=str(label))
     for record in tracefile.read(source, name=name):
         checker.feed(record)
@@ -345,10 +406,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the recorded run, or - for standard input: JSON Lines, `kubectl get pods,events -w -o json --output-watch-events`, a JSON array or a List",
     )
     parser.add_argument(
-        "--strict", action="store_true", help="a pod whose flow the trace leaves unfinished (inconclusive) fails the check too"
+        "--strict",
+        action="store_true",
+        help="a pod whose flow the trace leaves unfinished (inconclusive) fails the check too",
     )
-    parser.add_argument("--emit-feature", metavar="FILE", help="write a Gherkin scenario reproducing each kind of violation found to FILE")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="the report as a table (default) or as JSON")
+    parser.add_argument(
+        "--emit-feature",
+        metavar="FILE",
+        help="write a Gherkin scenario reproducing each kind of violation found to FILE",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="the report as a table (default) or as JSON",
+    )
 
 
 def command(args: argparse.Namespace, out: IO[str], err: IO[str], spec: Spec) -> int:
@@ -356,7 +428,9 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str], spec: Spec) ->
     (with --strict, also when a pod is left mid-flow); 2: the trace cannot be read (the error names
     the file and line)."""
     try:
-        report = check_trace(args.trace, spec, name="<stdin>" if args.trace == tracefile.STDIN else None)
+        report = check_trace(
+            args.trace, spec, name="<stdin>" if args.trace == tracefile.STDIN else None
+        )
     except tracefile.TraceError as exc:
         err.write(f"error: {exc}\n")
         return 2
@@ -392,20 +466,32 @@ def write_report(report: Report, out: IO[str], *, strict: bool = False) -> None:
     if report.pods:
         rows = ["POD\tUID\tVERDICT\tSTEPS OBSERVED\tNOTE"]
         for p in report.pods[:TABLE_ROWS]:
-            rows.append(f"{p.pod}\t{p.pod.uid or '<none>'}\t{p.verdict}\t{' '.join(p.steps) or '-'}\t{p.note}")
+            rows.append(
+                f"{p.pod}\t{p.pod.uid or '<none>'}\t{p.verdict}\t{' '.join(p.steps) or '-'}\t{p.note}"
+            )
         out.write(printers.tabwrite(rows))
         if len(report.pods) > TABLE_ROWS:
-            out.write(f"... and {len(report.pods) - TABLE_ROWS} more pods (--format json lists them all)\n")
+            out.write(
+                f"... and {len(report.pods) - TABLE_ROWS} more pods (--format json lists them all)\n"
+            )
         out.write("\n")
     seen = ", ".join(f"{s} \u00d7{n}" for s, n in report.step_counts.items())
     out.write(f"Observable steps observed: {seen}\n")
     if report.step_records:
         recorded = ", ".join(f"{s} \u00d7{n}" for s, n in sorted(report.step_records.items()))
         out.write(f"STEP records: {recorded}\n")
-    relists = f", {report.relists} re-list{'s' if report.relists != 1 else ''} after 410 Gone" if report.relists else ""
+    relists = (
+        f", {report.relists} re-list{'s' if report.relists != 1 else ''} after 410 Gone"
+        if report.relists
+        else ""
+    )
     verdicts = ", ".join(f"{report.count(v)} {v}" for v in (PASS, FAIL, INCONCLUSIVE))
     outcome = "FAILED" if report.exit_code(strict=strict) else "PASSED"
-    why = " (--strict: inconclusive pods fail)" if strict and report.count(INCONCLUSIVE) and not report.violations else ""
+    why = (
+        " (--strict: inconclusive pods fail)"
+        if strict and report.count(INCONCLUSIVE) and not report.violations
+        else ""
+    )
     out.write(
         f"{report.name}: {report.records} records{relists}; {len(report.pods)} pods: {verdicts}; "
         f"{len(report.violations)} violation{'s' if len(report.violations) != 1 else ''}. {outcome}{why}\n"

@@ -50,7 +50,9 @@ def feature(report: Report, spec: Spec) -> str | None:
     chosen: dict[tuple[str, str], tuple[Violation, PodVerdict | None]] = {}
     for v in report.violations:
         if v.rule != "flow" and v.pod.kind in ("Pod", ""):
-            chosen.setdefault((v.rule, v.step), (v, pods.get(v.pod.uid or f"{v.pod.namespace}/{v.pod.name}")))
+            chosen.setdefault(
+                (v.rule, v.step), (v, pods.get(v.pod.uid or f"{v.pod.namespace}/{v.pod.name}"))
+            )
     if not chosen:
         return None
     lines = [
@@ -64,12 +66,18 @@ def feature(report: Report, spec: Spec) -> str | None:
     return "\n".join(lines)
 
 
-def _scenario(v: Violation, pod: PodVerdict | None, nodes: Mapping[str, Mapping[str, str]], spec: Spec) -> list[str]:
+def _scenario(
+    v: Violation, pod: PodVerdict | None, nodes: Mapping[str, Mapping[str, str]], spec: Spec
+) -> list[str]:
     name = v.pod.name or "pod"
     title = spec.flow.step(v.step).title if v.step in spec.flow.step_ids else v.step
     summary = pod.summary if pod is not None else PodSummary()
     selector = dict(summary.node_selector)
-    names = sorted(nodes) or sorted({n for n in (summary.node_name, pod.node if pod else "") if n}) or list(DEFAULT_NODES)
+    names = (
+        sorted(nodes)
+        or sorted({n for n in (summary.node_name, pod.node if pod else "") if n})
+        or list(DEFAULT_NODES)
+    )
     quoted = [f'"{n}"' for n in names]
     out = [
         f"  # line {v.line}: {v.step}: expected {v.expected}; observed {v.observed}",
@@ -82,7 +90,10 @@ def _scenario(v: Violation, pod: PodVerdict | None, nodes: Mapping[str, Mapping[
         if wanted:
             out.append(f'    And the node "{node}" has the labels {_pairs(wanted)}')
     out.extend(_creation(name, summary))
-    out.extend(f"    {word} {text}" for word, text in zip(("Then", *("And",) * 9), _expectations(v, pod, name), strict=False))
+    out.extend(
+        f"    {word} {text}"
+        for word, text in zip(("Then", *("And",) * 9), _expectations(v, pod, name), strict=False)
+    )
     return out
 
 
@@ -90,47 +101,83 @@ def _creation(name: str, s: PodSummary) -> list[str]:
     """How the pod is made: a short phrase for a plain pod, else its manifest."""
     plain = not s.command and not s.args and s.restart_policy in ("", "Always") and not s.owner
     if plain and s.node_selector and not s.node_name:
-        return [f'    When I create a pod "{name}" with the nodeSelector {_pairs(dict(s.node_selector))}']
+        return [
+            f'    When I create a pod "{name}" with the nodeSelector {_pairs(dict(s.node_selector))}'
+        ]
     if plain and s.node_name and not s.node_selector:
         return [f'    When I create a pod "{name}" on the node {s.node_name}']
     manifest = ["apiVersion: v1", "kind: Pod", "metadata:", f"  name: {name}", "spec:"]
     if s.node_name:
         manifest.append(f"  nodeName: {s.node_name}")
     if s.node_selector:
-        manifest += ["  nodeSelector:", *(f"    {k}: {json.dumps(val)}" for k, val in s.node_selector)]
+        manifest += [
+            "  nodeSelector:",
+            *(f"    {k}: {json.dumps(val)}" for k, val in s.node_selector),
+        ]
     if s.restart_policy not in ("", "Always"):
         manifest.append(f"  restartPolicy: {s.restart_policy}")
-    manifest += ["  containers:", f"  - name: {s.container or 'app'}", f"    image: {s.image or 'busybox:1.36'}"]
+    manifest += [
+        "  containers:",
+        f"  - name: {s.container or 'app'}",
+        f"    image: {s.image or 'busybox:1.36'}",
+    ]
     if s.command:
         manifest.append(f"    command: {json.dumps(list(s.command))}")
     if s.args:
         manifest.append(f"    args: {json.dumps(list(s.args))}")
     made_by = [f"    # made by {s.owner} in the run checked"] if s.owner else []
-    return [*made_by, "    When I create this pod:", '      """', *(f"      {line}" for line in manifest), '      """']
+    return [
+        *made_by,
+        "    When I create this pod:",
+        '      """',
+        *(f"      {line}" for line in manifest),
+        '      """',
+    ]
 
 
 def _expectations(v: Violation, pod: PodVerdict | None, name: str) -> list[str]:
     """What the pod must show, in a user's words, for the kind of rule broken."""
     phase = (pod.phase if pod else "") or "Running"
     node = pod.node if pod else ""
-    where = f'the pod "{name}" is Running on the node "{node}"' if phase == "Running" and node else f'the pod "{name}" is {phase}'
+    where = (
+        f'the pod "{name}" is Running on the node "{node}"'
+        if phase == "Running" and node
+        else f'the pod "{name}" is {phase}'
+    )
     if v.rule == "forbids-event":
         return [where, f'the pod "{name}" has no "{v.observed.split(" ", 1)[0]}" event']
     if v.rule == "keeps":
         first = v.expected.split("'")[1] if "'" in v.expected else node
-        return [f'the pod "{name}" is Running on the node "{first}"', f'the pod "{name}" stays on the node "{first}"']
+        return [
+            f'the pod "{name}" is Running on the node "{first}"',
+            f'the pod "{name}" stays on the node "{first}"',
+        ]
     if v.rule == "pod-phase":
         moves = v.observed.split()
-        return [f'the pod "{name}" is {moves[1]}', f'the phase of the pod "{name}" never goes from "{moves[1]}" to "{moves[3]}"']
+        return [
+            f'the pod "{name}" is {moves[1]}',
+            f'the phase of the pod "{name}" never goes from "{moves[1]}" to "{moves[3]}"',
+        ]
     if v.rule == "restart-policy":
-        return [where, f'the pod "{name}" is not Succeeded while restartPolicy Always restarts its containers']
+        return [
+            where,
+            f'the pod "{name}" is not Succeeded while restartPolicy Always restarts its containers',
+        ]
     if v.rule == "restarts":
-        return [f'the pod "{name}" is {phase}', f'the restartCount of the pod "{name}" grows only after a container ran and ended']
+        return [
+            f'the pod "{name}" is {phase}',
+            f'the restartCount of the pod "{name}" grows only after a container ran and ended',
+        ]
     if v.step == "NN-03" or v.rule == "admission":
-        return [f'the pod "{name}" is Failed with reason "NodeAffinity"', f'the pod "{name}" has a Warning event NodeAffinity from kubelet']
+        return [
+            f'the pod "{name}" is Failed with reason "NodeAffinity"',
+            f'the pod "{name}" has a Warning event NodeAffinity from kubelet',
+        ]
     if v.rule in ("order", "shows") and "spec.nodeName" in v.expected:
         if "PodScheduled" in v.observed:
-            return [f'the pod "{name}" has the condition PodScheduled "True" only once it is bound to a node']
+            return [
+                f'the pod "{name}" has the condition PodScheduled "True" only once it is bound to a node'
+            ]
         return [f'the pod "{name}" is bound to a node before any of its containers starts', where]
     if v.rule == "node-affinity":
         return [f'the pod "{name}" is placed on a node that matches its nodeSelector']

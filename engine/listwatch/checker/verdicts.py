@@ -87,11 +87,23 @@ def summary_of(obj: Mapping[str, Any], *, created: bool) -> PodSummary:
     containers = spec.get("containers") or [{}]
     first = containers[0] if isinstance(containers[0], dict) else {}
     refs = (obj.get("metadata") or {}).get("ownerReferences") or ()
-    owner = next((f"{r.get('kind', '')}/{r.get('name', '')}" for r in refs if isinstance(r, dict) and r.get("controller")), "")
+    owner = next(
+        (
+            f"{r.get('kind', '')}/{r.get('name', '')}"
+            for r in refs
+            if isinstance(r, dict) and r.get("controller")
+        ),
+        "",
+    )
     # Kept for every pod of a run, and mostly words from a small set (node names, images): interned.
     return PodSummary(
         node_name=intern(str(spec.get("nodeName") or "")),
-        node_selector=tuple(sorted((intern(str(k)), intern(str(v))) for k, v in (spec.get("nodeSelector") or {}).items())),
+        node_selector=tuple(
+            sorted(
+                (intern(str(k)), intern(str(v)))
+                for k, v in (spec.get("nodeSelector") or {}).items()
+            )
+        ),
         container=intern(str(first.get("name", ""))),
         image=intern(str(first.get("image", ""))),
         command=tuple(str(a) for a in first.get("command") or ()),

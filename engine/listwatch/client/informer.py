@@ -19,7 +19,15 @@ from typing import Any
 from listwatch.apiserver import objects
 from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.objects import Obj
-from listwatch.apiserver.watchcache import ADDED, BOOKMARK, DELETED, ERROR, MODIFIED, ClientWatch, WatchEvent
+from listwatch.apiserver.watchcache import (
+    ADDED,
+    BOOKMARK,
+    DELETED,
+    ERROR,
+    MODIFIED,
+    ClientWatch,
+    WatchEvent,
+)
 from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard

@@ -94,7 +94,16 @@ class Component:
     def _fill(self, selector: str) -> str:
         return selector.replace("{node}", self.instance)
 
-    def act(self, kind: str, obj: Mapping[str, Any] | None, *, target: str = "", result: str = "", detail: str = "", **attrs: Any) -> None:
+    def act(
+        self,
+        kind: str,
+        obj: Mapping[str, Any] | None,
+        *,
+        target: str = "",
+        result: str = "",
+        detail: str = "",
+        **attrs: Any,
+    ) -> None:
         """Report an act of this component (a decision, a reconcile) to the action sink."""
         if self.sink is not None:
             self.sink(

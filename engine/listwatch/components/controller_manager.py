@@ -28,7 +28,16 @@ RESOURCE_OF = {"ReplicationController": "replicationcontrollers", "ReplicaSet": 
 class Controlled:
     """A ReplicationController or ReplicaSet under reconciliation; `replication` is its machine state."""
 
-    __slots__ = ("dirty", "obj", "pending_adds", "pending_deletes", "replicas_seen", "replication", "result", "uid")
+    __slots__ = (
+        "dirty",
+        "obj",
+        "pending_adds",
+        "pending_deletes",
+        "replicas_seen",
+        "replication",
+        "result",
+        "uid",
+    )
 
     def __init__(self, obj: Obj) -> None:
         self.obj = obj
@@ -43,7 +52,9 @@ class Controlled:
 
 def is_active(pod: Mapping[str, Any]) -> bool:
     """Counted as a replica: not being deleted, not Succeeded, not Failed."""
-    return not objects.meta(pod).get("deletionTimestamp") and (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+    return not objects.meta(pod).get("deletionTimestamp") and (pod.get("status") or {}).get(
+        "phase"
+    ) not in ("Succeeded", "Failed")
 
 
 class ControllerManager(NodeLifecycle, Component):
@@ -55,7 +66,9 @@ class ControllerManager(NodeLifecycle, Component):
         super().__init__(**kwargs)
         self.machine = self.machines["replication"]
         self.recorders = {
-            kind: EventRecorder(self.api, component=source, actor=self.actor, templates=self.definition.events)
+            kind: EventRecorder(
+                self.api, component=source, actor=self.actor, templates=self.definition.events
+            )
             for kind, source in self.settings["sources"].items()
         }
         self.controllers: dict[str, Controlled] = {}
@@ -114,7 +127,9 @@ class ControllerManager(NodeLifecycle, Component):
         before = pods.get(objects.uid_of(pod))
         pods[objects.uid_of(pod)] = pod
         controlled = self.controllers.get(owner)
-        if controlled is not None and (before is None or is_active(before) != is_active(pod) or _ready(before) != _ready(pod)):
+        if controlled is not None and (
+            before is None or is_active(before) != is_active(pod) or _ready(before) != _ready(pod)
+        ):
             self._enqueue(controlled)
 
     @action
@@ -177,10 +192,17 @@ class ControllerManager(NodeLifecycle, Component):
         controlled.pending_adds = missing
         for _ in range(missing):
             try:
-                pod = self.api.create("pods", self._pod_for(obj), namespace=objects.namespace_of(obj), actor=self.actor)
+                pod = self.api.create(
+                    "pods",
+                    self._pod_for(obj),
+                    namespace=objects.namespace_of(obj),
+                    actor=self.actor,
+                )
             except errors.APIError as exc:
                 controlled.pending_adds -= 1
-                self.recorders[obj["kind"]].emit(obj, "Warning", "FailedCreate", f"Error creating: {exc}")
+                self.recorders[obj["kind"]].emit(
+                    obj, "Warning", "FailedCreate", f"Error creating: {exc}"
+                )
                 continue
             self.recorders[obj["kind"]].record(obj, "SuccessfulCreate", pod=objects.name_of(pod))
 
@@ -201,7 +223,12 @@ class ControllerManager(NodeLifecycle, Component):
             uid = objects.uid_of(pod)
             controlled.pending_deletes.add(uid)
             try:
-                self.api.delete("pods", objects.name_of(pod), namespace=objects.namespace_of(pod), actor=self.actor)
+                self.api.delete(
+                    "pods",
+                    objects.name_of(pod),
+                    namespace=objects.namespace_of(pod),
+                    actor=self.actor,
+                )
             except errors.NotFound:
                 controlled.pending_deletes.discard(uid)
                 continue
@@ -232,14 +259,21 @@ class ControllerManager(NodeLifecycle, Component):
             return
         resource = RESOURCE_OF[obj["kind"]]
         with contextlib.suppress(errors.APIError):
-            controlled.obj = self.api.update_status(resource, {**obj, "status": status}, actor=self.actor)
+            controlled.obj = self.api.update_status(
+                resource, {**obj, "status": status}, actor=self.actor
+            )
 
     @action
     def collect_garbage(self, controlled: Controlled) -> None:
         """The garbage collector's work: pods owned by a deleted controller are deleted (background)."""
         for pod in list(self.owned.pop(controlled.uid, {}).values()):
             with contextlib.suppress(errors.NotFound):
-                self.api.delete("pods", objects.name_of(pod), namespace=objects.namespace_of(pod), actor="generic-garbage-collector")
+                self.api.delete(
+                    "pods",
+                    objects.name_of(pod),
+                    namespace=objects.namespace_of(pod),
+                    actor="generic-garbage-collector",
+                )
 
     def _pod_for(self, obj: Obj) -> Obj:
         spec = obj.get("spec") or {}
@@ -257,7 +291,12 @@ class ControllerManager(NodeLifecycle, Component):
                 "blockOwnerDeletion": True,
             }
         ]
-        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": objects.deep_copy(template.get("spec") or {})}
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": meta,
+            "spec": objects.deep_copy(template.get("spec") or {}),
+        }
 
 
 def _ready(pod: Mapping[str, Any]) -> bool:
@@ -266,6 +305,8 @@ def _ready(pod: Mapping[str, Any]) -> bool:
 
 def _deletion_rank(pod: Mapping[str, Any]) -> tuple[int, int, str]:
     scheduled = 1 if (pod.get("spec") or {}).get("nodeName") else 0
-    phase = {"Pending": 0, "Unknown": 1, "Running": 2}.get((pod.get("status") or {}).get("phase", "Pending"), 0)
+    phase = {"Pending": 0, "Unknown": 1, "Running": 2}.get(
+        (pod.get("status") or {}).get("phase", "Pending"), 0
+    )
     created = objects.meta(pod).get("creationTimestamp", "")
     return (scheduled, phase, "".join(chr(255 - ord(c)) for c in created))

@@ -43,16 +43,42 @@ class EventRecorder:
         self.style = style
         self._seen: dict[str, dict[tuple[Any, ...], str]] = {}
         self._serial = 0
-        self._epoch_ns = int(api.clock.wall(0.0).timestamp() * 1e9)  # the Unix time, in ns, of the clock's 0
+        self._epoch_ns = int(
+            api.clock.wall(0.0).timestamp() * 1e9
+        )  # the Unix time, in ns, of the clock's 0
         self._source = {"component": component, **({"host": host} if host else {})}
         self._involved: dict[tuple[str, str, str], dict[str, Any]] = {}
 
-    def record(self, obj: Mapping[str, Any], template: str, *, field_path: str = "", action: str = "", **values: Any) -> Obj | None:
+    def record(
+        self,
+        obj: Mapping[str, Any],
+        template: str,
+        *,
+        field_path: str = "",
+        action: str = "",
+        **values: Any,
+    ) -> Obj | None:
         """Write the event named `template` in the spec, its message filled from `values`."""
         spec = self.templates[template]
-        return self.emit(obj, spec.type, spec.reason, spec.message.format(**values), field_path=field_path, action=action)
+        return self.emit(
+            obj,
+            spec.type,
+            spec.reason,
+            spec.message.format(**values),
+            field_path=field_path,
+            action=action,
+        )
 
-    def emit(self, obj: Mapping[str, Any], type_: str, reason: str, message: str, *, field_path: str = "", action: str = "") -> Obj | None:
+    def emit(
+        self,
+        obj: Mapping[str, Any],
+        type_: str,
+        reason: str,
+        message: str,
+        *,
+        field_path: str = "",
+        action: str = "",
+    ) -> Obj | None:
         meta = obj.get("metadata") or {}
         namespace = meta.get("namespace") or "default"
         involved = self._reference(obj, field_path)
@@ -87,7 +113,9 @@ class EventRecorder:
             event["lastTimestamp"] = None
             event["eventTime"] = f"{stamp[:-1]}.{int(now * 1e6) % 1000000:06d}Z"
             event["reportingComponent"] = self.component
-            event["reportingInstance"] = f"{self.component}-{self.host}" if self.host else self.component
+            event["reportingInstance"] = (
+                f"{self.component}-{self.host}" if self.host else self.component
+            )
             event["action"] = action
         try:
             created = self.api.create("events", event, namespace=namespace, actor=self.actor)

@@ -20,8 +20,8 @@ from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.components.base import Component
 from listwatch.components.events import EventRecorder
-from listwatch.components.taints import eviction_delay
 from listwatch.machines.callbacks import action, guard
+from listwatch.rules.taints import eviction_delay
 
 
 class WatchedNode:
@@ -52,7 +52,9 @@ class NodeLifecycle(Component):
     def start_node_monitor(self) -> None:
         self.watched_nodes: dict[str, WatchedNode] = {}
         self._node_machine = self.machines["node-lifecycle"]
-        self.loop.call_later(float(self.settings["nodeMonitorPeriod"]), self._monitor_nodes, daemon=True)
+        self.loop.call_later(
+            float(self.settings["nodeMonitorPeriod"]), self._monitor_nodes, daemon=True
+        )
 
     @action
     def node_observed(self, event: InformerEvent) -> None:
@@ -74,7 +76,9 @@ class NodeLifecycle(Component):
     def _monitor_nodes(self) -> None:
         for watched in list(self.watched_nodes.values()):
             self._node_machine.fire(self, watched, "monitor")
-        self.loop.call_later(float(self.settings["nodeMonitorPeriod"]), self._monitor_nodes, daemon=True)
+        self.loop.call_later(
+            float(self.settings["nodeMonitorPeriod"]), self._monitor_nodes, daemon=True
+        )
 
     @guard
     def heartbeat_stale(self, watched: WatchedNode) -> bool:
@@ -86,10 +90,20 @@ class NodeLifecycle(Component):
         watched.unknown_since = self.loop.clock.now()
         unknown = self.settings["unknownCondition"]
         conditions = [
-            {**c, "status": unknown["status"], "reason": unknown["reason"], "message": unknown["message"], "lastTransitionTime": now}
+            {
+                **c,
+                "status": unknown["status"],
+                "reason": unknown["reason"],
+                "message": unknown["message"],
+                "lastTransitionTime": now,
+            }
             for c in (watched.obj.get("status") or {}).get("conditions") or ()
         ]
-        taints = [t for t in (watched.obj.get("spec") or {}).get("taints") or () if not _unreachable(self, t)]
+        taints = [
+            t
+            for t in (watched.obj.get("spec") or {}).get("taints") or ()
+            if not _unreachable(self, t)
+        ]
         taints += [{**t, "timeAdded": now} for t in self.settings["unreachableTaints"]]
         with contextlib.suppress(errors.APIError):
             self.api.patch(
@@ -136,10 +150,18 @@ class NodeLifecycle(Component):
                 continue
             watched.pending.pop(key, None)
             self.recorders["TaintEviction"].record(_reference(pod), "TaintManagerEviction", pod=key)
-            condition = {**self.settings["evictionCondition"], "lastTransitionTime": self.loop.stamps.now()}
+            condition = {
+                **self.settings["evictionCondition"],
+                "lastTransitionTime": self.loop.stamps.now(),
+            }
             with contextlib.suppress(errors.APIError):
                 self.set_pod_condition(pod, condition)
-                self.api.delete("pods", objects.name_of(pod), namespace=objects.namespace_of(pod), actor=self.actor)
+                self.api.delete(
+                    "pods",
+                    objects.name_of(pod),
+                    namespace=objects.namespace_of(pod),
+                    actor=self.actor,
+                )
 
     @action
     def cancel_evictions(self, watched: WatchedNode) -> None:
@@ -149,15 +171,28 @@ class NodeLifecycle(Component):
 
     @action
     def lift_unreachable_taints(self, watched: WatchedNode) -> None:
-        taints = [t for t in (watched.obj.get("spec") or {}).get("taints") or () if not _unreachable(self, t)]
+        taints = [
+            t
+            for t in (watched.obj.get("spec") or {}).get("taints") or ()
+            if not _unreachable(self, t)
+        ]
         with contextlib.suppress(errors.APIError):
-            self.api.patch("nodes", watched.name, {"spec": {"taints": taints or None}}, actor=self.actor)
+            self.api.patch(
+                "nodes", watched.name, {"spec": {"taints": taints or None}}, actor=self.actor
+            )
 
 
 def _reference(pod: Mapping[str, Any]) -> Obj:
     """The pod as the taint eviction controller's events name it: kind, namespace and name, no UID."""
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": objects.name_of(pod), "namespace": objects.namespace_of(pod)}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": objects.name_of(pod), "namespace": objects.namespace_of(pod)},
+    }
 
 
 def _unreachable(controller: NodeLifecycle, taint: Mapping[str, Any]) -> bool:
-    return any(taint.get("key") == t["key"] and taint.get("effect") == t["effect"] for t in controller.settings["unreachableTaints"])
+    return any(
+        taint.get("key") == t["key"] and taint.get("effect") == t["effect"]
+        for t in controller.settings["unreachableTaints"]
+    )

@@ -16,7 +16,7 @@ A trigger that is not valid in the current state, or whose every transition is r
 changes nothing and returns None. Why not call `transitions`' own trigger on the hot path: a
 simulated cluster runs hundreds of thousands of machine instances, and `transitions` would need a
 model per instance (`add_model` is linear in the number of models). A contract test fires the
-same sequences through both and checks they agree (`tests/test_machines_building.py`).
+same sequences through both and checks they agree (`tests/machines/test_building.py`).
 """
 
 from __future__ import annotations
@@ -116,7 +116,9 @@ def build_machine(definition: MachineDef, registry: Registry) -> Machine:
     origin = definition.origin
 
     def resolve(names: tuple[str, ...], kind: str, path: str) -> list[Callback]:
-        return [registry.resolve(owner, n, kind, origin, f"{path}[{k}]") for k, n in enumerate(names)]
+        return [
+            registry.resolve(owner, n, kind, origin, f"{path}[{k}]") for k, n in enumerate(names)
+        ]
 
     specs = []
     for i, t in enumerate(definition.transitions):

@@ -55,17 +55,23 @@ class Registry:
     def names(self, owner: str, kind: str) -> list[str]:
         return sorted(n for n, (k, _) in self._callbacks.get(owner, {}).items() if k == kind)
 
-    def resolve(self, owner: str, name: str, kind: str, origin: Origin | None, path: str) -> Callback:
+    def resolve(
+        self, owner: str, name: str, kind: str, origin: Origin | None, path: str
+    ) -> Callback:
         """The function for `name`, or a `SpecError` at `origin`/`path` listing what would be valid."""
         known = self._callbacks.get(owner)
         entry = known.get(name) if known is not None else None
         if entry is None or entry[0] != kind:
             if known is None:
-                expected = f"an owner the engine knows ({', '.join(self.owners())}), found {owner!r}"
+                expected = (
+                    f"an owner the engine knows ({', '.join(self.owners())}), found {owner!r}"
+                )
             else:
                 expected = f"a {kind} of {owner} ({', '.join(self.names(owner, kind)) or 'none'}), found {name!r}"
             if origin is None:
                 raise SpecError("spec", path, f"unknown {kind} name: expected {expected}")
             full, line = origin.locate(path)
-            raise SpecError(origin.file, full, f"unknown {kind} name: expected {expected}", line=line)
+            raise SpecError(
+                origin.file, full, f"unknown {kind} name: expected {expected}", line=line
+            )
         return entry[1]

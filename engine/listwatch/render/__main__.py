@@ -14,8 +14,13 @@ from listwatch.render import subcommand
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the options, load the spec, write the pictures; 1 with a message on a user error."""
-    parser = argparse.ArgumentParser(prog="python -m listwatch.render", description="Draw the spec's diagrams, or a run over the flow.")
-    parser.add_argument("--spec", default=None, help="the spec directory (default: the spec shipped with listwatch)")
+    parser = argparse.ArgumentParser(
+        prog="python -m listwatch.render",
+        description="Draw the spec's diagrams, or a run over the flow.",
+    )
+    parser.add_argument(
+        "--spec", default=None, help="the spec directory (default: the spec shipped with listwatch)"
+    )
     subcommand.add_arguments(parser)
     args = parser.parse_args(argv)
     try:

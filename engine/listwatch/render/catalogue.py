@@ -17,7 +17,10 @@ from listwatch.spec.model import Spec
 def pictures(spec: Spec) -> dict[str, graphviz.Digraph]:
     """Each picture of the spec, keyed by file name."""
     pal = style.palette(spec)
-    found: dict[str, graphviz.Digraph] = {"legend": legend.picture(spec, pal), "flow": flow.full(spec, pal)}
+    found: dict[str, graphviz.Digraph] = {
+        "legend": legend.picture(spec, pal),
+        "flow": flow.full(spec, pal),
+    }
     for path in spec.flow.variants:
         found[f"flow-{path.id}"] = flow.variant(spec, pal, path)
     if spec.flow.simplified:

@@ -56,7 +56,10 @@ def of_trace(
     violations: Sequence[tuple[str, str]] = (),
 ) -> Coverage:
     """The coverage of a trace: `counts` if given, else its STEP records, else the checker's counts."""
-    read = [r if isinstance(r, tracefile.Record) else next(iter(tracefile.records_of([r]))) for r in records]
+    read = [
+        r if isinstance(r, tracefile.Record) else next(iter(tracefile.records_of([r])))
+        for r in records
+    ]
     report = checker.check_records(read, spec)
     given = tuple((str(step), str(message)) for step, message in violations)
     given += tuple((v.step, v.message) for v in report.violations)
@@ -74,6 +77,8 @@ def of_trace(
             if step_id in known and actor in spec.flow.step(step_id).sources:
                 by_actor.setdefault(step_id, Counter())[actor] += 1
         multi = {s: dict(c) for s, c in by_actor.items() if len(spec.flow.step(s).sources) > 1}
-        return Coverage(frozen_mapping(dict(total)), frozen_mapping(multi), given, records=len(read))
+        return Coverage(
+            frozen_mapping(dict(total)), frozen_mapping(multi), given, records=len(read)
+        )
     seen = {step: count for step, count in report.step_counts.items() if count}
     return Coverage(frozen_mapping(seen), violations=given, inferred=True, records=len(read))

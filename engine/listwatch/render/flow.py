@@ -113,8 +113,14 @@ def variant(spec: Spec, pal: style.Palette, path: Variant) -> graphviz.Digraph:
         step = spec.flow.step(step_id)
         number = ", ".join(str(n) for n in numbers)
         arcs.extend(arc(pal, step, s, t, f"{number}  {step.id}") for s, t in pairs(step))
-        remark = f"For a pod created directly, this is {step.same_as_for_direct_pods} again." if step.same_as_for_direct_pods else ""
-        rows.append(Row(number, step, actor_shade(pal, step).text, remark=remark, remark_colour="#777777"))
+        remark = (
+            f"For a pod created directly, this is {step.same_as_for_direct_pods} again."
+            if step.same_as_for_direct_pods
+            else ""
+        )
+        rows.append(
+            Row(number, step, actor_shade(pal, step).text, remark=remark, remark_colour="#777777")
+        )
     title = f"The flow, variant {path.id}: {path.name}"
     return draw(spec, pal, name=f"flow-{path.id}", title=title, arcs=arcs, rows=rows, numbered=True)
 
@@ -162,7 +168,9 @@ def _ports(source: str, target: str) -> dict[str, str]:
     return {"tailport": "ne", "headport": "nw"} if source == target else {}
 
 
-def components(body: graphviz.Digraph, spec: Spec, pal: style.Palette, actors: Sequence[str] = ()) -> None:
+def components(
+    body: graphviz.Digraph, spec: Spec, pal: style.Palette, actors: Sequence[str] = ()
+) -> None:
     """The flow's actors (or `actors`) as nodes in their colours: clients on top, then the API server, then etcd."""
     rows: dict[int, list[str]] = {}
     for actor in actors or spec.flow.actors:
@@ -174,9 +182,18 @@ def components(body: graphviz.Digraph, spec: Spec, pal: style.Palette, actors: S
             for actor in rows[tier]:
                 shade = pal.of(actor)
                 # A component alone in its row is drawn wide, so the many edges it shares spread out.
-                width = round(max(clients * 2.2, 3.0) * (0.85 if tier == 1 else 0.45), 1) if len(rows[tier]) == 1 else 0
+                width = (
+                    round(max(clients * 2.2, 3.0) * (0.85 if tier == 1 else 0.45), 1)
+                    if len(rows[tier]) == 1
+                    else 0
+                )
                 row.node(
-                    actor, label=_component_label(spec, actor), color=shade.line, fillcolor=shade.fill, margin="0.2,0.12", width=str(width)
+                    actor,
+                    label=_component_label(spec, actor),
+                    color=shade.line,
+                    fillcolor=shade.fill,
+                    margin="0.2,0.12",
+                    width=str(width),
                 )
             for left, right in itertools.pairwise(rows[tier]):
                 row.edge(left, right, style="invis")
@@ -184,23 +201,42 @@ def components(body: graphviz.Digraph, spec: Spec, pal: style.Palette, actors: S
 
 def _component_label(spec: Spec, actor: str) -> str:
     title = style.component_title(spec, actor)
-    sub = f'<br/><font point-size="{style.SMALL}">{text.escape(title)}</font>' if title != actor else ""
+    sub = (
+        f'<br/><font point-size="{style.SMALL}">{text.escape(title)}</font>'
+        if title != actor
+        else ""
+    )
     return f"<<b>{text.escape(actor)}</b>{sub}>"
 
 
 def table(rows: Sequence[Row], *, numbered: bool, number_heading: str = "#") -> str:
     """The steps of a flow picture as an HTML-like table: number, step, who, what happens, what a client sees."""
-    head = ([number_heading] if numbered else []) + ["step", "who", "what happens", "a client of the API sees"]
+    head = ([number_heading] if numbered else []) + [
+        "step",
+        "who",
+        "what happens",
+        "a client of the API sees",
+    ]
     lines = ["<tr>" + "".join(f'<td align="left"><b>{h}</b></td>' for h in head) + "</tr>"]
     for row in rows:
         step = row.step
         grey = style.UNSEEN.text if row.faded else ""
-        who = "<br/>".join(text.escape(s) for s in step.sources) + " \u2192 " + " / ".join(text.escape(t) for t in step.targets)
+        who = (
+            "<br/>".join(text.escape(s) for s in step.sources)
+            + " \u2192 "
+            + " / ".join(text.escape(t) for t in step.targets)
+        )
         what = text.html_lines(step.title, 48)
         if row.remark:
             what += f'<font color="{grey or row.remark_colour or row.colour}">{text.html_lines(row.remark, 48)}</font>'
-        seen = f"<i>{text.escape(seen_as(step))}</i>" if step.internal else text.html_lines(seen_as(step), 40)
-        cells = [f'<td align="right">{_font(text.escape(row.number), grey)}</td>'] if numbered else []
+        seen = (
+            f"<i>{text.escape(seen_as(step))}</i>"
+            if step.internal
+            else text.html_lines(seen_as(step), 40)
+        )
+        cells = (
+            [f'<td align="right">{_font(text.escape(row.number), grey)}</td>'] if numbered else []
+        )
         cells += [
             f'<td align="left"><font color="{grey or row.colour}"><b>{text.escape(step.id)}</b></font></td>',
             f'<td align="left" balign="left">{_font(who, grey)}</td>',

@@ -12,12 +12,26 @@ from listwatch.render import style, text
 from listwatch.spec.model import Spec
 
 LINES: tuple[tuple[str, dict[str, str]], ...] = (
-    ("a step a client of the API can observe (a watch event or an Event)", {**style.OBSERVABLE_STYLE, "color": style.NEUTRAL.line}),
-    ("an internal step (an etcd write, a watch hand-off, a decision)", {**style.INTERNAL_STYLE, "color": style.NEUTRAL.line}),
-    ("in a run: a step never observed", {**style.OBSERVABLE_STYLE, "color": style.UNSEEN.line, "fontcolor": style.UNSEEN.text}),
+    (
+        "a step a client of the API can observe (a watch event or an Event)",
+        {**style.OBSERVABLE_STYLE, "color": style.NEUTRAL.line},
+    ),
+    (
+        "an internal step (an etcd write, a watch hand-off, a decision)",
+        {**style.INTERNAL_STYLE, "color": style.NEUTRAL.line},
+    ),
+    (
+        "in a run: a step never observed",
+        {**style.OBSERVABLE_STYLE, "color": style.UNSEEN.line, "fontcolor": style.UNSEEN.text},
+    ),
     (
         "in a run: a step that broke the spec, with the message",
-        {"style": "bold", "penwidth": "2.5", "color": style.VIOLATION, "fontcolor": style.VIOLATION},
+        {
+            "style": "bold",
+            "penwidth": "2.5",
+            "color": style.VIOLATION,
+            "fontcolor": style.VIOLATION,
+        },
     ),
 )
 
@@ -35,12 +49,31 @@ def picture(spec: Spec, pal: style.Palette) -> graphviz.Digraph:
             _note(group, f"l{index}b", f"l{index}t", meaning)
     with body.subgraph(name="cluster_machines") as group:
         group.attr(label="<<b>state machines</b>>", labeljust="l", color="#DDDDDD")
-        group.node("m.start", label="", shape="circle", style="filled", fillcolor="black", width="0.2", fixedsize="true")
-        group.node("m.state", label='<<b>State</b><br/><font point-size="10">the initial state</font>>')
-        group.node("m.final", label='<<b>Final</b><br/><font point-size="10">a final state</font>>', peripheries="2")
+        group.node(
+            "m.start",
+            label="",
+            shape="circle",
+            style="filled",
+            fillcolor="black",
+            width="0.2",
+            fixedsize="true",
+        )
+        group.node(
+            "m.state", label='<<b>State</b><br/><font point-size="10">the initial state</font>>'
+        )
+        group.node(
+            "m.final",
+            label='<<b>Final</b><br/><font point-size="10">a final state</font>>',
+            peripheries="2",
+        )
         group.edge("m.start", "m.state")
         group.edge("m.state", "m.final", label="1 trigger")
-        _note(group, "m.final", "m.note", "an edge's numbers: the transitions' rows in the table below the machine")
+        _note(
+            group,
+            "m.final",
+            "m.note",
+            "an edge's numbers: the transitions' rows in the table below the machine",
+        )
     body.edge("components", "l0a", style="invis", weight="0")
     body.edge("components", "m.start", style="invis", weight="0")
     title = style.heading("Legend: one colour per component, the same in every picture")
@@ -62,5 +95,12 @@ def _components(spec: Spec, pal: style.Palette) -> str:
 
 def _note(group: graphviz.Digraph, after: str, name: str, words: str) -> None:
     """A line of explanation to the right of `after`, as a plain node rather than an edge label."""
-    group.node(name, label=text.plain_left(words, 44), shape="plaintext", style="", margin="0.1,0", width="3.9")
+    group.node(
+        name,
+        label=text.plain_left(words, 44),
+        shape="plaintext",
+        style="",
+        margin="0.1,0",
+        width="3.9",
+    )
     group.edge(after, name, style="invis", minlen="1")

@@ -38,7 +38,15 @@ def picture(spec: Spec, pal: style.Palette, machine: MachineDef) -> graphviz.Dig
     who = runner(spec, machine)
     shade = pal.of(who) if who else style.NEUTRAL
     body = style.new_body()
-    body.node("__initial", label="", shape="circle", style="filled", fillcolor="black", width="0.2", fixedsize="true")
+    body.node(
+        "__initial",
+        label="",
+        shape="circle",
+        style="filled",
+        fillcolor="black",
+        width="0.2",
+        fixedsize="true",
+    )
     for state in machine.states:
         body.node(
             state.name,
@@ -53,7 +61,13 @@ def picture(spec: Spec, pal: style.Palette, machine: MachineDef) -> graphviz.Dig
         label = text.LINE_BREAK.join(f"{n} {machine.transitions[n - 1].trigger}" for n in numbers)
         body.edge(source, dest, label=label, color=shade.line, fontcolor=shade.text)
     return style.framed(
-        f"machine-{machine.name}", body, title=_title(machine, who), caption=_table(machine), rankdir=RANKDIR, nodesep="0.5", ranksep="0.55"
+        f"machine-{machine.name}",
+        body,
+        title=_title(machine, who),
+        caption=_table(machine),
+        rankdir=RANKDIR,
+        nodesep="0.5",
+        ranksep="0.55",
     )
 
 
@@ -83,11 +97,19 @@ def _guards(transition: Transition) -> list[str]:
 
 
 def _table(machine: MachineDef) -> str:
-    head = "".join(f'<td align="left"><b>{h}</b></td>' for h in ("#", "trigger", "from", "to", "only if", "then"))
+    head = "".join(
+        f'<td align="left"><b>{h}</b></td>'
+        for h in ("#", "trigger", "from", "to", "only if", "then")
+    )
     rows = [f"<tr>{head}</tr>"]
     for number, transition in enumerate(machine.transitions, 1):
-        guards = "<br/>".join(text.escape(g) for g in _guards(transition)) or _fallback(machine, number)
-        actions = "<br/>".join(text.escape(a) for a in (*transition.before, *transition.after)) or "\u2014"
+        guards = "<br/>".join(text.escape(g) for g in _guards(transition)) or _fallback(
+            machine, number
+        )
+        actions = (
+            "<br/>".join(text.escape(a) for a in (*transition.before, *transition.after))
+            or "\u2014"
+        )
         cells = [
             str(number),
             f"<b>{text.escape(transition.trigger)}</b>",
@@ -97,8 +119,14 @@ def _table(machine: MachineDef) -> str:
             actions,
         ]
         if transition.doc:
-            cells[-1] += f'<br/><font point-size="{style.SMALL}">{text.html_lines(transition.doc, 40)}</font>'
-        rows.append("<tr>" + "".join(f'<td align="left" balign="left" valign="top">{c}</td>' for c in cells) + "</tr>")
+            cells[-1] += (
+                f'<br/><font point-size="{style.SMALL}">{text.html_lines(transition.doc, 40)}</font>'
+            )
+        rows.append(
+            "<tr>"
+            + "".join(f'<td align="left" balign="left" valign="top">{c}</td>' for c in cells)
+            + "</tr>"
+        )
     body = "".join(rows)
     return f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="3" color="#CCCCCC">{body}</table>>'
 

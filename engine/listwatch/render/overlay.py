@@ -25,7 +25,9 @@ INVISIBLE_LOOK: Mapping[str, str] = {"style": "dotted", "penwidth": "1.2"}
 VIOLATION_LOOK: Mapping[str, str] = {"style": "bold", "penwidth": "2.8"}
 
 
-def picture(spec: Spec, pal: style.Palette, run: coverage.Coverage, *, name: str = "run") -> graphviz.Digraph:
+def picture(
+    spec: Spec, pal: style.Palette, run: coverage.Coverage, *, name: str = "run"
+) -> graphviz.Digraph:
     """The flow with `run` drawn over it: counts on edges, unseen steps grey, violations red."""
     arcs: list[flow.Arc] = []
     rows: list[flow.Row] = []
@@ -43,23 +45,58 @@ def picture(spec: Spec, pal: style.Palette, run: coverage.Coverage, *, name: str
     known = set(spec.flow.step_ids)
     loose = [f"{s}: {m}" if s else m for s, m in run.violations if s not in known]
     alert = ("Violations not tied to a step of the flow: " + "; ".join(loose)) if loose else ""
-    return flow.draw(spec, pal, name=name, title=title, arcs=arcs, rows=rows, numbered=True, key=key, alert=alert, number_heading="seen")
+    return flow.draw(
+        spec,
+        pal,
+        name=name,
+        title=title,
+        arcs=arcs,
+        rows=rows,
+        numbered=True,
+        key=key,
+        alert=alert,
+        number_heading="seen",
+    )
 
 
 def _hidden(run: coverage.Coverage, step: Step) -> bool:
     return run.inferred and step.internal
 
 
-def _arc(pal: style.Palette, run: coverage.Coverage, step: Step, source: str, target: str) -> flow.Arc:
+def _arc(
+    pal: style.Palette, run: coverage.Coverage, step: Step, source: str, target: str
+) -> flow.Arc:
     problems = run.violated(step.id)
     if problems:
-        label = f"{step.id} \u00d7{run.count(step.id, source)}" + text.LINE_BREAK + text.plain_lines(_short(problems[0]), 30)
-        return flow.Arc(step, source, target, label, style.VIOLATION, style.VIOLATION, VIOLATION_LOOK)
+        label = (
+            f"{step.id} \u00d7{run.count(step.id, source)}"
+            + text.LINE_BREAK
+            + text.plain_lines(_short(problems[0]), 30)
+        )
+        return flow.Arc(
+            step, source, target, label, style.VIOLATION, style.VIOLATION, VIOLATION_LOOK
+        )
     if _hidden(run, step):
-        return flow.Arc(step, source, target, f"{step.id} \u2014", style.UNSEEN.line, style.UNSEEN.text, INVISIBLE_LOOK)
+        return flow.Arc(
+            step,
+            source,
+            target,
+            f"{step.id} \u2014",
+            style.UNSEEN.line,
+            style.UNSEEN.text,
+            INVISIBLE_LOOK,
+        )
     count = run.count(step.id, source)
     if not count:
-        return flow.Arc(step, source, target, f"{step.id} \u00d70", style.UNSEEN.line, style.UNSEEN.text, UNSEEN_LOOK)
+        return flow.Arc(
+            step,
+            source,
+            target,
+            f"{step.id} \u00d70",
+            style.UNSEEN.line,
+            style.UNSEEN.text,
+            UNSEEN_LOOK,
+        )
     return flow.arc(pal, step, source, target, f"{step.id} \u00d7{count}")
 
 

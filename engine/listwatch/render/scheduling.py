@@ -69,9 +69,20 @@ def picture(spec: Spec, pal: style.Palette) -> graphviz.Digraph:
         for next_id in step.next:
             if next_id not in ids:
                 continue
-            watcher, label = _selected_by(spec, spec.flow.step(next_id)) if step is steps[0] else ("", "")
-            body.edge(step.id, next_id, label=label, color=style.NEUTRAL.line, fontcolor=pal.of(watcher).text, penwidth="1.2")
-    title = style.heading("Scheduling: how a new pod gets its node (nodeName, nodeSelector, no node fits)", KEY)
+            watcher, label = (
+                _selected_by(spec, spec.flow.step(next_id)) if step is steps[0] else ("", "")
+            )
+            body.edge(
+                step.id,
+                next_id,
+                label=label,
+                color=style.NEUTRAL.line,
+                fontcolor=pal.of(watcher).text,
+                penwidth="1.2",
+            )
+    title = style.heading(
+        "Scheduling: how a new pod gets its node (nodeName, nodeSelector, no node fits)", KEY
+    )
     return style.framed("scheduling", body, title=title, nodesep="0.5", ranksep="0.5")
 
 
@@ -93,7 +104,11 @@ def _box(step: Step, shade: style.Shade, settings: Mapping[str, Any]) -> str:
         f'<tr><td align="left" balign="left"><font point-size="{style.SMALL}" color="{colour}"><i>'
         f"a client sees: {text.html_lines(seen, 56)}</i></font></td></tr>"
     )
-    return '<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">' + "".join(rows) + "</table>>"
+    return (
+        '<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
+        + "".join(rows)
+        + "</table>>"
+    )
 
 
 def _plugins(settings: Mapping[str, Any]) -> list[str]:
@@ -101,8 +116,14 @@ def _plugins(settings: Mapping[str, Any]) -> list[str]:
     scores: Sequence[Mapping[str, Any]] = settings.get("scores", ())
     if not filters and not scores:
         return []
-    left = "".join(f'<tr><td align="left">{i}. {text.escape(str(f["plugin"]))}</td></tr>' for i, f in enumerate(filters, 1))
-    right = "".join(f'<tr><td align="left">{text.escape(str(s["plugin"]))} \u00d7{s["weight"]}</td></tr>' for s in scores)
+    left = "".join(
+        f'<tr><td align="left">{i}. {text.escape(str(f["plugin"]))}</td></tr>'
+        for i, f in enumerate(filters, 1)
+    )
+    right = "".join(
+        f'<tr><td align="left">{text.escape(str(s["plugin"]))} \u00d7{s["weight"]}</td></tr>'
+        for s in scores
+    )
     head = '<tr><td align="left"><b>1. filter</b>, in order:<br align="left"/>a node must pass all</td><td align="left"><b>2. score</b> the rest:<br align="left"/>the highest weighted sum wins</td></tr>'
     inner = (
         f'<tr><td align="left" valign="top"><table border="0" cellpadding="0" cellspacing="1">{left}</table></td>'
@@ -115,12 +136,18 @@ def _plugins(settings: Mapping[str, Any]) -> list[str]:
 def _retry(settings: Mapping[str, Any]) -> list[str]:
     parts = []
     if "podMaxInUnschedulablePodsDuration" in settings:
-        parts.append(f"at the latest after {settings['podMaxInUnschedulablePodsDuration']}s (podMaxInUnschedulablePodsDuration)")
+        parts.append(
+            f"at the latest after {settings['podMaxInUnschedulablePodsDuration']}s (podMaxInUnschedulablePodsDuration)"
+        )
     if "podInitialBackoffSeconds" in settings and "podMaxBackoffSeconds" in settings:
-        parts.append(f"back-off {settings['podInitialBackoffSeconds']}s doubling to {settings['podMaxBackoffSeconds']}s")
+        parts.append(
+            f"back-off {settings['podInitialBackoffSeconds']}s doubling to {settings['podMaxBackoffSeconds']}s"
+        )
     if not parts:
         return []
-    return [f'<tr><td align="left" balign="left"><b>retry</b>: {text.html_lines("; ".join(parts), 50)}</td></tr>']
+    return [
+        f'<tr><td align="left" balign="left"><b>retry</b>: {text.html_lines("; ".join(parts), 50)}</td></tr>'
+    ]
 
 
 def _selected_by(spec: Spec, step: Step) -> tuple[str, str]:
@@ -130,5 +157,7 @@ def _selected_by(spec: Spec, step: Step) -> tuple[str, str]:
         watches = [w for w in definition.watches if w.resource == "pods"] if definition else []
         if watches and watches[0].field_selector:
             selector = watches[0].field_selector.replace(",", ", ")
-            return component, text.plain_lines(f"{component} watch '{watches[0].id}': {selector}", 34)
+            return component, text.plain_lines(
+                f"{component} watch '{watches[0].id}': {selector}", 34
+            )
     return "", ""

@@ -32,7 +32,9 @@ def picture(spec: Spec, pal: style.Palette) -> graphviz.Digraph:
     body = style.new_body()
     flow.components(body, spec, pal, [a for a in spec.flow.actors if a in involved])
     for arrow in arrows:
-        hops = [arrow.source, arrow.via, arrow.target] if arrow.via else [arrow.source, arrow.target]
+        hops = (
+            [arrow.source, arrow.via, arrow.target] if arrow.via else [arrow.source, arrow.target]
+        )
         for index, (source, target) in enumerate(itertools.pairwise(hops)):
             shade = pal.of(source)
             label = _label(arrow) if index == 0 else f"<<b>{arrow.number}</b>>"
@@ -45,25 +47,47 @@ def picture(spec: Spec, pal: style.Palette) -> graphviz.Digraph:
                 id=f"arrow{arrow.number}.{index}",
                 **arrow_look(spec, arrow),
             )
-    title = style.heading("The tutorial's simplified figure (section 1.3): six arrows, each a group of steps", style.FLOW_KEY)
-    return style.framed("flow-simplified", body, title=title, caption=_table(spec, pal), nodesep="0.8", ranksep="1.2")
+    title = style.heading(
+        "The tutorial's simplified figure (section 1.3): six arrows, each a group of steps",
+        style.FLOW_KEY,
+    )
+    return style.framed(
+        "flow-simplified",
+        body,
+        title=title,
+        caption=_table(spec, pal),
+        nodesep="0.8",
+        ranksep="1.2",
+    )
 
 
 def _label(arrow: Arrow) -> str:
     words = text.wrap(arrow.label, 26)
-    lines = [f"<b>{arrow.number}</b>  {text.escape(words[0])}", *(text.escape(w) for w in words[1:])]
+    lines = [
+        f"<b>{arrow.number}</b>  {text.escape(words[0])}",
+        *(text.escape(w) for w in words[1:]),
+    ]
     if arrow.steps:
-        lines.append(f'<font point-size="{style.SMALL}">{text.escape(", ".join(arrow.steps))}</font>')
+        lines.append(
+            f'<font point-size="{style.SMALL}">{text.escape(", ".join(arrow.steps))}</font>'
+        )
     return "<" + "<br/>".join(lines) + ">"
 
 
 def _table(spec: Spec, pal: style.Palette) -> str:
-    head = "".join(f'<td align="left"><b>{h}</b></td>' for h in ("#", "from \u2192 to", "the tutorial's arrow", "steps"))
+    head = "".join(
+        f'<td align="left"><b>{h}</b></td>'
+        for h in ("#", "from \u2192 to", "the tutorial's arrow", "steps")
+    )
     rows = [f"<tr>{head}</tr>"]
     for arrow in spec.flow.simplified:
         path = " \u2192 ".join(a for a in (arrow.source, arrow.via, arrow.target) if a)
         steps = (
-            "<br/>".join(f"{text.escape(s)}  {text.escape(spec.flow.step(s).title)}" for s in arrow.steps if s in spec.flow.step_ids)
+            "<br/>".join(
+                f"{text.escape(s)}  {text.escape(spec.flow.step(s).title)}"
+                for s in arrow.steps
+                if s in spec.flow.step_ids
+            )
             or "(no step: a client reads the pod)"
         )
         colour = pal.of(arrow.source).text

@@ -52,9 +52,7 @@ VIOLATION = "#D00000"
 
 OBSERVABLE_STYLE: Mapping[str, str] = {"style": "solid", "penwidth": "1.8"}
 INTERNAL_STYLE: Mapping[str, str] = {"style": "dashed", "penwidth": "1.2"}
-FLOW_KEY = (
-    "Solid: a step a client of the API can observe (a watch event or an Event). Dashed: an internal step. Colour: the component that acts."
-)
+FLOW_KEY = "Solid: a step a client of the API can observe (a watch event or an Event). Dashed: an internal step. Colour: the component that acts."
 
 
 class Palette:
@@ -89,7 +87,15 @@ def component_title(spec: Spec, name: str) -> str:
     return component.title if component is not None else name
 
 
-def framed(name: str, body: graphviz.Digraph, *, title: str, caption: str = "", rankdir: str = "TB", **attrs: str) -> graphviz.Digraph:
+def framed(
+    name: str,
+    body: graphviz.Digraph,
+    *,
+    title: str,
+    caption: str = "",
+    rankdir: str = "TB",
+    **attrs: str,
+) -> graphviz.Digraph:
     """A picture: `body` under its `title` (HTML-like), and `caption` (HTML-like, a table) below it.
 
     `body` must be named `cluster_body` (see `new_body`): the title is its label, so it sits above
@@ -114,7 +120,9 @@ def heading(title: str, *notes: str, alert: str = "") -> str:
     lines = f"<b>{text.html_lines(title, 130)}</b>"
     for note in notes:
         if note:
-            lines += f'<font point-size="{SMALL}" color="#555555">{text.html_lines(note, 140)}</font>'
+            lines += (
+                f'<font point-size="{SMALL}" color="#555555">{text.html_lines(note, 140)}</font>'
+            )
     if alert:
         lines += f'<font color="{VIOLATION}">{text.html_lines(alert, 120)}</font>'
     return f"<{lines}<br/>>"
@@ -123,8 +131,23 @@ def heading(title: str, *notes: str, alert: str = "") -> str:
 def new_graph(name: str, *, rankdir: str = "LR", **attrs: str) -> graphviz.Digraph:
     """An empty directed graph with the shared fonts, colours and spacing; `attrs` override them."""
     graph = graphviz.Digraph(name=name, comment=GENERATED)
-    defaults = {"fontname": FONT, "fontsize": FONT_SIZE, "bgcolor": "white", "pad": "0.3", "nodesep": "0.35", "ranksep": "0.6"}
+    defaults = {
+        "fontname": FONT,
+        "fontsize": FONT_SIZE,
+        "bgcolor": "white",
+        "pad": "0.3",
+        "nodesep": "0.35",
+        "ranksep": "0.6",
+    }
     graph.attr(rankdir=rankdir, labelloc="t", labeljust="l", **{**defaults, **attrs})
-    graph.attr("node", fontname=FONT, fontsize=FONT_SIZE, shape="box", style="rounded,filled", fillcolor="white", penwidth="1.4")
+    graph.attr(
+        "node",
+        fontname=FONT,
+        fontsize=FONT_SIZE,
+        shape="box",
+        style="rounded,filled",
+        fillcolor="white",
+        penwidth="1.4",
+    )
     graph.attr("edge", fontname=FONT, fontsize="11", arrowsize="0.8")
     return graph

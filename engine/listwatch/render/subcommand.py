@@ -24,14 +24,23 @@ RUN = "run"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `listwatch diagrams`: --out DIR, --format LIST, --trace FILE."""
-    parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR", help=f"where to write the pictures (default: {DEFAULT_OUT})")
+    parser.add_argument(
+        "--out",
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"where to write the pictures (default: {DEFAULT_OUT})",
+    )
     parser.add_argument(
         "--format",
         default=",".join(writing.DEFAULT_FORMATS),
         metavar="LIST",
         help=f"comma list of {', '.join(writing.FORMATS)} (default: {','.join(writing.DEFAULT_FORMATS)}); svg and png need Graphviz's dot",
     )
-    parser.add_argument("--trace", metavar="FILE", help="draw the run recorded in FILE (JSON Lines or kubectl watch JSON) over the flow")
+    parser.add_argument(
+        "--trace",
+        metavar="FILE",
+        help="draw the run recorded in FILE (JSON Lines or kubectl watch JSON) over the flow",
+    )
 
 
 def command(args: argparse.Namespace, out: IO[str], spec: Spec) -> int:
@@ -45,7 +54,9 @@ def command(args: argparse.Namespace, out: IO[str], spec: Spec) -> int:
     else:
         written = writing.write(catalogue.sources(spec), out_dir, formats=formats)
         count = len({f.stem for f in written.files})
-        out.write(f"{count} pictures of the spec written to {out_dir}/ ({', '.join(sorted({f.suffix[1:] for f in written.files}))})\n")
+        out.write(
+            f"{count} pictures of the spec written to {out_dir}/ ({', '.join(sorted({f.suffix[1:] for f in written.files}))})\n"
+        )
     if written.hint:
         out.write(written.hint + "\n")
     return 0

@@ -17,12 +17,16 @@ def escape(text: str) -> str:
 
 def wrap(text: str, width: int) -> list[str]:
     """The words of `text` in lines of at most `width` characters (a longer word stands alone)."""
-    return textwrap.wrap(" ".join(text.split()), width=width, break_long_words=False, break_on_hyphens=False) or [""]
+    return textwrap.wrap(
+        " ".join(text.split()), width=width, break_long_words=False, break_on_hyphens=False
+    ) or [""]
 
 
 def html_lines(text: str, width: int) -> str:
     """`text` wrapped and escaped, its lines joined by left-aligned HTML line breaks."""
-    return '<br align="left"/>'.join(escape(line) for line in wrap(text, width)) + '<br align="left"/>'
+    return (
+        '<br align="left"/>'.join(escape(line) for line in wrap(text, width)) + '<br align="left"/>'
+    )
 
 
 #: DOT's escape for a centred line break in a plain label; a real newline would split the statement.

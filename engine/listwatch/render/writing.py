@@ -33,7 +33,9 @@ def parse_formats(value: str) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
-        raise errors.ListwatchError(f"--format {value!r}: expected a comma list of {', '.join(FORMATS)}, e.g. dot,svg")
+        raise errors.ListwatchError(
+            f"--format {value!r}: expected a comma list of {', '.join(FORMATS)}, e.g. dot,svg"
+        )
     return chosen
 
 
@@ -49,7 +51,9 @@ def hint(out_dir: Path, name: str, fmt: str) -> str:
     return f"dot not found: install Graphviz (apt install graphviz) or run: dot -T{fmt} {source} -o {target} (and likewise for each .dot)"
 
 
-def write(pictures: Mapping[str, str], out_dir: Path, *, formats: Sequence[str] = DEFAULT_FORMATS) -> Written:
+def write(
+    pictures: Mapping[str, str], out_dir: Path, *, formats: Sequence[str] = DEFAULT_FORMATS
+) -> Written:
     """Each picture's DOT text under `out_dir`, and its renders in the other `formats` if `dot` is here."""
     out_dir.mkdir(parents=True, exist_ok=True)
     renders = [f for f in formats if f != "dot"]
@@ -69,7 +73,9 @@ def write(pictures: Mapping[str, str], out_dir: Path, *, formats: Sequence[str] 
                     files.append(_write_text(out_dir / f"{name}.dot", source))
                 break
             except graphviz.CalledProcessError as exc:
-                raise errors.ListwatchError(f"dot could not render {name}.{fmt}: {exc.stderr!r}") from exc
+                raise errors.ListwatchError(
+                    f"dot could not render {name}.{fmt}: {exc.stderr!r}"
+                ) from exc
             files.append(_write_bytes(out_dir / f"{name}.{fmt}", data))
     first = next(iter(pictures), "")
     message = hint(out_dir, first, renders[0]) if renders and not can_render and first else ""

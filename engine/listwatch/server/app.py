@@ -33,7 +33,14 @@ from listwatch.engine import Engine
 from listwatch.server import tls, watchstream
 from listwatch.server.handlers import Handlers
 from listwatch.server.live import LiveCluster
-from listwatch.server.messages import MAX_BODY_BYTES, Request, Response, Streamed, Upgrade, status_response
+from listwatch.server.messages import (
+    MAX_BODY_BYTES,
+    Request,
+    Response,
+    Streamed,
+    Upgrade,
+    status_response,
+)
 
 #: How long a connection may sit idle between requests, or take over its TLS handshake.
 IDLE_SECONDS = 120.0
@@ -155,7 +162,9 @@ class _Connection(BaseHTTPRequestHandler):
             raise errors.BadRequest(f"invalid Content-Length: {length_text!r}")
         if length > MAX_BODY_BYTES:
             self._drain(length)
-            raise errors.RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BODY_BYTES}")
+            raise errors.RequestEntityTooLarge(
+                f"Request entity too large: limit is {MAX_BODY_BYTES}"
+            )
         return self.rfile.read(length)
 
     def _discard_body(self) -> None:
@@ -193,7 +202,9 @@ class _Connection(BaseHTTPRequestHandler):
             total += size
             if total > MAX_BODY_BYTES:
                 self.close_connection = True
-                raise errors.RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BODY_BYTES}")
+                raise errors.RequestEntityTooLarge(
+                    f"Request entity too large: limit is {MAX_BODY_BYTES}"
+                )
             parts.append(self.rfile.read(size))
             self.rfile.readline(1024)
         return b"".join(parts)
@@ -234,7 +245,13 @@ class _Connection(BaseHTTPRequestHandler):
         sink = _ChunkSink(self)
         if stream.watch is not None:
             assert stream.encode is not None
-            watchstream.pump(stream.watch, sink, stream.encode, stopping=app.stopping, timeout_seconds=stream.timeout_seconds)
+            watchstream.pump(
+                stream.watch,
+                sink,
+                stream.encode,
+                stopping=app.stopping,
+                timeout_seconds=stream.timeout_seconds,
+            )
         elif stream.chunks is not None:
             try:
                 for chunk in stream.chunks:
@@ -306,11 +323,15 @@ class Server:
         """`backend` is the kubelets' runtime, `memory` or `docker` (BackendUnavailable when it
         cannot run here)."""
         if not ipaddress.ip_address(host).is_loopback:
-            raise errors.ListwatchError(f"listwatch serves on a loopback address only (127.0.0.1), not {host}")
+            raise errors.ListwatchError(
+                f"listwatch serves on a loopback address only (127.0.0.1), not {host}"
+            )
         self.host = host
         self.requested_port = port
         self.err = err
-        self.live = LiveCluster(engine, nodes=nodes, without=without, seed=seed, err=err, backend=backend)
+        self.live = LiveCluster(
+            engine, nodes=nodes, without=without, seed=seed, err=err, backend=backend
+        )
         self.credentials = tls.generate(hosts=(host, "localhost"))
         self.stopping = threading.Event()
         self._kubeconfig_out = Path(kubeconfig_out) if kubeconfig_out is not None else None
@@ -349,8 +370,18 @@ class Server:
             listener.server_close()
             raise
         self._listener = listener
-        self.handlers = Handlers(self.live, server_address=f"{self.host}:{self.port}", err=self.err, stopping=self.stopping)
-        self._thread = threading.Thread(target=listener.serve_forever, kwargs={"poll_interval": 0.2}, name="listwatch-http", daemon=True)
+        self.handlers = Handlers(
+            self.live,
+            server_address=f"{self.host}:{self.port}",
+            err=self.err,
+            stopping=self.stopping,
+        )
+        self._thread = threading.Thread(
+            target=listener.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name="listwatch-http",
+            daemon=True,
+        )
         self._thread.start()
         if self._kubeconfig_out is None:
             self._tempdir = tempfile.TemporaryDirectory(prefix="listwatch-serve-")

@@ -20,8 +20,8 @@ from typing import IO, Any
 
 from listwatch import engine as engine_module
 from listwatch import errors
-from listwatch.backends import RUNTIMES
 from listwatch.cluster import DEFAULT_NODES
+from listwatch.runtime import RUNTIMES
 from listwatch.server.app import Server
 
 #: The components `--without` can leave out, so that an outside implementation can stand in.
@@ -36,8 +36,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="memory",
         help="the kubelets' container runtime: memory (simulated, the default) or docker (a Docker Engine: real containers, logs and exec)",
     )
-    parser.add_argument("--nodes", default=",".join(DEFAULT_NODES), help="comma-separated node names (default: node01,node02)")
-    parser.add_argument("--port", type=int, default=6443, help="the port on 127.0.0.1 (default: 6443; 0 picks a free one)")
+    parser.add_argument(
+        "--nodes",
+        default=",".join(DEFAULT_NODES),
+        help="comma-separated node names (default: node01,node02)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=6443,
+        help="the port on 127.0.0.1 (default: 6443; 0 picks a free one)",
+    )
     parser.add_argument(
         "--kubeconfig-out",
         metavar="FILE",
@@ -57,7 +66,9 @@ def _without(values: list[str]) -> list[str]:
     chosen = [v.strip() for value in values for v in value.split(",") if v.strip()]
     for name in chosen:
         if name not in COMPONENTS:
-            raise errors.ListwatchError(f"--without {name}: not a component; choose from {', '.join(COMPONENTS)}")
+            raise errors.ListwatchError(
+                f"--without {name}: not a component; choose from {', '.join(COMPONENTS)}"
+            )
     return chosen
 
 
@@ -72,7 +83,13 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         without = _without(args.without)
         engine = engine_module.load(getattr(args, "spec", None))
         server = Server(
-            engine, nodes=nodes, port=args.port, without=without, kubeconfig_out=args.kubeconfig_out, err=err, backend=args.backend
+            engine,
+            nodes=nodes,
+            port=args.port,
+            without=without,
+            kubeconfig_out=args.kubeconfig_out,
+            err=err,
+            backend=args.backend,
         )
     except errors.ListwatchError as exc:
         err.write(f"error: {exc}\n")
@@ -90,7 +107,9 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             server.stop()
             return 1
         served = ", ".join(nodes) if "kubelet" not in without else "none (no kubelet)"
-        out.write(f"listwatch: a simulated Kubernetes v1.32 cluster is served at {server.url} (nodes: {served})\n")
+        out.write(
+            f"listwatch: a simulated Kubernetes v1.32 cluster is served at {server.url} (nodes: {served})\n"
+        )
         if args.backend != "memory":
             out.write(f"kubelet runtime: {server.live.cluster.runtime.describe()}\n")
         if without:

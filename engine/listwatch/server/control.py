@@ -81,7 +81,9 @@ class ControlAPI:
         method = "GET" if request.method == "HEAD" else request.method
         matched = [(key, route) for key, route in self._routes.items() if _matches(key[1], parts)]
         if not matched:
-            raise errors.NotFound(f"the server could not find the requested resource ({request.path}; see GET {PREFIX})")
+            raise errors.NotFound(
+                f"the server could not find the requested resource ({request.path}; see GET {PREFIX})"
+            )
         for (verb, pattern), route in matched:
             if verb == method:
                 args = [part for part, want in zip(parts, pattern, strict=True) if want == "*"]
@@ -102,9 +104,22 @@ class ControlAPI:
 
     def _cut(self, request: messages.Request, args: list[str]) -> Any:
         body = _body(request, "WatchCut", {"actor": str, "resource": str, "reconnect": bool})
-        actor, resource, reconnect = str(body.get("actor", "")), _resource(body), bool(body.get("reconnect", True))
-        cut = self.live.call(lambda: self.control.cut(actor, resource=resource, reconnect=reconnect))
-        return {"kind": "WatchCut", "apiVersion": API_VERSION, "actor": actor, "resource": resource, "reconnect": reconnect, "cut": cut}
+        actor, resource, reconnect = (
+            str(body.get("actor", "")),
+            _resource(body),
+            bool(body.get("reconnect", True)),
+        )
+        cut = self.live.call(
+            lambda: self.control.cut(actor, resource=resource, reconnect=reconnect)
+        )
+        return {
+            "kind": "WatchCut",
+            "apiVersion": API_VERSION,
+            "actor": actor,
+            "resource": resource,
+            "reconnect": reconnect,
+            "cut": cut,
+        }
 
     def _reconnect(self, request: messages.Request, args: list[str]) -> Any:
         body = _body(request, "WatchReconnect", {"actor": str, "resource": str})
@@ -122,7 +137,11 @@ class ControlAPI:
         return self.live.call(self.control.compact, revision)
 
     def _kubelets(self, request: messages.Request, args: list[str]) -> Any:
-        return {"kind": "KubeletList", "apiVersion": API_VERSION, "items": self.live.call(self.control.kubelets)}
+        return {
+            "kind": "KubeletList",
+            "apiVersion": API_VERSION,
+            "items": self.live.call(self.control.kubelets),
+        }
 
     def _kubelet(self, request: messages.Request, args: list[str]) -> Any:
         return self.live.call(self.control.kubelet, args[0])
@@ -135,35 +154,49 @@ class ControlAPI:
 
 
 def _matches(pattern: tuple[str, ...], parts: list[str]) -> bool:
-    return len(pattern) == len(parts) and all(want in ("*", part) for want, part in zip(pattern, parts, strict=True))
+    return len(pattern) == len(parts) and all(
+        want in ("*", part) for want, part in zip(pattern, parts, strict=True)
+    )
 
 
-def _body(request: messages.Request, kind: str, fields: Mapping[str, type], *, optional: bool = False) -> dict[str, Any]:
+def _body(
+    request: messages.Request, kind: str, fields: Mapping[str, type], *, optional: bool = False
+) -> dict[str, Any]:
     """The request's JSON object, its fields checked: known, of their type (kind and apiVersion may be given)."""
     if optional and not request.body.strip():
         return {}
     body = messages.json_body(request)
     if not isinstance(body, dict):
-        raise errors.BadRequest(f"the body must be a JSON object ({kind}), got {type(body).__name__}")
+        raise errors.BadRequest(
+            f"the body must be a JSON object ({kind}), got {type(body).__name__}"
+        )
     if body.get("kind") not in (None, kind):
         raise errors.BadRequest(f"the body is a {body['kind']}, expected a {kind}")
     if body.get("apiVersion") not in (None, API_VERSION):
-        raise errors.BadRequest(f"the apiVersion of the body is {body['apiVersion']}, expected {API_VERSION}")
+        raise errors.BadRequest(
+            f"the apiVersion of the body is {body['apiVersion']}, expected {API_VERSION}"
+        )
     for name, value in body.items():
         if name in ("kind", "apiVersion"):
             continue
         want = fields.get(name)
         if want is None:
-            raise errors.BadRequest(f'unknown field "{name}" in {kind}; known fields: {", ".join(fields)}')
+            raise errors.BadRequest(
+                f'unknown field "{name}" in {kind}; known fields: {", ".join(fields)}'
+            )
         if not isinstance(value, want) or (want is int and isinstance(value, bool)):
-            raise errors.BadRequest(f"{kind}.{name} must be a{'n' if want is int else ''} {_TYPE_NAMES[want]}, got {json_type(value)}")
+            raise errors.BadRequest(
+                f"{kind}.{name} must be a{'n' if want is int else ''} {_TYPE_NAMES[want]}, got {json_type(value)}"
+            )
     return body
 
 
 def _resource(body: Mapping[str, Any]) -> str:
     resource = str(body.get("resource", ""))
     if resource and resource not in RESOURCES:
-        raise errors.BadRequest(f'resource "{resource}" is not one the API serves ({", ".join(sorted(RESOURCES))})')
+        raise errors.BadRequest(
+            f'resource "{resource}" is not one the API serves ({", ".join(sorted(RESOURCES))})'
+        )
     return resource
 
 

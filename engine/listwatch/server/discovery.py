@@ -38,8 +38,17 @@ VERSION = {
 }
 
 #: Resources `kubectl get all` lists.
-_CATEGORIES: Mapping[str, tuple[str, ...]] = {"pods": ("all",), "replicationcontrollers": ("all",), "replicasets": ("all",)}
-_SUBRESOURCE_KIND = {"binding": "Binding", "exec": "PodExecOptions", "proxy": "PodProxyOptions", "scale": "Scale"}
+_CATEGORIES: Mapping[str, tuple[str, ...]] = {
+    "pods": ("all",),
+    "replicationcontrollers": ("all",),
+    "replicasets": ("all",),
+}
+_SUBRESOURCE_KIND = {
+    "binding": "Binding",
+    "exec": "PodExecOptions",
+    "proxy": "PodProxyOptions",
+    "scale": "Scale",
+}
 #: Subresources served in a group version of their own (kubectl's scale client reads it here).
 _SUBRESOURCE_GROUP_VERSION = {"scale": ("autoscaling", "v1")}
 _SUBRESOURCE_VERBS = {
@@ -55,7 +64,9 @@ _ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "u
 
 def group_versions() -> list[tuple[str, str]]:
     """The (group, version) pairs served, the core group ("") first."""
-    found = sorted({(r.group, r.version) for r in RESOURCES.values()}, key=lambda gv: (gv[0] != "", gv))
+    found = sorted(
+        {(r.group, r.version) for r in RESOURCES.values()}, key=lambda gv: (gv[0] != "", gv)
+    )
     return found
 
 
@@ -69,12 +80,16 @@ def api_versions(server_address: str) -> dict[str, Any]:
     return {
         "kind": "APIVersions",
         "versions": ["v1"],
-        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+        "serverAddressByClientCIDRs": [
+            {"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}
+        ],
     }
 
 
 def _group(group: str) -> dict[str, Any]:
-    versions = [{"groupVersion": f"{group}/{v}", "version": v} for g, v in group_versions() if g == group]
+    versions = [
+        {"groupVersion": f"{group}/{v}", "version": v} for g, v in group_versions() if g == group
+    ]
     return {"name": group, "versions": versions, "preferredVersion": versions[0]}
 
 
@@ -113,9 +128,23 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
             entry = {"name": f"{r.plural}/{sub}", "singularName": "", "namespaced": r.namespaced}
             if sub in _SUBRESOURCE_GROUP_VERSION:
                 entry["group"], entry["version"] = _SUBRESOURCE_GROUP_VERSION[sub]
-            resources.append({**entry, "kind": _SUBRESOURCE_KIND.get(sub, r.kind), "verbs": list(_SUBRESOURCE_VERBS[sub])})
+            resources.append(
+                {
+                    **entry,
+                    "kind": _SUBRESOURCE_KIND.get(sub, r.kind),
+                    "verbs": list(_SUBRESOURCE_VERBS[sub]),
+                }
+            )
     if (group, version) == ("", "v1"):
-        resources.append({"name": "bindings", "singularName": "binding", "namespaced": True, "kind": "Binding", "verbs": ["create"]})
+        resources.append(
+            {
+                "name": "bindings",
+                "singularName": "binding",
+                "namespaced": True,
+                "kind": "Binding",
+                "verbs": ["create"],
+            }
+        )
         resources.sort(key=lambda e: e["name"])
     return {
         "kind": "APIResourceList",
@@ -137,12 +166,19 @@ def _gvk(resource: Resource) -> dict[str, str]:
 
 
 def _param(name: str, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "description": description, "schema": {"type": "string", "uniqueItems": True}}
+    return {
+        "name": name,
+        "in": "query",
+        "description": description,
+        "schema": {"type": "string", "uniqueItems": True},
+    }
 
 
 _WRITE_PARAMS = [
     _param("dryRun", "When present, indicates that modifications should not be persisted (All)."),
-    _param("fieldManager", "A name associated with the actor or entity that is making these changes."),
+    _param(
+        "fieldManager", "A name associated with the actor or entity that is making these changes."
+    ),
     _param(
         "fieldValidation",
         "How the server treats unknown or duplicate fields in the body: Ignore, Warn or Strict. "
@@ -151,23 +187,35 @@ _WRITE_PARAMS = [
 ]
 
 
-def _operation(resource: Resource, action: str, ref: str, *, params: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _operation(
+    resource: Resource, action: str, ref: str, *, params: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     content = {"application/json": {"schema": {"$ref": ref}}}
     operation: dict[str, Any] = {
         "operationId": f"{action}{resource.kind}",
         "parameters": params or [],
-        "responses": {"200": {"description": "OK", "content": content}, "401": {"description": "Unauthorized"}},
+        "responses": {
+            "200": {"description": "OK", "content": content},
+            "401": {"description": "Unauthorized"},
+        },
         "x-kubernetes-action": action,
         "x-kubernetes-group-version-kind": _gvk(resource),
     }
     if action in ("post", "put", "patch"):
         types = (
-            ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"]
+            [
+                "application/json-patch+json",
+                "application/merge-patch+json",
+                "application/strategic-merge-patch+json",
+            ]
             if action == "patch"
             else ["application/json"]
         )
         operation["requestBody"] = {
-            "content": {t: {"schema": {"$ref": ref if action != "patch" else "#/components/schemas/Patch"}} for t in types}
+            "content": {
+                t: {"schema": {"$ref": ref if action != "patch" else "#/components/schemas/Patch"}}
+                for t in types
+            }
         }
     return operation
 
@@ -178,24 +226,34 @@ def openapi_document(group: str, version: str) -> dict[str, Any] | None:
         return None
     prefix = f"/{_gv_path(group, version)}"
     paths: dict[str, Any] = {}
-    schemas: dict[str, Any] = {"Patch": {"type": "object", "description": "A patch body in one of the accepted formats."}}
+    schemas: dict[str, Any] = {
+        "Patch": {"type": "object", "description": "A patch body in one of the accepted formats."}
+    }
     for r in sorted(RESOURCES.values(), key=lambda r: r.plural):
         if (r.group, r.version) != (group, version):
             continue
         ref = f"#/components/schemas/{schema_name(r)}"
         schemas.update(kind_schemas(r))
-        collection = f"{prefix}/namespaces/{{namespace}}/{r.plural}" if r.namespaced else f"{prefix}/{r.plural}"
+        collection = (
+            f"{prefix}/namespaces/{{namespace}}/{r.plural}"
+            if r.namespaced
+            else f"{prefix}/{r.plural}"
+        )
         item = f"{collection}/{{name}}"
         paths[collection] = {
             "get": _operation(r, "list", ref),
             "post": _operation(r, "post", ref, params=_WRITE_PARAMS),
         }
         if "deletecollection" in _verbs(r):
-            paths[collection]["delete"] = _operation(r, "deletecollection", ref, params=_WRITE_PARAMS[:1])
+            paths[collection]["delete"] = _operation(
+                r, "deletecollection", ref, params=_WRITE_PARAMS[:1]
+            )
         paths[item] = {
             "get": _operation(r, "get", ref),
             "put": _operation(r, "put", ref, params=_WRITE_PARAMS),
-            "patch": _operation(r, "patch", ref, params=[*_WRITE_PARAMS, _param("force", "Force an apply patch.")]),
+            "patch": _operation(
+                r, "patch", ref, params=[*_WRITE_PARAMS, _param("force", "Force an apply patch.")]
+            ),
             "delete": _operation(r, "delete", ref, params=_WRITE_PARAMS[:1]),
         }
         if "status" in SUBRESOURCES.get(r.plural, ()):
@@ -224,7 +282,9 @@ def openapi_index() -> dict[str, Any]:
     for group, version in group_versions():
         document = openapi_document(group, version)
         assert document is not None
-        paths[_gv_path(group, version)] = {"serverRelativeURL": f"/openapi/v3/{_gv_path(group, version)}?hash={_hash(document)}"}
+        paths[_gv_path(group, version)] = {
+            "serverRelativeURL": f"/openapi/v3/{_gv_path(group, version)}?hash={_hash(document)}"
+        }
     return {"paths": paths}
 
 

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from listwatch import errors
-from listwatch.backends.base import STDERR, STDOUT, ExecSession, Runtime
 from listwatch.cluster import Cluster
+from listwatch.runtime.base import STDERR, STDOUT, ExecSession, Runtime
 from listwatch.server import messages, routes
 from listwatch.server.websocket import WebSocket
 
@@ -105,10 +105,15 @@ def locate(cluster: Cluster, name: str, namespace: str, container: str) -> Targe
     if not spec.get("nodeName"):
         raise errors.BadRequest(f"pod {name} does not have a host assigned")
     status = pod.get("status") or {}
-    for entry in [*(status.get("containerStatuses") or []), *(status.get("initContainerStatuses") or [])]:
+    for entry in [
+        *(status.get("containerStatuses") or []),
+        *(status.get("initContainerStatuses") or []),
+    ]:
         if entry.get("name") == container:
             running = "running" in (entry.get("state") or {})
-            return Target(name, container, str(entry.get("containerID", "")).partition("://")[2], running)
+            return Target(
+                name, container, str(entry.get("containerID", "")).partition("://")[2], running
+            )
     return Target(name, container, "", False)
 
 
@@ -127,13 +132,23 @@ def negotiate(request: messages.Request) -> str:
     for protocol in offered:
         if protocol in PROTOCOLS:
             return protocol
-    raise errors.BadRequest(f"requested protocol(s) are not supported: [{' '.join(offered)}]; supports [{' '.join(PROTOCOLS)}]")
+    raise errors.BadRequest(
+        f"requested protocol(s) are not supported: [{' '.join(offered)}]; supports [{' '.join(PROTOCOLS)}]"
+    )
 
 
 class Exec:
     """One exec, from the answered handshake to the client's close (the connection's thread runs it)."""
 
-    def __init__(self, websocket: WebSocket, opts: ExecOptions, target: Target, runtime: Runtime, *, stopping: threading.Event) -> None:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        opts: ExecOptions,
+        target: Target,
+        runtime: Runtime,
+        *,
+        stopping: threading.Event,
+    ) -> None:
         self.websocket = websocket
         self.opts = opts
         self.target = target
@@ -156,7 +171,11 @@ class Exec:
                 return
             code = session.exit_code()
         except (OSError, errors.APIError) as exc:
-            self._finish(errors.APIError(f"Internal error occurred: error executing command in container: {exc}").status())
+            self._finish(
+                errors.APIError(
+                    f"Internal error occurred: error executing command in container: {exc}"
+                ).status()
+            )
             return
         finally:
             session.close()
@@ -165,15 +184,23 @@ class Exec:
     def _start(self) -> ExecSession:
         target = self.target
         if not target.running or not target.container_id:
-            raise errors.APIError(f'Internal error occurred: unable to upgrade connection: container not found ("{target.container}")')
-        return self.runtime.exec_session(target.container_id, list(self.opts.command), stdin=self.opts.stdin, tty=self.opts.tty)
+            raise errors.APIError(
+                f'Internal error occurred: unable to upgrade connection: container not found ("{target.container}")'
+            )
+        return self.runtime.exec_session(
+            target.container_id, list(self.opts.command), stdin=self.opts.stdin, tty=self.opts.tty
+        )
 
     def _pump(self, session: ExecSession) -> None:
         """Move the client's input to the command and its output to the client, until the output ends."""
         ws = self.websocket
         while not ws.closed and not self.stopping.is_set():
             client, command = ws.fileno(), session.fileno()
-            ready = [client] if ws.buffered() else select.select([client, command], [], [], POLL_SECONDS)[0]
+            ready = (
+                [client]
+                if ws.buffered()
+                else select.select([client, command], [], [], POLL_SECONDS)[0]
+            )
             if client in ready:
                 for message in ws.receive() or ():
                     self._take(session, message)

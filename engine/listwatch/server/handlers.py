@@ -26,7 +26,16 @@ from listwatch import errors
 from listwatch.apiserver import objects
 from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.watchcache import BOOKMARK, ERROR, WatchEvent
-from listwatch.server import control, discovery, execstream, messages, podproxy, routes, scale, tables
+from listwatch.server import (
+    control,
+    discovery,
+    execstream,
+    messages,
+    podproxy,
+    routes,
+    scale,
+    tables,
+)
 from listwatch.server.live import LiveCluster
 from listwatch.server.messages import JSON
 from listwatch.server.watchstream import DEFAULT_TIMEOUT_SECONDS, WatchStream
@@ -40,14 +49,21 @@ class Handlers:
     """Answers requests against one live cluster."""
 
     def __init__(
-        self, live: LiveCluster, *, server_address: str, err: IO[str] | None = None, stopping: threading.Event | None = None
+        self,
+        live: LiveCluster,
+        *,
+        server_address: str,
+        err: IO[str] | None = None,
+        stopping: threading.Event | None = None,
     ) -> None:
         self.live = live
         self.server_address = server_address
         self.err = err
         self.stopping = stopping or threading.Event()  # set when the server stops: long streams end
         self._documents: dict[str, bytes] = {}
-        self.control = control.ControlAPI(live)  # /listwatch/v1: out-of-band control for test harnesses
+        self.control = control.ControlAPI(
+            live
+        )  # /listwatch/v1: out-of-band control for test harnesses
 
     def handle(self, request: messages.Request) -> messages.Response:
         """The response to `request`; an error of any kind becomes a Status, never an exception."""
@@ -57,9 +73,13 @@ class Handlers:
             return messages.status_response(exc)
         except Exception:
             if self.err is not None:
-                self.err.write(f"listwatch: internal error on {request.method} {request.path}:\n{traceback.format_exc()}")
+                self.err.write(
+                    f"listwatch: internal error on {request.method} {request.path}:\n{traceback.format_exc()}"
+                )
             return messages.status_response(
-                errors.APIError("Internal error occurred: an unexpected error in listwatch (see the server's log)")
+                errors.APIError(
+                    "Internal error occurred: an unexpected error in listwatch (see the server's log)"
+                )
             )
 
     def _dispatch(self, request: messages.Request) -> messages.Response:
@@ -74,11 +94,17 @@ class Handlers:
                 return messages.Response(200, document)
         route = routes.parse(path)
         verb = route.verb(request.method, request.query)
-        if verb not in ("log", "exec", "proxy"):  # logs are text whatever the client accepts (kube-apiserver ignores Accept there)
+        if verb not in (
+            "log",
+            "exec",
+            "proxy",
+        ):  # logs are text whatever the client accepts (kube-apiserver ignores Accept there)
             messages.check_acceptable(request.header("accept"), JSON)
         dry_run = request.query.get("dryRun", "")
         if dry_run and (dry_run != "All" or verb != "create"):
-            raise errors.BadRequest(f"dryRun={dry_run} is not supported by listwatch for {verb}; it supports dryRun=All on create")
+            raise errors.BadRequest(
+                f"dryRun={dry_run} is not supported by listwatch for {verb}; it supports dryRun=All on create"
+            )
         method = getattr(self, f"_{verb}")
         response: messages.Response = method(route, request)
         return response
@@ -100,7 +126,11 @@ class Handlers:
         accept = request.header("accept")
         if tables.wants(accept, "Table"):
             table = tables.table(
-                res, [obj], self.live.clock.wall(), resource_version=objects.rv_of(obj), include_object=messages.include_object(request)
+                res,
+                [obj],
+                self.live.clock.wall(),
+                resource_version=objects.rv_of(obj),
+                include_object=messages.include_object(request),
             )
             return messages.Response(200, messages.encode(table))
         if tables.wants(accept, "PartialObjectMetadata"):
@@ -141,7 +171,10 @@ class Handlers:
                 ),
             )
         # As kube-apiserver encodes a typed list, the items carry no kind or apiVersion.
-        items = [{k: v for k, v in obj.items() if k != "kind" and k != "apiVersion"} for obj in found.items]
+        items = [
+            {k: v for k, v in obj.items() if k != "kind" and k != "apiVersion"}
+            for obj in found.items
+        ]
         body = {
             "kind": f"{res.kind}List",
             "apiVersion": res.api_version,
@@ -168,16 +201,26 @@ class Handlers:
             send_initial_events=routes.truthy(q.get("sendInitialEvents")),
             actor=messages.actor(request),
         )
-        timeout = messages.non_negative(q.get("timeoutSeconds"), "timeoutSeconds") or DEFAULT_TIMEOUT_SECONDS
+        timeout = (
+            messages.non_negative(q.get("timeoutSeconds"), "timeoutSeconds")
+            or DEFAULT_TIMEOUT_SECONDS
+        )
         stream.open()
         return messages.Response(
-            200, stream=messages.Streamed(watch=stream, encode=self._watch_encoder(res, request), timeout_seconds=timeout)
+            200,
+            stream=messages.Streamed(
+                watch=stream, encode=self._watch_encoder(res, request), timeout_seconds=timeout
+            ),
         )
 
-    def _watch_encoder(self, res: Resource, request: messages.Request) -> Callable[[WatchEvent], bytes]:
+    def _watch_encoder(
+        self, res: Resource, request: messages.Request
+    ) -> Callable[[WatchEvent], bytes]:
         accept = request.header("accept")
         if not tables.wants(accept, "Table"):
-            return lambda event: messages.encode({"type": event.type, "object": event.object}) + b"\n"
+            return lambda event: (
+                messages.encode({"type": event.type, "object": event.object}) + b"\n"
+            )
         include = messages.include_object(request)
         first = [True]
 
@@ -217,26 +260,54 @@ class Handlers:
         obj = messages.object_body(request, res)
         name = objects.name_of(obj)
         if name and name != route.name:
-            raise errors.BadRequest(f"the name of the object ({name}) does not match the name on the URL ({route.name})")
+            raise errors.BadRequest(
+                f"the name of the object ({name}) does not match the name on the URL ({route.name})"
+            )
         obj = objects.replace(obj, "metadata.name", route.name)
-        updated = self.live.call(self._update_on_loop, res, obj, route.namespace, route.subresource, messages.actor(request))
+        updated = self.live.call(
+            self._update_on_loop,
+            res,
+            obj,
+            route.namespace,
+            route.subresource,
+            messages.actor(request),
+        )
         return messages.Response(200, messages.encode(updated))
 
-    def _update_on_loop(self, res: Resource, obj: dict[str, Any], namespace: str | None, subresource: str, actor: str) -> Any:
+    def _update_on_loop(
+        self,
+        res: Resource,
+        obj: dict[str, Any],
+        namespace: str | None,
+        subresource: str,
+        actor: str,
+    ) -> Any:
         api = self.live.api
-        api.get(res.plural, objects.name_of(obj), namespace=namespace)  # a PUT to a missing object is a 404
-        return api.update(res.plural, obj, namespace=namespace, subresource=subresource, actor=actor)
+        api.get(
+            res.plural, objects.name_of(obj), namespace=namespace
+        )  # a PUT to a missing object is a 404
+        return api.update(
+            res.plural, obj, namespace=namespace, subresource=subresource, actor=actor
+        )
 
     def _patch(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
         patch_format, body = messages.patch_body(request)
         api = self.live.api
-        common: dict[str, Any] = {"namespace": route.namespace, "subresource": route.subresource, "actor": messages.actor(request)}
+        common: dict[str, Any] = {
+            "namespace": route.namespace,
+            "subresource": route.subresource,
+            "actor": messages.actor(request),
+        }
         if patch_format == "json":
             patcher = messages.json_patcher(body, f'{res.kind} "{route.name}"')
-            patched = self.live.call(lambda: api.patch_with(res.plural, route.name, patcher, **common))
+            patched = self.live.call(
+                lambda: api.patch_with(res.plural, route.name, patcher, **common)
+            )
         else:
-            patched = self.live.call(lambda: api.patch(res.plural, route.name, body, patch_type=patch_format, **common))
+            patched = self.live.call(
+                lambda: api.patch(res.plural, route.name, body, patch_type=patch_format, **common)
+            )
         return messages.Response(200, messages.encode(patched))
 
     def _scale(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
@@ -248,15 +319,24 @@ class Handlers:
         grace, uid = messages.delete_options(request)
         deleted = self.live.call(
             lambda: self.live.api.delete(
-                res.plural, route.name, namespace=route.namespace, actor=messages.actor(request), grace_period_seconds=grace, uid=uid
+                res.plural,
+                route.name,
+                namespace=route.namespace,
+                actor=messages.actor(request),
+                grace_period_seconds=grace,
+                uid=uid,
             )
         )
         return messages.Response(200, messages.encode(deleted))
 
-    def _deletecollection(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+    def _deletecollection(
+        self, route: routes.ResourceRoute, request: messages.Request
+    ) -> messages.Response:
         res = route.resource
         if res.plural == "namespaces":
-            raise errors.MethodNotAllowed("the server does not allow this method on the requested resource (deletecollection namespaces)")
+            raise errors.MethodNotAllowed(
+                "the server does not allow this method on the requested resource (deletecollection namespaces)"
+            )
         grace, _ = messages.delete_options(request)
         q = request.query
         actor = messages.actor(request)
@@ -264,7 +344,10 @@ class Handlers:
         def delete_all() -> list[Any]:
             api = self.live.api
             found = api.list(
-                res.plural, namespace=route.namespace, label_selector=q.get("labelSelector", ""), field_selector=q.get("fieldSelector", "")
+                res.plural,
+                namespace=route.namespace,
+                label_selector=q.get("labelSelector", ""),
+                field_selector=q.get("fieldSelector", ""),
             )
             deleted = []
             for obj in found.items:
@@ -283,9 +366,19 @@ class Handlers:
             return deleted
 
         deleted = self.live.call(delete_all)
-        items = [{k: v for k, v in obj.items() if k != "kind" and k != "apiVersion"} for obj in deleted]
+        items = [
+            {k: v for k, v in obj.items() if k != "kind" and k != "apiVersion"} for obj in deleted
+        ]
         return messages.Response(
-            200, messages.encode({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": {}, "items": items})
+            200,
+            messages.encode(
+                {
+                    "kind": f"{res.kind}List",
+                    "apiVersion": res.api_version,
+                    "metadata": {},
+                    "items": items,
+                }
+            ),
         )
 
     def _bind(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
@@ -295,15 +388,23 @@ class Handlers:
         meta = body.get("metadata") or {}
         name = meta.get("name") or route.name
         if route.name and meta.get("name") and meta["name"] != route.name:
-            raise errors.BadRequest(f"the name of the object ({meta['name']}) does not match the name on the URL ({route.name})")
+            raise errors.BadRequest(
+                f"the name of the object ({meta['name']}) does not match the name on the URL ({route.name})"
+            )
         if not name:
-            raise errors.Invalid('Binding "" is invalid: metadata.name: Required value: name or generateName is required')
+            raise errors.Invalid(
+                'Binding "" is invalid: metadata.name: Required value: name or generateName is required'
+            )
         target = (body.get("target") or {}).get("name")
         if not target:
             raise errors.Invalid(f'Binding "{name}" is invalid: target.name: Required value')
         namespace = route.namespace or "default"
         annotations = meta.get("annotations") or None
-        self.live.call(lambda: self.live.api.bind(namespace, name, target, actor=messages.actor(request), annotations=annotations))
+        self.live.call(
+            lambda: self.live.api.bind(
+                namespace, name, target, actor=messages.actor(request), annotations=annotations
+            )
+        )
         return messages.Response(201, messages.encode(messages.success(201)))
 
     # -- logs --------------------------------------------------------------------------------------
@@ -318,14 +419,22 @@ class Handlers:
         cluster = self.live.cluster
         text = self.live.call(
             lambda: cluster.logs(
-                route.name, namespace=namespace, container=container, tail=None if tail is None else int(tail), previous=previous
+                route.name,
+                namespace=namespace,
+                container=container,
+                tail=None if tail is None else int(tail),
+                previous=previous,
             )
         )
         if not routes.truthy(q.get("follow")) or previous:
             data = text.encode()
-            return messages.Response(200, data[: int(limit)] if limit is not None else data, "text/plain")
+            return messages.Response(
+                200, data[: int(limit)] if limit is not None else data, "text/plain"
+            )
         return messages.Response(
-            200, content_type="text/plain", stream=messages.Streamed(chunks=self._follow(route.name, namespace, container, text))
+            200,
+            content_type="text/plain",
+            stream=messages.Streamed(chunks=self._follow(route.name, namespace, container, text)),
         )
 
     # -- exec ------------------------------------------------------------------------------------
@@ -334,9 +443,13 @@ class Handlers:
         """Check what kube-apiserver checks, then hand the connection to the exec (`execstream`)."""
         opts = execstream.options(request)
         namespace = route.namespace or "default"
-        target = self.live.call(execstream.locate, self.live.cluster, route.name, namespace, opts.container)
+        target = self.live.call(
+            execstream.locate, self.live.cluster, route.name, namespace, opts.container
+        )
         websocket = WebSocket.handshake(request, execstream.negotiate(request))
-        session = execstream.Exec(websocket, opts, target, self.live.cluster.runtime, stopping=self.stopping)
+        session = execstream.Exec(
+            websocket, opts, target, self.live.cluster.runtime, stopping=self.stopping
+        )
         return messages.Response(101, upgrade=session)
 
     # -- proxy -----------------------------------------------------------------------------------
@@ -345,7 +458,9 @@ class Handlers:
         """A request to the pod's port, answered through its runtime (`podproxy`)."""
         return podproxy.answer(self.live, route, request)
 
-    def _follow(self, pod: str, namespace: str, container: str | None, first: str) -> Iterator[bytes]:
+    def _follow(
+        self, pod: str, namespace: str, container: str | None, first: str
+    ) -> Iterator[bytes]:
         """The log as it grows: what was there, then each new part, until the container stops
         (or, through the writer, until the client goes away)."""
         cluster = self.live.cluster
@@ -357,7 +472,10 @@ class Handlers:
             time.sleep(LOG_FOLLOW_POLL_SECONDS)
             try:
                 full, running = self.live.call(
-                    lambda: (cluster.logs(pod, namespace=namespace, container=container), _running(cluster.pod(pod, namespace)))
+                    lambda: (
+                        cluster.logs(pod, namespace=namespace, container=container),
+                        _running(cluster.pod(pod, namespace)),
+                    )
                 )
             except errors.APIError:
                 return
@@ -370,4 +488,7 @@ class Handlers:
 
 
 def _running(pod: Mapping[str, Any]) -> bool:
-    return any("running" in (c.get("state") or {}) for c in (pod.get("status") or {}).get("containerStatuses") or [])
+    return any(
+        "running" in (c.get("state") or {})
+        for c in (pod.get("status") or {}).get("containerStatuses") or []
+    )

@@ -28,12 +28,12 @@ from typing import IO, Any, TypeVar
 
 from listwatch import errors
 from listwatch.apiserver.api import APIServer
-from listwatch.backends import runtime_for
-from listwatch.backends.memory import MemoryRuntime
 from listwatch.clock import SystemClock
 from listwatch.cluster import Cluster
 from listwatch.engine import Engine
 from listwatch.loop import Loop
+from listwatch.runtime import runtime_for
+from listwatch.runtime.memory import MemoryRuntime
 
 T = TypeVar("T")
 
@@ -61,8 +61,18 @@ class LiveCluster:
         loop = Loop(self.clock)
         # A fresh seed per start: uids and generated names differ from one served cluster to the next.
         seed = secrets.randbits(31) if seed is None else seed
-        runtime = MemoryRuntime(loop, seed=seed) if backend == "memory" else runtime_for(backend, loop)
-        self.cluster = Cluster(engine, nodes=nodes, loop=loop, runtime=runtime, without=without, seed=seed, trace_actions=False)
+        runtime = (
+            MemoryRuntime(loop, seed=seed) if backend == "memory" else runtime_for(backend, loop)
+        )
+        self.cluster = Cluster(
+            engine,
+            nodes=nodes,
+            loop=loop,
+            runtime=runtime,
+            without=without,
+            seed=seed,
+            trace_actions=False,
+        )
         self.err = err
         self.call_timeout = call_timeout
         self._stop = threading.Event()
@@ -88,9 +98,13 @@ class LiveCluster:
         self._thread.start()
         if not self._ready.wait(timeout):
             self.stop()
-            raise errors.ServiceUnavailable(f"the simulated cluster did not start within {timeout:g}s")
+            raise errors.ServiceUnavailable(
+                f"the simulated cluster did not start within {timeout:g}s"
+            )
         if self._failure is not None:
-            raise errors.ServiceUnavailable(f"the simulated cluster failed to start: {self._failure}") from self._failure
+            raise errors.ServiceUnavailable(
+                f"the simulated cluster failed to start: {self._failure}"
+            ) from self._failure
 
     def _run(self) -> None:
         try:
@@ -117,7 +131,9 @@ class LiveCluster:
             self.err.write(f"listwatch: an error in the simulated cluster (it goes on):\n{text}")
             self.err.flush()
 
-    def call(self, fn: Callable[..., T], /, *args: Any, timeout: float | None = None, **kwargs: Any) -> T:
+    def call(
+        self, fn: Callable[..., T], /, *args: Any, timeout: float | None = None, **kwargs: Any
+    ) -> T:
         """Run `fn(*args, **kwargs)` on the loop thread and return its result (or raise its exception).
 
         `timeout` (default: `call_timeout`) bounds the wait; past it the call is a 504 Timeout.

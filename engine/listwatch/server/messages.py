@@ -121,7 +121,9 @@ def patch_body(request: Request) -> tuple[str, Any]:
     body = json_body(request)
     if kind == JSON_PATCH:
         if not isinstance(body, list) or not all(isinstance(op, dict) for op in body):
-            raise errors.BadRequest("a JSON patch (RFC 6902) must be a list of operations, each a JSON object")
+            raise errors.BadRequest(
+                "a JSON patch (RFC 6902) must be a list of operations, each a JSON object"
+            )
         return "json", jsonpatch.JsonPatch(body)
     if not isinstance(body, dict):
         raise errors.BadRequest("the patch must be a JSON object")
@@ -135,7 +137,9 @@ def json_patcher(patch: jsonpatch.JsonPatch, what: str) -> Callable[[Any], Any]:
         try:
             return patch.apply(objects.deep_copy(current))
         except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
-            raise errors.Invalid(f"{what} is invalid: the JSON patch could not be applied: {exc}") from exc
+            raise errors.Invalid(
+                f"{what} is invalid: the JSON patch could not be applied: {exc}"
+            ) from exc
 
     return apply
 
@@ -148,7 +152,9 @@ def object_body(request: Request, res: Resource) -> dict[str, Any]:
         )
     body = json_body(request)
     if not isinstance(body, dict):
-        raise errors.BadRequest(f"couldn't get version/kind; the body is not a JSON object: {type(body).__name__}")
+        raise errors.BadRequest(
+            f"couldn't get version/kind; the body is not a JSON object: {type(body).__name__}"
+        )
     given_kind, given_version = body.get("kind"), body.get("apiVersion")
     if given_kind and given_kind != res.kind:
         raise errors.BadRequest(
@@ -160,7 +166,9 @@ def object_body(request: Request, res: Resource) -> dict[str, Any]:
         )
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
-        raise errors.BadRequest(f'{res.kind} in version "{res.version}" cannot be handled as a {res.kind}: metadata must be a JSON object')
+        raise errors.BadRequest(
+            f'{res.kind} in version "{res.version}" cannot be handled as a {res.kind}: metadata must be a JSON object'
+        )
     return body
 
 
@@ -188,16 +196,22 @@ def non_negative(value: str | None, name: str) -> float | None:
     try:
         number = int(value)
     except ValueError:
-        raise errors.BadRequest(f'invalid value for {name}: "{value}": an integer is required') from None
+        raise errors.BadRequest(
+            f'invalid value for {name}: "{value}": an integer is required'
+        ) from None
     if number < 0:
-        raise errors.BadRequest(f'invalid value for {name}: "{value}": must be greater than or equal to 0')
+        raise errors.BadRequest(
+            f'invalid value for {name}: "{value}": must be greater than or equal to 0'
+        )
     return float(number)
 
 
 def include_object(request: Request) -> str:
     value = request.query.get("includeObject") or "Metadata"
     if value not in ("None", "Metadata", "Object"):
-        raise errors.BadRequest(f'includeObject must be one of None, Metadata or Object, got "{value}"')
+        raise errors.BadRequest(
+            f'includeObject must be one of None, Metadata or Object, got "{value}"'
+        )
     return value
 
 

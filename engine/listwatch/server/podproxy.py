@@ -82,15 +82,21 @@ def target(route: routes.ResourceRoute, request: messages.Request) -> Target:
     return Target(scheme or "http", name, port, path)
 
 
-def answer(live: LiveCluster, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+def answer(
+    live: LiveCluster, route: routes.ResourceRoute, request: messages.Request
+) -> messages.Response:
     """The pod's answer to the request (see the module docstring); an APIError for kube-apiserver's errors."""
     if request.method not in ("GET", "HEAD"):
-        raise errors.MethodNotAllowed(f"listwatch proxies GET and HEAD to a pod (its runtime's HTTP probe is a GET), not {request.method}")
+        raise errors.MethodNotAllowed(
+            f"listwatch proxies GET and HEAD to a pod (its runtime's HTTP probe is a GET), not {request.method}"
+        )
     wanted = target(route, request)
     namespace = route.namespace or "default"
     if not route.proxy_path:
         live.call(_addressed, live.cluster, wanted, namespace)
-        return _redirect(request.path + "/" + (f"?{urlencode(request.pairs)}" if request.pairs else ""))
+        return _redirect(
+            request.path + "/" + (f"?{urlencode(request.pairs)}" if request.pairs else "")
+        )
     code, text = live.call(reach, live.cluster, wanted, namespace)
     return messages.Response(code, text.encode(), TEXT)
 
@@ -102,10 +108,16 @@ def reach(cluster: Cluster, wanted: Target, namespace: str) -> tuple[int, str]:
     address = f"{ip}:{port}"
     container_id = _listener(cluster, pod, port)
     if container_id is None:
-        raise errors.ServiceUnavailable(f"error trying to reach service: dial tcp {address}: connect: connection refused")
+        raise errors.ServiceUnavailable(
+            f"error trying to reach service: dial tcp {address}: connect: connection refused"
+        )
     if wanted.scheme == "https":
-        raise errors.ServiceUnavailable("error trying to reach service: tls: first record does not look like a TLS handshake")
-    ok, output = cluster.runtime.probe(container_id, {"httpGet": {"port": port, "path": wanted.path}}, ip=ip)
+        raise errors.ServiceUnavailable(
+            "error trying to reach service: tls: first record does not look like a TLS handshake"
+        )
+    ok, output = cluster.runtime.probe(
+        container_id, {"httpGet": {"port": port, "path": wanted.path}}, ip=ip
+    )
     code = 200 if ok else _status_code(output)
     if code is None:
         reason = output.rpartition(": ")[2].strip() or "EOF"
@@ -128,7 +140,12 @@ def _addressed(cluster: Cluster, wanted: Target, namespace: str) -> tuple[Mappin
 
 def _redirect(location: str) -> messages.Response:
     body = f'<a href="{html.escape(location)}">Moved Permanently</a>.\n\n'
-    return messages.Response(HTTPStatus.MOVED_PERMANENTLY, body.encode(), "text/html; charset=utf-8", headers={"Location": location})
+    return messages.Response(
+        HTTPStatus.MOVED_PERMANENTLY,
+        body.encode(),
+        "text/html; charset=utf-8",
+        headers={"Location": location},
+    )
 
 
 def _pod_ip(pod: Mapping[str, Any]) -> str | None:
@@ -139,7 +156,12 @@ def _pod_ip(pod: Mapping[str, Any]) -> str | None:
         address = ipaddress.ip_address(text)
     except ValueError:
         return None
-    if address.is_unspecified or address.is_loopback or address.is_multicast or address.is_link_local:
+    if (
+        address.is_unspecified
+        or address.is_loopback
+        or address.is_multicast
+        or address.is_link_local
+    ):
         return None
     return text
 
@@ -156,10 +178,14 @@ def _port(pod: Mapping[str, Any], wanted: Target) -> int:
         number = int(port)
         if 0 < number < 65536:
             return number
-        raise errors.ServiceUnavailable(f"error trying to reach service: dial tcp: address {port}: invalid port")
+        raise errors.ServiceUnavailable(
+            f"error trying to reach service: dial tcp: address {port}: invalid port"
+        )
     if port in NAMED_PORTS:
         return NAMED_PORTS[port]
-    raise errors.ServiceUnavailable(f"error trying to reach service: dial tcp: lookup tcp/{port}: unknown port")
+    raise errors.ServiceUnavailable(
+        f"error trying to reach service: dial tcp: lookup tcp/{port}: unknown port"
+    )
 
 
 def _listener(cluster: Cluster, pod: Mapping[str, Any], port: int) -> str | None:

@@ -36,7 +36,9 @@ SUBRESOURCES: Mapping[str, frozenset[str]] = {
 }
 
 #: Served resources by (group, version, plural).
-BY_PATH: Mapping[tuple[str, str, str], Resource] = {(r.group, r.version, r.plural): r for r in RESOURCES.values()}
+BY_PATH: Mapping[tuple[str, str, str], Resource] = {
+    (r.group, r.version, r.plural): r for r in RESOURCES.values()
+}
 
 NOT_FOUND = "the server could not find the requested resource"
 
@@ -60,37 +62,60 @@ class ResourceRoute:
     def verb(self, method: str, query: Mapping[str, str]) -> str:
         """The API verb: get, list, watch, create, update, patch, delete, deletecollection, bind, log, exec, proxy or scale."""
         method = method.upper()
-        if self.subresource == "proxy":  # every method goes to the pod (`podproxy` says which it serves)
+        if (
+            self.subresource == "proxy"
+        ):  # every method goes to the pod (`podproxy` says which it serves)
             return "proxy"
         if self.subresource == "scale":
             if method not in ("GET", "PUT", "PATCH"):
-                raise errors.MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
+                raise errors.MethodNotAllowed(
+                    f"the server does not allow this method on the requested resource ({method})"
+                )
             return "scale"
         if self.subresource == "binding":
             if method != "POST":
-                raise errors.MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
+                raise errors.MethodNotAllowed(
+                    f"the server does not allow this method on the requested resource ({method})"
+                )
             return "bind"
         if self.subresource == "log":
             if method != "GET":
-                raise errors.MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
+                raise errors.MethodNotAllowed(
+                    f"the server does not allow this method on the requested resource ({method})"
+                )
             return "log"
         if self.subresource == "exec":  # GET for a WebSocket, POST for SPDY (kubectl's fallback)
             if method not in ("GET", "POST"):
-                raise errors.MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
+                raise errors.MethodNotAllowed(
+                    f"the server does not allow this method on the requested resource ({method})"
+                )
             return "exec"
         if self.watch_path:
             if method != "GET":
-                raise errors.MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
+                raise errors.MethodNotAllowed(
+                    f"the server does not allow this method on the requested resource ({method})"
+                )
             return "watch"
         if not self.name:
-            verbs = {"GET": "watch" if truthy(query.get("watch")) else "list", "POST": "create", "DELETE": "deletecollection"}
+            verbs = {
+                "GET": "watch" if truthy(query.get("watch")) else "list",
+                "POST": "create",
+                "DELETE": "deletecollection",
+            }
         elif self.subresource == "status":
             verbs = {"GET": "get", "PUT": "update", "PATCH": "patch"}
         else:
-            verbs = {"GET": "watch" if truthy(query.get("watch")) else "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+            verbs = {
+                "GET": "watch" if truthy(query.get("watch")) else "get",
+                "PUT": "update",
+                "PATCH": "patch",
+                "DELETE": "delete",
+            }
         verb = verbs.get(method)
         if verb is None:
-            raise errors.MethodNotAllowed(f"the server does not allow this method on the requested resource ({method})")
+            raise errors.MethodNotAllowed(
+                f"the server does not allow this method on the requested resource ({method})"
+            )
         return verb
 
 
@@ -115,7 +140,11 @@ def parse(path: str) -> ResourceRoute:
         raise errors.NotFound(NOT_FOUND)
     namespace: str | None = None
     # namespaces/{ns}/{resource}/...: a namespaced resource (a bare namespaces/{ns} is the Namespace).
-    if rest[0] == "namespaces" and len(rest) >= 3 and (group, version, rest[2]) in _NAMESPACED_OR_BINDINGS:
+    if (
+        rest[0] == "namespaces"
+        and len(rest) >= 3
+        and (group, version, rest[2]) in _NAMESPACED_OR_BINDINGS
+    ):
         namespace, rest = rest[1], rest[2:]
     plural, name, subresource = rest[0], "", ""
     if len(rest) >= 2:
@@ -123,7 +152,9 @@ def parse(path: str) -> ResourceRoute:
     if len(rest) >= 3:
         subresource = rest[2]
     proxy_path = ""
-    if subresource == "proxy" and not watch_path:  # .../pods/NAME/proxy[/PATH]: the rest is the pod's
+    if (
+        subresource == "proxy" and not watch_path
+    ):  # .../pods/NAME/proxy[/PATH]: the rest is the pod's
         marker = f"/{rest[0]}/{rest[1]}/proxy"
         at = path.find(marker)
         if at < 0 or path[at + len(marker) :][:1] not in ("", "/"):
@@ -131,7 +162,12 @@ def parse(path: str) -> ResourceRoute:
         proxy_path = path[at + len(marker) :]
     elif len(rest) > 3:
         raise errors.NotFound(NOT_FOUND)
-    if plural == "bindings" and (group, version) == ("", "v1") and namespace is not None and not name:
+    if (
+        plural == "bindings"
+        and (group, version) == ("", "v1")
+        and namespace is not None
+        and not name
+    ):
         return ResourceRoute(RESOURCES["pods"], namespace, "", "binding")
     resource = BY_PATH.get((group, version, plural))
     if resource is None or (resource.namespaced and namespace is None and name):
@@ -145,4 +181,6 @@ def parse(path: str) -> ResourceRoute:
     return ResourceRoute(resource, namespace, name, subresource, watch_path, proxy_path)
 
 
-_NAMESPACED_OR_BINDINGS = frozenset({key for key, r in BY_PATH.items() if r.namespaced} | {("", "v1", "bindings")})
+_NAMESPACED_OR_BINDINGS = frozenset(
+    {key for key, r in BY_PATH.items() if r.namespaced} | {("", "v1", "bindings")}
+)

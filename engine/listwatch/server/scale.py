@@ -39,11 +39,18 @@ def scale_of(obj: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def answer(live: LiveCluster, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+def answer(
+    live: LiveCluster, route: routes.ResourceRoute, request: messages.Request
+) -> messages.Response:
     """GET, PUT or PATCH of the scale subresource (the route's verb says which)."""
     res = route.resource
     if request.method == "GET":
-        return messages.Response(200, messages.encode(scale_of(live.call(live.api.get, res.plural, route.name, namespace=route.namespace))))
+        return messages.Response(
+            200,
+            messages.encode(
+                scale_of(live.call(live.api.get, res.plural, route.name, namespace=route.namespace))
+            ),
+        )
     change = _change(request, route.name)
 
     def transform(current: Any) -> Any:
@@ -57,7 +64,13 @@ def answer(live: LiveCluster, route: routes.ResourceRoute, request: messages.Req
         return body
 
     updated = live.call(
-        lambda: live.api.patch_with(res.plural, route.name, transform, namespace=route.namespace, actor=messages.actor(request))
+        lambda: live.api.patch_with(
+            res.plural,
+            route.name,
+            transform,
+            namespace=route.namespace,
+            actor=messages.actor(request),
+        )
     )
     return messages.Response(200, messages.encode(scale_of(updated)))
 
@@ -80,9 +93,13 @@ def _change(request: messages.Request, name: str) -> Callable[[dict[str, Any]], 
 
 def _replicas(scale: Any, name: str) -> int:
     """spec.replicas of the wanted Scale, validated as kube-apiserver validates it (422 otherwise)."""
-    replicas = ((scale or {}).get("spec") or {}).get("replicas") if isinstance(scale, dict) else None
+    replicas = (
+        ((scale or {}).get("spec") or {}).get("replicas") if isinstance(scale, dict) else None
+    )
     if isinstance(replicas, bool) or not isinstance(replicas, int):
-        raise errors.Invalid(f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: {replicas!r}: must be an integer')
+        raise errors.Invalid(
+            f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: {replicas!r}: must be an integer'
+        )
     if replicas < 0:
         raise errors.Invalid(
             f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: {replicas}: must be greater than or equal to 0'

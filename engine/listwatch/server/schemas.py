@@ -21,10 +21,21 @@ from listwatch.apiserver.resources import Resource
 #: The client's models of types that Kubernetes keeps outside core/v1, by the name they are served under.
 _PACKAGES = {
     **dict.fromkeys(
-        ("ObjectMeta", "ListMeta", "OwnerReference", "ManagedFieldsEntry", "LabelSelector", "LabelSelectorRequirement", "Condition"),
+        (
+            "ObjectMeta",
+            "ListMeta",
+            "OwnerReference",
+            "ManagedFieldsEntry",
+            "LabelSelector",
+            "LabelSelectorRequirement",
+            "Condition",
+        ),
         "io.k8s.apimachinery.pkg.apis.meta.v1",
     ),
-    **dict.fromkeys(("ReplicaSet", "ReplicaSetSpec", "ReplicaSetStatus", "ReplicaSetCondition"), "io.k8s.api.apps.v1"),
+    **dict.fromkeys(
+        ("ReplicaSet", "ReplicaSetSpec", "ReplicaSetStatus", "ReplicaSetCondition"),
+        "io.k8s.api.apps.v1",
+    ),
 }
 #: The served name of a field that holds a number or a name (a port), and its schema.
 INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
@@ -84,7 +95,9 @@ def _reshaped(schema: Any) -> Any:
     node = {key: _reshaped(value) for key, value in schema.items() if key not in _DROPPED}
     if node.get("default", 0) is None:
         del node["default"]
-    if node.get("additionalProperties") is False:  # the models forbid unknown fields; the schemas do not say so
+    if (
+        node.get("additionalProperties") is False
+    ):  # the models forbid unknown fields; the schemas do not say so
         del node["additionalProperties"]
     if isinstance(node.get("description"), str):
         node["description"] = node["description"].split(_MODEL_DOC_TAIL, 1)[0].strip()

@@ -27,8 +27,16 @@ _NAME = "Name must be unique within a namespace."
 _AGE = "CreationTimestamp is a timestamp representing the server time when this object was created."
 
 
-def _column(name: str, description: str, *, priority: int = 0, type_: str = "string", format_: str = "") -> dict[str, Any]:
-    return {"name": name, "type": type_, "format": format_, "description": description, "priority": priority}
+def _column(
+    name: str, description: str, *, priority: int = 0, type_: str = "string", format_: str = ""
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "type": type_,
+        "format": format_,
+        "description": description,
+        "priority": priority,
+    }
 
 
 _POD_COLUMNS = [
@@ -42,8 +50,16 @@ _POD_COLUMNS = [
     _column("Age", _AGE),
     _column("IP", "podIP address allocated to the pod.", priority=1),
     _column("Node", "NodeName indicates in which node this pod is scheduled.", priority=1),
-    _column("Nominated Node", "nominatedNodeName is set only when this pod preempts other pods on the node.", priority=1),
-    _column("Readiness Gates", "If specified, all readiness gates will be evaluated for pod readiness.", priority=1),
+    _column(
+        "Nominated Node",
+        "nominatedNodeName is set only when this pod preempts other pods on the node.",
+        priority=1,
+    ),
+    _column(
+        "Readiness Gates",
+        "If specified, all readiness gates will be evaluated for pod readiness.",
+        priority=1,
+    ),
 ]
 _NODE_COLUMNS = [
     _column("Name", _NAME, format_="name"),
@@ -55,12 +71,21 @@ _NODE_COLUMNS = [
     _column("External-IP", "List of addresses reachable to the node.", priority=1),
     _column("OS-Image", "OS Image reported by the node from /etc/os-release.", priority=1),
     _column("Kernel-Version", "Kernel Version reported by the node from 'uname -r'.", priority=1),
-    _column("Container-Runtime", "ContainerRuntime Version reported by the node through runtime remote API.", priority=1),
+    _column(
+        "Container-Runtime",
+        "ContainerRuntime Version reported by the node through runtime remote API.",
+        priority=1,
+    ),
 ]
 _EVENT_COLUMNS = [
-    _column("Last Seen", "The time at which the most recent occurrence of this event was recorded."),
+    _column(
+        "Last Seen", "The time at which the most recent occurrence of this event was recorded."
+    ),
     _column("Type", "Type of this event (Normal, Warning), new types could be added in the future"),
-    _column("Reason", "This should be a short, machine understandable string that gives the reason for the transition."),
+    _column(
+        "Reason",
+        "This should be a short, machine understandable string that gives the reason for the transition.",
+    ),
     _column("Object", "The object that this event is about."),
     _column("Subobject", "The field of the object this event is about.", priority=1),
     _column("Source", "The component reporting this event.", priority=1),
@@ -87,7 +112,11 @@ _CONTROLLER_COLUMNS = [
 
 
 def _namespace_row(ns: Mapping[str, Any], now: datetime) -> list[Cell]:
-    return [objects.name_of(ns), (ns.get("status") or {}).get("phase", ""), printers.age(objects.meta(ns).get("creationTimestamp"), now)]
+    return [
+        objects.name_of(ns),
+        (ns.get("status") or {}).get("phase", ""),
+        printers.age(objects.meta(ns).get("creationTimestamp"), now),
+    ]
 
 
 def _controller_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
@@ -110,7 +139,10 @@ def _default_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
     return [objects.name_of(obj), objects.meta(obj).get("creationTimestamp") or ""]
 
 
-_DEFAULT_COLUMNS = [_column("Name", _NAME, format_="name"), _column("Created At", _AGE, type_="date")]
+_DEFAULT_COLUMNS = [
+    _column("Name", _NAME, format_="name"),
+    _column("Created At", _AGE, type_="date"),
+]
 
 #: Columns and the row function per resource (the handlers kube-apiserver's printers register).
 PRINTERS: Mapping[str, tuple[list[dict[str, Any]], RowFunction]] = {
@@ -149,7 +181,11 @@ def wants(accept: str | None, kind: str) -> bool:
 
 def partial_metadata(obj: Mapping[str, Any]) -> dict[str, Any]:
     """An object reduced to its metadata, as `includeObject=Metadata` returns it."""
-    return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": dict(objects.meta(obj))}
+    return {
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": dict(objects.meta(obj)),
+    }
 
 
 def table(

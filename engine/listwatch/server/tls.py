@@ -41,7 +41,9 @@ class Credentials:
     token: str
 
 
-def generate(*, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), days: int = 365) -> Credentials:
+def generate(
+    *, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), days: int = 365
+) -> Credentials:
     """A new CA, a serving certificate it signs for `hosts` (IP addresses or DNS names), a token."""
     now = datetime.datetime.now(datetime.UTC)
     not_before = now - datetime.timedelta(hours=1)  # tolerate a client clock slightly behind
@@ -71,7 +73,9 @@ def generate(*, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), days: int =
             ),
             critical=True,
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     key = ec.generate_private_key(ec.SECP256R1())
@@ -92,13 +96,19 @@ def generate(*, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), days: int =
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     return Credentials(
         ca_pem=ca_cert.public_bytes(serialization.Encoding.PEM),
         cert_pem=cert.public_bytes(serialization.Encoding.PEM),
-        key_pem=key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+        key_pem=key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
         token=secrets.token_urlsafe(32),
     )
 
@@ -135,7 +145,9 @@ def token_matches(authorization: str | None, token: str) -> bool:
     return hmac.compare_digest(given.strip().encode(), token.encode())
 
 
-def kubeconfig(credentials: Credentials, server: str, *, namespace: str = "default") -> dict[str, Any]:
+def kubeconfig(
+    credentials: Credentials, server: str, *, namespace: str = "default"
+) -> dict[str, Any]:
     """A kubeconfig for the served cluster: its URL and CA, the token, one current context."""
     return {
         "apiVersion": "v1",
@@ -145,12 +157,19 @@ def kubeconfig(credentials: Credentials, server: str, *, namespace: str = "defau
                 "name": CLUSTER_NAME,
                 "cluster": {
                     "server": server,
-                    "certificate-authority-data": base64.b64encode(credentials.ca_pem).decode("ascii"),
+                    "certificate-authority-data": base64.b64encode(credentials.ca_pem).decode(
+                        "ascii"
+                    ),
                 },
             }
         ],
         "users": [{"name": USER_NAME, "user": {"token": credentials.token}}],
-        "contexts": [{"name": CLUSTER_NAME, "context": {"cluster": CLUSTER_NAME, "user": USER_NAME, "namespace": namespace}}],
+        "contexts": [
+            {
+                "name": CLUSTER_NAME,
+                "context": {"cluster": CLUSTER_NAME, "user": USER_NAME, "namespace": namespace},
+            }
+        ],
         "current-context": CLUSTER_NAME,
         "preferences": {},
     }

@@ -76,7 +76,11 @@ class WatchStream:
 
     def open(self) -> None:
         """Open the watch in the watch cache; a bad selector or resourceVersion raises BadRequest."""
-        rv = "" if self.send_initial_events and self.resource_version in ("", "0") else self.resource_version
+        rv = (
+            ""
+            if self.send_initial_events and self.resource_version in ("", "0")
+            else self.resource_version
+        )
         self._watch = self.live.call(self._open_on_loop, rv)
 
     def _open_on_loop(self, rv: str) -> ClientWatch:
@@ -97,7 +101,10 @@ class WatchStream:
             mark = {
                 "kind": res.kind,
                 "apiVersion": res.api_version,
-                "metadata": {"resourceVersion": str(watch.since), "annotations": {INITIAL_EVENTS_END: "true"}},
+                "metadata": {
+                    "resourceVersion": str(watch.since),
+                    "annotations": {INITIAL_EVENTS_END: "true"},
+                },
             }
             api.loop.call_soon(self._queue.put, WatchEvent(BOOKMARK, mark))
         return watch

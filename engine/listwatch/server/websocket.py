@@ -24,7 +24,15 @@ import time
 
 from wsproto import ConnectionType, WSConnection
 from wsproto.connection import ConnectionState
-from wsproto.events import AcceptConnection, BytesMessage, CloseConnection, Message, Ping, Request, TextMessage
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Message,
+    Ping,
+    Request,
+    TextMessage,
+)
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
 from listwatch import errors
@@ -55,7 +63,9 @@ class WebSocket:
         except (RemoteProtocolError, LocalProtocolError) as exc:
             raise errors.BadRequest(f"invalid WebSocket upgrade request: {exc}") from exc
         if not opened:
-            raise errors.BadRequest("invalid WebSocket upgrade request: the handshake is incomplete")
+            raise errors.BadRequest(
+                "invalid WebSocket upgrade request: the handshake is incomplete"
+            )
         return cls(connection, subprotocol)
 
     def accept(self, sock: socket.socket) -> None:
@@ -94,7 +104,9 @@ class WebSocket:
             self.connection.receive_data(data or None)
             for event in self.connection.events():
                 if isinstance(event, Message):
-                    chunk = event.data.encode() if isinstance(event, TextMessage) else bytes(event.data)
+                    chunk = (
+                        event.data.encode() if isinstance(event, TextMessage) else bytes(event.data)
+                    )
                     self._partial += chunk
                     if event.message_finished:
                         received.append(bytes(self._partial))

@@ -31,33 +31,55 @@ def check(spec: Spec) -> None:
         seen: set[str] = set()
         for i, watch in enumerate(component.watches):
             if watch.id in seen:
-                raise _fail(component.origin, f"watches[{i}].id", f"a unique watch id; {watch.id!r} is repeated")
+                raise _fail(
+                    component.origin,
+                    f"watches[{i}].id",
+                    f"a unique watch id; {watch.id!r} is repeated",
+                )
             seen.add(watch.id)
         if component.name not in actors:
-            raise _fail(component.origin, "name", f"one of the flow's actors ({', '.join(sorted(actors))})")
+            raise _fail(
+                component.origin, "name", f"one of the flow's actors ({', '.join(sorted(actors))})"
+            )
     for obj in spec.objects.values():
         for i, condition in enumerate(obj.conditions):
             if condition.owner not in spec.components:
-                raise _fail(obj.origin, f"conditions[{i}].owner", f"a component name, found {condition.owner!r}")
+                raise _fail(
+                    obj.origin,
+                    f"conditions[{i}].owner",
+                    f"a component name, found {condition.owner!r}",
+                )
 
 
 def check_flow(flow: Flow) -> None:
     ids: dict[str, int] = {}
     for i, step in enumerate(flow.steps):
         if step.id in ids:
-            raise _fail(flow.origin, f"steps[{i}].id", f"a unique step id; {step.id} is also steps[{ids[step.id]}]")
+            raise _fail(
+                flow.origin,
+                f"steps[{i}].id",
+                f"a unique step id; {step.id} is also steps[{ids[step.id]}]",
+            )
         ids[step.id] = i
     actors = set(flow.actors)
     for step in flow.steps:
         for field, names in (("from", step.sources), ("to", step.targets)):
             for name in names:
                 if name not in actors:
-                    raise _fail(step.origin, field, f"one of the flow's actors ({', '.join(flow.actors)}), found {name!r}")
+                    raise _fail(
+                        step.origin,
+                        field,
+                        f"one of the flow's actors ({', '.join(flow.actors)}), found {name!r}",
+                    )
         for j, nxt in enumerate(step.next):
             if nxt not in ids:
                 raise _fail(step.origin, f"next[{j}]", f"the id of a declared step, found {nxt!r}")
         if step.same_as_for_direct_pods and step.same_as_for_direct_pods not in ids:
-            raise _fail(step.origin, "same_as_for_direct_pods", f"a declared step, found {step.same_as_for_direct_pods!r}")
+            raise _fail(
+                step.origin,
+                "same_as_for_direct_pods",
+                f"a declared step, found {step.same_as_for_direct_pods!r}",
+            )
     for entry in flow.entries:
         if entry not in ids:
             raise _fail(flow.origin, "entries", f"the id of a declared step, found {entry!r}")
@@ -66,11 +88,19 @@ def check_flow(flow: Flow) -> None:
         if step.match.get("action") == "watch":
             continue  # the List-Watches are opened at start, before any object's flow
         if step.id not in reachable:
-            raise _fail(flow.origin, f"steps[{i}]", f"a step reachable from an entry ({', '.join(flow.entries)}); {step.id} is not")
+            raise _fail(
+                flow.origin,
+                f"steps[{i}]",
+                f"a step reachable from an entry ({', '.join(flow.entries)}); {step.id} is not",
+            )
     for v, variant in enumerate(flow.variants):
         for s, step_id in enumerate(variant.steps):
             if step_id not in ids:
-                raise _fail(flow.origin, f"variants[{v}].steps[{s}]", f"the id of a declared step, found {step_id!r}")
+                raise _fail(
+                    flow.origin,
+                    f"variants[{v}].steps[{s}]",
+                    f"the id of a declared step, found {step_id!r}",
+                )
         for k, (a, b) in enumerate(zip(variant.steps, variant.steps[1:], strict=False)):
             if flow.steps[ids[a]].match.get("action") == "watch":
                 continue
@@ -83,7 +113,11 @@ def check_flow(flow: Flow) -> None:
     for n, arrow in enumerate(flow.simplified):
         for step_id in arrow.steps:
             if step_id not in ids:
-                raise _fail(flow.origin, f"simplified[{n}].steps", f"the id of a declared step, found {step_id!r}")
+                raise _fail(
+                    flow.origin,
+                    f"simplified[{n}].steps",
+                    f"the id of a declared step, found {step_id!r}",
+                )
 
 
 def check_tree(tree: Troubleshooting) -> None:
@@ -97,10 +131,16 @@ def check_tree(tree: Troubleshooting) -> None:
             target = getattr(node, branch)
             if not node.is_finding and target not in nodes:
                 raise _fail(node.origin, branch, f"the id of a declared node, found {target!r}")
-    reachable = _reachable([tree.start], lambda n: [] if nodes[n].is_finding else [nodes[n].yes, nodes[n].no])
+    reachable = _reachable(
+        [tree.start], lambda n: [] if nodes[n].is_finding else [nodes[n].yes, nodes[n].no]
+    )
     for node in nodes.values():
         if node.id not in reachable:
-            raise _fail(node.origin, "id", f"a node reachable from {tree.start}; no question leads to {node.id}")
+            raise _fail(
+                node.origin,
+                "id",
+                f"a node reachable from {tree.start}; no question leads to {node.id}",
+            )
     _acyclic(tree)
 
 
@@ -109,7 +149,11 @@ def _acyclic(tree: Troubleshooting) -> None:
 
     def visit(node_id: str, path: tuple[str, ...]) -> None:
         if node_id in path:
-            raise _fail(tree.nodes[node_id].origin, "id", f"a tree; {' -> '.join((*path, node_id))} is a cycle")
+            raise _fail(
+                tree.nodes[node_id].origin,
+                "id",
+                f"a tree; {' -> '.join((*path, node_id))} is a cycle",
+            )
         if node_id in done:
             return
         node = tree.nodes[node_id]
@@ -125,20 +169,32 @@ def check_machine(machine: MachineDef) -> None:
     names: dict[str, int] = {}
     for i, state in enumerate(machine.states):
         if state.name in names:
-            raise _fail(machine.origin, f"states[{i}].name", f"a unique state name; {state.name} is repeated")
+            raise _fail(
+                machine.origin,
+                f"states[{i}].name",
+                f"a unique state name; {state.name} is repeated",
+            )
         names[state.name] = i
     declared = ", ".join(names)
     if machine.initial not in names:
-        raise _fail(machine.origin, "initial", f"a declared state ({declared}), found {machine.initial!r}")
+        raise _fail(
+            machine.origin, "initial", f"a declared state ({declared}), found {machine.initial!r}"
+        )
     edges: dict[str, list[str]] = {name: [] for name in names}
     for i, t in enumerate(machine.transitions):
         for j, source in enumerate(t.sources):
             if source not in names:
                 path = f"transitions[{i}].source" + (f"[{j}]" if len(t.sources) > 1 else "")
-                raise _fail(machine.origin, path, f"a declared state ({declared}), found {source!r}")
+                raise _fail(
+                    machine.origin, path, f"a declared state ({declared}), found {source!r}"
+                )
             edges[source].append(t.dest)
         if t.dest not in names:
-            raise _fail(machine.origin, f"transitions[{i}].dest", f"a declared state ({declared}), found {t.dest!r}")
+            raise _fail(
+                machine.origin,
+                f"transitions[{i}].dest",
+                f"a declared state ({declared}), found {t.dest!r}",
+            )
     reachable = _reachable([machine.initial], lambda s: edges[s])
     for i, state in enumerate(machine.states):
         if state.name not in reachable:

@@ -64,7 +64,9 @@ class Document:
         return SpecError(self.file, path, problem, line=self.line(path))
 
 
-def parse_yaml(file: str, text: str, *, error: type[SpecError | ManifestError] = SpecError) -> list[Document]:
+def parse_yaml(
+    file: str, text: str, *, error: type[SpecError | ManifestError] = SpecError
+) -> list[Document]:
     """Parse (multi-document) YAML, keeping the line of every path; a syntax error names its line."""
     try:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
@@ -96,7 +98,9 @@ def _construct(node: yaml.Node, path: str, lines: dict[str, int], loader: yaml.S
             result[key] = _construct(value_node, child, lines, loader)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, f"{path}[{i}]", lines, loader) for i, item in enumerate(node.value)]
+        return [
+            _construct(item, f"{path}[{i}]", lines, loader) for i, item in enumerate(node.value)
+        ]
     return loader.construct_object(node, deep=True)
 
 
@@ -139,7 +143,9 @@ class SchemaValidator:
         if validator is None:
             sub = {"$ref": f"#/$defs/{kind}", "$defs": self.schema["$defs"]}
             validator = self._validators[kind] = jsonschema.Draft202012Validator(sub)
-        found = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), str(e.message)))
+        found = sorted(
+            validator.iter_errors(data), key=lambda e: (len(e.absolute_path), str(e.message))
+        )
         if found:
             err = jsonschema.exceptions.best_match(found)
             assert err is not None
@@ -210,10 +216,17 @@ def build(documents: list[Document], *, root: str) -> Spec:
         kind = doc.data["kind"]
         if kind == "Flow":
             if flows:
-                raise doc.error("", f"a second Flow document; the flow is already defined in {flows[0].origin.file}")  # type: ignore[union-attr]
+                first = flows[0].origin
+                raise doc.error(
+                    "",
+                    "a second Flow document; the flow is already defined in "
+                    f"{first.file if first is not None else 'another document'}",
+                )
             flows.append(_flow(doc))
         elif kind == "Machine":
-            _add_machine(machines, _machine(doc, doc.data, "", owner=doc.data["owner"]), doc, "name")
+            _add_machine(
+                machines, _machine(doc, doc.data, "", owner=doc.data["owner"]), doc, "name"
+            )
         elif kind == "Component":
             name = doc.data["name"]
             if name in components:
@@ -239,7 +252,9 @@ def build(documents: list[Document], *, root: str) -> Spec:
         else:
             extras[kind] = frozen_mapping(doc.data)
     if not flows:
-        raise SpecError(root, "", "expected a document of kind Flow (the pod-creation flow); none was found")
+        raise SpecError(
+            root, "", "expected a document of kind Flow (the pod-creation flow); none was found"
+        )
     return Spec(
         root=root,
         flow=flows[0],
@@ -281,10 +296,15 @@ def _troubleshooting(doc: Document) -> Troubleshooting:
     )
 
 
-def _add_machine(machines: dict[str, MachineDef], machine: MachineDef, doc: Document, path: str) -> None:
+def _add_machine(
+    machines: dict[str, MachineDef], machine: MachineDef, doc: Document, path: str
+) -> None:
     if machine.name in machines:
         other = machines[machine.name].origin
-        raise doc.error(path, f"a unique machine name; {machine.name!r} is also defined in {other.file if other else '?'}")
+        raise doc.error(
+            path,
+            f"a unique machine name; {machine.name!r} is also defined in {other.file if other else '?'}",
+        )
     machines[machine.name] = machine
 
 
@@ -323,7 +343,8 @@ def _flow(doc: Document) -> Flow:
         steps=tuple(steps),
         variants=tuple(Variant(v["id"], v["name"], tuple(v["steps"])) for v in data["variants"]),
         simplified=tuple(
-            Arrow(a["arrow"], a["from"], a["to"], tuple(a["steps"]), a["label"], a.get("via", "")) for a in data.get("simplified", [])
+            Arrow(a["arrow"], a["from"], a["to"], tuple(a["steps"]), a["label"], a.get("via", ""))
+            for a in data.get("simplified", [])
         ),
         origin=doc.origin(""),
     )
@@ -381,7 +402,10 @@ def _component(doc: Document, machines: tuple[str, ...]) -> ComponentDef:
         )
         for i, w in enumerate(data.get("watches", []))
     )
-    events = {name: EventTemplate(e["type"], e["reason"], e["message"]) for name, e in data.get("events", {}).items()}
+    events = {
+        name: EventTemplate(e["type"], e["reason"], e["message"])
+        for name, e in data.get("events", {}).items()
+    }
     return ComponentDef(
         name=data["name"],
         title=data["title"],
@@ -402,7 +426,12 @@ def _object(doc: Document, machines: tuple[str, ...]) -> ObjectDef:
             type=c["type"],
             owner=c["owner"],
             rules=tuple(
-                ConditionRule(status=r["status"], when=r.get("when", ""), reason=r.get("reason", ""), message=r.get("message", ""))
+                ConditionRule(
+                    status=r["status"],
+                    when=r.get("when", ""),
+                    reason=r.get("reason", ""),
+                    message=r.get("message", ""),
+                )
                 for r in c.get("rules", [])
             ),
             doc=c.get("doc", ""),

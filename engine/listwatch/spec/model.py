@@ -37,7 +37,11 @@ class Origin:
 
     def locate(self, subpath: str) -> tuple[str, int | None]:
         """The full YAML path of `subpath` below this origin, and its line."""
-        full = f"{self.path}.{subpath}" if self.path and subpath and not subpath.startswith("[") else f"{self.path}{subpath}"
+        full = (
+            f"{self.path}.{subpath}"
+            if self.path and subpath and not subpath.startswith("[")
+            else f"{self.path}{subpath}"
+        )
         probe = full
         while probe and self.lines is not None:
             if probe in self.lines:

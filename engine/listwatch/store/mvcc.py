@@ -170,7 +170,9 @@ class MVCCStore:
         `FutureRevisionError` for a revision the store has not reached.
         """
         if revision > self._revision:
-            raise errors.FutureRevisionError(f"revision {revision} is newer than the store's {self._revision}")
+            raise errors.FutureRevisionError(
+                f"revision {revision} is newer than the store's {self._revision}"
+            )
         if revision < self._compacted:
             raise errors.CompactedError(revision, self._compacted)
         history = self._history
@@ -183,7 +185,9 @@ class MVCCStore:
     def compact(self, revision: int) -> None:
         """Forget the history up to and including `revision` (etcd's Compact)."""
         if revision > self._revision:
-            raise errors.FutureRevisionError(f"cannot compact to {revision}: the store is at {self._revision}")
+            raise errors.FutureRevisionError(
+                f"cannot compact to {revision}: the store is at {self._revision}"
+            )
         if revision <= self._compacted:
             return
         history = self._history

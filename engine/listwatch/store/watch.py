@@ -27,7 +27,13 @@ class EtcdWatcher:
 
     __slots__ = ("deliver", "error", "etcd_watch", "on_cancel", "prefix", "start_revision")
 
-    def __init__(self, prefix: str, start_revision: int, deliver: Deliver, on_cancel: Callable[[Exception], None]) -> None:
+    def __init__(
+        self,
+        prefix: str,
+        start_revision: int,
+        deliver: Deliver,
+        on_cancel: Callable[[Exception], None],
+    ) -> None:
         self.prefix = prefix
         self.start_revision = start_revision
         self.deliver = deliver
@@ -39,7 +45,9 @@ class EtcdWatcher:
 class WatchableStore:
     """The store plus its watchers (the spec's `etcd` owner)."""
 
-    def __init__(self, store: MVCCStore, *, schedule: Callable[..., None], machines: Mapping[str, Machine]) -> None:
+    def __init__(
+        self, store: MVCCStore, *, schedule: Callable[..., None], machines: Mapping[str, Machine]
+    ) -> None:
         self.store = store
         self._schedule = schedule
         self._machine = machines["etcd-watch"]

@@ -10,13 +10,15 @@ from typing import Any
 
 from listwatch.apiserver import objects
 from listwatch.apiserver.selectors import selector_from_map
-from listwatch.components.nodeaffinity import required_affinity
+from listwatch.rules.affinity import required_affinity
 from listwatch.troubleshoot.facts import Facts
 
 Check = Callable[[Facts], bool]
 CHECKS: dict[str, Check] = {}
 
-PULL_FAILURES = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"})
+PULL_FAILURES = frozenset(
+    {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"}
+)
 
 
 def check(fn: Check) -> Check:
@@ -61,7 +63,9 @@ def fits(spec: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
     """Whether a node satisfies a pod's nodeSelector and required node affinity."""
     labels = objects.labels_of(node)
     affinity = required_affinity(spec)
-    return selector_from_map(spec.get("nodeSelector")).matches(labels) and (affinity is None or affinity(labels))
+    return selector_from_map(spec.get("nodeSelector")).matches(labels) and (
+        affinity is None or affinity(labels)
+    )
 
 
 @check
@@ -83,13 +87,20 @@ def node_exists(facts: Facts) -> bool:
 def images_pullable(facts: Facts) -> bool:
     if any(reason in PULL_FAILURES for reason in facts.waiting_reasons().values()):
         return False
-    return not (facts.phase == "Failed" and any(e.get("message") == "Error: ErrImagePull" for e in facts.events_with("Failed")))
+    return not (
+        facts.phase == "Failed"
+        and any(e.get("message") == "Error: ErrImagePull" for e in facts.events_with("Failed"))
+    )
 
 
 @check
 def rejected_by_kubelet(facts: Facts) -> bool:
     """Failed at admission: a reason on the pod, and no container ever created."""
-    return bool(facts.status.get("reason")) and not facts.container_statuses() and facts.phase == "Failed"
+    return (
+        bool(facts.status.get("reason"))
+        and not facts.container_statuses()
+        and facts.phase == "Failed"
+    )
 
 
 @check
@@ -121,7 +132,11 @@ def answers_from_node(facts: Facts) -> bool:
 
 def selecting_services(facts: Facts) -> list[Mapping[str, Any]]:
     labels = objects.labels_of(facts.pod or {})
-    return [s for s in facts.services if (sel := (s.get("spec") or {}).get("selector")) and selector_from_map(sel).matches(labels)]
+    return [
+        s
+        for s in facts.services
+        if (sel := (s.get("spec") or {}).get("selector")) and selector_from_map(sel).matches(labels)
+    ]
 
 
 def target_port(facts: Facts, target: Any) -> int | None:
@@ -147,7 +162,10 @@ def service_targets(facts: Facts) -> list[int | None]:
 @check
 def service_ports_map(facts: Facts) -> bool:
     """Every port of every Service in front of the pod leads to a port the pod answers on."""
-    return all(target is not None and facts.answers(target) is not False for target in service_targets(facts))
+    return all(
+        target is not None and facts.answers(target) is not False
+        for target in service_targets(facts)
+    )
 
 
 def probe_ports(facts: Facts) -> list[int]:

@@ -33,7 +33,9 @@ class Diagnosis:
         return 0 if self.finding.healthy else 1
 
 
-def diagnose(tree: Troubleshooting, source: Source, name: str, namespace: str = "default") -> Diagnosis:
+def diagnose(
+    tree: Troubleshooting, source: Source, name: str, namespace: str = "default"
+) -> Diagnosis:
     """Read the pod's facts once, then follow the tree from its start to a finding."""
     facts = Facts.read(source, name, namespace, tree.tried_ports)
     node = tree.nodes[tree.start]
@@ -71,9 +73,15 @@ def check_names(tree: Troubleshooting, fail: Callable[[TreeNode, str, str], Exce
     """Every check, evidence and fix the tree names exists; `fail(node, path, expected)` makes the error."""
     for node in tree.nodes.values():
         if not node.is_finding and node.check not in CHECKS:
-            raise fail(node, "check", f"a check ({', '.join(sorted(CHECKS))}), found {node.check!r}")
+            raise fail(
+                node, "check", f"a check ({', '.join(sorted(CHECKS))}), found {node.check!r}"
+            )
         for i, name in enumerate(node.evidence):
             if name not in EVIDENCE:
-                raise fail(node, f"evidence[{i}]", f"an evidence reader ({', '.join(sorted(EVIDENCE))}), found {name!r}")
+                raise fail(
+                    node,
+                    f"evidence[{i}]",
+                    f"an evidence reader ({', '.join(sorted(EVIDENCE))}), found {name!r}",
+                )
         if node.fix and node.fix not in FIXES:
             raise fail(node, "fix", f"a fix ({', '.join(sorted(FIXES))}), found {node.fix!r}")

@@ -34,7 +34,9 @@ def _condition(obj: Mapping[str, Any], type_: str, owner: str = "condition") -> 
 
 def _events(facts: Facts, *reasons: str) -> list[str]:
     found = facts.events_with(*reasons)
-    return [f"event {e.get('type')} {e.get('reason')}: {e.get('message')}" for e in found] or [f"no {'/'.join(reasons)} event"]
+    return [f"event {e.get('type')} {e.get('reason')}: {e.get('message')}" for e in found] or [
+        f"no {'/'.join(reasons)} event"
+    ]
 
 
 @evidence
@@ -59,7 +61,10 @@ def wanted_labels(facts: Facts) -> list[str]:
 
 @evidence
 def node_labels(facts: Facts) -> list[str]:
-    return [f"node {objects.name_of(n)} has: {format_labels(objects.labels_of(n))}" for n in sorted(facts.nodes, key=objects.name_of)]
+    return [
+        f"node {objects.name_of(n)} has: {format_labels(objects.labels_of(n))}"
+        for n in sorted(facts.nodes, key=objects.name_of)
+    ]
 
 
 @evidence
@@ -69,13 +74,17 @@ def named_node(facts: Facts) -> list[str]:
 
 @evidence
 def node_names(facts: Facts) -> list[str]:
-    return [f"the nodes are: {', '.join(sorted(objects.name_of(n) for n in facts.nodes)) or 'none'}"]
+    return [
+        f"the nodes are: {', '.join(sorted(objects.name_of(n) for n in facts.nodes)) or 'none'}"
+    ]
 
 
 @evidence
 def named_node_labels(facts: Facts) -> list[str]:
     node = facts.node(str(facts.spec.get("nodeName", "")))
-    return [f"node {facts.spec.get('nodeName')} has: {format_labels(objects.labels_of(node)) if node else '(no such node)'}"]
+    return [
+        f"node {facts.spec.get('nodeName')} has: {format_labels(objects.labels_of(node)) if node else '(no such node)'}"
+    ]
 
 
 @evidence
@@ -85,13 +94,19 @@ def waiting_reasons(facts: Facts) -> list[str]:
         waiting = (status.get("state") or {}).get("waiting")
         if waiting:
             message = f": {waiting['message']}" if waiting.get("message") else ""
-            lines.append(f"container {status['name']} ({status.get('image')}) waiting: {waiting.get('reason')}{message}")
+            lines.append(
+                f"container {status['name']} ({status.get('image')}) waiting: {waiting.get('reason')}{message}"
+            )
     return lines or ["no container is waiting"]
 
 
 @evidence
 def failed_pull_events(facts: Facts) -> list[str]:
-    return [line for line in _events(facts, "Failed", "BackOff") if "image" in line.lower() or "Err" in line]
+    return [
+        line
+        for line in _events(facts, "Failed", "BackOff")
+        if "image" in line.lower() or "Err" in line
+    ]
 
 
 @evidence
@@ -99,13 +114,17 @@ def node_images(facts: Facts) -> list[str]:
     lines = []
     for c in facts.spec.get("containers") or ():
         found = images.same_repository(facts.nodes, c.get("image", ""))
-        lines.append(f"images of {c.get('image')}'s repository the nodes have (status.images): {', '.join(found) if found else 'none'}")
+        lines.append(
+            f"images of {c.get('image')}'s repository the nodes have (status.images): {', '.join(found) if found else 'none'}"
+        )
     return lines
 
 
 @evidence
 def pod_status_reason(facts: Facts) -> list[str]:
-    return [f"status: phase {facts.phase}, reason {facts.status.get('reason')}: {facts.status.get('message')}"]
+    return [
+        f"status: phase {facts.phase}, reason {facts.status.get('reason')}: {facts.status.get('message')}"
+    ]
 
 
 @evidence
@@ -125,7 +144,9 @@ def terminated_states(facts: Facts) -> list[str]:
     for status in facts.container_statuses():
         ended = _terminated(status)
         if ended:
-            lines.append(f"container {status['name']} terminated: exit code {ended.get('exitCode')}, reason {ended.get('reason')}")
+            lines.append(
+                f"container {status['name']} terminated: exit code {ended.get('exitCode')}, reason {ended.get('reason')}"
+            )
     return lines or ["no container has terminated"]
 
 
@@ -155,7 +176,9 @@ def last_log_lines(facts: Facts) -> list[str]:
     for c in facts.spec.get("containers") or ():
         # What the last instance that ended wrote: once restarted and running again, that is the previous one.
         status = statuses.get(c["name"]) or {}
-        previous = "running" in (status.get("state") or {}) and bool((status.get("lastState") or {}).get("terminated"))
+        previous = "running" in (status.get("state") or {}) and bool(
+            (status.get("lastState") or {}).get("terminated")
+        )
         text = facts.source.logs(facts.pod or {}, c["name"], tail=LOG_LINES, previous=previous)
         if text is None:
             lines.append(f"logs of {c['name']}: not available from this source")
@@ -179,9 +202,10 @@ def readiness_probe_events(facts: Facts) -> list[str]:
 
 @evidence
 def declared_ports(facts: Facts) -> list[str]:
-    return [f"container {name} declares containerPort {port}" for name, port in checks.declared_ports(facts)] or [
-        "no containerPort declared"
-    ]
+    return [
+        f"container {name} declares containerPort {port}"
+        for name, port in checks.declared_ports(facts)
+    ] or ["no containerPort declared"]
 
 
 @evidence
@@ -200,7 +224,11 @@ def listening_ports(facts: Facts) -> list[str]:
     found = checks.answering(facts)
     tried = ", ".join(map(str, checks.tried_ports(facts)))
     where = f"kubectl get --raw /api/v1/namespaces/{facts.namespace}/pods/{facts.name}:PORT/proxy/"
-    shown = "cannot be told from this source (the pod cannot be tried)" if found is None else _ports(found)
+    shown = (
+        "cannot be told from this source (the pod cannot be tried)"
+        if found is None
+        else _ports(found)
+    )
     return [f"pod {facts.name} tried from its node ({where}) on ports {tried}, listening: {shown}"]
 
 
@@ -213,7 +241,9 @@ def service_ports(facts: Facts) -> list[str]:
     lines = []
     for service in checks.selecting_services(facts):
         for port in (service.get("spec") or {}).get("ports") or ():
-            lines.append(f"service {objects.name_of(service)} maps port {port.get('port')} to targetPort {port.get('targetPort')}")
+            lines.append(
+                f"service {objects.name_of(service)} maps port {port.get('port')} to targetPort {port.get('targetPort')}"
+            )
     return lines or ["no Service selects the pod"]
 
 
@@ -223,8 +253,13 @@ def node_ready_condition(facts: Facts) -> list[str]:
     lines = _condition(node or {}, "Ready", owner=f"node {facts.spec.get('nodeName')} condition")
     if node is not None:
         ready = objects.condition(node, "Ready") or {}
-        lines.append(f"node {objects.name_of(node)} last heartbeat: {ready.get('lastHeartbeatTime')}")
-        taints = [f"{t.get('key')}:{t.get('effect')}" for t in (node.get("spec") or {}).get("taints") or ()]
+        lines.append(
+            f"node {objects.name_of(node)} last heartbeat: {ready.get('lastHeartbeatTime')}"
+        )
+        taints = [
+            f"{t.get('key')}:{t.get('effect')}"
+            for t in (node.get("spec") or {}).get("taints") or ()
+        ]
         if taints:
             lines.append(f"node {objects.name_of(node)} taints: {', '.join(taints)}")
     return lines + _condition(facts.pod or {}, "Ready", owner="pod condition")

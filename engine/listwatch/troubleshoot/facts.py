@@ -57,13 +57,24 @@ class Facts:
     _answers: dict[int, bool | None] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def read(cls, source: Source, name: str, namespace: str, tried_ports: tuple[int, ...] = ()) -> Facts:
+    def read(
+        cls, source: Source, name: str, namespace: str, tried_ports: tuple[int, ...] = ()
+    ) -> Facts:
         """`tried_ports`: the ports, besides those the pod's manifest and Services name, on which to
         try whether it answers (the spec's triedPorts)."""
         pod = source.pod(name, namespace)
         if pod is None:
             return cls(name, namespace, source, None)
-        return cls(name, namespace, source, pod, source.events_for(pod), source.nodes(), source.services(namespace), tried_ports)
+        return cls(
+            name,
+            namespace,
+            source,
+            pod,
+            source.events_for(pod),
+            source.nodes(),
+            source.services(namespace),
+            tried_ports,
+        )
 
     # -- conveniences the checks, evidence and fixes share ----------------------------------------------
 
@@ -95,4 +106,7 @@ class Facts:
         return self._answers[port]
 
     def waiting_reasons(self) -> dict[str, str]:
-        return {s["name"]: (s.get("state") or {}).get("waiting", {}).get("reason", "") for s in self.container_statuses()}
+        return {
+            s["name"]: (s.get("state") or {}).get("waiting", {}).get("reason", "")
+            for s in self.container_statuses()
+        }

@@ -50,12 +50,18 @@ def manifest(pod: Mapping[str, Any]) -> Obj:
     """The pod as a manifest a user would create again: no status, no server-set metadata, no token volume."""
     meta = objects.meta(pod)
     spec = objects.deep_copy(pod.get("spec") or {})
-    token = {v["name"] for v in spec.get("volumes") or () if str(v.get("name", "")).startswith("kube-api-access-")}
+    token = {
+        v["name"]
+        for v in spec.get("volumes") or ()
+        if str(v.get("name", "")).startswith("kube-api-access-")
+    }
     spec["volumes"] = [v for v in spec.get("volumes") or () if v.get("name") not in token]
     if not spec["volumes"]:
         del spec["volumes"]
     for container in spec.get("containers") or ():
-        mounts = [m for m in container.get("volumeMounts") or () if m.get("mountPath") != TOKEN_MOUNT]
+        mounts = [
+            m for m in container.get("volumeMounts") or () if m.get("mountPath") != TOKEN_MOUNT
+        ]
         container["volumeMounts"] = mounts
         if not mounts:
             del container["volumeMounts"]
@@ -65,8 +71,17 @@ def manifest(pod: Mapping[str, Any]) -> Obj:
 
 def _recreate(facts: Facts, corrected: Obj, change: str) -> Fix:
     return Fix(
-        (f"# in the pod's manifest: {change}", f"kubectl delete pod {facts.name}", f"kubectl create -f {facts.name}.yaml"),
-        (Step("recreate", {"name": facts.name, "namespace": facts.namespace, "manifest": corrected}),),
+        (
+            f"# in the pod's manifest: {change}",
+            f"kubectl delete pod {facts.name}",
+            f"kubectl create -f {facts.name}.yaml",
+        ),
+        (
+            Step(
+                "recreate",
+                {"name": facts.name, "namespace": facts.namespace, "manifest": corrected},
+            ),
+        ),
     )
 
 
@@ -78,7 +93,9 @@ def label_a_node(facts: Facts) -> Fix | None:
     node = sorted(facts.nodes, key=objects.name_of)[0]
     name = objects.name_of(node)
     labels = objects.labels_of(node)
-    overwrite = " --overwrite" if any(k in labels and labels[k] != v for k, v in wanted.items()) else ""
+    overwrite = (
+        " --overwrite" if any(k in labels and labels[k] != v for k, v in wanted.items()) else ""
+    )
     pairs = " ".join(f"{k}={v}" for k, v in wanted.items())
     return Fix(
         (f"kubectl label nodes {name} {pairs}{overwrite}",),
@@ -93,16 +110,26 @@ def label_the_named_node(facts: Facts) -> Fix | None:
     if not node or not wanted:
         return None
     pairs = " ".join(f"{k}={v}" for k, v in wanted.items())
-    recreate = _recreate(facts, manifest(facts.pod or {}), "unchanged; a rejected pod does not come back by itself")
+    recreate = _recreate(
+        facts, manifest(facts.pod or {}), "unchanged; a rejected pod does not come back by itself"
+    )
     return Fix(
         (f"kubectl label nodes {node} {pairs} --overwrite", *recreate.commands[1:]),
-        (*(Step("label", {"node": node, "key": k, "value": v}) for k, v in wanted.items()), *recreate.steps),
+        (
+            *(Step("label", {"node": node, "key": k, "value": v}) for k, v in wanted.items()),
+            *recreate.steps,
+        ),
     )
 
 
 @fix
 def name_an_existing_node(facts: Facts) -> Fix | None:
-    ready = [n for n in facts.nodes if (objects.condition(n, "Ready") or {}).get("status") == "True" and checks.fits(facts.spec, n)]
+    ready = [
+        n
+        for n in facts.nodes
+        if (objects.condition(n, "Ready") or {}).get("status") == "True"
+        and checks.fits(facts.spec, n)
+    ]
     if not ready:
         return None
     node = objects.name_of(sorted(ready, key=objects.name_of)[0])
@@ -118,13 +145,25 @@ def use_a_pullable_image(facts: Facts) -> Fix | None:
         if waiting.get("reason") not in checks.PULL_FAILURES:
             continue
         container = status["name"]
-        image = next(c["image"] for c in facts.spec.get("containers") or () if c["name"] == container)
+        image = next(
+            c["image"] for c in facts.spec.get("containers") or () if c["name"] == container
+        )
         choices = images.same_repository(facts.nodes, image)
         if not choices:
             return None
         return Fix(
             (f"kubectl set image pod/{facts.name} {container}={choices[0]}",),
-            (Step("set-image", {"pod": facts.name, "namespace": facts.namespace, "container": container, "image": choices[0]}),),
+            (
+                Step(
+                    "set-image",
+                    {
+                        "pod": facts.name,
+                        "namespace": facts.namespace,
+                        "container": container,
+                        "image": choices[0],
+                    },
+                ),
+            ),
         )
     return None
 
@@ -134,13 +173,21 @@ def lower_requests(facts: Facts) -> Fix | None:
     corrected = manifest(facts.pod or {})
     for container in corrected["spec"].get("containers") or ():
         container.pop("resources", None)
-    return _recreate(facts, corrected, "remove (or lower) the containers' resources.requests that no node can give")
+    return _recreate(
+        facts,
+        corrected,
+        "remove (or lower) the containers' resources.requests that no node can give",
+    )
 
 
 def corrected_command(command: list[str]) -> list[str] | None:
     """The command without what makes it fail: `exit N` (N > 0) and `false` statements of a script."""
     if len(command) >= 3 and command[0] in ("sh", "/bin/sh") and command[1] == "-c":
-        kept = [s.strip() for s in re.split(r";|&&|\n", command[2]) if s.strip() and not _fails(s.strip())]
+        kept = [
+            s.strip()
+            for s in re.split(r";|&&|\n", command[2])
+            if s.strip() and not _fails(s.strip())
+        ]
         script = "; ".join(kept) or "true"
         return None if script == command[2] else [command[0], "-c", script, *command[3:]]
     if command and _fails(" ".join(command)):
@@ -150,7 +197,9 @@ def corrected_command(command: list[str]) -> list[str] | None:
 
 def _fails(statement: str) -> bool:
     words = shlex.split(statement) if statement else []
-    return bool(words) and (words[0] == "false" or (words[0] == "exit" and len(words) > 1 and words[1] not in ("0",)))
+    return bool(words) and (
+        words[0] == "false" or (words[0] == "exit" and len(words) > 1 and words[1] not in ("0",))
+    )
 
 
 @fix
@@ -160,7 +209,9 @@ def correct_the_command(facts: Facts) -> Fix | None:
         new = corrected_command(list(container.get("command") or []))
         if new is not None:
             container["command"] = new
-            return _recreate(facts, corrected, f"containers[{container['name']}].command: {json.dumps(new)}")
+            return _recreate(
+                facts, corrected, f"containers[{container['name']}].command: {json.dumps(new)}"
+            )
     return None
 
 
@@ -172,7 +223,10 @@ def correct_the_readiness_probe(facts: Facts) -> Fix | None:
             continue
         listening = checks.listening(facts, container["name"])
         if listening:
-            container["readinessProbe"] = {"tcpSocket": {"port": min(listening)}, "periodSeconds": 10}
+            container["readinessProbe"] = {
+                "tcpSocket": {"port": min(listening)},
+                "periodSeconds": 10,
+            }
             change = f"containers[{container['name']}].readinessProbe: tcpSocket on port {min(listening)}, where it listens"
         else:
             del container["readinessProbe"]
@@ -191,7 +245,11 @@ def declare_the_listening_port(facts: Facts) -> Fix | None:
         for port in container.get("ports") or ():
             if port.get("containerPort") not in listening:
                 old, port["containerPort"] = port["containerPort"], min(listening)
-                return _recreate(facts, corrected, f"containers[{container['name']}].ports: containerPort {old} -> {port['containerPort']}")
+                return _recreate(
+                    facts,
+                    corrected,
+                    f"containers[{container['name']}].ports: containerPort {old} -> {port['containerPort']}",
+                )
     return None
 
 
@@ -209,10 +267,27 @@ def map_the_service_port(facts: Facts) -> Fix | None:
                 changed = True
         if changed:
             name = objects.name_of(service)
-            patch = {"spec": {"ports": [{k: p[k] for k in ("port", "targetPort", "protocol") if k in p} for p in ports]}}
+            patch = {
+                "spec": {
+                    "ports": [
+                        {k: p[k] for k in ("port", "targetPort", "protocol") if k in p}
+                        for p in ports
+                    ]
+                }
+            }
             return Fix(
                 (f"kubectl patch service {name} -p '{json.dumps(patch, separators=(',', ':'))}'",),
-                (Step("patch", {"resource": "services", "name": name, "namespace": facts.namespace, "patch": patch}),),
+                (
+                    Step(
+                        "patch",
+                        {
+                            "resource": "services",
+                            "name": name,
+                            "namespace": facts.namespace,
+                            "patch": patch,
+                        },
+                    ),
+                ),
             )
     return None
 
@@ -220,4 +295,7 @@ def map_the_service_port(facts: Facts) -> Fix | None:
 @fix
 def restart_the_kubelet(facts: Facts) -> Fix | None:
     node = str(facts.spec.get("nodeName", ""))
-    return Fix((f"systemctl restart kubelet   # on {node}; then: kubectl get node {node}",), (Step("restart-kubelet", {"node": node}),))
+    return Fix(
+        (f"systemctl restart kubelet   # on {node}; then: kubectl get node {node}",),
+        (Step("restart-kubelet", {"node": node}),),
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from listwatch.backends.memory import normalize
+from listwatch.rules.images import normalize
 
 
 def same_repository(nodes: Iterable[Mapping[str, Any]], image: str) -> list[str]:
@@ -28,7 +28,11 @@ def same_repository(nodes: Iterable[Mapping[str, Any]], image: str) -> list[str]
                 if "@" in name:
                     continue
                 found, _, tag = normalize(name)
-                if found.rpartition(":")[0] == repository and found != reference and tag not in tags:
+                if (
+                    found.rpartition(":")[0] == repository
+                    and found != reference
+                    and tag not in tags
+                ):
                     tags.append(tag)
     numbered = sorted((t for t in tags if _version(t)), key=_version, reverse=True)
     ordered = numbered + [t for t in tags if not _version(t)]

@@ -6,9 +6,9 @@ from typing import Any
 
 from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
-from listwatch.backends.base import Runtime
 from listwatch.components.base import Component
 from listwatch.components.kubelet.records import ContainerRecord, PodRecord
+from listwatch.runtime.base import Runtime
 
 
 class KubeletBase(Component):

@@ -6,12 +6,12 @@ Guards and actions the spec's `container` machine names (spec/objects/container.
 from __future__ import annotations
 
 from listwatch.apiserver import objects
-from listwatch.backends.base import PullResult, Started
 from listwatch.components.backoff import Backoff
 from listwatch.components.kubelet.base import KubeletBase
 from listwatch.components.kubelet.records import ContainerRecord
 from listwatch.components.kubelet.status import go_duration
 from listwatch.machines.callbacks import action, guard
+from listwatch.runtime.base import PullResult, Started
 
 
 class Containers(KubeletBase):
@@ -20,16 +20,25 @@ class Containers(KubeletBase):
         policy = container.spec.get("imagePullPolicy", "IfNotPresent")
         if policy == "Always":
             return False
-        return policy == "Never" or self.runtime.image_present(self.node_name, container.spec["image"])
+        return policy == "Never" or self.runtime.image_present(
+            self.node_name, container.spec["image"]
+        )
 
     @action
     def report_image_present(self, container: ContainerRecord) -> None:
-        self.recorder.record(container.pod.pod, "AlreadyPresent", field_path=container.field_path, image=container.spec["image"])
+        self.recorder.record(
+            container.pod.pod,
+            "AlreadyPresent",
+            field_path=container.field_path,
+            image=container.spec["image"],
+        )
 
     @action
     def pull_image(self, container: ContainerRecord) -> None:
         image = container.spec["image"]
-        self.recorder.record(container.pod.pod, "Pulling", field_path=container.field_path, image=image)
+        self.recorder.record(
+            container.pod.pod, "Pulling", field_path=container.field_path, image=image
+        )
         container.pull_started = self.loop.clock.now()
 
         def done(result: PullResult) -> None:
@@ -65,7 +74,13 @@ class Containers(KubeletBase):
     def report_pull_failed(self, container: ContainerRecord) -> None:
         pod = container.pod.pod
         image = container.spec["image"]
-        self.recorder.record(pod, "FailedPull", field_path=container.field_path, image=image, error=container.pull_error)
+        self.recorder.record(
+            pod,
+            "FailedPull",
+            field_path=container.field_path,
+            image=image,
+            error=container.pull_error,
+        )
         self.recorder.record(pod, "ErrImagePull", field_path=container.field_path)
         container.waiting_message = container.pull_error
         s = self.settings
@@ -86,15 +101,23 @@ class Containers(KubeletBase):
         image = container.spec["image"]
         self.recorder.record(pod, "BackOffPull", field_path=container.field_path, image=image)
         self.recorder.record(pod, "ErrImagePullBackOff", field_path=container.field_path)
-        container.waiting_message = self.settings["waitingMessages"]["ImagePullBackOff"].format(image=image, error=container.pull_error)
+        container.waiting_message = self.settings["waitingMessages"]["ImagePullBackOff"].format(
+            image=image, error=container.pull_error
+        )
         assert container.image_backoff is not None
-        self._fire_later(container, "retry", container.image_backoff.due(container.image_backoff.updated) - self.loop.clock.now())
+        self._fire_later(
+            container,
+            "retry",
+            container.image_backoff.due(container.image_backoff.updated) - self.loop.clock.now(),
+        )
 
     @action
     def create_and_start(self, container: ContainerRecord) -> None:
         record = container.pod
         pod = record.pod
-        self.recorder.record(pod, "Created", field_path=container.field_path, container=container.name)
+        self.recorder.record(
+            pod, "Created", field_path=container.field_path, container=container.name
+        )
         container.container_id = ""
         attempt = container.restart_count
 
@@ -116,7 +139,9 @@ class Containers(KubeletBase):
             container.handles_sigterm = info.handles_sigterm
             container.started_at = self.loop.stamps.now()
             container.waiting_message = ""
-            self.recorder.record(pod, "Started", field_path=container.field_path, container=container.name)
+            self.recorder.record(
+                pod, "Started", field_path=container.field_path, container=container.name
+            )
             self._start_probing(container)
             self._dirty(record)
 
@@ -159,20 +184,30 @@ class Containers(KubeletBase):
     def report_crash_backoff(self, container: ContainerRecord) -> None:
         pod = container.pod.pod
         pod_ref = f"{objects.name_of(pod)}_{objects.namespace_of(pod)}({objects.uid_of(pod)})"
-        self.recorder.record(pod, "BackOffRestart", field_path=container.field_path, container=container.name, pod=pod_ref)
+        self.recorder.record(
+            pod,
+            "BackOffRestart",
+            field_path=container.field_path,
+            container=container.name,
+            pod=pod_ref,
+        )
         assert container.backoff is not None
         container.waiting_message = self.settings["waitingMessages"]["CrashLoopBackOff"].format(
             backoff=go_duration(container.backoff.duration), container=container.name, pod=pod_ref
         )
         container.last_terminated = container.terminated
-        self._fire_later(container, "restart", container.backoff.due(container.finished) - self.loop.clock.now())
+        self._fire_later(
+            container, "restart", container.backoff.due(container.finished) - self.loop.clock.now()
+        )
 
     @action
     def count_restart(self, container: ContainerRecord) -> None:
         s = self.settings
         if container.backoff is None:
             container.backoff = Backoff(
-                float(s["containerBackOffSeconds"]), float(s["maxContainerBackOffSeconds"]), float(s["backOffResetSeconds"])
+                float(s["containerBackOffSeconds"]),
+                float(s["maxContainerBackOffSeconds"]),
+                float(s["backOffResetSeconds"]),
             )
         container.backoff.next(self.loop.clock.now())
         self._begin_restart(container)
@@ -188,8 +223,14 @@ class Containers(KubeletBase):
     @action
     def kill_for_update(self, container: ContainerRecord) -> None:
         pod = container.pod.pod
-        self.act("restart", pod, detail=f"container {container.name}: image changed to {container.spec.get('image')}; kill and start again")
-        self.recorder.record(pod, "DefinitionChanged", field_path=container.field_path, container=container.name)
+        self.act(
+            "restart",
+            pod,
+            detail=f"container {container.name}: image changed to {container.spec.get('image')}; kill and start again",
+        )
+        self.recorder.record(
+            pod, "DefinitionChanged", field_path=container.field_path, container=container.name
+        )
         if container.container_id:
             self.runtime.stop_container(self.node_name, container.container_id, 0)
         container.terminated = {

@@ -20,15 +20,15 @@ from listwatch import errors
 from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
 from listwatch.apiserver.selectors import selector_from_map
-from listwatch.backends.base import Sandbox
 from listwatch.client.informer import InformerEvent
 from listwatch.components.kubelet.containers import Containers
 from listwatch.components.kubelet.node import NodeStatus
 from listwatch.components.kubelet.probes import Probes
 from listwatch.components.kubelet.records import ContainerRecord, PodRecord
 from listwatch.components.kubelet.status import Status
-from listwatch.components.nodeaffinity import required_affinity
 from listwatch.machines.callbacks import action, guard
+from listwatch.rules.affinity import required_affinity
+from listwatch.runtime.base import Sandbox
 
 
 class Kubelet(Containers, Probes, NodeStatus, Status):
@@ -85,7 +85,9 @@ class Kubelet(Containers, Probes, NodeStatus, Status):
             return
         if record.pod_worker != "Syncing":
             return
-        for spec, container in zip(pod["spec"].get("containers") or (), record.containers, strict=False):
+        for spec, container in zip(
+            pod["spec"].get("containers") or (), record.containers, strict=False
+        ):
             if spec.get("image") != container.spec.get("image"):
                 container.spec = spec
                 self.container_machine.fire(self, container, "spec_changed")
@@ -114,7 +116,9 @@ class Kubelet(Containers, Probes, NodeStatus, Status):
         for check in self.settings["admission"]:
             if check["check"] == "NodeAffinity":
                 affinity = required_affinity(spec)
-                fits = selector_from_map(spec.get("nodeSelector")).matches(labels) and (affinity is None or affinity(labels))
+                fits = selector_from_map(spec.get("nodeSelector")).matches(labels) and (
+                    affinity is None or affinity(labels)
+                )
                 if not fits:
                     record.reason, record.message = check["reason"], check["message"]
                     return False
@@ -122,10 +126,17 @@ class Kubelet(Containers, Probes, NodeStatus, Status):
 
     @action
     def start_pod(self, record: PodRecord) -> None:
-        self.act("admit", record.pod, result="admitted", detail=f"admitted on {self.node_name}; creating the pod sandbox")
+        self.act(
+            "admit",
+            record.pod,
+            result="admitted",
+            detail=f"admitted on {self.node_name}; creating the pod sandbox",
+        )
         record.start_time = self.loop.stamps.now()
         self._dirty(record)
-        self.runtime.run_sandbox(self.node_name, record.pod, lambda sandbox: self._sandbox_ready(record, sandbox))
+        self.runtime.run_sandbox(
+            self.node_name, record.pod, lambda sandbox: self._sandbox_ready(record, sandbox)
+        )
 
     def _sandbox_ready(self, record: PodRecord, sandbox: Sandbox) -> None:
         if record.pod_worker != "Syncing":
@@ -162,7 +173,9 @@ class Kubelet(Containers, Probes, NodeStatus, Status):
                 container.timer = None
             if container.container == "Running" and container.container_id:
                 record.stopping += 1
-                self.recorder.record(record.pod, "Killing", field_path=container.field_path, container=container.name)
+                self.recorder.record(
+                    record.pod, "Killing", field_path=container.field_path, container=container.name
+                )
                 self.runtime.stop_container(self.node_name, container.container_id, grace)
         if record.stopping == 0:
             self.loop.call_soon(self._stopped, record)

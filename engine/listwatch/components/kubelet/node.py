@@ -26,38 +26,56 @@ class NodeStatus(KubeletBase):
     def start(self) -> None:
         """Register the node (as a kubelet does at start), open the spec's watches, start heartbeats."""
         template = self.node_template
-        node = {**template, "status": {**(template.get("status") or {}), "images": self._node_images()}}
+        node = {
+            **template,
+            "status": {**(template.get("status") or {}), "images": self._node_images()},
+        }
         with contextlib.suppress(errors.AlreadyExists):
             self.api.create("nodes", node, actor=self.actor)
         self.reporting = True
         super().start()
-        self.loop.call_later(float(self.settings["nodeStatusUpdateFrequency"]), self._heartbeat, daemon=True)
+        self.loop.call_later(
+            float(self.settings["nodeStatusUpdateFrequency"]), self._heartbeat, daemon=True
+        )
 
     def _heartbeat(self) -> None:
         if not self.reporting:
             return
         self._post_node_status()
-        self.loop.call_later(float(self.settings["nodeStatusUpdateFrequency"]), self._heartbeat, daemon=True)
+        self.loop.call_later(
+            float(self.settings["nodeStatusUpdateFrequency"]), self._heartbeat, daemon=True
+        )
 
     def _node_images(self) -> list[Obj]:
         """status.images: the runtime's images, as the kubelet's Images setter reports them."""
-        images = sorted(self.runtime.images(self.node_name), key=lambda i: (i.size, i.id), reverse=True)
+        images = sorted(
+            self.runtime.images(self.node_name), key=lambda i: (i.size, i.id), reverse=True
+        )
         most = int(self.settings["nodeStatusMaxImages"])
         if most > -1:
             images = images[:most]
         names = int(self.settings["maxNamesPerImageInNodeStatus"])
-        return [{"names": [*i.repo_digests, *i.repo_tags][:names], "sizeBytes": i.size} for i in images]
+        return [
+            {"names": [*i.repo_digests, *i.repo_tags][:names], "sizeBytes": i.size} for i in images
+        ]
 
     def _post_node_status(self) -> None:
         """Patch the node's conditions (the kubelet's own view, Ready, with a fresh heartbeat) and images."""
         now = self.loop.stamps.now()
-        previous = {c.get("type"): c for c in ((self.node or {}).get("status") or {}).get("conditions") or ()}
+        previous = {
+            c.get("type"): c
+            for c in ((self.node or {}).get("status") or {}).get("conditions") or ()
+        }
         conditions = []
         for condition in self.settings["node"]["conditions"]:
             before = previous.get(condition["type"], {})
             changed = before.get("status") != condition["status"]
             conditions.append(
-                {**condition, "lastHeartbeatTime": now, "lastTransitionTime": now if changed else before.get("lastTransitionTime", now)}
+                {
+                    **condition,
+                    "lastHeartbeatTime": now,
+                    "lastTransitionTime": now if changed else before.get("lastTransitionTime", now),
+                }
             )
         with contextlib.suppress(errors.APIError):
             self.api.patch(
@@ -85,4 +103,6 @@ class NodeStatus(KubeletBase):
         for record in self.pods.values():
             record.written = None
             self._dirty(record)
-        self.loop.call_later(float(self.settings["nodeStatusUpdateFrequency"]), self._heartbeat, daemon=True)
+        self.loop.call_later(
+            float(self.settings["nodeStatusUpdateFrequency"]), self._heartbeat, daemon=True
+        )

@@ -20,10 +20,24 @@ class Probes(KubeletBase):
             container.ready = None
             return
         container.ready = False
-        self.loop.call_later(float(probe.get("initialDelaySeconds", 0)), self._probe, container, container.container_id, 0, 0, daemon=True)
+        self.loop.call_later(
+            float(probe.get("initialDelaySeconds", 0)),
+            self._probe,
+            container,
+            container.container_id,
+            0,
+            0,
+            daemon=True,
+        )
 
-    def _probe(self, container: ContainerRecord, container_id: str, successes: int, failures: int) -> None:
-        if container.container_id != container_id or container.container != "Running" or container.pod.pod_worker != "Syncing":
+    def _probe(
+        self, container: ContainerRecord, container_id: str, successes: int, failures: int
+    ) -> None:
+        if (
+            container.container_id != container_id
+            or container.container != "Running"
+            or container.pod.pod_worker != "Syncing"
+        ):
             return
         probe = container.spec["readinessProbe"]
         ok, output = self.runtime.probe(container_id, probe, ip=container.pod.ip)
@@ -34,9 +48,13 @@ class Probes(KubeletBase):
         elif not ok and failures >= int(probe.get("failureThreshold", 3)):
             ready = False
         if not ok:
-            self.recorder.record(container.pod.pod, "Unhealthy", field_path=container.field_path, output=output)
+            self.recorder.record(
+                container.pod.pod, "Unhealthy", field_path=container.field_path, output=output
+            )
         if ready != container.ready:
             container.ready = ready
             self._dirty(container.pod)
         period = float(probe.get("periodSeconds", 10))
-        self.loop.call_later(period, self._probe, container, container_id, successes, failures, daemon=True)
+        self.loop.call_later(
+            period, self._probe, container, container_id, successes, failures, daemon=True
+        )

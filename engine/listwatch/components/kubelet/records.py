@@ -7,8 +7,8 @@ from typing import Any
 
 from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
-from listwatch.backends.base import PullResult
 from listwatch.components.backoff import Backoff
+from listwatch.runtime.base import PullResult
 
 
 class ContainerRecord:

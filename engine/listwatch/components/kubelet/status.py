@@ -10,10 +10,10 @@ from typing import Any
 from listwatch import errors
 from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
-from listwatch.backends.memory import normalize
 from listwatch.components.kubelet.base import KubeletBase
 from listwatch.components.kubelet.records import ContainerRecord, PodRecord
 from listwatch.machines.callbacks import guard
+from listwatch.rules.images import normalize
 
 
 class Status(KubeletBase):
@@ -86,7 +86,9 @@ class Status(KubeletBase):
         self.phase.fire(self, record, "sync")
         if terminal and record.pod_phase not in ("Succeeded", "Failed"):
             # Since v1.27 a deleted pod reaches a terminal phase before it is removed.
-            ok = all(c.terminated is None or c.terminated.get("exitCode") == 0 for c in record.containers)
+            ok = all(
+                c.terminated is None or c.terminated.get("exitCode") == 0 for c in record.containers
+            )
             record.pod_phase = "Succeeded" if ok else "Failed"
         self._write_status(record, self._status(record))
 
@@ -99,9 +101,17 @@ class Status(KubeletBase):
             for rule in definition.rules:
                 if not rule.when or getattr(self, rule.when)(record):
                     break
-            condition: dict[str, Any] = {"type": definition.type, "status": rule.status, "lastProbeTime": None}
+            condition: dict[str, Any] = {
+                "type": definition.type,
+                "status": rule.status,
+                "lastProbeTime": None,
+            }
             before = previous.get(definition.type)
-            condition["lastTransitionTime"] = before.get("lastTransitionTime") if before and before.get("status") == rule.status else now
+            condition["lastTransitionTime"] = (
+                before.get("lastTransitionTime")
+                if before and before.get("status") == rule.status
+                else now
+            )
             if rule.reason:
                 condition["reason"] = rule.reason
             if rule.message:
@@ -155,10 +165,16 @@ class Status(KubeletBase):
             return
         status = objects.reuse(status, record.pod.get("status") or {})
         started = any(c.container == "Running" and c.container_id for c in record.containers) or (
-            status.get("phase") in ("Succeeded", "Failed") and any(c.terminated for c in record.containers)
+            status.get("phase") in ("Succeeded", "Failed")
+            and any(c.terminated for c in record.containers)
         )
         try:
-            updated = self.api.update_status("pods", {**record.pod, "status": status}, actor=self.actor, attrs={"started": started})
+            updated = self.api.update_status(
+                "pods",
+                {**record.pod, "status": status},
+                actor=self.actor,
+                attrs={"started": started},
+            )
         except errors.NotFound:
             return
         record.written = status
@@ -167,7 +183,11 @@ class Status(KubeletBase):
 
 def _ready(container: ContainerRecord) -> bool:
     """Running, and its readiness probe (if it has one) succeeding."""
-    return container.container == "Running" and bool(container.container_id) and container.ready is not False
+    return (
+        container.container == "Running"
+        and bool(container.container_id)
+        and container.ready is not False
+    )
 
 
 def go_duration(seconds: float) -> str:

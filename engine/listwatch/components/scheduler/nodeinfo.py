@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from listwatch.apiserver import objects, quantity
+from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
+from listwatch.rules import quantity
 
 Requests = tuple[int, int, int, int]
 
@@ -44,7 +45,9 @@ class NodeInfo:
         self.labels: Mapping[str, str] = objects.labels_of(obj)
         spec = obj.get("spec") or {}
         self.unschedulable = bool(spec.get("unschedulable"))
-        self.taints = [t for t in spec.get("taints") or () if t.get("effect") in ("NoSchedule", "NoExecute")]
+        self.taints = [
+            t for t in spec.get("taints") or () if t.get("effect") in ("NoSchedule", "NoExecute")
+        ]
         self.restricted = int(self.unschedulable or bool(self.taints))
         alloc = (obj.get("status") or {}).get("allocatable") or {}
         self.alloc_cpu = quantity.milli_cpu(alloc.get("cpu", "0"))

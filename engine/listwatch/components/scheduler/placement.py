@@ -13,7 +13,7 @@ the common case of pods without resource requests on untainted nodes, where feas
 fixed property of a node for a given nodeSelector and a node's score does not depend on the pod:
 per nodeSelector it keeps the feasible nodes' ring positions and a max-tree of their scores, so
 the same window of feasible nodes, the same maximum and the same tie-break are found in
-logarithmic time instead of walking hundreds of nodes. `tests/test_scheduler_placement.py` checks
+logarithmic time instead of walking hundreds of nodes. `tests/components/scheduler/test_placement.py` checks
 that both give the same node, pod after pod.
 
 Worked example (ring of 6 nodes, selector matching nodes 1, 2, 4, 5; 3 to find; next_start 2):
@@ -91,7 +91,9 @@ class MaxTree:
         """The position of the n-th (from 0) occurrence of `value` in lo..hi, in order."""
         return self._nth(1, 0, self.size - 1, lo, hi, value, [n])
 
-    def _nth(self, node: int, left: int, right: int, lo: int, hi: int, value: int, n: list[int]) -> int:
+    def _nth(
+        self, node: int, left: int, right: int, lo: int, hi: int, value: int, n: list[int]
+    ) -> int:
         if right < lo or left > hi or self.best[node] < value:
             return -1
         if lo <= left and right <= hi:
@@ -132,7 +134,9 @@ class Placement:
 
     def __init__(self, settings: Mapping[str, Any], *, seed: int = 0) -> None:
         self.settings = settings
-        self.filters: list[Filter] = [(f["plugin"], f["reason"], FILTERS[f["plugin"]]) for f in settings["filters"]]
+        self.filters: list[Filter] = [
+            (f["plugin"], f["reason"], FILTERS[f["plugin"]]) for f in settings["filters"]
+        ]
         self.scores = [(SCORES[sc["plugin"]], int(sc["weight"])) for sc in settings["scores"]]
         self.nodes: list[NodeInfo] = []
         self.by_name: dict[str, NodeInfo] = {}
@@ -257,7 +261,11 @@ class Placement:
         )
 
     def _choose_indexed(self, context: FilterContext, total: int) -> str | None:
-        selector = dict(context.pod["spec"].get("nodeSelector") or {}) if "NodeAffinity" in self._plugins else {}
+        selector = (
+            dict(context.pod["spec"].get("nodeSelector") or {})
+            if "NodeAffinity" in self._plugins
+            else {}
+        )
         key = (tuple(sorted(selector.items())), context.requests[2], context.requests[3])
         index = self._indexes.get(key)
         if index is None:
@@ -273,7 +281,9 @@ class Placement:
         first = bisect_left(positions, start) % members
         take = min(wanted, members)
         last = (first + take - 1) % members
-        self.next_start = (start + (total if members < wanted else (positions[last] - start) % total + 1)) % total
+        self.next_start = (
+            start + (total if members < wanted else (positions[last] - start) % total + 1)
+        ) % total
         if take == 1:
             return self.nodes[positions[first]].name
         ranges = [(first, last)] if first <= last else [(first, members - 1), (0, last)]

@@ -11,9 +11,9 @@ from typing import Any
 
 from listwatch.apiserver.objects import Obj
 from listwatch.apiserver.selectors import LabelSelector, selector_from_map
-from listwatch.components.nodeaffinity import required_affinity
 from listwatch.components.scheduler.nodeinfo import NodeInfo, Requests
-from listwatch.components.taints import tolerates
+from listwatch.rules.affinity import required_affinity
+from listwatch.rules.taints import tolerates
 
 
 class FilterContext:
@@ -32,7 +32,9 @@ Problem = Mapping[str, Any] | None
 
 
 def filter_unschedulable(ctx: FilterContext, info: NodeInfo) -> Problem:
-    if info.unschedulable and not tolerates(ctx.tolerations, {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}):
+    if info.unschedulable and not tolerates(
+        ctx.tolerations, {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
+    ):
         return {}
     return None
 

@@ -28,7 +28,18 @@ from listwatch.machines.callbacks import action, guard
 class QueuedPod:
     """A pod in the scheduling queue; `scheduling` is its state in the spec machine."""
 
-    __slots__ = ("attempts", "change", "failed", "fit_error", "last_attempt", "node", "pod", "scheduling", "timer", "uid")
+    __slots__ = (
+        "attempts",
+        "change",
+        "failed",
+        "fit_error",
+        "last_attempt",
+        "node",
+        "pod",
+        "scheduling",
+        "timer",
+        "uid",
+    )
 
     def __init__(self, pod: Obj) -> None:
         self.pod = pod
@@ -130,7 +141,9 @@ class Scheduler(Component):
     def node_deleted(self, event: InformerEvent) -> None:
         self.placement.remove(objects.name_of(event.object))
 
-    def _cluster_changed(self, old: Obj | None, new: Obj | None, *, pod_deleted: bool = False) -> None:
+    def _cluster_changed(
+        self, old: Obj | None, new: Obj | None, *, pod_deleted: bool = False
+    ) -> None:
         for queued in [q for q in self.pods.values() if q.scheduling == "Unschedulable"]:
             queued.change = (old, new) if not pod_deleted else (None, None)
             self.machine.fire(self, queued, "node_changed")
@@ -141,13 +154,17 @@ class Scheduler(Component):
         for queued in [q for q in self.pods.values() if q.scheduling == "Unschedulable"]:
             if now - queued.last_attempt >= horizon:
                 self.machine.fire(self, queued, "flush")
-        self.loop.call_later(float(self.settings["unschedulableFlushSeconds"]), self._flush_leftover, daemon=True)
+        self.loop.call_later(
+            float(self.settings["unschedulableFlushSeconds"]), self._flush_leftover, daemon=True
+        )
 
     # -- the queue ----------------------------------------------------------------------------------
 
     def _push(self, queued: QueuedPod) -> None:
         self._seq += 1
-        heapq.heappush(self._active, (-int(queued.pod["spec"].get("priority") or 0), self._seq, queued.uid))
+        heapq.heappush(
+            self._active, (-int(queued.pod["spec"].get("priority") or 0), self._seq, queued.uid)
+        )
         if not self._cycle_scheduled:
             self._cycle_scheduled = True
             self.loop.call_soon(self._schedule_next)
@@ -192,12 +209,16 @@ class Scheduler(Component):
         except errors.APIError:
             self._unassign(queued.uid)
             return  # bound or deleted meanwhile: the watch tells the rest
-        self.recorder.record(pod, "Scheduled", namespace=namespace, name=name, node=queued.node, action="Binding")
+        self.recorder.record(
+            pod, "Scheduled", namespace=namespace, name=name, node=queued.node, action="Binding"
+        )
 
     @action
     def record_unschedulable(self, queued: QueuedPod) -> None:
         pod = queued.pod
-        self.recorder.record(pod, "FailedScheduling", message=queued.fit_error[:1024], action="Scheduling")
+        self.recorder.record(
+            pod, "FailedScheduling", message=queued.fit_error[:1024], action="Scheduling"
+        )
         current = objects.condition(pod, "PodScheduled") or {}
         if current.get("status") == "False" and current.get("message") == queued.fit_error:
             return
@@ -205,7 +226,9 @@ class Scheduler(Component):
             "type": "PodScheduled",
             "status": "False",
             "lastProbeTime": None,
-            "lastTransitionTime": current.get("lastTransitionTime") if current.get("status") == "False" else self.loop.stamps.now(),
+            "lastTransitionTime": current.get("lastTransitionTime")
+            if current.get("status") == "False"
+            else self.loop.stamps.now(),
             "reason": "Unschedulable",
             "message": queued.fit_error,
         }
@@ -230,10 +253,20 @@ class Scheduler(Component):
     @action
     def back_off(self, queued: QueuedPod) -> None:
         s = self.settings
-        delay = min(float(s["podInitialBackoffSeconds"]) * 2 ** max(0, queued.attempts - 1), float(s["podMaxBackoffSeconds"]))
+        delay = min(
+            float(s["podInitialBackoffSeconds"]) * 2 ** max(0, queued.attempts - 1),
+            float(s["podMaxBackoffSeconds"]),
+        )
         remaining = queued.last_attempt + delay - self.loop.clock.now()
-        self.act("requeue", queued.pod, result="requeued", detail=f"a node change may help; retry in {max(0.0, remaining):g}s")
-        queued.timer = self.loop.call_later(max(0.0, remaining), self.machine.fire, self, queued, "backoff_expired")
+        self.act(
+            "requeue",
+            queued.pod,
+            result="requeued",
+            detail=f"a node change may help; retry in {max(0.0, remaining):g}s",
+        )
+        queued.timer = self.loop.call_later(
+            max(0.0, remaining), self.machine.fire, self, queued, "backoff_expired"
+        )
 
     @action
     def activate(self, queued: QueuedPod) -> None:
