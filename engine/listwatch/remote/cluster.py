@@ -78,7 +78,7 @@ DEFAULT_HORIZON = 120.0
 
 
 class RemoteCluster:
-    """A Kubernetes API seen through a kubeconfig, as the features' backend (see the module docstring)."""
+    """A Kubernetes API seen through a kubeconfig, as the features' `backend.Backend` (see the module docstring)."""
 
     def __init__(
         self,
