@@ -19,7 +19,7 @@ import pytest
 from listwatch import errors
 from listwatch.apiserver import objects
 from listwatch.backend import Backend, Capability
-from listwatch.backends import BACKENDS, Options
+from listwatch.backends import BACKENDS, Options, make
 from listwatch.engine import Engine
 from listwatch.server import Server
 
@@ -84,6 +84,11 @@ def running(backend: Backend, name: str) -> Callable[[], bool]:
 
 def test_every_registered_backend_has_a_place_to_run_here() -> None:
     assert set(PLACES) == set(BACKENDS)
+
+
+def test_an_unknown_backend_is_refused_naming_the_backends_there_are(engine: Engine) -> None:
+    with pytest.raises(KeyError, match="expected one of memory, docker, cluster"):
+        make("kind", engine)
 
 
 def test_a_started_backend_is_a_backend_with_at_most_its_registered_capabilities(
