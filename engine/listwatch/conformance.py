@@ -18,7 +18,7 @@ import sys
 from typing import IO
 
 from listwatch import paths
-from listwatch.backend import BACKENDS
+from listwatch.backends import BACKENDS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

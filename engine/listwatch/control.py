@@ -19,7 +19,7 @@ Guarantees: nothing here changes an API object itself (only components and the h
 call raises an `APIError` whose Status says what was wrong (404 for an actor without watches or a
 kubelet the cluster does not run, 400 for a bad argument, 409 for a revision already compacted).
 Every method runs on the cluster's loop thread (the served API hands calls over with
-`LiveCluster.call`). Results are plain JSON (`TypedDict`s), the bodies the served API answers with.
+`LiveCluster.call`). Results are plain JSON (`listwatch.backend`'s `TypedDict`s), the bodies the served API answers with.
 
 Worked example (the kubelet of node01, whose pod watch starts at revision 7):
 
@@ -32,10 +32,11 @@ Worked example (the kubelet of node01, whose pod watch starts at revision 7):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any
 
 from listwatch import errors
 from listwatch.apiserver.watchcache import ClientWatch
+from listwatch.backend import Compaction, InformerState, KubeletState, OpenWatch
 from listwatch.client.informer import Informer
 
 if TYPE_CHECKING:
@@ -45,48 +46,6 @@ if TYPE_CHECKING:
 #: The apiVersion of the control API's objects.
 API_VERSION = "listwatch.io/v1"
 RUNNING, STOPPED = "Running", "Stopped"
-
-
-class OpenWatch(TypedDict):
-    """A watch the API server has open."""
-
-    actor: (
-        str  # who watches: a component (`scheduler`, `kubelet/node01`) or an HTTP client's program
-    )
-    resource: str
-    namespace: str  # "" for every namespace
-    labelSelector: str
-    fieldSelector: str
-    resourceVersion: str  # where the watch started ("" or "0": from the current state)
-
-
-class InformerState(TypedDict):
-    """One List-Watch of one of listwatch's own components."""
-
-    actor: str
-    watch: str  # the watch's id in the spec (`pods`, `unscheduled-pods`, ...)
-    resource: str
-    labelSelector: str
-    fieldSelector: str
-    state: str  # the spec's list-watch machine: Stopped, Listing or Watching
-    lists: int  # how many times it has listed (1 after its start; one more per re-list)
-    resourceVersion: str  # the last one it saw
-    connected: bool  # whether its watch is open in the API server
-    held: bool  # cut with reconnect=False, waiting for `reconnect`
-
-
-class Compaction(TypedDict):
-    kind: str
-    apiVersion: str
-    revision: int  # the history up to and including this revision is gone
-    currentRevision: int
-
-
-class KubeletState(TypedDict):
-    kind: str
-    apiVersion: str
-    node: str
-    state: str  # Running or Stopped
 
 
 class Control:

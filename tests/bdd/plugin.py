@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 
 from listwatch import engine as engine_module
-from listwatch.backend import BACKENDS
+from listwatch.backends import BACKENDS
 from listwatch.engine import Engine
 
 OUTCOMES = ("passed", "failed", "skipped")

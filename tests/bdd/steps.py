@@ -17,15 +17,14 @@ import pytest
 import yaml
 from pytest_bdd import given, parsers, then, when
 
+from listwatch import backends
 from listwatch.apiserver import objects
 from listwatch.backend import Capability
 from listwatch.checker.run import write_report
 from listwatch.engine import Engine
-from listwatch.errors import APIError, BackendUnavailable
-from listwatch.remote.kubeapi import KubeAPI
-from listwatch.remote.names import NameMap, choose_nodes
+from listwatch.errors import BackendUnavailable
 
-from .world import REQUIRE_CLUSTER, REQUIRE_DOCKER, World
+from .world import World
 
 #: Where the cluster backend's kubeconfig comes from when --kubeconfig is not given (then ~/.kube/config).
 KUBECONFIG = "KUBECONFIG"
@@ -35,7 +34,7 @@ FEATURE_NODES = ("node01", "node02")
 
 def unavailable(backend: str, exc: BackendUnavailable) -> None:
     """Skip (the backend cannot run here), or fail where the run must have it."""
-    required = {"docker": REQUIRE_DOCKER, "cluster": REQUIRE_CLUSTER}.get(backend)
+    required = backends.BACKENDS[backend].required_by
     if required and os.environ.get(required):
         pytest.fail(f"{exc} ({required} is set: this run must have it)")
     pytest.skip(str(exc))
@@ -54,22 +53,13 @@ def world(engine: Engine, request: pytest.FixtureRequest) -> Iterator[World]:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
-    """On the cluster backend: which API, and which of its nodes the features' node01 and node02 are."""
-    if config.getoption("--backend") != "cluster":
+    """What the backend says of where the features run (the cluster backend: which API, and
+    which of its nodes the features' node01 and node02 are)."""
+    header = backends.BACKENDS[config.getoption("--backend")].header
+    if header is None:
         return None
     kubeconfig = config.getoption("--kubeconfig") or os.environ.get(KUBECONFIG) or None
-    try:
-        api = KubeAPI(kubeconfig)
-        try:
-            mapping = choose_nodes(list(FEATURE_NODES), api.list("nodes"))
-        finally:
-            api.close()
-    except (BackendUnavailable, APIError) as exc:
-        return [f"cluster backend: {exc}"]
-    return [
-        f"cluster backend: {api.host}; the features' nodes are {NameMap('', mapping).described()}; "
-        "each scenario works in a namespace listwatch-<random> of its own, deleted after it"
-    ]
+    return [header(backends.Options(kubeconfig=kubeconfig), FEATURE_NODES)]
 
 
 def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
@@ -185,14 +175,12 @@ def kubelet_lost_watch(world: World, node: str) -> None:
     world.require(Capability.COMPONENT_WATCHES)
     actor = f"kubelet/{node}"
     world.remembered_lists = _lists(world, actor, "pods")
-    world.cut_watches(
-        actor, resource="pods", reconnect=False
-    )  # and it cannot watch again until it reconnects
+    world.backend.cut(actor, resource="pods", reconnect=False)  # held off until it reconnects
 
 
 @given("I remember the resourceVersion of the pod list")
 def remember_rv(world: World) -> None:
-    world.remembered_rv = world.pod_list_resource_version()
+    world.remembered_rv = world.list_pods()[1]
 
 
 # -- When ----------------------------------------------------------------------------------------
@@ -305,13 +293,13 @@ def delete_one(world: World, name: str) -> None:
 def compact(world: World) -> None:
     world.require(Capability.COMPACTION)
     world.wait(lambda: False, patience=1.0)
-    world.compact()
+    world.backend.compact()
 
 
 @when(parsers.parse('the kubelet of "{node}" reconnects'))
 def kubelet_reconnects(world: World, node: str) -> None:
     world.require(Capability.COMPONENT_WATCHES)
-    world.reconnect(f"kubelet/{node}", resource="pods")
+    world.backend.reconnect(f"kubelet/{node}", resource="pods")
 
 
 # -- Then ----------------------------------------------------------------------------------------
@@ -342,7 +330,7 @@ def components_watching(world: World) -> None:
     world.require(Capability.COMPONENT_WATCHES)
     open_watches = {
         (w["actor"], w["resource"], w["labelSelector"], w["fieldSelector"])
-        for w in world.open_watches()
+        for w in world.backend.watches()
     }
     missing = [w for w in world.expected_watches() if w not in open_watches]
     assert not missing, f"not watching: {missing}; the open watches: {sorted(open_watches)}"
@@ -350,7 +338,8 @@ def components_watching(world: World) -> None:
         Capability.INTERNAL_STEPS in world.capabilities
     ):  # and the flow saw each of them open its watch (LW-01)
         expected = {"controller-manager", "scheduler", *(f"kubelet/{n}" for n in world.nodes)}
-        assert expected <= world.watchers, f"watching: {sorted(world.watchers)}"
+        watchers = world.backend.watchers()
+        assert expected <= watchers, f"watching: {sorted(watchers)}"
 
 
 @then("there are no pods")
@@ -443,7 +432,9 @@ def has_event(
 ) -> None:
     def matching() -> list[dict[str, Any]]:
         obj = (
-            world.backend.pod(name) if kind == "pod" else world.get("replicationcontrollers", name)
+            world.backend.pod(name)
+            if kind == "pod"
+            else world.backend.get("replicationcontrollers", name)
         )
         return [
             e
@@ -593,17 +584,17 @@ def listed_again(world: World, node: str) -> None:
             and i["lists"] > world.remembered_lists
             and i["state"] == "Watching"
             and i["connected"]
-            for i in world.informers(actor)
+            for i in world.backend.informers(actor=actor)
         )
 
     assert world.wait(relisted), (
-        f"it had listed {world.remembered_lists} times; now: {world.informers(actor)}"
+        f"it had listed {world.remembered_lists} times; now: {world.backend.informers(actor=actor)}"
     )
 
 
 def _lists(world: World, actor: str, watch: str) -> int:
     """How many times a component's List-Watch has listed."""
-    return next(i["lists"] for i in world.informers(actor) if i["watch"] == watch)
+    return next(i["lists"] for i in world.backend.informers(actor=actor) if i["watch"] == watch)
 
 
 @then(

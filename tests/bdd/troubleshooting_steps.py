@@ -19,7 +19,7 @@ SERVER = {"name": "web", "image": "busybox:1.36", "command": ["httpd", "-f", "-p
 def diagnosis_of(world: World, name: str) -> Diagnosis:
     tree = world.engine.spec.troubleshooting
     assert tree is not None
-    world.diagnosis = diagnose(tree, world.source(), name)
+    world.diagnosis = diagnose(tree, world.backend.facts(), name)
     return world.diagnosis
 
 
@@ -91,7 +91,7 @@ def create_service(world: World, name: str, pod: str, port: int, target: int) ->
 @when(parsers.parse('the kubelet of "{node}" stops'))
 def kubelet_stops(world: World, node: str) -> None:
     world.require(Capability.KUBELET_CONTROL)
-    world.stop_kubelet(node)
+    world.backend.stop_kubelet(node)
 
 
 @then(

@@ -498,7 +498,7 @@ def test_a_held_watch_is_reconnected_at_close_and_the_lock_released(
     remote = RemoteCluster(engine.spec, kubeconfig=str(server.kubeconfig), lock_dir=str(tmp_path))
     remote.start(["node01", "node02"])
     try:
-        remote.cut_watches("kubelet/node02", resource="pods", reconnect=False)
+        remote.cut("kubelet/node02", resource="pods", reconnect=False)
         assert remote.disruption.mode == "exclusive"
         (held,) = [i for i in remote.informers(actor="kubelet/node02") if i["watch"] == "pods"]
         assert held["held"] and held["actor"] == "kubelet/node02"

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from listwatch.backend import Backend
-from listwatch.cluster import Cluster
-from listwatch.engine import Engine
 from listwatch.rules.images import normalize
 from listwatch.runtime.memory import FOREVER, interpret
 
@@ -44,7 +41,3 @@ def test_image_references_are_normalised_as_containerd_does() -> None:
     assert normalize("nginx:1.15") == ("docker.io/library/nginx:1.15", "nginx", "1.15")
     assert normalize("busybox") == ("docker.io/library/busybox:latest", "busybox", "latest")
     assert normalize("registry.k8s.io/pause:3.10")[0] == "registry.k8s.io/pause:3.10"
-
-
-def test_the_in_memory_cluster_is_a_backend(engine: Engine) -> None:
-    assert isinstance(Cluster(engine), Backend)

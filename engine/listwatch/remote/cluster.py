@@ -43,16 +43,24 @@ from typing import Any, TypeVar
 from listwatch import backend as capabilities
 from listwatch import errors
 from listwatch.apiserver.resources import Resource, resource_for
+from listwatch.backend import (
+    Compaction,
+    InformerState,
+    InformerStates,
+    OpenWatch,
+    OpenWatches,
+)
 from listwatch.checker import Report, check_records
-from listwatch.control import InformerState, OpenWatch
 from listwatch.remote import undo
 from listwatch.remote.controlapi import ControlClient
+from listwatch.remote.facts import RemoteSource
 from listwatch.remote.kubeapi import KubeAPI
 from listwatch.remote.names import FEATURE_NAMESPACE, NameMap, choose_nodes, schedulable
 from listwatch.remote.nodelabels import NodeLabels
 from listwatch.remote.nodelock import DisruptionLock, NodeLabelLock
 from listwatch.remote.recording import WatchRecorder
 from listwatch.spec.model import Spec
+from listwatch.troubleshoot.facts import Source
 
 Obj = dict[str, Any]
 #: A list of objects (a name of its own: `list` is also a method of the class below).
@@ -70,7 +78,7 @@ DEFAULT_HORIZON = 120.0
 
 
 class RemoteCluster:
-    """A Kubernetes API seen through a kubeconfig, as the features' backend (see the module docstring)."""
+    """A Kubernetes API seen through a kubeconfig, as the features' `backend.Backend` (see the module docstring)."""
 
     def __init__(
         self,
@@ -93,7 +101,7 @@ class RemoteCluster:
         self.capabilities: frozenset[capabilities.Capability] = capabilities.API_ONLY
         self.recorder: WatchRecorder | None = None
         #: For each object created or scaled here (by `Kind/name`), the resourceVersion of that last change.
-        self.changed_at: dict[str, str] = {}
+        self._changed: dict[str, str] = {}
         self._closed = False
 
     # -- running -----------------------------------------------------------------------------------
@@ -180,7 +188,7 @@ class RemoteCluster:
         meta = created.get("metadata") or {}
         name, uid = str(meta.get("name", "")), str(meta.get("uid", ""))
         self.log.push(f"{res.kind} {name}", lambda: self._delete_created(res, name, namespace, uid))
-        self.changed_at[f"{res.kind}/{name}"] = str(meta.get("resourceVersion", ""))
+        self._changed[f"{res.kind}/{name}"] = str(meta.get("resourceVersion", ""))
         return self.names.view(created, kind=res.kind)
 
     def delete(
@@ -211,7 +219,7 @@ class RemoteCluster:
         scaled = self.api.patch(
             res.plural, name, {"spec": {"replicas": replicas}}, namespace=self._ns(res, namespace)
         )
-        self.changed_at[f"{res.kind}/{name}"] = str(
+        self._changed[f"{res.kind}/{name}"] = str(
             (scaled.get("metadata") or {}).get("resourceVersion", "")
         )
         return self.names.view(scaled, kind=res.kind)
@@ -259,7 +267,7 @@ class RemoteCluster:
         self.log.push(f"the kubelet of {real}", lambda: self._bring_back(control, real))
         control.stop_kubelet(real)
 
-    def watches(self, *, actor: str = "") -> list[OpenWatch]:
+    def watches(self, *, actor: str = "") -> OpenWatches:
         """The API server's open watches, in the features' node names."""
         control = self._control("list the API server's watches")
         return [
@@ -267,7 +275,7 @@ class RemoteCluster:
             for w in control.watches(actor=self.names.actor(actor) if actor else "")
         ]
 
-    def informers(self, *, actor: str = "") -> list[InformerState]:
+    def informers(self, *, actor: str = "") -> InformerStates:
         """The served cluster's components' List-Watches, in the features' node names."""
         control = self._control("show a component's List-Watch")
         return [
@@ -275,28 +283,32 @@ class RemoteCluster:
             for i in control.informers(actor=self.names.actor(actor) if actor else "")
         ]
 
-    def cut_watches(self, actor: str, *, resource: str = "", reconnect: bool = True) -> None:
+    def cut(self, actor: str, *, resource: str = "", reconnect: bool = True) -> OpenWatches:
         """Cut `actor`'s watches (see `listwatch.control.Control.cut`); `close` reconnects what stays held."""
         control = self._control(f"cut the watches of {actor}")
         real = self.names.actor(actor)
         self._disrupt(f"cut the watches of {actor}")
         if not reconnect:
             self.log.push(f"the watches of {real}", lambda: self._reconnect_held(control, real))
-        control.cut(real, resource=resource, reconnect=reconnect)
+        return [
+            self._watch_view(w) for w in control.cut(real, resource=resource, reconnect=reconnect)
+        ]
 
-    def reconnect(self, actor: str, *, resource: str = "") -> None:
+    def reconnect(self, actor: str, *, resource: str = "") -> InformerStates:
         """Let `actor`'s held watches watch again."""
-        self._control(f"reconnect the watches of {actor}").reconnect(
-            self.names.actor(actor), resource=resource
-        )
+        control = self._control(f"reconnect the watches of {actor}")
+        return [
+            self._watch_view(i)
+            for i in control.reconnect(self.names.actor(actor), resource=resource)
+        ]
 
-    def compact(self) -> int:
-        """Compact the API server's history to its current revision; that revision."""
-        return self._control("compact the API server's history").compact()["revision"]
+    def compact(self) -> Compaction:
+        """Compact the API server's history to its current revision."""
+        return self._control("compact the API server's history").compact()
 
     @contextlib.contextmanager
     def watching(
-        self, kind: str, *, resource_version: str, seconds: int = 10
+        self, kind: str, *, resource_version: str, seconds: float = 10.0
     ) -> Iterator[Iterator[Obj]]:
         """A watch of `kind` in the backend's namespace from `resource_version`, for at most
         `seconds`: its events ({"type", "object"}, in the features' names). A watch the API
@@ -307,7 +319,7 @@ class RemoteCluster:
                 res.plural,
                 namespace=self._ns(res, FEATURE_NAMESPACE),
                 resource_version=resource_version,
-                timeout=seconds,
+                timeout=max(1, int(seconds)),
             )
         except errors.Gone as exc:
             yield iter([{"type": "ERROR", "object": exc.status()}])
@@ -419,11 +431,15 @@ class RemoteCluster:
         """The resourceVersion a list of `kind` in the backend's namespace is read at."""
         return self.list_at(kind)[1]
 
-    def list_at(self, kind: str) -> tuple[Objs, str]:
+    def list_at(self, kind: str, *, namespace: str = "default") -> tuple[Objs, str]:
         """The objects of `kind` in the backend's namespace, and the resourceVersion the list was read at."""
         res = self._resource(kind)
-        items, rv = self.api.list_at(res.plural, namespace=self._ns(res, FEATURE_NAMESPACE))
+        items, rv = self.api.list_at(res.plural, namespace=self._ns(res, namespace))
         return [self.names.view(item, kind=res.kind) for item in items], rv
+
+    def changed_at(self, kind: str, name: str) -> str:
+        """The resourceVersion of this backend's last create or scale of the object ("" if none)."""
+        return self._changed.get(f"{self._resource(kind).kind}/{name}", "")
 
     # -- what was observed -------------------------------------------------------------------------
 
@@ -436,6 +452,26 @@ class RemoteCluster:
         return check_records(
             self._recorder().in_revision_order(), self.spec, name=f"watch of {self.names.namespace}"
         )
+
+    def steps_of(self, name: str) -> tuple[str, ...]:
+        """Never: a client sees no internal step (`report` judges what it sees instead)."""
+        raise self._no_internal_steps()
+
+    def watchers(self) -> frozenset[str]:
+        """Never: a client does not see who opens a watch (`watches`, against listwatch serve)."""
+        raise self._no_internal_steps()
+
+    def _no_internal_steps(self) -> errors.BackendUnavailable:
+        return errors.BackendUnavailable(
+            capabilities.missing(
+                self.capabilities, capabilities.Capability.INTERNAL_STEPS, backend="cluster"
+            )
+            or ""
+        )
+
+    def facts(self) -> Source:
+        """The troubleshooting tree's facts, read through this backend (`facts.RemoteSource`)."""
+        return RemoteSource(self)
 
     # -- inside ------------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ A real cluster is controlled out of band (kind: `docker stop` a node; elsewhere,
 kubelet` on the node); `listwatch serve` offers that control as an HTTP API beside the Kubernetes
 one (`listwatch.server.control`). `ControlClient.probe` finds it with one GET: a real cluster
 answers 404 (or 403, to a user without rights on non-resource paths), and then there is none.
-Bodies are those of `listwatch.control` (`OpenWatch`, `InformerState`, ...); errors are the
+Bodies are those of `listwatch.backend` (`OpenWatch`, `InformerState`, ...); errors are the
 `APIError`s built from the server's Status (`kubeapi`). Names are the cluster's own: mapping the
 features' names is the cluster backend's business.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 from listwatch import backend as capabilities
 from listwatch import errors
-from listwatch.control import Compaction, InformerState, KubeletState, OpenWatch
+from listwatch.backend import Compaction, InformerState, KubeletState, OpenWatch
 from listwatch.remote.kubeapi import KubeAPI
 
 PREFIX = "/listwatch/v1"
