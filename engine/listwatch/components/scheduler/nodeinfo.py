@@ -7,7 +7,7 @@ from typing import Any
 
 from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
-from listwatch.rules import quantity
+from listwatch.rules import resources, taints
 
 Requests = tuple[int, int, int, int]
 
@@ -46,13 +46,13 @@ class NodeInfo:
         spec = obj.get("spec") or {}
         self.unschedulable = bool(spec.get("unschedulable"))
         self.taints = [
-            t for t in spec.get("taints") or () if t.get("effect") in ("NoSchedule", "NoExecute")
+            t for t in spec.get("taints") or () if t.get("effect") in taints.SCHEDULING_EFFECTS
         ]
         self.restricted = int(self.unschedulable or bool(self.taints))
-        alloc = (obj.get("status") or {}).get("allocatable") or {}
-        self.alloc_cpu = quantity.milli_cpu(alloc.get("cpu", "0"))
-        self.alloc_mem = quantity.bytes_(alloc.get("memory", "0"))
-        self.alloc_pods = int(alloc.get("pods", "110"))
+        alloc = resources.allocatable(obj)
+        self.alloc_cpu = alloc.get(resources.CPU, 0)
+        self.alloc_mem = alloc.get(resources.MEMORY, 0)
+        self.alloc_pods = alloc[resources.PODS]
 
     def add_pod(self, uid: str, requests: Requests) -> None:
         self.pods[uid] = requests
@@ -74,13 +74,13 @@ class NodeInfo:
 
 def pod_requests(pod: Mapping[str, Any], default_cpu: int, default_mem: int) -> Requests:
     """(cpu, memory) requested, and the non-zero (defaulted) values the scoring counts."""
-    cpu = mem = nz_cpu = nz_mem = 0
-    for c in (pod.get("spec") or {}).get("containers") or ():
-        requests = (c.get("resources") or {}).get("requests") or {}
-        c_cpu = quantity.milli_cpu(requests["cpu"]) if "cpu" in requests else 0
-        c_mem = quantity.bytes_(requests["memory"]) if "memory" in requests else 0
-        cpu += c_cpu
-        mem += c_mem
-        nz_cpu += c_cpu or default_cpu
-        nz_mem += c_mem or default_mem
-    return cpu, mem, nz_cpu, nz_mem
+    requested = resources.pod_requests(pod)
+    nonzero = resources.pod_requests(
+        pod, missing={resources.CPU: default_cpu, resources.MEMORY: default_mem}
+    )
+    return (
+        requested.get(resources.CPU, 0),
+        requested.get(resources.MEMORY, 0),
+        nonzero.get(resources.CPU, 0),
+        nonzero.get(resources.MEMORY, 0),
+    )
