@@ -21,6 +21,8 @@ from typing import Any
 from listwatch.rules import quantity
 
 CPU, MEMORY, PODS = "cpu", "memory", "pods"
+_FIRST = (CPU, MEMORY)
+_FIXED = frozenset({CPU, MEMORY, PODS})
 Amounts = Mapping[str, int]
 
 
@@ -120,13 +122,13 @@ def fit(
     pods = requested_by_others.get(PODS, 0)
     if pods + 1 > allocatable.get(PODS, 0):
         lacking.append(Insufficient(PODS, 1, pods, allocatable.get(PODS, 0)))
-    order = sorted(requests, key=lambda name: (name != CPU, name != MEMORY, name))
-    for name in order:
+    others = () if requests.keys() <= _FIXED else sorted(n for n in requests if n not in _FIXED)
+    for name in (*(n for n in _FIRST if n in requests), *others):
         wanted, used, capacity = (
             requests[name],
             requested_by_others.get(name, 0),
             allocatable.get(name, 0),
         )
-        if name != PODS and wanted > 0 and wanted > capacity - used:
+        if wanted > 0 and wanted > capacity - used:
             lacking.append(Insufficient(name, wanted, used, capacity))
     return lacking

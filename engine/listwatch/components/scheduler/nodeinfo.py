@@ -19,6 +19,7 @@ class NodeInfo:
         "alloc_cpu",
         "alloc_mem",
         "alloc_pods",
+        "allocatable",
         "index",
         "labels",
         "name",
@@ -28,6 +29,7 @@ class NodeInfo:
         "pods",
         "req_cpu",
         "req_mem",
+        "requested",
         "restricted",
         "taints",
         "unschedulable",
@@ -38,6 +40,8 @@ class NodeInfo:
         self.index = 0  # its position in the scheduler's ring of nodes
         self.req_cpu = self.req_mem = self.nz_cpu = self.nz_mem = 0
         self.pods: dict[str, tuple[int, int, int, int]] = {}
+        self.requested: resources.Amounts = {}
+        self._count()
         self.update(obj)
 
     def update(self, obj: Obj) -> None:
@@ -53,6 +57,11 @@ class NodeInfo:
         self.alloc_cpu = alloc.get(resources.CPU, 0)
         self.alloc_mem = alloc.get(resources.MEMORY, 0)
         self.alloc_pods = alloc[resources.PODS]
+        self.allocatable: resources.Amounts = {
+            resources.CPU: self.alloc_cpu,
+            resources.MEMORY: self.alloc_mem,
+            resources.PODS: self.alloc_pods,
+        }
 
     def add_pod(self, uid: str, requests: Requests) -> None:
         self.pods[uid] = requests
@@ -60,6 +69,7 @@ class NodeInfo:
         self.req_mem += requests[1]
         self.nz_cpu += requests[2]
         self.nz_mem += requests[3]
+        self._count()
 
     def remove_pod(self, uid: str) -> bool:
         requests = self.pods.pop(uid, None)
@@ -69,7 +79,17 @@ class NodeInfo:
         self.req_mem -= requests[1]
         self.nz_cpu -= requests[2]
         self.nz_mem -= requests[3]
+        self._count()
         return True
+
+    def _count(self) -> None:
+        """What the node's pods request, as NodeResourcesFit reads it (rebuilt per pod change,
+        not per filter call)."""
+        self.requested = {
+            resources.CPU: self.req_cpu,
+            resources.MEMORY: self.req_mem,
+            resources.PODS: len(self.pods),
+        }
 
 
 def pod_requests(pod: Mapping[str, Any], default_cpu: int, default_mem: int) -> Requests:

@@ -15,12 +15,13 @@ from listwatch.rules import affinity, resources, taints
 
 
 class FilterContext:
-    __slots__ = ("node_fit", "pod", "requests", "tolerations")
+    __slots__ = ("amounts", "node_fit", "pod", "requests", "tolerations")
 
     def __init__(self, pod: Obj, requests: Requests) -> None:
         spec = pod.get("spec") or {}
         self.pod = pod
         self.requests = requests
+        self.amounts = {resources.CPU: requests[0], resources.MEMORY: requests[1]}
         self.node_fit = affinity.node_fit(spec)
         self.tolerations = spec.get("tolerations") or ()
 
@@ -55,19 +56,7 @@ def filter_node_affinity(ctx: FilterContext, info: NodeInfo) -> Problem:
 
 
 def filter_resources(ctx: FilterContext, info: NodeInfo) -> Problem:
-    lacking = resources.fit(
-        {resources.CPU: ctx.requests[0], resources.MEMORY: ctx.requests[1]},
-        {
-            resources.CPU: info.alloc_cpu,
-            resources.MEMORY: info.alloc_mem,
-            resources.PODS: info.alloc_pods,
-        },
-        {
-            resources.CPU: info.req_cpu,
-            resources.MEMORY: info.req_mem,
-            resources.PODS: len(info.pods),
-        },
-    )
+    lacking = resources.fit(ctx.amounts, info.allocatable, info.requested)
     return {"resource": lacking[0].resource} if lacking else None
 
 
