@@ -1,4 +1,4 @@
-"""Image references: Docker's normalisation (domain, library/, latest) and what is not a reference."""
+"""Image references: Docker's normalisation (domain, library/, latest), and what is not one."""
 
 from __future__ import annotations
 

@@ -72,7 +72,8 @@ def test_pod_overhead_is_added_to_the_requests() -> None:
 
 def test_a_limit_without_a_request_requests_the_limit() -> None:
     # Managing Resources for Containers: "If you specify a limit for a resource, but do not specify
-    # any request, ... Kubernetes copies the limit you specified and uses it as the requested value".
+    # any request, ... Kubernetes copies the limit you specified and uses it as the requested
+    # value".
     limited = container("app", requests={"memory": "64Mi"})
     limited["resources"]["limits"] = {"cpu": "1", "memory": "128Mi"}
     assert resources.pod_requests({"spec": {"containers": [limited]}}) == {

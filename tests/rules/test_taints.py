@@ -1,4 +1,5 @@
-"""Taints and tolerations: which toleration matches a taint, and when the taint eviction controller evicts."""
+"""Taints and tolerations: which toleration matches a taint, and when the taint eviction
+controller evicts."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ def test_the_eviction_delay_is_the_shortest_toleration_of_the_taints(
     assert eviction_delay(tolerations, [UNREACHABLE]) == delay
 
 
-# Taints and Tolerations (concepts/scheduling-eviction/taint-and-toleration), key1=value1:NoSchedule.
+# Taints and Tolerations (concepts/scheduling-eviction/taint-and-toleration): key1=value1:NoSchedule
 KEY1 = {"key": "key1", "value": "value1", "effect": "NoSchedule"}
 
 

@@ -1,5 +1,5 @@
 """Node fit: a pod's `nodeSelector` AND its required node affinity, as the scheduler's NodeAffinity
-filter and the kubelet's admission decide it (component-helpers `nodeaffinity.GetRequiredNodeAffinity`).
+filter and the kubelet's admission decide it (component-helpers `GetRequiredNodeAffinity`).
 
 Required affinity (`requiredDuringSchedulingIgnoredDuringExecution`): `nodeSelectorTerms` are
 ORed; within a term `matchExpressions` (on labels: In, NotIn, Exists, DoesNotExist, Gt, Lt) and
