@@ -15,6 +15,7 @@ from typing import Any
 from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
 from listwatch.apiserver.selectors import valid_label_key, valid_label_value
+from listwatch.rules import images
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN = re.compile(
@@ -122,18 +123,14 @@ RESTART_POLICIES = ("Always", "OnFailure", "Never")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 
 
-def image_tag(image: str) -> str:
-    """The tag of an image reference ("" when it has none or is pinned by digest)."""
-    if "@" in image:
-        return "digest"
-    last = image.rpartition("/")[2]
-    return last.partition(":")[2]
-
-
 def default_pull_policy(image: str) -> str:
-    """Always for `:latest` or no tag, IfNotPresent otherwise (Kubernetes' defaulting)."""
-    tag = image_tag(image)
-    return "Always" if tag in ("", "latest") else "IfNotPresent"
+    """Always when the tag is `latest`, named or implied (no tag and no digest), IfNotPresent
+    otherwise: v1 SetDefaults_Container. An invalid reference has no tag there, so IfNotPresent."""
+    try:
+        tag = images.parse(image).tag
+    except ValueError:
+        tag = ""
+    return "Always" if tag == "latest" else "IfNotPresent"
 
 
 #: Defaults every pod gets that are the same for all. Stored objects are never mutated (every write

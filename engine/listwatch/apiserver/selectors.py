@@ -1,7 +1,9 @@
 """Label and field selectors, parsed and matched as the Kubernetes API server does.
 
-Label selectors: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a` (exists), `!a` (does not exist),
-joined by commas (all must hold). Field selectors: `path=value`, `path==value`, `path!=value`;
+The string syntax is parsed here; requirements are matched in `rules.selectors` (one
+implementation for strings, nodeSelectors and API selectors alike). Label selectors: `a=b`,
+`a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a` (exists), `!a` (does not exist), joined by commas
+(all must hold). Field selectors: `path=value`, `path==value`, `path!=value`;
 a resource declares which paths it supports (`spec.nodeName`, `status.phase`, ...).
 """
 
@@ -13,56 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from listwatch.errors import BadRequest
+from listwatch.rules import selectors
+from listwatch.rules.selectors import LabelSelector as LabelSelector
+from listwatch.rules.selectors import Requirement as Requirement
 
 _KEY = re.compile(
     r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
 )
 _VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-
-
-@dataclass(frozen=True, slots=True)
-class Requirement:
-    key: str
-    op: str  # "=", "!=", "in", "notin", "exists", "!"
-    values: frozenset[str] = frozenset()
-
-    def matches(self, labels: Mapping[str, str]) -> bool:
-        op = self.op
-        if op == "=":
-            return labels.get(self.key) in self.values
-        if op == "!=":
-            return labels.get(self.key) not in self.values
-        if op == "in":
-            return labels.get(self.key) in self.values
-        if op == "notin":
-            return labels.get(self.key) not in self.values
-        if op == "exists":
-            return self.key in labels
-        return self.key not in labels
-
-
-@dataclass(frozen=True, slots=True)
-class LabelSelector:
-    requirements: tuple[Requirement, ...] = ()
-
-    def matches(self, labels: Mapping[str, str] | None) -> bool:
-        labels = labels or {}
-        return all(r.matches(labels) for r in self.requirements)
-
-    @property
-    def empty(self) -> bool:
-        return not self.requirements
-
-    def __str__(self) -> str:
-        parts = []
-        for r in self.requirements:
-            if r.op in ("=", "!="):
-                parts.append(f"{r.key}{r.op}{next(iter(r.values))}")
-            elif r.op in ("in", "notin"):
-                parts.append(f"{r.key} {r.op} ({','.join(sorted(r.values))})")
-            else:
-                parts.append(r.key if r.op == "exists" else f"!{r.key}")
-        return ",".join(parts)
 
 
 def _split_top(text: str) -> list[str]:
@@ -128,11 +88,8 @@ def _requirement(key: str, op: str, values: frozenset[str], text: str) -> Requir
     return Requirement(key, op, values)
 
 
-def selector_from_map(labels: Mapping[str, str] | None) -> LabelSelector:
-    """A selector requiring every key=value of a map (a nodeSelector, an RC's selector)."""
-    return LabelSelector(
-        tuple(Requirement(k, "=", frozenset([v])) for k, v in sorted((labels or {}).items()))
-    )
+#: A selector requiring every key=value of a map (a nodeSelector, an RC's selector).
+selector_from_map = selectors.from_map
 
 
 def valid_label_key(key: str) -> bool:

@@ -46,7 +46,6 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from listwatch.actions import ObjectRef
-from listwatch.apiserver.selectors import selector_from_map
 from listwatch.checker.podfacts import CHANGES, Fact, PodState, describe_containers, observe
 from listwatch.checker.projection import Projection, StepRule
 from listwatch.checker.verdicts import (
@@ -58,7 +57,7 @@ from listwatch.checker.verdicts import (
     Violation,
     summary_of,
 )
-from listwatch.rules.affinity import required_affinity
+from listwatch.rules import affinity
 
 OBJ, EVT = 0, 1
 
@@ -693,17 +692,13 @@ class Lifecycle:
         """Whether the node's labels (as last seen, or just before) pass the pod's nodeSelector and required affinity."""
         states = self.run.labels(node)
         spec = obj.get("spec") or {}
-        affinity = required_affinity(spec)
+        fit = affinity.node_fit(spec)
         wanted = selector_text(spec.get("nodeSelector")) or "its required node affinity"
-        if states is None or (not spec.get("nodeSelector") and affinity is None):
+        if states is None or not fit.constrained:
             return True, wanted, ""
-        selector = selector_from_map(spec.get("nodeSelector"))
-        fits = any(
-            selector.matches(labels) and (affinity is None or affinity(labels)) for labels in states
-        )
-        keys = sorted(set(spec.get("nodeSelector") or {}) | _affinity_keys(spec))
+        fits = any(fit.matches(labels, node) for labels in states)
         seen = ", ".join(
-            f"{k}={states[-1][k]}" if k in states[-1] else f"no {k} label" for k in keys
+            f"{k}={states[-1][k]}" if k in states[-1] else f"no {k} label" for k in sorted(fit.keys)
         )
         return fits, wanted, seen
 
@@ -871,17 +866,6 @@ def event_fields(event: Mapping[str, Any]) -> tuple[str, str, str]:
         or ""
     )
     return str(event.get("reason") or ""), str(event.get("type") or ""), str(source)
-
-
-def _affinity_keys(spec: Mapping[str, Any]) -> set[str]:
-    required = ((spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
-        "requiredDuringSchedulingIgnoredDuringExecution"
-    ) or {}
-    return {
-        str(e.get("key"))
-        for term in required.get("nodeSelectorTerms") or ()
-        for e in term.get("matchExpressions") or ()
-    }
 
 
 def selector_text(labels: Mapping[str, str] | None) -> str:

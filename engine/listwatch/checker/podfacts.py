@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from sys import intern
 from typing import Any, NamedTuple
 
+from listwatch.rules import images
+
 CREATED_BY = "kubernetes.io/created-by"
 #: Facts about a change from the state before, rather than about one state.
 CHANGES = frozenset({"image"})
@@ -123,22 +125,15 @@ def _owner(meta: Mapping[str, Any]) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def image_reference(image: str) -> str | None:
-    """An image's full reference (`nginx:1.15` is `docker.io/library/nginx:1.15`); None for a bare image ID."""
-    if not image or image.startswith("sha256:"):
+def image_reference(image: str) -> images.ImageReference | None:
+    """An image's parsed reference (`nginx:1.15` is `docker.io/library/nginx:1.15`); None for a
+    bare image ID (`sha256:...`) or anything else that is not a reference."""
+    if image.startswith("sha256:"):
         return None
-    name, at, digest = image.partition("@")
-    if not at:
-        last = name.rpartition("/")[2]
-        name, digest = (
-            (name.rpartition(":")[0], name.rpartition(":")[2]) if ":" in last else (name, "latest")
-        )
-    first = name.partition("/")[0]
-    if "/" not in name:
-        name = f"docker.io/library/{name}"
-    elif "." not in first and ":" not in first and first != "localhost":
-        name = f"docker.io/{name}"
-    return f"{name}{'@' if at else ':'}{digest}"
+    try:
+        return images.parse(image)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +180,7 @@ def _container_images(value: str, now: PodState, before: PodState | None) -> boo
         reported, wanted = image_reference(c.image), image_reference(now.images.get(c.name, ""))
         if reported is None or wanted is None:
             return None
-        if reported != wanted:
+        if not reported.same_image(wanted):
             return False
     return True
 

@@ -1,8 +1,15 @@
-"""Kubernetes resource quantities ("100m", "0.5", "128Mi", "1G") as integers."""
+"""Kubernetes resource quantities ("100m", "0.5", "128Mi", "1G", "1e3") as numbers
+(resource.Quantity: a signed decimal, then a binary-SI suffix, a decimal-SI suffix or an exponent).
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
+
+_FORM = re.compile(
+    r"(?P<number>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?P<suffix>[eE][+-]?[0-9]+|[a-zA-Z]*)"
+)
 
 _SUFFIXES = {
     "n": Decimal("1e-9"),
@@ -27,18 +34,16 @@ _SUFFIXES = {
 def parse(value: object) -> Decimal:
     """The quantity's value in base units; a malformed quantity is ValueError."""
     text = str(value).strip()
-    for suffix in sorted(_SUFFIXES, key=len, reverse=True):
-        if suffix and text.endswith(suffix):
-            number = text[: -len(suffix)]
-            break
-    else:
-        suffix, number = "", text
-    try:
-        return Decimal(number) * _SUFFIXES[suffix]
-    except InvalidOperation:
+    form = _FORM.fullmatch(text)
+    if form is None or (form["suffix"] not in _SUFFIXES and form["suffix"][:1] not in "eE"):
         raise ValueError(
-            f"quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$', found {text!r}"
-        ) from None
+            "quantities must match the regular expression "
+            f"'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$', found {text!r}"
+        )
+    number, suffix = Decimal(form["number"]), form["suffix"]
+    if suffix in _SUFFIXES:
+        return number * _SUFFIXES[suffix]
+    return number.scaleb(int(suffix[1:]))
 
 
 def milli_cpu(value: object) -> int:
@@ -47,4 +52,5 @@ def milli_cpu(value: object) -> int:
 
 
 def bytes_(value: object) -> int:
+    """The quantity in whole base units (bytes, pods ...), rounded up as Kubernetes does (Value)."""
     return int(parse(value).to_integral_value(rounding="ROUND_CEILING"))

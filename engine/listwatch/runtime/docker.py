@@ -68,11 +68,11 @@ from typing import Any
 
 import docker
 import docker.errors
-from docker.utils import parse_repository_tag
 
 from listwatch import errors
 from listwatch.errors import BackendUnavailable
 from listwatch.loop import Loop, Timer
+from listwatch.rules import images
 from listwatch.runtime.base import (
     ExecSession,
     Image,
@@ -354,10 +354,17 @@ class DockerRuntime:
 
     def _pull(self, image: str) -> dict[str, Any] | str:
         """Pull through the engine: the image's inspection, or the engine's error message."""
-        repository, tag = parse_repository_tag(image)
         try:
+            reference = images.parse(image)
+        except ValueError as exc:
+            return str(exc)
+        try:
+            # A digest pins the image: the engine pulls `repository@digest`, as containerd does.
             for progress in self.client.api.pull(
-                repository, tag=tag or "latest", stream=True, decode=True
+                reference.repository,
+                tag=reference.digest or reference.tag,
+                stream=True,
+                decode=True,
             ):
                 if "error" in progress:
                     return str(

@@ -9,8 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from listwatch.apiserver import objects
-from listwatch.apiserver.selectors import selector_from_map
-from listwatch.rules.affinity import required_affinity
+from listwatch.rules import affinity, selectors
 from listwatch.troubleshoot.facts import Facts
 
 Check = Callable[[Facts], bool]
@@ -59,15 +58,6 @@ def bound(facts: Facts) -> bool:
     return bool(facts.spec.get("nodeName"))
 
 
-def fits(spec: Mapping[str, Any], node: Mapping[str, Any]) -> bool:
-    """Whether a node satisfies a pod's nodeSelector and required node affinity."""
-    labels = objects.labels_of(node)
-    affinity = required_affinity(spec)
-    return selector_from_map(spec.get("nodeSelector")).matches(labels) and (
-        affinity is None or affinity(labels)
-    )
-
-
 @check
 def scheduling_failed(facts: Facts) -> bool:
     return (objects.condition(facts.pod or {}, "PodScheduled") or {}).get("status") == "False"
@@ -75,7 +65,7 @@ def scheduling_failed(facts: Facts) -> bool:
 
 @check
 def a_node_matches_selector(facts: Facts) -> bool:
-    return any(fits(facts.spec, node) for node in facts.nodes)
+    return any(affinity.fits_node(facts.pod or {}, node) for node in facts.nodes)
 
 
 @check
@@ -135,7 +125,8 @@ def selecting_services(facts: Facts) -> list[Mapping[str, Any]]:
     return [
         s
         for s in facts.services
-        if (sel := (s.get("spec") or {}).get("selector")) and selector_from_map(sel).matches(labels)
+        if (sel := (s.get("spec") or {}).get("selector"))
+        and selectors.from_map(sel).matches(labels)
     ]
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
+from listwatch.rules import affinity
 from listwatch.troubleshoot import checks, images
 from listwatch.troubleshoot.facts import Facts
 
@@ -128,7 +129,7 @@ def name_an_existing_node(facts: Facts) -> Fix | None:
         n
         for n in facts.nodes
         if (objects.condition(n, "Ready") or {}).get("status") == "True"
-        and checks.fits(facts.spec, n)
+        and affinity.fits_node(facts.pod or {}, n)
     ]
     if not ready:
         return None

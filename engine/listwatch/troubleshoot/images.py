@@ -13,31 +13,39 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from listwatch.rules.images import normalize
+from listwatch.rules import images
 
 
 def same_repository(nodes: Iterable[Mapping[str, Any]], image: str) -> list[str]:
     """The other tags of `image`'s repository the nodes have, as the pod would name them: numbered
     tags newest first, then the others in the order the nodes list them (largest image first)."""
-    reference, _, _ = normalize(image)
-    repository = reference.rpartition(":")[0]
+    wanted = _parsed(image)
+    if wanted is None:
+        return []
     tags: list[str] = []
     for node in nodes:
         for entry in (node.get("status") or {}).get("images") or ():
             for name in entry.get("names") or ():
-                if "@" in name:
-                    continue
-                found, _, tag = normalize(name)
+                found = _parsed(name)
                 if (
-                    found.rpartition(":")[0] == repository
-                    and found != reference
-                    and tag not in tags
+                    found is not None
+                    and not found.digest
+                    and found.repository == wanted.repository
+                    and found.tag != wanted.tag
+                    and found.tag not in tags
                 ):
-                    tags.append(tag)
+                    tags.append(found.tag)
     numbered = sorted((t for t in tags if _version(t)), key=_version, reverse=True)
     ordered = numbered + [t for t in tags if not _version(t)]
-    spelled = image.rpartition(":")[0] if ":" in image.rpartition("/")[2] else image
+    spelled = images.spelled_repository(image)
     return [f"{spelled}:{tag}" for tag in ordered]
+
+
+def _parsed(image: str) -> images.ImageReference | None:
+    try:
+        return images.parse(image)
+    except ValueError:
+        return None
 
 
 def _version(tag: str) -> tuple[int, ...]:

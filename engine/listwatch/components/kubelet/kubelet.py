@@ -19,7 +19,6 @@ import contextlib
 from listwatch import errors
 from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
-from listwatch.apiserver.selectors import selector_from_map
 from listwatch.client.informer import InformerEvent
 from listwatch.components.kubelet.containers import Containers
 from listwatch.components.kubelet.node import NodeStatus
@@ -27,7 +26,7 @@ from listwatch.components.kubelet.probes import Probes
 from listwatch.components.kubelet.records import ContainerRecord, PodRecord
 from listwatch.components.kubelet.status import Status
 from listwatch.machines.callbacks import action, guard
-from listwatch.rules.affinity import required_affinity
+from listwatch.rules import affinity
 from listwatch.runtime.base import Sandbox
 
 
@@ -111,14 +110,9 @@ class Kubelet(Containers, Probes, NodeStatus, Status):
     @guard
     def pod_admissible(self, record: PodRecord) -> bool:
         assert self.node is not None
-        labels = objects.labels_of(self.node)
-        spec = record.pod["spec"]
         for check in self.settings["admission"]:
             if check["check"] == "NodeAffinity":
-                affinity = required_affinity(spec)
-                fits = selector_from_map(spec.get("nodeSelector")).matches(labels) and (
-                    affinity is None or affinity(labels)
-                )
+                fits = affinity.fits_node(record.pod, self.node)
                 if not fits:
                     record.reason, record.message = check["reason"], check["message"]
                     return False

@@ -7,7 +7,7 @@ from typing import Any
 
 from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
-from listwatch.rules import quantity
+from listwatch.rules import resources, taints
 
 Requests = tuple[int, int, int, int]
 
@@ -19,6 +19,7 @@ class NodeInfo:
         "alloc_cpu",
         "alloc_mem",
         "alloc_pods",
+        "allocatable",
         "index",
         "labels",
         "name",
@@ -28,6 +29,7 @@ class NodeInfo:
         "pods",
         "req_cpu",
         "req_mem",
+        "requested",
         "restricted",
         "taints",
         "unschedulable",
@@ -38,6 +40,8 @@ class NodeInfo:
         self.index = 0  # its position in the scheduler's ring of nodes
         self.req_cpu = self.req_mem = self.nz_cpu = self.nz_mem = 0
         self.pods: dict[str, tuple[int, int, int, int]] = {}
+        self.requested: resources.Amounts = {}
+        self._count()
         self.update(obj)
 
     def update(self, obj: Obj) -> None:
@@ -46,13 +50,18 @@ class NodeInfo:
         spec = obj.get("spec") or {}
         self.unschedulable = bool(spec.get("unschedulable"))
         self.taints = [
-            t for t in spec.get("taints") or () if t.get("effect") in ("NoSchedule", "NoExecute")
+            t for t in spec.get("taints") or () if t.get("effect") in taints.SCHEDULING_EFFECTS
         ]
         self.restricted = int(self.unschedulable or bool(self.taints))
-        alloc = (obj.get("status") or {}).get("allocatable") or {}
-        self.alloc_cpu = quantity.milli_cpu(alloc.get("cpu", "0"))
-        self.alloc_mem = quantity.bytes_(alloc.get("memory", "0"))
-        self.alloc_pods = int(alloc.get("pods", "110"))
+        alloc = resources.allocatable(obj)
+        self.alloc_cpu = alloc.get(resources.CPU, 0)
+        self.alloc_mem = alloc.get(resources.MEMORY, 0)
+        self.alloc_pods = alloc[resources.PODS]
+        self.allocatable: resources.Amounts = {
+            resources.CPU: self.alloc_cpu,
+            resources.MEMORY: self.alloc_mem,
+            resources.PODS: self.alloc_pods,
+        }
 
     def add_pod(self, uid: str, requests: Requests) -> None:
         self.pods[uid] = requests
@@ -60,6 +69,7 @@ class NodeInfo:
         self.req_mem += requests[1]
         self.nz_cpu += requests[2]
         self.nz_mem += requests[3]
+        self._count()
 
     def remove_pod(self, uid: str) -> bool:
         requests = self.pods.pop(uid, None)
@@ -69,18 +79,28 @@ class NodeInfo:
         self.req_mem -= requests[1]
         self.nz_cpu -= requests[2]
         self.nz_mem -= requests[3]
+        self._count()
         return True
+
+    def _count(self) -> None:
+        """What the node's pods request, as NodeResourcesFit reads it (rebuilt per pod change,
+        not per filter call)."""
+        self.requested = {
+            resources.CPU: self.req_cpu,
+            resources.MEMORY: self.req_mem,
+            resources.PODS: len(self.pods),
+        }
 
 
 def pod_requests(pod: Mapping[str, Any], default_cpu: int, default_mem: int) -> Requests:
     """(cpu, memory) requested, and the non-zero (defaulted) values the scoring counts."""
-    cpu = mem = nz_cpu = nz_mem = 0
-    for c in (pod.get("spec") or {}).get("containers") or ():
-        requests = (c.get("resources") or {}).get("requests") or {}
-        c_cpu = quantity.milli_cpu(requests["cpu"]) if "cpu" in requests else 0
-        c_mem = quantity.bytes_(requests["memory"]) if "memory" in requests else 0
-        cpu += c_cpu
-        mem += c_mem
-        nz_cpu += c_cpu or default_cpu
-        nz_mem += c_mem or default_mem
-    return cpu, mem, nz_cpu, nz_mem
+    requested = resources.pod_requests(pod)
+    nonzero = resources.pod_requests(
+        pod, missing={resources.CPU: default_cpu, resources.MEMORY: default_mem}
+    )
+    return (
+        requested.get(resources.CPU, 0),
+        requested.get(resources.MEMORY, 0),
+        nonzero.get(resources.CPU, 0),
+        nonzero.get(resources.MEMORY, 0),
+    )

@@ -33,6 +33,7 @@ from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
 from listwatch.components.scheduler.nodeinfo import NodeInfo, Requests
 from listwatch.components.scheduler.plugins import FILTERS, SCORES, UNRESOLVABLE, FilterContext
+from listwatch.rules import selectors
 
 Filter = tuple[str, str, Callable[[FilterContext, NodeInfo], Any]]
 
@@ -122,6 +123,7 @@ class SelectorIndex:
 
     def __init__(self, selector: Mapping[str, str], nonzero: Requests) -> None:
         self.selector = selector
+        self.matcher = selectors.from_map(selector)
         self.nonzero = nonzero
         self.positions: list[int] = []
         self.slot: dict[int, int] = {}
@@ -180,7 +182,7 @@ class Placement:
             if index.dirty:
                 continue
             slot = index.slot.get(info.index)
-            if (slot is not None) != self._member(info, index.selector):
+            if (slot is not None) != self._member(info, index):
                 index.dirty = True
             elif slot is not None:
                 index.tree.update(slot, self._score(info, index.nonzero))
@@ -256,7 +258,7 @@ class Placement:
             self._tainted == 0
             and requests[0] == 0
             and requests[1] == 0
-            and context.affinity is None
+            and context.node_fit.terms is None
             and not context.pod["spec"].get("nodeName")
         )
 
@@ -299,15 +301,15 @@ class Placement:
             n -= here
         raise AssertionError("the maximum was counted but not found")
 
-    def _member(self, info: NodeInfo, selector: Mapping[str, str]) -> bool:
-        """Whether a best-effort pod with this nodeSelector fits `info` (untainted nodes only)."""
+    def _member(self, info: NodeInfo, index: SelectorIndex) -> bool:
+        """Whether a best-effort pod with the index's nodeSelector fits `info` (untainted nodes
+        only)."""
         if "NodeResourcesFit" in self._plugins and len(info.pods) >= info.alloc_pods:
             return False
-        labels = info.labels
-        return all(labels.get(k) == v for k, v in selector.items())
+        return index.matcher.matches(info.labels)
 
     def _rebuild(self, index: SelectorIndex) -> None:
-        positions = [info.index for info in self.nodes if self._member(info, index.selector)]
+        positions = [info.index for info in self.nodes if self._member(info, index)]
         index.positions = positions
         index.slot = {position: i for i, position in enumerate(positions)}
         index.tree = MaxTree([self._score(self.nodes[p], index.nonzero) for p in positions])

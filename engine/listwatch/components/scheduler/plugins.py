@@ -10,21 +10,19 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from listwatch.apiserver.objects import Obj
-from listwatch.apiserver.selectors import LabelSelector, selector_from_map
 from listwatch.components.scheduler.nodeinfo import NodeInfo, Requests
-from listwatch.rules.affinity import required_affinity
-from listwatch.rules.taints import tolerates
+from listwatch.rules import affinity, resources, taints
 
 
 class FilterContext:
-    __slots__ = ("affinity", "pod", "requests", "selector", "tolerations")
+    __slots__ = ("amounts", "node_fit", "pod", "requests", "tolerations")
 
     def __init__(self, pod: Obj, requests: Requests) -> None:
         spec = pod.get("spec") or {}
         self.pod = pod
         self.requests = requests
-        self.selector: LabelSelector = selector_from_map(spec.get("nodeSelector"))
-        self.affinity = required_affinity(spec)
+        self.amounts = {resources.CPU: requests[0], resources.MEMORY: requests[1]}
+        self.node_fit = affinity.node_fit(spec)
         self.tolerations = spec.get("tolerations") or ()
 
 
@@ -32,7 +30,7 @@ Problem = Mapping[str, Any] | None
 
 
 def filter_unschedulable(ctx: FilterContext, info: NodeInfo) -> Problem:
-    if info.unschedulable and not tolerates(
+    if info.unschedulable and not taints.tolerates(
         ctx.tolerations, {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
     ):
         return {}
@@ -45,29 +43,21 @@ def filter_node_name(ctx: FilterContext, info: NodeInfo) -> Problem:
 
 
 def filter_taints(ctx: FilterContext, info: NodeInfo) -> Problem:
-    for taint in info.taints:
-        if not tolerates(ctx.tolerations, taint):
-            return {"key": taint.get("key", ""), "value": taint.get("value", "")}
-    return None
+    taint = taints.first_untolerated(info.taints, ctx.tolerations)
+    if taint is None:
+        return None
+    return {"key": taint.get("key", ""), "value": taint.get("value", "")}
 
 
 def filter_node_affinity(ctx: FilterContext, info: NodeInfo) -> Problem:
-    if ctx.selector.requirements and not ctx.selector.matches(info.labels):
-        return {}
-    if ctx.affinity is not None and not ctx.affinity(info.labels):
+    if ctx.node_fit.constrained and not ctx.node_fit.matches(info.labels, info.name):
         return {}
     return None
 
 
 def filter_resources(ctx: FilterContext, info: NodeInfo) -> Problem:
-    cpu, mem = ctx.requests[0], ctx.requests[1]
-    if len(info.pods) + 1 > info.alloc_pods:
-        return {"resource": "pods"}
-    if cpu and info.req_cpu + cpu > info.alloc_cpu:
-        return {"resource": "cpu"}
-    if mem and info.req_mem + mem > info.alloc_mem:
-        return {"resource": "memory"}
-    return None
+    lacking = resources.fit(ctx.amounts, info.allocatable, info.requested)
+    return {"resource": lacking[0].resource} if lacking else None
 
 
 def score_least_allocated(info: NodeInfo, requests: Requests) -> int:
