@@ -84,7 +84,11 @@ class Machine:
         return (state, trigger) in self._table
 
     def fire(self, owner: Any, context: Any, trigger: str) -> str | None:
-        """Fire `trigger` on `context`; return the new state, or None when nothing happened."""
+        """Fire `trigger` on `context`; return the new state, or None when nothing happened.
+
+        `owner` is the object the callbacks run on: an instance of the class the registry named
+        for this machine (`Registry.implementer(definition.owner, name)`).
+        """
         attribute = self.attribute
         state = getattr(context, attribute)
         options = self._table.get((state, trigger))
@@ -117,7 +121,8 @@ def build_machine(definition: MachineDef, registry: Registry) -> Machine:
 
     def resolve(names: tuple[str, ...], kind: str, path: str) -> list[Callback]:
         return [
-            registry.resolve(owner, n, kind, origin, f"{path}[{k}]") for k, n in enumerate(names)
+            registry.resolve(owner, definition.name, n, kind, origin, f"{path}[{k}]")
+            for k, n in enumerate(names)
         ]
 
     specs = []
