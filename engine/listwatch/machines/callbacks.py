@@ -114,7 +114,10 @@ class Registry:
             expected = f"an owner the engine knows ({', '.join(self.owners())}), found {owner!r}"
         else:
             known = ", ".join(self.names(owner, scope, kind)) or "none"
-            expected = f"a {kind} of {owner} {_scope_words(scope)} ({known}), found {name!r}"
+            article = "an" if kind == ACTION else "a"
+            expected = (
+                f"{article} {kind} of {owner} {_scope_words(scope)} ({known}), found {name!r}"
+            )
         if origin is None:
             raise SpecError("spec", path, f"unknown {kind} name: expected {expected}")
         full, line = origin.locate(path)
