@@ -1,11 +1,12 @@
 """The kubelet's containers part: pulls, starts, exits, restarts with back-off.
 
 It owns the spec's `container` machine (spec/objects/container.yaml): its guards and actions are
-the methods marked here, and every trigger on a container goes through `fire` or `fire_later`,
-which fire only while the container's pod is being synced. What it needs from the rest of the
-kubelet is passed in: the probes part (to probe a container once it has started), `on_change`
-(the pod's status needs writing) and `on_pod_stopped` (the last container of a pod being deleted
-has stopped).
+the methods marked here, and every trigger on a container is fired by this part (`fire` and
+`fire_later` only while the container's pod is being synced). It also stops a pod's containers
+when the pod is deleted (`kill`) or gone (`discard`). What it needs from the rest of the kubelet
+is passed in: the probes part (to probe a container once it has started), `on_change` (the pod's
+status needs writing) and `on_pod_stopped` (the last container of a pod being deleted has
+stopped).
 """
 
 from __future__ import annotations
@@ -75,10 +76,23 @@ class Containers:
         self.machine.fire(self, container, "spec_changed")
         self.loop.call_soon(self.fire, container, "start")
 
-    def cancel_timer(self, container: ContainerRecord) -> None:
-        if container.timer is not None:
-            container.timer.cancel()
-            container.timer = None
+    def kill(self, record: PodRecord, grace: float) -> None:
+        """The pod is being deleted: stop its running containers (counted in `record.stopping`)."""
+        for container in record.containers:
+            _cancel_timer(container)
+            if container.container == "Running" and container.container_id:
+                record.stopping += 1
+                self.recorder.record(
+                    record.pod, "Killing", field_path=container.field_path, container=container.name
+                )
+                self.runtime.stop_container(self.node_name, container.container_id, grace)
+
+    def discard(self, record: PodRecord) -> None:
+        """The pod is gone from the API: nothing more fires, and what still runs is stopped now."""
+        for container in record.containers:
+            _cancel_timer(container)
+            if container.container_id and container.container == "Running":
+                self.runtime.stop_container(self.node_name, container.container_id, 0)
 
     # -- the container machine's callbacks ----------------------------------------------------------
 
@@ -316,3 +330,9 @@ class Containers:
     @action
     def kill_container(self, container: ContainerRecord) -> None:
         container.exit_code = 0 if container.handles_sigterm else 137
+
+
+def _cancel_timer(container: ContainerRecord) -> None:
+    if container.timer is not None:
+        container.timer.cancel()
+        container.timer = None

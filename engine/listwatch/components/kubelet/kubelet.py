@@ -181,10 +181,7 @@ class Kubelet(Component):
         record = self.pods.pop(objects.uid_of(event.object), None)
         if record is None:
             return
-        for container in record.containers:
-            self.containers.cancel_timer(container)
-            if container.container_id and container.container == "Running":
-                self.runtime.stop_container(self.node_name, container.container_id, 0)
+        self.containers.discard(record)
         self.runtime.remove_pod(self.node_name, record.uid)
         self.recorder.forget(record.uid)
 
@@ -241,14 +238,7 @@ class Kubelet(Component):
     @action
     def kill_pod(self, record: PodRecord) -> None:
         grace = float(objects.meta(record.pod).get("deletionGracePeriodSeconds") or 0)
-        for container in record.containers:
-            self.containers.cancel_timer(container)
-            if container.container == "Running" and container.container_id:
-                record.stopping += 1
-                self.recorder.record(
-                    record.pod, "Killing", field_path=container.field_path, container=container.name
-                )
-                self.runtime.stop_container(self.node_name, container.container_id, grace)
+        self.containers.kill(record, grace)
         if record.stopping == 0:
             self.loop.call_soon(self._containers_stopped, record)
 
