@@ -84,11 +84,7 @@ class Machine:
         return (state, trigger) in self._table
 
     def fire(self, owner: Any, context: Any, trigger: str) -> str | None:
-        """Fire `trigger` on `context`; return the new state, or None when nothing happened.
-
-        `owner` is the object the callbacks run on: an instance of the class the registry named
-        for this machine (`Registry.implementer(definition.owner, name)`).
-        """
+        """Fire `trigger` on `context`; return the new state, or None when nothing happened."""
         attribute = self.attribute
         state = getattr(context, attribute)
         options = self._table.get((state, trigger))
