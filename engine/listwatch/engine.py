@@ -18,25 +18,37 @@ from listwatch.apiserver.watchcache import WatchCache
 from listwatch.client.informer import Informer
 from listwatch.components.controller_manager import ControllerManager
 from listwatch.components.kubelet import Kubelet
+from listwatch.components.kubelet.containers import Containers
+from listwatch.components.kubelet.status import Status
+from listwatch.components.nodelifecycle import NodeLifecycle
+from listwatch.components.replication import Replication
 from listwatch.components.scheduler import FILTERS, SCORES, Scheduler
 from listwatch.errors import SpecError
 from listwatch.machines import building
 from listwatch.machines.building import Machine
-from listwatch.machines.callbacks import ACTION, GUARD, Registry
+from listwatch.machines.callbacks import ACTION, CONDITIONS, GUARD, WATCHES, Parts, Registry
 from listwatch.spec import loading
 from listwatch.spec.model import Origin, Spec, TreeNode
 from listwatch.store.watch import WatchableStore
 from listwatch.troubleshoot import diagnose as troubleshooting
 
-#: Who implements the callbacks a spec machine's `owner` names.
-OWNERS: Mapping[str, type] = {
+#: Who implements the callbacks each `owner` in the spec names: per machine, for a component built
+#: from parts (each machine's callbacks live on the part that runs it), else one class.
+OWNERS: Mapping[str, Parts | type] = {
     "etcd": WatchableStore,
     "apiserver": APIServer,
     "watch-cache": WatchCache,
     "reflector": Informer,
-    "controller-manager": ControllerManager,
+    "controller-manager": Parts(
+        default=ControllerManager,
+        machines={"replication": Replication, "node-lifecycle": NodeLifecycle},
+    ),
     "scheduler": Scheduler,
-    "kubelet": Kubelet,
+    "kubelet": Parts(
+        default=Kubelet,
+        machines={"container": Containers, "pod-phase": Status},
+        conditions=Status,
+    ),
 }
 KUBELET_ADMISSION_CHECKS = frozenset({"NodeAffinity"})
 
@@ -62,13 +74,20 @@ def check_names(spec: Spec, registry: Registry) -> None:
     for component in spec.components.values():
         for watch in component.watches:
             for kind, name in watch.handlers.items():
-                registry.resolve(component.name, name, ACTION, watch.origin, f"handlers.{kind}")
+                registry.resolve(
+                    component.name, WATCHES, name, ACTION, watch.origin, f"handlers.{kind}"
+                )
     for obj in spec.objects.values():
         for condition in obj.conditions:
             for i, rule in enumerate(condition.rules):
                 if rule.when:
                     registry.resolve(
-                        condition.owner, rule.when, GUARD, condition.origin, f"rules[{i}].when"
+                        condition.owner,
+                        CONDITIONS,
+                        rule.when,
+                        GUARD,
+                        condition.origin,
+                        f"rules[{i}].when",
                     )
     if "scheduler" in spec.components:
         scheduler = spec.components["scheduler"]

@@ -1,9 +1,14 @@
-"""What every control-plane component shares: its spec, its machines, its List-Watches, its events."""
+"""What every control-plane component shares: its spec, its machines, its List-Watches, its events.
+
+A component built from parts (the kubelet, the controller manager) is still one `Component`: it
+opens the watches and its handlers hand each event to the part it concerns. The parts get what
+they use from it explicitly (the API, the loop, its recorder, its `act` as an `Acts`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from listwatch.actions import Action, ActionSink, ObjectRef
 from listwatch.apiserver import objects
@@ -14,6 +19,21 @@ from listwatch.components.events import EventRecorder
 from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.spec.model import Spec
+
+
+class Acts(Protocol):
+    """Reports an act of a component to its action sink (`Component.act`), for a part to call."""
+
+    def __call__(
+        self,
+        kind: str,
+        obj: Mapping[str, Any] | None,
+        *,
+        target: str = "",
+        result: str = "",
+        detail: str = "",
+        **attrs: Any,
+    ) -> None: ...
 
 
 class Component:

@@ -1,312 +1,92 @@
-"""The controller manager's replication controllers (ReplicationController and ReplicaSet).
+"""kube-controller-manager: one component owning its controllers, each a separate object.
 
-Each controller object runs the spec's `replication` machine. A sync counts the active pods the
-controller owns and creates or deletes the difference, through the API like any client (the
-tutorial's step 6). Expectations make it safe under lost watches and re-lists: after creating n
-pods it waits until its watch has shown it n new pods before it acts again, so no pod is ever
-created twice for one missing replica.
+- `replication` (`listwatch.components.replication`): the replication manager and the replicaset
+  controller, with the garbage collector's part; it runs the spec's `replication` machine.
+- `node_lifecycle` (`listwatch.components.nodelifecycle`): the node lifecycle controller, with the
+  taint eviction controller's part; it runs the spec's `node-lifecycle` machine.
+
+The controller manager opens the spec's watches and hands each event to the controller it
+concerns; the controllers share no state, only the API and the pod watch's cache (read through
+`pods_on`).
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Mapping
 from typing import Any
 
-from listwatch import errors
-from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.components.base import Component
 from listwatch.components.events import EventRecorder
 from listwatch.components.nodelifecycle import NodeLifecycle
-from listwatch.machines.callbacks import action, guard
-
-RESOURCE_OF = {"ReplicationController": "replicationcontrollers", "ReplicaSet": "replicasets"}
-
-
-class Controlled:
-    """A ReplicationController or ReplicaSet under reconciliation; `replication` is its machine state."""
-
-    __slots__ = (
-        "dirty",
-        "obj",
-        "pending_adds",
-        "pending_deletes",
-        "replicas_seen",
-        "replication",
-        "result",
-        "uid",
-    )
-
-    def __init__(self, obj: Obj) -> None:
-        self.obj = obj
-        self.uid = objects.uid_of(obj)
-        self.replication = ""
-        self.pending_adds = 0
-        self.pending_deletes: set[str] = set()
-        self.replicas_seen: int | None = None
-        self.result = ""
-        self.dirty = False
+from listwatch.components.replication import Replication
+from listwatch.machines.callbacks import action
 
 
-def is_active(pod: Mapping[str, Any]) -> bool:
-    """Counted as a replica: not being deleted, not Succeeded, not Failed."""
-    return not objects.meta(pod).get("deletionTimestamp") and (pod.get("status") or {}).get(
-        "phase"
-    ) not in ("Succeeded", "Failed")
-
-
-class ControllerManager(NodeLifecycle, Component):
+class ControllerManager(Component):
     """kube-controller-manager: the replication manager, the replicaset controller, the node lifecycle controller."""
 
     name = "controller-manager"
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.machine = self.machines["replication"]
-        self.recorders = {
+        recorders = {
             kind: EventRecorder(
                 self.api, component=source, actor=self.actor, templates=self.definition.events
             )
             for kind, source in self.settings["sources"].items()
         }
-        self.controllers: dict[str, Controlled] = {}
-        self.owned: dict[str, dict[str, Obj]] = {}
-        self.start_node_monitor()
+        self.replication = Replication(
+            api=self.api,
+            loop=self.loop,
+            actor=self.actor,
+            act=self.act,
+            machine=self.machines["replication"],
+            recorders=recorders,
+        )
+        self.node_lifecycle = NodeLifecycle(
+            api=self.api,
+            loop=self.loop,
+            actor=self.actor,
+            settings=self.settings,
+            machine=self.machines["node-lifecycle"],
+            recorders=recorders,
+            pods_on=self._pods_on,
+            set_pod_condition=self.set_pod_condition,
+        )
+        self.node_lifecycle.start()
 
-    # -- watch handlers ------------------------------------------------------------------------------
+    def _pods_on(self, node: str) -> list[Obj]:
+        informer = self.informers.get("pods")
+        pods = informer.cache.values() if informer is not None else ()
+        return [p for p in pods if (p.get("spec") or {}).get("nodeName") == node]
+
+    # -- watch handlers: each event to its controller --------------------------------------------------
 
     @action
     def controller_changed(self, event: InformerEvent) -> None:
-        obj = event.object
-        uid = objects.uid_of(obj)
-        controlled = self.controllers.get(uid)
-        if controlled is None:
-            controlled = Controlled(obj)
-            self.machine.start(controlled)
-            self.controllers[uid] = controlled
-            self.owned.setdefault(uid, {})
-        controlled.obj = obj
-        self._enqueue(controlled)
+        self.replication.controller_changed(event)
 
     @action
     def controller_deleted(self, event: InformerEvent) -> None:
-        controlled = self.controllers.pop(objects.uid_of(event.object), None)
-        if controlled is not None:
-            self.machine.fire(self, controlled, "delete")
+        self.replication.controller_deleted(event)
 
     @action
     def pod_added(self, event: InformerEvent) -> None:
-        pod = event.object
-        ref = objects.controller_of(pod)
-        if ref is None:
-            self.act(
-                "reconcile",
-                pod,
-                result="no-controller",
-                detail="no ReplicationController or ReplicaSet owns this pod: nothing to do",
-            )
-            return
-        owner = ref.get("uid", "")
-        self.owned.setdefault(owner, {})[objects.uid_of(pod)] = pod
-        controlled = self.controllers.get(owner)
-        if controlled is not None:
-            if controlled.pending_adds > 0:
-                controlled.pending_adds -= 1
-            self._enqueue(controlled)
+        self.replication.pod_added(event)
 
     @action
     def pod_updated(self, event: InformerEvent) -> None:
-        pod = event.object
-        ref = objects.controller_of(pod)
-        if ref is None:
-            return
-        owner = ref.get("uid", "")
-        pods = self.owned.setdefault(owner, {})
-        before = pods.get(objects.uid_of(pod))
-        pods[objects.uid_of(pod)] = pod
-        controlled = self.controllers.get(owner)
-        if controlled is not None and (
-            before is None or is_active(before) != is_active(pod) or _ready(before) != _ready(pod)
-        ):
-            self._enqueue(controlled)
+        self.replication.pod_updated(event)
 
     @action
     def pod_deleted(self, event: InformerEvent) -> None:
-        pod = event.object
-        ref = objects.controller_of(pod)
-        if ref is None:
-            return
-        owner = ref.get("uid", "")
-        uid = objects.uid_of(pod)
-        self.owned.get(owner, {}).pop(uid, None)
-        controlled = self.controllers.get(owner)
-        if controlled is not None:
-            controlled.pending_deletes.discard(uid)
-            self._enqueue(controlled)
-
-    def _enqueue(self, controlled: Controlled) -> None:
-        if not controlled.dirty:
-            controlled.dirty = True
-            self.loop.call_soon(self._sync, controlled)
-
-    def _sync(self, controlled: Controlled) -> None:
-        controlled.dirty = False
-        if controlled.uid in self.controllers:
-            self.machine.fire(self, controlled, "sync")
-
-    # -- the replication machine's callbacks ---------------------------------------------------------------
-
-    def _active(self, controlled: Controlled) -> list[Obj]:
-        pods = self.owned.get(controlled.uid, {}).values()
-        return [p for p in pods if is_active(p)]
-
-    def _wanted(self, controlled: Controlled) -> int:
-        return int((controlled.obj.get("spec") or {}).get("replicas", 1))
-
-    @guard
-    def expectations_satisfied(self, controlled: Controlled) -> bool:
-        return controlled.pending_adds <= 0 and not controlled.pending_deletes
-
-    @guard
-    def too_few_replicas(self, controlled: Controlled) -> bool:
-        return len(self._active(controlled)) < self._wanted(controlled)
-
-    @guard
-    def too_many_replicas(self, controlled: Controlled) -> bool:
-        return len(self._active(controlled)) > self._wanted(controlled)
+        self.replication.pod_deleted(event)
 
     @action
-    def create_replicas(self, controlled: Controlled) -> None:
-        obj = controlled.obj
-        wanted = self._wanted(controlled)
-        missing = wanted - len(self._active(controlled))
-        result = self._result(controlled, wanted)
-        self.act(
-            "reconcile",
-            obj,
-            result=result,
-            detail=f"{objects.name_of(obj)} wants {wanted} replicas, has {wanted - missing}: create {missing}",
-        )
-        controlled.pending_adds = missing
-        for _ in range(missing):
-            try:
-                pod = self.api.create(
-                    "pods",
-                    self._pod_for(obj),
-                    namespace=objects.namespace_of(obj),
-                    actor=self.actor,
-                )
-            except errors.APIError as exc:
-                controlled.pending_adds -= 1
-                self.recorders[obj["kind"]].emit(
-                    obj, "Warning", "FailedCreate", f"Error creating: {exc}"
-                )
-                continue
-            self.recorders[obj["kind"]].record(obj, "SuccessfulCreate", pod=objects.name_of(pod))
+    def node_observed(self, event: InformerEvent) -> None:
+        self.node_lifecycle.node_observed(event)
 
     @action
-    def delete_replicas(self, controlled: Controlled) -> None:
-        obj = controlled.obj
-        wanted = self._wanted(controlled)
-        active = self._active(controlled)
-        surplus = len(active) - wanted
-        self.act(
-            "reconcile",
-            obj,
-            result=self._result(controlled, wanted),
-            detail=f"{objects.name_of(obj)} wants {wanted} replicas, has {len(active)}: delete {surplus}",
-        )
-        # Kubernetes deletes the least valuable first: unscheduled, then pending, then not ready, then newest.
-        for pod in sorted(active, key=_deletion_rank)[:surplus]:
-            uid = objects.uid_of(pod)
-            controlled.pending_deletes.add(uid)
-            try:
-                self.api.delete(
-                    "pods",
-                    objects.name_of(pod),
-                    namespace=objects.namespace_of(pod),
-                    actor=self.actor,
-                )
-            except errors.NotFound:
-                controlled.pending_deletes.discard(uid)
-                continue
-            self.recorders[obj["kind"]].record(obj, "SuccessfulDelete", pod=objects.name_of(pod))
-
-    def _result(self, controlled: Controlled, wanted: int) -> str:
-        seen, controlled.replicas_seen = controlled.replicas_seen, wanted
-        if seen is None:
-            return "created"
-        return "scaled" if seen != wanted else "replaced"
-
-    @action
-    def update_status(self, controlled: Controlled) -> None:
-        obj = controlled.obj
-        if controlled.replicas_seen is None:
-            controlled.replicas_seen = self._wanted(controlled)
-        pods = self._active(controlled)
-        ready = sum(1 for p in pods if _ready(p))
-        status = {
-            "replicas": len(pods),
-            "fullyLabeledReplicas": len(pods),
-            "readyReplicas": ready,
-            "availableReplicas": ready,
-            "observedGeneration": objects.meta(obj).get("generation", 1),
-        }
-        status = {k: v for k, v in status.items() if v or k in ("replicas", "observedGeneration")}
-        if obj.get("status") == status:
-            return
-        resource = RESOURCE_OF[obj["kind"]]
-        with contextlib.suppress(errors.APIError):
-            controlled.obj = self.api.update_status(
-                resource, {**obj, "status": status}, actor=self.actor
-            )
-
-    @action
-    def collect_garbage(self, controlled: Controlled) -> None:
-        """The garbage collector's work: pods owned by a deleted controller are deleted (background)."""
-        for pod in list(self.owned.pop(controlled.uid, {}).values()):
-            with contextlib.suppress(errors.NotFound):
-                self.api.delete(
-                    "pods",
-                    objects.name_of(pod),
-                    namespace=objects.namespace_of(pod),
-                    actor="generic-garbage-collector",
-                )
-
-    def _pod_for(self, obj: Obj) -> Obj:
-        spec = obj.get("spec") or {}
-        template = spec.get("template") or {}
-        meta = dict(template.get("metadata") or {})
-        meta.pop("name", None)
-        meta["generateName"] = f"{objects.name_of(obj)}-"
-        meta["ownerReferences"] = [
-            {
-                "apiVersion": obj["apiVersion"],
-                "kind": obj["kind"],
-                "name": objects.name_of(obj),
-                "uid": objects.uid_of(obj),
-                "controller": True,
-                "blockOwnerDeletion": True,
-            }
-        ]
-        return {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": meta,
-            "spec": objects.deep_copy(template.get("spec") or {}),
-        }
-
-
-def _ready(pod: Mapping[str, Any]) -> bool:
-    return (objects.condition(pod, "Ready") or {}).get("status") == "True"
-
-
-def _deletion_rank(pod: Mapping[str, Any]) -> tuple[int, int, str]:
-    scheduled = 1 if (pod.get("spec") or {}).get("nodeName") else 0
-    phase = {"Pending": 0, "Unknown": 1, "Running": 2}.get(
-        (pod.get("status") or {}).get("phase", "Pending"), 0
-    )
-    created = objects.meta(pod).get("creationTimestamp", "")
-    return (scheduled, phase, "".join(chr(255 - ord(c)) for c in created))
+    def node_forgotten(self, event: InformerEvent) -> None:
+        self.node_lifecycle.node_forgotten(event)

@@ -1,6 +1,6 @@
 """The controller manager's node lifecycle controller: a node whose kubelet falls silent is Unknown.
 
-It keeps, per node, when it last saw the node's heartbeat change (its own clock, as the real
+It owns the spec's `node-lifecycle` machine: each watched node runs it. It keeps, per node, when it last saw the node's heartbeat change (its own clock, as the real
 controller's probe timestamps) and runs the spec's `node-lifecycle` machine every
 nodeMonitorPeriod. The taint eviction controller's part rides on the same ticks: while a node is
 tainted unreachable, each of its pods is deleted once its tolerations of the NoExecute taint run
@@ -11,15 +11,17 @@ NoExecute taints other than the unreachable one.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from listwatch import errors
 from listwatch.apiserver import objects
+from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
-from listwatch.components.base import Component
 from listwatch.components.events import EventRecorder
+from listwatch.loop import Loop
+from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
 from listwatch.rules.taints import eviction_delay
 
@@ -44,41 +46,64 @@ def _heartbeat(node: Mapping[str, Any]) -> str:
     return str((objects.condition(node, "Ready") or {}).get("lastHeartbeatTime", ""))
 
 
-class NodeLifecycle(Component):
-    """Mixed into the controller manager: the node lifecycle controller's part."""
+class NodeLifecycle:
+    """Watches every node's heartbeat; marks a silent node Unknown, taints it and evicts its pods."""
 
-    recorders: dict[str, EventRecorder]
-
-    def start_node_monitor(self) -> None:
+    def __init__(
+        self,
+        *,
+        api: APIServer,
+        loop: Loop,
+        actor: str,
+        settings: Mapping[str, Any],
+        machine: Machine,
+        recorders: Mapping[str, EventRecorder],
+        pods_on: Callable[[str], list[Obj]],
+        set_pod_condition: Callable[[Mapping[str, Any], Mapping[str, Any]], Obj],
+    ) -> None:
+        self.api = api
+        self.loop = loop
+        self.actor = actor
+        self.settings = settings
+        self.machine = machine
+        #: Event recorders by source kind (`Node`, `TaintEviction`).
+        self.recorders = recorders
+        #: The pods bound to a node, as the controller manager's pod watch shows them.
+        self.pods_on = pods_on
+        self.set_pod_condition = set_pod_condition
         self.watched_nodes: dict[str, WatchedNode] = {}
-        self._node_machine = self.machines["node-lifecycle"]
+
+    def start(self) -> None:
+        """Monitor the watched nodes every nodeMonitorPeriod."""
         self.loop.call_later(
             float(self.settings["nodeMonitorPeriod"]), self._monitor_nodes, daemon=True
         )
 
-    @action
+    # -- events from the controller manager's node watch ---------------------------------------------
+
     def node_observed(self, event: InformerEvent) -> None:
         now = self.loop.clock.now()
         watched = self.watched_nodes.get(objects.name_of(event.object))
         if watched is None:
             watched = WatchedNode(event.object, now)
-            self._node_machine.start(watched)
+            self.machine.start(watched)
             self.watched_nodes[watched.name] = watched
         elif _heartbeat(event.object) != watched.heartbeat:
             watched.heartbeat = _heartbeat(event.object)
             watched.seen = now
         watched.obj = event.object
 
-    @action
     def node_forgotten(self, event: InformerEvent) -> None:
         self.watched_nodes.pop(objects.name_of(event.object), None)
 
     def _monitor_nodes(self) -> None:
         for watched in list(self.watched_nodes.values()):
-            self._node_machine.fire(self, watched, "monitor")
+            self.machine.fire(self, watched, "monitor")
         self.loop.call_later(
             float(self.settings["nodeMonitorPeriod"]), self._monitor_nodes, daemon=True
         )
+
+    # -- the node-lifecycle machine's callbacks ----------------------------------------------------------
 
     @guard
     def heartbeat_stale(self, watched: WatchedNode) -> bool:
@@ -102,7 +127,7 @@ class NodeLifecycle(Component):
         taints = [
             t
             for t in (watched.obj.get("spec") or {}).get("taints") or ()
-            if not _unreachable(self, t)
+            if not _unreachable(self.settings, t)
         ]
         taints += [{**t, "timeAdded": now} for t in self.settings["unreachableTaints"]]
         with contextlib.suppress(errors.APIError):
@@ -116,15 +141,10 @@ class NodeLifecycle(Component):
             )
             self.api.patch("nodes", watched.name, {"spec": {"taints": taints}}, actor=self.actor)
 
-    def _pods_on(self, node: str) -> list[Obj]:
-        informer = self.informers.get("pods")
-        pods = informer.cache.values() if informer is not None else ()
-        return [p for p in pods if (p.get("spec") or {}).get("nodeName") == node]
-
     @action
     def mark_pods_not_ready(self, watched: WatchedNode) -> None:
         now = self.loop.stamps.now()
-        for pod in self._pods_on(watched.name):
+        for pod in self.pods_on(watched.name):
             ready = objects.condition(pod, "Ready")
             if ready is None or ready.get("status") == "False":
                 continue
@@ -138,7 +158,7 @@ class NodeLifecycle(Component):
         marking it DisruptionTarget first; keep the others pending."""
         taints = [t for t in self.settings["unreachableTaints"] if t["effect"] == "NoExecute"]
         elapsed = self.loop.clock.now() - watched.unknown_since
-        for pod in self._pods_on(watched.name):
+        for pod in self.pods_on(watched.name):
             if objects.meta(pod).get("deletionTimestamp"):
                 continue
             key = f"{objects.namespace_of(pod)}/{objects.name_of(pod)}"
@@ -174,7 +194,7 @@ class NodeLifecycle(Component):
         taints = [
             t
             for t in (watched.obj.get("spec") or {}).get("taints") or ()
-            if not _unreachable(self, t)
+            if not _unreachable(self.settings, t)
         ]
         with contextlib.suppress(errors.APIError):
             self.api.patch(
@@ -191,8 +211,8 @@ def _reference(pod: Mapping[str, Any]) -> Obj:
     }
 
 
-def _unreachable(controller: NodeLifecycle, taint: Mapping[str, Any]) -> bool:
+def _unreachable(settings: Mapping[str, Any], taint: Mapping[str, Any]) -> bool:
     return any(
         taint.get("key") == t["key"] and taint.get("effect") == t["effect"]
-        for t in controller.settings["unreachableTaints"]
+        for t in settings["unreachableTaints"]
     )

@@ -117,7 +117,8 @@ def build_machine(definition: MachineDef, registry: Registry) -> Machine:
 
     def resolve(names: tuple[str, ...], kind: str, path: str) -> list[Callback]:
         return [
-            registry.resolve(owner, n, kind, origin, f"{path}[{k}]") for k, n in enumerate(names)
+            registry.resolve(owner, definition.name, n, kind, origin, f"{path}[{k}]")
+            for k, n in enumerate(names)
         ]
 
     specs = []

@@ -326,3 +326,52 @@ def test_the_spec_caps_the_images_and_the_names_a_node_reports(
     changed_spec(tmp_path, "components/kubelet.yaml", cap)
     cluster = make_cluster(eng=engine_module.load(tmp_path / "spec"))
     assert image_names(cluster, "node01") == [["docker.io/library/busybox@sha256:"]]
+
+
+# -- a deleted pod's last phase -----------------------------------------------------------------
+
+
+def phases_until_deleted(cluster: Cluster, name: str, *, image: str = "nginx:1.15") -> list[str]:
+    """The phases a watch shows for pod `name`, from its creation on node01 to its deletion."""
+    phases: list[str] = []
+
+    def seen(event: Any) -> None:
+        if event.object["metadata"]["name"] == name and event.type != "DELETED":
+            phase = (event.object.get("status") or {}).get("phase", "")
+            if not phases or phases[-1] != phase:
+                phases.append(phase)
+
+    cluster.api.watch("pods", seen)
+    command = ["sleep", "3600"] if image.startswith("busybox") else None
+    cluster.apply(pod(name, image=image, node_name="node01", command=command))
+    cluster.settle()
+    cluster.delete("pods", name)
+    cluster.settle()
+    assert cluster.pods() == []
+    return phases
+
+
+def test_a_deleted_pod_whose_containers_stop_cleanly_ends_succeeded(
+    make_cluster: Callable[..., Cluster],
+) -> None:
+    assert phases_until_deleted(make_cluster(), "web")[-2:] == ["Running", "Succeeded"]
+
+
+def test_a_deleted_pod_whose_container_is_killed_ends_failed(
+    make_cluster: Callable[..., Cluster],
+) -> None:
+    # busybox's sleep ignores SIGTERM: it is killed at the end of the grace period (exit 137).
+    phases = phases_until_deleted(make_cluster(), "sleeper", image="busybox:1.36")
+    assert phases[-2:] == ["Running", "Failed"]
+
+
+def test_a_deleted_pod_s_last_phase_is_the_pod_phase_machine_s_stopped_transition(
+    tmp_path: Path, make_cluster: Callable[..., Cluster]
+) -> None:
+    def without_stopped(document: dict[str, Any]) -> None:
+        (phase,) = document["machines"]
+        phase["transitions"] = [t for t in phase["transitions"] if t["trigger"] != "stopped"]
+
+    changed_spec(tmp_path, "objects/pod.yaml", without_stopped)
+    cluster = make_cluster(eng=engine_module.load(tmp_path / "spec"))
+    assert phases_until_deleted(cluster, "web")[-1] == "Running"

@@ -1,20 +1,101 @@
-"""The kubelet's side of the container machine: pulls, starts, exits, restarts with back-off.
+"""The kubelet's containers part: pulls, starts, exits, restarts with back-off.
 
-Guards and actions the spec's `container` machine names (spec/objects/container.yaml).
+It owns the spec's `container` machine (spec/objects/container.yaml): its guards and actions are
+the methods marked here, and every trigger on a container is fired by this part (`fire` and
+`fire_later` only while the container's pod is being synced). It also stops a pod's containers
+when the pod is deleted (`kill`) or gone (`discard`). What it needs from the rest of the kubelet
+is passed in: the probes part (to probe a container once it has started), `on_change` (the pod's
+status needs writing) and `on_pod_stopped` (the last container of a pod being deleted has
+stopped).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from listwatch.apiserver import objects
 from listwatch.components.backoff import Backoff
-from listwatch.components.kubelet.base import KubeletBase
-from listwatch.components.kubelet.records import ContainerRecord
+from listwatch.components.base import Acts
+from listwatch.components.events import EventRecorder
+from listwatch.components.kubelet.probes import Probes
+from listwatch.components.kubelet.records import ContainerRecord, PodRecord
 from listwatch.components.kubelet.status import go_duration
+from listwatch.loop import Loop
+from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
-from listwatch.runtime.base import PullResult, Started
+from listwatch.runtime.base import PullResult, Runtime, Started
 
 
-class Containers(KubeletBase):
+class Containers:
+    """Drives each container of the node's pods through the `container` machine and the runtime."""
+
+    def __init__(
+        self,
+        *,
+        node_name: str,
+        loop: Loop,
+        runtime: Runtime,
+        recorder: EventRecorder,
+        act: Acts,
+        settings: Mapping[str, Any],
+        machine: Machine,
+        probes: Probes,
+        on_change: Callable[[PodRecord], None],
+        on_pod_stopped: Callable[[PodRecord], None],
+    ) -> None:
+        self.node_name = node_name
+        self.loop = loop
+        self.runtime = runtime
+        self.recorder = recorder
+        self.act = act
+        self.settings = settings
+        self.machine = machine
+        self.probes = probes
+        self.on_change = on_change
+        self.on_pod_stopped = on_pod_stopped
+
+    def start(self, container: ContainerRecord) -> None:
+        """Put a new container in the machine's initial state."""
+        self.machine.start(container)
+
+    def fire(self, container: ContainerRecord, trigger: str) -> None:
+        """Fire `trigger` on the container, if its pod is still being synced."""
+        container.timer = None
+        if container.pod.pod_worker == "Syncing":
+            self.machine.fire(self, container, trigger)
+            self.on_change(container.pod)
+
+    def fire_later(self, container: ContainerRecord, trigger: str, delay: float) -> None:
+        """Fire `trigger` on the container after `delay`, if its pod is still being synced then."""
+        container.timer = self.loop.call_later(max(delay, 0.0), self.fire, container, trigger)
+
+    def spec_changed(self, container: ContainerRecord, spec: Mapping[str, Any]) -> None:
+        """The pod's spec gives the container a new image: kill it and start it again."""
+        container.spec = spec
+        self.machine.fire(self, container, "spec_changed")
+        self.loop.call_soon(self.fire, container, "start")
+
+    def kill(self, record: PodRecord, grace: float) -> None:
+        """The pod is being deleted: stop its running containers (counted in `record.stopping`)."""
+        for container in record.containers:
+            _cancel_timer(container)
+            if container.container == "Running" and container.container_id:
+                record.stopping += 1
+                self.recorder.record(
+                    record.pod, "Killing", field_path=container.field_path, container=container.name
+                )
+                self.runtime.stop_container(self.node_name, container.container_id, grace)
+
+    def discard(self, record: PodRecord) -> None:
+        """The pod is gone from the API: nothing more fires, and what still runs is stopped now."""
+        for container in record.containers:
+            _cancel_timer(container)
+            if container.container_id and container.container == "Running":
+                self.runtime.stop_container(self.node_name, container.container_id, 0)
+
+    # -- the container machine's callbacks ----------------------------------------------------------
+
     @guard
     def image_present(self, container: ContainerRecord) -> bool:
         policy = container.spec.get("imagePullPolicy", "IfNotPresent")
@@ -46,11 +127,11 @@ class Containers(KubeletBase):
                 return
             container.pull = result
             if result.ok:
-                self.container_machine.fire(self, container, "pulled")
+                self.machine.fire(self, container, "pulled")
             else:
                 container.pull_error = result.error
-                self.container_machine.fire(self, container, "pull_failed")
-            self._dirty(container.pod)
+                self.machine.fire(self, container, "pull_failed")
+            self.on_change(container.pod)
 
         self.runtime.pull_image(self.node_name, container.pod.pod, image, done)
 
@@ -88,7 +169,7 @@ class Containers(KubeletBase):
             maximum = float(s["maxImageBackOffSeconds"])
             container.image_backoff = Backoff(float(s["imageBackOffSeconds"]), maximum, 2 * maximum)
         container.image_backoff.next(self.loop.clock.now())
-        self._fire_later(container, "retry", float(s["resyncAfterErrorSeconds"]))
+        self.fire_later(container, "retry", float(s["resyncAfterErrorSeconds"]))
 
     @guard
     def in_image_backoff(self, container: ContainerRecord) -> bool:
@@ -105,7 +186,7 @@ class Containers(KubeletBase):
             image=image, error=container.pull_error
         )
         assert container.image_backoff is not None
-        self._fire_later(
+        self.fire_later(
             container,
             "retry",
             container.image_backoff.due(container.image_backoff.updated) - self.loop.clock.now(),
@@ -125,8 +206,8 @@ class Containers(KubeletBase):
             if container.container_id != started_id[0] or container.container != "Running":
                 return
             container.exit_code = code
-            self.container_machine.fire(self, container, "exited")
-            self._dirty(record)
+            self.machine.fire(self, container, "exited")
+            self.on_change(record)
 
         started_id = [""]
 
@@ -142,8 +223,8 @@ class Containers(KubeletBase):
             self.recorder.record(
                 pod, "Started", field_path=container.field_path, container=container.name
             )
-            self._start_probing(container)
-            self._dirty(record)
+            self.probes.start(container)
+            self.on_change(record)
 
         self.runtime.start_container(self.node_name, pod, container.spec, attempt, exited, started)
 
@@ -166,9 +247,9 @@ class Containers(KubeletBase):
         if record.pod_worker == "Terminating":
             record.stopping -= 1
             if record.stopping <= 0:
-                self.loop.call_soon(self._stopped, record)
+                self.loop.call_soon(self.on_pod_stopped, record)
             return
-        self._fire_later(container, "restart", 0.0)
+        self.fire_later(container, "restart", 0.0)
 
     @guard
     def restart_policy_allows(self, container: ContainerRecord) -> bool:
@@ -196,7 +277,7 @@ class Containers(KubeletBase):
             backoff=go_duration(container.backoff.duration), container=container.name, pod=pod_ref
         )
         container.last_terminated = container.terminated
-        self._fire_later(
+        self.fire_later(
             container, "restart", container.backoff.due(container.finished) - self.loop.clock.now()
         )
 
@@ -218,7 +299,7 @@ class Containers(KubeletBase):
         container.restart_count += 1
         container.container_id = ""
         container.waiting_message = ""
-        self.loop.call_soon(self._fire, container, "start")
+        self.loop.call_soon(self.fire, container, "start")
 
     @action
     def kill_for_update(self, container: ContainerRecord) -> None:
@@ -249,3 +330,9 @@ class Containers(KubeletBase):
     @action
     def kill_container(self, container: ContainerRecord) -> None:
         container.exit_code = 0 if container.handles_sigterm else 137
+
+
+def _cancel_timer(container: ContainerRecord) -> None:
+    if container.timer is not None:
+        container.timer.cancel()
+        container.timer = None

@@ -1,10 +1,10 @@
 """The kubelet: admits the pods bound to its node, runs their containers, reports their status.
 
-Three spec machines drive it: `pod-worker` (admission, syncing, termination), `container` (one
-per container: pull, create, start, exit, restart with back-off) and `pod-phase` (the phase the
-containers add up to). The pod's conditions come from the rules in `spec/objects/pod.yaml`.
-Status is written once per change batch, like the kubelet's status manager, and only when it
-differs from what was last written.
+One object per node, owning its parts (see the package docstring): it opens the spec's watches,
+keeps the table of its pods (`pods`, by UID) and runs the spec's `pod-worker` machine itself
+(admission, syncing, termination); the `container` machine runs on its containers part and the
+`pod-phase` machine on its status part. Status is written once per change batch, like the
+kubelet's status manager, and only when it differs from what was last written.
 
 Restart back-off is client-go's `flowcontrol.Backoff` as the kubelet uses it: the first exit
 restarts at once and starts a 10s back-off; an exit while the back-off since the last restart has
@@ -15,11 +15,13 @@ minutes; it resets when a restart comes more than 10 minutes after the previous 
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from listwatch import errors
 from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
+from listwatch.components.base import Component
 from listwatch.components.kubelet.containers import Containers
 from listwatch.components.kubelet.node import NodeStatus
 from listwatch.components.kubelet.probes import Probes
@@ -27,11 +29,94 @@ from listwatch.components.kubelet.records import ContainerRecord, PodRecord
 from listwatch.components.kubelet.status import Status
 from listwatch.machines.callbacks import action, guard
 from listwatch.rules import affinity
-from listwatch.runtime.base import Sandbox
+from listwatch.runtime.base import Runtime, Sandbox
 
 
-class Kubelet(Containers, Probes, NodeStatus, Status):
+class Kubelet(Component):
     """One node's kubelet, over a container runtime (memory, Docker)."""
+
+    name = "kubelet"
+
+    def __init__(self, *, node: Obj, runtime: Runtime, **kwargs: Any) -> None:
+        node_name = objects.name_of(node)
+        super().__init__(instance=node_name, host=node_name, **kwargs)
+        self.node_name = node_name
+        #: The node as its watch last showed it (None until then: admission waits for it).
+        self.node: Obj | None = None
+        self.runtime = runtime
+        self.worker = self.machines["pod-worker"]
+        self.pods: dict[str, PodRecord] = {}
+        self._waiting: list[Obj] = []
+        self._ip_count = 1
+        self.pod_cidr = ""
+        self.status = Status(
+            api=self.api,
+            loop=self.loop,
+            actor=self.actor,
+            scheme=runtime.scheme,
+            phase=self.machines["pod-phase"],
+            containers=self.machines["container"].definition,
+            conditions=self.spec.objects["pod"].conditions,
+            pods=self.pods,
+        )
+        self.probes = Probes(
+            loop=self.loop,
+            runtime=runtime,
+            recorder=self.recorder,
+            on_change=self.status.mark_dirty,
+        )
+        self.containers = Containers(
+            node_name=node_name,
+            loop=self.loop,
+            runtime=runtime,
+            recorder=self.recorder,
+            act=self.act,
+            settings=self.settings,
+            machine=self.machines["container"],
+            probes=self.probes,
+            on_change=self.status.mark_dirty,
+            on_pod_stopped=self._containers_stopped,
+        )
+        self.node_status = NodeStatus(
+            api=self.api,
+            loop=self.loop,
+            actor=self.actor,
+            runtime=runtime,
+            template=node,
+            node_name=node_name,
+            settings=self.settings,
+            current=lambda: self.node,
+        )
+
+    # -- life of the kubelet process -----------------------------------------------------------------
+
+    @property
+    def reporting(self) -> bool:
+        """Whether the kubelet runs (watches open, heartbeats posted)."""
+        return self.node_status.reporting
+
+    def start(self) -> None:
+        """Register the node (as a kubelet does at start), open the spec's watches, start heartbeats."""
+        self.node_status.register()
+        super().start()
+        self.node_status.start_heartbeats()
+
+    def stop_reporting(self) -> None:
+        """The kubelet dies: no more watches, no more heartbeats (its containers keep running)."""
+        self.node_status.stop()
+        self.stop()
+
+    def restart(self) -> None:
+        """The kubelet comes back: it re-lists, reports its node Ready and every pod's status again."""
+        if self.reporting:
+            return
+        for informer in self.informers.values():
+            informer.start()
+        self.node_status.resume()
+        for record in self.pods.values():
+            record.written = None
+            self.status.mark_dirty(record)
+        self.node_status.start_heartbeats()
 
     # -- watch handlers ------------------------------------------------------------------------------
 
@@ -40,7 +125,7 @@ class Kubelet(Containers, Probes, NodeStatus, Status):
         self.node = event.object
         for address in (self.node.get("status") or {}).get("addresses") or ():
             if address.get("type") == "InternalIP":
-                self.host_ip = address.get("address", "")
+                self.status.host_ip = address.get("address", "")
         self.pod_cidr = (self.node.get("spec") or {}).get("podCIDR", "")
         waiting, self._waiting = self._waiting, []
         for pod in waiting:
@@ -59,10 +144,10 @@ class Kubelet(Containers, Probes, NodeStatus, Status):
             return
         record = PodRecord(pod)
         self.worker.start(record)
-        self.phase.start(record)
+        self.status.start(record)
         for i, spec in enumerate(pod["spec"].get("containers") or ()):
             container = ContainerRecord(record, spec, i)
-            self.container_machine.start(container)
+            self.containers.start(container)
             record.containers.append(container)
         self.pods[uid] = record
         if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
@@ -88,20 +173,14 @@ class Kubelet(Containers, Probes, NodeStatus, Status):
             pod["spec"].get("containers") or (), record.containers, strict=False
         ):
             if spec.get("image") != container.spec.get("image"):
-                container.spec = spec
-                self.container_machine.fire(self, container, "spec_changed")
-                self.loop.call_soon(self._fire, container, "start")
+                self.containers.spec_changed(container, spec)
 
     @action
     def pod_removed(self, event: InformerEvent) -> None:
         record = self.pods.pop(objects.uid_of(event.object), None)
         if record is None:
             return
-        for container in record.containers:
-            if container.timer is not None:
-                container.timer.cancel()
-            if container.container_id and container.container == "Running":
-                self.runtime.stop_container(self.node_name, container.container_id, 0)
+        self.containers.discard(record)
         self.runtime.remove_pod(self.node_name, record.uid)
         self.recorder.forget(record.uid)
 
@@ -127,7 +206,7 @@ class Kubelet(Containers, Probes, NodeStatus, Status):
             detail=f"admitted on {self.node_name}; creating the pod sandbox",
         )
         record.start_time = self.loop.stamps.now()
-        self._dirty(record)
+        self.status.mark_dirty(record)
         self.runtime.run_sandbox(
             self.node_name, record.pod, lambda sandbox: self._sandbox_ready(record, sandbox)
         )
@@ -140,39 +219,28 @@ class Kubelet(Containers, Probes, NodeStatus, Status):
         base = (self.pod_cidr or "10.244.0.0/24").rpartition(".")[0]
         record.ip = f"{base}.{self._ip_count % 254 + 1}"
         for container in record.containers:
-            self._fire(container, "start")
-        self._dirty(record)
+            self.containers.fire(container, "start")
+        self.status.mark_dirty(record)
 
     @action
     def reject_pod(self, record: PodRecord) -> None:
         self.act("admit", record.pod, result="rejected", detail=f"rejected: {record.message}")
         self.recorder.emit(record.pod, "Warning", record.reason, record.message)
-        self.phase.fire(self, record, "reject")
-        record.start_time = self.loop.stamps.now()
-        status = {
-            "phase": "Failed",
-            "message": self.settings["rejectedStatusMessage"].format(message=record.message),
-            "reason": record.reason,
-            "startTime": record.start_time,
-            "qosClass": (record.pod.get("status") or {}).get("qosClass", "BestEffort"),
-        }
-        self._write_status(record, status)
+        message = self.settings["rejectedStatusMessage"].format(message=record.message)
+        self.status.reject(record, reason=record.reason, message=message)
 
     @action
     def kill_pod(self, record: PodRecord) -> None:
         grace = float(objects.meta(record.pod).get("deletionGracePeriodSeconds") or 0)
-        for container in record.containers:
-            if container.timer is not None:
-                container.timer.cancel()
-                container.timer = None
-            if container.container == "Running" and container.container_id:
-                record.stopping += 1
-                self.recorder.record(
-                    record.pod, "Killing", field_path=container.field_path, container=container.name
-                )
-                self.runtime.stop_container(self.node_name, container.container_id, grace)
+        self.containers.kill(record, grace)
         if record.stopping == 0:
-            self.loop.call_soon(self._stopped, record)
+            self.loop.call_soon(self._containers_stopped, record)
+
+    def _containers_stopped(self, record: PodRecord) -> None:
+        """The last container of a pod being deleted has stopped: a final status, then removal."""
+        if record.pod_worker == "Terminating":
+            self.status.flush(record, terminal=True)
+            self.worker.fire(self, record, "stopped")
 
     @action
     def remove_pod(self, record: PodRecord) -> None:

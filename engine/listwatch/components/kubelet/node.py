@@ -1,9 +1,9 @@
-"""The kubelet's node: registering it, reporting it alive (heartbeats), and stopping or restarting.
+"""The kubelet's node part: registering the node and reporting it alive (heartbeats).
 
 A kubelet posts its node's status every nodeStatusUpdateFrequency; the node lifecycle controller
-marks a node whose heartbeat stops as Unknown. `stop_reporting` is the kubelet process dying (its
-containers keep running; its watches and heartbeats stop); `restart` brings it back: it lists and
-watches again, reports its node Ready, and re-sends every pod's status.
+marks a node whose heartbeat stops as Unknown. `stop` is the kubelet process dying (no more
+heartbeats; the kubelet stops its watches itself); `resume` posts the node Ready at once, and
+`start_heartbeats` starts the heartbeats again.
 
 The status it registers and posts carries the node's images (`status.images`), as the kubelet's
 Images setter makes them from the runtime's image list: largest first (ties by image ID,
@@ -16,35 +16,72 @@ list at each post).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from listwatch import errors
+from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.objects import Obj
-from listwatch.components.kubelet.base import KubeletBase
+from listwatch.loop import Loop
+from listwatch.runtime.base import Runtime
 
 
-class NodeStatus(KubeletBase):
-    def start(self) -> None:
-        """Register the node (as a kubelet does at start), open the spec's watches, start heartbeats."""
-        template = self.node_template
+class NodeStatus:
+    """Registers one node and posts its conditions and images while `reporting`."""
+
+    def __init__(
+        self,
+        *,
+        api: APIServer,
+        loop: Loop,
+        actor: str,
+        runtime: Runtime,
+        template: Obj,
+        node_name: str,
+        settings: Mapping[str, Any],
+        current: Callable[[], Obj | None],
+    ) -> None:
+        self.api = api
+        self.loop = loop
+        self.actor = actor
+        self.runtime = runtime
+        self.template = template
+        self.node_name = node_name
+        self.settings = settings
+        #: The node as the kubelet's watch last showed it (its conditions' transition times).
+        self.current = current
+        self.reporting = False
+
+    def register(self) -> None:
+        """Create the node (as a kubelet does at start), with the runtime's images."""
         node = {
-            **template,
-            "status": {**(template.get("status") or {}), "images": self._node_images()},
+            **self.template,
+            "status": {**(self.template.get("status") or {}), "images": self._node_images()},
         }
         with contextlib.suppress(errors.AlreadyExists):
             self.api.create("nodes", node, actor=self.actor)
         self.reporting = True
-        super().start()
+
+    def start_heartbeats(self) -> None:
+        """Post the node's status every nodeStatusUpdateFrequency while reporting."""
         self.loop.call_later(
             float(self.settings["nodeStatusUpdateFrequency"]), self._heartbeat, daemon=True
         )
 
+    def stop(self) -> None:
+        """No more heartbeats (the kubelet died)."""
+        self.reporting = False
+
+    def resume(self) -> None:
+        """The kubelet is back: report again, starting with the node's status now."""
+        self.reporting = True
+        self.post()
+
     def _heartbeat(self) -> None:
         if not self.reporting:
             return
-        self._post_node_status()
-        self.loop.call_later(
-            float(self.settings["nodeStatusUpdateFrequency"]), self._heartbeat, daemon=True
-        )
+        self.post()
+        self.start_heartbeats()
 
     def _node_images(self) -> list[Obj]:
         """status.images: the runtime's images, as the kubelet's Images setter reports them."""
@@ -59,12 +96,12 @@ class NodeStatus(KubeletBase):
             {"names": [*i.repo_digests, *i.repo_tags][:names], "sizeBytes": i.size} for i in images
         ]
 
-    def _post_node_status(self) -> None:
+    def post(self) -> None:
         """Patch the node's conditions (the kubelet's own view, Ready, with a fresh heartbeat) and images."""
         now = self.loop.stamps.now()
         previous = {
             c.get("type"): c
-            for c in ((self.node or {}).get("status") or {}).get("conditions") or ()
+            for c in ((self.current() or {}).get("status") or {}).get("conditions") or ()
         }
         conditions = []
         for condition in self.settings["node"]["conditions"]:
@@ -86,23 +123,3 @@ class NodeStatus(KubeletBase):
                 subresource="status",
                 actor=self.actor,
             )
-
-    def stop_reporting(self) -> None:
-        """The kubelet dies: no more watches, no more heartbeats (its containers keep running)."""
-        self.reporting = False
-        self.stop()
-
-    def restart(self) -> None:
-        """The kubelet comes back: it re-lists, reports its node Ready and every pod's status again."""
-        if self.reporting:
-            return
-        self.reporting = True
-        for informer in self.informers.values():
-            informer.start()
-        self._post_node_status()
-        for record in self.pods.values():
-            record.written = None
-            self._dirty(record)
-        self.loop.call_later(
-            float(self.settings["nodeStatusUpdateFrequency"]), self._heartbeat, daemon=True
-        )

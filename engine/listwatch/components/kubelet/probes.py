@@ -5,16 +5,38 @@ succeeds; the probe runs first after initialDelaySeconds, then every periodSecon
 consecutive successes make it ready, failureThreshold consecutive failures make it not ready
 again; every failure is a Warning `Unhealthy` event ("Readiness probe failed: ...").
 Probe timers are housekeeping (daemon timers): they never keep a simulated run from settling.
+A probe stops by itself once its container is no longer the one it started for, or stops running.
 """
 
 from __future__ import annotations
 
-from listwatch.components.kubelet.base import KubeletBase
-from listwatch.components.kubelet.records import ContainerRecord
+from collections.abc import Callable
+
+from listwatch.components.events import EventRecorder
+from listwatch.components.kubelet.records import ContainerRecord, PodRecord
+from listwatch.loop import Loop
+from listwatch.runtime.base import Runtime
 
 
-class Probes(KubeletBase):
-    def _start_probing(self, container: ContainerRecord) -> None:
+class Probes:
+    """Runs readiness probes through the runtime; writes each verdict to the container's record."""
+
+    def __init__(
+        self,
+        *,
+        loop: Loop,
+        runtime: Runtime,
+        recorder: EventRecorder,
+        on_change: Callable[[PodRecord], None],
+    ) -> None:
+        self.loop = loop
+        self.runtime = runtime
+        self.recorder = recorder
+        #: Called with the pod whose readiness changed (its status needs writing).
+        self.on_change = on_change
+
+    def start(self, container: ContainerRecord) -> None:
+        """The container started: probe it if it has a readinessProbe (else it is ready as it runs)."""
         probe = container.spec.get("readinessProbe")
         if not probe:
             container.ready = None
@@ -53,7 +75,7 @@ class Probes(KubeletBase):
             )
         if ready != container.ready:
             container.ready = ready
-            self._dirty(container.pod)
+            self.on_change(container.pod)
         period = float(probe.get("periodSeconds", 10))
         self.loop.call_later(
             period, self._probe, container, container_id, successes, failures, daemon=True

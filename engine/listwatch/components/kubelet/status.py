@@ -1,22 +1,60 @@
-"""The kubelet's status manager: the pod's phase, conditions and container statuses, written once per change.
+"""The kubelet's status part: the pod's phase, its conditions and container statuses, written once per change.
 
-Guards of the spec's `pod-phase` machine and condition rules (spec/objects/pod.yaml).
+It owns the spec's `pod-phase` machine (spec/objects/pod.yaml) and the guards of the pod's
+condition rules: the phase changes only through that machine (`sync` as the containers add up,
+`reject` on admission failure, `stopped` once a deleted pod's containers are gone). Like the
+kubelet's status manager, it batches: `mark_dirty` schedules one write per loop turn, and a write
+happens only when the status differs from the one last written. It reads the pod records the
+other parts update; it keeps no other state than the node's host IP.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from listwatch import errors
 from listwatch.apiserver import objects
+from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.objects import Obj
-from listwatch.components.kubelet.base import KubeletBase
 from listwatch.components.kubelet.records import ContainerRecord, PodRecord
+from listwatch.loop import Loop
+from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import guard
 from listwatch.rules.images import normalize
+from listwatch.spec.model import ConditionDef, MachineDef
 
 
-class Status(KubeletBase):
+class Status:
+    """Computes and writes the status of the pods in `pods` (the kubelet's own table, read only)."""
+
+    def __init__(
+        self,
+        *,
+        api: APIServer,
+        loop: Loop,
+        actor: str,
+        scheme: str,
+        phase: Machine,
+        containers: MachineDef,
+        conditions: tuple[ConditionDef, ...],
+        pods: Mapping[str, PodRecord],
+    ) -> None:
+        self.api = api
+        self.loop = loop
+        self.actor = actor
+        self.scheme = scheme
+        self.phase = phase
+        self.container_states = containers
+        self.conditions = conditions
+        self.pods = pods
+        #: The node's InternalIP, reported as each pod's hostIP (set when the kubelet sees its node).
+        self.host_ip = ""
+
+    def start(self, record: PodRecord) -> None:
+        """Put a new pod in the phase machine's initial state."""
+        self.phase.start(record)
+
     # -- the pod-phase machine's guards ----------------------------------------------------------------
 
     def _computed_phase(self, record: PodRecord) -> str:
@@ -59,6 +97,13 @@ class Status(KubeletBase):
     def containers_started(self, record: PodRecord) -> bool:
         return self._computed_phase(record) == "Running"
 
+    @guard
+    def no_container_failed(self, record: PodRecord) -> bool:
+        """Every container that terminated exited 0 (a deleted pod's phase: Succeeded, else Failed)."""
+        return all(
+            c.terminated is None or c.terminated.get("exitCode") == 0 for c in record.containers
+        )
+
     # -- condition guards (spec/objects/pod.yaml) -------------------------------------------------------
 
     @guard
@@ -79,18 +124,35 @@ class Status(KubeletBase):
 
     # -- status ------------------------------------------------------------------------------------
 
-    def _flush(self, record: PodRecord, *, terminal: bool = False) -> None:
+    def mark_dirty(self, record: PodRecord) -> None:
+        """Write the pod's status once, after everything this loop turn changes."""
+        if not record.dirty:
+            record.dirty = True
+            self.loop.call_soon(self.flush, record)
+
+    def flush(self, record: PodRecord, *, terminal: bool = False) -> None:
+        """Bring the phase up to date through the machine and write the status if it changed."""
         record.dirty = False
         if record.pod_worker not in ("Syncing", "Terminating") or record.uid not in self.pods:
             return
         self.phase.fire(self, record, "sync")
-        if terminal and record.pod_phase not in ("Succeeded", "Failed"):
+        if terminal:
             # Since v1.27 a deleted pod reaches a terminal phase before it is removed.
-            ok = all(
-                c.terminated is None or c.terminated.get("exitCode") == 0 for c in record.containers
-            )
-            record.pod_phase = "Succeeded" if ok else "Failed"
+            self.phase.fire(self, record, "stopped")
         self._write_status(record, self._status(record))
+
+    def reject(self, record: PodRecord, *, reason: str, message: str) -> None:
+        """Admission failed: the phase goes to Failed and the status says why."""
+        self.phase.fire(self, record, "reject")
+        record.start_time = self.loop.stamps.now()
+        status = {
+            "phase": record.pod_phase,
+            "message": message,
+            "reason": reason,
+            "startTime": record.start_time,
+            "qosClass": (record.pod.get("status") or {}).get("qosClass", "BestEffort"),
+        }
+        self._write_status(record, status)
 
     def _status(self, record: PodRecord) -> Obj:
         old = record.pod.get("status") or {}
@@ -131,7 +193,7 @@ class Status(KubeletBase):
         return status
 
     def _container_status(self, c: ContainerRecord) -> Obj:
-        state = self.container_machine.definition.state(c.container).status
+        state = self.container_states.state(c.container).status
         started = bool(c.container_id) and c.container == "Running"
         if c.container == "Running" and not c.container_id:
             current: Obj = {"waiting": {"reason": "ContainerCreating"}}
@@ -156,7 +218,7 @@ class Status(KubeletBase):
         }
         if c.container_id or c.terminated:
             cid = c.container_id or (c.terminated or {}).get("containerID", "").partition("://")[2]
-            status["containerID"] = f"{self.runtime.scheme}://{cid}"
+            status["containerID"] = f"{self.scheme}://{cid}"
         status["started"] = started
         return status
 
