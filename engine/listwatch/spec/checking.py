@@ -203,6 +203,14 @@ def check_machine(machine: MachineDef) -> None:
                 f"states[{i}]",
                 f"a state reachable from {machine.initial}; no transition leads to {state.name}",
             )
+    for i, state in enumerate(machine.states):
+        if not state.final and not edges[state.name]:
+            raise _fail(
+                machine.origin,
+                f"states[{i}]",
+                f"a way out of {state.name} (a transition from it), or `final: true`; "
+                f"a context that reaches it could never move again",
+            )
 
 
 def _reachable(starts: Iterable[str], successors: object) -> set[str]:
