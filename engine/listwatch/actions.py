@@ -134,12 +134,13 @@ EMITTED: Mapping[str, Kind] = {
 
 
 def misfit(action: Action) -> str:
-    """Why `action` breaks the contract of `EMITTED` (an unknown kind, an undeclared extra
-    attribute), or "" when it fits."""
+    """Why `action` breaks the contract of `EMITTED` (an unknown kind, an attribute its kind does
+    not declare, set), or "" when it fits."""
     kind = EMITTED.get(action.action)
     if kind is None:
         return f"unknown kind of act {action.action!r}"
     undeclared = sorted(set(action.attrs) - kind.extra)
+    undeclared += [f for f in sorted(_FIELDS - kind.keys) if getattr(action, f)]
     if undeclared:
         return f"{action.action} carries undeclared attributes {', '.join(undeclared)}"
     return ""
