@@ -82,7 +82,13 @@ def test_the_verdict_accepts_what_is_awaited_until_it_fires(engine: Engine) -> N
     assert plugin.verdict(engine.spec, fired, awaiting={kill, clean}) == []
     problems = plugin.verdict(engine.spec, fired | {kill}, awaiting={kill, clean})
     assert problems == [
-        "fired, yet listed as awaiting the engine (remove it): container kill Running Error"
+        "listed as awaiting, yet nothing is owed (remove it): container kill Running Error"
+    ]
+    # The transition fired from another source: the listed edge is stale too.
+    restart = ("container", "restart", "Completed", "Waiting")
+    others = every_edge_but(engine) - {restart}
+    assert plugin.verdict(engine.spec, others, awaiting={restart}) == [
+        "listed as awaiting, yet nothing is owed (remove it): container restart Completed Waiting"
     ]
 
 
