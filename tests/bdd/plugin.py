@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from listwatch import engine as engine_module
+from listwatch import errors
 from listwatch.backends import BACKENDS
 from listwatch.engine import Engine
 from listwatch.machines import building
@@ -200,9 +201,8 @@ class TransitionCoverage:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
         if call.when != "call":
             return
-        world = item.stash.get(WORLD, None)
-        fired = getattr(getattr(world, "cluster", None), "fired", None)
-        if isinstance(fired, building.FiredEdges):
+        fired = fired_edges(item.stash.get(WORLD, None))
+        if fired is not None:
             item.user_properties.append((FIRED, sorted(fired.edges)))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -213,9 +213,16 @@ class TransitionCoverage:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if not self.enforce or hasattr(session.config, "workerinput") or not self.scenarios:
+        if not self.enforce or hasattr(session.config, "workerinput"):
             return
-        self.problems = verdict(self.spec, self.fired, self.awaiting)
+        if not self.scenarios:
+            if session.testscollected:
+                self.problems = [
+                    "no scenario reported the transitions its cluster fired: "
+                    "the plugin no longer reaches the scenarios' clusters (see fired_edges)"
+                ]
+        else:
+            self.problems = verdict(self.spec, self.fired, self.awaiting)
         if self.problems and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -225,6 +232,21 @@ class TransitionCoverage:
         terminalreporter.section("spec transitions and the engine disagree", red=True)
         for line in self.problems:
             terminalreporter.write_line(line)
+
+
+def fired_edges(world: object) -> building.FiredEdges | None:
+    """The edges the scenario's in-process cluster fired, or None when it has none (another
+    backend, or not started): the cluster is the world's own (`world.cluster`) or its in-process
+    backend's (`world.backend.cluster`)."""
+    for holder in (world, getattr(world, "backend", None)):
+        try:
+            cluster = getattr(holder, "cluster", None)
+        except errors.BackendUnavailable:
+            continue  # an in-process backend not started
+        fired = getattr(cluster, "fired", None)
+        if isinstance(fired, building.FiredEdges):
+            return fired
+    return None
 
 
 def verdict(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from listwatch import errors
 from listwatch.cluster import Cluster
 from listwatch.engine import Engine
 from listwatch.machines import building
@@ -128,3 +129,27 @@ def test_only_a_memory_run_of_every_scenario_is_judged(
             return options.get("backend", "memory")
 
     assert plugin.whole_memory_run(Config()) is whole  # type: ignore[arg-type]
+
+
+def test_the_fired_edges_are_found_on_the_world_or_on_its_in_process_backend(
+    make_cluster: Callable[..., Cluster],
+) -> None:
+    cluster = make_cluster()
+
+    class OldWorld:
+        def __init__(self) -> None:
+            self.cluster = cluster
+
+    class NotStarted:
+        @property
+        def cluster(self) -> Cluster:
+            raise errors.BackendUnavailable("the in-process cluster has not been started")
+
+    class NewWorld:
+        def __init__(self, backend: object) -> None:
+            self.backend = backend
+
+    assert plugin.fired_edges(OldWorld()) is cluster.fired
+    assert plugin.fired_edges(NewWorld(OldWorld())) is cluster.fired
+    assert plugin.fired_edges(NewWorld(NotStarted())) is None
+    assert plugin.fired_edges(None) is None
