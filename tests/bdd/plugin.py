@@ -131,8 +131,9 @@ AWAITING_KUBELET: frozenset[building.Edge] = frozenset(
 )
 #: The engine has the code that fires each (the API server, the replication and node lifecycle
 #: controllers, etcd's watchers, the kubelet, the scheduler), but no feature scenario leads there
-#: yet: each needs a scenario (an invalid manifest, a conflicting update, a deleted ReplicationController, a
-#: node that comes back, a compacted watch, a rejected pod deleted, an unschedulable pod flushed).
+#: yet: each needs a scenario (an invalid manifest, a conflicting update, a deleted
+#: ReplicationController, a node that comes back, a compacted watch, a rejected pod deleted, an
+#: unschedulable pod flushed, a running pod deleted whose containers all stop cleanly).
 AWAITING_FEATURE: frozenset[building.Edge] = frozenset(
     {
         ("request", "validate", "Mutated", "Rejected"),
@@ -144,6 +145,7 @@ AWAITING_FEATURE: frozenset[building.Edge] = frozenset(
         ("etcd-watch", "cancel", "Synced", "Cancelled"),
         ("pod-worker", "terminate", "Rejected", "Terminated"),
         ("scheduling", "flush", "Unschedulable", "BackingOff"),
+        ("pod-phase", "stopped", "Running", "Succeeded"),
     }
 )
 AWAITING = AWAITING_KUBELET | AWAITING_FEATURE
