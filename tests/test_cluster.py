@@ -9,6 +9,7 @@ import pytest
 
 from listwatch import errors
 from listwatch.cluster import Cluster, log_container_id
+from listwatch.engine import Engine
 from tests.builders import pod
 
 
@@ -52,9 +53,12 @@ def status(
     ],
 )
 def test_the_kubelet_reads_the_log_of_the_instance_kubectl_means(
-    entry: dict[str, Any], previous: bool, expected: str
+    entry: dict[str, Any], previous: bool, expected: str, engine: Engine
 ) -> None:
-    assert log_container_id(entry, "web", previous=previous) == expected
+    assert (
+        log_container_id(entry, "web", previous=previous, wording=engine.spec.logs_wording())
+        == expected
+    )
 
 
 @pytest.mark.parametrize(
@@ -85,10 +89,10 @@ def test_the_kubelet_reads_the_log_of_the_instance_kubectl_means(
     ],
 )
 def test_a_container_with_no_such_instance_is_a_bad_request_in_the_kubelets_words(
-    entry: dict[str, Any], previous: bool, message: str
+    entry: dict[str, Any], previous: bool, message: str, engine: Engine
 ) -> None:
     with pytest.raises(errors.BadRequest) as raised:
-        log_container_id(entry, "web", previous=previous)
+        log_container_id(entry, "web", previous=previous, wording=engine.spec.logs_wording())
     assert str(raised.value) == message
 
 
@@ -119,7 +123,10 @@ def test_previous_reads_the_instance_before_the_restart(
     )
     assert cluster.logs("crash", previous=True) == "run\n"
     assert log_container_id(
-        cluster.pod("crash")["status"]["containerStatuses"][0], "crash", previous=True
+        cluster.pod("crash")["status"]["containerStatuses"][0],
+        "crash",
+        previous=True,
+        wording=cluster.spec.logs_wording(),
     ) != container("containerID")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from listwatch.actions import EMITTED, Action, misfit
 from listwatch.apiserver import objects
 from listwatch.cluster import Cluster
 from listwatch.engine import Engine
@@ -130,3 +131,20 @@ def test_an_image_upgrade_runs_the_kubelet_steps_again(
     cluster.set_image("web", "nginx", "nginx:1.16")
     cluster.settle()
     assert ids_for(steps, "web")[-4:] == ["UP-01", "UP-02", "LW-12", "LW-13"]
+
+
+def test_every_act_the_engine_emits_fits_the_kinds_the_spec_may_match(
+    make_cluster: Callable[..., Cluster], actions: list[Action]
+) -> None:
+    cluster = make_cluster()
+    cluster.apply(pod("plain", node_selector={"kubernetes.io/hostname": "node02"}))
+    cluster.apply(pod("nowhere", node_selector={"cz": "carol"}))
+    cluster.apply(pod("refused", node_name="node01", node_selector={"cz": "carol"}))
+    cluster.apply(replication_controller("web", replicas=2))
+    cluster.settle()
+    cluster.label_node("node01", "cz", "carol")
+    cluster.set_image("plain", "nginx", "nginx:1.27")
+    cluster.settle()
+    misfits = {f"{a.action} by {a.actor}: {why}" for a in actions if (why := misfit(a))}
+    assert not misfits
+    assert {a.action for a in actions} == set(EMITTED)

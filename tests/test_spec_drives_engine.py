@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from listwatch import engine as engine_module
-from listwatch.cluster import Cluster
+from listwatch import errors
+from listwatch.cluster import Cluster, log_container_id
 from listwatch.errors import SpecError
 from tests.builders import events_of, pod
 from tests.conftest import SPEC
@@ -124,3 +125,94 @@ def test_without_the_kubelet_admission_check_a_mismatched_pod_runs(
     cluster.apply(pod("web", node_name="node01", node_selector={"cz": "bob"}))
     cluster.settle()
     assert cluster.pod("web")["status"]["phase"] == "Running"
+
+
+def _line_of(tmp_path: Path, name: str, needle: str) -> int:
+    text = (tmp_path / "spec" / name).read_text().splitlines()
+    return next(n for n, line in enumerate(text, start=1) if needle in line)
+
+
+def test_a_misspelt_match_key_is_a_load_error_naming_the_file_line_and_path(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(SpecError) as caught:
+        modified(
+            tmp_path, "flow.yaml", "verb: status, started: true}", "verb: status, strted: true}"
+        )
+    error = caught.value
+    assert error.file == "spec/flow.yaml"
+    assert error.path == "steps[11].match.strted"
+    assert error.line == _line_of(tmp_path, "flow.yaml", "strted: true")
+    assert "'strted'" in error.problem and "started" in error.problem
+
+
+def test_a_match_on_an_attribute_its_kind_of_act_does_not_carry_is_a_load_error(
+    tmp_path: Path,
+) -> None:
+    # The kubelet's admission decision carries a result; only requests and writes carry image_changed.
+    with pytest.raises(SpecError) as caught:
+        modified(
+            tmp_path,
+            "flow.yaml",
+            "match: {action: admit, actor: kubelet, result: admitted}",
+            "match: {action: admit, actor: kubelet, image_changed: true}",
+        )
+    error = caught.value
+    assert (error.file, error.path) == ("spec/flow.yaml", "steps[14].match.image_changed")
+    assert error.line == _line_of(tmp_path, "flow.yaml", "action: admit, actor: kubelet, image")
+    assert "acts of kind 'admit'" in error.problem
+
+
+def test_an_unknown_kind_of_act_is_a_load_error_listing_the_kinds(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as caught:
+        modified(
+            tmp_path,
+            "flow.yaml",
+            "match: {action: restart, actor: kubelet}",
+            "match: {action: restrat}",
+        )
+    error = caught.value
+    assert (error.file, error.path) == ("spec/flow.yaml", "steps[21].match.action")
+    assert error.line == _line_of(tmp_path, "flow.yaml", "action: restrat")
+    assert "'restrat'" in error.problem and "requeue, restart, schedule" in error.problem
+
+
+def test_a_new_waiting_reason_is_a_yaml_change(tmp_path: Path) -> None:
+    engine = modified(
+        tmp_path,
+        "objects/container.yaml",
+        "waitingReasons:\n",
+        "waitingReasons:\n"
+        '  - {reason: SignatureRejected, stuck: true, pullFailure: true, logs: "image signature'
+        ' rejected", doc: "a policy refused the image"}\n',
+    )
+    spec = engine.spec
+    assert "SignatureRejected" in spec.stuck_reasons()
+    assert spec.troubleshooting is not None
+    assert "SignatureRejected" in spec.troubleshooting.pull_failures
+    status = {"name": "web", "state": {"waiting": {"reason": "SignatureRejected"}}}
+    with pytest.raises(errors.BadRequest, match="waiting to start: image signature rejected"):
+        log_container_id(status, "pod", wording=spec.logs_wording())
+
+
+def test_the_shipped_reasons_are_those_kubernetes_waits_in(engine: engine_module.Engine) -> None:
+    spec = engine.spec
+    assert spec.pull_failures() == {
+        "ErrImagePull",
+        "ImagePullBackOff",
+        "InvalidImageName",
+        "ErrImageNeverPull",
+    }
+    assert spec.stuck_reasons() == spec.pull_failures() | {
+        "CrashLoopBackOff",
+        "CreateContainerError",
+        "CreateContainerConfigError",
+    }
+    # Every waiting state of the container machine shows a declared reason.
+    shown = {s.status.get("reason") for s in spec.machine("container").states}
+    waiting = {
+        s.status["reason"]
+        for s in spec.machine("container").states
+        if s.status.get("state") == "waiting"
+    }
+    assert waiting <= set(spec.waiting_reasons) and waiting <= shown

@@ -11,20 +11,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-#: The kinds of act, as a flow step's `match.action` names them.
-KINDS = (
-    "watch",
-    "request",
-    "write",
-    "notify",
-    "deliver",
-    "reconcile",
-    "schedule",
-    "requeue",
-    "admit",
-    "restart",
-)
-
 
 @dataclass(frozen=True, slots=True)
 class ObjectRef:
@@ -98,5 +84,66 @@ _FIELDS = frozenset(
         "time",
     }
 )
+
+#: What every act carries, whatever its kind: who did it, to whom, when, and a sentence about it.
+COMMON = frozenset({"action", "actor", "target", "detail", "time"})
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One kind of act and the attributes its emitters set, besides `COMMON`: what a flow step's
+    `match` may test. `extra` names the attributes that ride in `Action.attrs`."""
+
+    name: str
+    fields: frozenset[str]
+    extra: frozenset[str] = frozenset()
+    doc: str = ""
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """Every key a `match` on this kind may name."""
+        return COMMON | self.fields | self.extra
+
+
+_REQUEST = frozenset({"verb", "resource", "revision"})
+#: Set by the request's client and passed on to the write it causes (`APIServer._action`):
+#: `started` on a kubelet's status update that reports a container started; `image_changed` on an
+#: update or patch that changes a container's image.
+_REQUEST_EXTRA = frozenset({"started", "image_changed"})
+_DECISION = frozenset({"resource", "result"})
+
+#: The contract between the emitters (the API server, its watch cache, the components' `act`) and
+#: the spec: every kind of act and what it carries. Loading a spec whose `match` names a kind or an
+#: attribute not here is a `SpecError` (`listwatch.engine.check_names`); a test runs the features'
+#: scenarios and checks every act emitted fits its kind here (`tests/test_flow.py`).
+EMITTED: Mapping[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("watch", frozenset({"resource"}), doc="a client opens a watch (API server)"),
+        Kind("request", _REQUEST, _REQUEST_EXTRA, doc="a client's request arrives (API server)"),
+        Kind("write", _REQUEST, _REQUEST_EXTRA, doc="the API server writes to etcd"),
+        Kind("notify", frozenset({"resource", "type", "revision"}), doc="etcd's watch event"),
+        Kind("deliver", frozenset({"resource", "type", "revision"}), doc="a watch event sent on"),
+        Kind("reconcile", _DECISION, doc="the replication manager syncs a controller"),
+        Kind("schedule", _DECISION, doc="the scheduler chooses a node (result: it, or none)"),
+        Kind("requeue", _DECISION, doc="the scheduler puts an unschedulable pod back"),
+        Kind("admit", _DECISION, doc="the kubelet admits or rejects a pod"),
+        Kind("restart", _DECISION, doc="the kubelet restarts a container for a changed spec"),
+    )
+}
+
+
+def misfit(action: Action) -> str:
+    """Why `action` breaks the contract of `EMITTED` (an unknown kind, an attribute its kind does
+    not declare, set), or "" when it fits."""
+    kind = EMITTED.get(action.action)
+    if kind is None:
+        return f"unknown kind of act {action.action!r}"
+    undeclared = sorted(set(action.attrs) - kind.extra)
+    undeclared += [f for f in sorted(_FIELDS - kind.keys) if getattr(action, f)]
+    if undeclared:
+        return f"{action.action} carries undeclared attributes {', '.join(undeclared)}"
+    return ""
+
 
 ActionSink = Callable[[Action], None]

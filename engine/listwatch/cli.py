@@ -177,17 +177,6 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
 DOCKER_WAIT_SECONDS = 120.0
 #: How long every pod must stay at rest before a run on the docker backend reports.
 DOCKER_QUIET_SECONDS = 1.0
-#: Waiting reasons a pod stays in however long a run waits (a run on the docker backend stops waiting for it).
-_STUCK = frozenset(
-    {
-        "ErrImagePull",
-        "ImagePullBackOff",
-        "CrashLoopBackOff",
-        "CreateContainerError",
-        "CreateContainerConfigError",
-        "InvalidImageName",
-    }
-)
 
 
 def _cluster(
@@ -239,10 +228,13 @@ def _at_rest(cluster: Cluster) -> bool:
             wanted = (owner.get("spec") or {}).get("replicas", 1)
             if (owner.get("status") or {}).get("replicas", 0) != wanted:
                 return False
-    return all(_pod_at_rest(pod) for pod in cluster.pods())
+    stuck = cluster.spec.stuck_reasons()
+    return all(_pod_at_rest(pod, stuck) for pod in cluster.pods())
 
 
-def _pod_at_rest(pod: objects.Obj) -> bool:
+def _pod_at_rest(pod: objects.Obj, stuck: frozenset[str]) -> bool:
+    """`stuck`: the waiting reasons a pod stays in however long a run waits (the spec's
+    `waitingReasons` marked `stuck`); a run on the docker backend stops waiting for it."""
     if (pod.get("metadata") or {}).get("deletionTimestamp"):
         return False
     status = pod.get("status") or {}
@@ -257,7 +249,7 @@ def _pod_at_rest(pod: objects.Obj) -> bool:
         ((c.get("state") or {}).get("waiting") or {}).get("reason")
         for c in status.get("containerStatuses") or []
     ]
-    return any(reason in _STUCK for reason in waiting)
+    return any(reason in stuck for reason in waiting)
 
 
 def _diagnose_all(engine: engine_module.Engine, cluster: Cluster, out: IO[str]) -> None:

@@ -24,6 +24,7 @@ from listwatch.components.kubelet import Kubelet
 from listwatch.components.scheduler import Scheduler
 from listwatch.engine import Engine
 from listwatch.loop import Loop
+from listwatch.machines import building
 from listwatch.runtime.base import Runtime
 from listwatch.runtime.memory import MemoryRuntime
 from listwatch.store.mvcc import MVCCStore
@@ -80,7 +81,10 @@ class Cluster:
         for extra in sinks:
             self.sinks.add(extra)
         sink: ActionSink | None = self.sinks if trace_actions else None
-        machines = engine.machines
+        #: The edges of the spec's machines this cluster has fired (machine, trigger, source, dest).
+        self.fired = building.FiredEdges()
+        self._log_wording = self.spec.logs_wording()
+        machines = building.observed(engine.machines, self.fired)
         self.store = MVCCStore()
         self.etcd = WatchableStore(self.store, schedule=self.loop.call_soon, machines=machines)
         self.api = APIServer(
@@ -260,13 +264,23 @@ class Cluster:
         status = next((s for s in statuses if s["name"] == container), None)
         if status is None:
             raise errors.BadRequest(f'container "{container}" in pod "{pod}" is not available')
-        return self.runtime.logs(log_container_id(status, pod, previous=previous), tail=tail)
+        return self.runtime.logs(
+            log_container_id(status, pod, previous=previous, wording=self._log_wording),
+            tail=tail,
+        )
 
 
-def log_container_id(status: Mapping[str, Any], pod: str, *, previous: bool = False) -> str:
+def log_container_id(
+    status: Mapping[str, Any],
+    pod: str,
+    *,
+    previous: bool = False,
+    wording: Mapping[str, str],
+) -> str:
     """The runtime's ID of the container instance whose log the kubelet reads (its
     validateContainerLogStatus): with `previous`, the last one that ended; else the running one,
-    else the one that ended last. A BadRequest, with the kubelet's words, when there is none."""
+    else the one that ended last. A BadRequest, with the kubelet's words, when there is none; a
+    waiting reason is worded as `wording` says (the spec's `Spec.logs_wording`)."""
     name = status["name"]
     state = status.get("state") or {}
     last = (status.get("lastState") or {}).get("terminated")
@@ -291,10 +305,7 @@ def log_container_id(status: Mapping[str, Any], pod: str, *, previous: bool = Fa
         return runtime_id(found)
     if "waiting" in state:
         reason = (state["waiting"] or {}).get("reason", "")
-        said = {
-            "ErrImagePull": "image can't be pulled",
-            "ImagePullBackOff": "trying and failing to pull image",
-        }.get(reason, reason)
+        said = wording.get(reason, reason)
         raise errors.BadRequest(f'container "{name}" in pod "{pod}" is waiting to start: {said}')
     raise errors.BadRequest(f'container "{name}" in pod "{pod}" is waiting to start - no logs yet')
 

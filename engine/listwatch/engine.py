@@ -2,8 +2,10 @@
 
 `load` reads and validates the YAML (`spec.loading`), then resolves every name the spec uses
 against the engine: guards and actions of each machine, each watch's handlers, each condition
-rule's guard, each scheduler plugin and kubelet admission check. A name the engine lacks is a
-`SpecError` naming the file and YAML path, raised before anything runs.
+rule's guard, each scheduler plugin and kubelet admission check, and each flow step's `match`
+(its kind of act and the attributes it tests, against what the emitters declare in
+`actions.EMITTED`). A name the engine lacks is a `SpecError` naming the file, YAML path and line,
+raised before anything runs.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
-from listwatch import paths
+from listwatch import actions, paths
 from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.watchcache import WatchCache
 from listwatch.client.informer import Informer
@@ -70,7 +73,9 @@ def load(spec_dir: str | Path | None = None) -> Engine:
 
 
 def check_names(spec: Spec, registry: Registry) -> None:
-    """Resolve the names outside machines: watch handlers, condition guards, plugins, checks."""
+    """Resolve the names outside machines: watch handlers, condition guards, plugins, checks,
+    and the kinds and attributes the flow's steps match."""
+    check_matches(spec, actions.EMITTED)
     for component in spec.components.values():
         for watch in component.watches:
             for kind, name in watch.handlers.items():
@@ -112,6 +117,25 @@ def check_names(spec: Spec, registry: Registry) -> None:
                 )
 
 
+def check_matches(spec: Spec, kinds: Mapping[str, actions.Kind]) -> None:
+    """Every step's `match` names a kind of act the engine emits, and only attributes that kind
+    carries: a misspelt key would otherwise match nothing, and the step would silently never show."""
+    known = ", ".join(sorted(kinds))
+    for step in spec.flow.steps:
+        name = step.match.get("action")
+        kind = kinds.get(name) if isinstance(name, str) else None
+        if kind is None:
+            _unknown(step.origin, "match.action", f"a kind of act ({known}), found {name!r}")
+        for key in step.match:
+            if key not in kind.keys:
+                _unknown(
+                    step.origin,
+                    f"match.{key}",
+                    f"an attribute that acts of kind {name!r} carry "
+                    f"({', '.join(sorted(kind.keys))}), found {key!r}",
+                )
+
+
 def _tree_error(node: TreeNode, path: str, expected: str) -> SpecError:
     if node.origin is None:
         return SpecError("spec", path, f"expected {expected}")
@@ -119,7 +143,7 @@ def _tree_error(node: TreeNode, path: str, expected: str) -> SpecError:
     return SpecError(node.origin.file, full, f"unknown name: expected {expected}", line=line)
 
 
-def _unknown(origin: Origin | None, path: str, expected: str) -> None:
+def _unknown(origin: Origin | None, path: str, expected: str) -> NoReturn:
     if origin is None:
         raise SpecError("spec", path, f"expected {expected}")
     full, line = origin.locate(path)

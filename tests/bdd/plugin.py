@@ -4,17 +4,27 @@ Loaded by tests/conftest.py for `make test`, and by `listwatch conformance` from
 package. Every spec step ID, and every finding of the troubleshooting tree, is registered as a marker
 (features are tagged with what they cover, and run under --strict-markers); at the end, a table gives per step ID how many scenarios
 cover it and how many passed, failed or were skipped, and lists the IDs no scenario covers.
+
+It also keeps the spec and the engine in agreement (`TransitionCoverage`): each scenario's cluster
+reports the edges of the spec's machines it fired, and a memory run of the whole feature suite
+fails when a spec transition never fired and the spec does not mark it `observedOnly`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from listwatch import engine as engine_module
+from listwatch import errors
 from listwatch.backends import BACKENDS
 from listwatch.engine import Engine
+from listwatch.machines import building
+from listwatch.spec.model import Spec
 
 OUTCOMES = ("passed", "failed", "skipped")
 
@@ -44,6 +54,10 @@ def pytest_configure(config: pytest.Config) -> None:
                     f"{node.id}: covers troubleshooting finding {node.id}: {node.finding}",
                 )
     config.pluginmanager.register(SpecCoverage(tuple(ids)), "listwatch-spec-coverage")
+    config.pluginmanager.register(
+        TransitionCoverage(spec, enforce=whole_memory_run(config)),
+        "listwatch-transition-coverage",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -93,3 +107,168 @@ class SpecCoverage:
                 )
         uncovered = [s for s in self.step_ids if not covered[s]]
         write(f"uncovered: {', '.join(uncovered) if uncovered else 'none'}")
+
+
+#: The key under which a scenario's report carries the edges its cluster fired.
+FIRED = "listwatch-fired-edges"
+#: Where a scenario's `world` fixture is kept, to read its cluster's fired edges after the call.
+WORLD = pytest.StashKey[object]()
+#: The test module that runs every scenario of features/.
+FEATURES_MODULE = Path(__file__).with_name("test_features.py").resolve()
+
+#: Spec transitions (as an edge each: machine, trigger, source, dest) that real Kubernetes v1.32
+#: takes but no feature scenario makes the simulator take yet. Like a strict xfail: listed, they do
+#: not fail the run; one that fires while listed does, so that the lists only shrink.
+#:
+#: The kubelet must fire these (its code, components/kubelet, is being restructured): it stops a
+#: container (pod deletion) through the runtime and takes the end as `exited`, where kuberuntime's
+#: killContainer is the `kill` edge.
+AWAITING_KUBELET: frozenset[building.Edge] = frozenset(
+    {
+        ("container", "kill", "Running", "Completed"),
+        ("container", "kill", "Running", "Error"),
+    }
+)
+#: The engine has the code that fires each (the API server, the replication and node lifecycle
+#: controllers, etcd's watchers, the kubelet, the scheduler), but no feature scenario leads there
+#: yet: each needs a scenario (an invalid manifest, a conflicting update, a deleted
+#: ReplicationController, a node that comes back, a compacted watch, a rejected pod deleted, an
+#: unschedulable pod flushed, a running pod deleted whose containers all stop cleanly).
+AWAITING_FEATURE: frozenset[building.Edge] = frozenset(
+    {
+        ("request", "validate", "Mutated", "Rejected"),
+        ("request", "persist", "Validated", "Rejected"),
+        ("replication", "delete", "Synced", "Deleted"),
+        ("node-lifecycle", "monitor", "Unknown", "Unknown"),
+        ("node-lifecycle", "monitor", "Unknown", "Ready"),
+        ("etcd-watch", "sync", "Unsynced", "Compacted"),
+        ("etcd-watch", "cancel", "Synced", "Cancelled"),
+        ("pod-worker", "terminate", "Rejected", "Terminated"),
+        ("scheduling", "flush", "Unschedulable", "BackingOff"),
+        ("pod-phase", "stopped", "Running", "Succeeded"),
+    }
+)
+AWAITING = AWAITING_KUBELET | AWAITING_FEATURE
+
+
+def whole_memory_run(config: pytest.Config) -> bool:
+    """Whether this run takes every scenario of features/ on the memory backend: no -k, -m,
+    --deselect or --last-failed, and every path given holds the features' test module."""
+    option = config.option
+    if config.getoption("--backend") != "memory":
+        return False
+    if option.keyword or option.markexpr or getattr(option, "deselect", None):
+        return False
+    if getattr(option, "lf", False) or getattr(option, "failedfirst", False):
+        return False
+    return all(_holds_features(arg) for arg in config.args)
+
+
+def _holds_features(arg: str) -> bool:
+    if "::" in arg:
+        return False
+    path = Path(arg).resolve()
+    return path == FEATURES_MODULE or path in FEATURES_MODULE.parents
+
+
+class TransitionCoverage:
+    """Collects the machine edges every scenario fired and, when `enforce`, fails the session if
+    a spec transition never fired and is not marked observed-only (or fired while `AWAITING`).
+
+    Each scenario's edges ride in its call report's `user_properties`, so that the union is whole
+    under pytest-xdist too. They are read off the scenario's cluster (`world.cluster.fired`), the
+    `world` fixture caught as it is set up (the steps ask for it by name, not the test function).
+    """
+
+    def __init__(
+        self, spec: Spec, *, enforce: bool, awaiting: Collection[building.Edge] = AWAITING
+    ) -> None:
+        self.spec = spec
+        self.enforce = enforce
+        self.awaiting = frozenset(awaiting)
+        self.fired: set[building.Edge] = set()
+        self.scenarios = 0
+        self.problems: list[str] = []
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(
+        self, fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+    ) -> Any:
+        result = yield
+        if fixturedef.argname == "world":
+            request.node.stash[WORLD] = result
+        return result
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+        if call.when != "call":
+            return
+        fired = fired_edges(item.stash.get(WORLD, None))
+        if fired is not None:
+            item.user_properties.append((FIRED, sorted(fired.edges)))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for key, value in report.user_properties:
+            if key == FIRED:
+                self.scenarios += 1
+                self.fired.update(tuple(edge) for edge in value)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not self.enforce or hasattr(session.config, "workerinput"):
+            return
+        if not self.scenarios:
+            if session.testscollected:
+                self.problems = [
+                    "no scenario reported the transitions its cluster fired: "
+                    "the plugin no longer reaches the scenarios' clusters (see fired_edges)"
+                ]
+        else:
+            self.problems = verdict(self.spec, self.fired, self.awaiting)
+        if self.problems and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if not self.problems:
+            return
+        terminalreporter.section("spec transitions and the engine disagree", red=True)
+        for line in self.problems:
+            terminalreporter.write_line(line)
+
+
+def fired_edges(world: object) -> building.FiredEdges | None:
+    """The edges the scenario's in-process cluster fired, or None when it has none (another
+    backend, or not started): the cluster is the world's own (`world.cluster`) or its in-process
+    backend's (`world.backend.cluster`)."""
+    for holder in (world, getattr(world, "backend", None)):
+        try:
+            cluster = getattr(holder, "cluster", None)
+        except errors.BackendUnavailable:
+            continue  # an in-process backend not started
+        fired = getattr(cluster, "fired", None)
+        if isinstance(fired, building.FiredEdges):
+            return fired
+    return None
+
+
+def verdict(
+    spec: Spec, fired: Iterable[Sequence[Any]], awaiting: Collection[building.Edge] = AWAITING
+) -> list[str]:
+    """What is wrong with a whole run's fired edges: spec transitions that never fired (less those
+    with an edge `awaiting` names), and edges `awaiting` names whose transition did fire, is marked
+    observed-only or is not in the spec (remove them from it)."""
+    real = {tuple(e) for e in fired}
+    owed = building.unfired(spec, real)
+    owed_edges = {
+        (gap.machine.name, t.trigger, source, t.dest)
+        for gap in owed
+        for t in (gap.machine.transitions[gap.index],)
+        for source in gap.sources
+    }
+    problems = [
+        f"never fired, not observedOnly: {gap}"
+        for gap in building.unfired(spec, real | set(awaiting))
+    ]
+    for edge in sorted(set(awaiting) - owed_edges):
+        problems.append(f"listed as awaiting, yet nothing is owed (remove it): {' '.join(edge)}")
+    return problems

@@ -21,7 +21,8 @@ same sequences through both and checks they agree (`tests/machines/test_building
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import copy
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -32,6 +33,8 @@ from listwatch.spec.model import MachineDef, Spec
 
 #: Called after every state change: (machine name, context, trigger, source, dest).
 Observer = Callable[[str, Any, str, str, str], None]
+#: One edge of a spec machine as it fired: (machine name, trigger, source, dest).
+Edge = tuple[str, str, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,13 @@ class Machine:
                     for t in options
                 )
         self._table = table
+
+    def observed(self, observer: Observer) -> Machine:
+        """This machine, reporting every state change to `observer`: a copy that shares the
+        compiled table, so that each cluster observes its own runs of the engine's machines."""
+        twin = copy.copy(self)
+        twin.observer = observer
+        return twin
 
     def start(self, context: Any) -> None:
         """Put a new context in the machine's initial state."""
@@ -150,3 +160,48 @@ def build_machine(definition: MachineDef, registry: Registry) -> Machine:
 def build(spec: Spec, registry: Registry) -> Mapping[str, Machine]:
     """Every machine of the spec, built; a callback name the registry lacks is a `SpecError`."""
     return {name: build_machine(defn, registry) for name, defn in spec.machines.items()}
+
+
+def observed(machines: Mapping[str, Machine], observer: Observer) -> Mapping[str, Machine]:
+    """Every machine of `machines`, reporting its state changes to `observer`."""
+    return {name: machine.observed(observer) for name, machine in machines.items()}
+
+
+class FiredEdges:
+    """An `Observer` that keeps the set of edges fired: what a run took of the spec's machines."""
+
+    def __init__(self) -> None:
+        self.edges: set[Edge] = set()
+
+    def __call__(self, machine: str, context: Any, trigger: str, source: str, dest: str) -> None:
+        self.edges.add((machine, trigger, source, dest))
+
+
+@dataclass(frozen=True, slots=True)
+class Unfired:
+    """A spec transition that no run fired and that the spec does not mark observed-only."""
+
+    machine: MachineDef
+    index: int
+    sources: tuple[str, ...]
+
+    def __str__(self) -> str:
+        t = self.machine.transitions[self.index]
+        where = ""
+        if t.origin is not None:
+            where = f" ({t.origin.file}:{t.origin.line}, {t.origin.path})"
+        return f"{self.machine.name}: {t.trigger} {' | '.join(self.sources)} -> {t.dest}{where}"
+
+
+def unfired(spec: Spec, fired: Collection[Edge]) -> list[Unfired]:
+    """The spec's transitions that never fired from any of their sources, less those the spec
+    marks observed-only. (Per transition, not per edge: a transition from several sources counts
+    once it fired from one of them.)"""
+    found = []
+    for machine in spec.machines.values():
+        for i, t in enumerate(machine.transitions):
+            if t.observed_only:
+                continue
+            if not any((machine.name, t.trigger, s, t.dest) in fired for s in t.sources):
+                found.append(Unfired(machine, i, t.sources))
+    return found

@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from listwatch.errors import SpecError
-from listwatch.spec.model import Flow, MachineDef, Origin, Spec, Troubleshooting
+from listwatch.spec.model import Flow, MachineDef, ObjectDef, Origin, Spec, Troubleshooting
 
 
 def _fail(origin: Origin | None, path: str, problem: str) -> SpecError:
@@ -42,12 +42,39 @@ def check(spec: Spec) -> None:
                 component.origin, "name", f"one of the flow's actors ({', '.join(sorted(actors))})"
             )
     for obj in spec.objects.values():
+        check_waiting_reasons(spec, obj)
         for i, condition in enumerate(obj.conditions):
             if condition.owner not in spec.components:
                 raise _fail(
                     obj.origin,
                     f"conditions[{i}].owner",
                     f"a component name, found {condition.owner!r}",
+                )
+
+
+def check_waiting_reasons(spec: Spec, obj: ObjectDef) -> None:
+    """An object that declares `waitingReasons` declares each once, and each of its machines'
+    waiting states shows one of them: the reason sets the engine derives are then whole."""
+    if not obj.waiting_reasons:
+        return
+    seen: dict[str, int] = {}
+    for i, w in enumerate(obj.waiting_reasons):
+        if w.reason in seen:
+            raise _fail(
+                obj.origin,
+                f"waitingReasons[{i}].reason",
+                f"a unique reason; {w.reason} is also waitingReasons[{seen[w.reason]}]",
+            )
+        seen[w.reason] = i
+    for name in obj.machines:
+        machine = spec.machines[name]
+        for i, state in enumerate(machine.states):
+            reason = state.status.get("reason", "")
+            if state.status.get("state") == "waiting" and reason not in seen:
+                raise _fail(
+                    machine.origin,
+                    f"states[{i}].status.reason",
+                    f"a reason declared in the document's waitingReasons, found {reason!r}",
                 )
 
 
@@ -202,6 +229,14 @@ def check_machine(machine: MachineDef) -> None:
                 machine.origin,
                 f"states[{i}]",
                 f"a state reachable from {machine.initial}; no transition leads to {state.name}",
+            )
+    for i, state in enumerate(machine.states):
+        if not state.final and not edges[state.name]:
+            raise _fail(
+                machine.origin,
+                f"states[{i}]",
+                f"a way out of {state.name} (a transition from it), or `final: true`; "
+                f"a context that reaches it could never move again",
             )
 
 

@@ -6,6 +6,7 @@ line, with what was expected there. Nothing of a spec that fails is returned.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -34,6 +35,7 @@ from listwatch.spec.model import (
     TreeNode,
     Troubleshooting,
     Variant,
+    WaitingReason,
     WatchDef,
     frozen_mapping,
 )
@@ -255,7 +257,7 @@ def build(documents: list[Document], *, root: str) -> Spec:
         raise SpecError(
             root, "", "expected a document of kind Flow (the pod-creation flow); none was found"
         )
-    return Spec(
+    spec = Spec(
         root=root,
         flow=flows[0],
         components=frozen_mapping(components),
@@ -264,6 +266,11 @@ def build(documents: list[Document], *, root: str) -> Spec:
         troubleshooting=trees[0] if trees else None,
         extras=frozen_mapping(extras),
     )
+    if spec.troubleshooting is None:
+        return spec
+    # The tree judges images by the reasons the objects' documents mark as pull failures.
+    tree = dataclasses.replace(spec.troubleshooting, pull_failures=spec.pull_failures())
+    return dataclasses.replace(spec, troubleshooting=tree)
 
 
 def _troubleshooting(doc: Document) -> Troubleshooting:
@@ -371,6 +378,7 @@ def _machine(doc: Document, data: Mapping[str, Any], path: str, *, owner: str) -
             before=_as_tuple(t.get("before")),
             after=_as_tuple(t.get("after")),
             doc=t.get("doc", ""),
+            observed_only=t.get("why", "") if t.get("observedOnly") else "",
             origin=doc.origin(f"{prefix}transitions[{i}]"),
         )
         for i, t in enumerate(data["transitions"])
@@ -446,5 +454,15 @@ def _object(doc: Document, machines: tuple[str, ...]) -> ObjectDef:
         conditions=conditions,
         settings=frozen_mapping(data.get("settings")),
         k8s=data.get("k8s", ""),
+        waiting_reasons=tuple(
+            WaitingReason(
+                reason=w["reason"],
+                doc=w["doc"],
+                stuck=w.get("stuck", False),
+                pull_failure=w.get("pullFailure", False),
+                logs=w.get("logs", ""),
+            )
+            for w in data.get("waitingReasons", ())
+        ),
         origin=doc.origin(""),
     )

@@ -70,6 +70,9 @@ class Transition:
     before: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
     doc: str = ""
+    #: Why the simulator never takes this transition, though the checker accepts it from other
+    #: implementations ("" for a transition the simulator fires).
+    observed_only: str = ""
     origin: Origin | None = None
 
 
@@ -155,6 +158,20 @@ class ConditionDef:
 
 
 @dataclass(frozen=True, slots=True)
+class WaitingReason:
+    """A reason a container may be waiting with, and what it means to a client."""
+
+    reason: str
+    doc: str = ""
+    #: The container stays waiting however long one waits, until something changes.
+    stuck: bool = False
+    #: The image cannot be had.
+    pull_failure: bool = False
+    #: How the API server words the reason to `kubectl logs`; "" to say the reason itself.
+    logs: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ObjectDef:
     name: str
     title: str
@@ -162,6 +179,7 @@ class ObjectDef:
     conditions: tuple[ConditionDef, ...]
     settings: Mapping[str, Any]
     k8s: str = ""
+    waiting_reasons: tuple[WaitingReason, ...] = ()
     origin: Origin | None = None
 
 
@@ -263,6 +281,9 @@ class Troubleshooting:
     start: str
     nodes: Mapping[str, TreeNode]
     tried_ports: tuple[int, ...] = ()
+    #: The container waiting reasons that say the image cannot be had (from the objects'
+    #: `waitingReasons`, marked `pullFailure`): what the tree's pull checks look for.
+    pull_failures: frozenset[str] = frozenset()
     origin: Origin | None = None
 
 
@@ -280,6 +301,25 @@ class Spec:
 
     def machine(self, name: str) -> MachineDef:
         return self.machines[name]
+
+    @property
+    def waiting_reasons(self) -> Mapping[str, WaitingReason]:
+        """Every object's container waiting reasons, by reason."""
+        return frozen_mapping(
+            {w.reason: w for obj in self.objects.values() for w in obj.waiting_reasons}
+        )
+
+    def stuck_reasons(self) -> frozenset[str]:
+        """The waiting reasons a container stays in however long one waits."""
+        return frozenset(r for r, w in self.waiting_reasons.items() if w.stuck)
+
+    def pull_failures(self) -> frozenset[str]:
+        """The waiting reasons that say the image cannot be had."""
+        return frozenset(r for r, w in self.waiting_reasons.items() if w.pull_failure)
+
+    def logs_wording(self) -> Mapping[str, str]:
+        """How the API server words each waiting reason to `kubectl logs`."""
+        return frozen_mapping({r: w.logs or r for r, w in self.waiting_reasons.items()})
 
     def component(self, name: str) -> ComponentDef:
         return self.components[name]

@@ -15,10 +15,6 @@ from listwatch.troubleshoot.facts import Facts
 Check = Callable[[Facts], bool]
 CHECKS: dict[str, Check] = {}
 
-PULL_FAILURES = frozenset(
-    {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"}
-)
-
 
 def check(fn: Check) -> Check:
     CHECKS[fn.__name__] = fn
@@ -75,7 +71,7 @@ def node_exists(facts: Facts) -> bool:
 
 @check
 def images_pullable(facts: Facts) -> bool:
-    if any(reason in PULL_FAILURES for reason in facts.waiting_reasons().values()):
+    if any(reason in facts.pull_failures for reason in facts.waiting_reasons().values()):
         return False
     return not (
         facts.phase == "Failed"

@@ -37,7 +37,7 @@ def diagnose(
     tree: Troubleshooting, source: Source, name: str, namespace: str = "default"
 ) -> Diagnosis:
     """Read the pod's facts once, then follow the tree from its start to a finding."""
-    facts = Facts.read(source, name, namespace, tree.tried_ports)
+    facts = Facts.read(source, name, namespace, tree.tried_ports, tree.pull_failures)
     node = tree.nodes[tree.start]
     path: list[tuple[TreeNode, bool]] = []
     while not node.is_finding:

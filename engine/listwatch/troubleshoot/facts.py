@@ -54,17 +54,25 @@ class Facts:
     nodes: list[Obj] = field(default_factory=list)
     services: list[Obj] = field(default_factory=list)
     tried_ports: tuple[int, ...] = ()
+    #: The waiting reasons that say the image cannot be had (the spec's, through the tree).
+    pull_failures: frozenset[str] = frozenset()
     _answers: dict[int, bool | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def read(
-        cls, source: Source, name: str, namespace: str, tried_ports: tuple[int, ...] = ()
+        cls,
+        source: Source,
+        name: str,
+        namespace: str,
+        tried_ports: tuple[int, ...] = (),
+        pull_failures: frozenset[str] = frozenset(),
     ) -> Facts:
         """`tried_ports`: the ports, besides those the pod's manifest and Services name, on which to
-        try whether it answers (the spec's triedPorts)."""
+        try whether it answers (the spec's triedPorts); `pull_failures`: the waiting reasons that
+        say the image cannot be had (the spec's)."""
         pod = source.pod(name, namespace)
         if pod is None:
-            return cls(name, namespace, source, None)
+            return cls(name, namespace, source, None, pull_failures=pull_failures)
         return cls(
             name,
             namespace,
@@ -74,6 +82,7 @@ class Facts:
             source.nodes(),
             source.services(namespace),
             tried_ports,
+            pull_failures,
         )
 
     # -- conveniences the checks, evidence and fixes share ----------------------------------------------

@@ -143,7 +143,7 @@ def name_an_existing_node(facts: Facts) -> Fix | None:
 def use_a_pullable_image(facts: Facts) -> Fix | None:
     for status in facts.container_statuses():
         waiting = (status.get("state") or {}).get("waiting") or {}
-        if waiting.get("reason") not in checks.PULL_FAILURES:
+        if waiting.get("reason") not in facts.pull_failures:
             continue
         container = status["name"]
         image = next(
