@@ -166,7 +166,7 @@ def test_run_on_the_docker_backend_ends_with_the_pod_running_and_leaves_no_conta
         f"---\napiVersion: v1\nkind: Pod\nmetadata: {{name: job}}\nspec:\n  restartPolicy: Never\n"
         f"  containers: [{{name: main, image: '{BUSYBOX}', command: [sh, -c, 'echo started; exit 3']}}]\n"
     )
-    code, out, err = run("run", str(manifest), "--backend", "docker", "--diagnose")
+    code, out, err = run("run", str(manifest), "--runtime", "docker", "--diagnose")
     assert code == 0, err
     assert "on the docker (Docker Engine" in out.splitlines()[0]
     selector_steps = re.findall(r"\] (LW-\d\d)  .*\n +default/sleeper:", out)
@@ -194,7 +194,7 @@ def test_run_on_the_docker_backend_without_an_engine_says_so_in_one_line_and_exi
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
-    code, out, err = run("run", "--backend", "docker")
+    code, out, err = run("run", "--backend", "docker")  # --runtime's former name, still taken
     assert code == 1 and out == ""
     assert err.count("\n") == 1
     assert err.startswith(

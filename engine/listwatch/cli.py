@@ -1,9 +1,9 @@
 """The `listwatch` command.
 
-    listwatch run [MANIFEST ...] [--backend memory|docker] [--nodes node01,node02] [--label NODE:KEY=VALUE ...] [--trace FILE] [--diagrams DIR] [--diagnose]
+    listwatch run [MANIFEST ...] [--runtime memory|docker] [--nodes node01,node02] [--label NODE:KEY=VALUE ...] [--trace FILE] [--diagrams DIR] [--diagnose]
     listwatch check TRACE [--strict] [--emit-feature FILE] [--format text|json]
     listwatch conformance [--backend memory|docker|cluster] [--kubeconfig K] [--junit FILE] [--cucumber-json FILE]
-    listwatch serve [--backend memory|docker] [--nodes node01,node02] [--port 6443] [--kubeconfig-out FILE] [--without COMPONENT ...]
+    listwatch serve [--runtime memory|docker] [--nodes node01,node02] [--port 6443] [--kubeconfig-out FILE] [--without COMPONENT ...]
     listwatch diagrams [--out DIR] [--format dot,svg,png] [--trace FILE]
     listwatch diagnose POD [--kubeconfig K] [-n NAMESPACE]
     listwatch describe pod NAME [--kubeconfig K] [-n NAMESPACE]
@@ -50,7 +50,7 @@ from listwatch.loop import Loop
 from listwatch.remote.facts import KubeSource
 from listwatch.remote.kubeapi import KubeAPI
 from listwatch.remote.kubeexec import exec_in_pod
-from listwatch.runtime import RUNTIMES, runtime_for
+from listwatch.runtime import RUNTIMES, RuntimeKind, kind_of
 from listwatch.spec.model import Spec
 from listwatch.trace import TraceWriter
 from listwatch.troubleshoot.diagnose import diagnose
@@ -121,11 +121,10 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
             for sink in tracker_sinks:
                 sink(event)
 
-        cluster = _cluster(
-            engine, nodes, args.backend, [FlowTracker(engine.spec.flow, on_step)], stack
-        )
+        runtime = kind_of(args.runtime)
+        cluster = _cluster(engine, nodes, runtime, [FlowTracker(engine.spec.flow, on_step)], stack)
         stack.callback(cluster.close)
-        settle = _settler(cluster, args.backend, args.wait)
+        settle = _settler(cluster, runtime, args.wait)
         if user_manifests is not None:
             manifests.check(cluster.api, user_manifests)
         writers: list[TraceWriter] = []
@@ -182,25 +181,25 @@ DOCKER_QUIET_SECONDS = 1.0
 def _cluster(
     engine: engine_module.Engine,
     nodes: Sequence[str],
-    backend: str,
+    runtime: RuntimeKind,
     sinks: Sequence[Callable[[Any], None]],
     stack: ExitStack,
 ) -> Cluster:
-    """The run's cluster: under the logical clock on the memory backend; on the docker backend,
-    under the system clock with a Docker Engine as the kubelets' runtime (BackendUnavailable,
-    one line, when none answers). The loop closes after the cluster (`stack` unwinds in reverse)."""
-    if backend == "memory":
+    """The run's cluster: under the logical clock on a simulated runtime; on a real-time one
+    (docker), under the system clock with that runtime (BackendUnavailable, one line, when it
+    cannot run here). The loop closes after the cluster (`stack` unwinds in reverse)."""
+    if not runtime.real_time:
         return Cluster(engine, nodes=nodes, sinks=sinks)
     loop = Loop(SystemClock())
     stack.callback(loop.close)
-    return Cluster(engine, nodes=nodes, loop=loop, runtime=runtime_for(backend, loop), sinks=sinks)
+    return Cluster(engine, nodes=nodes, loop=loop, runtime=runtime.make(loop, 0), sinks=sinks)
 
 
-def _settler(cluster: Cluster, backend: str, wait: float) -> Callable[[], object]:
-    """How the run waits for its cluster to settle. The memory backend runs until nothing is left
-    to do (no real time passes); on the docker backend containers run in real time and a running
-    one is never "done", so the wait is until every pod is at rest, or `wait` real seconds."""
-    if backend == "memory":
+def _settler(cluster: Cluster, runtime: RuntimeKind, wait: float) -> Callable[[], object]:
+    """How the run waits for its cluster to settle. A simulated runtime runs until nothing is
+    left to do (no real time passes); on a real-time one containers run in real seconds and a
+    running one is never "done", so the wait is until every pod is at rest, or `wait` seconds."""
+    if not runtime.real_time:
         return cluster.settle
     return lambda: _settle_real(cluster, wait)
 
@@ -468,10 +467,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--diagnose", action="store_true", help="at the end, diagnose every pod that is not healthy"
     )
     run.add_argument(
+        "--runtime",
         "--backend",
+        dest="runtime",
         choices=RUNTIMES,
         default="memory",
-        help="the kubelets' container runtime: memory (simulated, the default) or docker (a Docker Engine: real containers)",
+        help="the kubelets' container runtime: memory (simulated, the default) or docker (a Docker "
+        "Engine: real containers); --backend is its former name",
     )
     run.add_argument(
         "--wait",
@@ -527,7 +529,7 @@ def build_parser() -> argparse.ArgumentParser:
     logs.set_defaults(func=cmd_logs)
     exec_parser = live(
         "exec",
-        "kubectl exec POD -- COMMAND, on a live cluster (real containers: serve --backend docker)",
+        "kubectl exec POD -- COMMAND, on a live cluster (real containers: serve --runtime docker)",
     )
     exec_parser.add_argument("pod")
     exec_parser.add_argument("-c", "--container", default=None)

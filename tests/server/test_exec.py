@@ -1,5 +1,5 @@
 """pods/exec through the served API: the real kubectl (v1.32, WebSocket v5), the official Python
-client (v5, and v4 offered alone) and `listwatch exec`, into real containers (`serve --backend
+client (v5, and v4 offered alone) and `listwatch exec`, into real containers (`serve --runtime
 docker`), and what every refusal looks like, the memory backend's included."""
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def listwatch(server: Server, *argv: str) -> tuple[int, str, str]:
 def docker_served(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A cluster served on the docker backend, with a running pod `sleeper` and a failed one `failer`."""
     tmp = tmp_path_factory.mktemp("exec")
-    with serving(engine, nodes=("node01",), backend="docker") as server:
+    with serving(engine, nodes=("node01",), runtime="docker") as server:
         create(server, SLEEPER, tmp, wait_for="condition=Ready")
         create(server, FAILER, tmp, wait_for="jsonpath={.status.phase}=Failed")
         yield server
@@ -307,7 +307,7 @@ def test_listwatch_exec_says_what_kubectl_says_when_it_cannot(docker_served: Ser
 
 PLAIN = (
     "cannot exec into a container on the memory backend: its containers are simulated, with no process to run a command in; "
-    "serve the cluster with `listwatch serve --backend docker` to exec into real containers"
+    "serve the cluster with `listwatch serve --runtime docker` to exec into real containers"
 )
 
 

@@ -226,7 +226,7 @@ def test_a_proxy_path_glued_to_more_is_not_a_route() -> None:
 
 def test_on_the_docker_backend_the_answer_is_the_container_s_own(engine: Engine) -> None:
     """busybox httpd inside the pod answers: 200 for a page it has, 404 for one it lacks."""
-    with serving(engine, backend="docker") as server:
+    with serving(engine, runtime="docker") as server:
         client = Client(server)
         script = "echo ok > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"
         body = {

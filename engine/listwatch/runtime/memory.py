@@ -128,7 +128,7 @@ PULL_BYTES_PER_SECOND = 40_000_000
 FOREVER = float("inf")
 EXEC_UNSUPPORTED = (
     "cannot exec into a container on the memory backend: its containers are simulated, with no process to run a command in; "
-    "serve the cluster with `listwatch serve --backend docker` to exec into real containers"
+    "serve the cluster with `listwatch serve --runtime docker` to exec into real containers"
 )
 
 

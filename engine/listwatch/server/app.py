@@ -318,10 +318,10 @@ class Server:
         kubeconfig_out: str | Path | None = None,
         err: IO[str] | None = None,
         seed: int | None = None,
-        backend: str = "memory",
+        runtime: str = "memory",
     ) -> None:
-        """`backend` is the kubelets' runtime, `memory` or `docker` (BackendUnavailable when it
-        cannot run here)."""
+        """`runtime` is the kubelets' (`listwatch.runtime.RUNTIMES`: memory or docker;
+        BackendUnavailable when it cannot run here)."""
         if not ipaddress.ip_address(host).is_loopback:
             raise errors.ListwatchError(
                 f"listwatch serves on a loopback address only (127.0.0.1), not {host}"
@@ -330,7 +330,7 @@ class Server:
         self.requested_port = port
         self.err = err
         self.live = LiveCluster(
-            engine, nodes=nodes, without=without, seed=seed, err=err, backend=backend
+            engine, nodes=nodes, without=without, seed=seed, err=err, runtime=runtime
         )
         self.credentials = tls.generate(hosts=(host, "localhost"))
         self.stopping = threading.Event()

@@ -1,9 +1,9 @@
 """`listwatch serve`: the simulated cluster behind a Kubernetes API until SIGINT or SIGTERM.
 
-    listwatch serve [--backend memory|docker] [--nodes node01,node02] [--port 6443] [--kubeconfig-out FILE]
+    listwatch serve [--runtime memory|docker] [--nodes node01,node02] [--port 6443] [--kubeconfig-out FILE]
                     [--without scheduler|kubelet|controller-manager ...]
 
-With `--backend docker` the kubelets' runtime is a Docker Engine: pods become real containers, so
+With `--runtime docker` the kubelets' runtime is a Docker Engine: pods become real containers, so
 `kubectl logs` reads their real output and `kubectl exec` runs commands in them.
 
 It prints the URL and where the kubeconfig is, then serves until interrupted. Exit codes: 0 after
@@ -31,10 +31,13 @@ COMPONENTS = ("scheduler", "kubelet", "controller-manager")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `listwatch serve`."""
     parser.add_argument(
+        "--runtime",
         "--backend",
+        dest="runtime",
         choices=RUNTIMES,
         default="memory",
-        help="the kubelets' container runtime: memory (simulated, the default) or docker (a Docker Engine: real containers, logs and exec)",
+        help="the kubelets' container runtime: memory (simulated, the default) or docker (a Docker "
+        "Engine: real containers, logs and exec); --backend is its former name",
     )
     parser.add_argument(
         "--nodes",
@@ -89,7 +92,7 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             without=without,
             kubeconfig_out=args.kubeconfig_out,
             err=err,
-            backend=args.backend,
+            runtime=args.runtime,
         )
     except errors.ListwatchError as exc:
         err.write(f"error: {exc}\n")
@@ -110,7 +113,7 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         out.write(
             f"listwatch: a simulated Kubernetes v1.32 cluster is served at {server.url} (nodes: {served})\n"
         )
-        if args.backend != "memory":
+        if RUNTIMES[args.runtime].real_time:
             out.write(f"kubelet runtime: {server.live.cluster.runtime.describe()}\n")
         if without:
             out.write(f"left out: {', '.join(without)}\n")

@@ -1,6 +1,6 @@
 """The simulated cluster, live: its event loop on a thread of its own, under the system clock.
 
-Its kubelets' runtime is the memory runtime, or a Docker Engine (`backend="docker"`: pods become
+Its kubelets' runtime is the memory runtime, or a Docker Engine (`runtime="docker"`: pods become
 real containers, removed when the cluster stops).
 
 Nothing in the engine is thread-safe, so exactly one thread, the loop thread, ever touches the
@@ -33,7 +33,6 @@ from listwatch.cluster import Cluster
 from listwatch.engine import Engine
 from listwatch.loop import Loop
 from listwatch.runtime import runtime_for
-from listwatch.runtime.memory import MemoryRuntime
 
 T = TypeVar("T")
 
@@ -53,22 +52,19 @@ class LiveCluster:
         seed: int | None = None,
         err: IO[str] | None = None,
         call_timeout: float = DEFAULT_CALL_TIMEOUT,
-        backend: str = "memory",
+        runtime: str = "memory",
     ) -> None:
-        """`backend` names the kubelets' container runtime (`memory` or `docker`); a backend that
-        cannot run here raises BackendUnavailable, before any thread starts."""
+        """`runtime` names the kubelets' container runtime (`listwatch.runtime.RUNTIMES`); one
+        that cannot run here raises BackendUnavailable, before any thread starts."""
         self.clock = SystemClock()
         loop = Loop(self.clock)
         # A fresh seed per start: uids and generated names differ from one served cluster to the next.
         seed = secrets.randbits(31) if seed is None else seed
-        runtime = (
-            MemoryRuntime(loop, seed=seed) if backend == "memory" else runtime_for(backend, loop)
-        )
         self.cluster = Cluster(
             engine,
             nodes=nodes,
             loop=loop,
-            runtime=runtime,
+            runtime=runtime_for(runtime, loop, seed=seed),
             without=without,
             seed=seed,
             trace_actions=False,
