@@ -178,6 +178,13 @@ def kubelet_lost_watch(world: World, node: str) -> None:
     world.backend.cut(actor, resource="pods", reconnect=False)  # held off until it reconnects
 
 
+@given("the API server has lost its watch of pods on etcd")
+def apiserver_lost_watch(world: World) -> None:
+    world.require(Capability.COMPONENT_WATCHES)
+    world.remembered_lists = _lists(world, "apiserver", "pods")
+    world.backend.cut("apiserver", resource="pods", reconnect=False)  # held off until it reconnects
+
+
 @given("I remember the resourceVersion of the pod list")
 def remember_rv(world: World) -> None:
     world.remembered_rv = world.list_pods()[1]
@@ -302,6 +309,17 @@ def kubelet_reconnects(world: World, node: str) -> None:
     world.backend.reconnect(f"kubelet/{node}", resource="pods")
 
 
+@when("the API server watches pods on etcd again")
+def apiserver_reconnects(world: World) -> None:
+    world.require(Capability.COMPONENT_WATCHES)
+    world.backend.reconnect("apiserver", resource="pods")
+
+
+@when(parsers.re(r"(?P<minutes>\d+) (more )?minutes? pass(es)?"))
+def minutes_pass(world: World, minutes: str) -> None:
+    world.run_for(60 * int(minutes))
+
+
 # -- Then ----------------------------------------------------------------------------------------
 
 
@@ -397,6 +415,27 @@ def failed_with_reason(world: World, name: str, reason: str) -> None:
 @then(parsers.parse('the pod "{name}" has the status message "{message}"'))
 def status_message(world: World, name: str, message: str) -> None:
     assert world.backend.pod(name)["status"].get("message") == message
+
+
+@then(
+    parsers.re(
+        r'the scheduler has tried to place the pod "(?P<name>[^"]+)" (?P<times>\d+) times?'
+    )
+)
+def scheduling_attempts(world: World, name: str, times: str) -> None:
+    """Each failed attempt is a FailedScheduling occurrence: a new Event, or one more in the series
+    of an Event about the same object (events/v1 aggregates a repeat about the same pod version)."""
+
+    def attempts() -> int:
+        found = events(world, world.backend.pod(name))
+        return sum(
+            e.get("count") or (e.get("series") or {}).get("count") or 1
+            for e in found
+            if e["reason"] == "FailedScheduling"
+        )
+
+    world.wait(lambda: attempts() >= int(times), patience=60)
+    assert attempts() == int(times), events(world, world.backend.pod(name))
 
 
 @then(parsers.parse('the pod "{name}" has no "{reason}" event'))
@@ -575,8 +614,17 @@ def pending_restarts(world: World, name: str, restarts: int) -> None:
 
 @then(parsers.parse('the kubelet of "{node}" listed pods again'))
 def listed_again(world: World, node: str) -> None:
+    relisted_pods(world, f"kubelet/{node}")
+
+
+@then("the API server listed pods from etcd again")
+def apiserver_listed_again(world: World) -> None:
+    relisted_pods(world, "apiserver")
+
+
+def relisted_pods(world: World, actor: str) -> None:
+    """The List-Watch of pods of `actor` listed again since it lost its watch, and watches."""
     world.require(Capability.COMPONENT_WATCHES)
-    actor = f"kubelet/{node}"
 
     def relisted() -> bool:
         return any(
