@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from listwatch.apiserver.watchcache import WatchCache, WatchEvent
 from listwatch.apiserver.selectors import parse_field_selector, parse_label_selector
+from listwatch.apiserver.watchcache import WatchCache, WatchEvent
 from listwatch.cluster import Cluster
 from tests.builders import pod
 

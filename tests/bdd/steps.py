@@ -418,9 +418,7 @@ def status_message(world: World, name: str, message: str) -> None:
 
 
 @then(
-    parsers.re(
-        r'the scheduler has tried to place the pod "(?P<name>[^"]+)" (?P<times>\d+) times?'
-    )
+    parsers.re(r'the scheduler has tried to place the pod "(?P<name>[^"]+)" (?P<times>\d+) times?')
 )
 def scheduling_attempts(world: World, name: str, times: str) -> None:
     """Each failed attempt is a FailedScheduling occurrence: a new Event, or one more in the series
