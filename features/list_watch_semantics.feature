@@ -23,3 +23,17 @@ Feature: List-Watch semantics: re-lists and 410 Gone
     And the API server compacts its history
     Then a watch of pods from the remembered resourceVersion gets "410" "Expired"
     And a new list then watch sees the pods "other" and "web"
+
+  @LW-01
+  Scenario: The API server's watch cache re-lists from etcd when its watch resumes past a compaction
+    Given a pod "old" Running on the node "node01"
+    And I remember the resourceVersion of the pod list
+    And the API server has lost its watch of pods on etcd
+    When I create a pod "web" on the node node02
+    Then the pod "web" has no "Started" event
+    When the API server compacts its history
+    And the API server watches pods on etcd again
+    Then the API server listed pods from etcd again
+    And the pod "web" is Running on the node "node02"
+    And a watch of pods from the remembered resourceVersion gets "410" "Expired"
+    And a new list then watch sees the pods "old" and "web"

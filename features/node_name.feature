@@ -49,3 +49,10 @@ Feature: nodeName: a pod that names its node skips the scheduler
     And the pod "misplaced" has the status message "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector"
     And the pod "misplaced" has a Warning event NodeAffinity from kubelet
     And the pod "misplaced" has no "Scheduled" event
+
+  @NN-01 @NN-03
+  Scenario: A pod deleted before its kubelet could admit it is rejected, then removed
+    When I create a pod "misplaced" on the node node01 with the nodeSelector cz=bob
+    And I delete the pod "misplaced"
+    Then the pod "misplaced" no longer exists
+    And the deleted pod had a Warning event NodeAffinity from kubelet

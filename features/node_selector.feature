@@ -20,6 +20,17 @@ Feature: nodeSelector: the scheduler places a pod by node labels
     Then the pod "web" is Pending and unschedulable
     And the pod "web" has a Warning event FailedScheduling from default-scheduler: "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
 
+  @US-01
+  Scenario: An unschedulable pod is tried again after 5 minutes even when nothing changes
+    When I create a pod "web" with the nodeSelector disktype=nvme
+    Then the pod "web" is Pending and unschedulable
+    And the scheduler has tried to place the pod "web" 1 time
+    When 4 minutes pass
+    Then the scheduler has tried to place the pod "web" 1 time
+    When 1 more minute passes
+    Then the scheduler has tried to place the pod "web" 2 times
+    And the pod "web" is Pending and unschedulable
+
   @US-01 @US-02 @LW-09 @LW-10
   Scenario: Labelling a node afterwards gets the pod scheduled
     When I create a pod "web" with the nodeSelector cz=carol

@@ -26,6 +26,13 @@ Feature: Pod phases and container states
     And the container "main" of the pod "crash" has restarted at least 2 times
     And the pod "crash" has a Warning event BackOff from kubelet
 
+  Scenario: A running pod deleted whose container stops cleanly on SIGTERM: Succeeded, then gone
+    When I create a pod "graceful" running "trap 'exit 0' TERM; while true; do sleep 1; done" with restartPolicy Always
+    Then the pod "graceful" is Running
+    When I delete the pod "graceful"
+    Then the pod "graceful" was Succeeded, with the container "main" terminated with exit code 0 and reason "Completed", before it was gone
+    And the deleted pod had a Normal event Killing from kubelet: "Stopping container main"
+
   Scenario: An image that cannot be pulled: ErrImagePull, then ImagePullBackOff, Pending, no restarts
     When I create a pod "broken" with the image "nginx:1.13-invalid"
     Then the container "app" of the pod "broken" waits in "ErrImagePull" then "ImagePullBackOff"

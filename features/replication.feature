@@ -25,3 +25,8 @@ Feature: Replication: a controller keeps N replicas
     Then the replication controller "web" has 2 Running pods
     And the deleted pod is gone
     And the replication controller "web" went through the step RC-02
+
+  Scenario: Deleting the replication controller deletes its pods
+    When I delete the replication controller "web"
+    Then the replication controller "web" is gone
+    And each pod of "web" is being deleted

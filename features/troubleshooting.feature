@@ -80,9 +80,11 @@ Feature: Troubleshooting: why a pod is not working, and how to fix it
     Given a pod "web" Running on the node "node01"
     When the kubelet of "node01" stops
     Then the diagnosis of the pod "web" is TS-80 with the evidence "NodeStatusUnknown"
+    And 10 seconds later the node "node01" is still Unknown
     And the proposed fix is "systemctl restart kubelet   # on node01; then: kubectl get node node01"
     When I apply the proposed fix
     Then the diagnosis of the pod "web" is healthy
+    And the node "node01" is Ready again, no longer tainted unreachable
 
   @TS-23
   Scenario: A pod just created is starting, not broken

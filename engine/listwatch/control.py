@@ -9,7 +9,10 @@ or `systemctl stop kubelet` inside it. A simulated cluster offers the same power
   how many times it listed, where it is);
 - `cut`: end an actor's watches as a lost connection ends them. The actor resumes from its last
   resourceVersion (and re-lists on 410 Gone). With `reconnect=False` one of listwatch's own
-  components stays without its watch (a network partition) until `reconnect`;
+  components stays without its watch (a network partition) until `reconnect`. The actor
+  `apiserver` is the API server's own watch on etcd (its watch cache's, one per resource): cut, it
+  misses every change until it resumes from the last revision it saw; if etcd compacted past it,
+  the cache re-lists, ends its clients' watches, and a client behind the list gets 410 Gone;
 - `compact`: forget the history up to a revision (the current one by default), as the API server's
   compactor does every few minutes; a watch from before it then gets 410 Gone;
 - `stop_kubelet` / `restart_kubelet`: a node's kubelet dies (no watches, no heartbeats: the node
@@ -28,6 +31,9 @@ Worked example (the kubelet of node01, whose pod watch starts at revision 7):
     compact()                                                  history up to 9 forgotten
     reconnect("kubelet/node01")                                watch from 7: 410 Gone; it re-lists
     informers(actor="kubelet/node01")                          pods: Watching, lists 2, from 9
+
+The same for the API server's watch on etcd: `cut("apiserver", resource="pods", reconnect=False)`,
+then `reconnect("apiserver")` re-lists its cache (`informers(actor="apiserver")`: pods, lists 2).
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from listwatch import errors
-from listwatch.apiserver.watchcache import ClientWatch
+from listwatch.apiserver.watchcache import ClientWatch, WatchCache
 from listwatch.backend import Compaction, InformerState, KubeletState, OpenWatch
 from listwatch.client.informer import Informer
 
@@ -46,6 +52,8 @@ if TYPE_CHECKING:
 #: The apiVersion of the control API's objects.
 API_VERSION = "listwatch.io/v1"
 RUNNING, STOPPED = "Running", "Stopped"
+#: The actor that names the API server's own watches on etcd (its watch caches').
+APISERVER = "apiserver"
 
 
 class Control:
@@ -54,6 +62,7 @@ class Control:
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
         self._held: list[Informer] = []
+        self._held_caches: list[WatchCache] = []
 
     # -- watches -----------------------------------------------------------------------------------
 
@@ -70,6 +79,8 @@ class Control:
             id(informer) for informer in map(_informer_of, self._open()) if informer is not None
         }
         found: list[InformerState] = []
+        if actor in ("", APISERVER):
+            found.extend(self._cache_state(cache) for cache in self._caches())
         for component in self.cluster.components:
             if actor and component.actor != actor:
                 continue
@@ -102,6 +113,8 @@ class Control:
             raise errors.BadRequest(
                 "actor is required: whose watches to cut (e.g. kubelet/node01; see GET /listwatch/v1/watches)"
             )
+        if actor == APISERVER:
+            return self._cut_caches(resource, reconnect=reconnect)
         cut = [
             w
             for w in self._open(actor=actor)
@@ -133,6 +146,8 @@ class Control:
 
     def reconnect(self, actor: str, *, resource: str = "") -> list[InformerState]:
         """Let `actor`'s watches held off by `cut(reconnect=False)` watch again (from their resourceVersion)."""
+        if actor == APISERVER:
+            return self._reconnect_caches(resource)
         held = [
             i for i in self._held if i.actor == actor and (not resource or i.resource == resource)
         ]
@@ -156,6 +171,57 @@ class Control:
 
     def _actors(self) -> str:
         return ", ".join(sorted({w.actor for w in self._open()})) or "none"
+
+    # -- the API server's own watches on etcd ----------------------------------------------------
+
+    def _caches(self, resource: str = "") -> list[WatchCache]:
+        caches = self.cluster.api.caches
+        return [caches[plural] for plural in sorted(caches) if not resource or plural == resource]
+
+    def _cut_caches(self, resource: str, *, reconnect: bool) -> list[OpenWatch]:
+        """Break the watch caches' etcd watches; without `reconnect` they wait for `reconnect`."""
+        cut = [cache for cache in self._caches(resource) if cache.connected]
+        if not cut:
+            raise errors.NotFound(
+                f"the API server has no open watch on etcd{' of ' + resource if resource else ''} to cut",
+                details={"name": APISERVER, "kind": "watches", "group": "listwatch.io"},
+            )
+        described = [_etcd_watch(cache) for cache in cut]
+        for cache in cut:
+            cache.interrupt()
+            if reconnect:
+                cache.resume()
+            elif cache not in self._held_caches:
+                self._held_caches.append(cache)
+        return described
+
+    def _reconnect_caches(self, resource: str) -> list[InformerState]:
+        held = [c for c in self._held_caches if not resource or c.resource.plural == resource]
+        if not held:
+            raise errors.NotFound(
+                f"the API server has no watch on etcd{' of ' + resource if resource else ''} held off by a cut (reconnect: false) to reconnect",
+                details={"name": APISERVER, "kind": "watches", "group": "listwatch.io"},
+            )
+        for cache in held:
+            self._held_caches.remove(cache)
+            cache.resume()
+        return self.informers(actor=APISERVER)
+
+    def _cache_state(self, cache: WatchCache) -> InformerState:
+        """A watch cache as a List-Watch: the cacher's reflector lists etcd, then watches it."""
+        plural = cache.resource.plural
+        return {
+            "actor": APISERVER,
+            "watch": plural,
+            "resource": plural,
+            "labelSelector": "",
+            "fieldSelector": "",
+            "state": "Watching" if cache.connected else "Stopped",
+            "lists": cache.lists,
+            "resourceVersion": str(cache.revision),
+            "connected": cache.connected,
+            "held": cache in self._held_caches,
+        }
 
     # -- compaction --------------------------------------------------------------------------------
 
@@ -232,6 +298,18 @@ def _informer_of(watch: ClientWatch) -> Informer | None:
     """The component informer a watch delivers to, or None for another client's (an HTTP stream)."""
     owner: Any = getattr(watch.handler, "__self__", None)
     return owner if isinstance(owner, Informer) else None
+
+
+def _etcd_watch(cache: WatchCache) -> OpenWatch:
+    """The API server's watch on etcd of one resource, from the last revision it saw."""
+    return {
+        "actor": APISERVER,
+        "resource": cache.resource.plural,
+        "namespace": "",
+        "labelSelector": "",
+        "fieldSelector": "",
+        "resourceVersion": str(cache.revision),
+    }
 
 
 def _described(watch: ClientWatch) -> OpenWatch:

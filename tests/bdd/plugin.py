@@ -13,7 +13,7 @@ fails when a spec transition never fired and the spec does not mark it `observed
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -116,40 +116,6 @@ WORLD = pytest.StashKey[object]()
 #: The test module that runs every scenario of features/.
 FEATURES_MODULE = Path(__file__).with_name("test_features.py").resolve()
 
-#: Spec transitions (as an edge each: machine, trigger, source, dest) that real Kubernetes v1.32
-#: takes but no feature scenario makes the simulator take yet. Like a strict xfail: listed, they do
-#: not fail the run; one that fires while listed does, so that the lists only shrink.
-#:
-#: The kubelet must fire these (its code, components/kubelet, is being restructured): it stops a
-#: container (pod deletion) through the runtime and takes the end as `exited`, where kuberuntime's
-#: killContainer is the `kill` edge.
-AWAITING_KUBELET: frozenset[building.Edge] = frozenset(
-    {
-        ("container", "kill", "Running", "Completed"),
-        ("container", "kill", "Running", "Error"),
-    }
-)
-#: The engine has the code that fires each (the API server, the replication and node lifecycle
-#: controllers, etcd's watchers, the kubelet, the scheduler), but no feature scenario leads there
-#: yet: each needs a scenario (an invalid manifest, a conflicting update, a deleted
-#: ReplicationController, a node that comes back, a compacted watch, a rejected pod deleted, an
-#: unschedulable pod flushed, a running pod deleted whose containers all stop cleanly).
-AWAITING_FEATURE: frozenset[building.Edge] = frozenset(
-    {
-        ("request", "validate", "Mutated", "Rejected"),
-        ("request", "persist", "Validated", "Rejected"),
-        ("replication", "delete", "Synced", "Deleted"),
-        ("node-lifecycle", "monitor", "Unknown", "Unknown"),
-        ("node-lifecycle", "monitor", "Unknown", "Ready"),
-        ("etcd-watch", "sync", "Unsynced", "Compacted"),
-        ("etcd-watch", "cancel", "Synced", "Cancelled"),
-        ("pod-worker", "terminate", "Rejected", "Terminated"),
-        ("scheduling", "flush", "Unschedulable", "BackingOff"),
-        ("pod-phase", "stopped", "Running", "Succeeded"),
-    }
-)
-AWAITING = AWAITING_KUBELET | AWAITING_FEATURE
-
 
 def whole_memory_run(config: pytest.Config) -> bool:
     """Whether this run takes every scenario of features/ on the memory backend: no -k, -m,
@@ -173,19 +139,17 @@ def _holds_features(arg: str) -> bool:
 
 class TransitionCoverage:
     """Collects the machine edges every scenario fired and, when `enforce`, fails the session if
-    a spec transition never fired and is not marked observed-only (or fired while `AWAITING`).
+    a spec transition never fired and is not marked observed-only.
 
     Each scenario's edges ride in its call report's `user_properties`, so that the union is whole
-    under pytest-xdist too. They are read off the scenario's cluster (`world.cluster.fired`), the
-    `world` fixture caught as it is set up (the steps ask for it by name, not the test function).
+    under pytest-xdist too. They are read off the scenario's in-process cluster
+    (`world.backend.cluster.fired`), the `world` fixture caught as it is set up (the steps ask for
+    it by name, not the test function).
     """
 
-    def __init__(
-        self, spec: Spec, *, enforce: bool, awaiting: Collection[building.Edge] = AWAITING
-    ) -> None:
+    def __init__(self, spec: Spec, *, enforce: bool) -> None:
         self.spec = spec
         self.enforce = enforce
-        self.awaiting = frozenset(awaiting)
         self.fired: set[building.Edge] = set()
         self.scenarios = 0
         self.problems: list[str] = []
@@ -224,7 +188,7 @@ class TransitionCoverage:
                     "the plugin no longer reaches the scenarios' clusters (see fired_edges)"
                 ]
         else:
-            self.problems = verdict(self.spec, self.fired, self.awaiting)
+            self.problems = verdict(self.spec, self.fired)
         if self.problems and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -237,38 +201,18 @@ class TransitionCoverage:
 
 
 def fired_edges(world: object) -> building.FiredEdges | None:
-    """The edges the scenario's in-process cluster fired, or None when it has none (another
-    backend, or not started): the cluster is the world's own (`world.cluster`) or its in-process
-    backend's (`world.backend.cluster`)."""
-    for holder in (world, getattr(world, "backend", None)):
-        try:
-            cluster = getattr(holder, "cluster", None)
-        except errors.BackendUnavailable:
-            continue  # an in-process backend not started
-        fired = getattr(cluster, "fired", None)
-        if isinstance(fired, building.FiredEdges):
-            return fired
-    return None
+    """The edges the scenario's in-process cluster (`world.backend.cluster`) fired, or None when
+    there is none: another backend (no `cluster`), or an in-process one not started."""
+    try:
+        cluster = getattr(getattr(world, "backend", None), "cluster", None)
+    except errors.BackendUnavailable:
+        return None  # an in-process backend not started
+    fired = getattr(cluster, "fired", None)
+    return fired if isinstance(fired, building.FiredEdges) else None
 
 
-def verdict(
-    spec: Spec, fired: Iterable[Sequence[Any]], awaiting: Collection[building.Edge] = AWAITING
-) -> list[str]:
-    """What is wrong with a whole run's fired edges: spec transitions that never fired (less those
-    with an edge `awaiting` names), and edges `awaiting` names whose transition did fire, is marked
-    observed-only or is not in the spec (remove them from it)."""
+def verdict(spec: Spec, fired: Iterable[Sequence[Any]]) -> list[str]:
+    """What is wrong with a whole run's fired edges: each spec transition that never fired and is
+    not marked observed-only."""
     real = {tuple(e) for e in fired}
-    owed = building.unfired(spec, real)
-    owed_edges = {
-        (gap.machine.name, t.trigger, source, t.dest)
-        for gap in owed
-        for t in (gap.machine.transitions[gap.index],)
-        for source in gap.sources
-    }
-    problems = [
-        f"never fired, not observedOnly: {gap}"
-        for gap in building.unfired(spec, real | set(awaiting))
-    ]
-    for edge in sorted(set(awaiting) - owed_edges):
-        problems.append(f"listed as awaiting, yet nothing is owed (remove it): {' '.join(edge)}")
-    return problems
+    return [f"never fired, not observedOnly: {gap}" for gap in building.unfired(spec, real)]

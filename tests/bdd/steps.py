@@ -17,7 +17,7 @@ import pytest
 import yaml
 from pytest_bdd import given, parsers, then, when
 
-from listwatch import backends
+from listwatch import backends, errors
 from listwatch.apiserver import objects
 from listwatch.backend import Capability
 from listwatch.checker.run import write_report
@@ -178,6 +178,13 @@ def kubelet_lost_watch(world: World, node: str) -> None:
     world.backend.cut(actor, resource="pods", reconnect=False)  # held off until it reconnects
 
 
+@given("the API server has lost its watch of pods on etcd")
+def apiserver_lost_watch(world: World) -> None:
+    world.require(Capability.COMPONENT_WATCHES)
+    world.remembered_lists = _lists(world, "apiserver", "pods")
+    world.backend.cut("apiserver", resource="pods", reconnect=False)  # held off until it reconnects
+
+
 @given("I remember the resourceVersion of the pod list")
 def remember_rv(world: World) -> None:
     world.remembered_rv = world.list_pods()[1]
@@ -302,6 +309,17 @@ def kubelet_reconnects(world: World, node: str) -> None:
     world.backend.reconnect(f"kubelet/{node}", resource="pods")
 
 
+@when("the API server watches pods on etcd again")
+def apiserver_reconnects(world: World) -> None:
+    world.require(Capability.COMPONENT_WATCHES)
+    world.backend.reconnect("apiserver", resource="pods")
+
+
+@when(parsers.re(r"(?P<minutes>\d+) (more )?minutes? pass(es)?"))
+def minutes_pass(world: World, minutes: str) -> None:
+    world.run_for(60 * int(minutes))
+
+
 # -- Then ----------------------------------------------------------------------------------------
 
 
@@ -397,6 +415,25 @@ def failed_with_reason(world: World, name: str, reason: str) -> None:
 @then(parsers.parse('the pod "{name}" has the status message "{message}"'))
 def status_message(world: World, name: str, message: str) -> None:
     assert world.backend.pod(name)["status"].get("message") == message
+
+
+@then(
+    parsers.re(r'the scheduler has tried to place the pod "(?P<name>[^"]+)" (?P<times>\d+) times?')
+)
+def scheduling_attempts(world: World, name: str, times: str) -> None:
+    """Each failed attempt is a FailedScheduling occurrence: a new Event, or one more in the series
+    of an Event about the same object (events/v1 aggregates a repeat about the same pod version)."""
+
+    def attempts() -> int:
+        found = events(world, world.backend.pod(name))
+        return sum(
+            e.get("count") or (e.get("series") or {}).get("count") or 1
+            for e in found
+            if e["reason"] == "FailedScheduling"
+        )
+
+    world.wait(lambda: attempts() >= int(times), patience=60)
+    assert attempts() == int(times), events(world, world.backend.pod(name))
 
 
 @then(parsers.parse('the pod "{name}" has no "{reason}" event'))
@@ -575,8 +612,17 @@ def pending_restarts(world: World, name: str, restarts: int) -> None:
 
 @then(parsers.parse('the kubelet of "{node}" listed pods again'))
 def listed_again(world: World, node: str) -> None:
+    relisted_pods(world, f"kubelet/{node}")
+
+
+@then("the API server listed pods from etcd again")
+def apiserver_listed_again(world: World) -> None:
+    relisted_pods(world, "apiserver")
+
+
+def relisted_pods(world: World, actor: str) -> None:
+    """The List-Watch of pods of `actor` listed again since it lost its watch, and watches."""
     world.require(Capability.COMPONENT_WATCHES)
-    actor = f"kubelet/{node}"
 
     def relisted() -> bool:
         return any(
@@ -636,3 +682,182 @@ def relist_sees(world: World, first: str, second: str) -> None:
         )
         == "ADDED"
     ), received
+
+
+# -- refused requests ------------------------------------------------------------------------------
+
+
+@when("I try to create this pod:")
+def try_create_pod(world: World, docstring: str) -> None:
+    world.refusal = None
+    try:
+        world.backend.apply(yaml.safe_load(docstring))
+    except errors.APIError as exc:
+        world.refusal = exc
+
+
+@given(parsers.parse('I remember the resourceVersion of the pod "{name}"'))
+def remember_pod_rv(world: World, name: str) -> None:
+    world.remembered_rv = objects.rv_of(world.backend.pod(name))
+
+
+@when(parsers.parse('I label the pod "{name}" {pairs}'))
+def label_pod(world: World, name: str, pairs: str) -> None:
+    world.backend.patch("pods", name, {"metadata": {"labels": labels(pairs)}})
+
+
+@when(parsers.parse('I try to label the pod "{name}" {pairs} at the remembered resourceVersion'))
+def label_pod_at_rv(world: World, name: str, pairs: str) -> None:
+    """kubectl label --resource-version: the change applies only to the object as last read."""
+    world.refusal = None
+    patch = {"metadata": {"resourceVersion": world.remembered_rv, "labels": labels(pairs)}}
+    try:
+        world.backend.patch("pods", name, patch)
+    except errors.APIError as exc:
+        world.refusal = exc
+
+
+@then(parsers.parse('the API server refuses it with {code:d} {reason:w}: "{message}"'))
+def refused(world: World, code: int, reason: str, message: str) -> None:
+    refusal = world.refusal
+    assert refusal is not None, "the API server accepted it"
+    assert (refusal.code, refusal.reason, refusal.message) == (code, reason, message), (
+        refusal.status()
+    )
+
+
+@then(parsers.parse('the pod "{name}" has the labels {pairs}'))
+def pod_has_labels(world: World, name: str, pairs: str) -> None:
+    found = objects.meta(world.backend.pod(name)).get("labels") or {}
+    assert labels(pairs).items() <= found.items(), found
+
+
+# -- deletion ----------------------------------------------------------------------------------------
+
+
+@when(parsers.parse('I delete the pod "{name}"'))
+def delete_pod(world: World, name: str) -> None:
+    """kubectl delete pod NAME (gracefully); the pod and the resourceVersion before the deletion
+    are remembered, to see afterwards what the pod went through and which Events it had."""
+    world.deleted_pod = world.backend.pod(name)
+    world.deleted = name
+    world.remembered_rv = world.list_pods()[1]
+    world.backend.delete("pods", name)
+
+
+@when(parsers.parse('I delete the replication controller "{name}"'))
+def delete_rc(world: World, name: str) -> None:
+    world.backend.delete("replicationcontrollers", name)
+
+
+@when(parsers.parse('the kubelet of "{node}" starts again'))
+def kubelet_starts_again(world: World, node: str) -> None:
+    world.require(Capability.KUBELET_CONTROL)
+    world.backend.restart_kubelet(node)
+
+
+@then(parsers.parse('the replication controller "{name}" is gone'))
+def rc_gone(world: World, name: str) -> None:
+    def gone() -> bool:
+        try:
+            world.backend.get("replicationcontrollers", name)
+        except errors.NotFound:
+            return True
+        return False
+
+    assert world.wait(gone), f"the replication controller {name} is still there"
+
+
+@then(parsers.parse('each pod of "{controller}" is being deleted'))
+def each_pod_deleted(world: World, controller: str) -> None:
+    """The garbage collector deletes the pods the controller owned (each Terminating, or gone)."""
+
+    def deleting() -> bool:
+        return all(objects.meta(p).get("deletionTimestamp") for p in world.owned_pods(controller))
+
+    assert world.wait(deleting), [
+        (objects.name_of(p), objects.meta(p).get("deletionTimestamp"))
+        for p in world.owned_pods(controller)
+    ]
+
+
+@then(parsers.parse('the pod "{name}" no longer exists'))
+def pod_gone(world: World, name: str) -> None:
+    assert world.wait(lambda: world.pod_or_none(name) is None, patience=60), (
+        f"the pod {name} is still there: {world.pod_or_none(name)}"
+    )
+
+
+@then(
+    parsers.parse(
+        'the pod "{name}" was {phase:w}, with the container "{container}" terminated with exit code {code:d} and reason "{reason}", before it was gone'
+    )
+)
+def last_seen(world: World, name: str, phase: str, container: str, code: int, reason: str) -> None:
+    """What a watch from before the deletion showed of the pod last, before its DELETED event."""
+
+    def deleted(events: list[dict[str, Any]]) -> bool:
+        return any(e["type"] == "DELETED" and objects.name_of(e["object"]) == name for e in events)
+
+    received = world.watch_pods(world.remembered_rv, until=deleted, patience=20)
+    assert deleted(received), f"the pod {name} was not deleted: {[e['type'] for e in received]}"
+    last = [
+        e["object"]
+        for e in received
+        if e["type"] == "MODIFIED" and objects.name_of(e["object"]) == name
+    ][-1]
+    state = container_status(last, container)["state"].get("terminated") or {}
+    assert (last["status"]["phase"], state.get("exitCode"), state.get("reason")) == (
+        phase,
+        code,
+        reason,
+    ), last["status"]
+
+
+@then(
+    parsers.re(
+        r'the deleted pod had an? (?P<type>Normal|Warning) event (?P<reason>\w+) from (?P<component>[\w-]+)(?:: "(?P<message>.*)")?$'
+    )
+)
+def deleted_had_event(
+    world: World, type: str, reason: str, component: str, message: str | None
+) -> None:
+    def matching() -> list[dict[str, Any]]:
+        return [
+            e
+            for e in events(world, world.deleted_pod)
+            if e["type"] == type
+            and e["reason"] == reason
+            and source(e) == component
+            and (message is None or e["message"] == message)
+        ]
+
+    assert world.wait(lambda: bool(matching())), [
+        (e["type"], e["reason"], source(e), e["message"]) for e in events(world, world.deleted_pod)
+    ]
+
+
+# -- nodes -------------------------------------------------------------------------------------------
+
+
+def _node_ready(world: World, node: str) -> str:
+    condition = objects.condition(world.backend.get("nodes", node), "Ready")
+    return "" if condition is None else str(condition["status"])
+
+
+@then(parsers.parse('{seconds:d} seconds later the node "{node}" is still Unknown'))
+def still_unknown(world: World, seconds: int, node: str) -> None:
+    assert world.wait(lambda: _node_ready(world, node) == "Unknown"), _node_ready(world, node)
+    world.run_for(seconds)
+    assert _node_ready(world, node) == "Unknown", _node_ready(world, node)
+
+
+@then(parsers.parse('the node "{node}" is Ready again, no longer tainted unreachable'))
+def ready_again(world: World, node: str) -> None:
+    def untainted() -> bool:
+        taints = world.backend.get("nodes", node)["spec"].get("taints") or ()
+        return _node_ready(world, node) == "True" and not any(
+            t["key"] == "node.kubernetes.io/unreachable" for t in taints
+        )
+
+    assert world.wait(untainted), world.backend.get("nodes", node)

@@ -55,6 +55,10 @@ class World:
         self.remembered_rv = ""
         self.remembered_lists = 0  # how many times a component had listed, when its watch was cut
         self.diagnosis: Any = None  # the last troubleshooting diagnosis
+        self.refusal: errors.APIError | None = (
+            None  # what the API server answered a refused request
+        )
+        self.deleted_pod: dict[str, Any] = {}  # the pod as it was when the scenario deleted it
 
     @property
     def capabilities(self) -> frozenset[Capability]:

@@ -69,33 +69,16 @@ def test_a_transition_fired_from_one_of_its_sources_is_not_owed(engine: Engine) 
 
 def test_the_verdict_names_a_transition_no_scenario_fired(engine: Engine) -> None:
     fired = every_edge_but(engine, ("scheduling", "schedule"))
-    problems = plugin.verdict(engine.spec, fired, awaiting=frozenset())
+    problems = plugin.verdict(engine.spec, fired)
     assert len(problems) == 2
     assert all(
         p.startswith("never fired, not observedOnly: scheduling: schedule") for p in problems
     )
 
 
-def test_the_verdict_accepts_what_is_awaited_until_it_fires(engine: Engine) -> None:
-    kill = ("container", "kill", "Running", "Error")
-    clean = ("container", "kill", "Running", "Completed")
-    fired = every_edge_but(engine, ("container", "kill"))
-    assert plugin.verdict(engine.spec, fired, awaiting={kill, clean}) == []
-    problems = plugin.verdict(engine.spec, fired | {kill}, awaiting={kill, clean})
-    assert problems == [
-        "listed as awaiting, yet nothing is owed (remove it): container kill Running Error"
-    ]
-    # The transition fired from another source: the listed edge is stale too.
-    restart = ("container", "restart", "Completed", "Waiting")
-    others = every_edge_but(engine) - {restart}
-    assert plugin.verdict(engine.spec, others, awaiting={restart}) == [
-        "listed as awaiting, yet nothing is owed (remove it): container restart Completed Waiting"
-    ]
-
-
 def test_observed_only_transitions_are_owed_by_no_run(engine: Engine) -> None:
     fired = every_edge_but(engine, ("pod-phase", "node_lost"), ("pod-phase", "node_recovered"))
-    assert plugin.verdict(engine.spec, fired, awaiting=frozenset()) == []
+    assert plugin.verdict(engine.spec, fired) == []
 
 
 @pytest.mark.parametrize(
@@ -131,12 +114,12 @@ def test_only_a_memory_run_of_every_scenario_is_judged(
     assert plugin.whole_memory_run(Config()) is whole  # type: ignore[arg-type]
 
 
-def test_the_fired_edges_are_found_on_the_world_or_on_its_in_process_backend(
+def test_the_fired_edges_are_found_on_the_world_s_in_process_backend(
     make_cluster: Callable[..., Cluster],
 ) -> None:
     cluster = make_cluster()
 
-    class OldWorld:
+    class InProcess:
         def __init__(self) -> None:
             self.cluster = cluster
 
@@ -145,11 +128,14 @@ def test_the_fired_edges_are_found_on_the_world_or_on_its_in_process_backend(
         def cluster(self) -> Cluster:
             raise errors.BackendUnavailable("the in-process cluster has not been started")
 
-    class NewWorld:
+    class Remote:
+        pass
+
+    class World:
         def __init__(self, backend: object) -> None:
             self.backend = backend
 
-    assert plugin.fired_edges(OldWorld()) is cluster.fired
-    assert plugin.fired_edges(NewWorld(OldWorld())) is cluster.fired
-    assert plugin.fired_edges(NewWorld(NotStarted())) is None
+    assert plugin.fired_edges(World(InProcess())) is cluster.fired
+    assert plugin.fired_edges(World(NotStarted())) is None
+    assert plugin.fired_edges(World(Remote())) is None
     assert plugin.fired_edges(None) is None

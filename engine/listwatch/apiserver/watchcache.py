@@ -7,7 +7,21 @@ Guarantees, as Kubernetes' cacher gives them:
 - a watch from resourceVersion N sees exactly the changes after N, or gets ERROR 410 Gone when the
   history since N was compacted; a watch from "" or "0" first gets ADDED for what exists;
 - watchers pinned to one `spec.nodeName` (a kubelet's) are indexed by it, so an event costs only
-  the watchers it can concern, not every kubelet in the cluster.
+  the watchers it can concern, not every kubelet in the cluster;
+- when its etcd watch breaks (`interrupt`: a leader change, a network blip) the cache sees nothing
+  until it watches again (`resume`) from the revision after the last one it saw; nothing is lost.
+  If etcd compacted past that revision meanwhile (ErrCompacted) the cache re-lists, as the
+  cacher's reflector does: every client watch is ended (terminateAllWatchers), and a watch from
+  before the list's revision then gets 410 Gone, so each client re-lists too.
+
+Worked example (pods; the cache has seen revision 7):
+
+    interrupt()     etcd-watch Synced -> Cancelled; a pod is created at revision 8, unseen
+    compact(8)      etcd forgets revisions up to 8
+    resume()        etcd-watch from 8: Unsynced -> Compacted; re-list at 8 (lists 2), client
+                    watches ended; a new etcd watch from 9 (Synced)
+    (a client)      watch from 7: 410 Gone "too old resource version: 7 (8)"; list, then watch
+                    from 8, and it sees each pod created after the list
 
 Delivery is asynchronous: each client watch has a queue flushed by the event loop.
 """
@@ -29,7 +43,7 @@ from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
 from listwatch.store.mvcc import DELETE, Event
-from listwatch.store.watch import WatchableStore
+from listwatch.store.watch import EtcdWatcher, WatchableStore
 
 ADDED, MODIFIED, DELETED, BOOKMARK, ERROR = "ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"
 
@@ -69,6 +83,7 @@ class ClientWatch:
         "api_watch",
         "bookmarks",
         "cache",
+        "ended",
         "fields",
         "handler",
         "index_value",
@@ -104,6 +119,8 @@ class ClientWatch:
         self.pending: deque[WatchEvent] = deque()
         self.scheduled = False
         self.index_value: str | None = None
+        #: Called when the API server ends the watch (a re-list of its cache), not the client.
+        self.ended: Callable[[], None] | None = None
         self.since = (
             0  # events up to this revision were sent at the start (initial state or replay)
         )
@@ -144,7 +161,12 @@ class WatchCache:
         self._indexed: dict[str, list[ClientWatch]] = {}
         self._index_field = INDEXED_FIELDS.get(resource.plural)
         self._prefix = resource.prefix(None)
-        etcd.watch(self._prefix, etcd.store.revision + 1, self._on_etcd_event)
+        #: How many times the cache listed etcd (once at its start; once more per re-list).
+        self.lists = 1
+        #: The last revision seen from etcd, and the one the cache last listed at: a client watch
+        #: from before the list gets 410 Gone (the cache holds no events older than its list).
+        self.revision = self._listed = etcd.store.revision
+        self.etcd_watcher = self._watch_etcd()
 
     # -- client side -----------------------------------------------------------------------------------
 
@@ -191,8 +213,11 @@ class WatchCache:
         rv = watch.resource_version
         if rv in ("", "0"):
             return True
-        store = self.etcd.store
-        return int(rv) >= store.compacted
+        return int(rv) >= self._oldest()
+
+    def _oldest(self) -> int:
+        """The oldest resourceVersion a watch may start from: the history before it is gone."""
+        return max(self.etcd.store.compacted, self._listed)
 
     @action
     def send_initial_events(self, watch: ClientWatch) -> None:
@@ -220,7 +245,7 @@ class WatchCache:
     @action
     def send_gone(self, watch: ClientWatch) -> None:
         rv = watch.resource_version
-        oldest = self.etcd.store.compacted
+        oldest = self._oldest()
         error = errors.Gone(f"too old resource version: {rv} ({oldest})")
         self._enqueue(watch, WatchEvent(ERROR, error.status()))
 
@@ -251,7 +276,42 @@ class WatchCache:
 
     # -- etcd side ------------------------------------------------------------------------------------
 
+    @property
+    def connected(self) -> bool:
+        """Whether the cache's watch on etcd is open (neither broken nor being re-listed)."""
+        return self.etcd_watcher.etcd_watch == "Synced"
+
+    def interrupt(self) -> bool:
+        """The cache's etcd watch breaks (etcd-watch `cancel`); False if it was not open."""
+        return self.etcd.cancel(self.etcd_watcher)
+
+    def resume(self) -> None:
+        """Watch etcd again from the revision after the last one seen (`relist` if compacted)."""
+        if not self.connected:
+            self.etcd_watcher = self._watch_etcd()
+
+    def _watch_etcd(self) -> EtcdWatcher:
+        return self.etcd.watch(
+            self._prefix, self.revision + 1, self._on_etcd_event, on_cancel=self._relist
+        )
+
+    def _relist(self, cause: Exception) -> None:
+        """ErrCompacted: the cacher's reflector re-lists. It ends every client watch first (the
+        cacher's terminateAllWatchers; each client watches again from its resourceVersion), lists
+        (here: takes the store's revision, as this cache reads the store's objects directly) and
+        watches etcd from after the list."""
+        for watch in self.watches():
+            self.stop(watch)
+            if watch.ended is not None:
+                self.loop.call_soon(watch.ended)
+        self.lists += 1
+        self.revision = self._listed = self.etcd.store.revision
+        self.etcd_watcher = self._watch_etcd()
+
     def _on_etcd_event(self, event: Event) -> None:
+        if event.revision <= self.revision:
+            return  # already seen (a resumed watch replays from the revision after the last)
+        self.revision = event.revision
         new = None if event.type == DELETE else event.kv.value
         old = event.prev.value if event.prev is not None else None
         if self.sink is not None:

@@ -140,6 +140,8 @@ class Informer:
             actor=self.actor,
             allow_bookmarks=True,
         )
+        watch = self._watch
+        watch.ended = lambda: self._watch_closed(watch)
 
     @guard
     def resource_version_known(self, _: Any = None) -> bool:
@@ -152,6 +154,12 @@ class Informer:
             self._watch = None
 
     # -- events -----------------------------------------------------------------------------------
+
+    def _watch_closed(self, watch: ClientWatch) -> None:
+        """The API server ended the watch (its cache re-listed): resume from our resourceVersion."""
+        if self._watch is watch:
+            self._watch = None
+            self.machine.fire(self, self, "watch_ended")
 
     def _on_event(self, event: WatchEvent) -> None:
         kind = event.type

@@ -68,9 +68,13 @@ class WatchableStore:
         self._machine.fire(self, watcher, "sync")
         return watcher
 
-    def cancel(self, watcher: EtcdWatcher) -> None:
-        if self._machine.fire(self, watcher, "cancel") is not None:
-            self._synced.remove(watcher)
+    def cancel(self, watcher: EtcdWatcher) -> bool:
+        """Cancel a synced watcher (its connection broke, or its client closed it): nothing more is
+        delivered to it, not even events already committed; False if it was not synced."""
+        if self._machine.fire(self, watcher, "cancel") is None:
+            return False
+        self._synced.remove(watcher)
+        return True
 
     @guard
     def start_revision_available(self, watcher: EtcdWatcher) -> bool:
@@ -80,7 +84,7 @@ class WatchableStore:
     def replay_history(self, watcher: EtcdWatcher) -> None:
         if watcher.start_revision:
             for event in self.store.events_since(watcher.start_revision - 1, watcher.prefix):
-                self._schedule(watcher.deliver, event)
+                self._schedule(self._deliver, watcher, event)
         self._synced.append(watcher)
 
     @action
@@ -92,7 +96,12 @@ class WatchableStore:
         key = event.kv.key
         for watcher in self._synced:
             if key.startswith(watcher.prefix):
-                self._schedule(watcher.deliver, event)
+                self._schedule(self._deliver, watcher, event)
+
+    @staticmethod
+    def _deliver(watcher: EtcdWatcher, event: Event) -> None:
+        if watcher.etcd_watch == "Synced":  # a watcher cancelled meanwhile gets nothing more
+            watcher.deliver(event)
 
     @property
     def watchers(self) -> int:

@@ -3,7 +3,13 @@
 It owns the spec's `container` machine (spec/objects/container.yaml): its guards and actions are
 the methods marked here, and every trigger on a container is fired by this part (`fire` and
 `fire_later` only while the container's pod is being synced). It also stops a pod's containers
-when the pod is deleted (`kill`) or gone (`discard`). What it needs from the rest of the kubelet
+when the pod is deleted (`kill`) or gone (`discard`).
+
+A container ends one of two ways, as in kuberuntime. On its own (its process exits): `exited`,
+and restartPolicy decides what follows. Stopped by the kubelet (killContainer: the `Killing`
+Event, SIGTERM, the grace period, then SIGKILL): `kill`, taken when the runtime reports the end,
+its exit code deciding Completed (0: the process stopped cleanly on SIGTERM) or Error (137 after
+SIGKILL, or whatever else the process exited with). A killed container is not restarted. What it needs from the rest of the kubelet
 is passed in: the probes part (to probe a container once it has started), `on_change` (the pod's
 status needs writing) and `on_pod_stopped` (the last container of a pod being deleted has
 stopped).
@@ -82,6 +88,7 @@ class Containers:
             _cancel_timer(container)
             if container.container == "Running" and container.container_id:
                 record.stopping += 1
+                container.killed = True
                 self.recorder.record(
                     record.pod, "Killing", field_path=container.field_path, container=container.name
                 )
@@ -200,13 +207,14 @@ class Containers:
             pod, "Created", field_path=container.field_path, container=container.name
         )
         container.container_id = ""
+        container.killed = False
         attempt = container.restart_count
 
         def exited(code: int) -> None:
             if container.container_id != started_id[0] or container.container != "Running":
                 return
             container.exit_code = code
-            self.machine.fire(self, container, "exited")
+            self.machine.fire(self, container, "kill" if container.killed else "exited")
             self.on_change(record)
 
         started_id = [""]
@@ -234,6 +242,15 @@ class Containers:
 
     @action
     def record_exit(self, container: ContainerRecord) -> None:
+        """The container ended on its own: its terminated state, then a restart if its policy
+        allows (or, should its pod be terminating meanwhile, one fewer container to wait for)."""
+        if self._terminated(container):
+            return
+        self.fire_later(container, "restart", 0.0)
+
+    def _terminated(self, container: ContainerRecord) -> bool:
+        """Record the container's terminated state; whether its pod is terminating (then the
+        container was one its pod's deletion waits for, and the last one ends the wait)."""
         container.finished = self.loop.clock.now()
         container.finished_at = self.loop.stamps.now()
         container.terminated = {
@@ -244,12 +261,12 @@ class Containers:
             "containerID": f"{self.runtime.scheme}://{container.container_id}",
         }
         record = container.pod
-        if record.pod_worker == "Terminating":
-            record.stopping -= 1
-            if record.stopping <= 0:
-                self.loop.call_soon(self.on_pod_stopped, record)
-            return
-        self.fire_later(container, "restart", 0.0)
+        if record.pod_worker != "Terminating":
+            return False
+        record.stopping -= 1
+        if record.stopping <= 0:
+            self.loop.call_soon(self.on_pod_stopped, record)
+        return True
 
     @guard
     def restart_policy_allows(self, container: ContainerRecord) -> bool:
@@ -325,11 +342,16 @@ class Containers:
 
     @guard
     def stops_cleanly(self, container: ContainerRecord) -> bool:
-        return container.handles_sigterm
+        """The killed container exited 0: it handled SIGTERM and ended within its grace period.
+
+        Read from the exit code the runtime reported, not predicted: a Docker Engine cannot tell
+        beforehand whether a process handles SIGTERM (see `Started.handles_sigterm`)."""
+        return container.exit_code == 0
 
     @action
     def kill_container(self, container: ContainerRecord) -> None:
-        container.exit_code = 0 if container.handles_sigterm else 137
+        """killContainer has returned: the container's terminated state; never a restart."""
+        self._terminated(container)
 
 
 def _cancel_timer(container: ContainerRecord) -> None:

@@ -25,6 +25,7 @@ class ContainerRecord:
         "image_backoff",
         "image_id",
         "index",
+        "killed",
         "last_terminated",
         "name",
         "pod",
@@ -64,6 +65,8 @@ class ContainerRecord:
         self.backoff: Backoff | None = None
         self.image_backoff: Backoff | None = None
         self.handles_sigterm = True
+        # Stopped by the kubelet (its pod is being deleted): its end is the machine's `kill`.
+        self.killed = False
         self.timer: Any = None
 
     @property

@@ -231,12 +231,26 @@ class Status:
             and any(c.terminated for c in record.containers)
         )
         try:
-            updated = self.api.update_status(
-                "pods",
-                {**record.pod, "status": status},
-                actor=self.actor,
-                attrs={"started": started},
-            )
+            try:
+                updated = self.api.update_status(
+                    "pods",
+                    {**record.pod, "status": status},
+                    actor=self.actor,
+                    attrs={"started": started},
+                )
+            except errors.Conflict:
+                # The kubelet's status manager patches the status, so that a change to the pod
+                # the kubelet has not seen yet (its deletion, a label) does not refuse it: written
+                # again over the pod as it is now.
+                record.pod = self.api.get(
+                    "pods", objects.name_of(record.pod), namespace=objects.namespace_of(record.pod)
+                )
+                updated = self.api.update_status(
+                    "pods",
+                    {**record.pod, "status": status},
+                    actor=self.actor,
+                    attrs={"started": started},
+                )
         except errors.NotFound:
             return
         record.written = status
