@@ -39,6 +39,9 @@ class Resource:
     has_status: bool = False
     defaults: Callable[[Obj, Any], Obj] | None = None
     validate: Callable[[Obj], FieldErrors] | None = None
+    #: Defaults applied on every write of the object (create, update, patch), as kube-apiserver
+    #: defaults every object it decodes; `defaults` runs on create only.
+    on_write: Callable[[Obj], Obj] | None = None
     verbs: tuple[str, ...] = (
         "create",
         "delete",
@@ -117,7 +120,126 @@ def validate_labels(labels: Any, path: str) -> FieldErrors:
     return errs
 
 
+_SUBDOMAIN_MESSAGE = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+    "and must start and end with an alphanumeric character"
+)
+
+
+def validate_binding(binding: Obj) -> FieldErrors:
+    """A Binding's target: a Node (kind Node or empty) named by a valid node name."""
+    target = binding.get("target") or {}
+    errs: FieldErrors = []
+    kind = target.get("kind") or ""
+    if kind and kind != "Node":
+        errs.append(
+            f'target.kind: Unsupported value: "{kind}": supported values: "Node", "<empty>"'
+        )
+    name = target.get("name") or ""
+    if not name:
+        errs.append("target.name: Required value")
+    elif not _dns_subdomain(name):
+        errs.append(f'target.name: Invalid value: "{name}": {_SUBDOMAIN_MESSAGE}')
+    return errs
+
+
 # --- Pods ------------------------------------------------------------------------------------------
+
+PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+#: What an unset (or zero) probe field becomes: v1 SetDefaults_Probe.
+PROBE_DEFAULTS = {
+    "timeoutSeconds": 1,
+    "periodSeconds": 10,
+    "successThreshold": 1,
+    "failureThreshold": 3,
+}
+PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
+_NON_NEGATIVE_PROBE_FIELDS = ("initialDelaySeconds", *PROBE_DEFAULTS)
+
+
+def default_probes(spec: Mapping[str, Any]) -> Obj:
+    """A pod spec whose containers' probes have their defaults (periodSeconds 0 or unset is 10, ...)."""
+    out = dict(spec)
+    for group in ("containers", "initContainers"):
+        containers = spec.get(group)
+        if not isinstance(containers, list):
+            continue
+        defaulted = []
+        for c in containers:
+            if isinstance(c, dict) and any(isinstance(c.get(p), dict) for p in PROBES):
+                c = dict(c)
+                for kind in PROBES:
+                    probe = c.get(kind)
+                    if isinstance(probe, dict):
+                        c[kind] = {
+                            **probe,
+                            **{k: v for k, v in PROBE_DEFAULTS.items() if not probe.get(k)},
+                        }
+            defaulted.append(c)
+        out[group] = defaulted
+    return out
+
+
+def _pod_on_write(pod: Obj) -> Obj:
+    spec = pod.get("spec")
+    return {**pod, "spec": default_probes(spec)} if isinstance(spec, dict) else pod
+
+
+def _controller_on_write(obj: Obj) -> Obj:
+    spec = obj.get("spec")
+    template = spec.get("template") if isinstance(spec, dict) else None
+    if not isinstance(template, dict) or not isinstance(template.get("spec"), dict):
+        return obj
+    return objects.replace(obj, "spec.template.spec", default_probes(template["spec"]))
+
+
+def validate_probe(probe: Mapping[str, Any], path: str, *, kind: str) -> FieldErrors:
+    """A probe as v1.32's validateProbe checks it (after defaulting)."""
+    errs: FieldErrors = []
+    handlers = [h for h in PROBE_HANDLERS if probe.get(h) is not None]
+    if not handlers:
+        errs.append(f"{path}: Required value: must specify a handler type")
+    elif len(handlers) > 1:
+        errs.append(f"{path}.{handlers[1]}: Forbidden: may not specify more than 1 handler type")
+    for name in _NON_NEGATIVE_PROBE_FIELDS:
+        value = probe.get(name, 0)
+        if value < 0:
+            errs.append(
+                f"{path}.{name}: Invalid value: {value}: must be greater than or equal to 0"
+            )
+    if kind != "readinessProbe" and probe.get("successThreshold", 1) != 1:
+        errs.append(
+            f"{path}.successThreshold: Invalid value: {probe['successThreshold']}: must be 1"
+        )
+    grace = probe.get("terminationGracePeriodSeconds")
+    if grace is not None and grace <= 0:
+        errs.append(
+            f"{path}.terminationGracePeriodSeconds: Invalid value: {grace}: must be greater than 0"
+        )
+    for handler in ("httpGet", "tcpSocket"):
+        action = probe.get(handler)
+        if isinstance(action, dict):
+            errs.extend(validate_port(action.get("port"), f"{path}.{handler}.port", required=True))
+    return errs
+
+
+_PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def validate_port(port: Any, path: str, *, required: bool = False) -> FieldErrors:
+    """A port number (1-65535) or, where a name may stand for it, an IANA service name."""
+    if port is None or port == "":
+        return [f"{path}: Required value"] if required else []
+    if isinstance(port, str):
+        if len(port) > 15 or not _PORT_NAME.match(port) or not any(c.isalpha() for c in port):
+            return [
+                f'{path}: Invalid value: "{port}": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)'
+            ]
+        return []
+    if not 1 <= port <= 65535:
+        return [f"{path}: Invalid value: {port}: must be between 1 and 65535, inclusive"]
+    return []
+
 
 RESTART_POLICIES = ("Always", "OnFailure", "Never")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
@@ -274,6 +396,20 @@ def validate_pod(pod: Obj) -> FieldErrors:
                     not isinstance(value, list) or not all(isinstance(v, str) for v in value)
                 ):
                     errs.append(f"{path}.{key}: Invalid value: expected a list of strings")
+            for j, port in enumerate(c.get("ports") or ()):
+                if isinstance(port, dict):
+                    number = port.get("containerPort")
+                    errs.extend(
+                        validate_port(
+                            number if isinstance(number, int) else None,
+                            f"{path}.ports[{j}].containerPort",
+                            required=True,
+                        )
+                    )
+            for kind in PROBES:
+                probe = c.get(kind)
+                if isinstance(probe, dict):
+                    errs.extend(validate_probe(probe, f"{path}.{kind}", kind=kind))
     policy = spec.get("restartPolicy")
     if policy is not None and policy not in RESTART_POLICIES:
         errs.append(
@@ -539,6 +675,7 @@ RESOURCES: dict[str, Resource] = {
             has_status=True,
             defaults=pod_defaults,
             validate=validate_pod,
+            on_write=_pod_on_write,
         ),
         Resource(
             "nodes",
@@ -589,6 +726,7 @@ RESOURCES: dict[str, Resource] = {
             has_status=True,
             defaults=controller_defaults,
             validate=validate_controller,
+            on_write=_controller_on_write,
         ),
         Resource(
             "replicasets",
@@ -601,6 +739,7 @@ RESOURCES: dict[str, Resource] = {
             has_status=True,
             defaults=controller_defaults,
             validate=validate_controller,
+            on_write=_controller_on_write,
         ),
         Resource(
             "services",
