@@ -25,9 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "engine"))
 sys.path.insert(0, str(ROOT))
 
-from listwatch import engine as engine_module  # noqa: E402
 from tests.served import Client, serving  # noqa: E402
 from tests.server import apifuzz  # noqa: E402
+
+from listwatch import engine as engine_module  # noqa: E402
 
 
 def main() -> int:

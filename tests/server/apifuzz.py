@@ -205,7 +205,7 @@ class Fuzzer:
             return r.choice([[], {}, [{}], [None], ["x"], {"a": 1}, {"": ""}])
         if pick < 0.9:
             return [self.value(depth + 1) for _ in range(r.randint(1, 3))]
-        return {r.choice(_STRINGS + ["name", "spec", "kind"]): self.value(depth + 1)}
+        return {r.choice([*_STRINGS, "name", "spec", "kind"]): self.value(depth + 1)}
 
     def mutate(self, body: Any, times: int) -> Any:
         """`body` with `times` changes at random places in its tree."""
