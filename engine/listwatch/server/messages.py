@@ -99,6 +99,7 @@ def json_body(request: Request, *, kind: str = "") -> Any:
     400 (`kind` names the type in that message)."""
     if not request.body:
         raise errors.BadRequest("the request has no body; expected a JSON document")
+    field_validation(request)  # a directive it does not take is refused whatever the body
     try:
         decoded = strictjson.decode(request.body)
     except ValueError as exc:
