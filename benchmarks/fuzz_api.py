@@ -55,7 +55,11 @@ def main() -> int:
         healthz_failures = 0
         for i in range(args.cases):
             case = fuzzer.case(read)
-            tally.add(case, apifuzz.run_case(server, case))
+            outcome = apifuzz.run_case(server, case)
+            tally.add(case, outcome)
+            if any(p.startswith(apifuzz.STUCK) for p in outcome.problems):
+                print(f"stopped after case {i}: {outcome.problems[0]}\n  case: {case}")
+                break
             if i % args.wire_every == 0:
                 sent = fuzzer.case(read)
                 query = "&".join(f"{k}={v}" for k, v in sent.query)

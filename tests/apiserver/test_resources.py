@@ -88,3 +88,39 @@ def test_a_binding_targets_a_node_by_a_valid_name(
     target: dict[str, Any], problems: list[str]
 ) -> None:
     assert resources.validate_binding({"target": target}) == problems
+
+
+def test_an_enum_field_with_another_word_is_unsupported_and_an_empty_one_is_unset() -> None:
+    pod = {
+        "metadata": {"name": "p"},
+        "spec": {
+            "restartPolicy": "Sometimes",
+            "dnsPolicy": "",
+            "tolerations": [{"operator": "Exists"}, {"operator": "Maybe", "effect": "NoSchedule"}],
+            "containers": [
+                {"name": "c", "image": "i", "ports": [{"containerPort": 80, "protocol": "ICMP"}]}
+            ],
+        },
+    }
+    assert resources.enum_problems(pod, resources.POD_ENUMS) == [
+        'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
+        'spec.tolerations[1].operator: Unsupported value: "Maybe": supported values: "Equal", "Exists"',
+        'spec.containers[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"',
+    ]
+
+
+def test_a_replication_controllers_template_is_checked_as_a_pod_at_its_own_paths() -> None:
+    rc = {
+        "metadata": {"name": "rc"},
+        "spec": {
+            "replicas": 1,
+            "selector": {"app": "a"},
+            "template": {
+                "metadata": {"labels": {"app": "a"}},
+                "spec": {"containers": [{"name": "c", "image": "i", "imagePullPolicy": "Often"}]},
+            },
+        },
+    }
+    assert resources.validate_controller(rc) == [
+        'spec.template.spec.containers[0].imagePullPolicy: Unsupported value: "Often": supported values: "Always", "IfNotPresent", "Never"'
+    ]

@@ -243,6 +243,62 @@ def validate_port(port: Any, path: str, *, required: bool = False) -> FieldError
 
 RESTART_POLICIES = ("Always", "OnFailure", "Never")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+PROTOCOLS = ("SCTP", "TCP", "UDP")
+TAINT_EFFECTS = ("NoExecute", "NoSchedule", "PreferNoSchedule")
+#: Fields that hold one of a few words, and those words in the order kube-apiserver lists them
+#: (`[*]` is every item of a list). An empty value is unset (the API server defaults it).
+POD_ENUMS: Mapping[str, tuple[str, ...]] = {
+    "spec.restartPolicy": RESTART_POLICIES,
+    "spec.dnsPolicy": ("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"),
+    "spec.preemptionPolicy": ("Never", "PreemptLowerPriority"),
+    "spec.tolerations[*].operator": ("Equal", "Exists"),
+    "spec.tolerations[*].effect": TAINT_EFFECTS,
+    **{
+        f"spec.{group}[*].{name}": values
+        for group in ("containers", "initContainers")
+        for name, values in (
+            ("imagePullPolicy", PULL_POLICIES),
+            ("terminationMessagePolicy", ("FallbackToLogsOnError", "File")),
+            ("ports[*].protocol", PROTOCOLS),
+        )
+    },
+}
+SERVICE_ENUMS: Mapping[str, tuple[str, ...]] = {
+    "spec.type": ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort"),
+    "spec.sessionAffinity": ("ClientIP", "None"),
+    "spec.ports[*].protocol": PROTOCOLS,
+    "spec.internalTrafficPolicy": ("Cluster", "Local"),
+    "spec.ipFamilyPolicy": ("PreferDualStack", "RequireDualStack", "SingleStack"),
+}
+NODE_ENUMS: Mapping[str, tuple[str, ...]] = {"spec.taints[*].effect": TAINT_EFFECTS}
+
+
+def enum_problems(obj: Any, enums: Mapping[str, tuple[str, ...]]) -> FieldErrors:
+    """`Unsupported value` for every field of `enums` that holds a word not in its list."""
+    errs: FieldErrors = []
+    for pattern, allowed in enums.items():
+        for path, value in _values_at(obj, pattern.split("."), ""):
+            if value not in ("", None) and value not in allowed:
+                supported = ", ".join(f'"{v}"' for v in allowed)
+                errs.append(f'{path}: Unsupported value: "{value}": supported values: {supported}')
+    return errs
+
+
+def _values_at(value: Any, parts: list[str], path: str) -> list[tuple[str, Any]]:
+    if not parts:
+        return [(path, value)]
+    head, rest = parts[0], parts[1:]
+    each = head.endswith("[*]")
+    name = head.removesuffix("[*]")
+    if not isinstance(value, dict) or name not in value:
+        return []
+    here = f"{path}.{name}" if path else name
+    item = value[name]
+    if not each:
+        return _values_at(item, rest, here)
+    if not isinstance(item, list):
+        return []
+    return [found for i, x in enumerate(item) for found in _values_at(x, rest, f"{here}[{i}]")]
 
 
 def default_pull_policy(image: str) -> str:
@@ -385,11 +441,6 @@ def validate_pod(pod: Obj) -> FieldErrors:
             image = c.get("image")
             if not image or not isinstance(image, str) or not image.strip():
                 errs.append(f"{path}.image: Required value")
-            policy = c.get("imagePullPolicy")
-            if policy is not None and policy not in PULL_POLICIES:
-                errs.append(
-                    f'{path}.imagePullPolicy: Unsupported value: "{policy}": supported values: "Always", "IfNotPresent", "Never"'
-                )
             for key in ("command", "args"):
                 value = c.get(key)
                 if value is not None and (
@@ -410,11 +461,7 @@ def validate_pod(pod: Obj) -> FieldErrors:
                 probe = c.get(kind)
                 if isinstance(probe, dict):
                     errs.extend(validate_probe(probe, f"{path}.{kind}", kind=kind))
-    policy = spec.get("restartPolicy")
-    if policy is not None and policy not in RESTART_POLICIES:
-        errs.append(
-            f'spec.restartPolicy: Unsupported value: "{policy}": supported values: "Always", "OnFailure", "Never"'
-        )
+    errs.extend(enum_problems(pod, POD_ENUMS))
     errs.extend(validate_labels(spec.get("nodeSelector"), "spec.nodeSelector"))
     node = spec.get("nodeName")
     if node is not None and (not isinstance(node, str) or (node and not _dns_subdomain(node))):
@@ -490,7 +537,7 @@ def quantity_text(value: Any) -> Any:
 
 
 def validate_node(node: Obj) -> FieldErrors:
-    return validate_meta(node, namespaced=False)
+    return [*validate_meta(node, namespaced=False), *enum_problems(node, NODE_ENUMS)]
 
 
 # --- Events ------------------------------------------------------------------------------------------
@@ -632,6 +679,7 @@ def validate_service(obj: Obj) -> FieldErrors:
                 f"spec.ports[{i}].port: Invalid value: {number!r}: must be between 1 and 65535, inclusive"
             )
     errs.extend(validate_labels(spec.get("selector"), "spec.selector"))
+    errs.extend(enum_problems(obj, SERVICE_ENUMS))
     return errs
 
 
