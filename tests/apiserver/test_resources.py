@@ -124,3 +124,11 @@ def test_a_replication_controllers_template_is_checked_as_a_pod_at_its_own_paths
     assert resources.validate_controller(rc) == [
         'spec.template.spec.containers[0].imagePullPolicy: Unsupported value: "Often": supported values: "Always", "IfNotPresent", "Never"'
     ]
+
+
+def test_a_negative_quantity_or_a_request_above_its_limit_is_invalid() -> None:
+    resources_ = {"limits": {"cpu": "500m", "memory": "-1Mi"}, "requests": {"cpu": "1"}}
+    assert resources.validate_resources(resources_, "r") == [
+        'r.limits[memory]: Invalid value: "-1Mi": must be greater than or equal to 0',
+        'r.requests: Invalid value: "1": must be less than or equal to cpu limit of 500m',
+    ]

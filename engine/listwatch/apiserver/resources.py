@@ -15,7 +15,7 @@ from typing import Any
 from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
 from listwatch.apiserver.selectors import valid_label_key, valid_label_value
-from listwatch.rules import images
+from listwatch.rules import images, quantity
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN = re.compile(
@@ -220,6 +220,35 @@ def validate_probe(probe: Mapping[str, Any], path: str, *, kind: str) -> FieldEr
         action = probe.get(handler)
         if isinstance(action, dict):
             errs.extend(validate_port(action.get("port"), f"{path}.{handler}.port", required=True))
+    return errs
+
+
+def validate_resources(resources: Any, path: str) -> FieldErrors:
+    """A container's requests and limits: no negative quantity, no request above its limit
+    (ValidateResourceRequirements; quantities that do not parse were refused when decoded)."""
+    if not isinstance(resources, dict):
+        return []
+    errs: FieldErrors = []
+    amounts: dict[str, dict[str, Any]] = {}
+    for part in ("limits", "requests"):
+        given = resources.get(part)
+        amounts[part] = {}
+        for name, text in given.items() if isinstance(given, dict) else ():
+            try:
+                amounts[part][name] = amount = quantity.parse(text)
+            except ValueError:
+                continue
+            if amount < 0:
+                errs.append(
+                    f'{path}.{part}[{name}]: Invalid value: "{text}": must be greater than or equal to 0'
+                )
+    for name, request in amounts["requests"].items():
+        limit = amounts["limits"].get(name)
+        if limit is not None and request > limit:
+            errs.append(
+                f'{path}.requests: Invalid value: "{resources["requests"][name]}": must be less '
+                f"than or equal to {name} limit of {resources['limits'][name]}"
+            )
     return errs
 
 
@@ -457,6 +486,7 @@ def validate_pod(pod: Obj) -> FieldErrors:
                             required=True,
                         )
                     )
+            errs.extend(validate_resources(c.get("resources"), f"{path}.resources"))
             for kind in PROBES:
                 probe = c.get(kind)
                 if isinstance(probe, dict):
