@@ -3,8 +3,8 @@
 Guarantees checked: no answer is a 5xx; every error answer is a Status and leaves the store as it
 was (the revision, read in the same loop turn); every answer arrives over HTTPS too (a sample is
 sent on the wire); /healthz answers throughout; afterwards every resource lists and a watch
-replays every stored object as JSON; and no component raised (the cluster reports that on its
-error stream, which must stay empty).
+replays every stored object as JSON; each kubelet still posts its node's status; and no component
+raised (the cluster reports that on its error stream, which must stay empty).
 """
 
 from __future__ import annotations
@@ -74,6 +74,8 @@ def test_mutated_bodies_on_every_write_endpoint_never_break_the_server(
         while (event := stream.next()) is not None:
             events.append(event)
     assert events and all(e["type"] != "ERROR" for e in events), events[-1]
+    for kubelet in server.live.cluster.kubelets.values():  # a heartbeat reads the node as stored
+        server.live.call(kubelet.node_status.post)
     assert client.get("/healthz").status == 200
     assert err.getvalue() == "", err.getvalue()[-3000:]
 

@@ -2,9 +2,16 @@
 
 `Request` is an authenticated request with its body read; `Response` is what goes back, whole or
 as the head of a stream (`Streamed`). The readers here turn a request's parts into API values
-with kube-apiserver's errors: a body that is not JSON is 400 "couldn't get version/kind; json
-parse error", a body of another kind is 400, an Accept header naming nothing the server writes is
-406, a bad integer parameter is 400.
+with kube-apiserver's errors. Every body is decoded in one place (`json_body`, through
+`strictjson`, as Go's decoder reads JSON) and held against its type (`conformed`, through
+`conform` and the served OpenAPI schemas) before any of it reaches the API server:
+- a body that is not JSON is 400 "couldn't get version/kind; json parse error: ...";
+- a value of the wrong type, an integer out of its Go type's range, a bad quantity is 400
+  `Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal ...` for a body, and
+  the 422 `"" is invalid: patch: Invalid value: ...` for the result of a patch;
+- unknown and repeated fields are dropped (the last repeat kept) with a `Warning` header, or
+  refused under fieldValidation=Strict;
+- an Accept header naming nothing the server writes is 406, a bad integer parameter is 400.
 """
 
 from __future__ import annotations
