@@ -313,26 +313,15 @@ class APIServer:
         A resourceVersion in the patch is a precondition (a Conflict when it is not current);
         without one the patch applies to whatever is current, as in Kubernetes.
         """
-        if patch_type == "merge":
-            transform: Callable[[Obj], Any] = lambda current: objects.merge_patch(current, patch)  # noqa: E731
-        elif patch_type == "strategic":
-            transform = lambda current: strategic_merge(current, patch)  # noqa: E731
-        else:
-            raise errors.BadRequest(
-                f"unsupported patch type {patch_type!r}; expected merge or strategic"
-            )
-        pinned = "resourceVersion" in (
-            (patch.get("metadata") if isinstance(patch, Mapping) else None) or {}
-        )
         return self.patch_with(
             resource,
             name,
-            transform,
+            patch_transform(patch, patch_type),
             namespace=namespace,
             subresource=subresource,
             actor=actor,
             attrs=attrs,
-            keep_resource_version=pinned,
+            keep_resource_version=pins_resource_version(patch),
         )
 
     def patch_with(
@@ -515,6 +504,8 @@ class APIServer:
             **{k: v for k, v in body.items() if k not in ("kind", "apiVersion")},
         }
         obj["metadata"] = meta
+        if res.on_write is not None:
+            obj = res.on_write(obj)
         if res.defaults is not None and meta.get("name"):
             obj = res.defaults(obj, self)
         return obj
@@ -544,10 +535,13 @@ class APIServer:
             new["metadata"] = {**old_meta}
             if meta.get("resourceVersion"):
                 new["metadata"]["resourceVersion"] = meta["resourceVersion"]
-        elif res.has_status:
-            new["status"] = old.get("status", {})
-            if "generation" in old_meta and new.get("spec") != old.get("spec"):
-                meta["generation"] = old_meta["generation"] + 1
+        else:
+            if res.on_write is not None:
+                new = res.on_write(new)
+            if res.has_status:
+                new["status"] = old.get("status", {})
+                if "generation" in old_meta and new.get("spec") != old.get("spec"):
+                    meta["generation"] = old_meta["generation"] + 1
         if res.plural == "pods" and request.verb == "update":
             old_images = [c.get("image") for c in (old.get("spec") or {}).get("containers", [])]
             new_images = [c.get("image") for c in (new.get("spec") or {}).get("containers", [])]
@@ -615,15 +609,7 @@ class APIServer:
             problems = res.validate(request.new) if res.validate else []
         if problems:
             name = objects.name_of(request.new) or objects.meta(request.new).get("generateName", "")
-            text = problems[0] if len(problems) == 1 else f"[{', '.join(problems)}]"
-            request.error = errors.Invalid(
-                f'{res.kind} "{name}" is invalid: {text}',
-                details={
-                    "name": name,
-                    "kind": res.kind,
-                    "causes": [field_cause(p) for p in problems],
-                },
-            )
+            request.error = invalid(res.kind, str(name), problems)
             return False
         return True
 
@@ -737,6 +723,31 @@ class APIServer:
         for cache in self.caches.values():
             cache.bookmark()
         self.loop.call_later(interval, self._bookmark, interval, daemon=True)
+
+
+def patch_transform(patch: Mapping[str, Any], patch_type: str) -> Callable[[Obj], Any]:
+    """The change a JSON merge patch (`merge`) or a strategic merge patch (`strategic`) makes."""
+    if patch_type == "merge":
+        return lambda current: objects.merge_patch(current, patch)
+    if patch_type == "strategic":
+        return lambda current: strategic_merge(current, patch)
+    raise errors.BadRequest(f"unsupported patch type {patch_type!r}; expected merge or strategic")
+
+
+def pins_resource_version(patch: Any) -> bool:
+    """Whether a merge patch carries a resourceVersion, a precondition on the object it patches."""
+    meta = patch.get("metadata") if isinstance(patch, Mapping) else None
+    return isinstance(meta, Mapping) and "resourceVersion" in meta
+
+
+def invalid(kind: str, name: str, problems: list[str]) -> errors.Invalid:
+    """The 422 kube-apiserver answers for field errors (`Pod "x" is invalid: spec...: Required
+    value`), one StatusCause per problem."""
+    text = problems[0] if len(problems) == 1 else f"[{', '.join(problems)}]"
+    return errors.Invalid(
+        f'{kind} "{name}" is invalid: {text}',
+        details={"name": name, "kind": kind, "causes": [field_cause(p) for p in problems]},
+    )
 
 
 _RESOURCES_BY_NAME: dict[str, Resource] = {**RESOURCES, **{r.kind: r for r in RESOURCES.values()}}

@@ -15,7 +15,7 @@ from typing import Any
 from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
 from listwatch.apiserver.selectors import valid_label_key, valid_label_value
-from listwatch.rules import images
+from listwatch.rules import images, quantity
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN = re.compile(
@@ -39,6 +39,9 @@ class Resource:
     has_status: bool = False
     defaults: Callable[[Obj, Any], Obj] | None = None
     validate: Callable[[Obj], FieldErrors] | None = None
+    #: Defaults applied on every write of the object (create, update, patch), as kube-apiserver
+    #: defaults every object it decodes; `defaults` runs on create only.
+    on_write: Callable[[Obj], Obj] | None = None
     verbs: tuple[str, ...] = (
         "create",
         "delete",
@@ -117,10 +120,214 @@ def validate_labels(labels: Any, path: str) -> FieldErrors:
     return errs
 
 
+_SUBDOMAIN_MESSAGE = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+    "and must start and end with an alphanumeric character"
+)
+
+
+def validate_binding(binding: Obj) -> FieldErrors:
+    """A Binding's target: a Node (kind Node or empty) named by a valid node name."""
+    target = binding.get("target") or {}
+    errs: FieldErrors = []
+    kind = target.get("kind") or ""
+    if kind and kind != "Node":
+        errs.append(
+            f'target.kind: Unsupported value: "{kind}": supported values: "Node", "<empty>"'
+        )
+    name = target.get("name") or ""
+    if not name:
+        errs.append("target.name: Required value")
+    elif not _dns_subdomain(name):
+        errs.append(f'target.name: Invalid value: "{name}": {_SUBDOMAIN_MESSAGE}')
+    return errs
+
+
 # --- Pods ------------------------------------------------------------------------------------------
+
+PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+#: What an unset (or zero) probe field becomes: v1 SetDefaults_Probe.
+PROBE_DEFAULTS = {
+    "timeoutSeconds": 1,
+    "periodSeconds": 10,
+    "successThreshold": 1,
+    "failureThreshold": 3,
+}
+PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
+_NON_NEGATIVE_PROBE_FIELDS = ("initialDelaySeconds", *PROBE_DEFAULTS)
+
+
+def default_probes(spec: Mapping[str, Any]) -> Obj:
+    """A pod spec whose containers' probes have their defaults (periodSeconds 0 or unset is 10, ...)."""
+    out = dict(spec)
+    for group in ("containers", "initContainers"):
+        containers = spec.get(group)
+        if not isinstance(containers, list):
+            continue
+        defaulted = []
+        for c in containers:
+            if isinstance(c, dict) and any(isinstance(c.get(p), dict) for p in PROBES):
+                c = dict(c)
+                for kind in PROBES:
+                    probe = c.get(kind)
+                    if isinstance(probe, dict):
+                        c[kind] = {
+                            **probe,
+                            **{k: v for k, v in PROBE_DEFAULTS.items() if not probe.get(k)},
+                        }
+            defaulted.append(c)
+        out[group] = defaulted
+    return out
+
+
+def _pod_on_write(pod: Obj) -> Obj:
+    spec = pod.get("spec")
+    return {**pod, "spec": default_probes(spec)} if isinstance(spec, dict) else pod
+
+
+def _controller_on_write(obj: Obj) -> Obj:
+    spec = obj.get("spec")
+    template = spec.get("template") if isinstance(spec, dict) else None
+    if not isinstance(template, dict) or not isinstance(template.get("spec"), dict):
+        return obj
+    return objects.replace(obj, "spec.template.spec", default_probes(template["spec"]))
+
+
+def validate_probe(probe: Mapping[str, Any], path: str, *, kind: str) -> FieldErrors:
+    """A probe as v1.32's validateProbe checks it (after defaulting)."""
+    errs: FieldErrors = []
+    handlers = [h for h in PROBE_HANDLERS if probe.get(h) is not None]
+    if not handlers:
+        errs.append(f"{path}: Required value: must specify a handler type")
+    elif len(handlers) > 1:
+        errs.append(f"{path}.{handlers[1]}: Forbidden: may not specify more than 1 handler type")
+    for name in _NON_NEGATIVE_PROBE_FIELDS:
+        value = probe.get(name, 0)
+        if value < 0:
+            errs.append(
+                f"{path}.{name}: Invalid value: {value}: must be greater than or equal to 0"
+            )
+    if kind != "readinessProbe" and probe.get("successThreshold", 1) != 1:
+        errs.append(
+            f"{path}.successThreshold: Invalid value: {probe['successThreshold']}: must be 1"
+        )
+    grace = probe.get("terminationGracePeriodSeconds")
+    if grace is not None and grace <= 0:
+        errs.append(
+            f"{path}.terminationGracePeriodSeconds: Invalid value: {grace}: must be greater than 0"
+        )
+    for handler in ("httpGet", "tcpSocket"):
+        action = probe.get(handler)
+        if isinstance(action, dict):
+            errs.extend(validate_port(action.get("port"), f"{path}.{handler}.port", required=True))
+    return errs
+
+
+def validate_resources(resources: Any, path: str) -> FieldErrors:
+    """A container's requests and limits: no negative quantity, no request above its limit
+    (ValidateResourceRequirements; quantities that do not parse were refused when decoded)."""
+    if not isinstance(resources, dict):
+        return []
+    errs: FieldErrors = []
+    amounts: dict[str, dict[str, Any]] = {}
+    for part in ("limits", "requests"):
+        given = resources.get(part)
+        amounts[part] = {}
+        for name, text in given.items() if isinstance(given, dict) else ():
+            try:
+                amounts[part][name] = amount = quantity.parse(text)
+            except ValueError:
+                continue
+            if amount < 0:
+                errs.append(
+                    f'{path}.{part}[{name}]: Invalid value: "{text}": must be greater than or equal to 0'
+                )
+    for name, request in amounts["requests"].items():
+        limit = amounts["limits"].get(name)
+        if limit is not None and request > limit:
+            errs.append(
+                f'{path}.requests: Invalid value: "{resources["requests"][name]}": must be less '
+                f"than or equal to {name} limit of {resources['limits'][name]}"
+            )
+    return errs
+
+
+_PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def validate_port(port: Any, path: str, *, required: bool = False) -> FieldErrors:
+    """A port number (1-65535) or, where a name may stand for it, an IANA service name."""
+    if port is None or port == "":
+        return [f"{path}: Required value"] if required else []
+    if isinstance(port, str):
+        if len(port) > 15 or not _PORT_NAME.match(port) or not any(c.isalpha() for c in port):
+            return [
+                f'{path}: Invalid value: "{port}": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)'
+            ]
+        return []
+    if not 1 <= port <= 65535:
+        return [f"{path}: Invalid value: {port}: must be between 1 and 65535, inclusive"]
+    return []
+
 
 RESTART_POLICIES = ("Always", "OnFailure", "Never")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+PROTOCOLS = ("SCTP", "TCP", "UDP")
+TAINT_EFFECTS = ("NoExecute", "NoSchedule", "PreferNoSchedule")
+#: Fields that hold one of a few words, and those words in the order kube-apiserver lists them
+#: (`[*]` is every item of a list). An empty value is unset (the API server defaults it).
+POD_ENUMS: Mapping[str, tuple[str, ...]] = {
+    "spec.restartPolicy": RESTART_POLICIES,
+    "spec.dnsPolicy": ("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"),
+    "spec.preemptionPolicy": ("Never", "PreemptLowerPriority"),
+    "spec.tolerations[*].operator": ("Equal", "Exists"),
+    "spec.tolerations[*].effect": TAINT_EFFECTS,
+    **{
+        f"spec.{group}[*].{name}": values
+        for group in ("containers", "initContainers")
+        for name, values in (
+            ("imagePullPolicy", PULL_POLICIES),
+            ("terminationMessagePolicy", ("FallbackToLogsOnError", "File")),
+            ("ports[*].protocol", PROTOCOLS),
+        )
+    },
+}
+SERVICE_ENUMS: Mapping[str, tuple[str, ...]] = {
+    "spec.type": ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort"),
+    "spec.sessionAffinity": ("ClientIP", "None"),
+    "spec.ports[*].protocol": PROTOCOLS,
+    "spec.internalTrafficPolicy": ("Cluster", "Local"),
+    "spec.ipFamilyPolicy": ("PreferDualStack", "RequireDualStack", "SingleStack"),
+}
+NODE_ENUMS: Mapping[str, tuple[str, ...]] = {"spec.taints[*].effect": TAINT_EFFECTS}
+
+
+def enum_problems(obj: Any, enums: Mapping[str, tuple[str, ...]]) -> FieldErrors:
+    """`Unsupported value` for every field of `enums` that holds a word not in its list."""
+    errs: FieldErrors = []
+    for pattern, allowed in enums.items():
+        for path, value in _values_at(obj, pattern.split("."), ""):
+            if value not in ("", None) and value not in allowed:
+                supported = ", ".join(f'"{v}"' for v in allowed)
+                errs.append(f'{path}: Unsupported value: "{value}": supported values: {supported}')
+    return errs
+
+
+def _values_at(value: Any, parts: list[str], path: str) -> list[tuple[str, Any]]:
+    if not parts:
+        return [(path, value)]
+    head, rest = parts[0], parts[1:]
+    each = head.endswith("[*]")
+    name = head.removesuffix("[*]")
+    if not isinstance(value, dict) or name not in value:
+        return []
+    here = f"{path}.{name}" if path else name
+    item = value[name]
+    if not each:
+        return _values_at(item, rest, here)
+    if not isinstance(item, list):
+        return []
+    return [found for i, x in enumerate(item) for found in _values_at(x, rest, f"{here}[{i}]")]
 
 
 def default_pull_policy(image: str) -> str:
@@ -263,22 +470,28 @@ def validate_pod(pod: Obj) -> FieldErrors:
             image = c.get("image")
             if not image or not isinstance(image, str) or not image.strip():
                 errs.append(f"{path}.image: Required value")
-            policy = c.get("imagePullPolicy")
-            if policy is not None and policy not in PULL_POLICIES:
-                errs.append(
-                    f'{path}.imagePullPolicy: Unsupported value: "{policy}": supported values: "Always", "IfNotPresent", "Never"'
-                )
             for key in ("command", "args"):
                 value = c.get(key)
                 if value is not None and (
                     not isinstance(value, list) or not all(isinstance(v, str) for v in value)
                 ):
                     errs.append(f"{path}.{key}: Invalid value: expected a list of strings")
-    policy = spec.get("restartPolicy")
-    if policy is not None and policy not in RESTART_POLICIES:
-        errs.append(
-            f'spec.restartPolicy: Unsupported value: "{policy}": supported values: "Always", "OnFailure", "Never"'
-        )
+            for j, port in enumerate(c.get("ports") or ()):
+                if isinstance(port, dict):
+                    number = port.get("containerPort")
+                    errs.extend(
+                        validate_port(
+                            number if isinstance(number, int) else None,
+                            f"{path}.ports[{j}].containerPort",
+                            required=True,
+                        )
+                    )
+            errs.extend(validate_resources(c.get("resources"), f"{path}.resources"))
+            for kind in PROBES:
+                probe = c.get(kind)
+                if isinstance(probe, dict):
+                    errs.extend(validate_probe(probe, f"{path}.{kind}", kind=kind))
+    errs.extend(enum_problems(pod, POD_ENUMS))
     errs.extend(validate_labels(spec.get("nodeSelector"), "spec.nodeSelector"))
     node = spec.get("nodeName")
     if node is not None and (not isinstance(node, str) or (node and not _dns_subdomain(node))):
@@ -354,7 +567,7 @@ def quantity_text(value: Any) -> Any:
 
 
 def validate_node(node: Obj) -> FieldErrors:
-    return validate_meta(node, namespaced=False)
+    return [*validate_meta(node, namespaced=False), *enum_problems(node, NODE_ENUMS)]
 
 
 # --- Events ------------------------------------------------------------------------------------------
@@ -496,6 +709,7 @@ def validate_service(obj: Obj) -> FieldErrors:
                 f"spec.ports[{i}].port: Invalid value: {number!r}: must be between 1 and 65535, inclusive"
             )
     errs.extend(validate_labels(spec.get("selector"), "spec.selector"))
+    errs.extend(enum_problems(obj, SERVICE_ENUMS))
     return errs
 
 
@@ -539,6 +753,7 @@ RESOURCES: dict[str, Resource] = {
             has_status=True,
             defaults=pod_defaults,
             validate=validate_pod,
+            on_write=_pod_on_write,
         ),
         Resource(
             "nodes",
@@ -589,6 +804,7 @@ RESOURCES: dict[str, Resource] = {
             has_status=True,
             defaults=controller_defaults,
             validate=validate_controller,
+            on_write=_controller_on_write,
         ),
         Resource(
             "replicasets",
@@ -601,6 +817,7 @@ RESOURCES: dict[str, Resource] = {
             has_status=True,
             defaults=controller_defaults,
             validate=validate_controller,
+            on_write=_controller_on_write,
         ),
         Resource(
             "services",

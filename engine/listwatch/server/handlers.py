@@ -24,7 +24,8 @@ from typing import IO, Any
 
 from listwatch import errors
 from listwatch.apiserver import objects
-from listwatch.apiserver.resources import Resource
+from listwatch.apiserver.api import invalid, patch_transform, pins_resource_version
+from listwatch.apiserver.resources import Resource, validate_binding
 from listwatch.apiserver.watchcache import BOOKMARK, ERROR, WatchEvent
 from listwatch.server import (
     control,
@@ -34,6 +35,7 @@ from listwatch.server import (
     podproxy,
     routes,
     scale,
+    schemas,
     tables,
 )
 from listwatch.server.live import LiveCluster
@@ -68,19 +70,22 @@ class Handlers:
     def handle(self, request: messages.Request) -> messages.Response:
         """The response to `request`; an error of any kind becomes a Status, never an exception."""
         try:
-            return self._dispatch(request)
+            response = self._dispatch(request)
         except errors.APIError as exc:
-            return messages.status_response(exc)
+            response = messages.status_response(exc)
         except Exception:
             if self.err is not None:
                 self.err.write(
                     f"listwatch: internal error on {request.method} {request.path}:\n{traceback.format_exc()}"
                 )
-            return messages.status_response(
+            response = messages.status_response(
                 errors.APIError(
                     "Internal error occurred: an unexpected error in listwatch (see the server's log)"
                 )
             )
+        if request.warnings:
+            response.headers = {**response.headers, "Warning": messages.warning_header(request)}
+        return response
 
     def _dispatch(self, request: messages.Request) -> messages.Response:
         path = request.path
@@ -300,14 +305,16 @@ class Handlers:
             "actor": messages.actor(request),
         }
         if patch_format == "json":
-            patcher = messages.json_patcher(body, f'{res.kind} "{route.name}"')
-            patched = self.live.call(
-                lambda: api.patch_with(res.plural, route.name, patcher, **common)
-            )
+            transform, pinned = messages.json_patcher(body), True
         else:
-            patched = self.live.call(
-                lambda: api.patch(res.plural, route.name, body, patch_type=patch_format, **common)
+            transform = patch_transform(body, patch_format)
+            pinned = pins_resource_version(body)
+        checked = messages.conformed_patch(request, schemas.model_name(res), transform)
+        patched = self.live.call(
+            lambda: api.patch_with(
+                res.plural, route.name, checked, keep_resource_version=pinned, **common
             )
+        )
         return messages.Response(200, messages.encode(patched))
 
     def _scale(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
@@ -382,9 +389,12 @@ class Handlers:
         )
 
     def _bind(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
-        body = messages.json_body(request)
+        body = messages.json_body(request, kind="Binding")
         if not isinstance(body, dict):
-            raise errors.BadRequest("the body of a Binding must be a JSON object")
+            raise errors.BadRequest(
+                f"couldn't get version/kind; json parse error: the body of a Binding must be a JSON object, not {messages.json_kind(body)}"
+            )
+        body = messages.conformed(request, "V1Binding", body, kind="Binding", version="v1")
         meta = body.get("metadata") or {}
         name = meta.get("name") or route.name
         if route.name and meta.get("name") and meta["name"] != route.name:
@@ -395,9 +405,10 @@ class Handlers:
             raise errors.Invalid(
                 'Binding "" is invalid: metadata.name: Required value: name or generateName is required'
             )
-        target = (body.get("target") or {}).get("name")
-        if not target:
-            raise errors.Invalid(f'Binding "{name}" is invalid: target.name: Required value')
+        problems = validate_binding(body)
+        if problems:
+            raise invalid("Binding", name, problems)
+        target = body["target"]["name"]
         namespace = route.namespace or "default"
         annotations = meta.get("annotations") or None
         self.live.call(

@@ -14,7 +14,7 @@ from typing import Any
 
 from listwatch import errors
 from listwatch.apiserver import objects
-from listwatch.apiserver.api import strategic_merge
+from listwatch.apiserver.api import patch_transform
 from listwatch.apiserver.resources import controller_selector
 from listwatch.apiserver.selectors import selector_from_map
 from listwatch.server import messages, routes
@@ -78,24 +78,29 @@ def answer(
 def _change(request: messages.Request, name: str) -> Callable[[dict[str, Any]], Any]:
     """How the request turns the current Scale into the wanted one: the body (PUT) or the patch."""
     if request.method == "PUT":
-        body = messages.json_body(request)
+        body = messages.json_body(request, kind="Scale")
         if not isinstance(body, dict):
-            raise errors.BadRequest("the body of a Scale must be a JSON object")
+            raise errors.BadRequest(
+                f"couldn't get version/kind; json parse error: the body of a Scale must be a JSON object, not {messages.json_kind(body)}"
+            )
         if body.get("kind", "Scale") != "Scale":
             raise errors.BadRequest(f"{body['kind']} cannot be handled as a Scale")
+        body = messages.conformed(request, "V1Scale", body, kind="Scale", version="v1")
         return lambda _current: body
     patch_format, patch = messages.patch_body(request)
-    if patch_format == "json":
-        return messages.json_patcher(patch, f'Scale.autoscaling "{name}"')
-    merge = objects.merge_patch if patch_format == "merge" else strategic_merge
-    return lambda current: merge(current, patch)
+    transform = (
+        messages.json_patcher(patch)
+        if patch_format == "json"
+        else patch_transform(patch, patch_format)
+    )
+    return messages.conformed_patch(request, "V1Scale", transform)
 
 
 def _replicas(scale: Any, name: str) -> int:
     """spec.replicas of the wanted Scale, validated as kube-apiserver validates it (422 otherwise)."""
     replicas = (
-        ((scale or {}).get("spec") or {}).get("replicas") if isinstance(scale, dict) else None
-    )
+        ((scale or {}).get("spec") or {}).get("replicas", 0) if isinstance(scale, dict) else None
+    )  # absent is Go's zero value
     if isinstance(replicas, bool) or not isinstance(replicas, int):
         raise errors.Invalid(
             f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: {replicas!r}: must be an integer'

@@ -73,6 +73,23 @@ def _schemas(model_name: str, group: str, version: str, kind: str) -> Mapping[st
     return schemas
 
 
+def model_name(resource: Resource) -> str:
+    """The client's model class of a served kind (`V1Pod`, `CoreV1Event`)."""
+    return _model_name(resource)
+
+
+@functools.cache
+def model_schemas(model: str) -> Mapping[str, Any]:
+    """The schema of a client model (`V1Pod`, `V1Scale`, `V1Binding`) and every schema it refers to,
+    by served name: what a request body of that type is held against (`conform`)."""
+    return _schemas(model, "", "", model.removeprefix("CoreV1").removeprefix("V1"))
+
+
+def served_name(model: str) -> str:
+    """The name a client model's schema is served under (`io.k8s.api.core.v1.Pod`)."""
+    return _served_name(model)
+
+
 def _model_name(resource: Resource) -> str:
     """The client's model class of a kind: `V1Pod`, or `CoreV1Event` where the name is shared."""
     for name in (f"V1{resource.kind}", f"CoreV1{resource.kind}"):
