@@ -91,3 +91,19 @@ def test_deleting_the_controller_deletes_its_pods(make_cluster: Callable[..., Cl
     cluster.delete("replicationcontrollers", "web")
     cluster.settle()
     assert owned(cluster, "web") == []
+
+
+def test_a_large_scale_up_comes_in_bursts_of_burst_replicas(
+    make_cluster: Callable[..., Cluster], actions: list[Action]
+) -> None:
+    cluster = make_cluster()
+    cluster.apply(replication_controller("web", 1_200))
+    cluster.settle()
+    assert len(owned(cluster, "web")) == 1_200
+    creates = [
+        a.detail.rpartition("create ")[2]
+        for a in actions
+        if a.action == "reconcile" and ": create " in a.detail
+    ]
+    # kube-controller-manager's burstReplicas (500): one loop turn never creates them all.
+    assert creates[:3] == ["500", "500", "200"]

@@ -397,10 +397,9 @@ class Fuzzer:
         )
 
 
-#: The most replicas a body asks for. A valid larger count (kube-apiserver takes any int32) makes
-#: listwatch's replication manager create every missing pod in one loop turn, where
-#: kube-controller-manager creates at most 500 a sync: a known limit of that component, not what
-#: this fuzzes.
+#: The most replicas a body asks for. A valid larger count (kube-apiserver takes any int32) is
+#: honoured 500 pods a sync (burstReplicas), as by kube-controller-manager, and fills the memory
+#: of a cluster that has no quota: that is load, not what this fuzzes.
 MAX_REPLICAS = 5
 
 

@@ -43,6 +43,7 @@ class ControllerManager(Component):
             act=self.act,
             machine=self.machines["replication"],
             recorders=recorders,
+            burst=int(self.settings["burstReplicas"]),
         )
         self.node_lifecycle = NodeLifecycle(
             api=self.api,

@@ -72,6 +72,7 @@ class Replication:
         act: Acts,
         machine: Machine,
         recorders: Mapping[str, EventRecorder],
+        burst: int,
     ) -> None:
         self.api = api
         self.loop = loop
@@ -80,6 +81,9 @@ class Replication:
         self.machine = machine
         #: One event recorder per kind of controller (their events' source differs).
         self.recorders = recorders
+        #: At most this many pods created or deleted per sync (kube-controller-manager's
+        #: burstReplicas); the rest come in later syncs, as the pods made are observed.
+        self.burst = burst
         self.controllers: dict[str, Controlled] = {}
         #: The pods each controller (by UID) owns, by pod UID, as the pod watch last showed them.
         self.owned: dict[str, dict[str, Obj]] = {}
@@ -185,13 +189,14 @@ class Replication:
     def create_replicas(self, controlled: Controlled) -> None:
         obj = controlled.obj
         wanted = self._wanted(controlled)
-        missing = wanted - len(self._active(controlled))
+        have = len(self._active(controlled))
+        missing = min(wanted - have, self.burst)
         result = self._result(controlled, wanted)
         self.act(
             "reconcile",
             obj,
             result=result,
-            detail=f"{objects.name_of(obj)} wants {wanted} replicas, has {wanted - missing}: create {missing}",
+            detail=f"{objects.name_of(obj)} wants {wanted} replicas, has {have}: create {missing}",
         )
         controlled.pending_adds = missing
         for _ in range(missing):
@@ -215,7 +220,7 @@ class Replication:
         obj = controlled.obj
         wanted = self._wanted(controlled)
         active = self._active(controlled)
-        surplus = len(active) - wanted
+        surplus = min(len(active) - wanted, self.burst)
         self.act(
             "reconcile",
             obj,
