@@ -145,9 +145,10 @@ def parse_yaml(
         or len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes
     ):
         raise error(file, "", _too_big(limits))
-    loader = _Composer(text, max_depth=limits.max_depth)
     documents = []
+    loader: _Composer | None = None
     try:
+        loader = _Composer(text, max_depth=limits.max_depth)  # reads (and checks) every character
         while loader.check_node():
             node = loader.get_node()
             if node is None:
@@ -168,7 +169,8 @@ def parse_yaml(
         line = text.count("\n", 0, position) + 1 if isinstance(position, int) else None
         raise error(file, "", f"not valid YAML: {exc}", line=line) from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return documents
 
 
