@@ -320,3 +320,14 @@ def test_an_unexpected_exception_is_one_line_with_exit_code_70(
     assert err.getvalue().startswith("error: internal error at test_cli.py:")
     assert "ZeroDivisionError: division by zero" in err.getvalue()
     assert len(err.getvalue().splitlines()) == 1
+
+
+def test_check_refuses_a_trace_nested_too_deeply_in_one_line(tmp_path: Path) -> None:
+    trace = tmp_path / "deep.jsonl"
+    trace.write_text('{"type": "ADDED", "object": ' + "[" * 100_000 + "\n")
+    code, _, err = run("check", str(trace))
+    assert code == 2
+    assert err == (
+        f"error: {trace}:1: expected a watch event or a Kubernetes object; this JSON value is "
+        "nested too deeply to read (hundreds of levels)\n"
+    )
