@@ -207,3 +207,127 @@ def test_version_is_the_installed_distributions(capsys: pytest.CaptureFixture[st
         main(["--version"])
     assert exited.value.code == 0
     assert capsys.readouterr().out == f"listwatch {importlib.metadata.version('listwatch')}\n"
+
+
+BILLION_LAUGHS = """\
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+POD_HEAD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n"
+
+#: The malformed manifests that printed a traceback before: the text, and the one error line
+#: (after `error: FILE`) it now gives.
+REPRODUCERS = {
+    "empty image": (
+        POD_HEAD + "spec:\n  containers:\n  - name: c\n    image:\n",
+        ":8: at spec.containers[0].image: Required value",
+    ),
+    "items a mapping": (
+        "apiVersion: v1\nkind: PodList\nitems: {a: b}\n",
+        ":3: at items: expected a list of Kubernetes objects in a PodList, found a mapping",
+    ),
+    "an item not an object": (
+        "apiVersion: v1\nkind: List\nitems:\n- x\n",
+        ":4: at items[0]: expected a Kubernetes object (a mapping with apiVersion and kind), "
+        "found string 'x'",
+    ),
+    "a bad !!int": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: !!int x\n",
+        ":4: at metadata.name: 'x' cannot be read as !!int: expected an integer",
+    ),
+    "a self-referencing alias": (
+        "apiVersion: v1\nkind: Pod\nmetadata: &m\n  name: p\n  self: *m\n",
+        ":5: at metadata.self: a recursive alias",
+    ),
+    "spec a hex int": (
+        POD_HEAD + "spec: 0x1F\n",
+        ":5: at spec: expected a mapping (PodSpec), found integer 31",
+    ),
+    "billion laughs": (
+        BILLION_LAUGHS,
+        ":5: at e[0][2][0][6][7]: aliases expand to more than 10000 nodes",
+    ),
+    "deep nesting": (
+        POD_HEAD + "spec: " + "[" * 5000 + "]" * 5000 + "\n",
+        ":5: at spec[0][0]",  # ... nested deeper than 100 levels
+    ),
+    "a python tag": (
+        POD_HEAD + "spec: !!python/object/apply:os.system [ls]\n",
+        ":5: at spec: the YAML tag !!python/object/apply:os.system is not supported",
+    ),
+    "bad UTF-8": (
+        POD_HEAD.replace("name: p", "name: p\xff"),
+        ":4: at (document): not UTF-8: byte 0xff",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REPRODUCERS))
+def test_a_malformed_manifest_is_one_error_line_with_exit_code_1(case: str, tmp_path: Path) -> None:
+    text, expected = REPRODUCERS[case]
+    path = tmp_path / "bad.yaml"
+    if case == "bad UTF-8":
+        path.write_bytes(text.encode("latin-1"))
+    else:
+        path.write_text(text)
+    code, out, err = run("run", str(path))
+    assert code == 1
+    assert err.startswith(f"error: {path}{expected}"), err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "created" not in out
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_text(POD_HEAD + "  annotations:\n    a: " + "x" * (3 * 1024 * 1024) + "\n")
+    code, _, err = run("run", str(path))
+    assert code == 1
+    assert err == (
+        f"error: {path}: at (document): larger than 3145728 bytes, the limit for one file "
+        "(the Kubernetes API server's limit on a request body); split it into smaller files\n"
+    )
+
+
+def test_a_good_file_and_a_bad_one_create_nothing(tmp_path: Path) -> None:
+    good = tmp_path / "a.yaml"
+    good.write_text((ROOT / "examples" / "pod5.yaml").read_text())
+    bad = tmp_path / "b.yaml"
+    bad.write_text(REPRODUCERS["spec a hex int"][0])
+    code, out, err = run("run", str(good), str(bad))
+    assert code == 1 and err.startswith(f"error: {bad}:5: at spec:")
+    assert "created" not in out and "kubectl create" not in out
+
+
+def test_an_unexpected_exception_is_one_line_with_exit_code_70(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("listwatch.cli.cmd_spec", broken)
+    monkeypatch.delenv("LISTWATCH_TRACEBACK", raising=False)
+    out, err = io.StringIO(), io.StringIO()
+    parser_code = main(["spec", "show"], out=out, err=err)
+    assert parser_code == 70
+    assert err.getvalue().startswith("error: internal error at test_cli.py:")
+    assert "ZeroDivisionError: division by zero" in err.getvalue()
+    assert len(err.getvalue().splitlines()) == 1
+
+
+def test_check_refuses_a_trace_nested_too_deeply_in_one_line(tmp_path: Path) -> None:
+    trace = tmp_path / "deep.jsonl"
+    trace.write_text('{"type": "ADDED", "object": ' + "[" * 100_000 + "\n")
+    code, _, err = run("check", str(trace))
+    assert code == 2
+    assert err == (
+        f"error: {trace}:1: expected a watch event or a Kubernetes object; this JSON value is "
+        "nested too deeply to read (hundreds of levels)\n"
+    )

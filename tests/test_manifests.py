@@ -85,3 +85,68 @@ def test_the_tutorial_examples_are_valid(make_cluster: Callable[..., Cluster]) -
     cluster = make_cluster(without=("scheduler", "kubelet", "controller-manager"))
     created = manifests.apply_all(cluster.api, manifests.read([examples]))
     assert sorted(o["metadata"]["name"] for o in created) == ["pod-example", "pod-example-selector"]
+
+
+#: Manifests that crashed the loaders before: (text, path, line, problem).
+TYPED = {
+    "null image": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        "  - name: c\n    image:\n",
+        "spec.containers[0].image",
+        8,
+        "Required value",
+    ),
+    "spec an int": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec: 0x1F\n",
+        "spec",
+        5,
+        'expected a mapping (PodSpec), found integer 31 (Pod in version "v1" cannot be handled',
+    ),
+    "port a string list": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        "  - name: c\n    image: nginx\n    ports:\n    - containerPort: [80]\n",
+        "spec.containers[0].ports[0].containerPort",
+        10,
+        "expected an integer, found a list",
+    ),
+    "labels a list": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: [a]\n",
+        "metadata.labels",
+        5,
+        "expected a mapping of strings, found a list",
+    ),
+    "a List item with a bad field": (
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n"
+        "    name: 5\n",
+        "items[0].metadata.name",
+        7,
+        "expected a string, found integer 5",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TYPED))
+def test_a_field_of_the_wrong_type_is_refused_with_its_path_and_line(
+    case: str, tmp_path: Path, make_cluster: Callable[..., Cluster]
+) -> None:
+    text, path, line, problem = TYPED[case]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    cluster = make_cluster(without=("scheduler", "kubelet", "controller-manager"))
+    with pytest.raises(ManifestError) as caught:
+        manifests.apply_all(cluster.api, manifests.read([bad]))
+    assert (caught.value.path, caught.value.line) == (path, line)
+    assert problem in caught.value.problem
+    assert cluster.pods() == []
+
+
+def test_a_list_item_is_checked_like_a_document(tmp_path: Path) -> None:
+    path = tmp_path / "list.yaml"
+    path.write_text("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pood\n")
+    with pytest.raises(ManifestError) as caught:
+        manifests.read([path])
+    assert (caught.value.path, caught.value.line) == ("items[0].kind", 5)
+
+
+def test_an_empty_list_has_no_objects() -> None:
+    assert manifests.parse("apiVersion: v1\nkind: List\nitems:\n") == []

@@ -21,7 +21,9 @@ line argparse cannot parse (with its usage), a trace that cannot be read (check)
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime
@@ -563,8 +565,36 @@ def main(
     try:
         return int(args.func(args, out))
     except errors.ListwatchError as exc:
-        err.write(f"error: {exc}\n")
+        err.write(f"error: {_one_line(str(exc))}\n")
         return 1
+    except KeyboardInterrupt:
+        err.write("error: interrupted\n")
+        return 130
+    except Exception as exc:  # the last resort: a bug in listwatch, not a user's mistake
+        return _internal_error(exc, err)
+
+
+#: The exit code of an unexpected failure inside listwatch (BSD's EX_SOFTWARE).
+EXIT_INTERNAL = 70
+
+
+def _one_line(message: str) -> str:
+    """A message on one line: an error is one line on stderr, whatever the text it quotes."""
+    return " ".join(message.split()) if "\n" in message or "\r" in message else message
+
+
+def _internal_error(exc: Exception, err: IO[str]) -> int:
+    """An exception listwatch did not raise on purpose: one line naming it and where it was
+    raised (for a bug report), instead of a traceback; LISTWATCH_TRACEBACK=1 shows the full one."""
+    if os.environ.get("LISTWATCH_TRACEBACK"):
+        traceback.print_exception(exc, file=err)
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    err.write(
+        f"error: internal error{where}: {type(exc).__name__}: {_one_line(str(exc))[:300]} "
+        "(a bug in listwatch; please report it with the input; LISTWATCH_TRACEBACK=1 shows more)\n"
+    )
+    return EXIT_INTERNAL
 
 
 def main_entry() -> None:

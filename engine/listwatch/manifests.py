@@ -10,49 +10,53 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from listwatch import errors
+from listwatch.apiserver import decoding
 from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.objects import Obj
 from listwatch.apiserver.resources import KINDS
 from listwatch.errors import ManifestError
-from listwatch.spec.loading import Document, parse_yaml
+from listwatch.spec import yamlread
+from listwatch.spec.yamlread import Document
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """One object from a manifest file, with the document it came from."""
+    """One object from a manifest file, with the document it came from.
+
+    `prefix` is the object's own path in that document: `items[2]` for an item of a List.
+    """
 
     obj: Obj
     document: Document
     index: int
+    prefix: str = ""
 
     @property
     def file(self) -> str:
         return self.document.file
 
     def error(self, path: str, problem: str) -> ManifestError:
-        return ManifestError(self.file, path, problem, line=self.document.line(path))
+        full = f"{self.prefix}.{path}" if self.prefix and path else self.prefix or path
+        return ManifestError(self.file, full, problem, line=self.document.line(full))
 
 
 def read(paths: Iterable[str | Path]) -> list[Manifest]:
     """Every object in the given files (directories: their *.yaml, *.yml and *.json files)."""
     found: list[Manifest] = []
     for path in _expand(paths):
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ManifestError(str(path), "", f"cannot be read: {exc}") from exc
-        for index, doc in enumerate(parse_yaml(str(path), text, error=ManifestError)):
-            found.extend(_objects(doc, index))
+        text = yamlread.read_file(path, error=ManifestError)
+        found.extend(parse(text, name=str(path)))
     return found
 
 
 def parse(text: str, *, name: str = "<stdin>") -> list[Manifest]:
+    """Every object in one (multi-document) YAML text, each checked for its shape and types."""
     found: list[Manifest] = []
-    for index, doc in enumerate(parse_yaml(name, text, error=ManifestError)):
+    for index, doc in enumerate(yamlread.parse_yaml(name, text, error=ManifestError)):
         found.extend(_objects(doc, index))
     return found
 
@@ -69,33 +73,55 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def _objects(doc: Document, index: int) -> list[Manifest]:
+    """The document's object, or each item of a List, checked; a List's items must be objects."""
     data = doc.data
+    whole = Manifest(data, doc, index)
     if not isinstance(data, dict):
-        raise ManifestError(
-            doc.file,
+        raise whole.error(
             "",
-            f"expected a Kubernetes object (a mapping with apiVersion and kind), found {type(data).__name__}",
-            line=doc.line(""),
+            "expected a Kubernetes object (a mapping with apiVersion and kind), "
+            f"found {_describe(data)}",
         )
-    if data.get("kind") == "List" or (
-        str(data.get("kind", "")).endswith("List") and "items" in data
-    ):
-        items = data.get("items") or []
-        return [Manifest(item, _Sub(doc, f"items[{i}]"), index) for i, item in enumerate(items)]
-    manifest = Manifest(data, doc, index)
+    kind = data.get("kind")
+    if not (isinstance(kind, str) and kind.endswith("List") and "items" in data):
+        return [_checked(whole)]
+    items = data["items"]
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise whole.error(
+            "items", f"expected a list of Kubernetes objects in a {kind}, found {_describe(items)}"
+        )
+    found = []
+    for i, item in enumerate(items):
+        manifest = Manifest(item, doc, index, prefix=f"items[{i}]")
+        if not isinstance(item, dict):
+            raise manifest.error(
+                "",
+                "expected a Kubernetes object (a mapping with apiVersion and kind), "
+                f"found {_describe(item)}",
+            )
+        found.append(_checked(manifest))
+    return found
+
+
+def _checked(manifest: Manifest) -> Manifest:
+    """The manifest with its kind known and its fields of the types Kubernetes declares."""
     _check_shape(manifest)
-    return [manifest]
+    resource = KINDS[manifest.obj["kind"]]
+    try:
+        obj = decoding.decode(manifest.obj, resource.kind)
+    except decoding.Mismatch as exc:
+        raise manifest.error(
+            exc.path,
+            f'{exc.problem} ({resource.kind} in version "{resource.api_version}" cannot be '
+            f"handled as a {resource.kind})",
+        ) from exc
+    return replace(manifest, obj=obj)
 
 
-class _Sub(Document):
-    """A document for one item of a List: paths inside it are prefixed with the item's path."""
-
-    def __init__(self, parent: Document, prefix: str) -> None:
-        super().__init__(parent.file, parent.data, parent.lines)
-        self.prefix = prefix
-
-    def line(self, path: str) -> int | None:
-        return super().line(f"{self.prefix}.{path}" if path else self.prefix)
+def _describe(value: object) -> str:
+    return decoding.describe(value)
 
 
 def _check_shape(manifest: Manifest) -> None:
@@ -103,7 +129,9 @@ def _check_shape(manifest: Manifest) -> None:
     for field in ("apiVersion", "kind"):
         if not isinstance(obj.get(field), str) or not obj.get(field):
             raise manifest.error(
-                field, f"expected a string {field} (e.g. apiVersion: v1, kind: Pod)"
+                field,
+                f"expected a string {field} (e.g. apiVersion: v1, kind: Pod), "
+                f"found {_describe(obj.get(field))}",
             )
     kind = obj["kind"]
     resource = KINDS.get(kind)
@@ -118,7 +146,10 @@ def _check_shape(manifest: Manifest) -> None:
             f'no matches for kind "{kind}" in version "{obj["apiVersion"]}"; expected apiVersion: {resource.api_version}',
         )
     if not isinstance(obj.get("metadata"), dict):
-        raise manifest.error("metadata", "expected a mapping with at least a name")
+        raise manifest.error(
+            "metadata",
+            f"expected a mapping with at least a name, found {_describe(obj.get('metadata'))}",
+        )
 
 
 _CAUSE = re.compile(r"^(?P<path>[A-Za-z0-9_.\[\]-]+): (?P<problem>.*)$")

@@ -207,7 +207,7 @@ def _values(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any, str]]:
             if not in_array and stripped[0] == "{" and stripped[-1] == "}":
                 try:
                     value, end = scan(stripped, 0)
-                except (ValueError, StopIteration):
+                except (ValueError, StopIteration, RecursionError):
                     pass
                 else:
                     if end == len(stripped):
@@ -223,6 +223,8 @@ def _values(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any, str]]:
                 break
             try:
                 value, end = decoder.raw_decode(text, pos)
+            except RecursionError as exc:
+                raise _too_deep(name, at) from exc
             except json.JSONDecodeError as exc:
                 if text[exc.pos :].strip():
                     raise _malformed(
@@ -238,6 +240,8 @@ def _values(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any, str]]:
         text = "".join(pending)
         try:
             decoder.raw_decode(text, len(text) - len(text.lstrip()))
+        except RecursionError as exc:
+            raise _too_deep(name, start) from exc
         except json.JSONDecodeError as exc:
             raise TraceError(
                 name,
@@ -250,6 +254,17 @@ def _values(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any, str]]:
             number,
             f"expected `]`: the input ends inside the JSON array opened at line {in_array}",
         )
+
+
+def _too_deep(name: str, line: int) -> TraceError:
+    """Python's JSON decoder recurses once per level: a value nested past its recursion limit
+    (no watch event nests more than a few dozen levels) is refused rather than crashing."""
+    return TraceError(
+        name,
+        line,
+        "expected a watch event or a Kubernetes object; this JSON value is nested too deeply "
+        "to read (hundreds of levels)",
+    )
 
 
 def _skip(text: str, pos: int, at: int, in_array: int, name: str) -> tuple[int, int, int]:

@@ -9,7 +9,7 @@ import pytest
 
 from listwatch import engine as engine_module
 from listwatch.errors import SpecError
-from listwatch.spec import loading
+from listwatch.spec import loading, yamlread
 from tests.conftest import SPEC
 
 
@@ -191,3 +191,56 @@ def test_the_error_message_reads_file_line_path_problem(spec_copy: Path) -> None
     assert str(caught.value).startswith(
         f"spec/objects/container.yaml:{line}: at machines[0].transitions[0].dest: a declared state"
     )
+
+
+def test_parse_yaml_refuses_what_exceeds_its_limits_naming_the_limit() -> None:
+    limits = yamlread.YamlLimits(max_bytes=100, max_depth=3, max_alias_nodes=5)
+    with pytest.raises(SpecError, match="larger than 100 bytes"):
+        yamlread.parse_yaml("f.yaml", "a: " + "x" * 100, limits=limits)
+    with pytest.raises(SpecError, match="nested deeper than 3 levels") as deep:
+        yamlread.parse_yaml("f.yaml", "a:\n  b:\n    c:\n      d: 1\n", limits=limits)
+    assert (deep.value.line, deep.value.path) == (4, "a.b.c.d")
+    with pytest.raises(SpecError, match="aliases expand to more than 5 nodes") as aliased:
+        yamlread.parse_yaml("f.yaml", "a: &a [1, 2, 3]\nb: *a\nc: *a\n", limits=limits)
+    assert (aliased.value.line, aliased.value.path) == (3, "c[0]")
+
+
+def test_aliases_within_the_limit_and_merge_keys_are_read() -> None:
+    (doc,) = yamlread.parse_yaml("f.yaml", "a: &a {x: 1, y: 2}\nb:\n  <<: *a\n  y: 3\nc: *a\n")
+    assert doc.data == {"a": {"x": 1, "y": 2}, "b": {"x": 1, "y": 3}, "c": {"x": 1, "y": 2}}
+    assert doc.line("c.x") == 5
+
+
+def test_a_recursive_alias_is_refused_at_the_line_of_the_alias() -> None:
+    with pytest.raises(SpecError, match="a recursive alias") as caught:
+        yamlread.parse_yaml("f.yaml", "a: &a\n  b: 1\n  c:\n  - *a\n")
+    assert (caught.value.line, caught.value.path) == (4, "a.c[0]")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("a: !!binary aGk=", "the YAML tag !!binary is not supported"),
+        ("a: !foo 1", "the YAML tag !foo is not supported"),
+        ("a: !!set {x}", "the YAML tag !!set is not supported"),
+        ("a: !!python/name:os.system x", "the YAML tag !!python/name:os.system is not supported"),
+        ("a: !!bool maybe", "'maybe' cannot be read as !!bool: expected true or false"),
+        ("a: !!float x", "'x' cannot be read as !!float: expected a number"),
+        ("a: 1\na: 2", "the key 'a' is repeated (first on line 1)"),
+        ("? [a]\n: 1", "a mapping key that is a string"),
+        ("a: *nowhere", "not valid YAML: found undefined alias 'nowhere'"),
+        ("a: \x00", "not valid YAML: unacceptable character #x0000"),
+    ],
+)
+def test_a_tag_key_or_character_kubernetes_would_not_read_is_refused(
+    text: str, problem: str
+) -> None:
+    with pytest.raises(SpecError) as caught:
+        yamlread.parse_yaml("f.yaml", text)
+    assert problem in caught.value.problem
+    assert caught.value.line is not None
+
+
+def test_yaml_reads_as_json_would_hold_it() -> None:
+    (doc,) = yamlread.parse_yaml("f.yaml", "1: a\ntrue: b\nwhen: 2024-01-01\nhex: 0x1F\n")
+    assert doc.data == {"1": "a", "true": "b", "when": "2024-01-01", "hex": 31}

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
-from listwatch.errors import ManifestError, SpecError
+from listwatch.errors import SpecError
 from listwatch.spec import checking
 from listwatch.spec.model import (
     Arrow,
@@ -26,7 +25,6 @@ from listwatch.spec.model import (
     Flow,
     MachineDef,
     ObjectDef,
-    Origin,
     PhaseNote,
     Spec,
     State,
@@ -39,71 +37,9 @@ from listwatch.spec.model import (
     WatchDef,
     frozen_mapping,
 )
+from listwatch.spec.yamlread import Document, parse_yaml, read_file
 
 SCHEMA_FILE = "schema.json"
-
-
-class Document:
-    """One parsed YAML document with the line of every YAML path in it."""
-
-    def __init__(self, file: str, data: Any, lines: Mapping[str, int]) -> None:
-        self.file = file
-        self.data = data
-        self.lines = lines
-
-    def origin(self, path: str) -> Origin:
-        return Origin(self.file, path, self.line(path), self.lines)
-
-    def line(self, path: str) -> int | None:
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            cut = max(path.rfind("."), path.rfind("["))
-            path = path[:cut] if cut > 0 else ""
-        return self.lines.get("")
-
-    def error(self, path: str, problem: str) -> SpecError:
-        return SpecError(self.file, path, problem, line=self.line(path))
-
-
-def parse_yaml(
-    file: str, text: str, *, error: type[SpecError | ManifestError] = SpecError
-) -> list[Document]:
-    """Parse (multi-document) YAML, keeping the line of every path; a syntax error names its line."""
-    try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise error(file, "", f"not valid YAML: {problem}", line=line) from exc
-    documents = []
-    for node in nodes:
-        lines: dict[str, int] = {}
-        constructor = yaml.SafeLoader("")
-        try:
-            data = _construct(node, "", lines, constructor)
-        except yaml.YAMLError as exc:
-            raise error(file, "", f"not valid YAML: {exc}") from exc
-        if data is not None:  # an empty document (a stray ---) is skipped, as kubectl skips it
-            documents.append(Document(file, data, lines))
-    return documents
-
-
-def _construct(node: yaml.Node, path: str, lines: dict[str, int], loader: yaml.SafeLoader) -> Any:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            child = f"{path}.{key}" if path else str(key)
-            result[key] = _construct(value_node, child, lines, loader)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _construct(item, f"{path}[{i}]", lines, loader) for i, item in enumerate(node.value)
-        ]
-    return loader.construct_object(node, deep=True)
 
 
 def yaml_path(parts: Iterable[Any]) -> str:
@@ -187,10 +123,7 @@ def load(root: str | Path) -> Spec:
     documents = []
     for path in spec_files(root):
         display = _display(path, root)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SpecError(display, "", f"cannot be read: {exc}") from exc
+        text = read_file(path, display=display)
         for doc in parse_yaml(display, text):
             validator.validate(doc)
             documents.append(doc)
