@@ -55,7 +55,8 @@ def _pod(name: str, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def record(kind: str, records: int, path: str, spec: str | None = None) -> dict[str, Any]:
-    """Record a trace of at least `records` records of the memory backend into `path` (in this process)."""
+    """Record a trace of at least `records` records of the memory backend into `path` (in this
+    process)."""
     sys.path.insert(0, str(ROOT / "engine"))
     from listwatch import engine
     from listwatch.cluster import Cluster
@@ -183,7 +184,8 @@ def main() -> int:
         )
         baseline = check(str(empty), args.spec, env)
         print(
-            f"baseline: `listwatch check` on a one-record trace takes {baseline['seconds']:.1f}s and {baseline['peak_rss_mib']:.0f} MiB "
+            f"baseline: `listwatch check` on a one-record trace takes {baseline['seconds']:.1f}s "
+            f"and {baseline['peak_rss_mib']:.0f} MiB "
             "(the interpreter, listwatch and the spec loaded)",
             flush=True,
         )
@@ -214,14 +216,17 @@ def main() -> int:
                 rate = made["records"] / judged["seconds"]
                 results.append({**made, **judged, "rate": rate})
                 print(
-                    f"{kind:>9} {made['records']:>9,} records ({made['pods']:,} pods, {size:,.0f} MiB, recorded in {made['seconds']}s): "
-                    f"checked in {judged['seconds']:.1f}s = {rate:,.0f} records/s, peak RSS {judged['peak_rss_mib']:.0f} MiB",
+                    f"{kind:>9} {made['records']:>9,} records ({made['pods']:,} pods, {size:,.0f} "
+                    f"MiB, recorded in {made['seconds']}s): "
+                    f"checked in {judged['seconds']:.1f}s = {rate:,.0f} records/s, peak RSS "
+                    f"{judged['peak_rss_mib']:.0f} MiB",
                     flush=True,
                 )
                 print(f"{'':>10}{judged['summary']}", flush=True)
                 if judged["exit"] != 0:
                     print(
-                        f"{'':>10}listwatch check exited {judged['exit']}: the recorded run should keep to the spec",
+                        f"{'':>10}listwatch check exited {judged['exit']}: the recorded run "
+                        "should keep to the spec",
                         file=sys.stderr,
                     )
                     return 1
@@ -230,7 +235,8 @@ def main() -> int:
         top = mine[-1]
         verdict = "meets" if top["rate"] >= TARGET else "is BELOW"
         print(
-            f"{kind}: at {top['records']:,} records, {top['rate']:,.0f} records/s, which {verdict} the target of {TARGET:,} records/s"
+            f"{kind}: at {top['records']:,} records, {top['rate']:,.0f} records/s, which "
+            f"{verdict} the target of {TARGET:,} records/s"
         )
         if len(mine) >= 2:
             small, big = mine[0], mine[-1]
@@ -246,8 +252,10 @@ def main() -> int:
                 else "the same pods, the same memory"
             )
             print(
-                f"{'':>10}{big['records'] / small['records']:.1f}x the records, {big['pods'] / small['pods']:.1f}x the pods: "
-                f"peak RSS {small['peak_rss_mib']:.0f} -> {big['peak_rss_mib']:.0f} MiB ({growth:.2f}x): {why}"
+                f"{'':>10}{big['records'] / small['records']:.1f}x the records, "
+                f"{big['pods'] / small['pods']:.1f}x the pods: "
+                f"peak RSS {small['peak_rss_mib']:.0f} -> {big['peak_rss_mib']:.0f} MiB "
+                f"({growth:.2f}x): {why}"
             )
     return 0
 

@@ -140,9 +140,12 @@ def main() -> int:
         result = json.loads(done.stdout)
         results.append(result)
         print(
-            f"{result['pods']:>7} pods on {result['nodes']} nodes: {result['seconds']:>7.2f}s  {result['pods_per_second']:>8.1f} pods/s  "
-            f"peak RSS {result['peak_rss_mib']:>7.1f} MiB  ({result['events']} events, revision {result['revision']}, "
-            f"{result['simulated_seconds']}s simulated; cluster start {result['cluster_start_seconds']}s)",
+            f"{result['pods']:>7} pods on {result['nodes']} nodes: {result['seconds']:>7.2f}s  "
+            f"{result['pods_per_second']:>8.1f} pods/s  "
+            f"peak RSS {result['peak_rss_mib']:>7.1f} MiB  ({result['events']} events, revision "
+            f"{result['revision']}, "
+            f"{result['simulated_seconds']}s simulated; cluster start "
+            f"{result['cluster_start_seconds']}s)",
             flush=True,
         )
         assert result["running"] == result["pods"], "not every pod reached Running"
@@ -153,7 +156,8 @@ def main() -> int:
     if 150_000 in by_scale:
         top = by_scale[150_000]
         print(
-            f"at 150k: {top['pods_per_second']} pods/s (target: at least 2000), peak {top['peak_rss_mib'] / 1024:.2f} GiB (target: at most 4)"
+            f"at 150k: {top['pods_per_second']} pods/s (target: at least 2000), peak "
+            f"{top['peak_rss_mib'] / 1024:.2f} GiB (target: at most 4)"
         )
     return 0
 

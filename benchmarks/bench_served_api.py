@@ -50,7 +50,7 @@ LABELS = {
 }
 
 
-# -- the client code, the same for every target ----------------------------------------------------------
+# -- the client code, the same for every target ----------------------------------------------------
 
 
 def make_pod(client: Any, namespace: str, name: str, labels: dict[str, str]) -> Any:
@@ -176,7 +176,7 @@ def _watch_replay(v1: Any, watch: Any, count: int) -> float | str:
     return time.perf_counter() - start
 
 
-# -- the targets --------------------------------------------------------------------------------------------
+# -- the targets -----------------------------------------------------------------------------------
 
 
 def _venv(name: str, python: str, packages: list[str]) -> Path:
@@ -364,7 +364,8 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None
     }
     names = list(results)
     print(
-        f"\nServed API benchmark: official kubernetes client {client_version}, {args.pods} pods, {args.watch} watch events\n"
+        f"\nServed API benchmark: official kubernetes client {client_version}, {args.pods} pods, "
+        f"{args.watch} watch events\n"
     )
     width = 42
     print(" " * width + "".join(f"{TARGETS[n][0]:<42}" for n in names))

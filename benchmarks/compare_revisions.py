@@ -44,7 +44,8 @@ def extract(revision: str, into: Path) -> Path:
 
 
 def lifecycle(tree: Path, pods: int, nodes: int) -> dict[str, float]:
-    """One `bench_lifecycle.py --one` run of `tree` (which puts its own engine first on the path)."""
+    """One `bench_lifecycle.py --one` run of `tree` (which puts its own engine first on the
+    path)."""
     done = subprocess.run(
         [
             sys.executable,
@@ -80,7 +81,8 @@ def checker(tree: Path, trace: Path, records: int) -> dict[str, float]:
 
 
 def _env(tree: Path) -> dict[str, str]:
-    """The environment in which `python -m listwatch` imports `tree`'s engine, not the installed one."""
+    """The environment in which `python -m listwatch` imports `tree`'s engine, not the installed
+    one."""
     return {**os.environ, "PYTHONPATH": str(tree / "engine")}
 
 

@@ -1,4 +1,5 @@
-"""Fuzz `listwatch run FILE` with mutated manifests, each in its own process, time and memory measured.
+"""Fuzz `listwatch run FILE` with mutated manifests, each in its own process, time and memory
+measured.
 
     python benchmarks/fuzz_manifests.py [--count 1000] [--seed 7] [--keep DIR]
 

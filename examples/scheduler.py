@@ -64,7 +64,8 @@ class Scheduler:
     # -- watching ----------------------------------------------------------------------------------
 
     def watch_nodes(self) -> None:
-        """Keep the node cache; a node added or changed sends the unschedulable pods back to the queue."""
+        """Keep the node cache; a node added or changed sends the unschedulable pods back to the
+        queue."""
         while not self.stopping.is_set():
             listed = self.api.list_node()
             with self._lock:
@@ -154,7 +155,8 @@ class Scheduler:
         self.bind(pod, chosen)
 
     def matches(self, pod: client.V1Pod, node: client.V1Node) -> bool:
-        """The NodeAffinity filter's nodeSelector part: every label the pod asks for, with its value."""
+        """The NodeAffinity filter's nodeSelector part: every label the pod asks for, with its
+        value."""
         if self.ignore_node_selector:
             return True
         labels = node.metadata.labels or {}
@@ -190,7 +192,8 @@ class Scheduler:
             reasons.append(f"{total - schedulable} node(s) were unschedulable")
         message = (
             f"0/{total} nodes are available: {', '.join(reasons)}. "
-            f"preemption: 0/{total} nodes are available: {total} Preemption is not helpful for scheduling."
+            f"preemption: 0/{total} nodes are available: {total} Preemption is not helpful for "
+            "scheduling."
         )
         with self._lock:
             self.unschedulable.add((namespace, name))

@@ -38,7 +38,8 @@ BUSYBOX = "busybox:1.36"
 
 
 def docker_runtime(loop: Loop) -> DockerRuntime:
-    """A DockerRuntime on `loop`, or a skip (a failure under LISTWATCH_REQUIRE_DOCKER) saying why not."""
+    """A DockerRuntime on `loop`, or a skip (a failure under LISTWATCH_REQUIRE_DOCKER) saying why
+    not."""
     try:
         from listwatch.runtime.docker import DockerRuntime
 
@@ -168,7 +169,8 @@ def _registry_for(runtime: DockerRuntime, image: str, name: str, tag: str) -> _R
 
 @pytest.fixture(scope="session")
 def registry_image() -> Iterator[str]:
-    """An image reference a Docker Engine can really pull: busybox, served by a registry on 127.0.0.1.
+    """An image reference a Docker Engine can really pull: busybox, served by a registry on
+    127.0.0.1.
 
     No registry outside is reachable here, so the pull path is shown against one the test runs on
     loopback (the engine sends loopback requests past its proxy, and treats 127.0.0.0/8 registries

@@ -1,4 +1,5 @@
-"""Reading the DOT text the render package writes, so tests can assert on nodes, edges and attributes.
+"""Reading the DOT text the render package writes, so tests can assert on nodes, edges and
+attributes.
 
 Only the shape `graphviz` emits is understood: one statement a line, `name [attrs]` or
 `tail -> head [attrs]`, attribute values bare, "quoted" or <HTML-like>.
@@ -10,7 +11,8 @@ import re
 from dataclasses import dataclass
 
 _STATEMENT = re.compile(
-    r'^\s*(?P<tail>"(?:[^"\\]|\\.)*"|[\w.]+)(?: -> (?P<head>"(?:[^"\\]|\\.)*"|[\w.]+))?(?: \[(?P<attrs>.*)\])?$'
+    r'^\s*(?P<tail>"(?:[^"\\]|\\.)*"|[\w.]+)(?: -> (?P<head>"(?:[^"\\]|\\.)*"|[\w.]+))?(?: '
+    r"\[(?P<attrs>.*)\])?$"
 )
 
 

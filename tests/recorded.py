@@ -21,7 +21,8 @@ Act = Callable[[Cluster], object]
 
 
 def record(engine: Engine, act: Act) -> Records:
-    """A run of the memory backend, as `listwatch run --trace` writes it: watch events and STEP records."""
+    """A run of the memory backend, as `listwatch run --trace` writes it: watch events and STEP
+    records."""
     records: Records = []
     writer = TraceWriter(records.append)
     cluster = Cluster(engine, sinks=[FlowTracker(engine.spec.flow, writer.step)])
@@ -35,7 +36,8 @@ def record(engine: Engine, act: Act) -> Records:
 
 
 def tutorial(directory: Path) -> Records:
-    """`listwatch run --trace FILE`: the tutorial's nodeName pod, the nodes labelled, its nodeSelector pod."""
+    """`listwatch run --trace FILE`: the tutorial's nodeName pod, the nodes labelled, its
+    nodeSelector pod."""
     path = directory / "tutorial.jsonl"
     assert cli.main(["run", "--trace", str(path)], out=io.StringIO(), err=io.StringIO()) == 0
     return [json.loads(line) for line in path.read_text().splitlines()]
@@ -73,5 +75,6 @@ def settled(manifest: dict[str, Any]) -> Act:
 
 
 def for_seconds(manifest: dict[str, Any], seconds: float) -> Act:
-    """Create the pod and let `seconds` of logical time pass (a pod that never settles: restarts, pull retries)."""
+    """Create the pod and let `seconds` of logical time pass (a pod that never settles: restarts,
+    pull retries)."""
     return lambda c: (c.apply(manifest), c.advance(seconds))

@@ -27,7 +27,8 @@ from tests.dockerengine import docker_runtime
 @contextmanager
 def serving(engine: Engine, **kwargs: Any) -> Iterator[Server]:
     """A started server on a free port (stopped on exit). With `runtime="docker"` and no Docker
-    Engine, the test is skipped (failed under LISTWATCH_REQUIRE_DOCKER) with the backend's reason."""
+    Engine, the test is skipped (failed under LISTWATCH_REQUIRE_DOCKER) with the backend's
+    reason."""
     kwargs.setdefault("nodes", ("node01", "node02"))
     if kwargs.get("runtime") == "docker":
         loop = Loop(SystemClock())

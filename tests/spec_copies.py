@@ -1,4 +1,5 @@
-"""A changed copy of the shipped spec, loaded: the seam for "change the spec, see the picture change".
+"""A changed copy of the shipped spec, loaded: the seam for "change the spec, see the picture
+change".
 
 Changes are made on the parsed YAML (not on its text), so they keep working while the wording
 of the shipped spec evolves; comments are lost in the copy, which is all it is.
@@ -19,7 +20,8 @@ from tests.conftest import SPEC
 
 
 def changed_spec(tmp_path: Path, name: str, change: Callable[[dict[str, Any]], None]) -> Spec:
-    """The spec with `change` applied to the document `name` (a path under spec/), loaded and checked."""
+    """The spec with `change` applied to the document `name` (a path under spec/), loaded and
+    checked."""
     root = tmp_path / "spec"
     if not root.exists():
         shutil.copytree(SPEC, root)

@@ -1,4 +1,5 @@
-"""One contract for every backend the features run on: memory, docker and cluster (`listwatch.backends`).
+"""One contract for every backend the features run on: memory, docker and cluster
+(`listwatch.backends`).
 
 Each test body runs against every registered backend: memory and docker as they are made for the
 features, the cluster backend against a served cluster in this process (`listwatch serve`). A

@@ -1,4 +1,5 @@
-"""The simulated cluster as a user reads it: `kubectl logs`, with the API server's and the kubelet's checks."""
+"""The simulated cluster as a user reads it: `kubectl logs`, with the API server's and the kubelet's
+checks."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def status(
         ),
         (status({"terminated": {"containerID": "docker://ended"}}), False, "ended"),
         (status({"terminated": {}}, {"containerID": "docker://before"}), False, "before"),
-        # CrashLoopBackOff: waiting to restart, the instance that ended last is read, with or without --previous
+        # CrashLoopBackOff: waiting to restart, the instance that ended last is read, with or
+        # without --previous
         (
             status(
                 {"waiting": {"reason": "CrashLoopBackOff"}}, {"containerID": "docker://crashed"}

@@ -1,4 +1,5 @@
-"""`listwatch conformance`: the packaged features, run by pytest-bdd, with reports and a spec summary."""
+"""`listwatch conformance`: the packaged features, run by pytest-bdd, with reports and a spec
+summary."""
 
 from __future__ import annotations
 

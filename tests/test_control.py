@@ -1,4 +1,5 @@
-"""Out-of-band control of an in-process cluster (listwatch.control): under the logical clock, exactly."""
+"""Out-of-band control of an in-process cluster (listwatch.control): under the logical clock,
+exactly."""
 
 from __future__ import annotations
 

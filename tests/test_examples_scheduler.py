@@ -21,12 +21,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEDULER = ROOT / "examples" / "scheduler.py"
-#: The scheduling scenarios: nodeSelector placement (every row of the outline), unschedulable pods, and the 13 steps.
+#: The scheduling scenarios: nodeSelector placement (every row of the outline), unschedulable pods,
+#: and the 13 steps.
 SCHEDULING = (
     "node_whose_label or no_node_matches or labelling_a_node or decide_where or thirteen_steps"
 )
 SCHEDULING_COUNT = 13
-#: Two scenarios where a pod's nodeSelector matches node02 only: a scheduler ignoring it binds node01.
+#: Two scenarios where a pod's nodeSelector matches node02 only: a scheduler ignoring it binds
+#: node01.
 MISPLACED = "node_whose_label or thirteen_steps"
 
 pytestmark = pytest.mark.slow
@@ -122,8 +124,8 @@ def test_a_scheduler_that_ignores_node_selector_fails_them_with_the_checker_s_ex
     assert "2 failed" in run.stdout, run.stdout[-3000:]
     # The checker names the step broken and why: bound to a node its nodeSelector does not match.
     assert (
-        "LW-10: expected a node that passes the scheduler's NodeAffinity filter (cz=bob); observed bound to node01"
-        in run.stdout
+        "LW-10: expected a node that passes the scheduler's NodeAffinity filter (cz=bob); "
+        "observed bound to node01" in run.stdout
     )
     # ... and what followed from it: the kubelet of node01 rejected the pod.
     assert "the pod pod-example is Failed, not Running" in run.stdout

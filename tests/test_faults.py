@@ -1,4 +1,5 @@
-"""List-Watch under faults: cut watches, compacted history, re-lists; nothing lost, nothing twice."""
+"""List-Watch under faults: cut watches, compacted history, re-lists; nothing lost, nothing
+twice."""
 
 from __future__ import annotations
 

@@ -78,7 +78,8 @@ def test_an_installed_wheel_validates_its_spec_and_runs_its_features(tmp_path: P
         [
             sys.executable,
             "-c",
-            "import listwatch.cli, sys; sys.exit(listwatch.cli.main(['conformance', '-k', 'thirteen']))",
+            "import listwatch.cli, sys; sys.exit(listwatch.cli.main(['conformance', '-k', "
+            "'thirteen']))",
         ],
         capture_output=True,
         text=True,

@@ -32,7 +32,9 @@ def test_a_kubelet_that_no_longer_watches_pods_never_runs_them(
     eng = modified(
         tmp_path,
         "components/kubelet.yaml",
-        "  - id: pods\n    resource: pods\n    fieldSelector: \"spec.nodeName={node}\"\n    doc: the pods bound to this kubelet's node ({node} is the node's name)\n    handlers: {ADDED: pod_added, MODIFIED: pod_updated, DELETED: pod_removed}\n",
+        '  - id: pods\n    resource: pods\n    fieldSelector: "spec.nodeName={node}"\n    doc: '
+        "the pods bound to this kubelet's node ({node} is the node's name)\n    handlers: {ADDED: "
+        "pod_added, MODIFIED: pod_updated, DELETED: pod_removed}\n",
         "",
     )
     cluster = make_cluster(eng=eng)
@@ -50,7 +52,8 @@ def test_without_the_requeue_on_node_change_a_labelled_node_waits_for_the_period
     eng = modified(
         tmp_path,
         "components/scheduler.yaml",
-        "      - {trigger: node_changed, source: Unschedulable, dest: BackingOff, conditions: [change_may_help], after: [back_off]}\n",
+        "      - {trigger: node_changed, source: Unschedulable, dest: BackingOff, conditions: "
+        "[change_may_help], after: [back_off]}\n",
         "",
     )
     cluster = make_cluster(eng=eng)
@@ -70,12 +73,14 @@ def test_removing_the_bind_transition_leaves_bound_unreachable_and_the_spec_is_r
 ) -> None:
     with pytest.raises(
         SpecError,
-        match=r"scheduler.yaml:\d+: at machines\[0\].states\[3\]: a state reachable from Queued; no transition leads to Bound",
+        match=r"scheduler.yaml:\d+: at machines\[0\].states\[3\]: a state reachable from Queued; "
+        r"no transition leads to Bound",
     ):
         modified(
             tmp_path,
             "components/scheduler.yaml",
-            "      - {trigger: schedule, source: Queued, dest: Bound, conditions: [node_found], after: [bind_pod]}\n",
+            "      - {trigger: schedule, source: Queued, dest: Bound, conditions: [node_found], "
+            "after: [bind_pod]}\n",
             "",
         )
 
@@ -118,7 +123,8 @@ def test_without_the_kubelet_admission_check_a_mismatched_pod_runs(
     eng = modified(
         tmp_path,
         "components/kubelet.yaml",
-        "  admission:\n    - {check: NodeAffinity, reason: NodeAffinity, message: \"Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector\"}\n",
+        '  admission:\n    - {check: NodeAffinity, reason: NodeAffinity, message: "Predicate '
+        "NodeAffinity failed: node(s) didn't match Pod's node affinity/selector\"}\n",
         "  admission: []\n",
     )
     cluster = make_cluster(eng=eng)
@@ -149,7 +155,8 @@ def test_a_misspelt_match_key_is_a_load_error_naming_the_file_line_and_path(
 def test_a_match_on_an_attribute_its_kind_of_act_does_not_carry_is_a_load_error(
     tmp_path: Path,
 ) -> None:
-    # The kubelet's admission decision carries a result; only requests and writes carry image_changed.
+    # The kubelet's admission decision carries a result; only requests and writes carry
+    # image_changed.
     with pytest.raises(SpecError) as caught:
         modified(
             tmp_path,

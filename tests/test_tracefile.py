@@ -1,4 +1,5 @@
-"""Reading traces: every shape a watch gets saved in, each record at the line where it starts, and bad input refused."""
+"""Reading traces: every shape a watch gets saved in, each record at the line where it starts, and
+bad input refused."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ JSON_LINES = """\
 {"type":"STEP","step":"LW-10","observable":true,"object":{"kind":"Pod","name":"a","uid":"u1"}}
 """
 
-#: What `kubectl get pods,events -w -o json --output-watch-events` prints: pretty objects, one after another.
+#: What `kubectl get pods,events -w -o json --output-watch-events` prints: pretty objects, one after
+#: another.
 KUBECTL_WATCH = """\
 {
     "type": "ADDED",
@@ -133,7 +135,8 @@ def test_a_broken_json_line_is_refused_naming_its_line_before_the_next_is_read()
     assert next(records).line == 1
     with pytest.raises(
         TraceError,
-        match=r"^run\.jsonl:3: expected valid JSON: Expecting ',' delimiter .*\(in the value that starts at line 2\)",
+        match=r"^run\.jsonl:3: expected valid JSON: Expecting ',' delimiter .*\(in the value that "
+        r"starts at line 2\)",
     ):
         next(records)
 
@@ -142,7 +145,8 @@ def test_invalid_json_inside_a_pretty_printed_value_names_the_line_of_the_mistak
     text = '{\n  "type": "ADDED",\n  "object": {\n    "kind": "Pod",\n    "x": [1 2]\n  }\n}\n'
     with pytest.raises(
         TraceError,
-        match=r"^t:5: expected valid JSON: Expecting ',' delimiter at column 13 \(in the value that starts at line 1\)",
+        match=r"^t:5: expected valid JSON: Expecting ',' delimiter at column 13 \(in the value "
+        r"that starts at line 1\)",
     ):
         tracefile.parse(text, name="t")
 
@@ -151,7 +155,8 @@ def test_a_trace_cut_inside_a_value_names_the_line_where_the_value_starts() -> N
     text = '{"type":"ADDED","object":{"kind":"Pod"}}\n{\n  "type": "MODIFIED",\n  "object": {\n'
     with pytest.raises(
         TraceError,
-        match=r"^t:2: expected a complete JSON value; the input ends inside the one that starts here",
+        match=r"^t:2: expected a complete JSON value; the input ends inside the one that starts "
+        r"here",
     ):
         tracefile.parse(text, name="t")
 
@@ -169,11 +174,13 @@ def test_an_unclosed_array_names_the_line_where_it_opened() -> None:
     [
         (
             '{"foo": 1}\n',
-            "expected a watch event (`type` and `object`), a STEP record or a Kubernetes object (`kind`); found neither `type` nor `kind`",
+            "expected a watch event (`type` and `object`), a STEP record or a Kubernetes object "
+            "(`kind`); found neither `type` nor `kind`",
         ),
         (
             '{"type": "CHANGED", "object": {}}\n',
-            "expected a record type of ADDED, MODIFIED, DELETED, BOOKMARK, ERROR or STEP, found 'CHANGED'",
+            "expected a record type of ADDED, MODIFIED, DELETED, BOOKMARK, ERROR or STEP, found "
+            "'CHANGED'",
         ),
         (
             '{"type": "ADDED", "object": [1]}\n',
@@ -181,7 +188,8 @@ def test_an_unclosed_array_names_the_line_where_it_opened() -> None:
         ),
         (
             '"a string"\n',
-            "expected a JSON object (a watch event, a STEP record or a Kubernetes object), found a string",
+            "expected a JSON object (a watch event, a STEP record or a Kubernetes object), found "
+            "a string",
         ),
         (
             '{"kind": "PodList", "items": [3]}\n',

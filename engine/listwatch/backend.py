@@ -56,7 +56,10 @@ Objs = list[Obj]
 class Capability(enum.Enum):
     """A thing a backend may be able to do; the value says what, in a user's words."""
 
-    INTERNAL_STEPS = "report the flow's internal steps (etcd writes, watch events passed on, a component's decisions)"
+    INTERNAL_STEPS = (
+        "report the flow's internal steps (etcd writes, watch events passed on, a "
+        "component's decisions)"
+    )
     COMPONENT_WATCHES = (
         "show and cut a component's own List-Watch (which watches are open, a kubelet's re-list)"
     )
@@ -81,10 +84,14 @@ def missing(have: frozenset[Capability], need: Capability, *, backend: str) -> s
         return None
     if need in SERVED:
         return (
-            f"the {backend} backend cannot {need.value}: only a simulator (--backend memory or docker) can, "
+            f"the {backend} backend cannot {need.value}: only a simulator (--backend memory or "
+            "docker) can, "
             "or the cluster backend against listwatch serve (its control API, /listwatch/v1)"
         )
-    return f"the {backend} backend cannot {need.value}: only a simulator (--backend memory or docker) can"
+    return (
+        f"the {backend} backend cannot {need.value}: only a simulator (--backend memory or "
+        "docker) can"
+    )
 
 
 # -- the control API's bodies ----------------------------------------------------------------------
@@ -135,7 +142,7 @@ class KubeletState(TypedDict):
     state: str  # Running or Stopped
 
 
-# -- the facets --------------------------------------------------------------------------------------
+# -- the facets ------------------------------------------------------------------------------------
 
 
 class Capable(Protocol):
@@ -230,7 +237,8 @@ class Objects(Protocol):
 
 
 class Waiting(Protocol):
-    """Letting the cluster get somewhere, in seconds of its clock (simulated under a logical one)."""
+    """Letting the cluster get somewhere, in seconds of its clock (simulated under a logical
+    one)."""
 
     def settle(self, *, horizon: float = ..., until: Callable[[], bool] | None = None) -> bool:
         """Run until `until` holds (or, without it, until the cluster is quiet), at most `horizon`
@@ -269,7 +277,8 @@ class Controlling(Protocol):
     def compact(self) -> Compaction: ...
 
     def stop_kubelet(self, node: str) -> None:
-        """The kubelet of `node` stops (no watches, no heartbeats); stopping a stopped one is no change."""
+        """The kubelet of `node` stops (no watches, no heartbeats); stopping a stopped one is no
+        change."""
         ...
 
     def restart_kubelet(self, node: str) -> None:

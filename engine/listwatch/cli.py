@@ -82,7 +82,10 @@ class StepPrinter:
         what = f"{action.obj}: " if action.obj is not None else ""
         detail = action.detail
         if event.repeats:
-            detail = f"{detail} (the same write and event as {event.repeats}: the pod was created directly)"
+            detail = (
+                f"{detail} (the same write and event as {event.repeats}: the pod was created "
+                "directly)"
+            )
         self.out.write(
             f"  [{action.time:8.3f}s] {step.id}  {actor} \u2192 {target}  ({seen}) {step.title}\n"
         )
@@ -141,7 +144,8 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
             tracker_sinks.append(writer.step)
             writer.observe(cluster.api)
         out.write(
-            f"listwatch: a simulated Kubernetes v1.32 cluster on the {cluster.runtime.describe()} backend; nodes: {', '.join(nodes)}\n\n"
+            f"listwatch: a simulated Kubernetes v1.32 cluster on the {cluster.runtime.describe()} "
+            f"backend; nodes: {', '.join(nodes)}\n\n"
         )
         out.write("The components start and open their List-Watches:\n")
         cluster.start()
@@ -325,7 +329,8 @@ def _kube(args: argparse.Namespace) -> KubeAPI:
 
 
 def cmd_diagnose(args: argparse.Namespace, out: IO[str]) -> int:
-    """Walk the troubleshooting tree for one pod of a live cluster (exit 0 healthy, 1 a finding, 2 no such pod)."""
+    """Walk the troubleshooting tree for one pod of a live cluster (exit 0 healthy, 1 a finding, 2
+    no such pod)."""
     tree = engine_module.load(args.spec).spec.troubleshooting
     if tree is None:
         raise errors.ListwatchError(
@@ -360,7 +365,8 @@ def cmd_logs(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def cmd_exec(args: argparse.Namespace, out: IO[str]) -> int:
-    """kubectl exec POD [-c CONTAINER] -- COMMAND ..., on a live cluster: the command's exit code."""
+    """kubectl exec POD [-c CONTAINER] -- COMMAND ..., on a live cluster: the command's exit
+    code."""
     api = _kube(args)
     try:
         return exec_in_pod(
@@ -390,15 +396,18 @@ def cmd_spec(args: argparse.Namespace, out: IO[str]) -> int:
         main = [s for s in spec.flow.steps if s.id.startswith("LW-")]
         out.write(
             f"{spec.root}: valid. {len(main)} steps ({main[0].id} to {main[-1].id}), "
-            f"{len(spec.flow.steps) - len(main)} variant steps, {len(spec.flow.variants)} variants, "
-            f"{len(engine.machines)} machines, {len(spec.components)} components; every name resolves.\n"
+            f"{len(spec.flow.steps) - len(main)} variant steps, {len(spec.flow.variants)} "
+            "variants, "
+            f"{len(engine.machines)} machines, {len(spec.components)} components; every name "
+            "resolves.\n"
         )
         return 0
     out.write(f"Flow {spec.flow.name}: {len(spec.flow.steps)} steps\n")
     for step in spec.flow.steps:
         seen = "internal" if step.internal else "observable"
         out.write(
-            f"  {step.id}  {' / '.join(step.sources)} \u2192 {' / '.join(step.targets)}  ({seen})  {step.title}\n"
+            f"  {step.id}  {' / '.join(step.sources)} \u2192 {' / '.join(step.targets)}  ({seen}) "
+            f" {step.title}\n"
         )
         if step.next:
             out.write(f"         next: {', '.join(step.next)}\n")
@@ -409,7 +418,8 @@ def cmd_spec(args: argparse.Namespace, out: IO[str]) -> int:
     out.write("\nMachines:\n")
     for machine in spec.machines.values():
         out.write(
-            f"  {machine.name} (one per {machine.per}; callbacks of {machine.owner}): initial {machine.initial}\n"
+            f"  {machine.name} (one per {machine.per}; callbacks of {machine.owner}): initial "
+            f"{machine.initial}\n"
         )
         for t in machine.transitions:
             guard = ""
@@ -482,7 +492,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=DOCKER_WAIT_SECONDS,
         metavar="SECONDS",
-        help=f"docker backend: how long to wait, in real seconds, for the pods to run or finish (default: {DOCKER_WAIT_SECONDS:g})",
+        help="docker backend: how long to wait, in real seconds, for the pods to run or finish "
+        f"(default: {DOCKER_WAIT_SECONDS:g})",
     )
     run.set_defaults(func=cmd_run)
     check = sub.add_parser(
@@ -501,7 +512,8 @@ def build_parser() -> argparse.ArgumentParser:
     conformance_parser.set_defaults(func=lambda args, out: conformance.command(args, out))
     serve = sub.add_parser(
         "serve",
-        help="serve the simulated cluster as a Kubernetes API on 127.0.0.1 (for kubectl and clients)",
+        help="serve the simulated cluster as a Kubernetes API on 127.0.0.1 (for kubectl and "
+        "clients)",
     )
     server.add_arguments(serve)
     serve.set_defaults(func=lambda args, out: server.command(args, out, args.err))

@@ -1,4 +1,5 @@
-"""Time, injected: a logical clock for deterministic simulation and the system clock for live runs."""
+"""Time, injected: a logical clock for deterministic simulation and the system clock for live
+runs."""
 
 from __future__ import annotations
 

@@ -71,7 +71,8 @@ class Cluster:
         with that `loop`, which then sets the clock: `Cluster(engine, loop=loop, runtime=...)`."""
         if loop is not None and clock is not None and clock is not loop.clock:
             raise ValueError(
-                "a cluster given a loop runs on that loop's clock; give the loop or the clock, not both"
+                "a cluster given a loop runs on that loop's clock; give the loop or the clock, "
+                "not both"
             )
         self.engine = engine
         self.spec = engine.spec
@@ -145,7 +146,8 @@ class Cluster:
     def settle(
         self, *, horizon: float = DEFAULT_HORIZON, until: Callable[[], bool] | None = None
     ) -> bool:
-        """Run until nothing is left to do (or `until` holds), at most `horizon` simulated seconds on."""
+        """Run until nothing is left to do (or `until` holds), at most `horizon` simulated seconds
+        on."""
         return self.loop.run(until=until, horizon=self.clock.now() + horizon)
 
     def advance(self, seconds: float) -> None:
@@ -157,7 +159,7 @@ class Cluster:
             component.stop()
         self.runtime.close()
 
-    # -- what a user does ---------------------------------------------------------------------------
+    # -- what a user does --------------------------------------------------------------------------
 
     def apply(self, obj: Obj, *, actor: str = "kubectl") -> Obj:
         """Create an object (kubectl create): a Pod, a ReplicationController, a ReplicaSet ..."""
@@ -221,7 +223,8 @@ class Cluster:
         self.kubelets[node].restart()
 
     def stop_kubelet(self, node: str) -> None:
-        """The kubelet of `node` stops (a crash, a powered-off machine): no watches, no heartbeats."""
+        """The kubelet of `node` stops (a crash, a powered-off machine): no watches, no
+        heartbeats."""
         self.kubelets[node].stop_reporting()
 
     def pods(self, namespace: str | None = None) -> list[Obj]:
@@ -253,7 +256,8 @@ class Cluster:
         if container is None:
             if len(names) > 1:
                 raise errors.BadRequest(
-                    f"a container name must be specified for pod {pod}, choose one of: [{' '.join(names)}]"
+                    f"a container name must be specified for pod {pod}, choose one of: "
+                    f"[{' '.join(names)}]"
                 )
             container = names[0]
         elif container not in names:
@@ -313,7 +317,8 @@ def log_container_id(
 def node_object(
     settings: Mapping[str, Any], name: str, index: int, labels: Mapping[str, str], clock: Clock
 ) -> Obj:
-    """The Node a kubelet registers: capacity, conditions and node info from the spec's kubelet settings."""
+    """The Node a kubelet registers: capacity, conditions and node info from the spec's kubelet
+    settings."""
     now = rfc3339(clock.wall())
     digest = hashlib.sha256(name.encode()).hexdigest()
     address = f"192.168.{10 + index // 250}.{index % 250 + 2}"

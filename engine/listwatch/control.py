@@ -22,7 +22,8 @@ Guarantees: nothing here changes an API object itself (only components and the h
 call raises an `APIError` whose Status says what was wrong (404 for an actor without watches or a
 kubelet the cluster does not run, 400 for a bad argument, 409 for a revision already compacted).
 Every method runs on the cluster's loop thread (the served API hands calls over with
-`LiveCluster.call`). Results are plain JSON (`listwatch.backend`'s `TypedDict`s), the bodies the served API answers with.
+`LiveCluster.call`). Results are plain JSON (`listwatch.backend`'s `TypedDict`s), the bodies the
+served API answers with.
 
 Worked example (the kubelet of node01, whose pod watch starts at revision 7):
 
@@ -57,7 +58,8 @@ APISERVER = "apiserver"
 
 
 class Control:
-    """The control of one cluster (see the module docstring); it remembers which watches it holds cut."""
+    """The control of one cluster (see the module docstring); it remembers which watches it holds
+    cut."""
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
@@ -102,7 +104,8 @@ class Control:
         return found
 
     def cut(self, actor: str, *, resource: str = "", reconnect: bool = True) -> list[OpenWatch]:
-        """End `actor`'s open watches (of `resource`, when given), as a lost connection; what was cut.
+        """End `actor`'s open watches (of `resource`, when given), as a lost connection; what was
+        cut.
 
         With `reconnect` (the default) the actor may watch again at once: listwatch's components
         resume from their resourceVersion, an HTTP client's stream ends and it decides. Without it,
@@ -111,7 +114,8 @@ class Control:
         """
         if not actor:
             raise errors.BadRequest(
-                "actor is required: whose watches to cut (e.g. kubelet/node01; see GET /listwatch/v1/watches)"
+                "actor is required: whose watches to cut (e.g. kubelet/node01; see GET "
+                "/listwatch/v1/watches)"
             )
         if actor == APISERVER:
             return self._cut_caches(resource, reconnect=reconnect)
@@ -122,13 +126,15 @@ class Control:
         ]
         if not cut:
             raise errors.NotFound(
-                f"{actor} has no open watch{' of ' + resource if resource else ''} to cut (the actors watching: {self._actors()})",
+                f"{actor} has no open watch{' of ' + resource if resource else ''} to cut (the "
+                f"actors watching: {self._actors()})",
                 details={"name": actor, "kind": "watches", "group": "listwatch.io"},
             )
         outside = sorted({w.actor for w in cut if _informer_of(w) is None})
         if not reconnect and outside:
             raise errors.BadRequest(
-                f"{actor} is not one of listwatch's own components: its watches can be cut (reconnect: true), "
+                f"{actor} is not one of listwatch's own components: its watches can be cut "
+                "(reconnect: true), "
                 "not held off (it is a client of the API and watches again when it likes)"
             )
         described = [_described(w) for w in cut]
@@ -145,7 +151,8 @@ class Control:
         return described
 
     def reconnect(self, actor: str, *, resource: str = "") -> list[InformerState]:
-        """Let `actor`'s watches held off by `cut(reconnect=False)` watch again (from their resourceVersion)."""
+        """Let `actor`'s watches held off by `cut(reconnect=False)` watch again (from their
+        resourceVersion)."""
         if actor == APISERVER:
             return self._reconnect_caches(resource)
         held = [
@@ -153,7 +160,8 @@ class Control:
         ]
         if not held:
             raise errors.NotFound(
-                f"{actor} has no watch{' of ' + resource if resource else ''} held off by a cut (reconnect: false) to reconnect",
+                f"{actor} has no watch{' of ' + resource if resource else ''} held off by a cut "
+                "(reconnect: false) to reconnect",
                 details={"name": actor, "kind": "watches", "group": "listwatch.io"},
             )
         for informer in held:
@@ -183,7 +191,8 @@ class Control:
         cut = [cache for cache in self._caches(resource) if cache.connected]
         if not cut:
             raise errors.NotFound(
-                f"the API server has no open watch on etcd{' of ' + resource if resource else ''} to cut",
+                f"the API server has no open watch on etcd{' of ' + resource if resource else ''} "
+                "to cut",
                 details={"name": APISERVER, "kind": "watches", "group": "listwatch.io"},
             )
         described = [_etcd_watch(cache) for cache in cut]
@@ -199,7 +208,8 @@ class Control:
         held = [c for c in self._held_caches if not resource or c.resource.plural == resource]
         if not held:
             raise errors.NotFound(
-                f"the API server has no watch on etcd{' of ' + resource if resource else ''} held off by a cut (reconnect: false) to reconnect",
+                f"the API server has no watch on etcd{' of ' + resource if resource else ''} held "
+                "off by a cut (reconnect: false) to reconnect",
                 details={"name": APISERVER, "kind": "watches", "group": "listwatch.io"},
             )
         for cache in held:
@@ -226,7 +236,8 @@ class Control:
     # -- compaction --------------------------------------------------------------------------------
 
     def compact(self, revision: int | None = None) -> Compaction:
-        """Compact the history up to `revision` (default: the current revision), as etcd's Compact."""
+        """Compact the history up to `revision` (default: the current revision), as etcd's
+        Compact."""
         store = self.cluster.store
         current = store.revision
         if revision is None:
@@ -236,11 +247,13 @@ class Control:
                 raise errors.BadRequest(f"revision must be a positive integer, got {revision}")
             if revision > current:
                 raise errors.BadRequest(
-                    f"mvcc: required revision is a future revision: {revision} (the current revision is {current})"
+                    f"mvcc: required revision is a future revision: {revision} (the current "
+                    f"revision is {current})"
                 )
             if revision <= store.compacted:
                 raise errors.Conflict(
-                    f"mvcc: required revision has been compacted: {revision} (compacted up to {store.compacted})"
+                    f"mvcc: required revision has been compacted: {revision} (compacted up to "
+                    f"{store.compacted})"
                 )
             target = revision
         store.compact(target)
@@ -262,7 +275,8 @@ class Control:
         return _kubelet_state(node, self._kubelet(node))
 
     def stop_kubelet(self, node: str) -> KubeletState:
-        """The kubelet of `node` stops (stopping a stopped one changes nothing, as systemctl stop)."""
+        """The kubelet of `node` stops (stopping a stopped one changes nothing, as systemctl
+        stop)."""
         kubelet = self._kubelet(node)
         if kubelet.reporting:
             self._held = [i for i in self._held if i.actor != kubelet.actor]
@@ -284,12 +298,14 @@ class Control:
         details: dict[str, object] = {"name": node, "kind": "kubelets", "group": "listwatch.io"}
         if not self.cluster.kubelets:
             raise errors.NotFound(
-                f"no kubelet of listwatch's runs on {node}: this cluster was served without its kubelets (--without kubelet), "
+                f"no kubelet of listwatch's runs on {node}: this cluster was served without its "
+                "kubelets (--without kubelet), "
                 "so a node's kubelet is yours to stop or restart",
                 details=details,
             )
         raise errors.NotFound(
-            f'kubelets "{node}" not found (the kubelets: {", ".join(sorted(self.cluster.kubelets))})',
+            f'kubelets "{node}" not found (the kubelets: '
+            f"{', '.join(sorted(self.cluster.kubelets))})",
             details=details,
         )
 

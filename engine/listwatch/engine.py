@@ -102,7 +102,8 @@ def check_names(spec: Spec, registry: Registry) -> None:
                     _unknown(
                         scheduler.origin,
                         f"settings.{key}[{i}].plugin",
-                        f"a {key[:-1]} plugin ({', '.join(sorted(known))}), found {entry.get('plugin')!r}",
+                        f"a {key[:-1]} plugin ({', '.join(sorted(known))}), found "
+                        f"{entry.get('plugin')!r}",
                     )
     if spec.troubleshooting is not None:
         troubleshooting.check_names(spec.troubleshooting, _tree_error)
@@ -113,13 +114,15 @@ def check_names(spec: Spec, registry: Registry) -> None:
                 _unknown(
                     kubelet.origin,
                     f"settings.admission[{i}].check",
-                    f"an admission check ({', '.join(sorted(KUBELET_ADMISSION_CHECKS))}), found {entry.get('check')!r}",
+                    f"an admission check ({', '.join(sorted(KUBELET_ADMISSION_CHECKS))}), found "
+                    f"{entry.get('check')!r}",
                 )
 
 
 def check_matches(spec: Spec, kinds: Mapping[str, actions.Kind]) -> None:
     """Every step's `match` names a kind of act the engine emits, and only attributes that kind
-    carries: a misspelt key would otherwise match nothing, and the step would silently never show."""
+    carries: a misspelt key would otherwise match nothing, and the step would silently never
+    show."""
     known = ", ".join(sorted(kinds))
     for step in spec.flow.steps:
         name = step.match.get("action")

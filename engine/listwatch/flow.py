@@ -21,7 +21,8 @@ from listwatch.spec.model import Flow, Step
 
 @dataclass(frozen=True, slots=True)
 class StepEvent:
-    """A step of the flow, realised by an action (or, for a repeated step, by the action it repeats)."""
+    """A step of the flow, realised by an action (or, for a repeated step, by the action it
+    repeats)."""
 
     step: Step
     action: Action

@@ -202,7 +202,8 @@ class Loop:
             self._pool = None
 
     def run_forever(self, stop: threading.Event) -> None:
-        """Run under the system clock until `stop` is set, sleeping until the next timer or new work."""
+        """Run under the system clock until `stop` is set, sleeping until the next timer or new
+        work."""
         while not stop.is_set():
             self.run_ready()
             due = self.next_due()

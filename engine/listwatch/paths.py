@@ -1,4 +1,5 @@
-"""Where listwatch's own data lives: in the source tree when run from a checkout, else in the package.
+"""Where listwatch's own data lives: in the source tree when run from a checkout, else in the
+package.
 
 The wheel carries the spec, the features, the conformance step definitions and the examples under
 `listwatch/_data/` and `listwatch/_conformance/`; a checkout has them at the top of the tree.

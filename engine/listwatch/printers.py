@@ -14,7 +14,7 @@ from listwatch.apiserver import objects
 Obj = Mapping[str, Any]
 
 
-# -- layout ------------------------------------------------------------------------------------------
+# -- layout ----------------------------------------------------------------------------------------
 
 
 def tabwrite(lines: Sequence[str], *, minwidth: int = 0, padding: int = 2) -> str:
@@ -190,7 +190,7 @@ def get_pods(pods: Iterable[Obj], now: datetime, *, wide: bool = False) -> str:
     return table(headers, (pod_row(pod, now)[: len(headers)] for pod in pods))
 
 
-# -- nodes ------------------------------------------------------------------------------------------
+# -- nodes -----------------------------------------------------------------------------------------
 
 
 def format_labels(labels: Mapping[str, str] | None) -> str:
@@ -262,7 +262,7 @@ def get_nodes(
     return table([*headers, *(["LABELS"] if show_labels else [])], rows)
 
 
-# -- events -----------------------------------------------------------------------------------------
+# -- events ----------------------------------------------------------------------------------------
 
 
 def event_source(event: Obj) -> str:
@@ -354,7 +354,7 @@ def events_section(events: Sequence[Obj], now: datetime) -> list[str]:
     return lines
 
 
-# -- describe pod -------------------------------------------------------------------------------------
+# -- describe pod ----------------------------------------------------------------------------------
 
 
 def _rfc1123z(stamp: str | None) -> str:
@@ -484,7 +484,8 @@ def describe_pod(pod: Obj, events: Sequence[Obj], now: datetime) -> str:
         if mounts:
             lines.append("    Mounts:")
             lines.extend(
-                f"      {m.get('mountPath')} from {m.get('name')} ({'ro' if m.get('readOnly') else 'rw'})"
+                f"      {m.get('mountPath')} from {m.get('name')} "
+                f"({'ro' if m.get('readOnly') else 'rw'})"
                 for m in mounts
             )
         else:
@@ -509,7 +510,8 @@ def describe_pod(pod: Obj, events: Sequence[Obj], now: datetime) -> str:
                     (s["configMap"] for s in sources if "configMap" in s), {}
                 )
                 lines.append(
-                    "    Type:\tProjected (a volume that contains injected data from multiple sources)"
+                    "    Type:\tProjected (a volume that contains injected data from multiple "
+                    "sources)"
                 )
                 lines.append(f"    TokenExpirationSeconds:\t{token.get('expirationSeconds', '')}")
                 lines.append(f"    ConfigMapName:\t{config.get('name', '')}")

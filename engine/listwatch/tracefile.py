@@ -1,4 +1,5 @@
-"""Reading a recorded run: the shapes in which a watch of Pods and Events is saved, as a stream of records.
+"""Reading a recorded run: the shapes in which a watch of Pods and Events is saved, as a stream of
+records.
 
 Accepted in one input (a file, or `-` for standard input), mixed freely:
 
@@ -51,7 +52,8 @@ class TraceError(errors.ListwatchError):
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One value of a trace: its first line, its watch event type (None for a bare object), its object.
+    """One value of a trace: its first line, its watch event type (None for a bare object), its
+    object.
 
     For a STEP record `object` is the record itself; for a watch event, the event's object.
     """
@@ -118,12 +120,14 @@ def records_of(values: Iterable[Any], *, name: str = "trace") -> Iterator[Record
 
 
 def _records(value: Any, line: int, text: str | None, name: str) -> Record | Iterator[Record]:
-    """The record a JSON value is, or the records of a List's items (one value per line is the rule: no generator for it)."""
+    """The record a JSON value is, or the records of a List's items (one value per line is the rule:
+    no generator for it)."""
     if not isinstance(value, dict):
         raise TraceError(
             name,
             line,
-            f"expected a JSON object (a watch event, a STEP record or a Kubernetes object), found {_json_kind(value)}",
+            "expected a JSON object (a watch event, a STEP record or a Kubernetes object), found "
+            f"{_json_kind(value)}",
         )
     type_ = value.get("type")
     if type_ == STEP:
@@ -140,14 +144,16 @@ def _records(value: Any, line: int, text: str | None, name: str) -> Record | Ite
             raise TraceError(
                 name,
                 line,
-                f"expected the {type_} watch event's `object` to be a JSON object, found {_json_kind(obj)}",
+                f"expected the {type_} watch event's `object` to be a JSON object, found "
+                f"{_json_kind(obj)}",
             )
         return Record(line, type_, obj)
     if type_ is None:
         raise TraceError(
             name,
             line,
-            "expected a watch event (`type` and `object`), a STEP record or a Kubernetes object (`kind`); found neither `type` nor `kind`",
+            "expected a watch event (`type` and `object`), a STEP record or a Kubernetes object "
+            "(`kind`); found neither `type` nor `kind`",
         )
     raise TraceError(
         name, line, f"expected a record type of {', '.join(WATCH_TYPES)} or {STEP}, found {type_!r}"
@@ -167,7 +173,8 @@ def _list_items(
             raise TraceError(
                 name,
                 item_line,
-                f"expected each item of a {value['kind']} to be a JSON object, found {_json_kind(item)}",
+                f"expected each item of a {value['kind']} to be a JSON object, found "
+                f"{_json_kind(item)}",
             )
         if "kind" not in item and item_kind:
             item = {"kind": item_kind, **item}
@@ -175,7 +182,8 @@ def _list_items(
 
 
 def _values(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any, str]]:
-    """(first line, value, its JSON text) for each JSON value in the lines, however they are laid out.
+    """(first line, value, its JSON text) for each JSON value in the lines, however they are laid
+    out.
 
     A value on one line is decoded at once. Otherwise its lines are gathered until one may close
     it or start the next value: a line that starts with a bracket and is indented no deeper than
@@ -184,7 +192,8 @@ def _values(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any, str]]:
     malformed value, reported there and then.
     """
     decoder = json.JSONDecoder()
-    # The scanner json.loads ends in (the decoder's own `scan_once`), without its layers: a line is one value, or not.
+    # The scanner json.loads ends in (the decoder's own `scan_once`), without its layers: a line is
+    # one value, or not.
     scan = json.scanner.make_scanner(cast(Any, decoder))
     pending: list[str] = []
     start = 0
@@ -246,7 +255,8 @@ def _values(lines: Iterable[str], name: str) -> Iterator[tuple[int, Any, str]]:
             raise TraceError(
                 name,
                 start,
-                f"expected a complete JSON value; the input ends inside the one that starts here ({exc.msg} at line {start + exc.lineno - 1})",
+                "expected a complete JSON value; the input ends inside the one that starts here "
+                f"({exc.msg} at line {start + exc.lineno - 1})",
             ) from exc
     if in_array:
         raise TraceError(
@@ -298,7 +308,8 @@ def _malformed(
 
 
 def _item_lines(text: str, line: int) -> list[int] | None:
-    """The line of each item of the List whose JSON text is `text`, or None if they cannot be told."""
+    """The line of each item of the List whose JSON text is `text`, or None if they cannot be
+    told."""
     decoder = json.JSONDecoder()
     try:
         pos = _blank(text, 0)

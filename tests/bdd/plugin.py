@@ -1,9 +1,10 @@
 """The pytest plugin of the conformance features: options, markers, the engine, a coverage summary.
 
 Loaded by tests/conftest.py for `make test`, and by `listwatch conformance` from the installed
-package. Every spec step ID, and every finding of the troubleshooting tree, is registered as a marker
-(features are tagged with what they cover, and run under --strict-markers); at the end, a table gives per step ID how many scenarios
-cover it and how many passed, failed or were skipped, and lists the IDs no scenario covers.
+package. Every spec step ID, and every finding of the troubleshooting tree, is registered as a
+marker (features are tagged with what they cover, and run under --strict-markers); at the end, a
+table gives per step ID how many scenarios cover it and how many passed, failed or were skipped, and
+lists the IDs no scenario covers.
 
 It also keeps the spec and the engine in agreement (`TransitionCoverage`): each scenario's cluster
 reports the edges of the spec's machines it fired, and a memory run of the whole feature suite

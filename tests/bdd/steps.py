@@ -26,7 +26,8 @@ from listwatch.errors import BackendUnavailable
 
 from .world import World
 
-#: Where the cluster backend's kubeconfig comes from when --kubeconfig is not given (then ~/.kube/config).
+#: Where the cluster backend's kubeconfig comes from when --kubeconfig is not given (then
+#: ~/.kube/config).
 KUBECONFIG = "KUBECONFIG"
 #: The nodes every feature's Background names.
 FEATURE_NODES = ("node01", "node02")
@@ -72,7 +73,8 @@ def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scen
     if report is not None and report.violations:
         lines = "\n".join(f"  {v.pod}: {v.message} [{v.rule}]" for v in report.violations)
         pytest.fail(
-            f"the checker found {len(report.violations)} violation(s) of the spec in the recorded watch streams:\n{lines}"
+            f"the checker found {len(report.violations)} violation(s) of the spec in the recorded "
+            f"watch streams:\n{lines}"
         )
 
 
@@ -85,7 +87,8 @@ def pytest_bdd_step_error(
     step_func_args: Any,
     exception: Exception,
 ) -> None:
-    """A failed step: on a recording backend, the checker's report of the run goes with the failure."""
+    """A failed step: on a recording backend, the checker's report of the run goes with the
+    failure."""
     request.node.listwatch_step_failed = True
     if "world" not in request.fixturenames:
         return
@@ -344,7 +347,8 @@ def _running(world: World, controller: str) -> int:
 @then("the controller manager, the scheduler and each kubelet are watching the API server")
 def components_watching(world: World) -> None:
     """Each watch the spec gives them is open in the API server, with the spec's selectors (the
-    scheduler's unscheduled pods: spec.nodeName=, each kubelet's pods: spec.nodeName=<its node> ...)."""
+    scheduler's unscheduled pods: spec.nodeName=, each kubelet's pods: spec.nodeName=<its node>
+    ...)."""
     world.require(Capability.COMPONENT_WATCHES)
     open_watches = {
         (w["actor"], w["resource"], w["labelSelector"], w["fieldSelector"])
@@ -461,7 +465,9 @@ def has_events(world: World, name: str, reasons: str, component: str) -> None:
 
 @then(
     parsers.re(
-        r'the (?P<kind>pod|replication controller) "(?P<name>[^"]+)" has an? (?P<type>Normal|Warning) event (?P<reason>\w+) from (?P<component>[\w-]+)(?:: "(?P<message>.*)")?$'
+        r'the (?P<kind>pod|replication controller) "(?P<name>[^"]+)" has an? '
+        r"(?P<type>Normal|Warning) event (?P<reason>\w+) from (?P<component>[\w-]+)(?:: "
+        r'"(?P<message>.*)")?$'
     )
 )
 def has_event(
@@ -489,7 +495,8 @@ def has_event(
 
 @then(
     parsers.re(
-        r'the (?:pod|replication controller) "(?P<name>[^"]+)" went through the steps? (?P<steps>[A-Z]{2}-\d\d(?:, [A-Z]{2}-\d\d)*)(?: in order)?$'
+        r'the (?:pod|replication controller) "(?P<name>[^"]+)" went through the steps? '
+        r"(?P<steps>[A-Z]{2}-\d\d(?:, [A-Z]{2}-\d\d)*)(?: in order)?$"
     )
 )
 def went_through(world: World, name: str, steps: str) -> None:
@@ -513,7 +520,8 @@ def controller_has_running(world: World, name: str, count: str) -> None:
     assert world.wait(
         lambda: _running(world, name) == wanted and len(world.owned_pods(name)) == wanted
     ), (
-        f"{name} has {_running(world, name)} Running pods of {len(world.owned_pods(name))}, expected {wanted}"
+        f"{name} has {_running(world, name)} Running pods of {len(world.owned_pods(name))}, "
+        f"expected {wanted}"
     )
 
 
@@ -524,7 +532,8 @@ def deleted_gone(world: World) -> None:
 
 @then(
     parsers.parse(
-        'the container "{container}" of the pod "{name}" runs the image "{image}" after {restarts:d} restart'
+        'the container "{container}" of the pod "{name}" runs the image "{image}" after '
+        "{restarts:d} restart"
     )
 )
 def runs_image(world: World, container: str, name: str, image: str, restarts: int) -> None:
@@ -541,7 +550,8 @@ def runs_image(world: World, container: str, name: str, image: str, restarts: in
 
 @then(
     parsers.parse(
-        'the container "{container}" of the pod "{name}" terminated with exit code {code:d} and reason "{reason}"'
+        'the container "{container}" of the pod "{name}" terminated with exit code {code:d} and '
+        'reason "{reason}"'
     )
 )
 def terminated(world: World, container: str, name: str, code: int, reason: str) -> None:
@@ -732,7 +742,7 @@ def pod_has_labels(world: World, name: str, pairs: str) -> None:
     assert labels(pairs).items() <= found.items(), found
 
 
-# -- deletion ----------------------------------------------------------------------------------------
+# -- deletion --------------------------------------------------------------------------------------
 
 
 @when(parsers.parse('I delete the pod "{name}"'))
@@ -790,7 +800,8 @@ def pod_gone(world: World, name: str) -> None:
 
 @then(
     parsers.parse(
-        'the pod "{name}" was {phase:w}, with the container "{container}" terminated with exit code {code:d} and reason "{reason}", before it was gone'
+        'the pod "{name}" was {phase:w}, with the container "{container}" terminated with exit '
+        'code {code:d} and reason "{reason}", before it was gone'
     )
 )
 def last_seen(world: World, name: str, phase: str, container: str, code: int, reason: str) -> None:
@@ -816,7 +827,8 @@ def last_seen(world: World, name: str, phase: str, container: str, code: int, re
 
 @then(
     parsers.re(
-        r'the deleted pod had an? (?P<type>Normal|Warning) event (?P<reason>\w+) from (?P<component>[\w-]+)(?:: "(?P<message>.*)")?$'
+        r"the deleted pod had an? (?P<type>Normal|Warning) event (?P<reason>\w+) from "
+        r'(?P<component>[\w-]+)(?:: "(?P<message>.*)")?$'
     )
 )
 def deleted_had_event(
@@ -837,7 +849,7 @@ def deleted_had_event(
     ]
 
 
-# -- nodes -------------------------------------------------------------------------------------------
+# -- nodes -----------------------------------------------------------------------------------------
 
 
 def _node_ready(world: World, node: str) -> str:

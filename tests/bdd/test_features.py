@@ -1,4 +1,5 @@
-"""Every scenario of features/, on the backend chosen with `pytest --backend memory|docker|cluster`."""
+"""Every scenario of features/, on the backend chosen with `pytest --backend
+memory|docker|cluster`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Step definitions for features/troubleshooting.feature: diagnose, read the finding, apply the fix."""
+"""Step definitions for features/troubleshooting.feature: diagnose, read the finding, apply the
+fix."""
 
 from __future__ import annotations
 
@@ -74,7 +75,8 @@ def create_declaring(world: World, name: str, port: int, declared: int) -> None:
 
 @when(
     parsers.parse(
-        'I create a Service "{name}" for the pod "{pod}" with port {port:d} and targetPort {target:d}'
+        'I create a Service "{name}" for the pod "{pod}" with port {port:d} and targetPort '
+        "{target:d}"
     )
 )
 def create_service(world: World, name: str, pod: str, port: int, target: int) -> None:
@@ -96,7 +98,8 @@ def kubelet_stops(world: World, node: str) -> None:
 
 @then(
     parsers.re(
-        r'the diagnosis of the pod "(?P<name>[^"]+)" is (?P<finding>TS-\d\d) with the evidence "(?P<text>.*)"$'
+        r'the diagnosis of the pod "(?P<name>[^"]+)" is (?P<finding>TS-\d\d) with the evidence '
+        r'"(?P<text>.*)"$'
     )
 )
 def diagnosed_with_evidence(world: World, name: str, finding: str, text: str) -> None:

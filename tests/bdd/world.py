@@ -102,7 +102,8 @@ class World:
 
     def expected_watches(self) -> list[tuple[str, str, str, str]]:
         """(actor, resource, label selector, field selector) of every watch the spec gives the
-        controller manager, the scheduler and each node's kubelet, selectors as the API server prints them."""
+        controller manager, the scheduler and each node's kubelet, selectors as the API server
+        prints them."""
         found = []
         for component, nodes in (
             ("controller-manager", [""]),
@@ -167,7 +168,8 @@ class World:
             problems = [v.message for v in verdict.violations]
             ok = not problems and not Counter(wanted) - Counter(verdict.steps)
             return ok, (
-                f"{name}: the checker saw the observable steps {list(verdict.steps)} (verdict {verdict.verdict}), expected {wanted} "
+                f"{name}: the checker saw the observable steps {list(verdict.steps)} (verdict "
+                f"{verdict.verdict}), expected {wanted} "
                 f"(of {expected}; the others are internal)"
                 + "".join(f"\n  violation: {p}" for p in problems)
             )
@@ -187,12 +189,13 @@ class World:
         shown = {s: n for s, n in counts.items() if n}
         return (
             ok,
-            f"{name}: the checker counted {shown}, expected {wanted} (of {expected}; the others are internal or the pods')"
-            + "".join(f"\n  violation: {p}" for p in problems),
+            f"{name}: the checker counted {shown}, expected {wanted} (of {expected}; the others "
+            "are internal or the pods')" + "".join(f"\n  violation: {p}" for p in problems),
         )
 
     def _answered(self, projection: Projection, controller: str, step: str) -> bool:
-        """Whether the controller wrote the Event that shows `step` after the scenario last changed it.
+        """Whether the controller wrote the Event that shows `step` after the scenario last changed
+        it.
 
         The checker counts a controller's steps from its Events alone, and takes the Events of one
         controller, reason and second for one reconcile: a scale right after the creation (both
@@ -226,9 +229,10 @@ class World:
 def observable_part(
     projection: Projection, expected: list[str], *, shown: tuple[str, ...]
 ) -> list[str]:
-    """The steps of `expected` a client sees on the pod itself: observable ones, less the controller's
-    Events (LW-06, RC-01, RC-02: not the pod's) and the creation step of the other origin (LW-02
-    for a pod a controller made, LW-07 for one created directly: the pod shows which it was)."""
+    """The steps of `expected` a client sees on the pod itself: observable ones, less the
+    controller's Events (LW-06, RC-01, RC-02: not the pod's) and the creation step of the other
+    origin (LW-02 for a pod a controller made, LW-07 for one created directly: the pod shows which
+    it was)."""
     rules = projection.rules
     wanted = []
     for step in expected:

@@ -85,7 +85,8 @@ COALESCED_BIND_AND_START = _stream(
     },
 )
 
-#: A cluster of 2016 (v1.2 era): no PodScheduled condition, only Ready; the bind shows only as spec.nodeName.
+#: A cluster of 2016 (v1.2 era): no PodScheduled condition, only Ready; the bind shows only as
+#: spec.nodeName.
 ONLY_READY_CONDITION = _stream(
     {"type": "ADDED", "object": _pod(1)},
     {"type": "MODIFIED", "object": _pod(2, node="n1")},
@@ -174,7 +175,8 @@ STARTED_LATE = _stream(
     },
 )
 
-#: A watch started while the pod waited for a node, on a cluster that reports only Ready: then bound, then running.
+#: A watch started while the pod waited for a node, on a cluster that reports only Ready: then bound,
+#: then running.
 JOINED_WHILE_PENDING = _stream(
     {"type": "MODIFIED", "object": _pod(4, conditions=[{"type": "Ready", "status": "False"}])},
     {
@@ -214,7 +216,8 @@ def _event(reason: str, source: str, *, rv: int = 1, count: int = 1) -> dict[str
     }
 
 
-#: The events watch ahead of the pods watch: the Scheduled and Started events arrive before the pod's own states.
+#: The events watch ahead of the pods watch: the Scheduled and Started events arrive before the pod's
+#: own states.
 EVENTS_AHEAD_OF_THE_POD = _stream(
     {"type": "ADDED", "object": _event("Scheduled", "default-scheduler")},
     {"type": "ADDED", "object": _event("Pulling", "kubelet", rv=2)},
@@ -246,7 +249,8 @@ UNKNOWN_FIELDS_AND_KINDS = _stream(
     },
 )
 
-#: A pod created with spec.nodeName that nevertheless gets the scheduler's Scheduled event (events/v1 style).
+#: A pod created with spec.nodeName that nevertheless gets the scheduler's Scheduled event (events/v1
+#: style).
 NODE_NAME_POD_SCHEDULED = _stream(
     {"type": "ADDED", "object": _pod(1, node="node01")},
     {
@@ -271,7 +275,7 @@ NODE_NAME_POD_SCHEDULED = _stream(
 )
 
 
-# -- simulated runs -----------------------------------------------------------------------------------
+# -- simulated runs --------------------------------------------------------------------------------
 
 
 def _rc(c: Cluster) -> None:
@@ -357,7 +361,8 @@ def without_steps(records: Records) -> Records:
 
 
 def observable_step_records(records: Records, spec: Spec) -> Counter[str]:
-    """The simulator's own count of what a client could see: its observable STEP records about pods, or shown by an Event."""
+    """The simulator's own count of what a client could see: its observable STEP records about pods,
+    or shown by an Event."""
     counted: Counter[str] = Counter()
     for r in records:
         if r["type"] != "STEP" or not r["observable"]:
@@ -369,7 +374,8 @@ def observable_step_records(records: Records, spec: Spec) -> Counter[str]:
 
 
 def positions(records: Records, name: str, *, kind: str = "Pod", reason: str = "") -> list[int]:
-    """Indexes of the watch records about `name` (Pods by name; Events by involved pod and reason)."""
+    """Indexes of the watch records about `name` (Pods by name; Events by involved pod and
+    reason)."""
     found = []
     for i, r in enumerate(records):
         obj = r.get("object") or {}
@@ -382,7 +388,7 @@ def positions(records: Records, name: str, *, kind: str = "Pod", reason: str = "
     return found
 
 
-# -- a run that keeps to the spec ----------------------------------------------------------------------
+# -- a run that keeps to the spec ------------------------------------------------------------------
 
 
 def test_the_tutorials_trace_passes_with_each_pods_observable_steps(
@@ -477,7 +483,7 @@ def test_the_trace_in_kubectls_pretty_printed_shape_is_judged_the_same(
     ]
 
 
-# -- what varies between versions is tolerated ---------------------------------------------------------
+# -- what varies between versions is tolerated -----------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -528,7 +534,8 @@ def test_a_pod_first_seen_past_its_creation_joins_unjudged(engine: Engine) -> No
     assert "first seen at line 1, past its creation" in web.note
 
 
-#: A watch started just after `kubectl set image`: the container still runs the old image, then restarts with the new one.
+#: A watch started just after `kubectl set image`: the container still runs the old image, then
+#: restarts with the new one.
 RESTARTED = {"restartCount": 1, "lastState": {"terminated": {"exitCode": 0, "reason": "Completed"}}}
 STARTED_AFTER_AN_IMAGE_CHANGE = _stream(
     {
@@ -643,7 +650,7 @@ def test_many_pods_interleaved_are_judged_each_by_its_uid(
     assert all(p.steps == ("LW-07", "LW-10", "LW-12") for p in report.pods)
 
 
-# -- what breaks the spec is reported: the pod, the line, the step, expected and observed ---------------
+# -- what breaks the spec is reported: the pod, the line, the step, expected and observed ----------
 
 
 def _phase_appended(records: Records, phase: str) -> int:
@@ -740,7 +747,8 @@ def _changed_after_deleted(records: Records) -> int:
     return len(records)
 
 
-#: Edits of the tutorial's trace, each breaking one rule: (edit, returning the line broken; step; rule).
+#: Edits of the tutorial's trace, each breaking one rule: (edit, returning the line broken; step;
+#: rule).
 TUTORIAL_MUTANTS: dict[str, tuple[Callable[[Records], int], str, str]] = {
     "a phase going back from Running to Pending": (_phase_back, "LW-12", "pod-phase"),
     "spec.nodeName changed after the bind": (_node_changed, "LW-10", "keeps"),
@@ -919,7 +927,7 @@ def test_a_violation_in_a_pretty_printed_recording_points_at_the_first_line_of_i
     assert (v.step, v.rule) == ("LW-12", "pod-phase")
 
 
-# -- the spec drives the checker --------------------------------------------------------------------
+# -- the spec drives the checker -------------------------------------------------------------------
 
 
 def test_without_lw10s_keeps_a_node_changed_after_the_bind_is_no_longer_a_violation(
@@ -968,7 +976,8 @@ def test_a_phase_the_pod_phase_machine_lacks_is_a_spec_error_naming_its_place(
     )
     with pytest.raises(
         SpecError,
-        match=r"flow\.yaml:\d+: at steps\[\d+\]\.observable\.pod\.shows\.phase: expected a state of the pod-phase machine",
+        match=r"flow\.yaml:\d+: at steps\[\d+\]\.observable\.pod\.shows\.phase: expected a state "
+        r"of the pod-phase machine",
     ):
         checker.Checker(spec)
 
@@ -982,7 +991,7 @@ def test_an_unknown_pod_fact_in_the_spec_is_refused_by_the_schema(tmp_path: Path
         )
 
 
-# -- real clusters ------------------------------------------------------------------------------------
+# -- real clusters ---------------------------------------------------------------------------------
 
 real_world = pytest.mark.skipif(
     not REAL_WORLD.is_dir(),
@@ -1061,7 +1070,7 @@ def test_a_real_recordings_pod_phase_flipped_back_is_rejected_at_its_element(
     )
 
 
-# -- the command --------------------------------------------------------------------------------------
+# -- the command -----------------------------------------------------------------------------------
 
 
 def command(spec: Spec, *argv: str) -> tuple[int, str, str]:
@@ -1149,8 +1158,8 @@ def test_emit_feature_writes_a_gherkin_scenario_tagged_with_the_step(
     assert '    Given a cluster with nodes "node01" and "node02"\n' in text
     assert '    When I create a pod "pod-example" on the node node01\n' in text
     assert (
-        '    Then the pod "pod-example" is Running on the node "node01"\n    And the pod "pod-example" has no "Scheduled" event\n'
-        in text
+        '    Then the pod "pod-example" is Running on the node "node01"\n    And the pod '
+        '"pod-example" has no "Scheduled" event\n' in text
     )
     document = get_gherkin_document(str(feature))
     (scenario,) = [child.scenario for child in document.feature.children if child.scenario]
@@ -1182,8 +1191,8 @@ def test_emit_feature_reproduces_a_rejected_pod_with_its_node_labels(
         "containers": [{"name": "nginx", "image": "nginx:1.15"}],
     }
     assert (
-        '    Then the pod "web" is Failed with reason "NodeAffinity"\n    And the pod "web" has a Warning event NodeAffinity from kubelet\n'
-        in text
+        '    Then the pod "web" is Failed with reason "NodeAffinity"\n    And the pod "web" has a '
+        "Warning event NodeAffinity from kubelet\n" in text
     )
     feature = tmp_path / "rejected.feature"
     feature.write_text(text)
@@ -1208,7 +1217,7 @@ def test_no_violation_writes_no_feature(tutorial: Records, engine: Engine, tmp_p
     assert code == 0 and not feature.exists() and "no violation" in err
 
 
-# -- the programmatic API -------------------------------------------------------------------------------
+# -- the programmatic API --------------------------------------------------------------------------
 
 
 def test_the_checker_module_exposes_its_api() -> None:

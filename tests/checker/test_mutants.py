@@ -1,4 +1,5 @@
-"""The checker's own mutation test: good runs, each broken in one documented way, must all be rejected.
+"""The checker's own mutation test: good runs, each broken in one documented way, must all be
+rejected.
 
 The good traces (`test_traces`) are every recording from a real cluster in
 `../shared/real-world/` and runs the memory backend records in-process. A *mutation* is a named
@@ -51,7 +52,7 @@ MISSING_LABEL = ("listwatch.example/disk", "ssd")
 AT_LEAST = 30
 
 
-# -- mutations --------------------------------------------------------------------------------------
+# -- mutations -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def scheduled(t: Trace, view: PodView) -> bool:
 
 
 def kept_step(t: Trace, view: PodView) -> str:
-    """The step that set the pod's node, and keeps it: NN-01 for a pod created with it, else LW-10."""
+    """The step that set the pod's node, and keeps it: NN-01 for a pod created with it, else
+    LW-10."""
     return "NN-01" if t.named(view) else "LW-10"
 
 
@@ -203,7 +205,8 @@ def running_before_bound(t: Trace) -> Broken | None:
 
 @mutation("a Scheduled event for a nodeName pod")
 def scheduled_event_for_named_pod(t: Trace) -> Broken | None:
-    """A pod created with spec.nodeName gets the scheduler's Scheduled Event, right after it appears.
+    """A pod created with spec.nodeName gets the scheduler's Scheduled Event, right after it
+    appears.
 
     Breaks NN-01, which forbids it: a pod that names its node is never the scheduler's (its
     watch of unscheduled pods does not select it), so nothing binds it and nothing says so.
@@ -399,7 +402,8 @@ def succeeded_under_always(t: Trace) -> Broken | None:
 
 @mutation("restartPolicy Always on a pod that Succeeded")
 def always_on_a_succeeded_pod(t: Trace) -> Broken | None:
-    """A pod that ran to Succeeded under restartPolicy Never says restartPolicy Always, in every state.
+    """A pod that ran to Succeeded under restartPolicy Never says restartPolicy Always, in every
+    state.
 
     Breaks the pod-phase machine at LW-12, as above: under Always its exited container would
     have restarted; a pod not being deleted cannot be Succeeded. (restartPolicy is immutable.)
@@ -807,7 +811,7 @@ def step_marked_observable(t: Trace) -> Broken | None:
     return Broken(t.values, t.values[i]["step"], view.uid)
 
 
-# -- the mutants ------------------------------------------------------------------------------------
+# -- the mutants -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -833,7 +837,8 @@ def make_mutants(traces: dict[str, Good], projection: Projection) -> Iterator[Mu
 
 @dataclass(frozen=True)
 class Outcome:
-    """How the checker judged a mutant: killed (a violation about the pod naming the step), and what it said."""
+    """How the checker judged a mutant: killed (a violation about the pod naming the step), and what
+    it said."""
 
     mutant: Mutant
     killed: bool
@@ -856,7 +861,7 @@ def outcomes(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> list[O
     return [judge(m, engine) for m in make_mutants(traces, Projection(engine.spec))]
 
 
-# -- tests ------------------------------------------------------------------------------------------
+# -- tests -----------------------------------------------------------------------------------------
 
 
 def test_every_mutation_is_named_and_documented() -> None:
@@ -885,12 +890,14 @@ def test_the_checker_kills_every_mutant(
     rate = 100 * killed / len(outcomes) if outcomes else 0.0
     with capsys.disabled():
         print(
-            f"\nchecker mutation test: killed {killed}/{len(outcomes)} mutants ({rate:.0f}%) of {len(MUTATIONS)} mutations over {traces} good traces"
+            f"\nchecker mutation test: killed {killed}/{len(outcomes)} mutants ({rate:.0f}%) of "
+            f"{len(MUTATIONS)} mutations over {traces} good traces"
         )
         for o in outcomes:
             if not o.killed:
                 print(
-                    f"  survived: {o.mutant.id} (expected {o.mutant.broken.step}): {list(o.said) or 'no violation'}"
+                    f"  survived: {o.mutant.id} (expected {o.mutant.broken.step}): "
+                    f"{list(o.said) or 'no violation'}"
                 )
     assert len(outcomes) >= AT_LEAST
     assert killed == len(outcomes)

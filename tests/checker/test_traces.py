@@ -1,4 +1,5 @@
-"""Good traces for the checker's own tests: recorded runs that keep to the spec, and how to edit them.
+"""Good traces for the checker's own tests: recorded runs that keep to the spec, and how to edit
+them.
 
 A good trace is a real cluster's recording (`../shared/real-world/`, read where it is) or a run
 of the memory backend recorded in-process, as `listwatch run --trace` writes it. `Trace` is a
@@ -28,7 +29,7 @@ from tests.conftest import REAL_WORLD
 
 Value = dict[str, Any]
 
-# -- good traces ------------------------------------------------------------------------------------
+# -- good traces -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class Good:
     verdicts: frozenset[str]
 
 
-#: The recordings from real clusters, with the verdict each pod gets (their README says what each shows).
+#: The recordings from real clusters, with the verdict each pod gets (their README says what each
+#: shows).
 REAL: dict[str, str] = {
     "21_watch_pod_create_success.json": "pass",
     "22_watch_pod_errimagepull_imagepullbackoff.json": "inconclusive",
@@ -113,11 +115,12 @@ def good_traces(engine: Engine, tmp: Path) -> dict[str, Good]:
     return traces
 
 
-# -- reading and editing a trace ----------------------------------------------------------------------
+# -- reading and editing a trace -------------------------------------------------------------------
 
 
 def obj_of(value: Value) -> Value:
-    """The object a JSON value of a trace is about: a watch event's object, or the bare object itself."""
+    """The object a JSON value of a trace is about: a watch event's object, or the bare object
+    itself."""
     return value["object"] if value.get("type") in tracefile.WATCH_TYPES else value
 
 
@@ -151,7 +154,8 @@ def containers_of(obj: Value) -> list[Value]:
 
 
 def started(obj: Value) -> bool:
-    """A container of the pod runs or has run: what the spec's LW-12 shows (`containers: started`)."""
+    """A container of the pod runs or has run: what the spec's LW-12 shows (`containers:
+    started`)."""
     return any(
         "running" in (c.get("state") or {}) or "terminated" in (c.get("state") or {})
         for c in containers_of(obj)
@@ -205,7 +209,8 @@ def running(obj: Value) -> None:
 
 @dataclass
 class PodView:
-    """One pod of a trace, as mutations look at it: where its states, Events and STEP records are."""
+    """One pod of a trace, as mutations look at it: where its states, Events and STEP records
+    are."""
 
     uid: str
     name: str
@@ -234,7 +239,8 @@ class Trace:
         return obj_of(self.values[i])
 
     def pods(self) -> list[PodView]:
-        """The pods in the order first seen, each with its states, the Events about it and its STEP records."""
+        """The pods in the order first seen, each with its states, the Events about it and its STEP
+        records."""
         found: dict[str, PodView] = {}
         names: dict[tuple[str, str], str] = {}
         for i, value in enumerate(self.values):
@@ -284,7 +290,8 @@ class Trace:
         return next((p for p in self.pods() if fits(p)), None)
 
     def bound_at(self, view: PodView) -> int | None:
-        """Which of the pod's states shows the scheduler's bind (nodeName set after a state without), if any."""
+        """Which of the pod's states shows the scheduler's bind (nodeName set after a state
+        without), if any."""
         for k, i in enumerate(view.states):
             if node_of(self.obj(i)):
                 return k if k > 0 else None
@@ -337,11 +344,13 @@ class Trace:
     # -- editing --
 
     def shaped(self, obj: Value, type_: str = "MODIFIED") -> Value:
-        """`obj` as a value of this trace: a watch event if the trace has them, else the bare object."""
+        """`obj` as a value of this trace: a watch event if the trace has them, else the bare
+        object."""
         return {"type": type_, "object": obj} if self.watch else obj
 
     def append_state(self, view: PodView, edit: Callable[[Value], None]) -> int:
-        """A new state of the pod after its last one: a copy of it, edited, at a fresh resourceVersion."""
+        """A new state of the pod after its last one: a copy of it, edited, at a fresh
+        resourceVersion."""
         obj = copy.deepcopy(self.last(view))
         obj["metadata"]["resourceVersion"] = self.fresh_rv()
         edit(obj)
@@ -354,7 +363,8 @@ class Trace:
             edit(self.obj(i))
 
     def ensure_node(self, node: str) -> None:
-        """Make the trace show the node and its labels (a Node record first), so a selector can be judged against it."""
+        """Make the trace show the node and its labels (a Node record first), so a selector can be
+        judged against it."""
         if node not in self.node_labels():
             self.values.insert(
                 0,
@@ -418,7 +428,7 @@ class Trace:
         }
 
 
-# -- legal variations ---------------------------------------------------------------------------------
+# -- legal variations ------------------------------------------------------------------------------
 
 
 def variations(good: Good, projection: Projection) -> list[tuple[str, list[Value]]]:
@@ -467,7 +477,7 @@ def variations(good: Good, projection: Projection) -> list[tuple[str, list[Value
     return found
 
 
-# -- tests ------------------------------------------------------------------------------------------
+# -- tests -----------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")

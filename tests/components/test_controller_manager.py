@@ -1,4 +1,5 @@
-"""The replication controller: N replicas kept, scaling both ways, deleted pods replaced, no double work."""
+"""The replication controller: N replicas kept, scaling both ways, deleted pods replaced, no double
+work."""
 
 from __future__ import annotations
 

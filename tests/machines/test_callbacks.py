@@ -1,4 +1,5 @@
-"""Names resolve on the class that implements their scope: a machine's own part, else the owner's."""
+"""Names resolve on the class that implements their scope: a machine's own part, else the
+owner's."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The cluster backend (remote/cluster.py) against a real served API (`listwatch serve`, in this process).
+"""The cluster backend (remote/cluster.py) against a real served API (`listwatch serve`, in this
+process).
 
 What it promises: a namespace of its own that the features see as `default`; the features' node
 names on any cluster; nothing left behind at close, node labels included, also when the process
@@ -77,7 +78,7 @@ def running(remote: RemoteCluster, name: str) -> bool:
     return remote.pod(name)["status"].get("phase") == "Running"
 
 
-# -- a namespace of its own ---------------------------------------------------------------------------
+# -- a namespace of its own ------------------------------------------------------------------------
 
 
 def test_start_makes_a_namespace_of_its_own_that_the_features_see_as_default(
@@ -131,7 +132,7 @@ def test_close_deletes_what_it_created_and_its_namespace_and_nothing_else(
         api.delete("pods", "web", namespace="default", grace_period_seconds=0)
 
 
-# -- node labels ----------------------------------------------------------------------------------------
+# -- node labels -----------------------------------------------------------------------------------
 
 
 def test_node_labels_it_changed_are_restored_at_close_and_others_untouched(
@@ -269,7 +270,8 @@ def test_a_labels_before_annotation_that_is_not_one_is_a_clear_error(
     try:
         with pytest.raises(
             errors.ListwatchError,
-            match=r"node worker-a: metadata.annotations\['listwatch.io/labels-before'\] is '\[1\]', expected",
+            match=r"node worker-a: metadata.annotations\['listwatch.io/labels-before'\] is "
+            r"'\[1\]', expected",
         ):
             remote.label_node("node01", "cz", "alice")
     finally:
@@ -304,7 +306,7 @@ def test_a_pod_placed_by_labels_takes_the_node_label_lock_and_close_releases_it(
     assert not remote.lock.held
 
 
-# -- the features' node names on any cluster ---------------------------------------------------------------
+# -- the features' node names on any cluster -------------------------------------------------------
 
 
 def test_feature_nodes_map_in_order_onto_schedulable_nodes_and_back(
@@ -382,7 +384,7 @@ def test_a_view_renames_whole_node_names_only_and_leaves_the_object_untouched() 
     assert event["metadata"]["namespace"] == "listwatch-1"
 
 
-# -- observed and checked ----------------------------------------------------------------------------------
+# -- observed and checked --------------------------------------------------------------------------
 
 
 def test_the_recorded_watch_streams_pass_the_checker_for_a_pod_that_ran(
@@ -430,22 +432,24 @@ def test_the_troubleshooting_source_reads_through_the_backend_in_the_features_na
     assert source.listening(POD, "app") is None
 
 
-# -- capabilities and undo ---------------------------------------------------------------------------------
+# -- capabilities and undo -------------------------------------------------------------------------
 
 
 def test_a_step_needing_a_capability_the_backend_lacks_is_told_where_it_can_run() -> None:
     assert missing(SIMULATOR, Capability.COMPACTION, backend="memory") is None
     assert missing(API_ONLY, Capability.KUBELET_CONTROL, backend="cluster") == (
-        "the cluster backend cannot stop or restart a node's kubelet: only a simulator (--backend memory or docker) can, "
+        "the cluster backend cannot stop or restart a node's kubelet: only a simulator (--backend "
+        "memory or docker) can, "
         "or the cluster backend against listwatch serve (its control API, /listwatch/v1)"
     )
     assert missing(SERVED, Capability.INTERNAL_STEPS, backend="cluster") == (
-        "the cluster backend cannot report the flow's internal steps (etcd writes, watch events passed on, a component's "
+        "the cluster backend cannot report the flow's internal steps (etcd writes, watch events "
+        "passed on, a component's "
         "decisions): only a simulator (--backend memory or docker) can"
     )
 
 
-# -- out-of-band control: listwatch serve's control API -----------------------------------------------------
+# -- out-of-band control: listwatch serve's control API --------------------------------------------
 
 
 def test_against_listwatch_serve_it_finds_the_control_api_and_holds_the_disruption_lock_shared(
@@ -459,7 +463,8 @@ def test_against_listwatch_serve_it_finds_the_control_api_and_holds_the_disrupti
 def test_before_start_and_where_the_control_path_is_404_it_has_no_capabilities(
     engine: Engine, server: Server, tmp_path: Path
 ) -> None:
-    """A real cluster answers 404 at /listwatch/v1: here, the served API under a path it does not serve."""
+    """A real cluster answers 404 at /listwatch/v1: here, the served API under a path it does not
+    serve."""
     assert RemoteCluster(engine.spec, kubeconfig=str(server.kubeconfig)).capabilities == API_ONLY
     config = yaml.safe_load(Path(str(server.kubeconfig)).read_text())
     config["clusters"][0]["cluster"]["server"] += "/elsewhere"

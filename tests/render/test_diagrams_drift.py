@@ -17,7 +17,8 @@ REGENERATE = "listwatch diagrams --out diagrams (or: python -m listwatch.render 
 
 
 def drift(spec: Spec, committed: Path, scratch: Path) -> list[str]:
-    """What differs between the DOT files in `committed` and those regenerated from `spec` into `scratch`."""
+    """What differs between the DOT files in `committed` and those regenerated from `spec` into
+    `scratch`."""
     written = writing.write(catalogue.sources(spec), scratch, formats=("dot",))
     problems = []
     for fresh in written.files:

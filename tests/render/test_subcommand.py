@@ -35,7 +35,8 @@ def test_the_command_writes_every_picture_of_the_spec_and_says_so(
     assert sorted(p.stem for p in tmp_path.glob("*.dot")) == sorted(catalogue.sources(engine.spec))
     assert (
         out.getvalue()
-        == f"{len(catalogue.sources(engine.spec))} pictures of the spec written to {tmp_path}/ (dot)\n"
+        == f"{len(catalogue.sources(engine.spec))} pictures of the spec written to {tmp_path}/ "
+        "(dot)\n"
     )
 
 

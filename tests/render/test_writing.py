@@ -1,4 +1,5 @@
-"""Writing pictures: DOT always, SVG and PNG through `dot`, and a one-line hint when `dot` is missing."""
+"""Writing pictures: DOT always, SVG and PNG through `dot`, and a one-line hint when `dot` is
+missing."""
 
 from __future__ import annotations
 

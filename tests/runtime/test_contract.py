@@ -102,7 +102,8 @@ def wait(loop: Loop, done: Callable[[], bool]) -> None:
 
 
 def start(subject: Subject, container: dict[str, Any], exits: list[int]) -> Started:
-    """Pull the image if it is missing (as the kubelet does under IfNotPresent), then start the container."""
+    """Pull the image if it is missing (as the kubelet does under IfNotPresent), then start the
+    container."""
     rt, loop = subject.rt, subject.loop
     if not rt.image_present("node01", container["image"]):
         pulled: list[PullResult] = []

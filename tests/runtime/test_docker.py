@@ -76,7 +76,8 @@ def pod_manifest(name: str, container: dict[str, Any], **spec: Any) -> dict[str,
 
 @pytest.fixture
 def cluster(engine: Engine, real_loop: Loop) -> Iterator[Cluster]:
-    """The engine's control plane with two nodes whose kubelets run containers in the Docker Engine."""
+    """The engine's control plane with two nodes whose kubelets run containers in the Docker
+    Engine."""
     made = Cluster(engine, loop=real_loop, runtime=docker_runtime(real_loop))
     made.start()
     yield made
@@ -169,7 +170,8 @@ def test_the_tutorial_s_nginx_1_15_cannot_be_pulled_so_its_pod_stays_pending_wit
     assert pod["status"]["phase"] == "Pending" and container_status(pod)["restartCount"] == 0
     failed = [e["message"] for e in cluster.events_for(pod) if e["reason"] == "Failed"]
     assert failed[0].startswith(
-        'Failed to pull image "nginx:1.15": rpc error: code = Unknown desc = Error response from daemon: '
+        'Failed to pull image "nginx:1.15": rpc error: code = Unknown desc = Error response from '
+        "daemon: "
     )
     assert "Error: ErrImagePull" in failed and "Error: ImagePullBackOff" in failed
     kinds = [c["Labels"]["io.kubernetes.docker.type"] for c in docker_of(cluster).containers()]

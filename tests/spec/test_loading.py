@@ -1,4 +1,5 @@
-"""Loading the spec: the shipped spec is valid, and every kind of mistake names file, path and line."""
+"""Loading the spec: the shipped spec is valid, and every kind of mistake names file, path and
+line."""
 
 from __future__ import annotations
 
@@ -147,7 +148,8 @@ def test_an_unknown_watch_handler_is_a_load_error(spec_copy: Path) -> None:
     edit(spec_copy, "components/kubelet.yaml", "ADDED: pod_added", "ADDED: pod_arrived")
     with pytest.raises(
         SpecError,
-        match=r"spec/components/kubelet.yaml:\d+: at watches\[0\].handlers.ADDED: unknown action name",
+        match=r"spec/components/kubelet.yaml:\d+: at watches\[0\].handlers.ADDED: unknown action "
+        r"name",
     ):
         engine_module.load(spec_copy)
 

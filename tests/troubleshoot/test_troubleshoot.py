@@ -1,4 +1,5 @@
-"""The troubleshooting tree: loading and checking it, walking it, its fixes; names resolved at load."""
+"""The troubleshooting tree: loading and checking it, walking it, its fixes; names resolved at
+load."""
 
 from __future__ import annotations
 
@@ -134,7 +135,7 @@ def test_a_healthy_pod_exits_0_and_a_missing_one_2(
     assert diagnose(tree, ClusterSource(cluster), "ghost").exit_code == 2
 
 
-# -- what the nodes have, and what answers -----------------------------------------------------------
+# -- what the nodes have, and what answers ---------------------------------------------------------
 
 
 def node_with(*names: list[str]) -> dict[str, Any]:

@@ -1,1 +1,2 @@
-"""The API server: Kubernetes API semantics (resourceVersion, selectors, watch, binding) over the store."""
+"""The API server: Kubernetes API semantics (resourceVersion, selectors, watch, binding) over the
+store."""

@@ -102,7 +102,8 @@ class Request:
 
 
 class APIServer:
-    """Create, read, update, patch, delete, watch and bind, as kube-apiserver does (owner `apiserver`)."""
+    """Create, read, update, patch, delete, watch and bind, as kube-apiserver does (owner
+    `apiserver`)."""
 
     def __init__(
         self,
@@ -141,7 +142,7 @@ class APIServer:
         if bookmarks > 0:
             loop.call_later(bookmarks, self._bookmark, bookmarks, daemon=True)
 
-    # -- resources ----------------------------------------------------------------------------------
+    # -- resources ---------------------------------------------------------------------------------
 
     @staticmethod
     def resource(name: str) -> Resource:
@@ -159,7 +160,7 @@ class APIServer:
             return ""
         return namespace or (objects.namespace_of(obj) if obj else "") or "default"
 
-    # -- reads --------------------------------------------------------------------------------------
+    # -- reads -------------------------------------------------------------------------------------
 
     def get(self, resource: str, name: str, *, namespace: str | None = None) -> Obj:
         res = self.resource(resource)
@@ -178,7 +179,8 @@ class APIServer:
         label_selector: str = "",
         field_selector: str = "",
     ) -> ObjectList:
-        """Objects matching the selectors, sorted by namespace and name, and the revision read at."""
+        """Objects matching the selectors, sorted by namespace and name, and the revision read
+        at."""
         res = self.resource(resource)
         labels = parse_label_selector(label_selector)
         fields = parse_field_selector(field_selector, res.fields, resource=res.plural)
@@ -237,7 +239,7 @@ class APIServer:
             )
         return watch
 
-    # -- writes --------------------------------------------------------------------------------------
+    # -- writes ------------------------------------------------------------------------------------
 
     def create(
         self,
@@ -256,7 +258,8 @@ class APIServer:
         ns = self._namespace(res, namespace, obj)
         if namespace and objects.namespace_of(obj) and objects.namespace_of(obj) != namespace:
             raise errors.BadRequest(
-                "the namespace of the provided object does not match the namespace sent on the request"
+                "the namespace of the provided object does not match the namespace sent on the "
+                "request"
             )
         name = objects.name_of(obj)
         request = Request(
@@ -275,7 +278,8 @@ class APIServer:
         actor: str = "client",
         attrs: Mapping[str, Any] | None = None,
     ) -> Obj:
-        """Replace an object (PUT). A resourceVersion in it must be current, or this is a Conflict."""
+        """Replace an object (PUT). A resourceVersion in it must be current, or this is a
+        Conflict."""
         res = self.resource(resource)
         ns = self._namespace(res, namespace, obj)
         verb = "status" if subresource == "status" else "update"
@@ -460,7 +464,7 @@ class APIServer:
             attrs=request.attrs,
         )
 
-    # -- the request machine's callbacks -------------------------------------------------------------
+    # -- the request machine's callbacks -----------------------------------------------------------
 
     @action
     def mutate(self, request: Request) -> None:
@@ -656,7 +660,8 @@ class APIServer:
         if verb == "delete":
             if request.target and objects.uid_of(old) != request.target:
                 return errors.Conflict(
-                    f"Operation cannot be fulfilled on {request.what}: Precondition failed: UID in precondition: "
+                    f"Operation cannot be fulfilled on {request.what}: Precondition failed: UID "
+                    "in precondition: "
                     f"{request.target}, UID in object meta: {objects.uid_of(old)}"
                 )
             return None
@@ -704,7 +709,7 @@ class APIServer:
         if self.sink is not None:
             self.sink(self._action("write", request, request.new, revision))
 
-    # -- housekeeping ----------------------------------------------------------------------------------
+    # -- housekeeping ------------------------------------------------------------------------------
 
     def _compact(self, interval: float) -> None:
         """Compact to the revision seen one interval ago, as kube-apiserver's compactor does."""

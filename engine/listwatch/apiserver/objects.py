@@ -50,7 +50,8 @@ def controller_of(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def replace(obj: Mapping[str, Any], path: str, value: Any) -> Obj:
-    """A copy of `obj` with the dotted `path` set to `value`; only the dicts along the path are copied."""
+    """A copy of `obj` with the dotted `path` set to `value`; only the dicts along the path are
+    copied."""
     head, _, rest = path.partition(".")
     new = dict(obj)
     if rest:

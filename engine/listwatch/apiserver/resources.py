@@ -1,7 +1,7 @@
 """Per-resource rules of the API server: names, keys, defaults, validation, selectable fields.
 
-What each resource gets on create mirrors Kubernetes v1.32's defaulting (pkg/apis/core/v1
-defaults plus the admission plugins a default cluster runs: ServiceAccount, DefaultTolerationSeconds,
+What each resource gets on create mirrors Kubernetes v1.32's defaulting (pkg/apis/core/v1 defaults
+plus the admission plugins a default cluster runs: ServiceAccount, DefaultTolerationSeconds,
 Priority), and its validation returns Kubernetes' field paths and messages.
 """
 
@@ -91,8 +91,10 @@ def validate_meta(obj: Obj, *, namespaced: bool) -> FieldErrors:
         errs.append("metadata.name: Required value: name or generateName is required")
     elif not isinstance(name, str) or not _dns_subdomain(name):
         errs.append(
-            f'metadata.name: Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist of lower case '
-            "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+            f'metadata.name: Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist '
+            "of lower case "
+            "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
+            "character"
         )
     errs.extend(validate_labels(meta.get("labels"), "metadata.labels"))
     return errs
@@ -107,21 +109,25 @@ def validate_labels(labels: Any, path: str) -> FieldErrors:
     for key, value in labels.items():
         if not isinstance(key, str) or not valid_label_key(key):
             errs.append(
-                f'{path}: Invalid value: "{key}": name part must consist of alphanumeric characters, '
+                f'{path}: Invalid value: "{key}": name part must consist of alphanumeric '
+                "characters, "
                 "'-', '_' or '.', and must start and end with an alphanumeric character"
             )
         if not isinstance(value, str):
             errs.append(f"{path}[{key}]: Invalid value: {value!r}: a label value must be a string")
         elif not valid_label_value(value):
             errs.append(
-                f'{path}: Invalid value: "{value}": a valid label must be an empty string or consist of '
-                "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+                f'{path}: Invalid value: "{value}": a valid label must be an empty string or '
+                "consist of "
+                "alphanumeric characters, '-', '_' or '.', and must start and end with an "
+                "alphanumeric character"
             )
     return errs
 
 
 _SUBDOMAIN_MESSAGE = (
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
+    "'.', "
     "and must start and end with an alphanumeric character"
 )
 
@@ -143,7 +149,7 @@ def validate_binding(binding: Obj) -> FieldErrors:
     return errs
 
 
-# --- Pods ------------------------------------------------------------------------------------------
+# --- Pods -----------------------------------------------------------------------------------------
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 #: What an unset (or zero) probe field becomes: v1 SetDefaults_Probe.
@@ -158,7 +164,8 @@ _NON_NEGATIVE_PROBE_FIELDS = ("initialDelaySeconds", *PROBE_DEFAULTS)
 
 
 def default_probes(spec: Mapping[str, Any]) -> Obj:
-    """A pod spec whose containers' probes have their defaults (periodSeconds 0 or unset is 10, ...)."""
+    """A pod spec whose containers' probes have their defaults (periodSeconds 0 or unset is 10,
+    ...)."""
     out = dict(spec)
     for group in ("containers", "initContainers"):
         containers = spec.get(group)
@@ -240,7 +247,8 @@ def validate_resources(resources: Any, path: str) -> FieldErrors:
                 continue
             if amount < 0:
                 errs.append(
-                    f'{path}.{part}[{name}]: Invalid value: "{text}": must be greater than or equal to 0'
+                    f'{path}.{part}[{name}]: Invalid value: "{text}": must be greater than or '
+                    "equal to 0"
                 )
     for name, request in amounts["requests"].items():
         limit = amounts["limits"].get(name)
@@ -262,7 +270,8 @@ def validate_port(port: Any, path: str, *, required: bool = False) -> FieldError
     if isinstance(port, str):
         if len(port) > 15 or not _PORT_NAME.match(port) or not any(c.isalpha() for c in port):
             return [
-                f'{path}: Invalid value: "{port}": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)'
+                f'{path}: Invalid value: "{port}": must contain only alpha-numeric characters '
+                "(a-z, 0-9), and hyphens (-)"
             ]
         return []
     if not 1 <= port <= 65535:
@@ -423,7 +432,8 @@ def pod_defaults(pod: Obj, ctx: Any) -> Obj:
 
 
 def qos_class(containers: Sequence[Mapping[str, Any]]) -> str:
-    """Guaranteed when every container's requests equal its limits, BestEffort with none, else Burstable."""
+    """Guaranteed when every container's requests equal its limits, BestEffort with none, else
+    Burstable."""
     requests = [((c.get("resources") or {}).get("requests") or {}) for c in containers]
     limits = [((c.get("resources") or {}).get("limits") or {}) for c in containers]
     if not any(requests) and not any(limits):
@@ -460,8 +470,10 @@ def validate_pod(pod: Obj) -> FieldErrors:
                 errs.append(f"{path}.name: Required value")
             elif not isinstance(name, str) or not _dns_label(name):
                 errs.append(
-                    f'{path}.name: Invalid value: "{name}": a lowercase RFC 1123 label must consist of lower case '
-                    "alphanumeric characters or '-', and must start and end with an alphanumeric character"
+                    f'{path}.name: Invalid value: "{name}": a lowercase RFC 1123 label must '
+                    "consist of lower case "
+                    "alphanumeric characters or '-', and must start and end with an alphanumeric "
+                    "character"
                 )
             elif name in seen:
                 errs.append(f'{path}.name: Duplicate value: "{name}"')
@@ -502,7 +514,8 @@ def validate_pod(pod: Obj) -> FieldErrors:
 
 
 def validate_pod_update(old: Obj, new: Obj) -> FieldErrors:
-    """Pod updates may change only images, activeDeadlineSeconds, tolerations (added) and metadata."""
+    """Pod updates may change only images, activeDeadlineSeconds, tolerations (added) and
+    metadata."""
     old_spec, new_spec = old.get("spec") or {}, new.get("spec") or {}
     errs = validate_pod(new)
     if errs:
@@ -524,15 +537,18 @@ def validate_pod_update(old: Obj, new: Obj) -> FieldErrors:
     }
     if not mutable or rest_old != rest_new:
         errs.append(
-            "spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`, "
-            "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only additions "
-            "to existing tolerations), `spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was "
+            "spec: Forbidden: pod updates may not change fields other than "
+            "`spec.containers[*].image`, "
+            "`spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` "
+            "(only additions "
+            "to existing tolerations), `spec.terminationGracePeriodSeconds` (allow it to be set "
+            "to 1 if it was "
             "previously negative)"
         )
     return errs
 
 
-# --- Nodes -------------------------------------------------------------------------------------------
+# --- Nodes ----------------------------------------------------------------------------------------
 
 
 def node_defaults(node: Obj, ctx: Any) -> Obj:
@@ -570,7 +586,7 @@ def validate_node(node: Obj) -> FieldErrors:
     return [*validate_meta(node, namespaced=False), *enum_problems(node, NODE_ENUMS)]
 
 
-# --- Events ------------------------------------------------------------------------------------------
+# --- Events ---------------------------------------------------------------------------------------
 
 
 def validate_event(event: Obj) -> FieldErrors:
@@ -580,7 +596,7 @@ def validate_event(event: Obj) -> FieldErrors:
     return errs
 
 
-# --- ReplicationControllers and ReplicaSets ---------------------------------------------------------------
+# --- ReplicationControllers and ReplicaSets -------------------------------------------------------
 
 
 def controller_defaults(obj: Obj, ctx: Any) -> Obj:
@@ -650,7 +666,8 @@ def validate_controller(obj: Obj) -> FieldErrors:
         errs.append("spec.selector: Required value")
     elif any(labels.get(k) != v for k, v in selector.items()):
         errs.append(
-            f"spec.template.metadata.labels: Invalid value: {dict(labels)!r}: `selector` does not match template `labels`"
+            f"spec.template.metadata.labels: Invalid value: {dict(labels)!r}: `selector` does not "
+            "match template `labels`"
         )
     pod = {
         "metadata": {
@@ -666,11 +683,12 @@ def validate_controller(obj: Obj) -> FieldErrors:
     return errs
 
 
-# --- Services ------------------------------------------------------------------------------------------
+# --- Services -------------------------------------------------------------------------------------
 
 
 def service_defaults(obj: Obj, ctx: Any) -> Obj:
-    """A ClusterIP Service as v1.32 defaults it: a cluster IP from 10.96.0.0/12, TCP, targetPort = port."""
+    """A ClusterIP Service as v1.32 defaults it: a cluster IP from 10.96.0.0/12, TCP, targetPort =
+    port."""
     out = dict(obj)
     spec = dict(out.get("spec") or {})
     spec.setdefault("type", "ClusterIP")
@@ -706,7 +724,8 @@ def validate_service(obj: Obj) -> FieldErrors:
         number = port.get("port") if isinstance(port, dict) else None
         if not isinstance(number, int) or not 1 <= number <= 65535:
             errs.append(
-                f"spec.ports[{i}].port: Invalid value: {number!r}: must be between 1 and 65535, inclusive"
+                f"spec.ports[{i}].port: Invalid value: {number!r}: must be between 1 and 65535, "
+                "inclusive"
             )
     errs.extend(validate_labels(spec.get("selector"), "spec.selector"))
     errs.extend(enum_problems(obj, SERVICE_ENUMS))

@@ -136,7 +136,8 @@ class FieldSelector:
 def parse_field_selector(
     text: str | None, supported: frozenset[str] | None = None, *, resource: str = ""
 ) -> FieldSelector:
-    """Parse a field selector; a field the resource does not support is a 400, as on the API server."""
+    """Parse a field selector; a field the resource does not support is a 400, as on the API
+    server."""
     if not text:
         return FieldSelector()
     requirements = []
@@ -163,7 +164,8 @@ _PATHS: dict[str, tuple[str, ...]] = {}
 
 
 def field_value(obj: Mapping[str, Any], path: str) -> str:
-    """A dotted field path of an API object, as the string a field selector compares ("" when unset)."""
+    """A dotted field path of an API object, as the string a field selector compares ("" when
+    unset)."""
     parts = _PATHS.get(path)
     if parts is None:
         parts = _PATHS[path] = tuple(path.split("."))

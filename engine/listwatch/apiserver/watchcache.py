@@ -136,12 +136,14 @@ class ClientWatch:
         return self.api_watch == "Streaming"
 
     def stop(self) -> None:
-        """Stop the watch; nothing more is delivered (a dropped connection, or the client's choice)."""
+        """Stop the watch; nothing more is delivered (a dropped connection, or the client's
+        choice)."""
         self.cache.stop(self)
 
 
 class WatchCache:
-    """Fans one resource's etcd events out to its client watches (the spec's `apiserver` owner of `api-watch`)."""
+    """Fans one resource's etcd events out to its client watches (the spec's `apiserver` owner of
+    `api-watch`)."""
 
     def __init__(
         self,
@@ -168,7 +170,7 @@ class WatchCache:
         self.revision = self._listed = etcd.store.revision
         self.etcd_watcher = self._watch_etcd()
 
-    # -- client side -----------------------------------------------------------------------------------
+    # -- client side -------------------------------------------------------------------------------
 
     def watch(
         self,
@@ -274,7 +276,7 @@ class WatchCache:
             found.extend(group)
         return found
 
-    # -- etcd side ------------------------------------------------------------------------------------
+    # -- etcd side ---------------------------------------------------------------------------------
 
     @property
     def connected(self) -> bool:
@@ -326,7 +328,8 @@ class WatchCache:
                     obj=ObjectRef.of(obj or {}),
                     revision=event.revision,
                     time=self.loop.clock.now(),
-                    detail=f"watch event {'DELETE' if new is None else 'PUT'} at revision {event.revision}",
+                    detail=f"watch event {'DELETE' if new is None else 'PUT'} at revision "
+                    f"{event.revision}",
                 )
             )
         candidates = self._general

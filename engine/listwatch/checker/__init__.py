@@ -1,4 +1,5 @@
-"""The checker: judges a recorded run of any implementation against the spec's observable projection.
+"""The checker: judges a recorded run of any implementation against the spec's observable
+projection.
 
 Modules: `run` (the Checker, the Report, the `listwatch check` command; its docstring is the
 contract), `lifecycle` (one pod followed through its states and Events), `projection` (the rules,

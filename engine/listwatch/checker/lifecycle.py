@@ -1,4 +1,5 @@
-"""One pod's life as the checker follows it through a recorded run: where it is in the flow, what broke.
+"""One pod's life as the checker follows it through a recorded run: where it is in the flow, what
+broke.
 
 Two channels carry evidence of a pod's steps, each with its own position in the flow graph:
 
@@ -63,14 +64,16 @@ OBJ, EVT = 0, 1
 
 
 class Run:
-    """What the lifecycles of one run share: the rules, the counts, the nodes, the record sequence."""
+    """What the lifecycles of one run share: the rules, the counts, the nodes, the record
+    sequence."""
 
     def __init__(self, projection: Projection) -> None:
         self.projection = projection
         self.step_counts: Counter[str] = Counter()
         self.violations: list[Violation] = []
         self.seq = 0
-        #: Each node's labels as last seen, and as seen before that (a label may change under a bind).
+        #: Each node's labels as last seen, and as seen before that (a label may change under a
+        #: bind).
         self.nodes: dict[str, list[Mapping[str, str]]] = {}
         #: Controllers (by uid) one of whose pods was deleted since their last Event.
         self.owned_deleted: set[str] = set()
@@ -83,7 +86,8 @@ class Run:
 
 
 class Lifecycle:
-    """One pod (one uid): its positions, what it established, its violations (see the module docstring).
+    """One pod (one uid): its positions, what it established, its violations (see the module
+    docstring).
 
     A run may hold hundreds of thousands: what most pods never need is made when first needed.
     """
@@ -137,9 +141,11 @@ class Lifecycle:
         self.implicit: dict[str, tuple[int, str]] | None = None
         self.kept: dict[str, tuple[Any, str, int]] | None = None
         self.lasting: list[list[Any]] | None = None
-        #: The first line of each Event seen that a step forbids (one it may yet come after), by (reason, type, source).
+        #: The first line of each Event seen that a step forbids (one it may yet come after), by
+        #: (reason, type, source).
         self.events: dict[tuple[str, str, str], int] | None = None
-        #: Each Event's name and the last count seen (an Event repeated is one object, its count going up).
+        #: Each Event's name and the last count seen (an Event repeated is one object, its count
+        #: going up).
         self.event_counts: dict[str, Any] | None = None
         self.violations: list[Violation] | None = None
         self.deleted: tuple[int | None, int] | None = None
@@ -177,7 +183,8 @@ class Lifecycle:
                 self.violate(
                     line,
                     self._notify(kind),
-                    f"resourceVersion above {prev.rv} (the pod's last, line {self.last_line}): a watch sends an object's changes in revision order",
+                    f"resourceVersion above {prev.rv} (the pod's last, line {self.last_line}): a "
+                    "watch sends an object's changes in revision order",
                     f"{kind or 'a state'} at resourceVersion {now.rv}",
                     "resource-version",
                     key="resourceVersion",
@@ -193,8 +200,10 @@ class Lifecycle:
                     self.violate(
                         line,
                         self._notify(kind),
-                        f"one state per resourceVersion: at {now.rv}, the state of line {self.last_line} again (a watch event per revision)",
-                        f"{kind or 'a state'} at resourceVersion {now.rv} with another {', '.join(differ)}",
+                        f"one state per resourceVersion: at {now.rv}, the state of line "
+                        f"{self.last_line} again (a watch event per revision)",
+                        f"{kind or 'a state'} at resourceVersion {now.rv} with another "
+                        f"{', '.join(differ)}",
                         "resource-version",
                         key="resourceVersion",
                     )
@@ -358,19 +367,29 @@ class Lifecycle:
         passable: Callable[[str], bool],
         line: int,
     ) -> None:
-        """The state shows `rule` where the flow cannot have reached it: name the step that stands in
-        the way (LW-10 before LW-12: its lasting facts are false), or the step itself if none does."""
+        """The state shows `rule` where the flow cannot have reached it: name the step that stands
+        in the way (LW-10 before LW-12: its lasting facts are false), or the step itself if none
+        does."""
         shown = ", ".join(str(f) for f in rule.becomes if f.turned(now, prev))
         blockers = self.p.blockers(self.pos, rule.id, passable)
         if blockers:
             first = self.p.rules[blockers[0]]
             missing = [f for f in first.becomes if f.lasting and f.of(now, prev) is False]
-            expected = f"{first.id} ({', '.join(str(f) for f in missing) or first.step.title}) before {rule.id}"
-            observed = f"{shown} ({rule.id}) with {'; '.join(f.seen(now, prev) for f in missing) or 'no sign of ' + first.id}"
+            expected = (
+                f"{first.id} ({', '.join(str(f) for f in missing) or first.step.title}) "
+                f"before {rule.id}"
+            )
+            observed = (
+                f"{shown} ({rule.id}) with "
+                f"{'; '.join(f.seen(now, prev) for f in missing) or 'no sign of ' + first.id}"
+            )
             self.violate(line, first.id, expected, observed, "order", key=rule.id)
         else:
             after = self._next_steps(self.pos)
-            expected = f"{rule.id} only where the flow allows it; after {_join(self.pos)} comes {_join(after) or 'nothing: the flow has ended'}"
+            expected = (
+                f"{rule.id} only where the flow allows it; after {_join(self.pos)} comes "
+                f"{_join(after) or 'nothing: the flow has ended'}"
+            )
             self.violate(line, rule.id, expected, f"{shown} ({rule.id})", "order", key=rule.id)
 
     def _realise(
@@ -425,7 +444,8 @@ class Lifecycle:
     # -- the event channel -------------------------------------------------------------------------
 
     def event_record(self, event: Mapping[str, Any], line: int) -> None:
-        """Judge an Event about the pod: forbidden, shown in order, or evidence that a component acts."""
+        """Judge an Event about the pod: forbidden, shown in order, or evidence that a component
+        acts."""
         self._reported = None
         self.first_line = min(self.first_line, line)
         meta = event.get("metadata") or {}
@@ -472,7 +492,8 @@ class Lifecycle:
                 self.violate(
                     line,
                     rule.id,
-                    f"its {rule.event} where the flow allows {rule.id}: after {_join(self.evt_pos)}{since} comes {_join(after) or 'nothing'}",
+                    f"its {rule.event} where the flow allows {rule.id}: after "
+                    f"{_join(self.evt_pos)}{since} comes {_join(after) or 'nothing'}",
                     f"{reason} event from {source or 'an unknown source'}",
                     "order",
                     key=rule.id,
@@ -500,7 +521,8 @@ class Lifecycle:
         return rule.event is not None or self.obj_seq.get(step, (-1, 0))[0] > self.evt_moved
 
     def _early(self, rule: StepRule, reason: str, source: str, line: int) -> None:
-        """A step shown by its Event after another component's Events said it had already happened."""
+        """A step shown by its Event after another component's Events said it had already
+        happened."""
         implied = self.implicit.pop(rule.id, None) if self.implicit else None
         if implied is not None:
             at, what = implied
@@ -631,7 +653,8 @@ class Lifecycle:
             self.violate(
                 line,
                 p.container_step or self._here(),
-                f"phase Succeeded only when no container will restart ({p.phase_machine}: Succeeded); under restartPolicy Always an exited container restarts",
+                f"phase Succeeded only when no container will restart ({p.phase_machine}: "
+                "Succeeded); under restartPolicy Always an exited container restarts",
                 "phase Succeeded under restartPolicy Always, the pod not being deleted",
                 "restart-policy",
                 key="phase",
@@ -649,8 +672,15 @@ class Lifecycle:
                     f"restartCount {c.restarts}",
                 )
             elif not c.terminated_before and c.name not in self.ran:
-                expected = f"{c.name} restarting only after it ran and ended (lastState.terminated reported)"
-                observed = f"restartCount {b.restarts} then {c.restarts} while {c.state or 'in no state'}{f' ({c.reason})' if c.reason else ''}, never seen running, no lastState.terminated"
+                expected = (
+                    f"{c.name} restarting only after it ran and ended "
+                    "(lastState.terminated reported)"
+                )
+                observed = (
+                    f"restartCount {b.restarts} then {c.restarts} while "
+                    f"{c.state or 'in no state'}{f' ({c.reason})' if c.reason else ''}, never "
+                    "seen running, no lastState.terminated"
+                )
             else:
                 continue
             self.violate(
@@ -685,11 +715,13 @@ class Lifecycle:
             title = self.p.steps[rejections[0]].title
             self.reject = (
                 rejections[0],
-                f"{rejections[0]}: {title[0].lower()}{title[1:]} ({now.node} has {seen}; the pod wants {wanted})",
+                f"{rejections[0]}: {title[0].lower()}{title[1:]} ({now.node} has {seen}; the pod "
+                f"wants {wanted})",
             )
 
     def _fits(self, obj: Mapping[str, Any], node: str) -> tuple[bool, str, str]:
-        """Whether the node's labels (as last seen, or just before) pass the pod's nodeSelector and required affinity."""
+        """Whether the node's labels (as last seen, or just before) pass the pod's nodeSelector and
+        required affinity."""
         states = self.run.labels(node)
         spec = obj.get("spec") or {}
         fit = affinity.node_fit(spec)
@@ -751,7 +783,8 @@ class Lifecycle:
         self.run.report(violation)
 
     def verdict(self) -> PodVerdict:
-        """The pod's verdict now: fail with violations; pass when its flow ended; inconclusive when not."""
+        """The pod's verdict now: fail with violations; pass when its flow ended; inconclusive when
+        not."""
         state = self.state
         p = self.p
         phase, node = (state.phase, state.node) if state else ("", "")
@@ -777,11 +810,15 @@ class Lifecycle:
             verdict = INCONCLUSIVE
             where = _join(self.pos) if self.pos else "no state of the pod seen"
             shown = (
-                f"{phase or 'no phase'}{f' on {node}' if node else ''}; {describe_containers(state)}"
+                f"{phase or 'no phase'}{f' on {node}' if node else ''}; "
+                f"{describe_containers(state)}"
                 if state
                 else "only its Events"
             )
-            note = f"the trace ends at {where} ({shown}); next in the spec: {_join(self._next_steps(self.pos or self.evt_pos)) or '?'}"
+            note = (
+                f"the trace ends at {where} ({shown}); next in the spec: "
+                f"{_join(self._next_steps(self.pos or self.evt_pos)) or '?'}"
+            )
         if self.joined and verdict != FAIL:
             note += f"; first seen at line {self.joined}, past its creation"
         return PodVerdict(
@@ -799,7 +836,8 @@ class Lifecycle:
 
 
 def _evidenced(rule: StepRule, now: PodState, prev: PodState) -> bool:
-    """Whether the update shows all of the step at once: each fact turned from known false, or unknown."""
+    """Whether the update shows all of the step at once: each fact turned from known false, or
+    unknown."""
     strict = [f.turned(now, prev, strictly=True) for f in rule.becomes]
     return any(strict) and all(
         s or f.of(now, prev) is None for s, f in zip(strict, rule.becomes, strict=True)
@@ -838,12 +876,14 @@ def obj_rv(obj: Mapping[str, Any]) -> int | None:
 
 
 def event_count(event: Mapping[str, Any]) -> Any:
-    """How many times the Event has happened: `count` (core/v1), `series.count` (events/v1), else once."""
+    """How many times the Event has happened: `count` (core/v1), `series.count` (events/v1), else
+    once."""
     return event.get("count") or (event.get("series") or {}).get("count") or 1
 
 
 def repeated(counts: dict[str, Any], name: str, count: Any) -> bool:
-    """Whether this occurrence of the Event `name` was seen already (a re-list replays Events), else note it.
+    """Whether this occurrence of the Event `name` was seen already (a re-list replays Events), else
+    note it.
 
     One watch delivers an Event's updates in order, its count going up: only its last count is
     kept, so what is held grows with the Events, not with how often each happens.
@@ -858,7 +898,8 @@ def repeated(counts: dict[str, Any], name: str, count: Any) -> bool:
 
 
 def event_fields(event: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(reason, type, source) of a core/v1 Event, legacy (`source.component`) or events/v1 style (`reportingComponent`)."""
+    """(reason, type, source) of a core/v1 Event, legacy (`source.component`) or events/v1 style
+    (`reportingComponent`)."""
     source = (
         (event.get("source") or {}).get("component")
         or event.get("reportingComponent")

@@ -24,7 +24,8 @@ CHANGES = frozenset({"image"})
 
 
 class Container(NamedTuple):
-    """One entry of `status.containerStatuses`: its state (waiting, running, terminated) and counters."""
+    """One entry of `status.containerStatuses`: its state (waiting, running, terminated) and
+    counters."""
 
     name: str
     state: str
@@ -54,12 +55,14 @@ class PodState(NamedTuple):
     started: bool
 
     def blank(self, initial_phase: str) -> bool:
-        """Whether nothing has written to the pod since its creation: no condition, no container status."""
+        """Whether nothing has written to the pod since its creation: no condition, no container
+        status."""
         return not self.conditions and not self.containers and self.phase in ("", initial_phase)
 
 
 def observe(obj: Mapping[str, Any]) -> PodState:
-    """The facts of a Pod object; fields it lacks read as empty (an older cluster, a partial object)."""
+    """The facts of a Pod object; fields it lacks read as empty (an older cluster, a partial
+    object)."""
     meta = obj.get("metadata") or {}
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
@@ -110,7 +113,8 @@ def observe(obj: Mapping[str, Any]) -> PodState:
 
 
 def _owner(meta: Mapping[str, Any]) -> str:
-    """The uid of the controller that owns the object: ownerReferences, or the created-by annotation of v1.2-era clusters."""
+    """The uid of the controller that owns the object: ownerReferences, or the created-by annotation
+    of v1.2-era clusters."""
     for ref in meta.get("ownerReferences") or ():
         if isinstance(ref, dict) and ref.get("controller"):
             return str(ref.get("uid") or ref.get("name") or "controller")
@@ -138,7 +142,8 @@ def image_reference(image: str) -> images.ImageReference | None:
 
 @dataclass(frozen=True, slots=True)
 class Fact:
-    """One fact a step's `observable.pod` names: `nodeName: set`, `phase: Failed`, `conditions.PodScheduled: "True"` ..."""
+    """One fact a step's `observable.pod` names: `nodeName: set`, `phase: Failed`,
+    `conditions.PodScheduled: "True"` ..."""
 
     name: str
     value: Any
@@ -159,7 +164,8 @@ class Fact:
         return _SEEN[self.name](self.value, now, before)
 
     def turned(self, now: PodState, before: PodState | None, *, strictly: bool = False) -> bool:
-        """Whether the fact holds now and did not before (`strictly`: was known not to hold before)."""
+        """Whether the fact holds now and did not before (`strictly`: was known not to hold
+        before)."""
         if self.of(now, before) is not True:
             return False
         if self.name in CHANGES or before is None:

@@ -31,7 +31,8 @@ from listwatch.checker.podfacts import CHANGES, EVALUATE, Fact, PodState
 from listwatch.errors import SpecError
 from listwatch.spec.model import Origin, Spec, Step
 
-#: How many answers a cache of the projection keeps (what a trace decides them by is its own: bounded).
+#: How many answers a cache of the projection keeps (what a trace decides them by is its own:
+#: bounded).
 CACHED = 4096
 
 # -- steps ---------------------------------------------------------------------------------------
@@ -127,7 +128,8 @@ class Projection:
         self._forbidders = tuple(r for r in self.rules.values() if r.forbids is not None)
         self._shown_by: dict[tuple[str, str, str], tuple[StepRule, ...]] = {}
         self._forbidding: dict[tuple[str, str, str], tuple[StepRule, ...]] = {}
-        #: Passable-step masks that depend on the spec only: steps no fact of the pod shows; those and the creation steps; steps no Event shows.
+        #: Passable-step masks that depend on the spec only: steps no fact of the pod shows; those
+        #: and the creation steps; steps no Event shows.
         self.factless = self.mask(lambda s: not self.rules[s].becomes)
         self.creation_or_factless = self.mask(
             lambda s: self.rules[s].creation or not self.rules[s].becomes
@@ -160,7 +162,8 @@ class Projection:
             for r in self.rules.values()
             if r.creation
         }
-        #: The step in which the kubelet runs containers (it `becomes` containers started): where container rules point.
+        #: The step in which the kubelet runs containers (it `becomes` containers started): where
+        #: container rules point.
         self.container_step = next(
             (
                 r.id
@@ -235,7 +238,8 @@ class Projection:
                         _fail(
                             step.origin,
                             f"observable.pod.{part}.phase",
-                            f"a state of the {self.phase_machine} machine ({', '.join(sorted(self.phases))}), found {phase!r}",
+                            f"a state of the {self.phase_machine} machine "
+                            f"({', '.join(sorted(self.phases))}), found {phase!r}",
                         )
                 facts.append(Fact(name, phases, name, lasting=set(phases) <= self.final_phases))
             elif name in EVALUATE:
@@ -250,7 +254,8 @@ class Projection:
         return tuple(facts)
 
     def _ends(self, spec: Spec) -> frozenset[str]:
-        """Where a pod's flow may end, as a client sees it: the last observable step of each variant."""
+        """Where a pod's flow may end, as a client sees it: the last observable step of each
+        variant."""
         ends = set()
         for variant in spec.flow.variants:
             seen = [s for s in variant.steps if s in self.rules]
@@ -275,7 +280,8 @@ class Projection:
     # -- the graph -------------------------------------------------------------------------------
 
     def _walk(self, starts: Collection[str], passable: Callable[[str], bool]) -> list[str]:
-        """Steps reachable from `starts` (not themselves), in breadth-first order, going on only through passable ones."""
+        """Steps reachable from `starts` (not themselves), in breadth-first order, going on only
+        through passable ones."""
         seen = set(starts)
         order: list[str] = []
         queue = deque(starts)
@@ -290,7 +296,8 @@ class Projection:
         return order
 
     def mask(self, passable: Callable[[str], bool]) -> int:
-        """Which observable steps are passable, as bits: with the position, all a walk depends on."""
+        """Which observable steps are passable, as bits: with the position, all a walk depends
+        on."""
         mask = 0
         for bit, step in enumerate(self._order):
             if passable(step):
@@ -312,7 +319,8 @@ class Projection:
         passable: Callable[[str], bool] | int,
         wanted: Callable[[StepRule], bool],
     ) -> list[StepRule]:
-        """The observable steps that may come next from `position`, nearest first, past passable steps (or a `mask` of them)."""
+        """The observable steps that may come next from `position`, nearest first, past passable
+        steps (or a `mask` of them)."""
         rules = self.rules
         mask = passable if isinstance(passable, int) else self.mask(passable)
         return [
@@ -340,8 +348,8 @@ class Projection:
         return mask
 
     def touched(self, changed: frozenset[int]) -> tuple[StepRule, ...]:
-        """The steps, in the spec's order, that one of the `changed` positions of `signature` may show
-        (not the user's, not creation steps): those a state can show out of order."""
+        """The steps, in the spec's order, that one of the `changed` positions of `signature` may
+        show (not the user's, not creation steps): those a state can show out of order."""
         found = self._touched.get(changed)
         if found is None:
             if len(self._touched) >= CACHED:
@@ -372,7 +380,8 @@ class Projection:
     def blockers(
         self, position: Collection[str], target: str, passable: Callable[[str], bool]
     ) -> list[str]:
-        """The steps that stand between `position` and `target`: not passable, leading to it, not creation steps."""
+        """The steps that stand between `position` and `target`: not passable, leading to it, not
+        creation steps."""
         return [
             s
             for s in self._walk(position, passable)
@@ -385,7 +394,8 @@ class Projection:
     def dominators(
         self, position: frozenset[str], targets: frozenset[str], mask: int
     ) -> frozenset[str]:
-        """The Event-showing steps every path from `position` to one of `targets` goes through, past the `mask` steps."""
+        """The Event-showing steps every path from `position` to one of `targets` goes through, past
+        the `mask` steps."""
         key = (position, targets, mask)
         found = self._dominators.get(key)
         if found is None:
@@ -412,7 +422,8 @@ class Projection:
         return frozenset(found)
 
     def reaches(self, position: Iterable[str], target: str) -> bool:
-        """Whether `target` can follow one of the `position` steps in the flow graph, whatever was seen."""
+        """Whether `target` can follow one of the `position` steps in the flow graph, whatever was
+        seen."""
         return any(target in self.after[s] for s in position)
 
     def missing(self, firsts: tuple[str, ...], target: str) -> str | None:
@@ -455,7 +466,8 @@ class Projection:
         return found
 
     def forbidden(self, reason: str, type_: str, source: str) -> bool:
-        """Whether any step forbids this Event (NN-01 forbids Scheduled): the others need not be remembered."""
+        """Whether any step forbids this Event (NN-01 forbids Scheduled): the others need not be
+        remembered."""
         return any(
             r.forbids is not None and r.forbids.matches(reason, type_, source)
             for r in self._forbidders

@@ -1,4 +1,5 @@
-"""`listwatch check TRACE`: judge a recorded run of any implementation against the spec's observable projection.
+"""`listwatch check TRACE`: judge a recorded run of any implementation against the spec's observable
+projection.
 
 Contract (the programmatic API):
 
@@ -203,7 +204,8 @@ class Checker:
     # -- routing -----------------------------------------------------------------------------------
 
     def _lifecycle(self, ref: ObjectRef, line: int) -> Lifecycle:
-        """The pod's lifecycle (by uid, or by name for an object without one), made when first seen."""
+        """The pod's lifecycle (by uid, or by name for an object without one), made when first
+        seen."""
         key = ref.uid or f"{ref.namespace}/{ref.name}"
         life = self._pods.get(key)
         if life is None:
@@ -246,7 +248,8 @@ class Checker:
     def _controller_event(
         self, event: Mapping[str, Any], involved: Mapping[str, Any], line: int
     ) -> None:
-        """A controller's Event: count the step it shows (LW-06, RC-01, RC-02); nothing here is judged."""
+        """A controller's Event: count the step it shows (LW-06, RC-01, RC-02); nothing here is
+        judged."""
         p = self.projection
         reason, type_, source = event_fields(event)
         shown = [r for r in p.shown_by(reason, type_, source) if not r.becomes and not r.creation]
@@ -307,7 +310,8 @@ class Checker:
                 obj,
                 line,
                 step,
-                f"{step} marked {'observable' if step in p.rules else 'internal'}, as the spec says",
+                f"{step} marked {'observable' if step in p.rules else 'internal'}, as the spec "
+                "says",
                 f"STEP {step} marked {said}",
             )
         uid = obj.get("uid")
@@ -322,7 +326,8 @@ class Checker:
                     obj,
                     line,
                     expected,
-                    f"the object's flow to start at an entry ({', '.join(p.entries)}){_on_the_way(expected, step)}",
+                    "the object's flow to start at an entry "
+                    f"({', '.join(p.entries)}){_on_the_way(expected, step)}",
                     f"STEP {step} first",
                 )
         elif step not in p.next[last]:
@@ -339,7 +344,8 @@ class Checker:
     def _step_violation(
         self, obj: Mapping[str, Any], line: int, step: str, expected: str, observed: str
     ) -> None:
-        """A violation of the flow graph by a STEP record about `obj` (its kind, namespace, name and uid)."""
+        """A violation of the flow graph by a STEP record about `obj` (its kind, namespace, name and
+        uid)."""
         ref = ObjectRef(
             str(obj.get("kind", "")),
             str(obj.get("namespace", "")),
@@ -359,7 +365,8 @@ def _on_the_way(missing: str, step: str) -> str:
 
 
 def _attribute(found: list[StepRule], replaced: bool) -> StepRule | None:
-    """The step a controller's Event shows: a replacement (`watch: DELETED`) only after an owned pod was deleted."""
+    """The step a controller's Event shows: a replacement (`watch: DELETED`) only after an owned pod
+    was deleted."""
     fitting = [r for r in found if (r.watch == "DELETED") == replaced] or [
         r for r in found if r.watch != "DELETED"
     ]
@@ -383,7 +390,8 @@ def check_records(
 def check_trace(
     source: str | os.PathLike[str] | IO[str], spec: Spec, *, name: str | None = None
 ) -> Report:
-    """Read and judge a trace (a path, `-` for standard input, or an open text stream), streaming."""
+    """Read and judge a trace (a path, `-` for standard input, or an open text stream),
+    streaming."""
     label = name or (
         os.fspath(source)
         if isinstance(source, (str, os.PathLike))
@@ -395,15 +403,17 @@ def check_trace(
     return checker.finish()
 
 
-# -- the command -------------------------------------------------------------------------------------
+# -- the command -----------------------------------------------------------------------------------
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of `listwatch check`: TRACE, --strict, --emit-feature FILE, --format text|json."""
+    """The options of `listwatch check`: TRACE, --strict, --emit-feature FILE, --format
+    text|json."""
     parser.add_argument(
         "trace",
         metavar="TRACE",
-        help="the recorded run, or - for standard input: JSON Lines, `kubectl get pods,events -w -o json --output-watch-events`, a JSON array or a List",
+        help="the recorded run, or - for standard input: JSON Lines, `kubectl get pods,events -w "
+        "-o json --output-watch-events`, a JSON array or a List",
     )
     parser.add_argument(
         "--strict",
@@ -472,7 +482,8 @@ def write_report(report: Report, out: IO[str], *, strict: bool = False) -> None:
         out.write(printers.tabwrite(rows))
         if len(report.pods) > TABLE_ROWS:
             out.write(
-                f"... and {len(report.pods) - TABLE_ROWS} more pods (--format json lists them all)\n"
+                f"... and {len(report.pods) - TABLE_ROWS} more pods (--format json lists them "
+                "all)\n"
             )
         out.write("\n")
     seen = ", ".join(f"{s} \u00d7{n}" for s, n in report.step_counts.items())
@@ -494,5 +505,6 @@ def write_report(report: Report, out: IO[str], *, strict: bool = False) -> None:
     )
     out.write(
         f"{report.name}: {report.records} records{relists}; {len(report.pods)} pods: {verdicts}; "
-        f"{len(report.violations)} violation{'s' if len(report.violations) != 1 else ''}. {outcome}{why}\n"
+        f"{len(report.violations)} violation{'s' if len(report.violations) != 1 else ''}. "
+        f"{outcome}{why}\n"
     )

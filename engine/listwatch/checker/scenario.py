@@ -45,7 +45,8 @@ DEFAULT_NODES = ("node01", "node02")
 
 
 def feature(report: Report, spec: Spec) -> str | None:
-    """The feature text: a scenario per kind of violation in the report; None when none can be reproduced."""
+    """The feature text: a scenario per kind of violation in the report; None when none can be
+    reproduced."""
     pods = {p.pod.uid or f"{p.pod.namespace}/{p.pod.name}": p for p in report.pods}
     chosen: dict[tuple[str, str], tuple[Violation, PodVerdict | None]] = {}
     for v in report.violations:
@@ -56,7 +57,8 @@ def feature(report: Report, spec: Spec) -> str | None:
     if not chosen:
         return None
     lines = [
-        f"# Written by `listwatch check --emit-feature` from {report.name}: review the wording, then add it under features/.",
+        f"# Written by `listwatch check --emit-feature` from {report.name}: review the wording, "
+        "then add it under features/.",
         "Feature: Runs that broke the spec, as the checker found them",
         "",
     ]
@@ -102,7 +104,8 @@ def _creation(name: str, s: PodSummary) -> list[str]:
     plain = not s.command and not s.args and s.restart_policy in ("", "Always") and not s.owner
     if plain and s.node_selector and not s.node_name:
         return [
-            f'    When I create a pod "{name}" with the nodeSelector {_pairs(dict(s.node_selector))}'
+            f'    When I create a pod "{name}" with the nodeSelector '
+            f"{_pairs(dict(s.node_selector))}"
         ]
     if plain and s.node_name and not s.node_selector:
         return [f'    When I create a pod "{name}" on the node {s.node_name}']
@@ -176,7 +179,8 @@ def _expectations(v: Violation, pod: PodVerdict | None, name: str) -> list[str]:
     if v.rule in ("order", "shows") and "spec.nodeName" in v.expected:
         if "PodScheduled" in v.observed:
             return [
-                f'the pod "{name}" has the condition PodScheduled "True" only once it is bound to a node'
+                f'the pod "{name}" has the condition PodScheduled "True" only once it is bound to '
+                "a node"
             ]
         return [f'the pod "{name}" is bound to a node before any of its containers starts', where]
     if v.rule == "node-affinity":

@@ -1,4 +1,5 @@
-"""What the checker concludes: violations, and a verdict per pod, as plain values (the checker's public types).
+"""What the checker concludes: violations, and a verdict per pod, as plain values (the checker's
+public types).
 
 A `Violation` names the object, the line on which the offending record starts, the spec step
 expected, what was expected and what was observed, and the kind of rule broken (`RULES`). A
@@ -22,10 +23,12 @@ RULES = {
     "shows": "a step's facts, in the update that shows it (observable.pod.becomes and shows)",
     "order": "the flow graph: a step shown where it cannot come next",
     "keeps": "a field a step keeps (observable.pod.keeps)",
-    "lasting": "a lasting fact of an earlier step (a final phase, a bound node, a terminal step's facts)",
+    "lasting": "a lasting fact of an earlier step (a final phase, a bound node, a terminal step's "
+    "facts)",
     "forbids-event": "an Event a step forbids (observable.forbids_event)",
     "pod-phase": "the pod-phase machine: a phase no transition leads to",
-    "resource-version": "a watch sends an object's changes in revision order, one state per revision",
+    "resource-version": "a watch sends an object's changes in revision order, one state per "
+    "revision",
     "deleted": "a deleted object changes no more",
     "node-affinity": "the scheduler's NodeAffinity filter (nodeSelector, required node affinity)",
     "admission": "the kubelet's admission checks (NodeAffinity)",
@@ -37,7 +40,8 @@ RULES = {
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    """Where a run breaks the spec: the object, the record's first line, the step expected, what was seen."""
+    """Where a run breaks the spec: the object, the record's first line, the step expected, what was
+    seen."""
 
     line: int
     pod: ObjectRef
@@ -53,7 +57,8 @@ class Violation:
 
 @dataclass(frozen=True, slots=True)
 class PodSummary:
-    """How the pod was made, as far as its first observed state tells: what a scenario needs to make it again."""
+    """How the pod was made, as far as its first observed state tells: what a scenario needs to make
+    it again."""
 
     node_name: str = ""
     node_selector: tuple[tuple[str, str], ...] = ()
@@ -68,7 +73,8 @@ class PodSummary:
 
 @dataclass(frozen=True, slots=True)
 class PodVerdict:
-    """A pod's verdict: pass, fail, or inconclusive (the trace ends mid-flow), with the steps it showed."""
+    """A pod's verdict: pass, fail, or inconclusive (the trace ends mid-flow), with the steps it
+    showed."""
 
     pod: ObjectRef
     verdict: str

@@ -35,7 +35,8 @@ from listwatch.machines.callbacks import action, guard
 
 @dataclass(frozen=True, slots=True)
 class InformerEvent:
-    """A change as a handler sees it: the new object (or the last known one, for DELETED) and the old."""
+    """A change as a handler sees it: the new object (or the last known one, for DELETED) and the
+    old."""
 
     type: str
     object: Obj
@@ -78,7 +79,7 @@ class Informer:
         self._pending: list[Obj] = []
         machine.start(self)
 
-    # -- lifecycle ----------------------------------------------------------------------------------
+    # -- lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> None:
         self.machine.fire(self, self, "start")
@@ -87,7 +88,8 @@ class Informer:
         self.machine.fire(self, self, "stop")
 
     def drop_watch(self) -> None:
-        """Cut the watch as a lost connection would; the informer resumes from its resourceVersion."""
+        """Cut the watch as a lost connection would; the informer resumes from its
+        resourceVersion."""
         if self._watch is not None:
             self._watch.stop()
             self._watch = None
@@ -97,7 +99,7 @@ class Informer:
     def synced(self) -> bool:
         return self.list_watch == "Watching"
 
-    # -- the list-watch machine's callbacks ---------------------------------------------------------------
+    # -- the list-watch machine's callbacks --------------------------------------------------------
 
     @action
     def list(self, _: Any = None) -> None:

@@ -1,1 +1,2 @@
-"""The control-plane components (controller manager, scheduler, kubelet), each driven by the spec."""
+"""The control-plane components (controller manager, scheduler, kubelet), each driven by the
+spec."""

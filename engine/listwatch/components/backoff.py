@@ -5,7 +5,8 @@ notes when; after `reset_after` seconds without a `next`, it starts over. `waiti
 is whether an event at `since` is still inside the back-off (IsInBackOffSince).
 
 Worked example (initial 10, maximum 300, reset after 600): next(0) -> 10; an exit at 5 is waiting
-until 15; next(15) -> 20; next(35) -> 40; ... -> 300 and stays; next(2000), 600s after the last, -> 10.
+until 15; next(15) -> 20; next(35) -> 40; ... -> 300 and stays; next(2000), 600s after the last, ->
+10.
 """
 
 from __future__ import annotations

@@ -100,7 +100,8 @@ class Component:
             informer.stop()
 
     def set_pod_condition(self, pod: Mapping[str, Any], condition: Mapping[str, Any]) -> Obj:
-        """Write one condition of the pod's status (a strategic merge on status.conditions, keyed by type)."""
+        """Write one condition of the pod's status (a strategic merge on status.conditions, keyed by
+        type)."""
         return self.api.patch(
             "pods",
             objects.name_of(pod),

@@ -24,7 +24,8 @@ from listwatch.machines.callbacks import action
 
 
 class ControllerManager(Component):
-    """kube-controller-manager: the replication manager, the replicaset controller, the node lifecycle controller."""
+    """kube-controller-manager: the replication manager, the replicaset controller, the node
+    lifecycle controller."""
 
     name = "controller-manager"
 
@@ -62,7 +63,7 @@ class ControllerManager(Component):
         pods = informer.cache.values() if informer is not None else ()
         return [p for p in pods if (p.get("spec") or {}).get("nodeName") == node]
 
-    # -- watch handlers: each event to its controller --------------------------------------------------
+    # -- watch handlers: each event to its controller ----------------------------------------------
 
     @action
     def controller_changed(self, event: InformerEvent) -> None:

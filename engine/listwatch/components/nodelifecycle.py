@@ -1,11 +1,11 @@
 """The controller manager's node lifecycle controller: a node whose kubelet falls silent is Unknown.
 
-It owns the spec's `node-lifecycle` machine: each watched node runs it. It keeps, per node, when it last saw the node's heartbeat change (its own clock, as the real
-controller's probe timestamps) and runs the spec's `node-lifecycle` machine every
-nodeMonitorPeriod. The taint eviction controller's part rides on the same ticks: while a node is
-tainted unreachable, each of its pods is deleted once its tolerations of the NoExecute taint run
-out (so within nodeMonitorPeriod of the exact moment). Not modelled: zone-wide rate limits, and
-NoExecute taints other than the unreachable one.
+It owns the spec's `node-lifecycle` machine: each watched node runs it. It keeps, per node, when it
+last saw the node's heartbeat change (its own clock, as the real controller's probe timestamps) and
+runs the spec's `node-lifecycle` machine every nodeMonitorPeriod. The taint eviction controller's
+part rides on the same ticks: while a node is tainted unreachable, each of its pods is deleted once
+its tolerations of the NoExecute taint run out (so within nodeMonitorPeriod of the exact moment).
+Not modelled: zone-wide rate limits, and NoExecute taints other than the unreachable one.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def _heartbeat(node: Mapping[str, Any]) -> str:
 
 
 class NodeLifecycle:
-    """Watches every node's heartbeat; marks a silent node Unknown, taints it and evicts its pods."""
+    """Watches every node's heartbeat; marks a silent node Unknown, taints it and evicts its
+    pods."""
 
     def __init__(
         self,
@@ -79,7 +80,7 @@ class NodeLifecycle:
             float(self.settings["nodeMonitorPeriod"]), self._monitor_nodes, daemon=True
         )
 
-    # -- events from the controller manager's node watch ---------------------------------------------
+    # -- events from the controller manager's node watch -------------------------------------------
 
     def node_observed(self, event: InformerEvent) -> None:
         now = self.loop.clock.now()
@@ -103,7 +104,7 @@ class NodeLifecycle:
             float(self.settings["nodeMonitorPeriod"]), self._monitor_nodes, daemon=True
         )
 
-    # -- the node-lifecycle machine's callbacks ----------------------------------------------------------
+    # -- the node-lifecycle machine's callbacks ----------------------------------------------------
 
     @guard
     def heartbeat_stale(self, watched: WatchedNode) -> bool:
@@ -203,7 +204,8 @@ class NodeLifecycle:
 
 
 def _reference(pod: Mapping[str, Any]) -> Obj:
-    """The pod as the taint eviction controller's events name it: kind, namespace and name, no UID."""
+    """The pod as the taint eviction controller's events name it: kind, namespace and name, no
+    UID."""
     return {
         "apiVersion": "v1",
         "kind": "Pod",

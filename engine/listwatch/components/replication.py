@@ -29,7 +29,8 @@ RESOURCE_OF = {"ReplicationController": "replicationcontrollers", "ReplicaSet": 
 
 
 class Controlled:
-    """A ReplicationController or ReplicaSet under reconciliation; `replication` is its machine state."""
+    """A ReplicationController or ReplicaSet under reconciliation; `replication` is its machine
+    state."""
 
     __slots__ = (
         "dirty",
@@ -88,7 +89,7 @@ class Replication:
         #: The pods each controller (by UID) owns, by pod UID, as the pod watch last showed them.
         self.owned: dict[str, dict[str, Obj]] = {}
 
-    # -- events from the controller manager's watches -------------------------------------------------
+    # -- events from the controller manager's watches ----------------------------------------------
 
     def controller_changed(self, event: InformerEvent) -> None:
         obj = event.object
@@ -164,7 +165,7 @@ class Replication:
         if controlled.uid in self.controllers:
             self.machine.fire(self, controlled, "sync")
 
-    # -- the replication machine's callbacks ---------------------------------------------------------------
+    # -- the replication machine's callbacks -------------------------------------------------------
 
     def _active(self, controlled: Controlled) -> list[Obj]:
         pods = self.owned.get(controlled.uid, {}).values()
@@ -225,9 +226,11 @@ class Replication:
             "reconcile",
             obj,
             result=self._result(controlled, wanted),
-            detail=f"{objects.name_of(obj)} wants {wanted} replicas, has {len(active)}: delete {surplus}",
+            detail=f"{objects.name_of(obj)} wants {wanted} replicas, has {len(active)}: delete "
+            f"{surplus}",
         )
-        # Kubernetes deletes the least valuable first: unscheduled, then pending, then not ready, then newest.
+        # Kubernetes deletes the least valuable first: unscheduled, then pending, then not ready,
+        # then newest.
         for pod in sorted(active, key=_deletion_rank)[:surplus]:
             uid = objects.uid_of(pod)
             controlled.pending_deletes.add(uid)
@@ -274,7 +277,8 @@ class Replication:
 
     @action
     def collect_garbage(self, controlled: Controlled) -> None:
-        """The garbage collector's work: pods owned by a deleted controller are deleted (background)."""
+        """The garbage collector's work: pods owned by a deleted controller are deleted
+        (background)."""
         for pod in list(self.owned.pop(controlled.uid, {}).values()):
             with contextlib.suppress(errors.NotFound):
                 self.api.delete(

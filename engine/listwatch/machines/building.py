@@ -49,7 +49,8 @@ class CompiledTransition:
 class Machine:
     """One spec machine, ready to run over any number of contexts (pods, containers, requests ...).
 
-    A context keeps its state in the attribute named `attribute` (the machine's name with `-` as `_`).
+    A context keeps its state in the attribute named `attribute` (the machine's name with `-` as
+    `_`).
     """
 
     def __init__(self, definition: MachineDef, reference: transitions.Machine) -> None:

@@ -92,7 +92,8 @@ class Registry:
         return sorted(self._parts)
 
     def implementer(self, owner: str, scope: str) -> type | None:
-        """The class whose instances a `scope` callback of `owner` is called on (None: unknown owner)."""
+        """The class whose instances a `scope` callback of `owner` is called on (None: unknown
+        owner)."""
         parts = self._parts.get(owner)
         return parts.implementer(scope) if parts is not None else None
 
@@ -105,7 +106,8 @@ class Registry:
     def resolve(
         self, owner: str, scope: str, name: str, kind: str, origin: Origin | None, path: str
     ) -> Callback:
-        """The function for `name`, or a `SpecError` at `origin`/`path` listing what would be valid."""
+        """The function for `name`, or a `SpecError` at `origin`/`path` listing what would be
+        valid."""
         cls = self.implementer(owner, scope)
         entry = self._found(cls).get(name) if cls is not None else None
         if entry is not None and entry[0] == kind:

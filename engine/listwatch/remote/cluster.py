@@ -1,4 +1,5 @@
-"""The cluster backend: the features against any Kubernetes API, through a kubeconfig and the official client.
+"""The cluster backend: the features against any Kubernetes API, through a kubeconfig and the
+official client.
 
 The engine runs no control plane here: the cluster's own (a real one, or `listwatch serve`) does
 the work, and this backend drives the user's side (create, label, scale, delete) and observes.
@@ -78,7 +79,8 @@ DEFAULT_HORIZON = 120.0
 
 
 class RemoteCluster:
-    """A Kubernetes API seen through a kubeconfig, as the features' `backend.Backend` (see the module docstring)."""
+    """A Kubernetes API seen through a kubeconfig, as the features' `backend.Backend` (see the
+    module docstring)."""
 
     def __init__(
         self,
@@ -100,14 +102,16 @@ class RemoteCluster:
         #: What it can do beyond the API: what the control API offers, once started (`start`).
         self.capabilities: frozenset[capabilities.Capability] = capabilities.API_ONLY
         self.recorder: WatchRecorder | None = None
-        #: For each object created or scaled here (by `Kind/name`), the resourceVersion of that last change.
+        #: For each object created or scaled here (by `Kind/name`), the resourceVersion of that last
+        #: change.
         self._changed: dict[str, str] = {}
         self._closed = False
 
     # -- running -----------------------------------------------------------------------------------
 
     def start(self, nodes: Sequence[str] = ("node01", "node02")) -> None:
-        """Map the scenario's nodes, make the namespace, start recording (raises `BackendUnavailable`)."""
+        """Map the scenario's nodes, make the namespace, start recording (raises
+        `BackendUnavailable`)."""
         try:
             cluster_nodes = self.api.list("nodes")
         except errors.APIError as exc:
@@ -137,7 +141,10 @@ class RemoteCluster:
         self.recorder.start()
 
     def describe(self) -> str:
-        return f"{self.api.host}, namespace {self.names.namespace or '(not started)'}, nodes {self.names.described()}"
+        return (
+            f"{self.api.host}, namespace {self.names.namespace or '(not started)'}, nodes "
+            f"{self.names.described()}"
+        )
 
     def settle(
         self, *, horizon: float = DEFAULT_HORIZON, until: Callable[[], bool] | None = None
@@ -153,7 +160,8 @@ class RemoteCluster:
         time.sleep(seconds)
 
     def close(self) -> None:
-        """Stop recording, delete what was created, restore node labels; raise if something stayed."""
+        """Stop recording, delete what was created, restore node labels; raise if something
+        stayed."""
         if self._closed:
             return
         self._closed = True
@@ -168,13 +176,15 @@ class RemoteCluster:
             self.api.close()
         if failures:
             raise errors.ListwatchError(
-                f"the cluster backend could not put back everything it changed: {'; '.join(failures)}"
+                "the cluster backend could not put back everything it changed: "
+                f"{'; '.join(failures)}"
             )
 
     # -- what a user does --------------------------------------------------------------------------
 
     def apply(self, obj: dict[str, Any], *, actor: str = "kubectl") -> Obj:
-        """Create an object in the backend's namespace (kubectl create), its nodes named for the cluster."""
+        """Create an object in the backend's namespace (kubectl create), its nodes named for the
+        cluster."""
         res = self._resource(str(obj.get("kind", "")))
         body = self._to_cluster(obj)
         if _depends_on_labels(body):
@@ -225,7 +235,8 @@ class RemoteCluster:
         return self.names.view(scaled, kind=res.kind)
 
     def set_image(self, pod: str, container: str, image: str, *, namespace: str = "default") -> Obj:
-        """kubectl set image pod/POD CONTAINER=IMAGE (a strategic merge patch, as kubectl sends it)."""
+        """kubectl set image pod/POD CONTAINER=IMAGE (a strategic merge patch, as kubectl sends
+        it)."""
         body = {"spec": {"containers": [{"name": container, "image": image}]}}
         return self.names.view(
             self.api.patch(
@@ -258,7 +269,8 @@ class RemoteCluster:
         control.restart_kubelet(self.names.node(node))
 
     def stop_kubelet(self, node: str) -> None:
-        """The kubelet of `node` stops; `close` starts it again (and waits for its node to be schedulable)."""
+        """The kubelet of `node` stops; `close` starts it again (and waits for its node to be
+        schedulable)."""
         control = self._control(
             f"stop the kubelet of {node}", f"run `systemctl stop kubelet` on {node}"
         )
@@ -284,7 +296,8 @@ class RemoteCluster:
         ]
 
     def cut(self, actor: str, *, resource: str = "", reconnect: bool = True) -> OpenWatches:
-        """Cut `actor`'s watches (see `listwatch.control.Control.cut`); `close` reconnects what stays held."""
+        """Cut `actor`'s watches (see `listwatch.control.Control.cut`); `close` reconnects what
+        stays held."""
         control = self._control(f"cut the watches of {actor}")
         real = self.names.actor(actor)
         self._disrupt(f"cut the watches of {actor}")
@@ -340,8 +353,8 @@ class RemoteCluster:
     def _control(self, what: str, instead: str = "") -> ControlClient:
         if self.control is None:
             raise errors.BackendUnavailable(
-                f"the cluster backend cannot {what} at {self.api.host}: it has no control API (only listwatch serve has one)"
-                + (f"; {instead}" if instead else "")
+                f"the cluster backend cannot {what} at {self.api.host}: it has no control API "
+                "(only listwatch serve has one)" + (f"; {instead}" if instead else "")
             )
         return self.control
 
@@ -356,13 +369,15 @@ class RemoteCluster:
         self.disruption.exclude()
 
     def _bring_back(self, control: ControlClient, node: str) -> None:
-        """Restart the kubelet of `node` (if it is stopped) and wait until its node is schedulable again."""
+        """Restart the kubelet of `node` (if it is stopped) and wait until its node is schedulable
+        again."""
         control.restart_kubelet(node)
         deadline = time.monotonic() + CLEANUP_SECONDS
         while not schedulable(self.api.get("nodes", node)):
             if time.monotonic() > deadline:
                 raise errors.ListwatchError(
-                    f"node {node} is not schedulable {CLEANUP_SECONDS:g}s after its kubelet restarted"
+                    f"node {node} is not schedulable {CLEANUP_SECONDS:g}s after its kubelet "
+                    "restarted"
                 )
             time.sleep(0.2)
 
@@ -371,7 +386,8 @@ class RemoteCluster:
             control.reconnect(actor)
 
     def _watch_view(self, watch: Watched) -> Watched:
-        """An open watch or a List-Watch in the features' node names (its actor and its field selector)."""
+        """An open watch or a List-Watch in the features' node names (its actor and its field
+        selector)."""
         out = watch.copy()
         out["actor"] = self.names.feature_actor(watch["actor"])
         out["fieldSelector"] = self.names.feature_selector(watch["fieldSelector"])
@@ -394,7 +410,8 @@ class RemoteCluster:
         return [self.names.view(item, kind=res.kind) for item in found]
 
     def pods(self, namespace: str | None = None) -> Objs:
-        """The pods in the backend's namespace (the features' `default`; `namespace` None means it too)."""
+        """The pods in the backend's namespace (the features' `default`; `namespace` None means it
+        too)."""
         return self.list("pods", namespace=namespace or FEATURE_NAMESPACE)
 
     def pod(self, name: str, namespace: str = "default") -> Obj:
@@ -432,7 +449,8 @@ class RemoteCluster:
         return self.list_at(kind)[1]
 
     def list_at(self, kind: str, *, namespace: str = "default") -> tuple[Objs, str]:
-        """The objects of `kind` in the backend's namespace, and the resourceVersion the list was read at."""
+        """The objects of `kind` in the backend's namespace, and the resourceVersion the list was
+        read at."""
         res = self._resource(kind)
         items, rv = self.api.list_at(res.plural, namespace=self._ns(res, namespace))
         return [self.names.view(item, kind=res.kind) for item in items], rv
@@ -494,7 +512,8 @@ class RemoteCluster:
         return self.names.namespace_of(namespace) if res.namespaced else None
 
     def _to_cluster(self, obj: Mapping[str, Any]) -> Obj:
-        """The object as the cluster must get it: its namespace and its nodes' names the cluster's."""
+        """The object as the cluster must get it: its namespace and its nodes' names the
+        cluster's."""
         body: Obj = dict(obj)
         meta = dict(body.get("metadata") or {})
         meta.pop("namespace", None)
@@ -521,7 +540,8 @@ class RemoteCluster:
         return body
 
     def _delete_created(self, res: Resource, name: str, namespace: str | None, uid: str) -> None:
-        """Delete an object this backend created, unless it is gone (or is a newer one of that name)."""
+        """Delete an object this backend created, unless it is gone (or is a newer one of that
+        name)."""
         try:
             current = self.api.get(res.plural, name, namespace=namespace)
         except errors.NotFound:
@@ -540,7 +560,8 @@ class RemoteCluster:
             return
 
     def _remove_namespace(self, namespace: str) -> None:
-        """Empty the namespace (what this backend's objects made: pods of a controller, Events), then delete it.
+        """Empty the namespace (what this backend's objects made: pods of a controller, Events),
+        then delete it.
 
         A real cluster's namespace controller would do the emptying; doing it here first makes the
         clean-up the same on an API without one, and lets `close` know the pods are gone.
@@ -553,7 +574,8 @@ class RemoteCluster:
         while self.api.list("pods", namespace=namespace):
             if time.monotonic() > deadline:
                 raise errors.ListwatchError(
-                    f"pods in namespace {namespace} are still there {CLEANUP_SECONDS:g}s after their deletion"
+                    f"pods in namespace {namespace} are still there {CLEANUP_SECONDS:g}s after "
+                    "their deletion"
                 )
             time.sleep(0.2)
         for event in self.api.list("events", namespace=namespace):
@@ -568,7 +590,8 @@ class RemoteCluster:
 
 
 def _depends_on_labels(obj: Mapping[str, Any]) -> bool:
-    """Whether the object's pods are placed by node labels (a nodeSelector, in the pod or its template)."""
+    """Whether the object's pods are placed by node labels (a nodeSelector, in the pod or its
+    template)."""
     spec = obj.get("spec") or {}
     template = (spec.get("template") or {}).get("spec") or {}
     return bool(

@@ -31,7 +31,8 @@ class ControlClient:
 
     @classmethod
     def probe(cls, api: KubeAPI) -> ControlClient | None:
-        """The control API of the cluster behind `api`, or None when it has none (a real cluster)."""
+        """The control API of the cluster behind `api`, or None when it has none (a real
+        cluster)."""
         try:
             index = api.request("GET", PREFIX)
         except errors.APIError as exc:
@@ -43,7 +44,8 @@ class ControlClient:
         return cls(api)
 
     def capabilities(self) -> frozenset[capabilities.Capability]:
-        """What this control API offers (no kubelet control on a cluster served without its kubelets)."""
+        """What this control API offers (no kubelet control on a cluster served without its
+        kubelets)."""
         offered = set(capabilities.SERVED)
         if not self.kubelets():
             offered.discard(capabilities.Capability.KUBELET_CONTROL)

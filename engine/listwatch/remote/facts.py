@@ -99,18 +99,21 @@ def try_port(api: KubeAPI, pod: str, port: int, *, namespace: str) -> bool | Non
 
 
 def _refused_by_the_api_server(exc: errors.APIError) -> bool:
-    """Whether the API server refused to try (its own Status), rather than relaying the pod's answer."""
+    """Whether the API server refused to try (its own Status), rather than relaying the pod's
+    answer."""
     message = exc.message
     return (
         exc.code == 401
         or message == "address not allowed"
-        # pods "web" not found; pods "web:80" is forbidden: User ... cannot get resource "pods/proxy"
+        # pods "web" not found; pods "web:80" is forbidden: User ... cannot get resource
+        # "pods/proxy"
         or message.startswith(("invalid pod request", 'pods "'))
     )
 
 
 class RemoteSource:
-    """The troubleshooting tree's facts (`troubleshoot.facts.Source`) read through the backend, in the features' names."""
+    """The troubleshooting tree's facts (`troubleshoot.facts.Source`) read through the backend, in
+    the features' names."""
 
     def __init__(self, cluster: RemoteCluster) -> None:
         self.cluster = cluster
@@ -152,7 +155,8 @@ class RemoteSource:
         return None
 
     def answers(self, pod: Obj, port: int) -> bool | None:
-        """Whether the pod answers on `port`, tried from its node through the pods proxy (`try_port`)."""
+        """Whether the pod answers on `port`, tried from its node through the pods proxy
+        (`try_port`)."""
         namespace = self.cluster.names.namespace_of(
             str(pod["metadata"].get("namespace", "default"))
         )

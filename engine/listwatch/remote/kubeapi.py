@@ -116,7 +116,7 @@ class KubeAPI:
         except ValueError:
             return text
 
-    # -- conveniences ---------------------------------------------------------------------------------
+    # -- conveniences ------------------------------------------------------------------------------
 
     def get(self, plural: str, name: str, *, namespace: str | None = None) -> Obj:
         result: Obj = self.request(
@@ -181,7 +181,8 @@ class KubeAPI:
         patch_type: str = "merge",
         subresource: str = "",
     ) -> Obj:
-        """A patch (`merge`, `strategic` or `json`, as kubectl sends them) of an object or its subresource."""
+        """A patch (`merge`, `strategic` or `json`, as kubectl sends them) of an object or its
+        subresource."""
         path = self.path(RESOURCES[plural], namespace=namespace, name=name, subresource=subresource)
         result: Obj = self.request("PATCH", path, body=patch, content_type=PATCH_TYPES[patch_type])
         return result
@@ -195,7 +196,8 @@ class KubeAPI:
         grace_period_seconds: int | None = None,
         propagation: str | None = None,
     ) -> Obj:
-        """DELETE with DeleteOptions (grace period, propagation policy: Background, Foreground, Orphan)."""
+        """DELETE with DeleteOptions (grace period, propagation policy: Background, Foreground,
+        Orphan)."""
         options: Obj = {"kind": "DeleteOptions", "apiVersion": "v1"}
         if grace_period_seconds is not None:
             options["gracePeriodSeconds"] = grace_period_seconds
@@ -215,7 +217,8 @@ class KubeAPI:
         field_selector: str = "",
         timeout: int = 300,
     ) -> Watch:
-        """The events of a watch, as the API sends them ({"type", "object"}), until it ends or is closed."""
+        """The events of a watch, as the API sends them ({"type", "object"}), until it ends or is
+        closed."""
         query = {
             "watch": "true",
             "resourceVersion": resource_version or None,

@@ -73,7 +73,8 @@ def exec_in_pod(
         status_text = stream.read_channel(ERROR_CHANNEL)
     finally:
         stream.close()
-        # After the server's close frame websocket-client's close() is a no-op that leaves the socket open.
+        # After the server's close frame websocket-client's close() is a no-op that leaves the
+        # socket open.
         if stream.sock is not None:
             stream.sock.shutdown()
     return _exit_code(status_text, err)
@@ -107,7 +108,8 @@ def _copy(stream: Any, out: IO[str], err: IO[str]) -> None:
 
 
 def _exit_code(status_text: str, err: IO[str]) -> int:
-    """The command's exit code from the error channel's Status (none at all: the server went away)."""
+    """The command's exit code from the error channel's Status (none at all: the server went
+    away)."""
     if not status_text:
         raise errors.ListwatchError(
             "the exec stream ended without a status: the server closed the connection"
@@ -126,7 +128,8 @@ def _exit_code(status_text: str, err: IO[str]) -> int:
                 code = int(cause["message"])
                 err.write(f"command terminated with exit code {code}\n")
                 return code
-    # As kubectl: a failure after the upgrade (no running container, a runtime that cannot exec) is its message.
+    # As kubectl: a failure after the upgrade (no running container, a runtime that cannot exec) is
+    # its message.
     raise errors.ListwatchError(str(status.get("message") or status_text))
 
 

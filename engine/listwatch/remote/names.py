@@ -1,4 +1,5 @@
-"""How the features' names meet a real cluster's: their `default` namespace, and their nodes `node01`, `node02` ...
+"""How the features' names meet a real cluster's: their `default` namespace, and their nodes
+`node01`, `node02` ...
 
 The features speak of the namespace `default` and of nodes named `node01`, `node02` and so on. On
 a cluster the backend works in a namespace of its own, and the cluster's nodes have names of
@@ -46,7 +47,8 @@ class NameMap:
         renamed = sorted(
             (real for real, feature in self._back.items() if real != feature), key=len, reverse=True
         )
-        #: A renamed node as a whole word in a message ("to kind-worker2.", not "kind-worker.example").
+        #: A renamed node as a whole word in a message ("to kind-worker2.", not
+        #: "kind-worker.example").
         self._words = (
             re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, renamed)) + r")(?![\w-]|\.\w)")
             if renamed
@@ -62,12 +64,14 @@ class NameMap:
         return self._back.get(name, name)
 
     def actor(self, feature_actor: str) -> str:
-        """A component as the cluster names it: `kubelet/node01` is the kubelet of the cluster's node01."""
+        """A component as the cluster names it: `kubelet/node01` is the kubelet of the cluster's
+        node01."""
         name, slash, node = feature_actor.partition("/")
         return f"kubelet/{self.node(node)}" if slash and name == "kubelet" else feature_actor
 
     def feature_actor(self, actor: str) -> str:
-        """A component as the feature names it (the kubelet of the cluster's kind-worker is `kubelet/node01`)."""
+        """A component as the feature names it (the kubelet of the cluster's kind-worker is
+        `kubelet/node01`)."""
         name, slash, node = actor.partition("/")
         return f"kubelet/{self.feature_node(node)}" if slash and name == "kubelet" else actor
 
@@ -88,7 +92,8 @@ class NameMap:
         return self.namespace if feature_namespace in ("", FEATURE_NAMESPACE) else feature_namespace
 
     def described(self) -> str:
-        """`node01 -> kind-worker, node02 -> kind-worker2` (or `node01, node02 (the cluster's own names)`)."""
+        """`node01 -> kind-worker, node02 -> kind-worker2` (or `node01, node02 (the cluster's own
+        names)`)."""
         if all(f == r for f, r in self.nodes.items()):
             return f"{', '.join(self.nodes)} (the cluster's own names)"
         return ", ".join(f"{f} -> {r}" for f, r in self.nodes.items())
@@ -96,7 +101,8 @@ class NameMap:
     # -- objects coming out ------------------------------------------------------------------------
 
     def message(self, text: str) -> str:
-        """A message as the feature reads it: `<namespace>/` is `default/`, nodes by the feature's names."""
+        """A message as the feature reads it: `<namespace>/` is `default/`, nodes by the feature's
+        names."""
         text = text.replace(f"{self.namespace}/", f"{FEATURE_NAMESPACE}/")
         return (
             self._words.sub(lambda m: self._back[m.group(1)], text)
@@ -105,8 +111,8 @@ class NameMap:
         )
 
     def view(self, obj: Mapping[str, Any], *, kind: str = "") -> Obj:
-        """The object as the features see it (see the module docstring). `kind` is for the items of a
-        list, which carry none; the object gets it, as a watch or a GET would give it."""
+        """The object as the features see it (see the module docstring). `kind` is for the items of
+        a list, which carry none; the object gets it, as a watch or a GET would give it."""
         out: Obj = dict(obj)
         kind = str(out.get("kind") or kind)
         if kind and "kind" not in out:
@@ -158,7 +164,8 @@ def choose_nodes(
 ) -> dict[str, str]:
     """The cluster's node for each node a scenario names (see the module docstring for the rule).
 
-    Raises `BackendUnavailable` when the cluster has fewer schedulable nodes than the scenario names.
+    Raises `BackendUnavailable` when the cluster has fewer schedulable nodes than the scenario
+    names.
     """
     names = {str((n.get("metadata") or {}).get("name", "")) for n in cluster_nodes}
     if all(w in names for w in wanted):
@@ -168,7 +175,9 @@ def choose_nodes(
     )
     if len(usable) < len(wanted):
         raise errors.BackendUnavailable(
-            f"the scenario needs {len(wanted)} nodes ({', '.join(wanted)}) and the cluster has {len(usable)} schedulable "
-            f"({', '.join(usable) or 'none'}): a node is schedulable when Ready, not cordoned, without NoSchedule or NoExecute taints"
+            f"the scenario needs {len(wanted)} nodes ({', '.join(wanted)}) and the cluster has "
+            f"{len(usable)} schedulable "
+            f"({', '.join(usable) or 'none'}): a node is schedulable when Ready, not cordoned, "
+            "without NoSchedule or NoExecute taints"
         )
     return dict(zip(wanted, usable, strict=False))

@@ -47,7 +47,8 @@ class NodeLabels:
     def set(
         self, node: str, key: str, value: str | None, *, overwrite: bool = False
     ) -> dict[str, Any]:
-        """kubectl label nodes NODE KEY=VALUE (None removes it), under the lock; put back at undo."""
+        """kubectl label nodes NODE KEY=VALUE (None removes it), under the lock; put back at
+        undo."""
         self.hold()
         labels = dict((self.api.get("nodes", node).get("metadata") or {}).get("labels") or {})
         if value is not None and key in labels and labels[key] != value and not overwrite:
@@ -69,7 +70,8 @@ class NodeLabels:
         )
 
     def _put_back(self, node: str, labels: Mapping[str, str | None]) -> None:
-        """Set the node's labels to their values from before, and drop the annotation that kept them."""
+        """Set the node's labels to their values from before, and drop the annotation that kept
+        them."""
         self.api.patch(
             "nodes",
             node,
@@ -87,7 +89,9 @@ def labels_before(text: str, *, node: str) -> dict[str, str | None]:
         isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in found.items()
     ):
         raise errors.ListwatchError(
-            f"node {node}: metadata.annotations[{LABELS_BEFORE!r}] is {text!r}, expected a JSON object of label values "
-            "(strings, or null for absent); put the node's labels back by hand and remove the annotation"
+            f"node {node}: metadata.annotations[{LABELS_BEFORE!r}] is {text!r}, expected a JSON "
+            "object of label values "
+            "(strings, or null for absent); put the node's labels back by hand and remove the "
+            "annotation"
         )
     return found

@@ -1,4 +1,5 @@
-"""A recording of what a client sees of a cluster: watch streams of Pods, Events and Nodes, as a trace.
+"""A recording of what a client sees of a cluster: watch streams of Pods, Events and Nodes, as a
+trace.
 
 `WatchRecorder` lists each resource, then watches it from the list's resourceVersion (so nothing
 between the two is missed), and keeps every event as a trace record in the order it arrived:
@@ -28,14 +29,16 @@ from listwatch.remote.kubeapi import KubeAPI, Watch
 
 Obj = dict[str, Any]
 GONE = 410
-#: How long one watch request lasts before it is opened again (kube-apiserver's default is 30-60 minutes).
+#: How long one watch request lasts before it is opened again (kube-apiserver's default is 30-60
+#: minutes).
 WATCH_SECONDS = 300
 #: How long a broken watch waits before it is opened again.
 RETRY_SECONDS = 1.0
 
 
 class WatchRecorder:
-    """Watches (plural, namespace) pairs and records their events; `stop` ends every watch at once."""
+    """Watches (plural, namespace) pairs and records their events; `stop` ends every watch at
+    once."""
 
     def __init__(self, api: KubeAPI, watched: list[tuple[str, str | None]]) -> None:
         self.api = api
@@ -181,7 +184,8 @@ class WatchRecorder:
             self._wait_past(seen, timeout=min(left, recheck))
 
     def quiet(self, *, seconds: float, timeout: float) -> bool:
-        """Wait until no record has come for `seconds` (the cluster has settled), at most `timeout`."""
+        """Wait until no record has come for `seconds` (the cluster has settled), at most
+        `timeout`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             seen = len(self)

@@ -1,4 +1,5 @@
-"""Putting a cluster back as it was: what a run changed, undone at its end, even when it is interrupted.
+"""Putting a cluster back as it was: what a run changed, undone at its end, even when it is
+interrupted.
 
 An `UndoLog` keeps, for each change a run makes to a cluster it does not own (an object created, a
 node label set), how to take it back. `undo` runs them newest first, each once, and goes on past

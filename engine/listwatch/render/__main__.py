@@ -1,4 +1,5 @@
-"""`python -m listwatch.render [--spec DIR] [--out DIR] [--format LIST] [--trace FILE]`: the diagrams command on its own.
+"""`python -m listwatch.render [--spec DIR] [--out DIR] [--format LIST] [--trace FILE]`: the
+diagrams command on its own.
 
 The same as `listwatch diagrams`, for use before (or without) the main command line.
 """

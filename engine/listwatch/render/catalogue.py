@@ -2,8 +2,9 @@
 
 The names are the files `listwatch diagrams` writes (without extension): `legend`, `flow` (every
 step), `flow-<variant>` for each of the spec's variants in its order, `flow-simplified` (the
-tutorial's six arrows), `scheduling`, `machine-<name>` for each state machine in the spec's
-order, and `troubleshooting` (the decision tree). The same spec always gives the same names and the same DOT text.
+tutorial's six arrows), `scheduling`, `machine-<name>` for each state machine in the spec's order,
+and `troubleshooting` (the decision tree). The same spec always gives the same names and the same
+DOT text.
 """
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ STEP = "STEP"
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
-    """How often each step was observed (absent: never), per acting component where known, and violations."""
+    """How often each step was observed (absent: never), per acting component where known, and
+    violations."""
 
     counts: Mapping[str, int]
     by_actor: Mapping[str, Mapping[str, int]] = field(default_factory=frozen_mapping)
@@ -37,7 +38,8 @@ class Coverage:
     records: int = 0
 
     def count(self, step_id: str, actor: str = "") -> int:
-        """Times the step was observed; with `actor`, times that component performed it, if known."""
+        """Times the step was observed; with `actor`, times that component performed it, if
+        known."""
         per_actor = self.by_actor.get(step_id)
         if actor and per_actor:
             return int(per_actor.get(actor, 0))
@@ -55,7 +57,8 @@ def of_trace(
     counts: Mapping[str, int] | None = None,
     violations: Sequence[tuple[str, str]] = (),
 ) -> Coverage:
-    """The coverage of a trace: `counts` if given, else its STEP records, else the checker's counts."""
+    """The coverage of a trace: `counts` if given, else its STEP records, else the checker's
+    counts."""
     read = [
         r if isinstance(r, tracefile.Record) else next(iter(tracefile.records_of([r])))
         for r in records

@@ -40,7 +40,8 @@ class Arc:
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One line of the table below a flow picture: the edge's number, its step, an optional remark."""
+    """One line of the table below a flow picture: the edge's number, its step, an optional
+    remark."""
 
     number: str
     step: Step
@@ -66,7 +67,8 @@ def actor_shade(pal: style.Palette, step: Step) -> style.Shade:
 
 
 def seen_as(step: Step) -> str:
-    """What a client of the API sees of a step, from its `observable` entry; "internal" if nothing."""
+    """What a client of the API sees of a step, from its `observable` entry; "internal" if
+    nothing."""
     if step.observable is None:
         return "internal"
     seen = step.observable
@@ -84,7 +86,8 @@ def seen_as(step: Step) -> str:
 
 
 def arc(pal: style.Palette, step: Step, source: str, target: str, label: str) -> Arc:
-    """The edge of `step` from `source` to `target` in the spec's look: the actor's colour, solid or dashed."""
+    """The edge of `step` from `source` to `target` in the spec's look: the actor's colour, solid or
+    dashed."""
     shade = pal.of(source)
     return Arc(step, source, target, label, shade.line, shade.text, look(step))
 
@@ -171,7 +174,8 @@ def _ports(source: str, target: str) -> dict[str, str]:
 def components(
     body: graphviz.Digraph, spec: Spec, pal: style.Palette, actors: Sequence[str] = ()
 ) -> None:
-    """The flow's actors (or `actors`) as nodes in their colours: clients on top, then the API server, then etcd."""
+    """The flow's actors (or `actors`) as nodes in their colours: clients on top, then the API
+    server, then etcd."""
     rows: dict[int, list[str]] = {}
     for actor in actors or spec.flow.actors:
         rows.setdefault(TIERS.get(actor, 0), []).append(actor)
@@ -181,7 +185,8 @@ def components(
             row.attr(rank="same")
             for actor in rows[tier]:
                 shade = pal.of(actor)
-                # A component alone in its row is drawn wide, so the many edges it shares spread out.
+                # A component alone in its row is drawn wide, so the many edges it shares spread
+                # out.
                 width = (
                     round(max(clients * 2.2, 3.0) * (0.85 if tier == 1 else 0.45), 1)
                     if len(rows[tier]) == 1
@@ -210,7 +215,8 @@ def _component_label(spec: Spec, actor: str) -> str:
 
 
 def table(rows: Sequence[Row], *, numbered: bool, number_heading: str = "#") -> str:
-    """The steps of a flow picture as an HTML-like table: number, step, who, what happens, what a client sees."""
+    """The steps of a flow picture as an HTML-like table: number, step, who, what happens, what a
+    client sees."""
     head = ([number_heading] if numbered else []) + [
         "step",
         "who",
@@ -238,13 +244,18 @@ def table(rows: Sequence[Row], *, numbered: bool, number_heading: str = "#") -> 
             [f'<td align="right">{_font(text.escape(row.number), grey)}</td>'] if numbered else []
         )
         cells += [
-            f'<td align="left"><font color="{grey or row.colour}"><b>{text.escape(step.id)}</b></font></td>',
+            '<td align="left"><font '
+            f'color="{grey or row.colour}"><b>{text.escape(step.id)}</b></font></td>',
             f'<td align="left" balign="left">{_font(who, grey)}</td>',
             f'<td align="left" balign="left">{_font(what, grey)}</td>',
-            f'<td align="left" balign="left">{_font(seen, grey or ("#777777" if step.internal else ""))}</td>',
+            '<td align="left" '
+            f'balign="left">{_font(seen, grey or ("#777777" if step.internal else ""))}</td>',
         ]
         lines.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="4" color="#CCCCCC">{"".join(lines)}</table>>'
+    return (
+        '<<table border="0" cellborder="1" cellspacing="0" cellpadding="4" '
+        f'color="#CCCCCC">{"".join(lines)}</table>>'
+    )
 
 
 def _font(content: str, colour: str) -> str:

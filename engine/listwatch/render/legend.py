@@ -37,7 +37,8 @@ LINES: tuple[tuple[str, dict[str, str]], ...] = (
 
 
 def picture(spec: Spec, pal: style.Palette) -> graphviz.Digraph:
-    """Components and their colours on the left; line styles and state-machine shapes on the right."""
+    """Components and their colours on the left; line styles and state-machine shapes on the
+    right."""
     body = style.new_body()
     body.node("components", label=_components(spec, pal), shape="plaintext", style="", margin="0")
     with body.subgraph(name="cluster_lines") as group:
@@ -86,11 +87,15 @@ def _components(spec: Spec, pal: style.Palette) -> str:
         shade = pal.of(name)
         title = style.component_title(spec, name)
         rows.append(
-            f'<tr><td bgcolor="{shade.fill}" color="{shade.line}" border="2" style="rounded" width="44" height="22"></td>'
+            f'<tr><td bgcolor="{shade.fill}" color="{shade.line}" border="2" style="rounded" '
+            'width="44" height="22"></td>'
             f'<td align="left"><font color="{shade.text}"><b>{text.escape(name)}</b></font></td>'
             f'<td align="left">{text.escape(title) if title != name else ""}</td></tr>'
         )
-    return f'<<table border="0" cellborder="0" cellspacing="4" cellpadding="3">{"".join(rows)}</table>>'
+    return (
+        '<<table border="0" cellborder="0" cellspacing="4" '
+        f'cellpadding="3">{"".join(rows)}</table>>'
+    )
 
 
 def _note(group: graphviz.Digraph, after: str, name: str, words: str) -> None:

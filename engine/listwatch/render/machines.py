@@ -1,4 +1,5 @@
-"""Every state machine of the spec as a picture: states, the initial state, final states, transitions.
+"""Every state machine of the spec as a picture: states, the initial state, final states,
+transitions.
 
 Drawn with `graphviz` directly rather than `transitions`' diagram extension: the pictures need the
 component's colour, a numbered table of guards and actions, and byte-for-byte stable DOT, none of
@@ -25,7 +26,8 @@ KEY = "Edges: the numbers of the transitions in the table; the first whose guard
 
 
 def runner(spec: Spec, machine: MachineDef) -> str:
-    """The component whose colour a machine takes: the one listing it, else its owner, else none ("")."""
+    """The component whose colour a machine takes: the one listing it, else its owner, else none
+    ("")."""
     for component in spec.components.values():
         if machine.name in component.machines:
             return component.name
@@ -128,11 +130,15 @@ def _table(machine: MachineDef) -> str:
             + "</tr>"
         )
     body = "".join(rows)
-    return f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="3" color="#CCCCCC">{body}</table>>'
+    return (
+        '<<table border="0" cellborder="1" cellspacing="0" cellpadding="3" '
+        f'color="#CCCCCC">{body}</table>>'
+    )
 
 
 def _fallback(machine: MachineDef, number: int) -> str:
-    """ "otherwise" when an earlier transition with the same trigger and a source in common is tried first."""
+    """ "otherwise" when an earlier transition with the same trigger and a source in common is tried
+    first."""
     transition = machine.transitions[number - 1]
     for earlier in machine.transitions[: number - 1]:
         if earlier.trigger == transition.trigger and set(earlier.sources) & set(transition.sources):

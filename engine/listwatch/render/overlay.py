@@ -36,12 +36,21 @@ def picture(
             arcs.append(_arc(pal, run, step, source, target))
         rows.append(_row(pal, run, step))
     seen = sum(1 for s in spec.flow.steps if run.count(s.id))
-    title = f"A run over the flow: {seen} of {len(spec.flow.steps)} steps observed in {run.records} trace records"
+    title = (
+        f"A run over the flow: {seen} of {len(spec.flow.steps)} steps observed in "
+        f"{run.records} trace records"
+    )
     if run.violations:
         title += f"; {len(run.violations)} violation{'s' if len(run.violations) != 1 else ''}"
-    key = "Each edge: how often the run showed the step. Grey: never observed. Red: broke the spec, with the message."
+    key = (
+        "Each edge: how often the run showed the step. Grey: never observed. Red: broke the "
+        "spec, with the message."
+    )
     if run.inferred:
-        key += " No STEP records: the checker found the observable steps in the Pods and Events; internal steps (dotted, \u2014) cannot be seen in a watch."
+        key += (
+            " No STEP records: the checker found the observable steps in the Pods and Events; "
+            "internal steps (dotted, \u2014) cannot be seen in a watch."
+        )
     known = set(spec.flow.step_ids)
     loose = [f"{s}: {m}" if s else m for s, m in run.violations if s not in known]
     alert = ("Violations not tied to a step of the flow: " + "; ".join(loose)) if loose else ""

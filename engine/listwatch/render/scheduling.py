@@ -1,4 +1,5 @@
-"""The scheduling decision: where a new pod goes, drawn from the flow graph and the scheduler's settings.
+"""The scheduling decision: where a new pod goes, drawn from the flow graph and the scheduler's
+settings.
 
 The picture is the part of the flow between the event that announces a new pod and the kubelet
 that runs it. It starts at the first step that leads into the scheduler's step (the step whose
@@ -29,7 +30,8 @@ SCHEDULER = "scheduler"
 
 
 def region(spec: Spec) -> list[Step]:
-    """The steps of the decision, in spec order: from the step before scheduling to the node agent."""
+    """The steps of the decision, in spec order: from the step before scheduling to the node
+    agent."""
     steps = {s.id: s for s in spec.flow.steps}
     scheduling = [s for s in spec.flow.steps if s.match.get("action") == "schedule"]
     if not scheduling:
@@ -49,7 +51,8 @@ def region(spec: Spec) -> list[Step]:
 
 
 def picture(spec: Spec, pal: style.Palette) -> graphviz.Digraph:
-    """The decision as a flow chart of steps: nodeName straight to the kubelet, or filter, score, bind."""
+    """The decision as a flow chart of steps: nodeName straight to the kubelet, or filter, score,
+    bind."""
     body = style.new_body()
     steps = region(spec)
     ids = {s.id for s in steps}
@@ -89,9 +92,11 @@ def picture(spec: Spec, pal: style.Palette) -> graphviz.Digraph:
 def _box(step: Step, shade: style.Shade, settings: Mapping[str, Any]) -> str:
     rows = [
         f'<tr><td align="left"><font color="{shade.text}"><b>{text.escape(step.id)}</b></font>  '
-        f"<b>{text.escape(' / '.join(step.sources))} \u2192 {text.escape(' / '.join(step.targets))}</b></td></tr>",
+        f"<b>{text.escape(' / '.join(step.sources))} \u2192 "
+        f"{text.escape(' / '.join(step.targets))}</b></td></tr>",
         f'<tr><td align="left" balign="left">{text.html_lines(step.title, 46)}</td></tr>',
-        f'<tr><td align="left" balign="left"><font point-size="{style.SMALL}">{text.html_lines(step.message, 56)}</font></td></tr>',
+        '<tr><td align="left" balign="left"><font '
+        f'point-size="{style.SMALL}">{text.html_lines(step.message, 56)}</font></td></tr>',
     ]
     action = step.match.get("action")
     if action == "schedule":
@@ -124,12 +129,21 @@ def _plugins(settings: Mapping[str, Any]) -> list[str]:
         f'<tr><td align="left">{text.escape(str(s["plugin"]))} \u00d7{s["weight"]}</td></tr>'
         for s in scores
     )
-    head = '<tr><td align="left"><b>1. filter</b>, in order:<br align="left"/>a node must pass all</td><td align="left"><b>2. score</b> the rest:<br align="left"/>the highest weighted sum wins</td></tr>'
-    inner = (
-        f'<tr><td align="left" valign="top"><table border="0" cellpadding="0" cellspacing="1">{left}</table></td>'
-        f'<td align="left" valign="top"><table border="0" cellpadding="0" cellspacing="1">{right}</table></td></tr>'
+    head = (
+        '<tr><td align="left"><b>1. filter</b>, in order:<br align="left"/>a node must pass '
+        'all</td><td align="left"><b>2. score</b> the rest:<br align="left"/>the highest weighted '
+        "sum wins</td></tr>"
     )
-    table = f'<table border="1" color="#99BBDD" cellborder="0" cellspacing="0" cellpadding="4" bgcolor="white">{head}{inner}</table>'
+    inner = (
+        '<tr><td align="left" valign="top"><table border="0" cellpadding="0" '
+        f'cellspacing="1">{left}</table></td>'
+        '<td align="left" valign="top"><table border="0" cellpadding="0" '
+        f'cellspacing="1">{right}</table></td></tr>'
+    )
+    table = (
+        '<table border="1" color="#99BBDD" cellborder="0" cellspacing="0" cellpadding="4" '
+        f'bgcolor="white">{head}{inner}</table>'
+    )
     return [f'<tr><td align="left">{table}</td></tr>']
 
 
@@ -137,21 +151,25 @@ def _retry(settings: Mapping[str, Any]) -> list[str]:
     parts = []
     if "podMaxInUnschedulablePodsDuration" in settings:
         parts.append(
-            f"at the latest after {settings['podMaxInUnschedulablePodsDuration']}s (podMaxInUnschedulablePodsDuration)"
+            f"at the latest after {settings['podMaxInUnschedulablePodsDuration']}s "
+            "(podMaxInUnschedulablePodsDuration)"
         )
     if "podInitialBackoffSeconds" in settings and "podMaxBackoffSeconds" in settings:
         parts.append(
-            f"back-off {settings['podInitialBackoffSeconds']}s doubling to {settings['podMaxBackoffSeconds']}s"
+            f"back-off {settings['podInitialBackoffSeconds']}s doubling to "
+            f"{settings['podMaxBackoffSeconds']}s"
         )
     if not parts:
         return []
     return [
-        f'<tr><td align="left" balign="left"><b>retry</b>: {text.html_lines("; ".join(parts), 50)}</td></tr>'
+        '<tr><td align="left" balign="left"><b>retry</b>: '
+        f"{text.html_lines('; '.join(parts), 50)}</td></tr>"
     ]
 
 
 def _selected_by(spec: Spec, step: Step) -> tuple[str, str]:
-    """The component a step hands the pod to, and the field selector of its pod watch that selects it."""
+    """The component a step hands the pod to, and the field selector of its pod watch that selects
+    it."""
     for component in step.targets if step.sources == ("apiserver",) else ():
         definition = spec.components.get(component)
         watches = [w for w in definition.watches if w.resource == "pods"] if definition else []

@@ -19,7 +19,8 @@ from listwatch.spec.model import Arrow, Spec
 
 
 def arrow_look(spec: Spec, arrow: Arrow) -> Mapping[str, str]:
-    """Solid if any of the arrow's steps is observable or it has none; dashed if all are internal."""
+    """Solid if any of the arrow's steps is observable or it has none; dashed if all are
+    internal."""
     steps = [spec.flow.step(s) for s in arrow.steps if s in spec.flow.step_ids]
     internal = bool(steps) and all(s.internal for s in steps)
     return style.INTERNAL_STYLE if internal else style.OBSERVABLE_STYLE
@@ -92,7 +93,12 @@ def _table(spec: Spec, pal: style.Palette) -> str:
         )
         colour = pal.of(arrow.source).text
         rows.append(
-            f'<tr><td align="right"><font color="{colour}"><b>{arrow.number}</b></font></td><td align="left">{text.escape(path)}</td>'
-            f'<td align="left">{text.escape(arrow.label)}</td><td align="left" balign="left">{steps}</td></tr>'
+            f'<tr><td align="right"><font color="{colour}"><b>{arrow.number}</b></font></td><td '
+            f'align="left">{text.escape(path)}</td>'
+            f'<td align="left">{text.escape(arrow.label)}</td><td align="left" '
+            f'balign="left">{steps}</td></tr>'
         )
-    return f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="4" color="#CCCCCC">{"".join(rows)}</table>>'
+    return (
+        '<<table border="0" cellborder="1" cellspacing="0" cellpadding="4" '
+        f'color="#CCCCCC">{"".join(rows)}</table>>'
+    )

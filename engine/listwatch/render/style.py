@@ -52,7 +52,10 @@ VIOLATION = "#D00000"
 
 OBSERVABLE_STYLE: Mapping[str, str] = {"style": "solid", "penwidth": "1.8"}
 INTERNAL_STYLE: Mapping[str, str] = {"style": "dashed", "penwidth": "1.2"}
-FLOW_KEY = "Solid: a step a client of the API can observe (a watch event or an Event). Dashed: an internal step. Colour: the component that acts."
+FLOW_KEY = (
+    "Solid: a step a client of the API can observe (a watch event or an Event). Dashed: an "
+    "internal step. Colour: the component that acts."
+)
 
 
 class Palette:
@@ -77,7 +80,8 @@ class Palette:
 
 
 def palette(spec: Spec) -> Palette:
-    """The palette of a spec: its flow's actors in their order, then its other components by name."""
+    """The palette of a spec: its flow's actors in their order, then its other components by
+    name."""
     return Palette([*spec.flow.actors, *sorted(spec.components)])
 
 
@@ -116,7 +120,8 @@ def new_body() -> graphviz.Digraph:
 
 
 def heading(title: str, *notes: str, alert: str = "") -> str:
-    """An HTML-like label: the title in bold, each note a paragraph in small grey type, an alert in red."""
+    """An HTML-like label: the title in bold, each note a paragraph in small grey type, an alert in
+    red."""
     lines = f"<b>{text.html_lines(title, 130)}</b>"
     for note in notes:
         if note:

@@ -34,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format",
         default=",".join(writing.DEFAULT_FORMATS),
         metavar="LIST",
-        help=f"comma list of {', '.join(writing.FORMATS)} (default: {','.join(writing.DEFAULT_FORMATS)}); svg and png need Graphviz's dot",
+        help=f"comma list of {', '.join(writing.FORMATS)} (default: "
+        f"{','.join(writing.DEFAULT_FORMATS)}); svg and png need Graphviz's dot",
     )
     parser.add_argument(
         "--trace",
@@ -44,7 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command(args: argparse.Namespace, out: IO[str], spec: Spec) -> int:
-    """Write the spec's pictures, or with --trace the run's, and say what was written; 0 on success."""
+    """Write the spec's pictures, or with --trace the run's, and say what was written; 0 on
+    success."""
     formats = writing.parse_formats(args.format)
     out_dir = Path(args.out)
     if args.trace:
@@ -55,7 +57,8 @@ def command(args: argparse.Namespace, out: IO[str], spec: Spec) -> int:
         written = writing.write(catalogue.sources(spec), out_dir, formats=formats)
         count = len({f.stem for f in written.files})
         out.write(
-            f"{count} pictures of the spec written to {out_dir}/ ({', '.join(sorted({f.suffix[1:] for f in written.files}))})\n"
+            f"{count} pictures of the spec written to {out_dir}/ "
+            f"({', '.join(sorted({f.suffix[1:] for f in written.files}))})\n"
         )
     if written.hint:
         out.write(written.hint + "\n")
@@ -69,7 +72,8 @@ def run_source(
     counts: Mapping[str, int] | None = None,
     violations: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """The DOT text of a run drawn over the flow (see `coverage.of_trace` for counts and violations)."""
+    """The DOT text of a run drawn over the flow (see `coverage.of_trace` for counts and
+    violations)."""
     run = coverage.of_trace(spec, trace_records, counts=counts, violations=violations)
     return str(overlay.picture(spec, style.palette(spec), run, name=RUN).source)
 
@@ -83,7 +87,8 @@ def write_run_diagrams(
     violations: Sequence[tuple[str, str]] = (),
     formats: Sequence[str] = writing.DEFAULT_FORMATS,
 ) -> writing.Written:
-    """Draw a run over the flow into `out_dir` as run.dot (and run.svg ...): for `listwatch run` and the checker.
+    """Draw a run over the flow into `out_dir` as run.dot (and run.svg ...): for `listwatch run` and
+    the checker.
 
     `trace_records` are the run's records as `listwatch run --trace` writes them (watch events and
     STEP records) or as a real cluster's watch sends them. The checker judges them: its violations

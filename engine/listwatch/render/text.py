@@ -34,10 +34,12 @@ LINE_BREAK = "\\n"
 
 
 def plain_lines(text: str, width: int) -> str:
-    """`text` wrapped into a plain (non-HTML) label, its lines separated by DOT's centred line breaks."""
+    """`text` wrapped into a plain (non-HTML) label, its lines separated by DOT's centred line
+    breaks."""
     return LINE_BREAK.join(wrap(text, width))
 
 
 def plain_left(text: str, width: int) -> str:
-    """`text` wrapped into a plain label whose lines are left-aligned (DOT's `\\l` ends each line)."""
+    """`text` wrapped into a plain label whose lines are left-aligned (DOT's `\\l` ends each
+    line)."""
     return "".join(line + "\\l" for line in wrap(text, width))

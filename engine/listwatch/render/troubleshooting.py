@@ -44,8 +44,10 @@ def picture(tree: Troubleshooting) -> graphviz.Digraph:
             body.edge(node.id, node.no, label="no", fontcolor="#333333", style="dashed")
     title = style.heading(
         tree.title,
-        "Each question is a check over what a client can read (the pod, its events, the nodes, the services, its logs and ports); "
-        "each leaf is a finding with its evidence and fix. Solid: yes. Dashed: no. Red: a problem; green: healthy.",
+        "Each question is a check over what a client can read (the pod, its events, the nodes, "
+        "the services, its logs and ports); "
+        "each leaf is a finding with its evidence and fix. Solid: yes. Dashed: no. Red: a "
+        "problem; green: healthy.",
     )
     return style.framed(
         "troubleshooting",
@@ -59,7 +61,10 @@ def picture(tree: Troubleshooting) -> graphviz.Digraph:
 
 
 def _question(node: TreeNode) -> str:
-    return f'<<b>{node.id}</b><br/>{text.html_lines(node.ask, 30)}<br/><font point-size="{style.SMALL}">{text.escape(node.check)}</font>>'
+    return (
+        f"<<b>{node.id}</b><br/>{text.html_lines(node.ask, 30)}<br/><font "
+        f'point-size="{style.SMALL}">{text.escape(node.check)}</font>>'
+    )
 
 
 def _finding(node: TreeNode) -> str:
@@ -87,4 +92,7 @@ def _statuses(tree: Troubleshooting) -> str:
             + "".join(f'<td align="left" balign="left" valign="top">{c}</td>' for c in cells)
             + "</tr>"
         )
-    return f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="3" color="#CCCCCC">{"".join(rows)}</table>>'
+    return (
+        '<<table border="0" cellborder="1" cellspacing="0" cellpadding="3" '
+        f'color="#CCCCCC">{"".join(rows)}</table>>'
+    )

@@ -22,7 +22,8 @@ DEFAULT_FORMATS = ("dot", "svg")
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """The files written, in order, and a one-line hint when some could not be rendered (else "")."""
+    """The files written, in order, and a one-line hint when some could not be rendered (else
+    "")."""
 
     files: tuple[Path, ...]
     hint: str = ""
@@ -48,13 +49,17 @@ def hint(out_dir: Path, name: str, fmt: str) -> str:
     """How to render what was left as DOT: one line, with a command for the first picture."""
     source = out_dir / f"{name}.dot"
     target = out_dir / f"{name}.{fmt}"
-    return f"dot not found: install Graphviz (apt install graphviz) or run: dot -T{fmt} {source} -o {target} (and likewise for each .dot)"
+    return (
+        f"dot not found: install Graphviz (apt install graphviz) or run: dot -T{fmt} {source} "
+        f"-o {target} (and likewise for each .dot)"
+    )
 
 
 def write(
     pictures: Mapping[str, str], out_dir: Path, *, formats: Sequence[str] = DEFAULT_FORMATS
 ) -> Written:
-    """Each picture's DOT text under `out_dir`, and its renders in the other `formats` if `dot` is here."""
+    """Each picture's DOT text under `out_dir`, and its renders in the other `formats` if `dot` is
+    here."""
     out_dir.mkdir(parents=True, exist_ok=True)
     renders = [f for f in formats if f != "dot"]
     can_render = bool(renders) and dot_program() is not None

@@ -40,13 +40,15 @@ class Started:
 
     container_id: str
     image_id: str
-    #: Whether the process stops cleanly on SIGTERM (exit 0) rather than being killed after the grace period.
+    #: Whether the process stops cleanly on SIGTERM (exit 0) rather than being killed after the grace
+    #: period.
     handles_sigterm: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class Image:
-    """An image a node has, as the CRI's ListImages reports it: its ID, the names it is known by, its size.
+    """An image a node has, as the CRI's ListImages reports it: its ID, the names it is known by,
+    its size.
 
     `repo_digests` are `repository@sha256:...` names, `repo_tags` `repository:tag` names, each as
     the runtime spells them (containerd: `docker.io/library/busybox:1.36`; Docker: `busybox:1.36`).
@@ -74,11 +76,13 @@ STDERR = 2
 
 
 class ExecUnsupported(errors.BadRequest):
-    """The runtime cannot run a command inside its containers (the memory runtime's are simulated)."""
+    """The runtime cannot run a command inside its containers (the memory runtime's are
+    simulated)."""
 
 
 class ExecSession(Protocol):
-    """A command running inside a container, its standard streams joined to the caller (kubectl exec).
+    """A command running inside a container, its standard streams joined to the caller (kubectl
+    exec).
 
     Reading is driven by the caller: `fileno` is readable (for `select`) when `read` has output
     for it; `read` then returns the chunks that arrived, each tagged STDOUT or STDERR (a TTY has
@@ -91,7 +95,8 @@ class ExecSession(Protocol):
     def read(self) -> list[tuple[int, bytes]] | None: ...
 
     def write(self, data: bytes) -> None:
-        """Send `data` to the command's standard input (only when the session was opened with stdin)."""
+        """Send `data` to the command's standard input (only when the session was opened with
+        stdin)."""
         ...
 
     def close_stdin(self) -> None: ...

@@ -9,8 +9,9 @@ machine reads like a Kubernetes node of the tutorial's era::
     k8s_app_pod-example_default_6b0e..._0                  busybox:1.36   "sleep 3600"
     k8s_POD_pod-example_default_6b0e..._0                  busybox:latest "sleep infinity"
 
-Labels (see `listwatch.runtime.dockernames`): `io.kubernetes.pod.name`, `.pod.namespace`, `.pod.uid`, `io.kubernetes.container.name`
-(`POD` for the sandbox), `io.kubernetes.docker.type` (`podsandbox` or `container`),
+Labels (see `listwatch.runtime.dockernames`): `io.kubernetes.pod.name`, `.pod.namespace`,
+`.pod.uid`, `io.kubernetes.container.name` (`POD` for the sandbox), `io.kubernetes.docker.type`
+(`podsandbox` or `container`),
 `io.kubernetes.sandbox.id`, and listwatch's own: `io.listwatch.node` (the simulated node: several
 nodes share one engine), `io.listwatch.runtime` (this runtime object; what `close` removes) and
 `io.listwatch.owner` (`host:pid:start` of the process; how a crashed run's containers are found).
@@ -208,8 +209,10 @@ class DockerRuntime:
             self._version = str(self.client.version().get("Version", "?"))
         except (docker.errors.DockerException, OSError) as exc:
             raise BackendUnavailable(
-                f"the docker backend needs a Docker Engine and none answers at {self._where} ({exc}); "
-                "start one (as root: `.ci/dockerd start` in a listwatch checkout, or install Debian's docker.io) "
+                f"the docker backend needs a Docker Engine and none answers at {self._where} "
+                f"({exc}); "
+                "start one (as root: `.ci/dockerd start` in a listwatch checkout, or install "
+                "Debian's docker.io) "
                 "and point DOCKER_HOST at its socket"
             ) from exc
         self._shared = _Shared(events_since=int(time.time()) - 1)
@@ -230,7 +233,7 @@ class DockerRuntime:
     def describe(self) -> str:
         return f"docker (Docker Engine {self._version} at {self._where})"
 
-    # -- start-up ------------------------------------------------------------------------------------
+    # -- start-up ----------------------------------------------------------------------------------
 
     def _remove_orphans(self) -> list[str]:
         """Remove the containers of listwatch processes that no longer run; return their names."""
@@ -254,11 +257,13 @@ class DockerRuntime:
         error = self._pull(self.sandbox_image)
         if isinstance(error, str):
             raise BackendUnavailable(
-                f"the docker backend's pod sandbox image {self.sandbox_image} is not on the Docker Engine at {self._where} "
-                f"and cannot be pulled ({error}); `.ci/dockerd start` imports it from Debian's busybox-static"
+                f"the docker backend's pod sandbox image {self.sandbox_image} is not on the "
+                f"Docker Engine at {self._where} "
+                f"and cannot be pulled ({error}); `.ci/dockerd start` imports it from Debian's "
+                "busybox-static"
             )
 
-    # -- sandboxes -----------------------------------------------------------------------------------
+    # -- sandboxes ---------------------------------------------------------------------------------
 
     def run_sandbox(
         self, node: str, pod: Mapping[str, Any], done: Callable[[Sandbox], None]
@@ -292,7 +297,7 @@ class DockerRuntime:
 
         self.loop.submit(work, finished)
 
-    # -- images --------------------------------------------------------------------------------------
+    # -- images ------------------------------------------------------------------------------------
 
     def image_present(self, node: str, image: str) -> bool:
         """Whether the engine has the image (images belong to the engine, shared by every node)."""
@@ -379,13 +384,14 @@ class DockerRuntime:
         return inspection
 
     def _image_id(self, inspection: Mapping[str, Any]) -> str:
-        """The imageID the kubelet reported on Docker: `docker-pullable://repo@digest`, else `docker://sha256:...`."""
+        """The imageID the kubelet reported on Docker: `docker-pullable://repo@digest`, else
+        `docker://sha256:...`."""
         digests = inspection.get("RepoDigests") or ()
         return (
             f"docker-pullable://{digests[0]}" if digests else f"docker://{inspection.get('Id', '')}"
         )
 
-    # -- containers ----------------------------------------------------------------------------------
+    # -- containers --------------------------------------------------------------------------------
 
     def start_container(
         self,
@@ -499,7 +505,8 @@ class DockerRuntime:
                 shared.lock.notify_all()
 
     def _create(self, name: str, **options: Any) -> dict[str, Any]:
-        """Create a container; on a name in use (another run, same pod UID), add a random suffix as dockershim did."""
+        """Create a container; on a name in use (another run, same pod UID), add a random suffix as
+        dockershim did."""
         try:
             return dict(self.client.containers.create(name=name, **options).attrs)
         except docker.errors.APIError as exc:
@@ -535,10 +542,11 @@ class DockerRuntime:
             engine_error(error or RuntimeError("?")),
         )
 
-    # -- exits ---------------------------------------------------------------------------------------
+    # -- exits -------------------------------------------------------------------------------------
 
     def _follow_exits(self) -> None:
-        """Have one worker thread follow the engine's `die` events while any container is awaited."""
+        """Have one worker thread follow the engine's `die` events while any container is
+        awaited."""
         if self._following:
             return
         self._following = True
@@ -560,7 +568,8 @@ class DockerRuntime:
             self._follow_exits()
 
     def _watch_exits(self) -> None:
-        """In a worker thread: hand each awaited container's exit code to the loop, until none is awaited.
+        """In a worker thread: hand each awaited container's exit code to the loop, until none is
+        awaited.
 
         The engine's events are read in windows of `_EVENT_WINDOW_SECONDS`, each starting where the
         last ended, so no `die` is missed; a container that died before the first window is found by
@@ -601,7 +610,8 @@ class DockerRuntime:
                     shared.events_since = until
 
     def _interrupt_if_idle(self) -> None:
-        """Stop reading the engine's events at once when nothing is awaited (any thread; lock held)."""
+        """Stop reading the engine's events at once when nothing is awaited (any thread; lock
+        held)."""
         shared = self._shared
         if shared.stream is not None and (shared.closed or not shared.awaited):
             shared.stream.close()
@@ -616,7 +626,8 @@ class DockerRuntime:
             return bool(self._shared.awaited)
 
     def _exited(self, cid: str, code: int) -> None:
-        """(loop) Deliver an exit, after the container's `Started` (kept for later if it came first)."""
+        """(loop) Deliver an exit, after the container's `Started` (kept for later if it came
+        first)."""
         handle = self._handles.get(cid)
         if handle is None:
             self._early_exits[cid] = code
@@ -629,7 +640,7 @@ class DockerRuntime:
             handle.kill_timer = None
         handle.on_exit(code)
 
-    # -- stopping and removing -----------------------------------------------------------------------
+    # -- stopping and removing ---------------------------------------------------------------------
 
     def stop_container(self, node: str, container_id: str, grace_seconds: float) -> None:
         """SIGTERM now and SIGKILL when the grace period ends (at once for a grace of 0)."""
@@ -660,7 +671,8 @@ class DockerRuntime:
         self.loop.submit(work, self._log_failure(f"{signal} to {container_id[:12]}"))
 
     def remove_pod(self, node: str, pod_uid: str) -> None:
-        """Forget the pod's containers (no exit is reported after this) and remove them from the engine."""
+        """Forget the pod's containers (no exit is reported after this) and remove them from the
+        engine."""
         key = (node, pod_uid)
         forgotten = self._by_pod.pop(key, [])
         for cid in forgotten:
@@ -694,10 +706,11 @@ class DockerRuntime:
 
         return done
 
-    # -- reading and entering containers -------------------------------------------------------------
+    # -- reading and entering containers -----------------------------------------------------------
 
     def logs(self, container_id: str, *, tail: int | None = None) -> str:
-        """What the container wrote to stdout and stderr (the last `tail` lines); '' for an unknown container."""
+        """What the container wrote to stdout and stderr (the last `tail` lines); '' for an unknown
+        container."""
         if tail is not None and tail <= 0:
             return ""
         try:
@@ -709,7 +722,8 @@ class DockerRuntime:
         return data.decode("utf-8", errors="replace") if isinstance(data, bytes) else str(data)
 
     def exec(self, container_id: str, command: list[str]) -> tuple[int, str]:
-        """Run `command` inside a running container to its end (probes); return its exit code and output."""
+        """Run `command` inside a running container to its end (probes); return its exit code and
+        output."""
         result = self.client.containers.get(container_id).exec_run(command)
         output = result.output if isinstance(result.output, bytes) else b""
         return int(result.exit_code or 0), output.decode("utf-8", errors="replace")
@@ -724,7 +738,8 @@ class DockerRuntime:
             return DockerExec(self.client, container_id, command, stdin=stdin, tty=tty)
         except (docker.errors.DockerException, OSError) as exc:
             raise errors.APIError(
-                f"Internal error occurred: error executing command in container: {engine_error(exc)}"
+                "Internal error occurred: error executing command in container: "
+                f"{engine_error(exc)}"
             ) from exc
 
     def listening(self, container_id: str) -> frozenset[int] | None:
@@ -748,7 +763,8 @@ class DockerRuntime:
     def probe(self, container_id: str, probe: Mapping[str, Any], *, ip: str) -> tuple[bool, str]:
         """Run a readiness or liveness probe: `exec` in the container (its exit code), `httpGet`
         with busybox's wget inside the pod's network namespace, one second at most (never through
-        the container's address; busybox 1.35's own `wget -T` crashes), `tcpSocket` against the ports it listens on. Returns (succeeded, output)."""
+        the container's address; busybox 1.35's own `wget -T` crashes), `tcpSocket` against the
+        ports it listens on. Returns (succeeded, output)."""
         if "exec" in probe:
             try:
                 code, output = self.exec(
@@ -785,7 +801,7 @@ class DockerRuntime:
             )
         return False, "the probe has no handler (exec, httpGet or tcpSocket)"
 
-    # -- the end -------------------------------------------------------------------------------------
+    # -- the end -----------------------------------------------------------------------------------
 
     def containers(self) -> list[dict[str, Any]]:
         """The engine's summaries of the containers this runtime created and has not removed."""

@@ -41,7 +41,8 @@ class DockerExec:
         stdin: bool,
         tty: bool,
     ) -> None:
-        """Start `command`; raises docker.errors.DockerException or OSError when the engine refuses."""
+        """Start `command`; raises docker.errors.DockerException or OSError when the engine
+        refuses."""
         self.client = client
         self.tty = tty
         created = client.api.exec_create(
@@ -95,7 +96,8 @@ class DockerExec:
                 self.client.api.exec_resize(self.exec_id, height=height, width=width)
 
     def exit_code(self) -> int:
-        """The command's exit code, once its output has ended (the engine records it a moment later)."""
+        """The command's exit code, once its output has ended (the engine records it a moment
+        later)."""
         deadline = time.monotonic() + _EXIT_WAIT_SECONDS
         while True:
             state = self.client.api.exec_inspect(self.exec_id)

@@ -31,7 +31,8 @@ SANDBOX_COMMAND = ("sleep", "infinity")
 
 
 def container_name(container: str, pod: Mapping[str, Any], attempt: int) -> str:
-    """dockershim's name: `k8s_<container>_<pod>_<namespace>_<uid>_<attempt>` (`POD` for the sandbox)."""
+    """dockershim's name: `k8s_<container>_<pod>_<namespace>_<uid>_<attempt>` (`POD` for the
+    sandbox)."""
     meta = pod.get("metadata") or {}
     return f"k8s_{container}_{meta.get('name', '')}_{meta.get('namespace') or 'default'}_{meta.get('uid', '')}_{attempt}"
 
@@ -72,7 +73,8 @@ def _start_ticks(pid: int) -> str:
 
 
 def environment(container: Mapping[str, Any]) -> list[str]:
-    """A container's `env` as `NAME=value` strings (entries without `value`, such as `valueFrom`, are left out)."""
+    """A container's `env` as `NAME=value` strings (entries without `value`, such as `valueFrom`,
+    are left out)."""
     return [
         f"{e['name']}={e.get('value', '')}"
         for e in container.get("env") or ()

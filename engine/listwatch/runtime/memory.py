@@ -129,7 +129,8 @@ PULL_FIXED_SECONDS = 0.5
 PULL_BYTES_PER_SECOND = 40_000_000
 FOREVER = float("inf")
 EXEC_UNSUPPORTED = (
-    "cannot exec into a container on the memory backend: its containers are simulated, with no process to run a command in; "
+    "cannot exec into a container on the memory backend: its containers are simulated, with no "
+    "process to run a command in; "
     "serve the cluster with `listwatch serve --runtime docker` to exec into real containers"
 )
 
@@ -416,7 +417,8 @@ class MemoryRuntime:
         return state.program.ports
 
     def probe(self, container_id: str, probe: Mapping[str, Any], *, ip: str) -> tuple[bool, str]:
-        """Run a readiness or liveness probe: exec (the command's exit code), httpGet or tcpSocket (the port)."""
+        """Run a readiness or liveness probe: exec (the command's exit code), httpGet or tcpSocket
+        (the port)."""
         listening = self.listening(container_id) or frozenset()
         if "exec" in probe:
             program = interpret("command", list((probe["exec"] or {}).get("command") or []), [])

@@ -1,9 +1,10 @@
 """The served API: the simulated cluster behind a Kubernetes-compatible HTTPS API on 127.0.0.1.
 
-Scope: what kubectl v1.32 and the official clients use: /version, discovery, OpenAPI v3 (enough
-for `kubectl create` to validate), get/list/watch/create/update/patch/delete of the resources the
-engine serves (pods, nodes, events, namespaces, services, replicationcontrollers, replicasets),
-the status, binding, log, exec and proxy subresources, label and field selectors on list and watch, server-side Tables for
+Scope: what kubectl v1.32 and the official clients use: /version, discovery, OpenAPI v3 (enough for
+`kubectl create` to validate), get/list/watch/create/update/patch/delete of the resources the engine
+serves (pods, nodes, events, namespaces, services, replicationcontrollers, replicasets), the status,
+binding, log, exec and proxy subresources, label and field selectors on list and watch, server-side
+Tables for
 `kubectl get`, and Status objects for every error. Not in scope: authorization (one token, all
 rights), server-side apply, protobuf, pagination (`limit` is ignored: every list is whole, which
 the API allows), managedFields, admission webhooks, aggregated discovery.

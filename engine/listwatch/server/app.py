@@ -1,4 +1,5 @@
-"""The HTTPS listener: TLS, the bearer token, body limits, chunked streams, one thread per connection.
+"""The HTTPS listener: TLS, the bearer token, body limits, chunked streams, one thread per
+connection.
 
 `Server` puts a `LiveCluster` behind `http.server.ThreadingHTTPServer` on 127.0.0.1 (and on no
 other address: `host` must be a loopback address). Each connection is served by a thread of its

@@ -54,14 +54,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--kubeconfig-out",
         metavar="FILE",
         default=None,
-        help="write the kubeconfig (server URL, CA, token) here and keep it (default: a temporary file removed on exit)",
+        help="write the kubeconfig (server URL, CA, token) here and keep it (default: a temporary "
+        "file removed on exit)",
     )
     parser.add_argument(
         "--without",
         action="append",
         default=[],
         metavar="COMPONENT",
-        help=f"leave a component out, so that your own can run against the API: {', '.join(COMPONENTS)} (repeatable, or comma-separated)",
+        help="leave a component out, so that your own can run against the API: "
+        f"{', '.join(COMPONENTS)} (repeatable, or comma-separated)",
     )
 
 
@@ -111,7 +113,8 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             return 1
         served = ", ".join(nodes) if "kubelet" not in without else "none (no kubelet)"
         out.write(
-            f"listwatch: a simulated Kubernetes v1.32 cluster is served at {server.url} (nodes: {served})\n"
+            f"listwatch: a simulated Kubernetes v1.32 cluster is served at {server.url} (nodes: "
+            f"{served})\n"
         )
         if RUNTIMES[args.runtime].real_time:
             out.write(f"kubelet runtime: {server.live.cluster.runtime.describe()}\n")

@@ -75,14 +75,16 @@ class ControlAPI:
         }
 
     def handle(self, request: messages.Request) -> messages.Response:
-        """The answer to a request under /listwatch/v1 (errors raise `APIError`: the caller makes the Status)."""
+        """The answer to a request under /listwatch/v1 (errors raise `APIError`: the caller makes
+        the Status)."""
         messages.check_acceptable(request.header("accept"), JSON)
         parts = [p for p in request.path[len(PREFIX) :].split("/") if p]
         method = "GET" if request.method == "HEAD" else request.method
         matched = [(key, route) for key, route in self._routes.items() if _matches(key[1], parts)]
         if not matched:
             raise errors.NotFound(
-                f"the server could not find the requested resource ({request.path}; see GET {PREFIX})"
+                f"the server could not find the requested resource ({request.path}; see GET "
+                f"{PREFIX})"
             )
         for (verb, pattern), route in matched:
             if verb == method:
@@ -90,7 +92,8 @@ class ControlAPI:
                 return messages.Response(200, messages.encode(route(request, args)))
         allowed = ", ".join(sorted({verb for (verb, _), _ in matched}))
         raise errors.MethodNotAllowed(
-            f"the server does not allow this method on the requested resource ({request.method}; allowed: {allowed})"
+            f"the server does not allow this method on the requested resource ({request.method}; "
+            f"allowed: {allowed})"
         )
 
     # -- the routes --------------------------------------------------------------------------------
@@ -162,7 +165,8 @@ def _matches(pattern: tuple[str, ...], parts: list[str]) -> bool:
 def _body(
     request: messages.Request, kind: str, fields: Mapping[str, type], *, optional: bool = False
 ) -> dict[str, Any]:
-    """The request's JSON object, its fields checked: known, of their type (kind and apiVersion may be given)."""
+    """The request's JSON object, its fields checked: known, of their type (kind and apiVersion may
+    be given)."""
     if optional and not request.body.strip():
         return {}
     body = messages.json_body(request)
@@ -186,7 +190,8 @@ def _body(
             )
         if not isinstance(value, want) or (want is int and isinstance(value, bool)):
             raise errors.BadRequest(
-                f"{kind}.{name} must be a{'n' if want is int else ''} {_TYPE_NAMES[want]}, got {json_type(value)}"
+                f"{kind}.{name} must be a{'n' if want is int else ''} {_TYPE_NAMES[want]}, got "
+                f"{json_type(value)}"
             )
     return body
 

@@ -45,7 +45,8 @@ V4 = "v4.channel.k8s.io"
 #: The subprotocols served, newest first.
 PROTOCOLS = (V5, V4)
 STDIN, ERROR, RESIZE, CLOSE = 0, 3, 4, 255
-#: How long the server waits for the client's close after the last status (it has read everything by then).
+#: How long the server waits for the client's close after the last status (it has read everything by
+#: then).
 FINISH_SECONDS = 10.0
 #: How often the pump looks up from its wait to see whether the server is stopping.
 POLL_SECONDS = 0.5
@@ -124,7 +125,8 @@ def negotiate(request: messages.Request) -> str:
     if "websocket" not in upgrade:
         if "spdy" in upgrade:
             raise errors.BadRequest(
-                f"listwatch serves pods/exec over WebSocket ({', '.join(PROTOCOLS)}), not {request.header('upgrade')}; "
+                f"listwatch serves pods/exec over WebSocket ({', '.join(PROTOCOLS)}), not "
+                f"{request.header('upgrade')}; "
                 "use kubectl v1.30 or later, or a client that speaks WebSocket"
             )
         raise errors.BadRequest("Upgrade request required")
@@ -133,12 +135,14 @@ def negotiate(request: messages.Request) -> str:
         if protocol in PROTOCOLS:
             return protocol
     raise errors.BadRequest(
-        f"requested protocol(s) are not supported: [{' '.join(offered)}]; supports [{' '.join(PROTOCOLS)}]"
+        f"requested protocol(s) are not supported: [{' '.join(offered)}]; supports "
+        f"[{' '.join(PROTOCOLS)}]"
     )
 
 
 class Exec:
-    """One exec, from the answered handshake to the client's close (the connection's thread runs it)."""
+    """One exec, from the answered handshake to the client's close (the connection's thread runs
+    it)."""
 
     def __init__(
         self,
@@ -185,14 +189,16 @@ class Exec:
         target = self.target
         if not target.running or not target.container_id:
             raise errors.APIError(
-                f'Internal error occurred: unable to upgrade connection: container not found ("{target.container}")'
+                "Internal error occurred: unable to upgrade connection: container not found "
+                f'("{target.container}")'
             )
         return self.runtime.exec_session(
             target.container_id, list(self.opts.command), stdin=self.opts.stdin, tty=self.opts.tty
         )
 
     def _pump(self, session: ExecSession) -> None:
-        """Move the client's input to the command and its output to the client, until the output ends."""
+        """Move the client's input to the command and its output to the client, until the output
+        ends."""
         ws = self.websocket
         while not ws.closed and not self.stopping.is_set():
             client, command = ws.fileno(), session.fileno()
@@ -238,13 +244,15 @@ class Exec:
 
 
 def exit_status(code: int) -> dict[str, Any]:
-    """The Status a finished command reports on the error channel (the API server's, verbatim in shape)."""
+    """The Status a finished command reports on the error channel (the API server's, verbatim in
+    shape)."""
     if code == 0:
         return {"metadata": {}, "status": "Success"}
     return {
         "metadata": {},
         "status": "Failure",
-        "message": f"command terminated with non-zero exit code: command terminated with exit code {code}",
+        "message": "command terminated with non-zero exit code: command terminated with exit "
+        f"code {code}",
         "reason": "NonZeroExitCode",
         "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]},
     }

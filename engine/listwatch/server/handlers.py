@@ -9,7 +9,8 @@ the loop thread) and gives the answers kube-apiserver gives:
   malformed body or selector, 404 for an unknown resource or object, 405, 409, 410 on a watch,
   413 for a body over 3 MiB, 415 for a patch format it does not read, 422 for an invalid object);
 - merge (RFC 7386), strategic merge and JSON (RFC 6902, with the `jsonpatch` package) patches;
-- pods/binding and the bindings collection; pods/log with container, tailLines, limitBytes, previous and
+- pods/binding and the bindings collection; pods/log with container, tailLines, limitBytes, previous
+and
   follow; watches as streams (`watchstream`); pods/exec over a WebSocket (`execstream`); pods/proxy
   through the kubelet's runtime (`podproxy`); the scale of a controller (`scale`).
 """
@@ -76,11 +77,13 @@ class Handlers:
         except Exception:
             if self.err is not None:
                 self.err.write(
-                    f"listwatch: internal error on {request.method} {request.path}:\n{traceback.format_exc()}"
+                    f"listwatch: internal error on {request.method} "
+                    f"{request.path}:\n{traceback.format_exc()}"
                 )
             response = messages.status_response(
                 errors.APIError(
-                    "Internal error occurred: an unexpected error in listwatch (see the server's log)"
+                    "Internal error occurred: an unexpected error in listwatch (see the server's "
+                    "log)"
                 )
             )
         if request.warnings:
@@ -108,7 +111,8 @@ class Handlers:
         dry_run = request.query.get("dryRun", "")
         if dry_run and (dry_run != "All" or verb != "create"):
             raise errors.BadRequest(
-                f"dryRun={dry_run} is not supported by listwatch for {verb}; it supports dryRun=All on create"
+                f"dryRun={dry_run} is not supported by listwatch for {verb}; it supports "
+                "dryRun=All on create"
             )
         method = getattr(self, f"_{verb}")
         response: messages.Response = method(route, request)
@@ -342,7 +346,8 @@ class Handlers:
         res = route.resource
         if res.plural == "namespaces":
             raise errors.MethodNotAllowed(
-                "the server does not allow this method on the requested resource (deletecollection namespaces)"
+                "the server does not allow this method on the requested resource "
+                "(deletecollection namespaces)"
             )
         grace, _ = messages.delete_options(request)
         q = request.query
@@ -392,18 +397,21 @@ class Handlers:
         body = messages.json_body(request, kind="Binding")
         if not isinstance(body, dict):
             raise errors.BadRequest(
-                f"couldn't get version/kind; json parse error: the body of a Binding must be a JSON object, not {messages.json_kind(body)}"
+                "couldn't get version/kind; json parse error: the body of a Binding must be a "
+                f"JSON object, not {messages.json_kind(body)}"
             )
         body = messages.conformed(request, "V1Binding", body, kind="Binding", version="v1")
         meta = body.get("metadata") or {}
         name = meta.get("name") or route.name
         if route.name and meta.get("name") and meta["name"] != route.name:
             raise errors.BadRequest(
-                f"the name of the object ({meta['name']}) does not match the name on the URL ({route.name})"
+                f"the name of the object ({meta['name']}) does not match the name on the URL "
+                f"({route.name})"
             )
         if not name:
             raise errors.Invalid(
-                'Binding "" is invalid: metadata.name: Required value: name or generateName is required'
+                'Binding "" is invalid: metadata.name: Required value: name or generateName is '
+                "required"
             )
         problems = validate_binding(body)
         if problems:

@@ -58,7 +58,8 @@ class LiveCluster:
         that cannot run here raises BackendUnavailable, before any thread starts."""
         self.clock = SystemClock()
         loop = Loop(self.clock)
-        # A fresh seed per start: uids and generated names differ from one served cluster to the next.
+        # A fresh seed per start: uids and generated names differ from one served cluster to the
+        # next.
         seed = secrets.randbits(31) if seed is None else seed
         self.cluster = Cluster(
             engine,
@@ -130,7 +131,8 @@ class LiveCluster:
     def call(
         self, fn: Callable[..., T], /, *args: Any, timeout: float | None = None, **kwargs: Any
     ) -> T:
-        """Run `fn(*args, **kwargs)` on the loop thread and return its result (or raise its exception).
+        """Run `fn(*args, **kwargs)` on the loop thread and return its result (or raise its
+        exception).
 
         `timeout` (default: `call_timeout`) bounds the wait; past it the call is a 504 Timeout.
         """
@@ -157,7 +159,8 @@ class LiveCluster:
             raise errors.Timeout(f"the simulated cluster did not answer within {wait:g}s") from None
 
     def post(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Queue `fn(*args)` on the loop thread without waiting (nothing, if the loop has stopped)."""
+        """Queue `fn(*args)` on the loop thread without waiting (nothing, if the loop has
+        stopped)."""
         if self._thread.is_alive() and not self._stop.is_set():
             self.loop.call_soon_threadsafe(fn, *args)
 

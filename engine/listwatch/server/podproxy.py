@@ -1,4 +1,5 @@
-"""pods/proxy: a request to a pod's port, through the API server (`kubectl get --raw .../pods/web:80/proxy/`).
+"""pods/proxy: a request to a pod's port, through the API server (`kubectl get --raw
+.../pods/web:80/proxy/`).
 
 The URL forms kube-apiserver serves, and how this answers them:
 
@@ -55,7 +56,8 @@ TEXT = "text/plain; charset=utf-8"
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """A pods/proxy request: scheme, pod name, port as given ("" for none), and the path with its query."""
+    """A pods/proxy request: scheme, pod name, port as given ("" for none), and the path with its
+    query."""
 
     scheme: str
     pod: str
@@ -64,7 +66,8 @@ class Target:
 
 
 def target(route: routes.ResourceRoute, request: messages.Request) -> Target:
-    """The request's target, as kube-apiserver splits `SCHEME:NAME:PORT` (BadRequest for another form)."""
+    """The request's target, as kube-apiserver splits `SCHEME:NAME:PORT` (BadRequest for another
+    form)."""
     parts = route.name.split(":")
     if len(parts) == 1:
         scheme, name, port = "", parts[0], ""
@@ -85,10 +88,12 @@ def target(route: routes.ResourceRoute, request: messages.Request) -> Target:
 def answer(
     live: LiveCluster, route: routes.ResourceRoute, request: messages.Request
 ) -> messages.Response:
-    """The pod's answer to the request (see the module docstring); an APIError for kube-apiserver's errors."""
+    """The pod's answer to the request (see the module docstring); an APIError for kube-apiserver's
+    errors."""
     if request.method not in ("GET", "HEAD"):
         raise errors.MethodNotAllowed(
-            f"listwatch proxies GET and HEAD to a pod (its runtime's HTTP probe is a GET), not {request.method}"
+            "listwatch proxies GET and HEAD to a pod (its runtime's HTTP probe is a GET), not "
+            f"{request.method}"
         )
     wanted = target(route, request)
     namespace = route.namespace or "default"
@@ -189,7 +194,8 @@ def _port(pod: Mapping[str, Any], wanted: Target) -> int:
 
 
 def _listener(cluster: Cluster, pod: Mapping[str, Any], port: int) -> str | None:
-    """A running container of the pod that listens on `port` (they share the pod's network), or None."""
+    """A running container of the pod that listens on `port` (they share the pod's network), or
+    None."""
     for status in (pod.get("status") or {}).get("containerStatuses") or ():
         container_id = str(status.get("containerID", "")).partition("://")[2]
         if not container_id or "running" not in (status.get("state") or {}):
@@ -201,7 +207,8 @@ def _listener(cluster: Cluster, pod: Mapping[str, Any], port: int) -> str | None
 
 
 def _status_code(output: str) -> int | None:
-    """The status code in a failed HTTP probe's output ("HTTP probe failed with statuscode: 404")."""
+    """The status code in a failed HTTP probe's output ("HTTP probe failed with statuscode:
+    404")."""
     head, _, code = output.rpartition("statuscode: ")
     return int(code.strip()) if head and code.strip().isdigit() else None
 

@@ -45,7 +45,8 @@ NOT_FOUND = "the server could not find the requested resource"
 
 @dataclass(frozen=True, slots=True)
 class ResourceRoute:
-    """A request path under /api or /apis that names a resource, maybe an object, maybe a subresource.
+    """A request path under /api or /apis that names a resource, maybe an object, maybe a
+    subresource.
 
     `name` is "" for a collection. The `bindings` collection is the pods resource with the
     `binding` subresource and no name (the pod's name is in the body).
@@ -60,7 +61,8 @@ class ResourceRoute:
     proxy_path: str = ""
 
     def verb(self, method: str, query: Mapping[str, str]) -> str:
-        """The API verb: get, list, watch, create, update, patch, delete, deletecollection, bind, log, exec, proxy or scale."""
+        """The API verb: get, list, watch, create, update, patch, delete, deletecollection, bind,
+        log, exec, proxy or scale."""
         method = method.upper()
         if (
             self.subresource == "proxy"
@@ -139,7 +141,8 @@ def parse(path: str) -> ResourceRoute:
     if not rest:
         raise errors.NotFound(NOT_FOUND)
     namespace: str | None = None
-    # namespaces/{ns}/{resource}/...: a namespaced resource (a bare namespaces/{ns} is the Namespace).
+    # namespaces/{ns}/{resource}/...: a namespaced resource (a bare namespaces/{ns} is the
+    # Namespace).
     if (
         rest[0] == "namespaces"
         and len(rest) >= 3

@@ -1,4 +1,5 @@
-"""The scale subresource of ReplicationControllers and ReplicaSets: `kubectl scale rc web --replicas=3`.
+"""The scale subresource of ReplicationControllers and ReplicaSets: `kubectl scale rc web
+--replicas=3`.
 
 `GET .../replicationcontrollers/web/scale` gives an autoscaling/v1 `Scale` (the controller's
 name, namespace, uid, resourceVersion and creationTimestamp; spec.replicas; status.replicas and
@@ -81,7 +82,8 @@ def _change(request: messages.Request, name: str) -> Callable[[dict[str, Any]], 
         body = messages.json_body(request, kind="Scale")
         if not isinstance(body, dict):
             raise errors.BadRequest(
-                f"couldn't get version/kind; json parse error: the body of a Scale must be a JSON object, not {messages.json_kind(body)}"
+                "couldn't get version/kind; json parse error: the body of a Scale must be a JSON "
+                f"object, not {messages.json_kind(body)}"
             )
         if body.get("kind", "Scale") != "Scale":
             raise errors.BadRequest(f"{body['kind']} cannot be handled as a Scale")
@@ -97,16 +99,19 @@ def _change(request: messages.Request, name: str) -> Callable[[dict[str, Any]], 
 
 
 def _replicas(scale: Any, name: str) -> int:
-    """spec.replicas of the wanted Scale, validated as kube-apiserver validates it (422 otherwise)."""
+    """spec.replicas of the wanted Scale, validated as kube-apiserver validates it (422
+    otherwise)."""
     replicas = (
         ((scale or {}).get("spec") or {}).get("replicas", 0) if isinstance(scale, dict) else None
     )  # absent is Go's zero value
     if isinstance(replicas, bool) or not isinstance(replicas, int):
         raise errors.Invalid(
-            f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: {replicas!r}: must be an integer'
+            f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: {replicas!r}: '
+            "must be an integer"
         )
     if replicas < 0:
         raise errors.Invalid(
-            f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: {replicas}: must be greater than or equal to 0'
+            f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: {replicas}: '
+            "must be greater than or equal to 0"
         )
     return replicas

@@ -1,4 +1,5 @@
-"""Request bodies decoded as kube-apiserver's Go decoder reads them: the one place bodies become values.
+"""Request bodies decoded as kube-apiserver's Go decoder reads them: the one place bodies become
+values.
 
 Python's `json` accepts more than Go's `encoding/json` (and `sigs.k8s.io/json`, which kube-apiserver
 uses) and gives back values that cannot be encoded again. `decode` closes each gap the Go way:
@@ -52,7 +53,8 @@ class Decoded:
 
 
 def decode(body: bytes) -> Decoded:
-    """The JSON value of `body` as Go reads it; ValueError (with Go's wording) when it is not JSON."""
+    """The JSON value of `body` as Go reads it; ValueError (with Go's wording) when it is not
+    JSON."""
     text = body.decode("utf-8", errors="replace")
     _check_depth(text)
     repeated: dict[int, list[str]] = {}

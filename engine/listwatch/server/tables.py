@@ -45,7 +45,8 @@ _POD_COLUMNS = [
     _column("Status", "The aggregate status of the containers in this pod."),
     _column(
         "Restarts",
-        "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
+        "The number of times the containers in this pod have been restarted and when the last "
+        "container in this pod has restarted.",
     ),
     _column("Age", _AGE),
     _column("IP", "podIP address allocated to the pod.", priority=1),
@@ -84,7 +85,8 @@ _EVENT_COLUMNS = [
     _column("Type", "Type of this event (Normal, Warning), new types could be added in the future"),
     _column(
         "Reason",
-        "This should be a short, machine understandable string that gives the reason for the transition.",
+        "This should be a short, machine understandable string that gives the reason for the "
+        "transition.",
     ),
     _column("Object", "The object that this event is about."),
     _column("Subobject", "The field of the object this event is about.", priority=1),

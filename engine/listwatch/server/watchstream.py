@@ -75,7 +75,8 @@ class WatchStream:
         self._closed = threading.Event()
 
     def open(self) -> None:
-        """Open the watch in the watch cache; a bad selector or resourceVersion raises BadRequest."""
+        """Open the watch in the watch cache; a bad selector or resourceVersion raises
+        BadRequest."""
         rv = (
             ""
             if self.send_initial_events and self.resource_version in ("", "0")

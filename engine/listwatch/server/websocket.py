@@ -69,7 +69,8 @@ class WebSocket:
         return cls(connection, subprotocol)
 
     def accept(self, sock: socket.socket) -> None:
-        """Answer the handshake on `sock` (101 Switching Protocols); the connection is a WebSocket from here."""
+        """Answer the handshake on `sock` (101 Switching Protocols); the connection is a WebSocket
+        from here."""
         self.sock = sock
         sock.sendall(self.connection.send(AcceptConnection(subprotocol=self.subprotocol)))
 
@@ -132,7 +133,8 @@ class WebSocket:
                 self._write(self.connection.send(CloseConnection(code=code, reason=reason)))
 
     def wait_closed(self, timeout: float) -> None:
-        """After `close`: read (and drop) what comes until the peer answers, goes, or `timeout` passes."""
+        """After `close`: read (and drop) what comes until the peer answers, goes, or `timeout`
+        passes."""
         deadline = time.monotonic() + timeout
         while not self.closed:
             remaining = deadline - time.monotonic()

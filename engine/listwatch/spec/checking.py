@@ -135,7 +135,8 @@ def check_flow(flow: Flow) -> None:
                 raise _fail(
                     flow.origin,
                     f"variants[{v}].steps[{k + 1}]",
-                    f"a step that may follow {a} (one of {', '.join(flow.steps[ids[a]].next) or 'none'}), found {b}",
+                    f"a step that may follow {a} (one of "
+                    f"{', '.join(flow.steps[ids[a]].next) or 'none'}), found {b}",
                 )
     for n, arrow in enumerate(flow.simplified):
         for step_id in arrow.steps:

@@ -243,7 +243,8 @@ def _add_machine(
         other = machines[machine.name].origin
         raise doc.error(
             path,
-            f"a unique machine name; {machine.name!r} is also defined in {other.file if other else '?'}",
+            f"a unique machine name; {machine.name!r} is also defined in "
+            f"{other.file if other else '?'}",
         )
     machines[machine.name] = machine
 

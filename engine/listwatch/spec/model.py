@@ -107,7 +107,8 @@ class MachineDef:
 
 @dataclass(frozen=True, slots=True)
 class WatchDef:
-    """A List-Watch a component opens: which resource, which selectors, which handler per event type."""
+    """A List-Watch a component opens: which resource, which selectors, which handler per event
+    type."""
 
     id: str
     resource: str

@@ -123,7 +123,8 @@ class MVCCStore:
         return self._commit(PUT, key, value, None)
 
     def update(self, key: str, value: Any, *, expect_mod_revision: int | None = None) -> KeyValue:
-        """Overwrite a key, only if it still has `expect_mod_revision` when one is given (a compare-and-swap)."""
+        """Overwrite a key, only if it still has `expect_mod_revision` when one is given (a
+        compare-and-swap)."""
         prev = self._bucket(key).get(key)
         if prev is None:
             raise KeyMissingError(key)
@@ -199,7 +200,8 @@ class MVCCStore:
         return len(self._history)
 
     def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
-        """Call `listener` with every event committed from now on; returns an unsubscribe function."""
+        """Call `listener` with every event committed from now on; returns an unsubscribe
+        function."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 

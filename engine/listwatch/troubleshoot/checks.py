@@ -138,7 +138,8 @@ def target_port(facts: Facts, target: Any) -> int | None:
 
 
 def service_targets(facts: Facts) -> list[int | None]:
-    """The targetPort of every port of every Service in front of the pod (None: a name the pod lacks)."""
+    """The targetPort of every port of every Service in front of the pod (None: a name the pod
+    lacks)."""
     return [
         target_port(facts, port.get("targetPort", port.get("port")))
         for service in selecting_services(facts)

@@ -70,7 +70,8 @@ def write(diagnosis: Diagnosis, out: IO[str]) -> None:
 
 
 def check_names(tree: Troubleshooting, fail: Callable[[TreeNode, str, str], Exception]) -> None:
-    """Every check, evidence and fix the tree names exists; `fail(node, path, expected)` makes the error."""
+    """Every check, evidence and fix the tree names exists; `fail(node, path, expected)` makes the
+    error."""
     for node in tree.nodes.values():
         if not node.is_finding and node.check not in CHECKS:
             raise fail(

@@ -1,6 +1,7 @@
 """What a finding shows as evidence: named readers of conditions, events, labels, states and logs.
 
-Each returns lines of text a user can check against `kubectl describe`, `kubectl get` or `kubectl logs`.
+Each returns lines of text a user can check against `kubectl describe`, `kubectl get` or `kubectl
+logs`.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ def node_names(facts: Facts) -> list[str]:
 def named_node_labels(facts: Facts) -> list[str]:
     node = facts.node(str(facts.spec.get("nodeName", "")))
     return [
-        f"node {facts.spec.get('nodeName')} has: {format_labels(objects.labels_of(node)) if node else '(no such node)'}"
+        f"node {facts.spec.get('nodeName')} has: "
+        f"{format_labels(objects.labels_of(node)) if node else '(no such node)'}"
     ]
 
 
@@ -95,7 +97,8 @@ def waiting_reasons(facts: Facts) -> list[str]:
         if waiting:
             message = f": {waiting['message']}" if waiting.get("message") else ""
             lines.append(
-                f"container {status['name']} ({status.get('image')}) waiting: {waiting.get('reason')}{message}"
+                f"container {status['name']} ({status.get('image')}) waiting: "
+                f"{waiting.get('reason')}{message}"
             )
     return lines or ["no container is waiting"]
 
@@ -115,7 +118,8 @@ def node_images(facts: Facts) -> list[str]:
     for c in facts.spec.get("containers") or ():
         found = images.same_repository(facts.nodes, c.get("image", ""))
         lines.append(
-            f"images of {c.get('image')}'s repository the nodes have (status.images): {', '.join(found) if found else 'none'}"
+            f"images of {c.get('image')}'s repository the nodes have (status.images): "
+            f"{', '.join(found) if found else 'none'}"
         )
     return lines
 
@@ -123,7 +127,8 @@ def node_images(facts: Facts) -> list[str]:
 @evidence
 def pod_status_reason(facts: Facts) -> list[str]:
     return [
-        f"status: phase {facts.phase}, reason {facts.status.get('reason')}: {facts.status.get('message')}"
+        f"status: phase {facts.phase}, reason {facts.status.get('reason')}: "
+        f"{facts.status.get('message')}"
     ]
 
 
@@ -145,7 +150,8 @@ def terminated_states(facts: Facts) -> list[str]:
         ended = _terminated(status)
         if ended:
             lines.append(
-                f"container {status['name']} terminated: exit code {ended.get('exitCode')}, reason {ended.get('reason')}"
+                f"container {status['name']} terminated: exit code {ended.get('exitCode')}, "
+                f"reason {ended.get('reason')}"
             )
     return lines or ["no container has terminated"]
 
@@ -159,7 +165,8 @@ def crash_states(facts: Facts) -> list[str]:
             ended = _terminated(status)
             lines.append(
                 f"container {status['name']}: CrashLoopBackOff ({waiting.get('message', '')}); "
-                f"{status.get('restartCount', 0)} restarts; last exit code {ended.get('exitCode')} ({ended.get('reason')})"
+                f"{status.get('restartCount', 0)} restarts; last exit code "
+                f"{ended.get('exitCode')} ({ended.get('reason')})"
             )
     return lines
 
@@ -174,7 +181,8 @@ def last_log_lines(facts: Facts) -> list[str]:
     lines = []
     statuses = {s["name"]: s for s in facts.container_statuses()}
     for c in facts.spec.get("containers") or ():
-        # What the last instance that ended wrote: once restarted and running again, that is the previous one.
+        # What the last instance that ended wrote: once restarted and running again, that is the
+        # previous one.
         status = statuses.get(c["name"]) or {}
         previous = "running" in (status.get("state") or {}) and bool(
             (status.get("lastState") or {}).get("terminated")
@@ -217,7 +225,8 @@ def listening_ports(facts: Facts) -> list[str]:
         ports = facts.source.listening(facts.pod or {}, c["name"])
         if ports is not None:
             lines.append(
-                f"inside container {c['name']} (kubectl exec -it {facts.name} -c {c['name']} -- netstat -ltn), listening: {_ports(ports)}"
+                f"inside container {c['name']} (kubectl exec -it {facts.name} -c {c['name']} -- "
+                f"netstat -ltn), listening: {_ports(ports)}"
             )
     if lines or not facts.spec.get("containers"):
         return lines
@@ -242,7 +251,8 @@ def service_ports(facts: Facts) -> list[str]:
     for service in checks.selecting_services(facts):
         for port in (service.get("spec") or {}).get("ports") or ():
             lines.append(
-                f"service {objects.name_of(service)} maps port {port.get('port')} to targetPort {port.get('targetPort')}"
+                f"service {objects.name_of(service)} maps port {port.get('port')} to targetPort "
+                f"{port.get('targetPort')}"
             )
     return lines or ["no Service selects the pod"]
 

@@ -85,7 +85,7 @@ class Facts:
             pull_failures,
         )
 
-    # -- conveniences the checks, evidence and fixes share ----------------------------------------------
+    # -- conveniences the checks, evidence and fixes share -----------------------------------------
 
     @property
     def spec(self) -> Mapping[str, Any]:

@@ -1,4 +1,5 @@
-"""What a finding proposes: the commands a user would type, and the same change as steps a backend applies.
+"""What a finding proposes: the commands a user would type, and the same change as steps a backend
+applies.
 
 A fix that changes something a pod cannot change in place (its node, command, ports, probes) is
 the corrected manifest line, then delete and create again, as a user would do it.
@@ -24,7 +25,8 @@ TOKEN_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 @dataclass(frozen=True)
 class Step:
-    """One change, for a backend to carry out: label, set-image, recreate, patch or restart-kubelet."""
+    """One change, for a backend to carry out: label, set-image, recreate, patch or
+    restart-kubelet."""
 
     kind: str
     args: Mapping[str, Any] = field(default_factory=dict)
@@ -48,7 +50,8 @@ def fix(fn: FixMaker) -> FixMaker:
 
 
 def manifest(pod: Mapping[str, Any]) -> Obj:
-    """The pod as a manifest a user would create again: no status, no server-set metadata, no token volume."""
+    """The pod as a manifest a user would create again: no status, no server-set metadata, no token
+    volume."""
     meta = objects.meta(pod)
     spec = objects.deep_copy(pod.get("spec") or {})
     token = {
@@ -182,7 +185,8 @@ def lower_requests(facts: Facts) -> Fix | None:
 
 
 def corrected_command(command: list[str]) -> list[str] | None:
-    """The command without what makes it fail: `exit N` (N > 0) and `false` statements of a script."""
+    """The command without what makes it fail: `exit N` (N > 0) and `false` statements of a
+    script."""
     if len(command) >= 3 and command[0] in ("sh", "/bin/sh") and command[1] == "-c":
         kept = [
             s.strip()
@@ -228,10 +232,16 @@ def correct_the_readiness_probe(facts: Facts) -> Fix | None:
                 "tcpSocket": {"port": min(listening)},
                 "periodSeconds": 10,
             }
-            change = f"containers[{container['name']}].readinessProbe: tcpSocket on port {min(listening)}, where it listens"
+            change = (
+                f"containers[{container['name']}].readinessProbe: tcpSocket on port "
+                f"{min(listening)}, where it listens"
+            )
         else:
             del container["readinessProbe"]
-            change = f"containers[{container['name']}].readinessProbe: remove the probe that never succeeds"
+            change = (
+                f"containers[{container['name']}].readinessProbe: remove the probe that "
+                "never succeeds"
+            )
         return _recreate(facts, corrected, change)
     return None
 
@@ -249,7 +259,8 @@ def declare_the_listening_port(facts: Facts) -> Fix | None:
                 return _recreate(
                     facts,
                     corrected,
-                    f"containers[{container['name']}].ports: containerPort {old} -> {port['containerPort']}",
+                    f"containers[{container['name']}].ports: containerPort {old} -> "
+                    f"{port['containerPort']}",
                 )
     return None
 

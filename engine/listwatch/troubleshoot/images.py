@@ -1,4 +1,5 @@
-"""Images the cluster has: what its nodes report in status.images, read the same way from any source.
+"""Images the cluster has: what its nodes report in status.images, read the same way from any
+source.
 
 A kubelet lists its node's images in the node's status (`{names: [...], sizeBytes: N}`, digest
 names `repo@sha256:...` and tag names `repo:tag`), so a client of any cluster can see which

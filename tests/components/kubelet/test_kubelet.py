@@ -86,7 +86,8 @@ def test_a_node_name_pod_that_fails_its_node_selector_is_rejected(
     assert status["reason"] == "NodeAffinity"
     assert (
         status["message"]
-        == "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector"
+        == "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node "
+        "affinity/selector"
     )
     assert "containerStatuses" not in status and "conditions" not in status
     assert events_of(cluster, "web") == [

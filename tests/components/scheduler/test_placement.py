@@ -1,4 +1,5 @@
-"""Placement: the indexed choice is the linear walk's choice, pod after pod; the index's max-tree."""
+"""Placement: the indexed choice is the linear walk's choice, pod after pod; the index's
+max-tree."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The scheduler: filters, scores, binds; unschedulable pods wait and are retried on node changes."""
+"""The scheduler: filters, scores, binds; unschedulable pods wait and are retried on node
+changes."""
 
 from __future__ import annotations
 
@@ -114,7 +115,8 @@ def test_insufficient_resources_name_the_resource(make_cluster: Callable[..., Cl
     scheduled = condition(cluster.pod("big"), "PodScheduled")
     assert scheduled is not None
     assert scheduled["message"] == (
-        "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod."
+        "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No "
+        "preemption victims found for incoming pod."
     )
 
 

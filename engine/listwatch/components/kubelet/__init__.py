@@ -1,4 +1,5 @@
-"""The kubelet: one per node, driving pods through the spec's pod-worker, container and pod-phase machines.
+"""The kubelet: one per node, driving pods through the spec's pod-worker, container and pod-phase
+machines.
 
 A `Kubelet` is one object that owns its parts; each part gets what it uses in its constructor and
 keeps no state but its own, so the only state they share is the pod and container records:

@@ -5,14 +5,14 @@ the methods marked here, and every trigger on a container is fired by this part 
 `fire_later` only while the container's pod is being synced). It also stops a pod's containers
 when the pod is deleted (`kill`) or gone (`discard`).
 
-A container ends one of two ways, as in kuberuntime. On its own (its process exits): `exited`,
-and restartPolicy decides what follows. Stopped by the kubelet (killContainer: the `Killing`
-Event, SIGTERM, the grace period, then SIGKILL): `kill`, taken when the runtime reports the end,
-its exit code deciding Completed (0: the process stopped cleanly on SIGTERM) or Error (137 after
-SIGKILL, or whatever else the process exited with). A killed container is not restarted. What it needs from the rest of the kubelet
-is passed in: the probes part (to probe a container once it has started), `on_change` (the pod's
-status needs writing) and `on_pod_stopped` (the last container of a pod being deleted has
-stopped).
+A container ends one of two ways, as in kuberuntime. On its own (its process exits): `exited`, and
+restartPolicy decides what follows. Stopped by the kubelet (killContainer: the `Killing` Event,
+SIGTERM, the grace period, then SIGKILL): `kill`, taken when the runtime reports the end, its exit
+code deciding Completed (0: the process stopped cleanly on SIGTERM) or Error (137 after SIGKILL, or
+whatever else the process exited with). A killed container is not restarted. What it needs from the
+rest of the kubelet is passed in: the probes part (to probe a container once it has started),
+`on_change` (the pod's status needs writing) and `on_pod_stopped` (the last container of a pod being
+deleted has stopped).
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ class Containers:
             if container.container_id and container.container == "Running":
                 self.runtime.stop_container(self.node_name, container.container_id, 0)
 
-    # -- the container machine's callbacks ----------------------------------------------------------
+    # -- the container machine's callbacks ---------------------------------------------------------
 
     @guard
     def image_present(self, container: ContainerRecord) -> bool:
@@ -324,7 +324,8 @@ class Containers:
         self.act(
             "restart",
             pod,
-            detail=f"container {container.name}: image changed to {container.spec.get('image')}; kill and start again",
+            detail=f"container {container.name}: image changed to {container.spec.get('image')}; "
+            "kill and start again",
         )
         self.recorder.record(
             pod, "DefinitionChanged", field_path=container.field_path, container=container.name

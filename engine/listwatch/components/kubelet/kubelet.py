@@ -88,7 +88,7 @@ class Kubelet(Component):
             current=lambda: self.node,
         )
 
-    # -- life of the kubelet process -----------------------------------------------------------------
+    # -- life of the kubelet process ---------------------------------------------------------------
 
     @property
     def reporting(self) -> bool:
@@ -96,7 +96,8 @@ class Kubelet(Component):
         return self.node_status.reporting
 
     def start(self) -> None:
-        """Register the node (as a kubelet does at start), open the spec's watches, start heartbeats."""
+        """Register the node (as a kubelet does at start), open the spec's watches, start
+        heartbeats."""
         self.node_status.register()
         super().start()
         self.node_status.start_heartbeats()
@@ -107,7 +108,8 @@ class Kubelet(Component):
         self.stop()
 
     def restart(self) -> None:
-        """The kubelet comes back: it re-lists, reports its node Ready and every pod's status again."""
+        """The kubelet comes back: it re-lists, reports its node Ready and every pod's status
+        again."""
         if self.reporting:
             return
         for informer in self.informers.values():
@@ -118,7 +120,7 @@ class Kubelet(Component):
             self.status.mark_dirty(record)
         self.node_status.start_heartbeats()
 
-    # -- watch handlers ------------------------------------------------------------------------------
+    # -- watch handlers ----------------------------------------------------------------------------
 
     @action
     def node_seen(self, event: InformerEvent) -> None:
@@ -184,7 +186,7 @@ class Kubelet(Component):
         self.runtime.remove_pod(self.node_name, record.uid)
         self.recorder.forget(record.uid)
 
-    # -- the pod-worker machine ----------------------------------------------------------------------
+    # -- the pod-worker machine --------------------------------------------------------------------
 
     @guard
     def pod_admissible(self, record: PodRecord) -> bool:

@@ -97,7 +97,8 @@ class NodeStatus:
         ]
 
     def post(self) -> None:
-        """Patch the node's conditions (the kubelet's own view, Ready, with a fresh heartbeat) and images."""
+        """Patch the node's conditions (the kubelet's own view, Ready, with a fresh heartbeat) and
+        images."""
         now = self.loop.stamps.now()
         previous = {
             c.get("type"): c

@@ -36,7 +36,8 @@ class Probes:
         self.on_change = on_change
 
     def start(self, container: ContainerRecord) -> None:
-        """The container started: probe it if it has a readinessProbe (else it is ready as it runs)."""
+        """The container started: probe it if it has a readinessProbe (else it is ready as it
+        runs)."""
         probe = container.spec.get("readinessProbe")
         if not probe:
             container.ready = None

@@ -1,4 +1,5 @@
-"""What the kubelet keeps per pod and per container while it drives them (their machine states included)."""
+"""What the kubelet keeps per pod and per container while it drives them (their machine states
+included)."""
 
 from __future__ import annotations
 

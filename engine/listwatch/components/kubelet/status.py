@@ -1,4 +1,5 @@
-"""The kubelet's status part: the pod's phase, its conditions and container statuses, written once per change.
+"""The kubelet's status part: the pod's phase, its conditions and container statuses, written once
+per change.
 
 It owns the spec's `pod-phase` machine (spec/objects/pod.yaml) and the guards of the pod's
 condition rules: the phase changes only through that machine (`sync` as the containers add up,
@@ -55,7 +56,7 @@ class Status:
         """Put a new pod in the phase machine's initial state."""
         self.phase.start(record)
 
-    # -- the pod-phase machine's guards ----------------------------------------------------------------
+    # -- the pod-phase machine's guards ------------------------------------------------------------
 
     def _computed_phase(self, record: PodRecord) -> str:
         """kubelet's getPhase over the containers' states and the restart policy."""
@@ -99,12 +100,13 @@ class Status:
 
     @guard
     def no_container_failed(self, record: PodRecord) -> bool:
-        """Every container that terminated exited 0 (a deleted pod's phase: Succeeded, else Failed)."""
+        """Every container that terminated exited 0 (a deleted pod's phase: Succeeded, else
+        Failed)."""
         return all(
             c.terminated is None or c.terminated.get("exitCode") == 0 for c in record.containers
         )
 
-    # -- condition guards (spec/objects/pod.yaml) -------------------------------------------------------
+    # -- condition guards (spec/objects/pod.yaml) --------------------------------------------------
 
     @guard
     def sandbox_ready(self, record: PodRecord) -> bool:

@@ -1,4 +1,5 @@
-"""kube-scheduler: the queue and its machine, the node cache, the plugins, the placement algorithm."""
+"""kube-scheduler: the queue and its machine, the node cache, the plugins, the placement
+algorithm."""
 
 from listwatch.components.scheduler.plugins import FILTERS, SCORES
 from listwatch.components.scheduler.scheduler import Scheduler

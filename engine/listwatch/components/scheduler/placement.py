@@ -9,12 +9,12 @@ The decision, as Kubernetes v1.32 makes it:
 3. no feasible node: the FitError message counts each filter's reason over the nodes.
 
 Two ways to the same decision. The *linear* walk does exactly the above. The *indexed* way serves
-the common case of pods without resource requests on untainted nodes, where feasibility is a
-fixed property of a node for a given nodeSelector and a node's score does not depend on the pod:
-per nodeSelector it keeps the feasible nodes' ring positions and a max-tree of their scores, so
-the same window of feasible nodes, the same maximum and the same tie-break are found in
-logarithmic time instead of walking hundreds of nodes. `tests/components/scheduler/test_placement.py` checks
-that both give the same node, pod after pod.
+the common case of pods without resource requests on untainted nodes, where feasibility is a fixed
+property of a node for a given nodeSelector and a node's score does not depend on the pod: per
+nodeSelector it keeps the feasible nodes' ring positions and a max-tree of their scores, so the same
+window of feasible nodes, the same maximum and the same tie-break are found in logarithmic time
+instead of walking hundreds of nodes. `tests/components/scheduler/test_placement.py` checks that
+both give the same node, pod after pod.
 
 Worked example (ring of 6 nodes, selector matching nodes 1, 2, 4, 5; 3 to find; next_start 2):
 the linear walk tries nodes 2, 3, 4, 5 and keeps 2, 4, 5 (4 tried, next_start becomes 0); the
@@ -119,7 +119,8 @@ def _merge(a: int, ca: int, b: int, cb: int) -> tuple[int, int]:
 
 
 class SelectorIndex:
-    """The feasible nodes for one nodeSelector and pod shape: their ring positions and a score tree."""
+    """The feasible nodes for one nodeSelector and pod shape: their ring positions and a score
+    tree."""
 
     def __init__(self, selector: Mapping[str, str], nonzero: Requests) -> None:
         self.selector = selector
@@ -149,7 +150,7 @@ class Placement:
         self._plugins = {f[0] for f in self.filters}
         self._tainted = 0
 
-    # -- the node list ------------------------------------------------------------------------------
+    # -- the node list -----------------------------------------------------------------------------
 
     def add_or_update(self, obj: Obj) -> NodeInfo:
         info = self.by_name.get(objects.name_of(obj))
@@ -187,7 +188,7 @@ class Placement:
             elif slot is not None:
                 index.tree.update(slot, self._score(info, index.nonzero))
 
-    # -- the decision ---------------------------------------------------------------------------------
+    # -- the decision ------------------------------------------------------------------------------
 
     def nodes_to_find(self, total: int) -> int:
         s = self.settings
@@ -200,7 +201,8 @@ class Placement:
         return max(total * percentage // 100, minimum)
 
     def choose(self, pod: Obj, requests: Requests) -> tuple[str, str, set[str]]:
-        """(node, "", set()) for the chosen node, or ("", the FitError message, the rejecting plugins)."""
+        """(node, "", set()) for the chosen node, or ("", the FitError message, the rejecting
+        plugins)."""
         total = len(self.nodes)
         if total == 0:
             return "", str(self.settings["messages"]["noNodes"]), set()

@@ -75,7 +75,7 @@ class Scheduler(Component):
         loop = self.loop
         loop.call_later(float(s["unschedulableFlushSeconds"]), self._flush_leftover, daemon=True)
 
-    # -- watch handlers ------------------------------------------------------------------------------
+    # -- watch handlers ----------------------------------------------------------------------------
 
     @action
     def enqueue_pod(self, event: InformerEvent) -> None:
@@ -158,7 +158,7 @@ class Scheduler(Component):
             float(self.settings["unschedulableFlushSeconds"]), self._flush_leftover, daemon=True
         )
 
-    # -- the queue ----------------------------------------------------------------------------------
+    # -- the queue ---------------------------------------------------------------------------------
 
     def _push(self, queued: QueuedPod) -> None:
         self._seq += 1
@@ -184,7 +184,7 @@ class Scheduler(Component):
             self._cycle_scheduled = True
             self.loop.call_soon(self._schedule_next)
 
-    # -- the scheduling machine's callbacks ----------------------------------------------------------------
+    # -- the scheduling machine's callbacks --------------------------------------------------------
 
     @guard
     def node_found(self, queued: QueuedPod) -> bool:
