@@ -1,6 +1,7 @@
 """The served API against two Python Kubernetes API stand-ins, through the official client.
 
-    python benchmarks/bench_served_api.py [--pods 2000] [--watch 1000] [--nodes 30] [--only listwatch,kmock,mockernetes]
+    python benchmarks/bench_served_api.py [--pods 2000] [--watch 1000] [--nodes 30]
+        [--only listwatch,kmock,mockernetes]
 
 The same client code (the official `kubernetes` package: CoreV1Api and watch.Watch, pods built
 as V1Pod models) runs against:

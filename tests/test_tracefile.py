@@ -78,10 +78,13 @@ POD_LIST = """\
 """
 
 #: A 410 Gone ending a watch, as the API server sends it, then the re-list's ADDED.
-WATCH_EXPIRED = """\
-{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired","code":410}}
-{"type":"ADDED","object":{"kind":"Pod","metadata":{"name":"a","uid":"u1","resourceVersion":"6"}}}
-"""
+WATCH_EXPIRED = (
+    '{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},'
+    '"status":"Failure","message":"too old resource version: 1 (5)","reason":"Expired",'
+    '"code":410}}\n'
+    '{"type":"ADDED","object":{"kind":"Pod","metadata":{"name":"a","uid":"u1",'
+    '"resourceVersion":"6"}}}\n'
+)
 
 
 def shape(records: list[tracefile.Record]) -> list[tuple[int, str | None, str]]:
@@ -130,7 +133,11 @@ def test_several_values_on_one_line_and_a_byte_order_mark_are_read() -> None:
 
 
 def test_a_broken_json_line_is_refused_naming_its_line_before_the_next_is_read() -> None:
-    text = '{"type":"ADDED","object":{"kind":"Pod"}}\n{"type":"ADDED","object":{"kind":"Pod"\n{"type":"ADDED","object":{}}\n'
+    text = (
+        '{"type":"ADDED","object":{"kind":"Pod"}}\n'
+        '{"type":"ADDED","object":{"kind":"Pod"\n'
+        '{"type":"ADDED","object":{}}\n'
+    )
     records = tracefile.decode(io.StringIO(text), name="run.jsonl")
     assert next(records).line == 1
     with pytest.raises(

@@ -1,9 +1,12 @@
 """The `listwatch` command.
 
-    listwatch run [MANIFEST ...] [--runtime memory|docker] [--nodes node01,node02] [--label NODE:KEY=VALUE ...] [--trace FILE] [--diagrams DIR] [--diagnose]
+    listwatch run [MANIFEST ...] [--runtime memory|docker] [--nodes node01,node02]
+        [--label NODE:KEY=VALUE ...] [--trace FILE] [--diagrams DIR] [--diagnose]
     listwatch check TRACE [--strict] [--emit-feature FILE] [--format text|json]
-    listwatch conformance [--backend memory|docker|cluster] [--kubeconfig K] [--junit FILE] [--cucumber-json FILE]
-    listwatch serve [--runtime memory|docker] [--nodes node01,node02] [--port 6443] [--kubeconfig-out FILE] [--without COMPONENT ...]
+    listwatch conformance [--backend memory|docker|cluster] [--kubeconfig K] [--junit FILE]
+        [--cucumber-json FILE]
+    listwatch serve [--runtime memory|docker] [--nodes node01,node02] [--port 6443]
+        [--kubeconfig-out FILE] [--without COMPONENT ...]
     listwatch diagrams [--out DIR] [--format dot,svg,png] [--trace FILE]
     listwatch diagnose POD [--kubeconfig K] [-n NAMESPACE]
     listwatch describe pod NAME [--kubeconfig K] [-n NAMESPACE]

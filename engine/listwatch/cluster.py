@@ -9,6 +9,7 @@ back-offs are.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -350,8 +351,8 @@ def node_object(
             "nodeInfo": {
                 **dict(settings["nodeInfo"]),
                 "machineID": digest[:32],
-                "systemUUID": f"{digest[32:40]}-{digest[40:44]}-{digest[44:48]}-{digest[48:52]}-{digest[52:64]}",
-                "bootID": f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}",
+                "systemUUID": str(uuid.UUID(digest[32:64])),
+                "bootID": str(uuid.UUID(digest[:32])),
             },
         },
     }

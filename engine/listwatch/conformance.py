@@ -1,6 +1,7 @@
 """`listwatch conformance`: the Gherkin features, run by pytest-bdd against a chosen backend.
 
-    listwatch conformance [--backend memory|docker|cluster] [--kubeconfig K] [--junit FILE] [--cucumber-json FILE]
+    listwatch conformance [--backend memory|docker|cluster] [--kubeconfig K] [--junit FILE]
+        [--cucumber-json FILE]
 
 The features and their step definitions ship inside the package, so an installed listwatch can
 validate any backend; in a checkout they are `features/` and `tests/bdd/`. `--backend cluster`

@@ -1,8 +1,8 @@
 """Every exception listwatch raises, in one tree.
 
 ListwatchError
-├── SpecError             the spec (YAML or schema) is wrong: names the file, the YAML path, what was expected
-├── ManifestError         a user's manifest is wrong: names the file, the path in it, what was expected
+├── SpecError             the spec (YAML or schema) is wrong: file, YAML path, what was expected
+├── ManifestError         a user's manifest is wrong: file, path in it, what was expected
 ├── StoreError            raised by the MVCC store (the etcd layer)
 │   ├── CompactedError    a watch or read asked for a revision older than the compaction point
 │   └── FutureRevisionError  a read asked for a revision the store has not reached

@@ -348,8 +348,10 @@ def events_section(events: Sequence[Obj], now: datetime) -> list[str]:
         return ["Events:\t<none>"]
     lines = ["Events:", "  Type\tReason\tAge\tFrom\tMessage", "  ----\t------\t----\t----\t-------"]
     for e in sort_events(events):
+        message = str(e.get("message", "")).strip()
         lines.append(
-            f"  {e.get('type', '')}\t{e.get('reason', '')}\t{event_age(e, now)}\t{event_source(e)}\t{str(e.get('message', '')).strip()}"
+            f"  {e.get('type', '')}\t{e.get('reason', '')}\t{event_age(e, now)}\t"
+            f"{event_source(e)}\t{message}"
         )
     return lines
 
@@ -407,9 +409,8 @@ def describe_pod(pod: Obj, events: Sequence[Obj], now: datetime) -> str:
     if spec.get("serviceAccountName"):
         lines.append(f"Service Account:\t{spec['serviceAccountName']}")
     node = spec.get("nodeName")
-    lines.append(
-        f"Node:\t{node + '/' + status['hostIP'] if node and status.get('hostIP') else node or '<none>'}"
-    )
+    shown = f"{node}/{status['hostIP']}" if node and status.get("hostIP") else node or "<none>"
+    lines.append(f"Node:\t{shown}")
     if status.get("startTime"):
         lines.append(f"Start Time:\t{_rfc1123z(status['startTime'])}")
     labels = sorted(f"{k}={v}" for k, v in (meta.get("labels") or {}).items())
@@ -516,9 +517,8 @@ def describe_pod(pod: Obj, events: Sequence[Obj], now: datetime) -> str:
                 lines.append(f"    TokenExpirationSeconds:\t{token.get('expirationSeconds', '')}")
                 lines.append(f"    ConfigMapName:\t{config.get('name', '')}")
                 lines.append("    ConfigMapOptional:\t<nil>")
-                lines.append(
-                    f"    DownwardAPI:\t{'true' if any('downwardAPI' in s for s in sources) else 'false'}"
-                )
+                downward = any("downwardAPI" in s for s in sources)
+                lines.append(f"    DownwardAPI:\t{'true' if downward else 'false'}")
             elif "emptyDir" in v:
                 lines.append(
                     "    Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)"

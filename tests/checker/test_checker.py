@@ -134,7 +134,8 @@ RELIST_AFTER_GONE = _stream(
     },
 )
 
-#: The same name twice: a pod deleted, then a new one (a new uid) made in its place, on another node.
+#: The same name twice: a pod deleted, then a new one (a new uid) made in its place, on another
+#: node.
 NAME_REUSED = _stream(
     {"type": "ADDED", "object": _pod(1, uid="first")},
     {"type": "MODIFIED", "object": _pod(2, uid="first", node="n1", conditions=SCHEDULED)},
@@ -175,8 +176,8 @@ STARTED_LATE = _stream(
     },
 )
 
-#: A watch started while the pod waited for a node, on a cluster that reports only Ready: then bound,
-#: then running.
+#: A watch started while the pod waited for a node, on a cluster that reports only Ready: then
+#: bound, then running.
 JOINED_WHILE_PENDING = _stream(
     {"type": "MODIFIED", "object": _pod(4, conditions=[{"type": "Ready", "status": "False"}])},
     {
@@ -216,8 +217,8 @@ def _event(reason: str, source: str, *, rv: int = 1, count: int = 1) -> dict[str
     }
 
 
-#: The events watch ahead of the pods watch: the Scheduled and Started events arrive before the pod's
-#: own states.
+#: The events watch ahead of the pods watch: the Scheduled and Started events arrive before the
+#: pod's own states.
 EVENTS_AHEAD_OF_THE_POD = _stream(
     {"type": "ADDED", "object": _event("Scheduled", "default-scheduler")},
     {"type": "ADDED", "object": _event("Pulling", "kubelet", rv=2)},
@@ -249,8 +250,8 @@ UNKNOWN_FIELDS_AND_KINDS = _stream(
     },
 )
 
-#: A pod created with spec.nodeName that nevertheless gets the scheduler's Scheduled event (events/v1
-#: style).
+#: A pod created with spec.nodeName that nevertheless gets the scheduler's Scheduled event
+#: (events/v1 style).
 NODE_NAME_POD_SCHEDULED = _stream(
     {"type": "ADDED", "object": _pod(1, node="node01")},
     {
@@ -588,7 +589,7 @@ STARTED_AFTER_AN_IMAGE_CHANGE = _stream(
 )
 
 
-def test_a_pod_first_seen_just_after_its_image_changed_goes_on_to_up02_unjudged_for_the_change_it_missed(
+def test_a_pod_first_seen_just_after_its_image_changed_is_unjudged_for_the_change_it_missed(
     engine: Engine,
 ) -> None:
     report = checker.check_trace(io.StringIO(STARTED_AFTER_AN_IMAGE_CHANGE), engine.spec)
@@ -626,9 +627,7 @@ def test_two_states_at_one_resource_version_break_lw11_but_a_state_repeated_does
     assert v.observed == "MODIFIED at resourceVersion 2 with another phase, containers"
 
 
-def test_an_event_seen_again_at_a_count_already_seen_is_a_repeat_and_only_its_last_count_is_kept() -> (
-    None
-):
+def test_an_event_seen_again_at_a_count_seen_is_a_repeat_and_only_its_last_count_is_kept() -> None:
     counts: dict[str, Any] = {}
     assert [repeated(counts, "web.17", n) for n in (1, 2, 2, 1, 3)] == [
         False,

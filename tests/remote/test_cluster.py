@@ -177,7 +177,9 @@ def test_an_interrupted_run_restores_labels_and_deletes_its_namespace(
         import os, signal, sys
         from listwatch import engine
         from listwatch.remote.cluster import RemoteCluster
-        remote = RemoteCluster(engine.load().spec, kubeconfig={str(server.kubeconfig)!r}, lock_dir={str(tmp_path)!r})
+        remote = RemoteCluster(
+            engine.load().spec, kubeconfig={str(server.kubeconfig)!r}, lock_dir={str(tmp_path)!r}
+        )
         remote.start(["node01", "node02"])
         remote.label_node("node02", "interrupted", "yes")
         remote.apply({{"apiVersion": "v1", "kind": "Pod", "metadata": {{"name": "web"}},
@@ -215,7 +217,9 @@ def test_labels_a_killed_run_left_are_put_back_by_the_next_run_to_take_the_lock(
         import os, signal
         from listwatch import engine
         from listwatch.remote.cluster import RemoteCluster
-        remote = RemoteCluster(engine.load().spec, kubeconfig={str(server.kubeconfig)!r}, lock_dir={str(tmp_path)!r})
+        remote = RemoteCluster(
+            engine.load().spec, kubeconfig={str(server.kubeconfig)!r}, lock_dir={str(tmp_path)!r}
+        )
         remote.start(["node01", "node02"])
         remote.label_node("node02", "cz", "bob", overwrite=True)
         remote.label_node("node02", "killed", "yes")

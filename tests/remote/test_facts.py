@@ -135,7 +135,8 @@ def listwatch(server: Server, *argv: str) -> tuple[int, str, str]:
             "miswired",
             1,
             "TS-47",
-            """kubectl patch service miswired -p '{"spec":{"ports":[{"port":80,"targetPort":80,"protocol":"TCP"}]}}'""",
+            "kubectl patch service miswired -p "
+            """'{"spec":{"ports":[{"port":80,"targetPort":80,"protocol":"TCP"}]}}'""",
         ),
         ("nowhere", 2, "TS-90", "There is no such pod"),
     ],

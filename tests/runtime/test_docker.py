@@ -96,7 +96,7 @@ def container_status(pod: dict[str, Any]) -> dict[str, Any]:
 # -- pods as a user sees them ---------------------------------------------------------------------
 
 
-def test_a_pod_that_echoes_started_then_exits_3_under_never_ends_failed_with_code_3_and_its_real_logs(
+def test_a_pod_that_echoes_then_exits_3_under_never_ends_failed_with_code_3_and_its_real_logs(
     cluster: Cluster,
 ) -> None:
     cluster.apply(

@@ -29,7 +29,7 @@ Worked example: a pod the scheduler places, as `kubectl get pods,events -w` may 
     1     ADDED: Pending, no nodeName, no conditions   LW-02, LW-07    (at the entries)
     2     MODIFIED: nodeName node02, PodScheduled=True LW-10
     3     Event Scheduled from default-scheduler                       LW-10 (the same passage)
-    4     Event Pulling from kubelet                                   the kubelet acts: LW-10 is behind
+    4     Event Pulling from kubelet                                   the kubelet acts: past LW-10
     5     MODIFIED: container running, phase Running   LW-12
     6     Event Started from kubelet                                   LW-12 (the same passage)
 

@@ -151,7 +151,8 @@ class Projection:
         for s in flow.steps:
             if s.match.get("action") == "notify":
                 notify.setdefault(str(s.match.get("type", "")), s.id)
-        #: The step whose watch event a record of each type is (LW-04 for ADDED, LW-11 for MODIFIED).
+        #: The step whose watch event a record of each type is (LW-04 for ADDED, LW-11 for
+        #: MODIFIED).
         self.notify: Mapping[str, str] = notify
         self.rejections: Mapping[str, tuple[str, ...]] = {
             r.id: tuple(

@@ -477,7 +477,9 @@ def write_report(report: Report, out: IO[str], *, strict: bool = False) -> None:
         rows = ["POD\tUID\tVERDICT\tSTEPS OBSERVED\tNOTE"]
         for p in report.pods[:TABLE_ROWS]:
             rows.append(
-                f"{p.pod}\t{p.pod.uid or '<none>'}\t{p.verdict}\t{' '.join(p.steps) or '-'}\t{p.note}"
+                "\t".join(
+                    (str(p.pod), p.pod.uid or "<none>", p.verdict, " ".join(p.steps) or "-", p.note)
+                )
             )
         out.write(printers.tabwrite(rows))
         if len(report.pods) > TABLE_ROWS:

@@ -234,7 +234,8 @@ def table(rows: Sequence[Row], *, numbered: bool, number_heading: str = "#") -> 
         )
         what = text.html_lines(step.title, 48)
         if row.remark:
-            what += f'<font color="{grey or row.remark_colour or row.colour}">{text.html_lines(row.remark, 48)}</font>'
+            colour = grey or row.remark_colour or row.colour
+            what += f'<font color="{colour}">{text.html_lines(row.remark, 48)}</font>'
         seen = (
             f"<i>{text.escape(seen_as(step))}</i>"
             if step.internal

@@ -122,7 +122,8 @@ def _table(machine: MachineDef) -> str:
         ]
         if transition.doc:
             cells[-1] += (
-                f'<br/><font point-size="{style.SMALL}">{text.html_lines(transition.doc, 40)}</font>'
+                f'<br/><font point-size="{style.SMALL}">'
+                f"{text.html_lines(transition.doc, 40)}</font>"
             )
         rows.append(
             "<tr>"

@@ -40,8 +40,8 @@ class Started:
 
     container_id: str
     image_id: str
-    #: Whether the process stops cleanly on SIGTERM (exit 0) rather than being killed after the grace
-    #: period.
+    #: Whether the process stops cleanly on SIGTERM (exit 0) rather than being killed after the
+    #: grace period.
     handles_sigterm: bool = True
 
 

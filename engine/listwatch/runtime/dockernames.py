@@ -34,7 +34,8 @@ def container_name(container: str, pod: Mapping[str, Any], attempt: int) -> str:
     """dockershim's name: `k8s_<container>_<pod>_<namespace>_<uid>_<attempt>` (`POD` for the
     sandbox)."""
     meta = pod.get("metadata") or {}
-    return f"k8s_{container}_{meta.get('name', '')}_{meta.get('namespace') or 'default'}_{meta.get('uid', '')}_{attempt}"
+    namespace = meta.get("namespace") or "default"
+    return f"k8s_{container}_{meta.get('name', '')}_{namespace}_{meta.get('uid', '')}_{attempt}"
 
 
 def process_owner(pid: int | None = None) -> str:

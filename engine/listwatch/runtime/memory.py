@@ -2,12 +2,13 @@
 
 A manifest alone decides what happens, through a small catalogue of images:
 
-| image            | tags                               | what a container does                          |
-|------------------|------------------------------------|------------------------------------------------|
-| nginx, httpd     | 1.14, 1.15, ... (see CATALOGUE)    | serves forever; stops cleanly on SIGTERM        |
-| redis            | 6, 7, latest ...                   | serves forever, logs "Ready to accept connections" |
-| busybox, alpine  | latest, 1.36, 3.20 ...             | runs its `command`/`args` (see below)           |
-| registry.k8s.io/pause | 3.10                          | does nothing, forever (the sandbox image)       |
+| image                 | tags                          | what a container does                    |
+|-----------------------|-------------------------------|------------------------------------------|
+| nginx, httpd          | 1.14, 1.15, ... (CATALOGUE)   | serves forever; stops cleanly on SIGTERM |
+| redis                 | 6, 7, latest ...              | serves forever, logs "Ready to accept    |
+|                       |                               | connections"                             |
+| busybox, alpine       | latest, 1.36, 3.20 ...        | runs its `command`/`args` (see below)    |
+| registry.k8s.io/pause | 3.10                          | does nothing, forever (the sandbox)      |
 
 Any other image, or a tag the catalogue does not list, cannot be pulled: the pull fails as
 containerd reports a missing image, and the pod goes ErrImagePull / ImagePullBackOff.

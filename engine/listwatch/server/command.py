@@ -1,7 +1,7 @@
 """`listwatch serve`: the simulated cluster behind a Kubernetes API until SIGINT or SIGTERM.
 
-    listwatch serve [--runtime memory|docker] [--nodes node01,node02] [--port 6443] [--kubeconfig-out FILE]
-                    [--without scheduler|kubelet|controller-manager ...]
+    listwatch serve [--runtime memory|docker] [--nodes node01,node02] [--port 6443]
+                    [--kubeconfig-out FILE] [--without scheduler|kubelet|controller-manager ...]
 
 With `--runtime docker` the kubelets' runtime is a Docker Engine: pods become real containers, so
 `kubectl logs` reads their real output and `kubectl exec` runs commands in them.

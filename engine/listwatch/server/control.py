@@ -7,16 +7,16 @@ bodies are JSON, errors are Status objects; `kubectl get --raw` and `kubectl cre
 them. What each call does is `listwatch.control`'s; every call runs on the loop thread
 (`LiveCluster.call`).
 
-    GET  /listwatch/v1                          the index of the paths below (a client probes it: 404 means a real cluster)
-    GET  /listwatch/v1/watches[?actor=A]        WatchList: the API server's open watches
-    POST /listwatch/v1/watches/cut              {"actor": A, "resource": R?, "reconnect": true?} -> WatchCut
-    POST /listwatch/v1/watches/reconnect        {"actor": A, "resource": R?} -> InformerList
-    GET  /listwatch/v1/informers[?actor=A]      InformerList: listwatch's own components' List-Watches
-    POST /listwatch/v1/compaction               {"revision": N?} (default: the current revision) -> Compaction
-    GET  /listwatch/v1/kubelets                 KubeletList
-    GET  /listwatch/v1/kubelets/NODE            Kubelet {"node", "state": Running|Stopped}
-    POST /listwatch/v1/kubelets/NODE/stop       -> Kubelet
-    POST /listwatch/v1/kubelets/NODE/restart    -> Kubelet
+    GET  /listwatch/v1                      the index of the paths below (404: a real cluster)
+    GET  /listwatch/v1/watches[?actor=A]    WatchList: the API server's open watches
+    POST /listwatch/v1/watches/cut          {"actor", "resource"?, "reconnect"?} -> WatchCut
+    POST /listwatch/v1/watches/reconnect    {"actor": A, "resource": R?} -> InformerList
+    GET  /listwatch/v1/informers[?actor=A]  InformerList: listwatch's components' List-Watches
+    POST /listwatch/v1/compaction           {"revision": N?} (default: the current) -> Compaction
+    GET  /listwatch/v1/kubelets             KubeletList
+    GET  /listwatch/v1/kubelets/NODE        Kubelet {"node", "state": Running|Stopped}
+    POST /listwatch/v1/kubelets/NODE/stop   -> Kubelet
+    POST /listwatch/v1/kubelets/NODE/restart  -> Kubelet
 
 Another method on one of these paths is 405; another path under /listwatch/v1 is 404. A body field
 the call does not know is a 400 (a misspelt `reconect` must not pass silently).
@@ -60,7 +60,8 @@ class ControlAPI:
     def __init__(self, live: LiveCluster) -> None:
         self.live = live
         self.control = Control(live.cluster)
-        #: (method, path pattern) -> handler; `*` in a pattern is one segment, handed to the handler.
+        #: (method, path pattern) -> handler; `*` in a pattern is one segment, handed to the
+        #: handler.
         self._routes: dict[tuple[str, tuple[str, ...]], Route] = {
             ("GET", ()): self._index,
             ("GET", ("watches",)): self._watches,

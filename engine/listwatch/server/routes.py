@@ -6,8 +6,8 @@
     /api/v1/namespaces/default/pods/web/status         get, update, patch (the status subresource)
     /api/v1/namespaces/default/pods/web/binding        create (bind the pod to a node)
     /api/v1/namespaces/default/pods/web/log            get (the container's log)
-    /api/v1/namespaces/default/pods/web/exec           get or post, upgraded (run a command in a container)
-    /api/v1/namespaces/default/pods/web:80/proxy/PATH  any method (a request to the pod's port; `podproxy`)
+    /api/v1/namespaces/default/pods/web/exec           get or post, upgraded (run a command)
+    /api/v1/namespaces/default/pods/web:80/proxy/PATH  any method (to the pod's port; `podproxy`)
     /api/v1/namespaces/default/bindings                create (the older way to bind)
     /api/v1/nodes/node01                               cluster-scoped: no namespace segment
     /api/v1/namespaces/default                         the Namespace object itself

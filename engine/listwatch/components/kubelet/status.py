@@ -49,7 +49,8 @@ class Status:
         self.container_states = containers
         self.conditions = conditions
         self.pods = pods
-        #: The node's InternalIP, reported as each pod's hostIP (set when the kubelet sees its node).
+        #: The node's InternalIP, reported as each pod's hostIP (set when the kubelet sees its
+        #: node).
         self.host_ip = ""
 
     def start(self, record: PodRecord) -> None:
