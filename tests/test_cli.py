@@ -249,7 +249,8 @@ REPRODUCERS = {
     ),
     "spec a hex int": (
         POD_HEAD + "spec: 0x1F\n",
-        ":5: at spec: expected a mapping (PodSpec), found integer 31",
+        ':5: at spec: Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal '
+        "number into Go struct field Pod.spec of type v1.PodSpec",
     ),
     "billion laughs": (
         BILLION_LAUGHS,

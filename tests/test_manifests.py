@@ -87,7 +87,8 @@ def test_the_tutorial_examples_are_valid(make_cluster: Callable[..., Cluster]) -
     assert sorted(o["metadata"]["name"] for o in created) == ["pod-example", "pod-example-selector"]
 
 
-#: Manifests that crashed the loaders before: (text, path, line, problem).
+#: Manifests kube-apiserver would not decode (the first five crashed the loaders once):
+#: (text, path, line, problem).
 TYPED = {
     "null image": (
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
@@ -100,33 +101,64 @@ TYPED = {
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec: 0x1F\n",
         "spec",
         5,
-        'expected a mapping (PodSpec), found integer 31 (Pod in version "v1" cannot be handled',
+        'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal number into Go '
+        "struct field Pod.spec of type v1.PodSpec",
     ),
     "port a string list": (
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
         "  - name: c\n    image: nginx\n    ports:\n    - containerPort: [80]\n",
         "spec.containers[0].ports[0].containerPort",
         10,
-        "expected an integer, found a list",
+        "cannot unmarshal array into Go struct field "
+        "ContainerPort.spec.containers.ports.containerPort of type int32",
     ),
     "labels a list": (
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: [a]\n",
         "metadata.labels",
         5,
-        "expected a mapping of strings, found a list",
+        "cannot unmarshal array into Go struct field ObjectMeta.metadata.labels of type "
+        "map[string]string",
     ),
     "a List item with a bad field": (
         "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n"
         "    name: 5\n",
         "items[0].metadata.name",
         7,
-        "expected a string, found integer 5",
+        "cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string",
+    ),
+    "a label value a number": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    app.kubernetes.io/x: 5\n",
+        "metadata.labels.app.kubernetes.io/x",
+        6,
+        "cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string",
+    ),
+    "a quantity that does not parse": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        "  - name: c\n    image: nginx\n    resources:\n      limits: {cpu: 1x}\n",
+        "spec.containers[0].resources.limits.cpu",
+        10,
+        "quantities must match the regular expression",
+    ),
+    "a replica count a string": (
+        "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: r\nspec:\n  replicas: '3'\n",
+        "spec.replicas",
+        6,
+        'ReplicaSet in version "v1" cannot be handled as a ReplicaSet: json: cannot unmarshal '
+        "string into Go struct field ReplicaSetSpec.spec.replicas of type int32",
+    ),
+    "an unknown field": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        "  - name: c\n    image: nginx\n  nodeSelecter: {disk: ssd}\n",
+        "spec.nodeSelecter",
+        9,
+        'Pod in version "v1" cannot be handled as a Pod: strict decoding error: '
+        'unknown field "spec.nodeSelecter"',
     ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(TYPED))
-def test_a_field_of_the_wrong_type_is_refused_with_its_path_and_line(
+def test_a_field_kubernetes_cannot_decode_is_refused_with_its_path_and_line(
     case: str, tmp_path: Path, make_cluster: Callable[..., Cluster]
 ) -> None:
     text, path, line, problem = TYPED[case]
@@ -138,6 +170,18 @@ def test_a_field_of_the_wrong_type_is_refused_with_its_path_and_line(
     assert (caught.value.path, caught.value.line) == (path, line)
     assert problem in caught.value.problem
     assert cluster.pods() == []
+
+
+def test_a_manifest_is_held_as_kube_apiserver_decodes_it() -> None:
+    (found,) = manifests.parse(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\nspec:\n  containers:\n"
+        "  - name: c\n    image: nginx\n    resources: {requests: {cpu: 0.5, memory: 64}}\n"
+    )
+    assert "labels" not in found.obj["metadata"]  # null: the zero value, absent
+    assert found.obj["spec"]["containers"][0]["resources"]["requests"] == {
+        "cpu": "0.5",
+        "memory": "64",
+    }
 
 
 def test_a_list_item_is_checked_like_a_document(tmp_path: Path) -> None:

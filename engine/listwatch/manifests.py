@@ -1,9 +1,14 @@
 """Reading a user's Kubernetes manifests, and refusing bad ones before anything is applied.
 
-`read` parses (multi-document) YAML files into objects, each remembering where it came from.
-`apply_all` first sends every object as a server-side dry run, so a bad document anywhere means
-nothing is created at all; every problem is a `ManifestError` naming the file, the path in it
-(and its line) and what was expected.
+`read` parses (multi-document) YAML files into objects, each remembering where it came from,
+and holds each object against its kind's schema as kube-apiserver decodes a body
+(`apiserver.conform`, the served API's own check): a field of the wrong type is refused with
+kube-apiserver's words (`Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal
+...`), an unknown field as kubectl's default `--validate=strict` has the server refuse it
+(`strict decoding error: unknown field "spec.nodeSelecter"`). `apply_all` first sends every
+object as a server-side dry run, so a bad document anywhere means nothing is created at all.
+Every problem is a `ManifestError` naming the file, the path in it (and its line) and what was
+expected.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from listwatch import errors
-from listwatch.apiserver import decoding
+from listwatch.apiserver import conform, schemas
 from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.objects import Obj
 from listwatch.apiserver.resources import KINDS
@@ -106,22 +111,49 @@ def _objects(doc: Document, index: int) -> list[Manifest]:
 
 
 def _checked(manifest: Manifest) -> Manifest:
-    """The manifest with its kind known and its fields of the types Kubernetes declares."""
+    """The manifest with its kind known, its fields of the types its schema declares and none
+    unknown (`null` fields dropped, quantities as text), as kube-apiserver decodes the body."""
     _check_shape(manifest)
     resource = KINDS[manifest.obj["kind"]]
+    refused = (
+        f'{resource.kind} in version "{resource.version}" cannot be handled as a {resource.kind}'
+    )
     try:
-        obj = decoding.decode(manifest.obj, resource.kind)
-    except decoding.Mismatch as exc:
+        result = conform.conform_model(schemas.model_name(resource), manifest.obj)
+    except conform.DecodeError as exc:
+        raise manifest.error(_yaml_path(exc.path), f"{refused}: {exc}") from exc
+    if result.unknown:
+        unknown = ", ".join(f'unknown field "{path}"' for path in result.unknown)
         raise manifest.error(
-            exc.path,
-            f'{exc.problem} ({resource.kind} in version "{resource.api_version}" cannot be '
-            f"handled as a {resource.kind})",
-        ) from exc
-    return replace(manifest, obj=obj)
+            _yaml_path(result.unknown[0]), f"{refused}: strict decoding error: {unknown}"
+        )
+    return replace(manifest, obj=result.value)
+
+
+_MAP_KEY = re.compile(r"\[([^\]]*[^\]0-9][^\]]*)\]")
+
+
+def _yaml_path(path: str) -> str:
+    """A decoder's path as the YAML reader writes it: a map key as `.key`, not `[key]`, so that
+    its line is found (`metadata.labels[app]` is `metadata.labels.app`)."""
+    return _MAP_KEY.sub(r".\1", path)
 
 
 def _describe(value: object) -> str:
-    return decoding.describe(value)
+    """A value as an error message shows it: its YAML type, and the value when short."""
+    kind = {
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        str: "string",
+        list: "list",
+        dict: "mapping",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
+    if isinstance(value, list | dict):
+        return f"a {kind}"
+    shown = repr(value)
+    return f"{kind} {shown if len(shown) <= 40 else shown[:37] + '...'}"
 
 
 def _check_shape(manifest: Manifest) -> None:

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from listwatch.apiserver.resources import RESOURCES, Resource
+from listwatch.apiserver.schemas import kind_schemas, schema_name
 from listwatch.server.routes import SUBRESOURCES
-from listwatch.server.schemas import kind_schemas, schema_name
 
 #: The Kubernetes version the served API claims (the engine follows v1.32).
 VERSION = {

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any
 
 from listwatch import errors
-from listwatch.apiserver import objects
+from listwatch.apiserver import objects, schemas
 from listwatch.apiserver.api import invalid, patch_transform, pins_resource_version
 from listwatch.apiserver.resources import Resource, validate_binding
 from listwatch.apiserver.watchcache import BOOKMARK, ERROR, WatchEvent
@@ -36,7 +36,6 @@ from listwatch.server import (
     podproxy,
     routes,
     scale,
-    schemas,
     tables,
 )
 from listwatch.server.live import LiveCluster

@@ -4,7 +4,8 @@
 as the head of a stream (`Streamed`). The readers here turn a request's parts into API values
 with kube-apiserver's errors. Every body is decoded in one place (`json_body`, through
 `strictjson`, as Go's decoder reads JSON) and held against its type (`conformed`, through
-`conform` and the served OpenAPI schemas) before any of it reaches the API server:
+`apiserver.conform` and the kinds' OpenAPI schemas, which `listwatch run` holds manifests
+against too) before any of it reaches the API server:
 - a body that is not JSON is 400 "couldn't get version/kind; json parse error: ...";
 - a value of the wrong type, an integer out of its Go type's range, a bad quantity is 400
   `Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal ...` for a body, and
@@ -25,10 +26,10 @@ from typing import Any
 import jsonpatch
 
 from listwatch import errors
-from listwatch.apiserver import objects
+from listwatch.apiserver import conform, objects, schemas
 from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.watchcache import WatchEvent
-from listwatch.server import conform, schemas, strictjson, tables
+from listwatch.server import strictjson, tables
 from listwatch.server.watchstream import DEFAULT_TIMEOUT_SECONDS, WatchStream
 
 #: kube-apiserver's limit on a request body (its MaxRequestBodyBytes).

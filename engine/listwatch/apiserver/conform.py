@@ -6,7 +6,14 @@ so is an integer outside its Go type (int32 unless declared int64 below), a quan
 not parse or a timestamp that is not RFC 3339; a field the struct lacks is dropped ("unknown
 field", a warning, or an error under fieldValidation=Strict); `null` is the field's zero value,
 that is, absent. `conform` does the same from the OpenAPI schemas the server serves
-(`schemas.py`), so the same schemas that `kubectl explain` reads decide what a write may hold.
+(`schemas.py`), so the same schemas that `kubectl explain` reads decide what a write may hold:
+a body of the served API (`server.messages`) and a manifest of `listwatch run` (`manifests`).
+
+Guarantees: `conform_model` returns a copy in which every known field has its schema's type and
+every `null` known field is gone (a `null` list item or map value is its zero value), and lists
+the paths of the unknown fields it dropped; or it raises `DecodeError`, whose text is what Go's
+decoder says and whose `path` is where (with indices: `spec.containers[0].ports[0].containerPort`).
+No I/O here.
 
 What the schemas cannot say is declared once here: which integers are int64, which strings are
 quantities (a JSON number is one too, written back as text).
@@ -19,8 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from listwatch.apiserver import schemas
 from listwatch.rules import quantity as quantities
-from listwatch.server import schemas
 
 _REF = "#/components/schemas/"
 INT32 = (-(2**31), 2**31 - 1)
@@ -63,7 +70,12 @@ _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}
 
 
 class DecodeError(ValueError):
-    """The body cannot be decoded into the Go type; the text is Go's."""
+    """The body cannot be decoded into the Go type; the text is Go's, `path` the field's (with
+    indices; empty for the body itself)."""
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
 
 
 @dataclass
@@ -157,7 +169,8 @@ def _mismatch(value: Any, at: _At, go_type: str, *, number: bool = False) -> Dec
     if number:
         shown = f"number {value}"
     return DecodeError(
-        f"json: cannot unmarshal {shown} into Go struct field {at.struct}.{at.path} of type {go_type}"
+        f"json: cannot unmarshal {shown} into Go struct field {at.struct}.{at.path} of type {go_type}",
+        path=at.indexed,
     )
 
 
@@ -228,7 +241,7 @@ def _value(
             for key, item in value.items()
         }
     if is_quantity:
-        return _quantity(value)
+        return _quantity(value, at)
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _mismatch(value, at, _go_type(document, node, name))
@@ -248,12 +261,14 @@ def _value(
         if not isinstance(value, str):
             if node.get("format") == "date-time":
                 raise DecodeError(
-                    f"json: cannot unmarshal {_json_kind(value)} into Go value of type string"
+                    f"json: cannot unmarshal {_json_kind(value)} into Go value of type string",
+                    path=at.indexed,
                 )
             raise _mismatch(value, at, "string")
         if node.get("format") == "date-time" and not _RFC3339.match(value):
             raise DecodeError(
-                f'parsing time "{value}" as "2006-01-02T15:04:05Z07:00": cannot parse "{value}" as "2006"'
+                f'parsing time "{value}" as "2006-01-02T15:04:05Z07:00": cannot parse "{value}" as "2006"',
+                path=at.indexed,
             )
         return value
     return value
@@ -278,10 +293,12 @@ def _int_or_string(value: Any, at: _At) -> int | str:
         if isinstance(value, int | float) and not isinstance(value, bool)
         else _json_kind(value)
     )
-    raise DecodeError(f"json: cannot unmarshal {shown} into Go value of type int32")
+    raise DecodeError(
+        f"json: cannot unmarshal {shown} into Go value of type int32", path=at.indexed
+    )
 
 
-def _quantity(value: Any) -> str:
+def _quantity(value: Any, at: _At) -> str:
     """A resource quantity: a string or a JSON number that parses as one; its text. Go's Quantity
     saturates its int64 milli-value; listwatch refuses a quantity whose milli-value does not fit
     (its scheduler counts in exact integers)."""
@@ -295,13 +312,14 @@ def _quantity(value: Any) -> str:
         text = _json_kind(value)
     shape = f"quantities must match the regular expression '{QUANTITY_PATTERN}'"
     if len(text) > _QUANTITY_MAX_CHARS or not _QUANTITY_SHAPE.match(text):
-        raise DecodeError(shape)
+        raise DecodeError(shape, path=at.indexed)
     try:
         amount = quantities.parse(text)
     except ValueError:
-        raise DecodeError("unable to parse quantity's suffix") from None
+        raise DecodeError("unable to parse quantity's suffix", path=at.indexed) from None
     if not amount.is_finite() or abs(amount.adjusted()) > 18 or abs(amount) * 1000 > INT64[1]:
         raise DecodeError(
-            f"quantity {text!r} is too large (listwatch: its milli-value must fit an int64)"
+            f"quantity {text!r} is too large (listwatch: its milli-value must fit an int64)",
+            path=at.indexed,
         )
     return text

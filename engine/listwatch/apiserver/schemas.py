@@ -4,17 +4,22 @@ The `kubernetes` client's models are generated from the Kubernetes OpenAPI docum
 field's JSON name, type and description; pydantic turns a model into JSON Schema. This module
 reshapes that into the form kube-apiserver serves under /openapi/v3 (schemas named
 `io.k8s.api.core.v1.PodSpec`, references as `allOf: [{$ref}]` beside the field's description, no
-`null` alternatives), which is what `kubectl explain pod.spec.nodeSelector` reads. The fields are
-those of the installed client, which may be a few Kubernetes minor versions newer than v1.32.
+`null` alternatives), which is what `kubectl explain pod.spec.nodeSelector` reads. The same
+schemas decide what a body may hold (`conform`): a request to the served API, a manifest of
+`listwatch run`. The fields are those of the installed client, which may be a few Kubernetes minor
+versions newer than v1.32.
+
+Cost: the client's models are imported, and a kind's schemas generated (about 0.5 s for a Pod,
+most of it importing the 135 models a Pod refers to), on the first call for that kind and cached
+for the process; importing this module imports neither. No I/O here.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any
-
-import kubernetes.client
 
 from listwatch.apiserver.resources import Resource
 
@@ -62,7 +67,7 @@ def kind_schemas(resource: Resource) -> Mapping[str, Any]:
 
 @functools.cache
 def _schemas(model_name: str, group: str, version: str, kind: str) -> Mapping[str, Any]:
-    model = getattr(kubernetes.client, model_name)
+    model = getattr(_client(), model_name)
     document = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
     definitions = document.pop("$defs", {})
     schemas = {_served_name(name): _reshaped(schema) for name, schema in definitions.items()}
@@ -93,9 +98,16 @@ def served_name(model: str) -> str:
 def _model_name(resource: Resource) -> str:
     """The client's model class of a kind: `V1Pod`, or `CoreV1Event` where the name is shared."""
     for name in (f"V1{resource.kind}", f"CoreV1{resource.kind}"):
-        if hasattr(kubernetes.client, name):
+        if hasattr(_client(), name):
             return name
     raise LookupError(f"the kubernetes client has no model of {resource.kind}")
+
+
+def _client() -> ModuleType:
+    """The client's models, imported on first use: a command that reads no body pays nothing."""
+    import kubernetes.client
+
+    return kubernetes.client
 
 
 def _served_name(model: str) -> str:
