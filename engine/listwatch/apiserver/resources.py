@@ -7,6 +7,7 @@ Priority), and its validation returns Kubernetes' field paths and messages.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -315,28 +316,49 @@ def enum_problems(obj: Any, enums: Mapping[str, tuple[str, ...]]) -> FieldErrors
     """`Unsupported value` for every field of `enums` that holds a word not in its list."""
     errs: FieldErrors = []
     for pattern, allowed in enums.items():
-        for path, value in _values_at(obj, pattern.split("."), ""):
+        for path, value in _values_at(obj, _steps(pattern), ()):
             if value not in ("", None) and value not in allowed:
                 supported = ", ".join(f'"{v}"' for v in allowed)
-                errs.append(f'{path}: Unsupported value: "{value}": supported values: {supported}')
+                errs.append(
+                    f'{_dotted(path)}: Unsupported value: "{value}": supported values: {supported}'
+                )
     return errs
 
 
-def _values_at(value: Any, parts: list[str], path: str) -> list[tuple[str, Any]]:
-    if not parts:
-        return [(path, value)]
-    head, rest = parts[0], parts[1:]
-    each = head.endswith("[*]")
-    name = head.removesuffix("[*]")
-    if not isinstance(value, dict) or name not in value:
-        return []
-    here = f"{path}.{name}" if path else name
-    item = value[name]
-    if not each:
-        return _values_at(item, rest, here)
-    if not isinstance(item, list):
-        return []
-    return [found for i, x in enumerate(item) for found in _values_at(x, rest, f"{here}[{i}]")]
+@functools.cache
+def _steps(pattern: str) -> tuple[tuple[str, bool], ...]:
+    """`spec.containers[*].name` -> (("spec", False), ("containers", True), ("name", False))."""
+    return tuple((part.removesuffix("[*]"), part.endswith("[*]")) for part in pattern.split("."))
+
+
+def _values_at(
+    value: Any, steps: tuple[tuple[str, bool], ...], path: tuple[str | int, ...]
+) -> list[tuple[tuple[str | int, ...], Any]]:
+    """Each value the steps lead to, with its path (a name or a list index per step), level by
+    level; the path is spelt out only for a field in error, which keeps a valid object cheap."""
+    level: list[tuple[tuple[str | int, ...], Any]] = [(path, value)]
+    for name, each in steps:
+        found: list[tuple[tuple[str | int, ...], Any]] = []
+        for at, holder in level:
+            if not isinstance(holder, dict) or name not in holder:
+                continue
+            item = holder[name]
+            if not each:
+                found.append(((*at, name), item))
+            elif isinstance(item, list):
+                found.extend(((*at, name, i), x) for i, x in enumerate(item))
+        if not found:
+            return found
+        level = found
+    return level
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    """("spec", "containers", 0, "name") -> `spec.containers[0].name`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
+    return text
 
 
 def default_pull_policy(image: str) -> str:

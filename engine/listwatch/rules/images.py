@@ -8,6 +8,7 @@ tagged `latest` (`TagNameOnly`, what Kubernetes and containerd do); `name:tag@di
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -68,6 +69,7 @@ class ImageReference:
         return self.tag == other.tag and self.digest == other.digest
 
 
+@functools.lru_cache(maxsize=4096)
 def parse(image: str) -> ImageReference:
     """The normalised reference of `image`; ValueError (with the reference package's words) when
     it is not a valid reference (Kubernetes' `InvalidImageName`)."""
