@@ -18,8 +18,8 @@ run: $(STAMP)
 	$(BIN)/listwatch run --diagrams out/run
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine tests benchmarks
-	$(BIN)/ruff format --check engine tests benchmarks
+	$(BIN)/ruff check engine tests benchmarks examples
+	$(BIN)/ruff format --check engine tests benchmarks examples
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 

@@ -59,7 +59,8 @@ def test_the_main_job_prints_the_thirteen_steps_in_order_and_ends_with_two_runni
     assert "Scheduled" not in node_name_events and "Started container nginx" in node_name_events
     selector_events = out.split("$ kubectl describe pod pod-example-selector   # its events\n")[1]
     assert re.search(
-        r"Normal +Scheduled +\S+ +default-scheduler +Successfully assigned default/pod-example-selector to node02",
+        r"Normal +Scheduled +\S+ +default-scheduler +Successfully assigned "
+        r"default/pod-example-selector to node02",
         selector_events,
     )
 
@@ -89,8 +90,10 @@ def test_run_writes_a_trace_of_watch_events_and_steps(tmp_path: Path) -> None:
 def test_run_applies_user_manifests_with_node_labels(tmp_path: Path) -> None:
     manifest = tmp_path / "pods.yaml"
     manifest.write_text(
-        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  nodeSelector: {disk: ssd}\n  containers: [{name: c, image: nginx:1.15}]\n"
-        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec:\n  nodeSelector: {disk: hdd}\n  containers: [{name: c, image: nginx:1.15}]\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  nodeSelector: {disk: ssd}\n  "
+        "containers: [{name: c, image: nginx:1.15}]\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec:\n  nodeSelector: {disk: "
+        "hdd}\n  containers: [{name: c, image: nginx:1.15}]\n"
     )
     code, out, err = run("run", str(manifest), "--nodes", "n1,n2,n3", "--label", "n3:disk=ssd")
     assert code == 0, err
@@ -126,7 +129,8 @@ def test_spec_validate_accepts_the_shipped_spec_and_refuses_a_broken_copy(tmp_pa
     flow.write_text(flow.read_text().replace("next: [LW-04]", "next: [LW-44]", 1))
     code, _, err = run("spec", "validate", str(broken))
     assert code == 1 and re.match(
-        r"error: spec/flow.yaml:\d+: at steps\[2\]\.next\[0\]: the id of a declared step, found 'LW-44'",
+        r"error: spec/flow.yaml:\d+: at steps\[2\]\.next\[0\]: the id of a declared step, found "
+        r"'LW-44'",
         err,
     )
 
@@ -162,9 +166,11 @@ def test_run_on_the_docker_backend_ends_with_the_pod_running_and_leaves_no_conta
         loop.close()
     manifest = tmp_path / "pods.yaml"
     manifest.write_text(
-        f"apiVersion: v1\nkind: Pod\nmetadata: {{name: sleeper}}\nspec:\n  containers: [{{name: main, image: '{BUSYBOX}', command: [sleep, '3600']}}]\n"
+        f"apiVersion: v1\nkind: Pod\nmetadata: {{name: sleeper}}\nspec:\n  containers: "
+        f"[{{name: main, image: '{BUSYBOX}', command: [sleep, '3600']}}]\n"
         f"---\napiVersion: v1\nkind: Pod\nmetadata: {{name: job}}\nspec:\n  restartPolicy: Never\n"
-        f"  containers: [{{name: main, image: '{BUSYBOX}', command: [sh, -c, 'echo started; exit 3']}}]\n"
+        "  containers: "
+        f"[{{name: main, image: '{BUSYBOX}', command: [sh, -c, 'echo started; exit 3']}}]\n"
     )
     code, out, err = run("run", str(manifest), "--runtime", "docker", "--diagnose")
     assert code == 0, err
@@ -198,7 +204,8 @@ def test_run_on_the_docker_backend_without_an_engine_says_so_in_one_line_and_exi
     assert code == 1 and out == ""
     assert err.count("\n") == 1
     assert err.startswith(
-        f"error: the docker backend needs a Docker Engine and none answers at unix://{tmp_path}/no-engine.sock"
+        "error: the docker backend needs a Docker Engine and none answers at "
+        f"unix://{tmp_path}/no-engine.sock"
     )
 
 

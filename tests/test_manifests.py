@@ -1,4 +1,5 @@
-"""Manifests: parsed with their lines; a bad one is refused with file, path and line, and nothing is applied."""
+"""Manifests: parsed with their lines; a bad one is refused with file, path and line, and nothing is
+applied."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ BAD = {
         'no matches for kind "Pood" in version "v1"',
     ),
     "label": (
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\n  labels:\n    app: not valid!\nspec:\n  containers:\n  - name: c\n    image: nginx:1.15\n",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bad\n  labels:\n    app: not "
+        "valid!\nspec:\n  containers:\n  - name: c\n    image: nginx:1.15\n",
         "metadata.labels",
         6,
         'Invalid value: "not valid!"',

@@ -170,12 +170,14 @@ def _check_shape(manifest: Manifest) -> None:
     if resource is None:
         raise manifest.error(
             "kind",
-            f'no matches for kind "{kind}" in version "{obj["apiVersion"]}"; expected one of {", ".join(sorted(KINDS))}',
+            f'no matches for kind "{kind}" in version "{obj["apiVersion"]}"; expected one of '
+            f"{', '.join(sorted(KINDS))}",
         )
     if obj["apiVersion"] != resource.api_version:
         raise manifest.error(
             "apiVersion",
-            f'no matches for kind "{kind}" in version "{obj["apiVersion"]}"; expected apiVersion: {resource.api_version}',
+            f'no matches for kind "{kind}" in version "{obj["apiVersion"]}"; expected apiVersion: '
+            f"{resource.api_version}",
         )
     if not isinstance(obj.get("metadata"), dict):
         raise manifest.error(

@@ -1,4 +1,5 @@
-"""API server semantics: resourceVersion, optimistic concurrency, selectors, watch, binding, deletion."""
+"""API server semantics: resourceVersion, optimistic concurrency, selectors, watch, binding,
+deletion."""
 
 from __future__ import annotations
 
@@ -100,7 +101,8 @@ def test_binding_a_bound_pod_is_a_conflict(cluster: Cluster) -> None:
         cluster.api.bind("default", "web", "node02")
     assert (
         caught.value.message
-        == 'Operation cannot be fulfilled on pods/binding "web": pod web is already assigned to node "node01"'
+        == 'Operation cannot be fulfilled on pods/binding "web": pod web is already assigned to '
+        'node "node01"'
     )
     assert cluster.api.get("pods", "web")["spec"]["nodeName"] == "node01"
 

@@ -78,8 +78,10 @@ def test_a_probe_is_checked_as_validate_probe_checks_it(
         (
             {"name": "a."},
             [
-                'target.name: Invalid value: "a.": a lowercase RFC 1123 subdomain must consist of lower '
-                "case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+                'target.name: Invalid value: "a.": a lowercase RFC 1123 subdomain must consist of '
+                "lower "
+                "case alphanumeric characters, '-' or '.', and must start and end with an "
+                "alphanumeric character"
             ],
         ),
     ],
@@ -103,9 +105,12 @@ def test_an_enum_field_with_another_word_is_unsupported_and_an_empty_one_is_unse
         },
     }
     assert resources.enum_problems(pod, resources.POD_ENUMS) == [
-        'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
-        'spec.tolerations[1].operator: Unsupported value: "Maybe": supported values: "Equal", "Exists"',
-        'spec.containers[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"',
+        'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", '
+        '"OnFailure", "Never"',
+        'spec.tolerations[1].operator: Unsupported value: "Maybe": supported values: "Equal", '
+        '"Exists"',
+        'spec.containers[0].ports[0].protocol: Unsupported value: "ICMP": supported values: '
+        '"SCTP", "TCP", "UDP"',
     ]
 
 
@@ -122,7 +127,8 @@ def test_a_replication_controllers_template_is_checked_as_a_pod_at_its_own_paths
         },
     }
     assert resources.validate_controller(rc) == [
-        'spec.template.spec.containers[0].imagePullPolicy: Unsupported value: "Often": supported values: "Always", "IfNotPresent", "Never"'
+        'spec.template.spec.containers[0].imagePullPolicy: Unsupported value: "Often": supported '
+        'values: "Always", "IfNotPresent", "Never"'
     ]
 
 

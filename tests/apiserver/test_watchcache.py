@@ -1,4 +1,5 @@
-"""The watch cache's own watch on etcd: broken, resumed from the last revision, re-listed on ErrCompacted."""
+"""The watch cache's own watch on etcd: broken, resumed from the last revision, re-listed on
+ErrCompacted."""
 
 from __future__ import annotations
 

@@ -449,7 +449,8 @@ def _replace_number(text: str, raw: str, r: random.Random) -> str:
 
 @dataclass
 class Outcome:
-    """What one case got: the status code, and what went wrong with it (nothing when it is right)."""
+    """What one case got: the status code, and what went wrong with it (nothing when it is
+    right)."""
 
     status: int
     problems: list[str] = field(default_factory=list)
@@ -538,4 +539,7 @@ class Tally:
 
     def summary(self) -> str:
         codes = ", ".join(f"{code}: {n}" for code, n in sorted(self.codes.items()))
-        return f"{sum(self.codes.values())} cases; by code: {codes}; violations: {len(self.violations)}"
+        return (
+            f"{sum(self.codes.values())} cases; by code: {codes}; violations: "
+            f"{len(self.violations)}"
+        )

@@ -1,4 +1,5 @@
-"""The served API over HTTPS: Kubernetes semantics, errors as Status objects, and bad input survived.
+"""The served API over HTTPS: Kubernetes semantics, errors as Status objects, and bad input
+survived.
 
 One server serves the whole module; each test uses names of its own.
 """
@@ -163,7 +164,7 @@ def test_namespaces_scope_objects_and_a_missing_namespace_is_404(client: Client)
     assert missing.status == 404 and missing.json["message"] == 'namespaces "nowhere" not found'
 
 
-# -- writes and their errors ------------------------------------------------------------------------
+# -- writes and their errors -----------------------------------------------------------------------
 
 
 def test_creating_an_existing_name_is_409_already_exists(client: Client) -> None:
@@ -278,7 +279,8 @@ def test_the_binding_subresource_binds_once_then_conflicts(client: Client) -> No
     assert (
         again.status == 409
         and again.json["message"]
-        == 'Operation cannot be fulfilled on pods/binding "bind-me": pod bind-me is already assigned to node "node02"'
+        == 'Operation cannot be fulfilled on pods/binding "bind-me": pod bind-me is already '
+        'assigned to node "node02"'
     )
 
 
@@ -386,7 +388,7 @@ def test_pod_logs_of_the_previous_instance_after_a_crash(client: Client) -> None
     assert client.get(f"{PODS}/crasher/log?previous=true&follow=true").raw == b"crashed\n"
 
 
-# -- bad input ---------------------------------------------------------------------------------------
+# -- bad input -------------------------------------------------------------------------------------
 
 
 def test_a_malformed_json_body_is_a_400_and_the_server_goes_on(client: Client) -> None:
@@ -458,7 +460,8 @@ def test_a_client_that_sends_garbage_costs_only_its_connection(
         context.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
     ):
         tls.sendall(
-            f"POST {PODS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {server.credentials.token}\r\nContent-Length: 100\r\n\r\n{{".encode()
+            f"POST {PODS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            f"{server.credentials.token}\r\nContent-Length: 100\r\n\r\n{{".encode()
         )
         # ... and hangs up halfway through its body
     assert_still_serving(client)
@@ -495,7 +498,10 @@ def test_a_watch_from_nothing_starts_with_added_for_what_exists(client: Client) 
 
 
 def test_field_selectors_split_watches_by_node_and_scheduler(client: Client) -> None:
-    path = f"{PODS}?watch=true&fieldSelector=spec.nodeName%3Dnode02,spec.schedulerName%3Dsplit-scheduler"
+    path = (
+        f"{PODS}?watch=true"
+        "&fieldSelector=spec.nodeName%3Dnode02,spec.schedulerName%3Dsplit-scheduler"
+    )
     with client.watch(path) as stream:
         client.post(PODS, pod("split-1", node="node01", schedulerName="split-scheduler"))
         client.post(PODS, pod("split-2", node="node02", schedulerName="split-scheduler"))
@@ -540,7 +546,10 @@ def test_bookmarks_come_only_to_watches_that_allow_them(server: Server, client: 
 
 def test_send_initial_events_ends_with_the_initial_events_end_bookmark(client: Client) -> None:
     client.post(PODS, pod("initial-1", node="node01", labels={"watch": "list"}))
-    path = f"{PODS}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&labelSelector=watch%3Dlist"
+    path = (
+        f"{PODS}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan"
+        "&allowWatchBookmarks=true&labelSelector=watch%3Dlist"
+    )
     with client.watch(path) as stream:
         seen = stream.until(lambda e: e["type"] == "BOOKMARK")
     assert [e["type"] for e in seen] == ["ADDED", "BOOKMARK"]
@@ -658,7 +667,11 @@ def test_a_chunked_request_body_is_read(server: Server, client: Client) -> None:
         socket.create_connection((server.host, server.port), timeout=5) as raw,
         context.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
     ):
-        head = f"POST {PODS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {server.credentials.token}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        head = (
+            f"POST {PODS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            f"{server.credentials.token}\r\nContent-Type: application/json\r\nTransfer-Encoding: "
+            "chunked\r\nConnection: close\r\n\r\n"
+        )
         tls.sendall(head.encode() + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
         answer = b""
         while chunk := tls.recv(65536):

@@ -1,4 +1,5 @@
-"""`listwatch serve` as a user runs it: it prints where the kubeconfig is, serves, stops on SIGTERM."""
+"""`listwatch serve` as a user runs it: it prints where the kubeconfig is, serves, stops on
+SIGTERM."""
 
 from __future__ import annotations
 
@@ -113,8 +114,8 @@ def test_an_unknown_component_to_leave_out_is_a_user_error() -> None:
     err = io.StringIO()
     assert command(parse("--without", "etcd"), io.StringIO(), err) == 1
     assert (
-        err.getvalue()
-        == "error: --without etcd: not a component; choose from scheduler, kubelet, controller-manager\n"
+        err.getvalue() == "error: --without etcd: not a component; choose from scheduler, kubelet, "
+        "controller-manager\n"
     )
 
 

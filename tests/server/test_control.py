@@ -1,5 +1,5 @@
-"""The control API of a served cluster (/listwatch/v1) over real HTTPS: what it shows, what it does to
-the cluster, and its errors as Status objects.
+"""The control API of a served cluster (/listwatch/v1) over real HTTPS: what it shows, what it does
+to the cluster, and its errors as Status objects.
 
 One server serves the module; a test that stops a kubelet or holds a watch off puts it back, and
 tests that cut a component's watches use node02's kubelet, others node01.
@@ -49,7 +49,7 @@ def assert_status(reply: Any, code: int, reason: str, message: str) -> None:
     assert message in reply.json["message"], reply.json["message"]
 
 
-# -- the index, and the same authentication as the rest ----------------------------------------------
+# -- the index, and the same authentication as the rest --------------------------------------------
 
 
 def test_the_index_lists_the_control_paths(client: Client) -> None:
@@ -90,7 +90,7 @@ def test_an_unknown_path_is_404_and_a_wrong_method_405(client: Client) -> None:
     )
 
 
-# -- the open watches ---------------------------------------------------------------------------------
+# -- the open watches ------------------------------------------------------------------------------
 
 
 def test_the_open_watches_are_the_components_with_the_specs_selectors(client: Client) -> None:
@@ -197,7 +197,7 @@ def test_a_body_that_is_not_what_the_call_takes_is_400(client: Client) -> None:
     assert_status(client.post(cut, {}), 400, "BadRequest", "actor is required")
 
 
-# -- a component's List-Watch, cut and held off -------------------------------------------------------
+# -- a component's List-Watch, cut and held off ----------------------------------------------------
 
 
 def test_a_cut_component_resumes_from_its_resource_version_without_listing(client: Client) -> None:
@@ -243,7 +243,7 @@ def test_a_component_held_off_misses_a_pod_then_relists_after_a_compaction_and_s
     assert len(started_events(client, "held-off")) == 1
 
 
-# -- compaction ---------------------------------------------------------------------------------------
+# -- compaction ------------------------------------------------------------------------------------
 
 
 def test_after_a_compaction_a_watch_from_before_it_gets_410_gone(client: Client) -> None:
@@ -300,7 +300,7 @@ def test_compaction_to_a_given_revision_and_its_errors(client: Client) -> None:
     )
 
 
-# -- kubelets -----------------------------------------------------------------------------------------
+# -- kubelets --------------------------------------------------------------------------------------
 
 
 def test_a_stopped_kubelet_watches_nothing_and_starts_no_pod_until_it_restarts(

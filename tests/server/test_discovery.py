@@ -69,7 +69,7 @@ def test_openapi_v3_index_points_at_each_group_version_by_a_content_hash() -> No
     assert doc("/openapi/v3") == doc("/openapi/v3")  # the hash is stable
 
 
-def test_openapi_v3_declares_field_validation_on_each_kinds_patch_so_kubectl_validates_server_side() -> (
+def test_openapi_v3_declares_field_validation_on_each_patch_so_kubectl_validates_server_side() -> (
     None
 ):
     paths = doc("/openapi/v3/api/v1")["paths"]

@@ -79,7 +79,8 @@ def listwatch(server: Server, *argv: str) -> tuple[int, str, str]:
 
 @pytest.fixture(scope="module")
 def docker_served(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A cluster served on the docker backend, with a running pod `sleeper` and a failed one `failer`."""
+    """A cluster served on the docker backend, with a running pod `sleeper` and a failed one
+    `failer`."""
     tmp = tmp_path_factory.mktemp("exec")
     with serving(engine, nodes=("node01",), runtime="docker") as server:
         create(server, SLEEPER, tmp, wait_for="condition=Ready")
@@ -112,7 +113,7 @@ def core(docker_served: Server) -> Iterator[Any]:
         yield client.CoreV1Api(api_client)
 
 
-# -- the real kubectl --------------------------------------------------------------------------------
+# -- the real kubectl ------------------------------------------------------------------------------
 
 
 def test_kubectl_exec_prints_the_commands_output(docker_served: Server) -> None:
@@ -179,7 +180,7 @@ def test_kubectl_exec_refusals_before_the_upgrade_are_statuses(docker_served: Se
     )
 
 
-# -- a pod that fails: its real exit code and logs ---------------------------------------------------
+# -- a pod that fails: its real exit code and logs -------------------------------------------------
 
 
 def test_a_failed_pod_has_the_real_exit_code_and_its_logs_are_the_containers(
@@ -198,11 +199,12 @@ def test_a_failed_pod_has_the_real_exit_code_and_its_logs_are_the_containers(
     assert listwatch(docker_served, "logs", "failer") == (0, "started\n", "")
 
 
-# -- the official Python client ----------------------------------------------------------------------
+# -- the official Python client --------------------------------------------------------------------
 
 
 def test_the_python_clients_stream_runs_a_command(core: Any) -> None:
-    # _preload_content=False only so that the test can close the socket (the preloading call leaves it to the GC).
+    # _preload_content=False only so that the test can close the socket (the preloading call leaves
+    # it to the GC).
     session = stream(
         core.connect_get_namespaced_pod_exec,
         "sleeper",
@@ -266,7 +268,7 @@ def test_a_client_offering_only_v4_is_served_v4(docker_served: Server) -> None:
     assert status["details"]["causes"] == [{"reason": "ExitCode", "message": "4"}]
 
 
-# -- listwatch exec ----------------------------------------------------------------------------------
+# -- listwatch exec --------------------------------------------------------------------------------
 
 
 def test_listwatch_exec_prints_the_output_and_exits_with_the_commands_code(
@@ -303,10 +305,11 @@ def test_listwatch_exec_says_what_kubectl_says_when_it_cannot(docker_served: Ser
     )
 
 
-# -- the memory backend, and refusals ----------------------------------------------------------------
+# -- the memory backend, and refusals --------------------------------------------------------------
 
 PLAIN = (
-    "cannot exec into a container on the memory backend: its containers are simulated, with no process to run a command in; "
+    "cannot exec into a container on the memory backend: its containers are simulated, with no "
+    "process to run a command in; "
     "serve the cluster with `listwatch serve --runtime docker` to exec into real containers"
 )
 
@@ -362,7 +365,8 @@ def test_spdy_is_refused_with_a_status_that_names_the_websocket_protocols(
     )
     assert reply.status == 400
     assert reply.json["message"].startswith(
-        "listwatch serves pods/exec over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io), not SPDY/3.1"
+        "listwatch serves pods/exec over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io), not "
+        "SPDY/3.1"
     )
 
 
@@ -379,5 +383,6 @@ def test_an_unknown_subprotocol_is_refused(memory_served: Server) -> None:
     )
     assert (reply.status, reply.json["message"]) == (
         400,
-        "requested protocol(s) are not supported: [channel.k8s.io]; supports [v5.channel.k8s.io v4.channel.k8s.io]",
+        "requested protocol(s) are not supported: [channel.k8s.io]; supports [v5.channel.k8s.io "
+        "v4.channel.k8s.io]",
     )

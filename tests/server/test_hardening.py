@@ -219,7 +219,8 @@ def test_a_field_validation_kube_apiserver_does_not_take_is_a_422(quiet: Server)
         ),
         (
             {"metadata": {"name": "t", "labels": "app=web"}},
-            "json: cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of type map[string]string",
+            "json: cannot unmarshal string into Go struct field ObjectMeta.metadata.labels of "
+            "type map[string]string",
         ),
         (
             {
@@ -227,7 +228,8 @@ def test_a_field_validation_kube_apiserver_does_not_take_is_a_422(quiet: Server)
                     "containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 2**31}]}]
                 }
             },
-            "json: cannot unmarshal number 2147483648 into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32",
+            "json: cannot unmarshal number 2147483648 into Go struct field "
+            "ContainerPort.spec.containers.ports.containerPort of type int32",
         ),
         (
             {
@@ -237,7 +239,8 @@ def test_a_field_validation_kube_apiserver_does_not_take_is_a_422(quiet: Server)
                     ]
                 }
             },
-            "json: cannot unmarshal bool into Go struct field EnvVar.spec.containers.env.value of type string",
+            "json: cannot unmarshal bool into Go struct field EnvVar.spec.containers.env.value of "
+            "type string",
         ),
         (
             {
@@ -247,7 +250,8 @@ def test_a_field_validation_kube_apiserver_does_not_take_is_a_422(quiet: Server)
                     ]
                 }
             },
-            "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+            "quantities must match the regular expression "
+            "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
         ),
     ],
 )
@@ -372,11 +376,13 @@ def test_a_binding_to_a_list_of_names_is_a_400(quiet: Server) -> None:
     [
         (
             {"name": "a."},
-            'Binding "web" is invalid: target.name: Invalid value: "a.": a lowercase RFC 1123 subdomain',
+            'Binding "web" is invalid: target.name: Invalid value: "a.": a lowercase RFC 1123 '
+            "subdomain",
         ),
         (
             {"kind": "Pod", "name": "node01"},
-            'Binding "web" is invalid: target.kind: Unsupported value: "Pod": supported values: "Node", "<empty>"',
+            'Binding "web" is invalid: target.kind: Unsupported value: "Pod": supported values: '
+            '"Node", "<empty>"',
         ),
         ({"kind": "Node"}, 'Binding "web" is invalid: target.name: Required value'),
     ],
@@ -426,7 +432,7 @@ def test_replicas_beyond_int32_through_scale_are_refused(quiet: Server) -> None:
     )
 
 
-# -- components: what they read is what validation let through --------------------------------------
+# -- components: what they read is what validation let through -------------------------------------
 
 
 def test_a_probe_period_of_zero_is_defaulted_to_ten_seconds(client: Client) -> None:

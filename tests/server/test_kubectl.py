@@ -1,4 +1,5 @@
-"""The tutorial's kubectl commands, verbatim, with the real kubectl (v1.32) against `listwatch serve`.
+"""The tutorial's kubectl commands, verbatim, with the real kubectl (v1.32) against `listwatch
+serve`.
 
 The tutorial fixture runs section 3 once (create the nodeName pod, label the nodes, create the
 nodeSelector pod, wait for both to run); the tests read what kubectl printed then and since.
@@ -136,7 +137,8 @@ def test_kubectl_create_validates_and_creates_without_validate_false(tutorial: K
 
 def test_kubectl_create_of_a_bad_manifest_is_refused_by_the_server(tutorial: Kubectl) -> None:
     (tutorial.workdir / "bad.yaml").write_text(
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: Bad_Name\nspec:\n  containers:\n  - name: c\n    image: nginx\n"
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: Bad_Name\nspec:\n  containers:\n  - name: "
+        "c\n    image: nginx\n"
     )
     output = tutorial("create -f bad.yaml", check=False)
     assert 'The Pod "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name"' in output
@@ -264,8 +266,10 @@ def test_kubectl_explain_describes_the_fields_that_place_a_pod(tutorial: Kubectl
 
 def test_kubectl_scale_scales_a_replication_controller(fresh: Kubectl) -> None:
     (fresh.workdir / "rc.yaml").write_text(
-        "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: web}\nspec:\n  replicas: 1\n  selector: {app: web}\n"
-        "  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: nginx, image: 'nginx:1.15'}]}\n"
+        "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: web}\nspec:\n  replicas: "
+        "1\n  selector: {app: web}\n"
+        "  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: nginx, "
+        "image: 'nginx:1.15'}]}\n"
     )
     fresh("create -f rc.yaml")
     assert fresh("scale rc web --replicas=3") == "replicationcontroller/web scaled\n"

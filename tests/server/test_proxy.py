@@ -78,7 +78,8 @@ def test_a_port_that_listens_answers_through_the_proxy(served: Server) -> None:
     reply = client.get(f"{PODS}/web:80/proxy/")
     assert reply.status == 200 and reply.headers["content-type"].startswith("text/plain")
     assert reply.raw.decode() == (
-        f"pod default/web answered GET http://{ip}:80/ with 200 OK (listwatch relays the status of the answer, not its headers or body)\n"
+        f"pod default/web answered GET http://{ip}:80/ with 200 OK (listwatch relays the status "
+        "of the answer, not its headers or body)\n"
     )
     assert (
         f"GET http://{ip}:80/index.html?a=1 "
@@ -94,7 +95,8 @@ def test_without_a_port_the_first_declared_container_port_is_dialled(served: Ser
     assert reply.status == 503
     assert (
         reply.json["message"]
-        == f"error trying to reach service: dial tcp {pod_ip(client, 'deaf')}:8080: connect: connection refused"
+        == f"error trying to reach service: dial tcp {pod_ip(client, 'deaf')}:8080: connect: "
+        "connection refused"
     )
 
 
@@ -107,7 +109,8 @@ def test_a_port_nothing_listens_on_is_503_error_trying_to_reach_service(served: 
         "apiVersion": "v1",
         "metadata": {},
         "status": "Failure",
-        "message": f"error trying to reach service: dial tcp {pod_ip(client, 'web')}:8080: connect: connection refused",
+        "message": f"error trying to reach service: dial tcp {pod_ip(client, 'web')}:8080: "
+        "connect: connection refused",
         "reason": "ServiceUnavailable",
         "code": 503,
     }

@@ -1,4 +1,5 @@
-"""URL paths of the served API: which resource, namespace, object and subresource, and which verb."""
+"""URL paths of the served API: which resource, namespace, object and subresource, and which
+verb."""
 
 from __future__ import annotations
 

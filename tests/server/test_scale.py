@@ -99,7 +99,8 @@ def test_a_replica_set_has_a_scale_too(client: Client) -> None:
             "bad/scale",
             {"spec": {"replicas": "3"}},
             422,
-            "json: cannot unmarshal string into Go struct field ScaleSpec.spec.replicas of type int32",
+            "json: cannot unmarshal string into Go struct field ScaleSpec.spec.replicas of type "
+            "int32",
         ),
         (
             "PATCH",

@@ -1,4 +1,5 @@
-"""Server-side Tables: the columns and cells `kubectl get` prints, as kube-apiserver's printers make them."""
+"""Server-side Tables: the columns and cells `kubectl get` prints, as kube-apiserver's printers make
+them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from listwatch.apiserver.resources import RESOURCES
 from listwatch.server import tables
 
 NOW = datetime(2026, 1, 1, 0, 1, 0, tzinfo=UTC)
-KUBECTL_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+KUBECTL_ACCEPT = (
+    "application/json;as=Table;v=v1;g=meta.k8s.io,"
+    "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+)
 
 
 def running_pod() -> dict[str, Any]:

@@ -27,7 +27,8 @@ HEAD = {
 
 @pytest.fixture
 def pair() -> Iterator[tuple[WebSocket, socket.socket, WSConnection]]:
-    """A server WebSocket that has answered the handshake, and the client's socket and wsproto connection."""
+    """A server WebSocket that has answered the handshake, and the client's socket and wsproto
+    connection."""
     server_end, client_end = socket.socketpair()
     client = WSConnection(ConnectionType.CLIENT)
     head = client.send(

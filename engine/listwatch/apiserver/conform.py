@@ -88,8 +88,8 @@ class Conformed:
 
 @dataclass(frozen=True)
 class _At:
-    """Where the decoder is: the innermost Go struct and the JSON path (without indices) from the root,
-    and the path with indices (for unknown-field reports)."""
+    """Where the decoder is: the innermost Go struct and the JSON path (without indices) from the
+    root, and the path with indices (for unknown-field reports)."""
 
     struct: str
     path: str
@@ -169,7 +169,8 @@ def _mismatch(value: Any, at: _At, go_type: str, *, number: bool = False) -> Dec
     if number:
         shown = f"number {value}"
     return DecodeError(
-        f"json: cannot unmarshal {shown} into Go struct field {at.struct}.{at.path} of type {go_type}",
+        f"json: cannot unmarshal {shown} into Go struct field {at.struct}.{at.path} of type "
+        f"{go_type}",
         path=at.indexed,
     )
 
@@ -182,7 +183,8 @@ def _object(
     if not isinstance(value, dict):
         if not at.path:
             raise DecodeError(
-                f"json: cannot unmarshal {_json_kind(value)} into Go value of type v1.{_short(name)}"
+                f"json: cannot unmarshal {_json_kind(value)} into Go value of type "
+                f"v1.{_short(name)}"
             )
         raise _mismatch(value, at, f"v1.{_short(name)}")
     inside = _At(_short(name), at.path, at.indexed)
@@ -267,7 +269,8 @@ def _value(
             raise _mismatch(value, at, "string")
         if node.get("format") == "date-time" and not _RFC3339.match(value):
             raise DecodeError(
-                f'parsing time "{value}" as "2006-01-02T15:04:05Z07:00": cannot parse "{value}" as "2006"',
+                f'parsing time "{value}" as "2006-01-02T15:04:05Z07:00": cannot parse "{value}" '
+                'as "2006"',
                 path=at.indexed,
             )
         return value

@@ -23,7 +23,8 @@ from typing import Any
 
 from listwatch.apiserver.resources import Resource
 
-#: The client's models of types that Kubernetes keeps outside core/v1, by the name they are served under.
+#: The client's models of types that Kubernetes keeps outside core/v1, by the name they are served
+#: under.
 _PACKAGES = {
     **dict.fromkeys(
         (
@@ -61,7 +62,8 @@ def schema_name(resource: Resource) -> str:
 
 
 def kind_schemas(resource: Resource) -> Mapping[str, Any]:
-    """The kind's schema and every schema it refers to, by served name; the kind's carries its GVK."""
+    """The kind's schema and every schema it refers to, by served name; the kind's carries its
+    GVK."""
     return _schemas(_model_name(resource), resource.group, resource.version, resource.kind)
 
 

@@ -126,7 +126,8 @@ def field_validation(request: Request) -> str:
     if value not in FIELD_VALIDATIONS:
         supported = ", ".join(f'"{v}"' for v in FIELD_VALIDATIONS)
         raise errors.Invalid(
-            f'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "{value}": supported values: {supported}',
+            'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: '
+            f'"{value}": supported values: {supported}',
             details={
                 "group": "meta.k8s.io",
                 "kind": "CreateOptions",
@@ -143,7 +144,8 @@ def field_validation(request: Request) -> str:
 
 
 def field_problems(request: Request, problems: list[str], *, kind: str = "") -> None:
-    """Unknown or duplicate fields: warnings (Warn, the default), nothing (Ignore), or a 400 (Strict)."""
+    """Unknown or duplicate fields: warnings (Warn, the default), nothing (Ignore), or a 400
+    (Strict)."""
     if not problems:
         return
     directive = field_validation(request)
@@ -172,7 +174,8 @@ def conformed_patch(
     request: Request, model: str, transform: Callable[[Any], Any]
 ) -> Callable[[Any], Any]:
     """`transform` (a patch) followed by holding its result against the type: a result the type
-    cannot hold is kube-apiserver's 422 `"" is invalid: patch: Invalid value: "<patched>": <why>`."""
+    cannot hold is kube-apiserver's 422 `"" is invalid: patch: Invalid value: "<patched>":
+    <why>`."""
 
     def apply(current: Any) -> Any:
         patched = transform(current)
@@ -206,8 +209,8 @@ APPLY_PATCH = "application/apply-patch+yaml"
 
 
 def patch_body(request: Request) -> tuple[str, Any]:
-    """A PATCH request's format ("merge", "strategic" or "json") and its body: a JSON object for
-    the merge formats, a `jsonpatch.JsonPatch` for RFC 6902; 400 or 415 as kube-apiserver answers."""
+    """A PATCH request's format ("merge", "strategic" or "json") and its body: a JSON object for the
+    merge formats, a `jsonpatch.JsonPatch` for RFC 6902; 400 or 415 as kube-apiserver answers."""
     kind = request.header("content-type").partition(";")[0].strip().lower()
     if kind == APPLY_PATCH:
         raise errors.UnsupportedMediaType(
@@ -216,7 +219,8 @@ def patch_body(request: Request) -> tuple[str, Any]:
         )
     if kind not in (MERGE_PATCH, STRATEGIC_PATCH, JSON_PATCH):
         raise errors.UnsupportedMediaType(
-            f"the body of the request was in an unknown format - accepted media types include: {JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_PATCH}"
+            "the body of the request was in an unknown format - accepted media types include: "
+            f"{JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_PATCH}"
         )
     body = json_body(request)
     if kind == JSON_PATCH:
@@ -227,7 +231,8 @@ def patch_body(request: Request) -> tuple[str, Any]:
         return "json", body
     if not isinstance(body, dict):
         raise errors.BadRequest(
-            f"json: cannot unmarshal {_json_kind(body)} into Go value of type map[string]interface {{}}"
+            f"json: cannot unmarshal {_json_kind(body)} into Go value of type "
+            f"map[string]interface {{}}"
         )
     return ("merge" if kind == MERGE_PATCH else "strategic"), body
 
@@ -239,7 +244,8 @@ def warning_header(request: Request) -> str:
 
 
 def json_kind(value: Any) -> str:
-    """What Go's decoder calls a JSON value's kind in its errors (`string`, `number`, `array`...)."""
+    """What Go's decoder calls a JSON value's kind in its errors (`string`, `number`,
+    `array`...)."""
     return _json_kind(value)
 
 
@@ -316,7 +322,10 @@ def json_patcher(patch: list[dict[str, Any]]) -> Callable[[Any], Any]:
 
 
 #: The type kube-apiserver first decodes a body into, to find its kind, as Go names it.
-_TYPE_META = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+_TYPE_META = (
+    'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string '
+    '"json:\\"kind,omitempty\\"" }'
+)
 
 
 def object_body(request: Request, res: Resource) -> dict[str, Any]:
@@ -324,26 +333,31 @@ def object_body(request: Request, res: Resource) -> dict[str, Any]:
     kind = request.header("content-type").partition(";")[0].strip().lower()
     if kind and kind not in (JSON, "*/*"):
         raise errors.UnsupportedMediaType(
-            f'the body of the request was in an unknown format - accepted media types include: {JSON}, got "{kind}"'
+            "the body of the request was in an unknown format - accepted media types include: "
+            f'{JSON}, got "{kind}"'
         )
     body = json_body(request, kind=res.kind)
     if not isinstance(body, dict):
         raise errors.BadRequest(
-            f"couldn't get version/kind; json parse error: json: cannot unmarshal {_json_kind(body)} into Go value of type {_TYPE_META}"
+            "couldn't get version/kind; json parse error: json: cannot unmarshal "
+            f"{_json_kind(body)} into Go value of type {_TYPE_META}"
         )
     given_kind, given_version = body.get("kind"), body.get("apiVersion")
     for name, given in (("kind", given_kind), ("apiVersion", given_version)):
         if given is not None and not isinstance(given, str):
             raise errors.BadRequest(
-                f"couldn't get version/kind; json parse error: json: cannot unmarshal {_json_kind(given)} into Go struct field .{name} of type string"
+                "couldn't get version/kind; json parse error: json: cannot unmarshal "
+                f"{_json_kind(given)} into Go struct field .{name} of type string"
             )
     if given_kind and given_kind != res.kind:
         raise errors.BadRequest(
-            f'{given_kind} in version "{given_version or res.version}" cannot be handled as a {res.kind}: the kind does not match the resource ({res.plural})'
+            f'{given_kind} in version "{given_version or res.version}" cannot be handled as a '
+            f"{res.kind}: the kind does not match the resource ({res.plural})"
         )
     if given_version and given_version != res.api_version:
         raise errors.BadRequest(
-            f"the API version in the data ({given_version}) does not match the expected API version ({res.api_version})"
+            f"the API version in the data ({given_version}) does not match the expected API "
+            f"version ({res.api_version})"
         )
     value: dict[str, Any] = conformed(
         request, schemas.model_name(res), body, kind=res.kind, version=res.version
