@@ -21,6 +21,7 @@ from listwatch.apiserver.objects import Identity, Obj
 from listwatch.clock import Clock, ManualClock, rfc3339
 from listwatch.components.base import Component
 from listwatch.components.controller_manager import ControllerManager
+from listwatch.components.failures import ComponentError
 from listwatch.components.kubelet import Kubelet
 from listwatch.components.scheduler import Scheduler
 from listwatch.engine import Engine
@@ -99,12 +100,16 @@ class Cluster:
             settings=self.spec.component("apiserver").settings,
         )
         self.runtime = runtime or MemoryRuntime(self.loop, seed=seed)
+        #: Every watch event a component failed to handle (it logged it and went on); a test
+        #: asserts this stays empty unless it fed a component something it cannot handle.
+        self.component_errors: list[ComponentError] = []
         common: dict[str, Any] = {
             "api": self.api,
             "loop": self.loop,
             "spec": self.spec,
             "machines": machines,
             "sink": sink,
+            "errors": self.component_errors,
         }
         skip = set(without)
         self.components: list[Component] = []

@@ -7,14 +7,17 @@ client-go's shared informer states them:
   across objects;
 - after a 410 Gone the informer re-lists, and the difference between its cache and the new list
   reaches the handlers as ADDED / MODIFIED / DELETED: no change is lost, none is delivered twice
-  (an object whose resourceVersion did not change produces no event).
+  (an object whose resourceVersion did not change produces no event);
+- given `failures`, a handler that raises never stops dispatch: the failure goes to `failures`
+  (which logs, records and retries it), and an object whose ADDED failed is handed on as ADDED
+  again on its next event, so a component never meets a MODIFIED for an object it never took in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from listwatch.apiserver import objects
 from listwatch.apiserver.api import APIServer
@@ -46,6 +49,16 @@ class InformerEvent:
 Handler = Callable[[InformerEvent], None]
 
 
+class HandlerFailures(Protocol):
+    """Where an exception raised by a handler goes (`components.failures.Failures`)."""
+
+    def handled(
+        self, *, key: str, event: str, obj: Obj, exc: Exception, retry: Callable[[], None]
+    ) -> None: ...
+
+    def succeeded(self, key: str) -> None: ...
+
+
 class Informer:
     """List, then watch from the list's resourceVersion; re-list after 410 Gone."""
 
@@ -61,7 +74,10 @@ class Informer:
         namespace: str | None = None,
         label_selector: str = "",
         field_selector: str = "",
+        failures: HandlerFailures | None = None,
     ) -> None:
+        """With `failures`, an exception a handler raises is handed to it and dispatch goes on
+        with the next event; without, it propagates to the caller (the event loop)."""
         self.api = api
         self.loop = loop
         self.resource = resource
@@ -71,12 +87,15 @@ class Informer:
         self.namespace = namespace
         self.label_selector = label_selector
         self.field_selector = field_selector
+        self.failures = failures
         self.cache: dict[str, Obj] = {}
         self.resource_version = ""
         self.list_watch = ""
         self.lists = 0
         self._watch: ClientWatch | None = None
         self._pending: list[Obj] = []
+        #: Objects whose ADDED a handler failed on: their next MODIFIED is handed on as ADDED.
+        self._unadded: set[str] = set()
         machine.start(self)
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -186,9 +205,46 @@ class Informer:
         self._dispatch(InformerEvent(kind, obj, old))
 
     def _dispatch(self, event: InformerEvent) -> None:
+        if self.failures is None:
+            handler = self.handlers.get(event.type)
+            if handler is not None:
+                handler(event)
+            return
+        key = _key(event.object)
+        if event.type == MODIFIED and key in self._unadded:
+            event = InformerEvent(ADDED, event.object)  # the component never took it in
+        elif event.type == DELETED:
+            self._unadded.discard(key)
         handler = self.handlers.get(event.type)
-        if handler is not None:
+        if handler is None:
+            return
+        try:
             handler(event)
+        except Exception as exc:  # the component goes on; `failures` logs, records and retries
+            if event.type == ADDED:
+                self._unadded.add(key)
+            self.failures.handled(
+                key=key,
+                event=event.type,
+                obj=event.object,
+                exc=exc,
+                retry=lambda: self._retry(key, event),
+            )
+        else:
+            self._unadded.discard(key)
+            self.failures.succeeded(key)
+
+    def _retry(self, key: str, event: InformerEvent) -> None:
+        """Hand a failed event to its handler again, unless a newer event for the object came
+        meanwhile (it was handed on then) or the informer no longer watches."""
+        if not self.synced:
+            return
+        current = self.cache.get(key)
+        if event.type == DELETED:
+            if current is None:
+                self._dispatch(event)
+        elif current is not None and objects.rv_of(current) == objects.rv_of(event.object):
+            self._dispatch(event)
 
 
 def _key(obj: Mapping[str, Any]) -> str:

@@ -16,6 +16,7 @@ from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import Informer
 from listwatch.components.events import EventRecorder
+from listwatch.components.failures import ComponentError, Failures
 from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.spec.model import Spec
@@ -57,7 +58,10 @@ class Component:
         sink: ActionSink | None = None,
         instance: str = "",
         host: str = "",
+        errors: list[ComponentError] | None = None,
     ) -> None:
+        """With `errors`, an object this component fails to handle is logged, appended there and
+        retried (`components.failures`); without, the exception reaches the event loop."""
         self.api = api
         self.loop = loop
         self.spec = spec
@@ -76,6 +80,9 @@ class Component:
             style=self.event_style,
         )
         self.informers: dict[str, Informer] = {}
+        self.failures = (
+            Failures(actor=self.actor, loop=loop, errors=errors) if errors is not None else None
+        )
 
     def start(self) -> None:
         """Open every List-Watch the spec gives this component."""
@@ -91,6 +98,7 @@ class Component:
                 actor=self.actor,
                 label_selector=self._fill(watch.label_selector),
                 field_selector=self._fill(watch.field_selector),
+                failures=self.failures,
             )
             self.informers[watch.id] = informer
             informer.start()

@@ -45,6 +45,7 @@ class ControllerManager(Component):
             machine=self.machines["replication"],
             recorders=recorders,
             burst=int(self.settings["burstReplicas"]),
+            failures=self.failures,
         )
         self.node_lifecycle = NodeLifecycle(
             api=self.api,

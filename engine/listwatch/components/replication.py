@@ -21,6 +21,7 @@ from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.components.base import Acts
 from listwatch.components.events import EventRecorder
+from listwatch.components.failures import Failures
 from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
@@ -74,8 +75,12 @@ class Replication:
         machine: Machine,
         recorders: Mapping[str, EventRecorder],
         burst: int,
+        failures: Failures | None = None,
     ) -> None:
+        """With `failures`, a sync that raises is recorded there and retried with back-off (as
+        the replication manager's work queue re-adds a key whose sync failed, rate limited)."""
         self.api = api
+        self.failures = failures
         self.loop = loop
         self.actor = actor
         self.act = act
@@ -162,8 +167,24 @@ class Replication:
 
     def _sync(self, controlled: Controlled) -> None:
         controlled.dirty = False
-        if controlled.uid in self.controllers:
+        if controlled.uid not in self.controllers:
+            return
+        if self.failures is None:
             self.machine.fire(self, controlled, "sync")
+            return
+        key = f"sync {controlled.uid}"
+        try:
+            self.machine.fire(self, controlled, "sync")
+        except Exception as exc:  # this controller waits for its retry; the others go on
+            self.failures.handled(
+                key=key,
+                event="sync",
+                obj=controlled.obj,
+                exc=exc,
+                retry=lambda: self._enqueue(controlled),
+            )
+        else:
+            self.failures.succeeded(key)
 
     # -- the replication machine's callbacks -------------------------------------------------------
 

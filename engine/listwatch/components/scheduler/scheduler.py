@@ -31,6 +31,7 @@ class QueuedPod:
     __slots__ = (
         "attempts",
         "change",
+        "error",
         "failed",
         "fit_error",
         "last_attempt",
@@ -50,6 +51,8 @@ class QueuedPod:
         self.node = ""
         self.failed: set[str] = set()
         self.fit_error = ""
+        #: Whether the last attempt ended in an error other than "no node fits".
+        self.error = False
         self.change: tuple[Obj | None, Obj | None] = (None, None)
         self.timer: Any = None
 
@@ -188,8 +191,19 @@ class Scheduler(Component):
 
     @guard
     def node_found(self, queued: QueuedPod) -> bool:
-        requests = pod_requests(queued.pod, self.default_cpu, self.default_mem)
-        queued.node, queued.fit_error, queued.failed = self.placement.choose(queued.pod, requests)
+        queued.error = False
+        try:
+            requests = pod_requests(queued.pod, self.default_cpu, self.default_mem)
+            chosen = self.placement.choose(queued.pod, requests)
+        except Exception as exc:  # not a misfit: an error (kube-scheduler's SchedulerError)
+            if self.failures is None:
+                raise
+            self.failures.handled(
+                key=f"schedule {queued.uid}", event="schedule", obj=queued.pod, exc=exc
+            )
+            chosen = ("", str(exc), set())
+            queued.error = True
+        queued.node, queued.fit_error, queued.failed = chosen
         self.act(
             "schedule",
             queued.pod,
@@ -229,7 +243,7 @@ class Scheduler(Component):
             "lastTransitionTime": current.get("lastTransitionTime")
             if current.get("status") == "False"
             else self.loop.stamps.now(),
-            "reason": "Unschedulable",
+            "reason": "SchedulerError" if queued.error else "Unschedulable",
             "message": queued.fit_error,
         }
         try:
@@ -241,6 +255,8 @@ class Scheduler(Component):
     @guard
     def change_may_help(self, queued: QueuedPod) -> bool:
         """Queueing hints: only a change that could lift one of the rejections requeues the pod."""
+        if queued.error:
+            return True  # an error, not a misfit: any change may help
         old, new = queued.change
         if new is None:
             return "NodeResourcesFit" in queued.failed
