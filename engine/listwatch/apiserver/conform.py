@@ -152,7 +152,9 @@ def _ref(node: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _json_kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """What Go's decoder calls a JSON value's kind in its errors (`string`, `number`,
+    `array`...)."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int | float):
@@ -161,11 +163,11 @@ def _json_kind(value: Any) -> str:
         return "string"
     if isinstance(value, list):
         return "array"
-    return "object"
+    return "object" if isinstance(value, dict) else "null"
 
 
 def _mismatch(value: Any, at: _At, go_type: str, *, number: bool = False) -> DecodeError:
-    shown = _json_kind(value)
+    shown = json_kind(value)
     if number:
         shown = f"number {value}"
     return DecodeError(
@@ -183,8 +185,7 @@ def _object(
     if not isinstance(value, dict):
         if not at.path:
             raise DecodeError(
-                f"json: cannot unmarshal {_json_kind(value)} into Go value of type "
-                f"v1.{_short(name)}"
+                f"json: cannot unmarshal {json_kind(value)} into Go value of type v1.{_short(name)}"
             )
         raise _mismatch(value, at, f"v1.{_short(name)}")
     inside = _At(_short(name), at.path, at.indexed)
@@ -263,7 +264,7 @@ def _value(
         if not isinstance(value, str):
             if node.get("format") == "date-time":
                 raise DecodeError(
-                    f"json: cannot unmarshal {_json_kind(value)} into Go value of type string",
+                    f"json: cannot unmarshal {json_kind(value)} into Go value of type string",
                     path=at.indexed,
                 )
             raise _mismatch(value, at, "string")
@@ -294,7 +295,7 @@ def _int_or_string(value: Any, at: _At) -> int | str:
     shown = (
         f"number {value}"
         if isinstance(value, int | float) and not isinstance(value, bool)
-        else _json_kind(value)
+        else json_kind(value)
     )
     raise DecodeError(
         f"json: cannot unmarshal {shown} into Go value of type int32", path=at.indexed
@@ -312,7 +313,7 @@ def _quantity(value: Any, at: _At) -> str:
     elif isinstance(value, int | float | str):
         text = str(value)
     else:
-        text = _json_kind(value)
+        text = json_kind(value)
     shape = f"quantities must match the regular expression '{QUANTITY_PATTERN}'"
     if len(text) > _QUANTITY_MAX_CHARS or not _QUANTITY_SHAPE.match(text):
         raise DecodeError(shape, path=at.indexed)

@@ -226,12 +226,13 @@ def patch_body(request: Request) -> tuple[str, Any]:
     if kind == JSON_PATCH:
         if not isinstance(body, list) or not all(isinstance(op, dict) for op in body):
             raise errors.BadRequest(
-                f"json: cannot unmarshal {_json_kind(body)} into Go value of type jsonpatch.Patch"
+                f"json: cannot unmarshal {conform.json_kind(body)} into Go value of type "
+                "jsonpatch.Patch"
             )
         return "json", body
     if not isinstance(body, dict):
         raise errors.BadRequest(
-            f"json: cannot unmarshal {_json_kind(body)} into Go value of type "
+            f"json: cannot unmarshal {conform.json_kind(body)} into Go value of type "
             f"map[string]interface {{}}"
         )
     return ("merge" if kind == MERGE_PATCH else "strategic"), body
@@ -241,24 +242,6 @@ def warning_header(request: Request) -> str:
     """The request's warnings as one `Warning` header value (RFC 7234: code 299, agent "-"),
     comma-separated as client-go reads several."""
     return ", ".join(f"299 - {json.dumps(text)}" for text in dict.fromkeys(request.warnings))
-
-
-def json_kind(value: Any) -> str:
-    """What Go's decoder calls a JSON value's kind in its errors (`string`, `number`,
-    `array`...)."""
-    return _json_kind(value)
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object" if isinstance(value, dict) else "null"
 
 
 #: RFC 6902 operations and the members each needs besides `op` and `path`.
@@ -340,14 +323,14 @@ def object_body(request: Request, res: Resource) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise errors.BadRequest(
             "couldn't get version/kind; json parse error: json: cannot unmarshal "
-            f"{_json_kind(body)} into Go value of type {_TYPE_META}"
+            f"{conform.json_kind(body)} into Go value of type {_TYPE_META}"
         )
     given_kind, given_version = body.get("kind"), body.get("apiVersion")
     for name, given in (("kind", given_kind), ("apiVersion", given_version)):
         if given is not None and not isinstance(given, str):
             raise errors.BadRequest(
                 "couldn't get version/kind; json parse error: json: cannot unmarshal "
-                f"{_json_kind(given)} into Go struct field .{name} of type string"
+                f"{conform.json_kind(given)} into Go struct field .{name} of type string"
             )
     if given_kind and given_kind != res.kind:
         raise errors.BadRequest(

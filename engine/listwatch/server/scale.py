@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from listwatch import errors
-from listwatch.apiserver import objects
+from listwatch.apiserver import conform, objects
 from listwatch.apiserver.api import patch_transform
 from listwatch.apiserver.resources import controller_selector
 from listwatch.apiserver.selectors import selector_from_map
@@ -83,7 +83,7 @@ def _change(request: messages.Request, name: str) -> Callable[[dict[str, Any]], 
         if not isinstance(body, dict):
             raise errors.BadRequest(
                 "couldn't get version/kind; json parse error: the body of a Scale must be a JSON "
-                f"object, not {messages.json_kind(body)}"
+                f"object, not {conform.json_kind(body)}"
             )
         if body.get("kind", "Scale") != "Scale":
             raise errors.BadRequest(f"{body['kind']} cannot be handled as a Scale")
