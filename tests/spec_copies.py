@@ -32,6 +32,15 @@ def changed_spec(tmp_path: Path, name: str, change: Callable[[dict[str, Any]], N
     return loading.load(root)
 
 
+def edit(root: Path, name: str, old: str, new: str) -> None:
+    """Replace the first `old` with `new` in the document `name` of a spec copy, as text (for
+    mistakes the parsed YAML cannot show: a line, a comment, a misspelt key in place)."""
+    path = root / name
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {name}"
+    path.write_text(text.replace(old, new, 1))
+
+
 def step_of(flow: dict[str, Any], step_id: str) -> dict[str, Any]:
     """The step `step_id` of a parsed flow document."""
     return next(s for s in flow["steps"] if s["id"] == step_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,23 +12,10 @@ from listwatch.machines import building
 from listwatch.spec import loading
 from listwatch.spec.model import Spec
 from tests.conftest import SPEC
+from tests.spec_copies import edit
 
 #: The first line of the `why` of pod-phase's node_lost transition.
 NODE_LOST_WHY = '        why: "older clusters'
-
-
-@pytest.fixture
-def spec_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "spec"
-    shutil.copytree(SPEC, target)
-    return target
-
-
-def edit(root: Path, name: str, old: str, new: str) -> None:
-    path = root / name
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {name}"
-    path.write_text(text.replace(old, new, 1))
 
 
 def drop_line(root: Path, name: str, needle: str, *, after: str = "") -> None:

@@ -3,7 +3,6 @@ line."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,7 @@ from listwatch import engine as engine_module
 from listwatch.errors import SpecError
 from listwatch.spec import loading, yamlread
 from tests.conftest import SPEC
-
-
-@pytest.fixture
-def spec_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "spec"
-    shutil.copytree(SPEC, target)
-    return target
-
-
-def edit(root: Path, name: str, old: str, new: str) -> None:
-    path = root / name
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {name}"
-    path.write_text(text.replace(old, new, 1))
+from tests.spec_copies import edit
 
 
 def line_of(root: Path, name: str, needle: str) -> int:
