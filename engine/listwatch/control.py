@@ -140,8 +140,10 @@ class Control:
         described = [_described(w) for w in cut]
         for watch in cut:
             informer = _informer_of(watch)
-            if informer is None:
-                watch.stop()  # the served stream sees its watch stopped and ends
+            if informer is None:  # a served stream: told that its watch ended, it ends
+                watch.stop()
+                if watch.ended is not None:
+                    watch.ended()
             elif reconnect:
                 informer.drop_watch()
             else:

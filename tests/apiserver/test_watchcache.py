@@ -103,3 +103,28 @@ def test_a_cancelled_etcd_watch_gets_nothing_already_committed_but_not_yet_deliv
     cache.resume()
     cluster.loop.run()
     assert [e.object["metadata"]["name"] for e in seen] == ["web"]
+
+
+def test_watchers_that_see_the_same_change_get_the_same_event_and_others_their_own(
+    cluster: Cluster,
+) -> None:
+    cache = pods_cache(cluster)
+    rv = str(cluster.store.revision)
+    first: list[WatchEvent] = []
+    second: list[WatchEvent] = []
+    labelled: list[WatchEvent] = []
+    client_watch(cache, first, rv=rv)
+    client_watch(cache, second, rv=rv)
+    cache.watch(
+        labelled.append,
+        labels=parse_label_selector("app=web"),
+        fields=parse_field_selector(""),
+        resource_version=rv,
+    )
+    cluster.api.create("pods", pod("a", labels={"app": "db"}))
+    cluster.api.patch("pods", "a", {"metadata": {"labels": {"app": "web"}}}, namespace="default")
+    cluster.loop.run()
+    assert [e.type for e in first] == ["ADDED", "MODIFIED"]
+    assert all(a is b for a, b in zip(first, second, strict=True))  # one event, encoded once
+    assert [e.type for e in labelled] == ["ADDED"]  # the label came: ADDED for this watcher
+    assert labelled[0] is not first[1] and labelled[0].object is first[1].object

@@ -1,93 +1,119 @@
-"""The served API's WebSocket: wsproto's handshake and framing over a real socket pair, with
-wsproto as the client too."""
+"""The WebSocket as an exec's thread sees it: ASGI messages from the event loop, turned into a
+readable descriptor, messages, sends and the closing handshake."""
 
 from __future__ import annotations
 
-import socket
+import asyncio
+import select
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from wsproto import ConnectionType, WSConnection
-from wsproto.events import AcceptConnection, BytesMessage, CloseConnection, Ping, Pong
-from wsproto.events import Request as Opening
 
-from listwatch import errors
-from listwatch.server.messages import Request
 from listwatch.server.websocket import WebSocket
 
-HEAD = {
-    "host": "127.0.0.1",
-    "connection": "Upgrade",
-    "upgrade": "websocket",
-    "sec-websocket-version": "13",
-    "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-    "sec-websocket-protocol": "v5.channel.k8s.io",
-}
+
+class Peer:
+    """The HTTP server's side: an event loop on a thread, the messages the app sent, and a queue
+    of messages for the app to receive."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.sent: list[dict[str, Any]] = []
+        self.incoming: asyncio.Queue[dict[str, Any]] | None = None
+        ready = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(self.loop)
+            self.incoming = asyncio.Queue()
+            ready.set()
+            self.loop.run_forever()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        ready.wait()
+
+    async def receive(self) -> dict[str, Any]:
+        assert self.incoming is not None
+        return await self.incoming.get()
+
+    async def send(self, message: Any) -> None:
+        self.sent.append(dict(message))
+
+    def deliver(self, message: dict[str, Any]) -> None:
+        assert self.incoming is not None
+        self.loop.call_soon_threadsafe(self.incoming.put_nowait, message)
+
+    def stop(self) -> None:
+        async def end() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(end(), self.loop).result(5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.loop.close()
 
 
 @pytest.fixture
-def pair() -> Iterator[tuple[WebSocket, socket.socket, WSConnection]]:
-    """A server WebSocket that has answered the handshake, and the client's socket and wsproto
-    connection."""
-    server_end, client_end = socket.socketpair()
-    client = WSConnection(ConnectionType.CLIENT)
-    head = client.send(
-        Opening(host="127.0.0.1", target="/exec", subprotocols=["v5.channel.k8s.io"])
-    ).decode()
-    headers = dict(
-        line.split(": ", 1) for line in head.split("\r\n")[1:] if ": " in line
-    )  # as app.py hands them on
-    ws = WebSocket.handshake(
-        Request("GET", "/exec", {}, {k.lower(): v for k, v in headers.items()}), "v5.channel.k8s.io"
-    )
-    ws.accept(server_end)
-    client.receive_data(client_end.recv(4096))
-    (accepted,) = list(client.events())
-    assert isinstance(accepted, AcceptConnection) and accepted.subprotocol == "v5.channel.k8s.io"
-    yield ws, client_end, client
-    server_end.close()
-    client_end.close()
+def peer() -> Iterator[Peer]:
+    server = Peer()
+    yield server
+    server.stop()
 
 
-def test_a_request_that_is_not_an_upgrade_is_refused_before_anything_is_written() -> None:
-    with pytest.raises(errors.BadRequest, match="invalid WebSocket upgrade request"):
-        WebSocket.handshake(
-            Request("GET", "/exec", {}, {**HEAD, "upgrade": "h2c"}), "v5.channel.k8s.io"
-        )
+def opened(peer: Peer) -> WebSocket:
+    ws = WebSocket(peer.loop, peer.receive, peer.send)
+    ws.accept("v5.channel.k8s.io")
+    return ws
 
 
-def test_fragments_arrive_as_one_message_and_pings_are_answered(
-    pair: tuple[WebSocket, socket.socket, WSConnection],
-) -> None:
-    ws, client_end, client = pair
-    client_end.sendall(
-        client.send(BytesMessage(data=b"\x00par", message_finished=False))
-        + client.send(Ping(payload=b"hb"))
-        + client.send(BytesMessage(data=b"tial", message_finished=True))
-    )
-    assert ws.receive() == [b"\x00partial"]
-    client.receive_data(client_end.recv(4096))
-    assert [type(e) for e in client.events()] == [Pong]
+def readable(ws: WebSocket, timeout: float = 5.0) -> bool:
+    return bool(select.select([ws], [], [], timeout)[0])
 
 
-def test_the_server_sends_binary_messages_then_closes_and_waits_for_the_answer(
-    pair: tuple[WebSocket, socket.socket, WSConnection],
-) -> None:
-    ws, client_end, client = pair
+def test_accepting_answers_with_the_subprotocol_and_sends_binary_messages(peer: Peer) -> None:
+    ws = opened(peer)
     ws.send(b"\x01hello")
-    ws.close()
-    client.receive_data(client_end.recv(4096))
-    received = list(client.events())
-    assert isinstance(received[0], BytesMessage) and received[0].data == b"\x01hello"
-    assert isinstance(received[1], CloseConnection) and received[1].code == 1000
-    client_end.sendall(client.send(received[1].response()))
-    ws.wait_closed(5.0)
-    assert ws.closed
+    assert peer.sent == [
+        {"type": "websocket.accept", "subprotocol": "v5.channel.k8s.io"},
+        {"type": "websocket.send", "bytes": b"\x01hello"},
+    ]
+    ws.release()
 
 
-def test_a_peer_that_goes_away_is_a_closed_websocket(
-    pair: tuple[WebSocket, socket.socket, WSConnection],
-) -> None:
-    ws, client_end, _ = pair
-    client_end.shutdown(socket.SHUT_WR)
+def test_received_messages_make_it_readable_and_arrive_in_order(peer: Peer) -> None:
+    ws = opened(peer)
+    assert not readable(ws, 0.05)
+    peer.deliver({"type": "websocket.receive", "bytes": b"\x00abc"})
+    peer.deliver({"type": "websocket.receive", "text": "\x04{}"})
+    assert readable(ws)
+    received: list[bytes] = []
+    while len(received) < 2 and readable(ws):
+        received.extend(ws.receive() or [])
+    assert received == [b"\x00abc", b"\x04{}"]
+    assert not ws.closed
+    ws.release()
+
+
+def test_a_peer_that_goes_away_is_a_closed_websocket_and_sends_become_nothing(peer: Peer) -> None:
+    ws = opened(peer)
+    peer.deliver({"type": "websocket.disconnect", "code": 1006})
+    assert readable(ws)
     assert ws.receive() is None and ws.closed
+    ws.send(b"\x01late")
+    assert [m["type"] for m in peer.sent] == ["websocket.accept"]
+    ws.release()
+
+
+def test_closing_sends_a_close_and_waits_for_the_peers_answer(peer: Peer) -> None:
+    ws = opened(peer)
+    threading.Timer(0.1, peer.deliver, [{"type": "websocket.disconnect", "code": 1000}]).start()
+    ws.close()
+    ws.wait_closed(5)
+    assert ws.closed
+    assert peer.sent[-1] == {"type": "websocket.close", "code": 1000, "reason": ""}
+    ws.release()

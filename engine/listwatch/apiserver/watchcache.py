@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from listwatch import errors
@@ -54,8 +54,12 @@ INDEXED_FIELDS = {"pods": "spec.nodeName", "nodes": "metadata.name"}
 
 @dataclass(frozen=True, slots=True)
 class WatchEvent:
+    """One event of a watch. The same event goes to every watcher that sees the same change;
+    `encoded` keeps its wire forms, so that each is made once (by the served API)."""
+
     type: str
     object: Obj
+    encoded: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
 
 Handler = Callable[[WatchEvent], None]
@@ -344,22 +348,36 @@ class WatchCache:
             if extra:
                 candidates = candidates + extra
         revision = event.revision
+        shared: dict[str, WatchEvent] = {}
         for watch in candidates:
             if revision > watch.since:
-                self._route(watch, event)
+                self._route(watch, event, shared)
 
-    def _route(self, watch: ClientWatch, event: Event) -> None:
+    def _route(
+        self, watch: ClientWatch, event: Event, shared: dict[str, WatchEvent] | None = None
+    ) -> None:
+        """Queue what `event` means to `watch`. Watchers that see the same change get the same
+        WatchEvent (`shared`, per etcd event), so that it is encoded once for all of them."""
         new = None if event.type == DELETE else event.kv.value
         old = event.prev.value if event.prev is not None else None
         new_match = new is not None and watch.matches(new)
         old_match = old is not None and watch.matches(old)
-        if new_match:
-            assert new is not None
-            self._enqueue(watch, WatchEvent(MODIFIED if old_match else ADDED, new))
-        elif old_match:
-            assert old is not None
-            gone = objects.replace(old, "metadata.resourceVersion", str(event.revision))
-            self._enqueue(watch, WatchEvent(DELETED, gone))
+        if not new_match and not old_match:
+            return
+        kind = (MODIFIED if old_match else ADDED) if new_match else DELETED
+        made = shared.get(kind) if shared is not None else None
+        if made is None:
+            if new_match:
+                assert new is not None
+                made = WatchEvent(kind, new)
+            else:
+                assert old is not None
+                made = WatchEvent(
+                    DELETED, objects.replace(old, "metadata.resourceVersion", str(event.revision))
+                )
+            if shared is not None:
+                shared[kind] = made
+        self._enqueue(watch, made)
 
     def _enqueue(self, watch: ClientWatch, event: WatchEvent) -> None:
         watch.pending.append(event)

@@ -19,8 +19,8 @@ How clients negotiate, and what this answers:
   `ExitCode`), or the error that kept the command from running (a container that is not running,
   a runtime that cannot exec); then it closes the WebSocket and waits for the client's close.
 
-The command runs through the kubelet's runtime (`Runtime.exec_session`), from the connection's
-thread: the cluster's loop is asked only where the pod and its container are.
+The command runs through the kubelet's runtime (`Runtime.exec_session`), from a worker thread:
+the cluster's loop is asked only where the pod and its container are.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import json
 import select
-import socket
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -141,49 +140,49 @@ def negotiate(request: messages.Request) -> str:
 
 
 class Exec:
-    """One exec, from the answered handshake to the client's close (the connection's thread runs
-    it)."""
+    """One exec, from the answer to the handshake to the client's close (a worker thread runs it,
+    given the WebSocket)."""
 
     def __init__(
         self,
-        websocket: WebSocket,
         opts: ExecOptions,
         target: Target,
         runtime: Runtime,
         *,
+        subprotocol: str,
         stopping: threading.Event,
     ) -> None:
-        self.websocket = websocket
         self.opts = opts
         self.target = target
         self.runtime = runtime
+        self.subprotocol = subprotocol
         self.stopping = stopping
 
-    def __call__(self, sock: socket.socket) -> None:
-        ws = self.websocket
-        ws.accept(sock)
+    def __call__(self, ws: WebSocket) -> None:
+        ws.accept(self.subprotocol)
         first = STDOUT if self.opts.stdout else STDERR if self.opts.stderr else ERROR
         ws.send(bytes([first]))  # the streams are open
         try:
             session = self._start()
         except errors.APIError as exc:
-            self._finish(exc.status())
+            self._finish(ws, exc.status())
             return
         try:
-            self._pump(session)
+            self._pump(ws, session)
             if ws.closed or self.stopping.is_set():
                 return
             code = session.exit_code()
         except (OSError, errors.APIError) as exc:
             self._finish(
+                ws,
                 errors.APIError(
                     f"Internal error occurred: error executing command in container: {exc}"
-                ).status()
+                ).status(),
             )
             return
         finally:
             session.close()
-        self._finish(exit_status(code))
+        self._finish(ws, exit_status(code))
 
     def _start(self) -> ExecSession:
         target = self.target
@@ -196,10 +195,9 @@ class Exec:
             target.container_id, list(self.opts.command), stdin=self.opts.stdin, tty=self.opts.tty
         )
 
-    def _pump(self, session: ExecSession) -> None:
+    def _pump(self, ws: WebSocket, session: ExecSession) -> None:
         """Move the client's input to the command and its output to the client, until the output
         ends."""
-        ws = self.websocket
         while not ws.closed and not self.stopping.is_set():
             client, command = ws.fileno(), session.fileno()
             ready = (
@@ -209,7 +207,7 @@ class Exec:
             )
             if client in ready:
                 for message in ws.receive() or ():
-                    self._take(session, message)
+                    self._take(ws, session, message)
             if command in ready:
                 chunks = session.read()
                 if chunks is None:
@@ -218,7 +216,7 @@ class Exec:
                     if data and (self.opts.stdout if stream == STDOUT else self.opts.stderr):
                         ws.send(bytes([stream]) + data)
 
-    def _take(self, session: ExecSession, message: bytes) -> None:
+    def _take(self, ws: WebSocket, session: ExecSession, message: bytes) -> None:
         """A message from the client: input, a terminal size, or (v5) the end of input."""
         if not message:
             return
@@ -230,11 +228,10 @@ class Exec:
             size = _size(data)
             if size is not None:
                 session.resize(*size)
-        elif channel == CLOSE and self.websocket.subprotocol == V5 and data[:1] == bytes([STDIN]):
+        elif channel == CLOSE and ws.subprotocol == V5 and data[:1] == bytes([STDIN]):
             session.close_stdin()
 
-    def _finish(self, status: Mapping[str, Any]) -> None:
-        ws = self.websocket
+    def _finish(self, ws: WebSocket, status: Mapping[str, Any]) -> None:
         if ws.closed:
             return
         with contextlib.suppress(OSError):

@@ -41,7 +41,6 @@ from listwatch.server import (
 from listwatch.server.live import LiveCluster
 from listwatch.server.messages import JSON
 from listwatch.server.watchstream import DEFAULT_TIMEOUT_SECONDS, WatchStream
-from listwatch.server.websocket import WebSocket
 
 #: How often a followed log is read again.
 LOG_FOLLOW_POLL_SECONDS = 0.5
@@ -226,15 +225,13 @@ class Handlers:
     ) -> Callable[[WatchEvent], bytes]:
         accept = request.header("accept")
         if not tables.wants(accept, "Table"):
-            return lambda event: (
-                messages.encode({"type": event.type, "object": event.object}) + b"\n"
-            )
+            return _as_json
         include = messages.include_object(request)
         first = [True]
 
         def as_table(event: WatchEvent) -> bytes:
             if event.type in (ERROR, BOOKMARK):
-                return messages.encode({"type": event.type, "object": event.object}) + b"\n"
+                return _as_json(event)
             table = tables.table(
                 res,
                 [event.object],
@@ -464,9 +461,12 @@ class Handlers:
         target = self.live.call(
             execstream.locate, self.live.cluster, route.name, namespace, opts.container
         )
-        websocket = WebSocket.handshake(request, execstream.negotiate(request))
         session = execstream.Exec(
-            websocket, opts, target, self.live.cluster.runtime, stopping=self.stopping
+            opts,
+            target,
+            self.live.cluster.runtime,
+            subprotocol=execstream.negotiate(request),
+            stopping=self.stopping,
         )
         return messages.Response(101, upgrade=session)
 
@@ -510,3 +510,13 @@ def _running(pod: Mapping[str, Any]) -> bool:
         "running" in (c.get("state") or {})
         for c in (pod.get("status") or {}).get("containerStatuses") or []
     )
+
+
+def _as_json(event: WatchEvent) -> bytes:
+    """A watch event as one line of JSON, encoded once for all the watchers that get it."""
+    line = event.encoded.get(JSON)
+    if line is None:
+        line = event.encoded[JSON] = (
+            messages.encode({"type": event.type, "object": event.object}) + b"\n"
+        )
+    return line

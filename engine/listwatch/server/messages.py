@@ -18,7 +18,6 @@ against too) before any of it reaches the API server:
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +30,7 @@ from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.watchcache import WatchEvent
 from listwatch.server import strictjson, tables
 from listwatch.server.watchstream import DEFAULT_TIMEOUT_SECONDS, WatchStream
+from listwatch.server.websocket import WebSocket
 
 #: kube-apiserver's limit on a request body (its MaxRequestBodyBytes).
 MAX_BODY_BYTES = 3 * 1024 * 1024
@@ -61,9 +61,9 @@ class Request:
         return [value for key, value in self.pairs if key == name]
 
 
-#: What takes over a connection switched to another protocol (a WebSocket): given the connection's
-#: socket, it writes the 101 answer itself and speaks the new protocol until it returns.
-Upgrade = Callable[[socket.socket], None]
+#: What takes over a WebSocket request (pods/exec): given the WebSocket, it answers the handshake
+#: and speaks over it until it returns (on a worker thread).
+Upgrade = Callable[[WebSocket], None]
 
 
 @dataclass

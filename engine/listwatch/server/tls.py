@@ -114,10 +114,12 @@ def generate(
 
 
 def server_context(credentials: Credentials) -> ssl.SSLContext:
-    """The TLS context the listener serves with (TLS 1.2+, HTTP/1.1 offered by ALPN)."""
+    """The TLS context the listener serves with (TLS 1.2+; HTTP/2 and HTTP/1.1 offered by ALPN,
+    as kube-apiserver offers them)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.set_alpn_protocols(["http/1.1"])
+    context.options |= ssl.OP_NO_COMPRESSION  # RFC 9113 section 9.2.1, for HTTP/2
+    context.set_alpn_protocols(["h2", "http/1.1"])
     with tempfile.TemporaryDirectory(prefix="listwatch-tls-") as directory:
         cert = Path(directory, "serving.crt")
         key = Path(directory, "serving.key")
