@@ -200,11 +200,7 @@ class Exec:
         ends."""
         while not ws.closed and not self.stopping.is_set():
             client, command = ws.fileno(), session.fileno()
-            ready = (
-                [client]
-                if ws.buffered()
-                else select.select([client, command], [], [], POLL_SECONDS)[0]
-            )
+            ready = {client} if ws.buffered() else _readable((client, command), POLL_SECONDS)
             if client in ready:
                 for message in ws.receive() or ():
                     self._take(ws, session, message)
@@ -238,6 +234,15 @@ class Exec:
             ws.send(bytes([ERROR]) + messages.encode(status))
             ws.close()
             ws.wait_closed(FINISH_SECONDS)
+
+
+def _readable(fds: tuple[int, ...], timeout: float) -> set[int]:
+    """Which of `fds` can be read (or have hung up) within `timeout` seconds. poll, not select:
+    a server with a thousand connections hands out descriptors past select's limit of 1024."""
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN)
+    return {fd for fd, _ in poller.poll(timeout * 1000)}
 
 
 def exit_status(code: int) -> dict[str, Any]:
