@@ -25,6 +25,40 @@ _DNS1123_SUBDOMAIN = re.compile(
 
 FieldErrors = list[str]
 
+_GO_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+}
+
+
+def go_quote(text: str) -> str:
+    """`text` quoted as Go's strconv.Quote (and so `%q`) quotes it, which is how kube-apiserver
+    prints a string value in a message: printable characters as they are, `"` and `\\` escaped,
+    the others as `\\n`, `\\x01`, `\\u00a0` or `\\U0001f000`."""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        elif ch in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[ch])
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
+
 
 @dataclass(frozen=True)
 class Resource:
