@@ -1,4 +1,5 @@
-"""Per-resource rules declared once: probe defaults and checks, binding targets."""
+"""Per-resource rules declared once: probe defaults and checks, binding targets, the messages for
+names and labels."""
 
 from __future__ import annotations
 
@@ -7,6 +8,30 @@ from typing import Any
 import pytest
 
 from listwatch.apiserver import resources
+
+#: apimachinery's validation messages (k8s.io/apimachinery/pkg/util/validation, v0.32), as
+#: RegexError writes them.
+SUBDOMAIN = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
+    "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used "
+    "for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+)
+LABEL = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "
+    "must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex "
+    "used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+)
+QUALIFIED = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+    "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
+    "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+)
+LABEL_VALUE = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
+    "'.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "
+    "'my_value',  or '12345', regex used for validation is "
+    "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+)
 
 
 def spec_with(probe: dict[str, Any]) -> dict[str, Any]:
@@ -77,12 +102,7 @@ def test_a_probe_is_checked_as_validate_probe_checks_it(
         ({}, ["target.name: Required value"]),
         (
             {"name": "a."},
-            [
-                'target.name: Invalid value: "a.": a lowercase RFC 1123 subdomain must consist of '
-                "lower "
-                "case alphanumeric characters, '-' or '.', and must start and end with an "
-                "alphanumeric character"
-            ],
+            [f'target.name: Invalid value: "a.": {SUBDOMAIN}'],
         ),
     ],
 )
@@ -138,3 +158,66 @@ def test_a_negative_quantity_or_a_request_above_its_limit_is_invalid() -> None:
         'r.limits[memory]: Invalid value: "-1Mi": must be greater than or equal to 0',
         'r.requests: Invalid value: "1": must be less than or equal to cpu limit of 500m',
     ]
+
+
+@pytest.mark.parametrize(
+    ("meta", "container", "node", "problems"),
+    [
+        ({"name": "a."}, "c", "", [f'metadata.name: Invalid value: "a.": {SUBDOMAIN}']),
+        ({"name": "web\n"}, "c", "", [f'metadata.name: Invalid value: "web\\n": {SUBDOMAIN}']),
+        (
+            {"name": "x" * 254},
+            "c",
+            "",
+            [f'metadata.name: Invalid value: "{"x" * 254}": must be no more than 253 characters'],
+        ),
+        (
+            {"name": "p"},
+            "Bad_Name",
+            "",
+            [f'spec.containers[0].name: Invalid value: "Bad_Name": {LABEL}'],
+        ),
+        (
+            {"name": "p"},
+            "a.b",
+            "",
+            ['spec.containers[0].name: Invalid value: "a.b": must not contain dots'],
+        ),
+        ({"name": "p"}, "c", "Node_1", [f'spec.nodeName: Invalid value: "Node_1": {SUBDOMAIN}']),
+        (
+            {"name": "p", "labels": {"a b": "ok", "ok": "-x", "Ex.com/a": "", "a/b/c": "v"}},
+            "c",
+            "",
+            [
+                f'metadata.labels: Invalid value: "a b": name part {QUALIFIED}',
+                f'metadata.labels: Invalid value: "-x": {LABEL_VALUE}',
+                f'metadata.labels: Invalid value: "Ex.com/a": prefix part {SUBDOMAIN}',
+                f'metadata.labels: Invalid value: "a/b/c": a qualified name {QUALIFIED} with an '
+                "optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+            ],
+        ),
+        (
+            {"name": "p", "labels": {"/" + "k" * 64: "v" * 64}},
+            "c",
+            "",
+            [
+                f'metadata.labels: Invalid value: "/{"k" * 64}": prefix part must be non-empty',
+                f'metadata.labels: Invalid value: "/{"k" * 64}": name part must be no more than '
+                "63 characters",
+                f'metadata.labels: Invalid value: "{"v" * 64}": must be no more than 63 characters',
+            ],
+        ),
+    ],
+)
+def test_names_and_labels_are_refused_with_apimachinerys_messages(
+    meta: dict[str, Any], container: str, node: str, problems: list[str]
+) -> None:
+    spec: dict[str, Any] = {"containers": [{"name": container, "image": "i"}]}
+    if node:
+        spec["nodeName"] = node
+    assert resources.validate_pod({"metadata": meta, "spec": spec}) == problems
+
+
+def test_a_value_in_a_message_is_quoted_as_go_quotes_it() -> None:
+    assert resources.go_quote('a"b\\c') == '"a\\"b\\\\c"'
+    assert resources.go_quote("\n\x01\x7f\u00a0é\U0001f600") == '"\\n\\x01\\x7f\\u00a0é\U0001f600"'

@@ -154,7 +154,8 @@ def test_a_template_the_api_refuses_is_a_failed_create_event_and_other_controlle
     assert events[0]["message"].endswith(
         'is invalid: spec.containers[0].name: Invalid value: "Bad_Name": a lowercase RFC 1123 '
         "label must consist of lower case alphanumeric characters or '-', and must start and end "
-        "with an alphanumeric character"
+        "with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation "
+        "is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
     )
     web = [p for p in cluster.pods() if (objects.controller_of(p) or {}).get("name") == "web"]
     assert [p["status"]["phase"] for p in web] == ["Running", "Running"]

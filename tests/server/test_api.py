@@ -398,9 +398,16 @@ def test_a_malformed_json_body_is_a_400_and_the_server_goes_on(client: Client) -
         and reply.json["kind"] == "Status"
         and reply.json["reason"] == "BadRequest"
     )
-    assert reply.json["message"].startswith("couldn't get version/kind; json parse error:")
+    assert reply.json["message"] == (
+        "the object provided is unrecognized (must be of type Pod): couldn't get version/kind; "
+        'json parse error: unexpected end of JSON input ({"apiVersion": "v1", "kind": " ...)'
+    )
     assert client.request("POST", PODS, raw=b"[1, 2]").status == 400
-    assert client.request("POST", PODS, raw=b"\xff\xfe").status == 400
+    garbage = client.request("POST", PODS, raw=b"\xff\xfe")
+    assert garbage.status == 400 and garbage.json["message"] == (
+        "the object provided is unrecognized (must be of type Pod): couldn't get version/kind; "
+        "json parse error: invalid character '\u00ff' looking for beginning of value (fffe)"
+    )
     assert_still_serving(client)
 
 

@@ -11,9 +11,10 @@ a body of the served API (`server.messages`) and a manifest of `listwatch run` (
 
 Guarantees: `conform_model` returns a copy in which every known field has its schema's type and
 every `null` known field is gone (a `null` list item or map value is its zero value), and lists
-the paths of the unknown fields it dropped; or it raises `DecodeError`, whose text is what Go's
-decoder says and whose `path` is where (with indices: `spec.containers[0].ports[0].containerPort`).
-No I/O here.
+the paths of the unknown fields it dropped, and the strict decoding errors Go's strict decoder
+reports (unknown fields, and keys that repeat in a `RepeatedKeys` object) in Go's order; or it
+raises `DecodeError`, whose text is what Go's decoder says and whose `path` is where (with indices:
+`spec.containers[0].ports[0].containerPort`). No I/O here.
 
 What the schemas cannot say is declared once here: which integers are int64, which strings are
 quantities (a JSON number is one too, written back as text).
@@ -69,49 +70,98 @@ _QUANTITY_MAX_CHARS = 64
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
+#: At most this many strict decoding errors are reported (sigs.k8s.io/json's limit).
+MAX_STRICT_ERRORS = 100
+
+
+class RepeatedKeys(dict[str, Any]):
+    """A JSON object in which a key repeats, as a decoder read it: the last value of each key (Go's
+    rule) and every key in document order, repeats included (`document_keys`), from which the
+    strict decoding errors are reported in the order Go reports them."""
+
+    __slots__ = ("document_keys",)
+
+    def __init__(self, items: Mapping[str, Any], document_keys: list[str]) -> None:
+        super().__init__(items)
+        self.document_keys = document_keys
+
+
 class DecodeError(ValueError):
     """The body cannot be decoded into the Go type; the text is Go's, `path` the field's (with
-    indices; empty for the body itself)."""
+    indices; empty for the body itself). `unstructured` is what kube-apiserver's unstructured
+    converter says instead (of the result of a strategic merge patch), where its words differ."""
 
-    def __init__(self, message: str, *, path: str = "") -> None:
+    def __init__(self, message: str, *, path: str = "", unstructured: str = "") -> None:
         super().__init__(message)
         self.path = path
+        self.unstructured = unstructured or message
+
+
+@dataclass(frozen=True)
+class StrictError:
+    """A strict decoding error: `unknown field` or `duplicate field`, and the field's path as Go
+    writes it (`spec.containers[0].imagee`, `metadata.labels.app`), as a tuple of names and list
+    indices (`("spec", "containers", 0, "imagee")`)."""
+
+    problem: str
+    at: tuple[str | int, ...]
+
+    def __str__(self) -> str:
+        path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in self.at)
+        return f'{self.problem} "{path.removeprefix(".")}"'
 
 
 @dataclass
 class Conformed:
-    """The value as the Go type holds it, and the paths of the fields it dropped as unknown."""
+    """The value as the Go type holds it, the paths of the fields it dropped as unknown, and the
+    strict decoding errors (each once, at most MAX_STRICT_ERRORS) in document order."""
 
     value: Any
     unknown: list[str] = field(default_factory=list)
+    strict: list[StrictError] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class _At:
     """Where the decoder is: the innermost Go struct and the JSON path (without indices) from the
-    root, and the path with indices (for unknown-field reports)."""
+    root, the path with indices (for unknown-field reports) and the path as Go's strict decoder
+    walks it (a map's key is a name there, not an index)."""
 
     struct: str
     path: str
     indexed: str
+    strict: tuple[str | int, ...] = ()
 
     def child(self, name: str) -> _At:
         def join(base: str) -> str:
             return f"{base}.{name}" if base else name
 
-        return _At(self.struct, join(self.path), join(self.indexed))
+        return _At(self.struct, join(self.path), join(self.indexed), (*self.strict, name))
 
     def item(self, index: int | str) -> _At:
-        return _At(self.struct, self.path, f"{self.indexed}[{index}]")
+        return _At(self.struct, self.path, f"{self.indexed}[{index}]", (*self.strict, index))
+
+
+class _Found:
+    """What a walk reports besides the value: unknown fields (for `Conformed.unknown`) and the
+    strict decoding errors, each once."""
+
+    def __init__(self) -> None:
+        self.unknown: list[str] = []
+        self.strict: dict[StrictError, None] = {}
+
+    def add(self, problem: str, at: tuple[str | int, ...]) -> None:
+        if len(self.strict) < MAX_STRICT_ERRORS:
+            self.strict.setdefault(StrictError(problem, at))
 
 
 def conform_model(model: str, value: Any) -> Conformed:
     """`value` decoded as the client model `model` (`V1Pod`, `V1Scale`, `V1Binding`, ...)."""
     document = schemas.model_schemas(model)
     root = schemas.served_name(model)
-    out = Conformed(None)
-    out.value = _object(document, root, value, _At("", "", ""), out.unknown)
-    return out
+    found = _Found()
+    result = _object(document, root, value, _At("", "", ""), found)
+    return Conformed(result, found.unknown, list(found.strict))
 
 
 def _short(name: str) -> str:
@@ -166,41 +216,93 @@ def json_kind(value: Any) -> str:
     return "object" if isinstance(value, dict) else "null"
 
 
-def _mismatch(value: Any, at: _At, go_type: str, *, number: bool = False) -> DecodeError:
+def _go_kind(value: Any) -> str:
+    """The reflect.Kind of a JSON value in a map[string]interface{} decoded with integers kept
+    (`int64`, `float64`, `string`, `bool`, `map`, `slice`), as kube-apiserver's unstructured
+    converter names it in its errors."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int64" if INT64[0] <= value <= INT64[1] else "float64"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    return "slice" if isinstance(value, list) else "map"
+
+
+def _unstructured(value: Any, shape: str, go_type: str) -> str:
+    """What the unstructured converter (runtime.DefaultUnstructuredConverter) says of `value` where
+    the Go type is `go_type`, of the shape `struct`, `slice`, `map` or `scalar`."""
+    kind = _go_kind(value)
+    if shape == "struct":
+        return f"cannot restore struct from: {kind}"
+    if shape in ("slice", "map"):
+        return f"cannot restore {shape} from {kind}"
+    numeric = go_type in ("int32", "int64", "float64")
+    if kind == "int64" and (numeric or go_type == "string"):
+        return f"cannot convert int64 to {go_type}"
+    if kind == "float64" and go_type in ("int32", "int64"):
+        return f"cannot convert float64 to {go_type}"
+    return f"unrecognized type: {go_type}"
+
+
+def _mismatch(
+    value: Any, at: _At, go_type: str, *, number: bool = False, shape: str = "scalar"
+) -> DecodeError:
     shown = json_kind(value)
+    unstructured = _unstructured(value, shape, go_type)
     if number:
         shown = f"number {value}"
+        if not isinstance(value, float) or value.is_integer():
+            unstructured = ""  # the converter takes it (into a wrapped int32); listwatch does not
     return DecodeError(
         f"json: cannot unmarshal {shown} into Go struct field {at.struct}.{at.path} of type "
         f"{go_type}",
         path=at.indexed,
+        unstructured=unstructured,
     )
 
 
 def _object(
-    document: Mapping[str, Any], name: str, value: Any, at: _At, unknown: list[str]
+    document: Mapping[str, Any], name: str, value: Any, at: _At, found: _Found
 ) -> dict[str, Any]:
-    """A value of the named struct schema: a JSON object whose known fields conform."""
+    """A value of the named struct schema: a JSON object whose known fields conform. An unknown
+    key is reported once, where it first appears; a repeated known key where it repeats."""
     schema = document[name]
     if not isinstance(value, dict):
         if not at.path:
             raise DecodeError(
                 f"json: cannot unmarshal {json_kind(value)} into Go value of type v1.{_short(name)}"
             )
-        raise _mismatch(value, at, f"v1.{_short(name)}")
-    inside = _At(_short(name), at.path, at.indexed)
+        raise _mismatch(value, at, f"v1.{_short(name)}", shape="struct")
+    inside = _At(_short(name), at.path, at.indexed, at.strict)
     properties: Mapping[str, Any] = schema.get("properties") or {}
     out: dict[str, Any] = {}
-    for key, item in value.items():
+    repeats = isinstance(value, RepeatedKeys)
+    keys = value.document_keys if isinstance(value, RepeatedKeys) else value
+    last = {key: i for i, key in enumerate(keys)} if repeats else {}
+    seen: set[str] = set()
+    for i, key in enumerate(keys):
+        child = inside.child(key)
         node = properties.get(key)
         if node is None:
-            unknown.append(inside.child(key).indexed)
-            continue
-        if item is None:
+            if key not in seen:
+                found.unknown.append(child.indexed)
+                found.add("unknown field", child.strict)
+        elif key in seen:
+            found.add("duplicate field", child.strict)
+        if repeats:
+            seen.add(key)
+            if last[key] != i:
+                continue
+        item = value[key]
+        if node is None or item is None:
             continue  # null is the zero value: absent
-        child = inside.child(key)
         is_quantity = (name, key) in _QUANTITIES
-        out[key] = _value(document, node, key, item, child, unknown, is_quantity=is_quantity)
+        out[key] = _value(document, node, key, item, child, found, is_quantity=is_quantity)
+    if repeats:
+        out = {key: out[key] for key in value if key in out}
     return out
 
 
@@ -210,7 +312,7 @@ def _value(
     name: str,
     value: Any,
     at: _At,
-    unknown: list[str],
+    found: _Found,
     *,
     is_quantity: bool = False,
 ) -> Any:
@@ -219,28 +321,34 @@ def _value(
     if ref == schemas.INT_OR_STRING:
         return _int_or_string(value, at)
     if ref is not None:
-        return _object(document, ref, value, at, unknown)
+        return _object(document, ref, value, at, found)
     kind = node.get("type")
     if kind == "array":
         if not isinstance(value, list):
-            raise _mismatch(value, at, _go_type(document, node, name))
+            raise _mismatch(value, at, _go_type(document, node, name), shape="slice")
         items = node.get("items") or {}
         return [
             _zero(document, items, name)
             if item is None
-            else _value(document, items, name, item, at.item(i), unknown, is_quantity=is_quantity)
+            else _value(document, items, name, item, at.item(i), found, is_quantity=is_quantity)
             for i, item in enumerate(value)
         ]
     if kind == "object":
         inner = node.get("additionalProperties")
         if not isinstance(value, dict):
-            raise _mismatch(value, at, _go_type(document, node, name))
+            raise _mismatch(value, at, _go_type(document, node, name), shape="map")
         if not isinstance(inner, dict):
             return value  # free-form (FieldsV1): any object
+        if isinstance(value, RepeatedKeys):
+            seen: set[str] = set()
+            for key in value.document_keys:
+                if key in seen:
+                    found.add("duplicate field", (*at.strict, key))
+                seen.add(key)
         return {
             key: _zero(document, inner, name)
             if item is None
-            else _value(document, inner, name, item, at.item(key), unknown, is_quantity=is_quantity)
+            else _value(document, inner, name, item, at.item(key), found, is_quantity=is_quantity)
             for key, item in value.items()
         }
     if is_quantity:

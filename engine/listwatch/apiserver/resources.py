@@ -15,15 +15,159 @@ from typing import Any
 
 from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
-from listwatch.apiserver.selectors import valid_label_key, valid_label_value
 from listwatch.rules import images, quantity
 
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN = re.compile(
-    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-)
-
 FieldErrors = list[str]
+
+#: The formats and messages of k8s.io/apimachinery/pkg/util/validation (v0.32), which its
+#: RegexError turns into kube-apiserver's field error texts.
+_DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + "(\\." + _DNS1123_LABEL_FMT + ")*"
+_QUALIFIED_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+_LABEL_VALUE_FMT = "(" + _QUALIFIED_NAME_FMT + ")?"
+_DNS1123_LABEL = re.compile(_DNS1123_LABEL_FMT)
+_DNS1123_SUBDOMAIN = re.compile(_DNS1123_SUBDOMAIN_FMT)
+_QUALIFIED_NAME = re.compile(_QUALIFIED_NAME_FMT)
+_LABEL_VALUE = re.compile(_LABEL_VALUE_FMT)
+_DNS1123_LABEL_MESSAGE = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "
+    "must start and end with an alphanumeric character"
+)
+_DNS1123_SUBDOMAIN_MESSAGE = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
+    "'.', and must start and end with an alphanumeric character"
+)
+_QUALIFIED_NAME_MESSAGE = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+    "alphanumeric character"
+)
+_LABEL_VALUE_MESSAGE = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
+    "'.', and must start and end with an alphanumeric character"
+)
+_GO_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+}
+
+
+def go_quote(text: str) -> str:
+    """`text` quoted as Go's strconv.Quote (and so `%q`) quotes it, which is how kube-apiserver
+    prints a string value in a message: printable characters as they are, `"` and `\\` escaped,
+    the others as `\\n`, `\\x01`, `\\u00a0` or `\\U0001f000`."""
+    if text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        elif ch in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[ch])
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
+
+
+def _regex_error(message: str, pattern: str, *examples: str) -> str:
+    """apimachinery's RegexError: the message, its examples and the regular expression."""
+    shown = " or ".join(f"'{example}', " for example in examples)
+    return (
+        f"{message} ({'e.g. ' if examples else ''}{shown}regex used for validation is '{pattern}')"
+    )
+
+
+def _size(value: str) -> int:
+    """A string's length as Go counts it: in bytes of UTF-8."""
+    return len(value.encode("utf-8", errors="surrogatepass"))
+
+
+def dns1123_label_problems(value: str) -> list[str]:
+    """Why `value` is not a DNS-1123 label (IsDNS1123Label), or nothing."""
+    problems = []
+    if _size(value) > 63:
+        problems.append("must be no more than 63 characters")
+    if not _DNS1123_LABEL.fullmatch(value):
+        if _DNS1123_SUBDOMAIN.fullmatch(value):
+            problems.append("must not contain dots")
+        else:
+            problems.append(
+                _regex_error(_DNS1123_LABEL_MESSAGE, _DNS1123_LABEL_FMT, "my-name", "123-abc")
+            )
+    return problems
+
+
+def dns1123_subdomain_problems(value: str) -> list[str]:
+    """Why `value` is not a DNS-1123 subdomain (IsDNS1123Subdomain), or nothing."""
+    problems = []
+    if _size(value) > 253:
+        problems.append("must be no more than 253 characters")
+    if not _DNS1123_SUBDOMAIN.fullmatch(value):
+        problems.append(
+            _regex_error(_DNS1123_SUBDOMAIN_MESSAGE, _DNS1123_SUBDOMAIN_FMT, "example.com")
+        )
+    return problems
+
+
+def qualified_name_problems(value: str) -> list[str]:
+    """Why `value` is not a qualified name, a label key (IsQualifiedName), or nothing."""
+    parts = value.split("/")
+    if len(parts) > 2:
+        return [
+            "a qualified name "
+            + _regex_error(
+                _QUALIFIED_NAME_MESSAGE, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc"
+            )
+            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+        ]
+    problems = []
+    if len(parts) == 2:
+        prefix = parts[0]
+        if not prefix:
+            problems.append("prefix part must be non-empty")
+        else:
+            problems.extend(f"prefix part {p}" for p in dns1123_subdomain_problems(prefix))
+    name = parts[-1]
+    if not name:
+        problems.append("name part must be non-empty")
+    elif _size(name) > 63:
+        problems.append("name part must be no more than 63 characters")
+    if not _QUALIFIED_NAME.fullmatch(name):
+        problems.append(
+            "name part "
+            + _regex_error(
+                _QUALIFIED_NAME_MESSAGE, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc"
+            )
+        )
+    return problems
+
+
+def label_value_problems(value: str) -> list[str]:
+    """Why `value` is not a label value (IsValidLabelValue), or nothing."""
+    problems = []
+    if _size(value) > 63:
+        problems.append("must be no more than 63 characters")
+    if not _LABEL_VALUE.fullmatch(value):
+        problems.append(
+            _regex_error(_LABEL_VALUE_MESSAGE, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345")
+        )
+    return problems
+
+
+def invalid_value(path: str, value: str, problems: list[str]) -> FieldErrors:
+    """One `Invalid value` field error per problem, the value quoted as Go quotes it."""
+    return [f"{path}: Invalid value: {go_quote(value)}: {problem}" for problem in problems]
 
 
 @dataclass(frozen=True)
@@ -74,14 +218,6 @@ class Resource:
         return f"/registry/{self.plural}/"
 
 
-def _dns_label(value: str) -> bool:
-    return len(value) <= 63 and bool(_DNS1123_LABEL.match(value))
-
-
-def _dns_subdomain(value: str) -> bool:
-    return len(value) <= 253 and bool(_DNS1123_SUBDOMAIN.match(value))
-
-
 def validate_meta(obj: Obj, *, namespaced: bool) -> FieldErrors:
     errs: FieldErrors = []
     meta = obj.get("metadata")
@@ -90,12 +226,9 @@ def validate_meta(obj: Obj, *, namespaced: bool) -> FieldErrors:
     name = meta.get("name", "")
     if not name:
         errs.append("metadata.name: Required value: name or generateName is required")
-    elif not isinstance(name, str) or not _dns_subdomain(name):
-        errs.append(
-            f'metadata.name: Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist '
-            "of lower case "
-            "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
-            "character"
+    else:
+        errs.extend(
+            invalid_value("metadata.name", str(name), dns1123_subdomain_problems(str(name)))
         )
     errs.extend(validate_labels(meta.get("labels"), "metadata.labels"))
     return errs
@@ -108,29 +241,12 @@ def validate_labels(labels: Any, path: str) -> FieldErrors:
         return [f"{path}: Invalid value: expected a map of string keys to string values"]
     errs: FieldErrors = []
     for key, value in labels.items():
-        if not isinstance(key, str) or not valid_label_key(key):
-            errs.append(
-                f'{path}: Invalid value: "{key}": name part must consist of alphanumeric '
-                "characters, "
-                "'-', '_' or '.', and must start and end with an alphanumeric character"
-            )
+        errs.extend(invalid_value(path, str(key), qualified_name_problems(str(key))))
         if not isinstance(value, str):
             errs.append(f"{path}[{key}]: Invalid value: {value!r}: a label value must be a string")
-        elif not valid_label_value(value):
-            errs.append(
-                f'{path}: Invalid value: "{value}": a valid label must be an empty string or '
-                "consist of "
-                "alphanumeric characters, '-', '_' or '.', and must start and end with an "
-                "alphanumeric character"
-            )
+        else:
+            errs.extend(invalid_value(path, value, label_value_problems(value)))
     return errs
-
-
-_SUBDOMAIN_MESSAGE = (
-    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
-    "'.', "
-    "and must start and end with an alphanumeric character"
-)
 
 
 def validate_binding(binding: Obj) -> FieldErrors:
@@ -145,8 +261,8 @@ def validate_binding(binding: Obj) -> FieldErrors:
     name = target.get("name") or ""
     if not name:
         errs.append("target.name: Required value")
-    elif not _dns_subdomain(name):
-        errs.append(f'target.name: Invalid value: "{name}": {_SUBDOMAIN_MESSAGE}')
+    else:
+        errs.extend(invalid_value("target.name", name, dns1123_subdomain_problems(name)))
     return errs
 
 
@@ -488,15 +604,11 @@ def validate_pod(pod: Obj) -> FieldErrors:
                 errs.append(f"{path}: Invalid value: expected an object")
                 continue
             name = c.get("name")
+            problems = dns1123_label_problems(str(name)) if name else []
             if not name:
                 errs.append(f"{path}.name: Required value")
-            elif not isinstance(name, str) or not _dns_label(name):
-                errs.append(
-                    f'{path}.name: Invalid value: "{name}": a lowercase RFC 1123 label must '
-                    "consist of lower case "
-                    "alphanumeric characters or '-', and must start and end with an alphanumeric "
-                    "character"
-                )
+            elif problems:
+                errs.extend(invalid_value(f"{path}.name", str(name), problems))
             elif name in seen:
                 errs.append(f'{path}.name: Duplicate value: "{name}"')
             else:
@@ -528,9 +640,9 @@ def validate_pod(pod: Obj) -> FieldErrors:
     errs.extend(enum_problems(pod, POD_ENUMS))
     errs.extend(validate_labels(spec.get("nodeSelector"), "spec.nodeSelector"))
     node = spec.get("nodeName")
-    if node is not None and (not isinstance(node, str) or (node and not _dns_subdomain(node))):
-        errs.append(
-            f'spec.nodeName: Invalid value: "{node}": a lowercase RFC 1123 subdomain is required'
+    if node:
+        errs.extend(
+            invalid_value("spec.nodeName", str(node), dns1123_subdomain_problems(str(node)))
         )
     return errs
 

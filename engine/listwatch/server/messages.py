@@ -2,31 +2,39 @@
 
 `Request` is an authenticated request with its body read; `Response` is what goes back, whole or
 as the head of a stream (`Streamed`). The readers here turn a request's parts into API values
-with kube-apiserver's errors. Every body is decoded in one place (`json_body`, through
-`strictjson`, as Go's decoder reads JSON) and held against its type (`conformed`, through
-`apiserver.conform` and the kinds' OpenAPI schemas, which `listwatch run` holds manifests
-against too) before any of it reaches the API server:
-- a body that is not JSON is 400 "couldn't get version/kind; json parse error: ...";
+with kube-apiserver's errors (v1.32, k8s.io/apiserver/pkg/endpoints/handlers). Every body is
+decoded in one place (`strictjson`, as Go's decoder reads JSON) and held against its type
+(`conformed`, through `apiserver.conform` and the kinds' OpenAPI schemas, which `listwatch run`
+holds manifests against too) before any of it reaches the API server:
+- a fieldValidation kube-apiserver does not take is 422 (`CreateOptions.meta.k8s.io "" is
+  invalid: ...`, UpdateOptions for a PUT, PatchOptions for a PATCH);
+- a body that is not JSON (or not an object with a string kind) is 400 `the object provided is
+  unrecognized (must be of type Pod): couldn't get version/kind; json parse error: ... (<the
+  body's first 30 bytes>)`;
 - a value of the wrong type, an integer out of its Go type's range, a bad quantity is 400
   `Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal ...` for a body, and
   the 422 `"" is invalid: patch: Invalid value: ...` for the result of a patch;
-- unknown and repeated fields are dropped (the last repeat kept) with a `Warning` header, or
-  refused under fieldValidation=Strict;
+- unknown and repeated fields are dropped (the last repeat kept) with a `Warning` header each, or
+  refused under fieldValidation=Strict, all in one message in Go's order;
+- a patch body is read as handlers/patch.go reads it (`patch_body`), and a JSON patch that does
+  not apply is the generic 422 `the server rejected our request due to an error in our request`;
 - an Accept header naming nothing the server writes is 406, a bad integer parameter is 400.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import jsonpatch
 
 from listwatch import errors
 from listwatch.apiserver import conform, objects, schemas
-from listwatch.apiserver.resources import Resource
+from listwatch.apiserver.resources import Resource, go_quote
 from listwatch.apiserver.watchcache import WatchEvent
 from listwatch.server import strictjson, tables
 from listwatch.server.watchstream import DEFAULT_TIMEOUT_SECONDS, WatchStream
@@ -35,6 +43,17 @@ from listwatch.server.websocket import WebSocket
 #: kube-apiserver's limit on a request body (its MaxRequestBodyBytes).
 MAX_BODY_BYTES = 3 * 1024 * 1024
 JSON = "application/json"
+
+
+@dataclass
+class PatchBody:
+    """A PATCH body as `patch_body` read it: its format ("json", "merge" or "strategic"), its value
+    and its strict decoding errors (repeated keys; unknown fields of JSON patch operations), which
+    kube-apiserver reports together with those of the patched object."""
+
+    format: str = ""
+    value: Any = None
+    strict: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,8 @@ class Request:
     #: Warnings for the answer's `Warning` headers (unknown and duplicate fields), added while
     #: the request is answered.
     warnings: list[str] = field(default_factory=list)
+    #: A PATCH body as `patch_body` read it, for `conformed_patch`.
+    patch: PatchBody = field(default_factory=PatchBody)
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
@@ -102,55 +123,118 @@ def check_acceptable(accept: str, produced: str) -> None:
 
 
 def json_body(request: Request, *, kind: str = "") -> Any:
-    """The body, decoded as kube-apiserver's Go decoder reads it (`strictjson`): 400 when it is not
-    JSON; a repeated key keeps its last value and is a warning, or with fieldValidation=Strict a
-    400 (`kind` names the type in that message)."""
-    if not request.body:
+    """The body, decoded as kube-apiserver's Go decoder reads it (`strictjson`), once the request's
+    fieldValidation is one kube-apiserver takes.
+
+    With `kind` (a write of that kind) a body that is not JSON, or not an object whose kind and
+    apiVersion are strings, is the 400 of handlers/rest.go's transformDecodeError, and repeated
+    keys are left for `conformed` to report with the unknown fields. Without (listwatch's own
+    endpoints) it is a 400 "json parse error", and repeated keys are warned of or refused here."""
+    if not kind and not request.body:
         raise errors.BadRequest("the request has no body; expected a JSON document")
     field_validation(request)  # a directive it does not take is refused whatever the body
     try:
         decoded = strictjson.decode(request.body)
     except ValueError as exc:
-        raise errors.BadRequest(f"couldn't get version/kind; json parse error: {exc}") from exc
-    field_problems(request, [f'duplicate field "{path}"' for path in decoded.duplicates], kind=kind)
+        parse = f"couldn't get version/kind; json parse error: {exc}"
+        raise errors.BadRequest(unrecognized(kind, parse, request.body) if kind else parse) from exc
+    if kind:
+        problem = kind_problem(decoded.value)
+        if problem:
+            raise errors.BadRequest(unrecognized(kind, problem, request.body))
+        return decoded.value
+    field_problems(request, [f'duplicate field "{path}"' for path in decoded.duplicates])
     return decoded.value
 
 
-#: fieldValidation values kube-apiserver takes (its default is Warn).
-FIELD_VALIDATIONS = ("Ignore", "Strict", "Warn")
+#: The type kube-apiserver first decodes a body into, to find its kind, as Go names it.
+_TYPE_META = (
+    'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string '
+    '"json:\\"kind,omitempty\\"" }'
+)
+
+
+def kind_problem(value: Any) -> str:
+    """Why kube-apiserver cannot read the kind and apiVersion of a decoded body (its json
+    serializer's Interpret), or "": not an object, a kind or apiVersion that is not a string, an
+    apiVersion with more than one `/`."""
+    if not isinstance(value, dict):
+        return (
+            "couldn't get version/kind; json parse error: json: cannot unmarshal "
+            f"{conform.json_kind(value)} into Go value of type {_TYPE_META}"
+        )
+    for name, given in value.items():
+        if name in ("kind", "apiVersion") and given is not None and not isinstance(given, str):
+            return (
+                "couldn't get version/kind; json parse error: json: cannot unmarshal "
+                f"{conform.json_kind(given)} into Go struct field .{name} of type string"
+            )
+    version = value.get("apiVersion")
+    if isinstance(version, str) and version != "/" and version.count("/") > 1:
+        return f"unexpected GroupVersion string: {version}"
+    return ""
+
+
+def unrecognized(kind: str, problem: str, body: bytes) -> str:
+    """kube-apiserver's message for a body whose kind it could not read (transformDecodeError)."""
+    return (
+        f"the object provided is unrecognized (must be of type {kind}): {problem} ({summary(body)})"
+    )
+
+
+def summary(body: bytes, limit: int = 30) -> str:
+    """The start of a body as kube-apiserver shows it in a decode error (summarizeData): an object
+    as text, anything else in hex, cut at `limit` bytes; an invalid UTF-8 byte is U+FFFD, as Go's
+    JSON encoder writes it."""
+    if not body:
+        return "<empty>"
+    more = " ..." if len(body) > limit else ""
+    if body[:1] == b"{":
+        text = body[:limit].decode("utf-8", errors="surrogateescape")
+        return "".join("\ufffd" if "\udc80" <= ch <= "\udcff" else ch for ch in text) + more
+    return body[:limit].hex() + more
+
+
+#: fieldValidation values kube-apiserver takes ("" is its default, Warn), as it lists them.
+FIELD_VALIDATIONS = ("", "Ignore", "Strict", "Warn")
+_OPTIONS = {"PUT": "UpdateOptions", "PATCH": "PatchOptions"}
 
 
 def field_validation(request: Request) -> str:
-    """The request's fieldValidation directive; 422 for a value kube-apiserver does not take."""
-    value = request.query.get("fieldValidation") or "Warn"
+    """The request's fieldValidation directive; 422 for a value kube-apiserver does not take,
+    naming the options of the request's verb (CreateOptions, UpdateOptions, PatchOptions)."""
+    value = request.query.get("fieldValidation", "")
     if value not in FIELD_VALIDATIONS:
-        supported = ", ".join(f'"{v}"' for v in FIELD_VALIDATIONS)
+        supported = ", ".join(go_quote(v) for v in FIELD_VALIDATIONS)
+        detail = f"Unsupported value: {go_quote(value)}: supported values: {supported}"
+        options = _OPTIONS.get(request.method, "CreateOptions")
         raise errors.Invalid(
-            'CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: '
-            f'"{value}": supported values: {supported}',
+            f'{options}.meta.k8s.io "" is invalid: fieldValidation: {detail}',
             details={
                 "group": "meta.k8s.io",
-                "kind": "CreateOptions",
+                "kind": options,
                 "causes": [
                     {
                         "reason": "FieldValueNotSupported",
-                        "message": f'Unsupported value: "{value}": supported values: {supported}',
+                        "message": detail,
                         "field": "fieldValidation",
                     }
                 ],
             },
         )
-    return value
+    return value or "Warn"
 
 
-def field_problems(request: Request, problems: list[str], *, kind: str = "") -> None:
-    """Unknown or duplicate fields: warnings (Warn, the default), nothing (Ignore), or a 400
-    (Strict)."""
+def field_problems(
+    request: Request, problems: list[str], *, kind: str = "", version: str = "v1"
+) -> None:
+    """Strict decoding errors (unknown or duplicate fields): warnings (Warn, the default), nothing
+    (Ignore), or one 400 naming them all (Strict)."""
     if not problems:
         return
     directive = field_validation(request)
     if directive == "Strict":
-        prefix = f'{kind} in version "v1" cannot be handled as a {kind}: ' if kind else ""
+        prefix = f'{kind} in version "{version}" cannot be handled as a {kind}: ' if kind else ""
         raise errors.BadRequest(f"{prefix}strict decoding error: {', '.join(problems)}")
     if directive == "Warn":
         request.warnings.extend(problems)
@@ -159,47 +243,122 @@ def field_problems(request: Request, problems: list[str], *, kind: str = "") -> 
 def conformed(request: Request, model: str, value: Any, *, kind: str, version: str) -> Any:
     """A decoded body held against its type (`conform`): 400 as kube-apiserver's decoder answers a
     value of the wrong type (`Pod in version "v1" cannot be handled as a Pod: json: ...`); unknown
-    fields dropped, and warned of or refused as fieldValidation says."""
+    and repeated fields dropped, and warned of or refused as fieldValidation says."""
     try:
         result = conform.conform_model(model, value)
     except conform.DecodeError as exc:
         raise errors.BadRequest(
             f'{kind} in version "{version}" cannot be handled as a {kind}: {exc}'
         ) from exc
-    field_problems(request, [f'unknown field "{path}"' for path in result.unknown], kind=kind)
+    field_problems(request, [str(e) for e in result.strict], kind=kind, version=version)
     return result.value
 
 
 def conformed_patch(
     request: Request, model: str, transform: Callable[[Any], Any]
 ) -> Callable[[Any], Any]:
-    """`transform` (a patch) followed by holding its result against the type: a result the type
-    cannot hold is kube-apiserver's 422 `"" is invalid: patch: Invalid value: "<patched>":
-    <why>`."""
+    """`transform` (the request's patch, as `patch_body` read it) followed by holding its result
+    against the type, as handlers/patch.go does: a result the type cannot hold is the 422
+    `"" is invalid: patch: Invalid value: "<shown>": <why>`, and so are strict decoding errors
+    under fieldValidation=Strict (those of the patch, then those of the result; warnings under
+    Warn). `<shown>` is the patched object as JSON, or for a strategic merge patch the patch
+    itself as Go prints a map, which is also when the reasons are the unstructured converter's
+    (`cannot restore struct from: int64`)."""
+    patch = request.patch
+    directive = field_validation(request)
+    strategic = patch.format == "strategic"
+
+    def shown(patched: Any) -> str:
+        if strategic:
+            return go_print(patch.value)
+        return go_json(patched, sort_keys=not isinstance(patched, dict))
 
     def apply(current: Any) -> Any:
         patched = transform(current)
+        problem = "" if strategic else kind_problem(patched)
+        if problem:
+            raise patch_invalid(shown(patched), problem)
         try:
             result = conform.conform_model(model, patched)
         except conform.DecodeError as exc:
-            shown = json.dumps(patched, separators=(",", ":"), ensure_ascii=False)
-            quoted = json.dumps(shown, ensure_ascii=False)
-            raise errors.Invalid(
-                f' "" is invalid: patch: Invalid value: {quoted}: {exc}',
-                details={
-                    "causes": [
-                        {
-                            "reason": "FieldValueInvalid",
-                            "message": f"Invalid value: {quoted}: {exc}",
-                            "field": "patch",
-                        }
-                    ]
-                },
+            raise patch_invalid(
+                shown(patched), exc.unstructured if strategic else str(exc)
             ) from exc
-        field_problems(request, [f'unknown field "{path}"' for path in result.unknown])
+        if directive == "Ignore":
+            return result.value
+        if strategic:  # the converter lists unknown fields sorted
+            found = sorted(str(e) for e in result.strict)
+        else:  # the patched JSON has every object the patch touched with its keys sorted
+            found = [str(e) for e in sorted(result.strict, key=lambda e: e.at)]
+        problems = [*patch.strict, *found]
+        if problems and directive == "Strict":
+            raise patch_invalid(shown(patched), f"strict decoding error: {', '.join(problems)}")
+        request.warnings.extend(problems)
         return result.value
 
     return apply
+
+
+def patch_invalid(shown: str, why: str) -> errors.Invalid:
+    """kube-apiserver's 422 for a patch whose result it cannot decode (field `patch`)."""
+    message = f"Invalid value: {go_quote(shown)}: {why}"
+    return errors.Invalid(
+        f' "" is invalid: patch: {message}',
+        details={"causes": [{"reason": "FieldValueInvalid", "message": message, "field": "patch"}]},
+    )
+
+
+def go_json(value: Any, *, sort_keys: bool = False) -> str:
+    """JSON as Go's encoding/json writes it (compact; `<`, `>`, `&`, U+2028 and U+2029 escaped;
+    with `sort_keys` as it writes a map)."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=sort_keys)
+    return text.translate(_GO_JSON_ESCAPES)
+
+
+_GO_JSON_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def go_print(value: Any) -> str:
+    """A decoded JSON value as Go's `%+v` prints a map[string]interface{} holding it (integers as
+    int64): `map[metadata:map[name:web] spec:[1 x true <nil>]]`, keys sorted."""
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{go_print(value[k])}" for k in sorted(value)) + "]"
+    if isinstance(value, list):
+        return "[" + " ".join(go_print(item) for item in value) + "]"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int) and conform.INT64[0] <= value <= conform.INT64[1]:
+        return str(value)
+    if isinstance(value, float) or (isinstance(value, int) and value.bit_length() < 1024):
+        return go_float(float(value))
+    return str(value)
+
+
+def go_float(number: float) -> str:
+    """A float64 as Go's `%v` prints it: the shortest digits that read back, with an exponent
+    below 1e-4 and from 1e+06 (strconv.FormatFloat(f, 'g', -1, 64))."""
+    if number == 0:
+        return "-0" if math.copysign(1, number) < 0 else "0"
+    if not math.isfinite(number):
+        return "NaN" if math.isnan(number) else f"{'+' if number > 0 else '-'}Inf"
+    sign, digits, exponent = Decimal(repr(number)).normalize().as_tuple()
+    assert isinstance(exponent, int)
+    text = "".join(map(str, digits))
+    point = len(text) + exponent  # where the decimal point goes
+    lead = "-" if sign else ""
+    if point - 1 < -4 or point - 1 >= 6:
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        power = point - 1
+        return f"{lead}{mantissa}e{'-' if power < 0 else '+'}{abs(power):02d}"
+    if point <= 0:
+        return f"{lead}0.{'0' * -point}{text}"
+    if point >= len(text):
+        return f"{lead}{text}{'0' * (point - len(text))}"
+    return f"{lead}{text[:point]}.{text[point:]}"
 
 
 MERGE_PATCH = "application/merge-patch+json"
@@ -209,33 +368,157 @@ APPLY_PATCH = "application/apply-patch+yaml"
 
 
 def patch_body(request: Request) -> tuple[str, Any]:
-    """A PATCH request's format ("merge", "strategic" or "json") and its body: a JSON object for the
-    merge formats, a `jsonpatch.JsonPatch` for RFC 6902; 400 or 415 as kube-apiserver answers."""
-    kind = request.header("content-type").partition(";")[0].strip().lower()
-    if kind == APPLY_PATCH:
+    """A PATCH request's format ("merge", "strategic" or "json") and its body, read as
+    handlers/patch.go reads it: a JSON object for the merge formats (`null` changes nothing in a
+    strategic merge patch), a list of operations for RFC 6902; 400 (or 415, 413) with
+    kube-apiserver's words otherwise. What `conformed_patch` needs of it goes on the request.
+
+    Under fieldValidation Warn or Strict kube-apiserver first decodes a merge or JSON patch
+    strictly (its errors then begin "error decoding patch: "), and its repeated keys (and a JSON
+    patch operation's unknown members) are strict decoding errors; under Ignore the json-patch
+    library's own decoding speaks."""
+    media = request.header("content-type").partition(";")[0].strip().lower()
+    if media == APPLY_PATCH:
         raise errors.UnsupportedMediaType(
             "server-side apply (application/apply-patch+yaml) is not supported by listwatch; "
             f"use one of: {JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_PATCH}"
         )
-    if kind not in (MERGE_PATCH, STRATEGIC_PATCH, JSON_PATCH):
+    if media not in _PATCH_FORMATS:
         raise errors.UnsupportedMediaType(
             "the body of the request was in an unknown format - accepted media types include: "
             f"{JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_PATCH}"
         )
-    body = json_body(request)
-    if kind == JSON_PATCH:
-        if not isinstance(body, list) or not all(isinstance(op, dict) for op in body):
-            raise errors.BadRequest(
-                f"json: cannot unmarshal {conform.json_kind(body)} into Go value of type "
-                "jsonpatch.Patch"
+    kind = _PATCH_FORMATS[media]
+    strict = field_validation(request) != "Ignore"
+    value: Any
+    try:
+        decoded = strictjson.decode(request.body)
+    except ValueError as exc:
+        raise errors.BadRequest(_undecodable_patch(kind, strict, str(exc))) from exc
+    if kind == "json":
+        value = _json_patch(decoded.value, strict)
+        problems = [f"json patch {p}" for p in _json_patch_problems(decoded.value or [])]
+        if len(value) > MAX_JSON_PATCH_OPERATIONS:
+            raise errors.RequestEntityTooLarge(
+                "Request entity too large: The allowed maximum operations in a JSON patch is "
+                f"{MAX_JSON_PATCH_OPERATIONS}, got {len(value)}"
             )
-        return "json", body
-    if not isinstance(body, dict):
-        raise errors.BadRequest(
-            f"json: cannot unmarshal {conform.json_kind(body)} into Go value of type "
-            f"map[string]interface {{}}"
+    else:
+        value = strictjson.plain(decoded.value) if decoded.duplicates else decoded.value
+        problems = [f'duplicate field "{path}"' for path in decoded.duplicates]
+        if kind == "merge":
+            value = _merge_patch(value, strict)
+        elif value is None:
+            value = {}
+        elif not isinstance(value, dict):
+            raise errors.BadRequest(
+                f"json: cannot unmarshal {conform.json_kind(value)} into Go value of type "
+                "map[string]interface {}"
+            )
+    request.patch.format, request.patch.value = kind, value
+    request.patch.strict = problems if strict else []
+    return kind, value
+
+
+_PATCH_FORMATS = {JSON_PATCH: "json", MERGE_PATCH: "merge", STRATEGIC_PATCH: "strategic"}
+#: kube-apiserver's limit on the operations of one JSON patch (maxJSONPatchOperations).
+MAX_JSON_PATCH_OPERATIONS = 10_000
+#: What the json-patch library (gopkg.in/evanphx/json-patch.v4) answers a merge patch that is not
+#: a JSON object (ErrBadJSONPatch).
+_BAD_JSON_PATCH = "Invalid JSON Patch"
+
+
+def _undecodable_patch(kind: str, strict: bool, problem: str) -> str:
+    """What kube-apiserver answers a patch body that is not JSON."""
+    if kind == "strategic":
+        return problem
+    if strict:
+        return f"error decoding patch: {problem}"
+    return problem if kind == "json" else _BAD_JSON_PATCH
+
+
+def _json_patch(value: Any, strict: bool) -> list[Any]:
+    """The operations of an RFC 6902 patch (`null` is none), or the 400 of decoding it into
+    []handlers.jsonPatchOp (strict) or jsonpatch.Patch: the first value of the wrong type, in
+    document order."""
+    prefix = "error decoding patch: " if strict else ""
+    whole, item = ("[]handlers.jsonPatchOp", "handlers.jsonPatchOp")
+    if not strict:
+        whole, item = ("jsonpatch.Patch", "jsonpatch.Operation")
+
+    def refused(given: Any, into: str) -> errors.BadRequest:
+        return errors.BadRequest(
+            f"{prefix}json: cannot unmarshal {conform.json_kind(given)} into Go {into}"
         )
-    return ("merge" if kind == MERGE_PATCH else "strategic"), body
+
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise refused(value, f"value of type {whole}")
+    for op in value:
+        if op is None:
+            continue
+        if not isinstance(op, dict):
+            raise refused(op, f"value of type {item}")
+        for name, member in op.items() if strict else ():
+            if (
+                name in ("op", "path", "from")
+                and member is not None
+                and not isinstance(member, str)
+            ):
+                raise refused(member, f"struct field jsonPatchOp.{name} of type string")
+    return [strictjson.plain(op) for op in value]
+
+
+_JSON_PATCH_MEMBERS = ("op", "path", "from", "value")
+
+
+def _json_patch_problems(ops: list[Any]) -> list[str]:
+    """The strict decoding errors of a JSON patch decoded into []handlers.jsonPatchOp, in document
+    order: members an operation does not have (once each), repeated members, and keys repeated in
+    a value."""
+    found: dict[str, None] = {}
+    for i, op in enumerate(ops):
+        if not isinstance(op, dict):
+            continue
+        keys = op.document_keys if isinstance(op, conform.RepeatedKeys) else list(op)
+        last = {key: at for at, key in enumerate(keys)}
+        seen: set[str] = set()
+        for at, key in enumerate(keys):
+            if key not in _JSON_PATCH_MEMBERS:
+                found.setdefault(f'unknown field "[{i}].{key}"')
+            elif key in seen:
+                found.setdefault(f'duplicate field "[{i}].{key}"')
+            seen.add(key)
+            if key == "value" and last[key] == at:
+                for path in strictjson.duplicate_paths(op[key], f"[{i}].value"):
+                    found.setdefault(f'duplicate field "{path}"')
+    return list(found)[: conform.MAX_STRICT_ERRORS]
+
+
+def _merge_patch(value: Any, strict: bool) -> Any:
+    """A JSON merge patch as kube-apiserver takes it: an object. Strictly decoded, anything else
+    but `null` cannot be a map[string]interface{}; then the json-patch library refuses all but an
+    array, which (its objects without their null members) it gives back as the patched
+    document."""
+    if isinstance(value, dict):
+        return value
+    if strict and value is not None:
+        raise errors.BadRequest(
+            f"error decoding patch: json: cannot unmarshal {conform.json_kind(value)} into Go "
+            "value of type map[string]interface {}"
+        )
+    if not isinstance(value, list):
+        raise errors.BadRequest(_BAD_JSON_PATCH)
+    return [_without_nulls(item) for item in value]
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
 
 
 def warning_header(request: Request) -> str:
@@ -255,11 +538,11 @@ _JSON_PATCH_OPS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def json_patch_problem(patch: list[dict[str, Any]]) -> str | None:
+def json_patch_problem(patch: list[Any]) -> str | None:
     """Why an RFC 6902 patch cannot apply whatever the document (as the apiserver's json-patch
-    library says it), or None."""
+    library would say it), or None."""
     for op in patch:
-        kind = op.get("op")
+        kind = op.get("op") if isinstance(op, dict) else None
         if not isinstance(kind, str) or kind not in _JSON_PATCH_OPS:
             return f"Unexpected kind: {kind if isinstance(kind, str) else 'unknown'}"
         for member in ("path", *_JSON_PATCH_OPS[kind]):
@@ -274,21 +557,25 @@ def json_patch_problem(patch: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def json_patcher(patch: list[dict[str, Any]]) -> Callable[[Any], Any]:
+class _Rejected(errors.Invalid):
+    """kube-apiserver's generic 422 (NewGenericServerResponse): `the server rejected our request
+    due to an error in our request`, with empty details, whatever the reason."""
+
+    def __init__(self) -> None:
+        super().__init__("the server rejected our request due to an error in our request")
+
+    def status(self) -> dict[str, object]:
+        return {**super().status(), "details": {}}
+
+
+def json_patcher(patch: list[Any]) -> Callable[[Any], Any]:
     """A transform that applies an RFC 6902 patch to a copy of an object; when it cannot, the 422
-    kube-apiserver gives (its generic "rejected our request" Status, the reason as a cause)."""
-
-    def refused(reason: str) -> errors.APIError:
-        return errors.Invalid(
-            "the server rejected our request due to an error in our request",
-            details={"causes": [{"reason": "UnexpectedServerResponse", "message": reason}]},
-        )
-
+    kube-apiserver gives (its generic "rejected our request" Status, which says no more)."""
     problem = json_patch_problem(patch)
 
     def apply(current: Any) -> Any:
         if problem is not None:
-            raise refused(problem)
+            raise _Rejected()
         try:
             return jsonpatch.JsonPatch(patch).apply(objects.deep_copy(current))
         except (
@@ -299,20 +586,17 @@ def json_patcher(patch: list[dict[str, Any]]) -> Callable[[Any], Any]:
             TypeError,
             ValueError,
         ) as exc:  # what the library raises for a path or value the document does not have
-            raise refused(str(exc) or type(exc).__name__) from exc
+            raise _Rejected() from exc
 
     return apply
 
 
-#: The type kube-apiserver first decodes a body into, to find its kind, as Go names it.
-_TYPE_META = (
-    'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string '
-    '"json:\\"kind,omitempty\\"" }'
-)
-
-
 def object_body(request: Request, res: Resource) -> dict[str, Any]:
-    """A create or update body: a JSON object of the resource's kind, held against its type."""
+    """A create or update body: a JSON object of the resource's kind, held against its type. An
+    update checks its fieldValidation before its content type, a create after (as
+    handlers/update.go and create.go do)."""
+    if request.method == "PUT":
+        field_validation(request)
     kind = request.header("content-type").partition(";")[0].strip().lower()
     if kind and kind not in (JSON, "*/*"):
         raise errors.UnsupportedMediaType(
@@ -320,18 +604,7 @@ def object_body(request: Request, res: Resource) -> dict[str, Any]:
             f'{JSON}, got "{kind}"'
         )
     body = json_body(request, kind=res.kind)
-    if not isinstance(body, dict):
-        raise errors.BadRequest(
-            "couldn't get version/kind; json parse error: json: cannot unmarshal "
-            f"{conform.json_kind(body)} into Go value of type {_TYPE_META}"
-        )
     given_kind, given_version = body.get("kind"), body.get("apiVersion")
-    for name, given in (("kind", given_kind), ("apiVersion", given_version)):
-        if given is not None and not isinstance(given, str):
-            raise errors.BadRequest(
-                "couldn't get version/kind; json parse error: json: cannot unmarshal "
-                f"{conform.json_kind(given)} into Go struct field .{name} of type string"
-            )
     if given_kind and given_kind != res.kind:
         raise errors.BadRequest(
             f'{given_kind} in version "{given_version or res.version}" cannot be handled as a '
@@ -351,11 +624,19 @@ def object_body(request: Request, res: Resource) -> dict[str, Any]:
 def delete_options(request: Request) -> tuple[int | None, str]:
     """gracePeriodSeconds and the uid precondition, from the query or a DeleteOptions body."""
     options: Mapping[str, Any] = {}
-    if request.body:
-        parsed = json_body(request, kind="DeleteOptions")
+    if request.body:  # decoded as handlers/delete.go does: no fieldValidation, nothing strict
+        try:
+            parsed = strictjson.decode(request.body).value
+        except ValueError as exc:
+            raise errors.BadRequest(f"couldn't get version/kind; json parse error: {exc}") from exc
         if not isinstance(parsed, dict):
             raise errors.BadRequest("the body of a delete must be a DeleteOptions object")
-        options = conformed(request, "V1DeleteOptions", parsed, kind="DeleteOptions", version="v1")
+        try:
+            options = conform.conform_model("V1DeleteOptions", parsed).value
+        except conform.DecodeError as exc:
+            raise errors.BadRequest(
+                'DeleteOptions in version "v1" cannot be handled as a DeleteOptions: ' + str(exc)
+            ) from exc
     grace: Any = options.get("gracePeriodSeconds")
     if request.query.get("gracePeriodSeconds") is not None:
         grace = non_negative(request.query["gracePeriodSeconds"], "gracePeriodSeconds")
