@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any
 
 from listwatch import errors
-from listwatch.apiserver import conform, objects, schemas
+from listwatch.apiserver import objects, schemas
 from listwatch.apiserver.api import invalid, patch_transform, pins_resource_version
 from listwatch.apiserver.resources import Resource, validate_binding
 from listwatch.apiserver.watchcache import BOOKMARK, ERROR, WatchEvent
@@ -391,11 +391,6 @@ class Handlers:
 
     def _bind(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         body = messages.json_body(request, kind="Binding")
-        if not isinstance(body, dict):
-            raise errors.BadRequest(
-                "couldn't get version/kind; json parse error: the body of a Binding must be a "
-                f"JSON object, not {conform.json_kind(body)}"
-            )
         body = messages.conformed(request, "V1Binding", body, kind="Binding", version="v1")
         meta = body.get("metadata") or {}
         name = meta.get("name") or route.name

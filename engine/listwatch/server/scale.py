@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from listwatch import errors
-from listwatch.apiserver import conform, objects
+from listwatch.apiserver import objects
 from listwatch.apiserver.api import patch_transform
 from listwatch.apiserver.resources import controller_selector
 from listwatch.apiserver.selectors import selector_from_map
@@ -80,11 +80,6 @@ def _change(request: messages.Request, name: str) -> Callable[[dict[str, Any]], 
     """How the request turns the current Scale into the wanted one: the body (PUT) or the patch."""
     if request.method == "PUT":
         body = messages.json_body(request, kind="Scale")
-        if not isinstance(body, dict):
-            raise errors.BadRequest(
-                "couldn't get version/kind; json parse error: the body of a Scale must be a JSON "
-                f"object, not {conform.json_kind(body)}"
-            )
         if body.get("kind", "Scale") != "Scale":
             raise errors.BadRequest(f"{body['kind']} cannot be handled as a Scale")
         body = messages.conformed(request, "V1Scale", body, kind="Scale", version="v1")
