@@ -17,6 +17,7 @@ for the process; importing this module imports neither. No I/O here.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
@@ -67,10 +68,18 @@ def kind_schemas(resource: Resource) -> Mapping[str, Any]:
     return _schemas(_model_name(resource), resource.group, resource.version, resource.kind)
 
 
+#: pydantic builds a model's schema lazily and not thread-safely (the served API's worker threads
+#: may ask for the same kind at once): one schema is made at a time.
+_BUILDING = threading.Lock()
+
+
 @functools.cache
 def _schemas(model_name: str, group: str, version: str, kind: str) -> Mapping[str, Any]:
     model = getattr(_client(), model_name)
-    document = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+    with _BUILDING:
+        document = model.model_json_schema(
+            by_alias=True, ref_template="#/components/schemas/{model}"
+        )
     definitions = document.pop("$defs", {})
     schemas = {_served_name(name): _reshaped(schema) for name, schema in definitions.items()}
     schemas[INT_OR_STRING] = _INT_OR_STRING_SCHEMA

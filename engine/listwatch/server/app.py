@@ -24,7 +24,7 @@ import socket
 import ssl
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, cast
 
@@ -193,9 +193,7 @@ class Server:
             if self.err is not None:
                 self.err.write(f"listwatch: the HTTPS listener stopped: {exc!r}\n")
         finally:
-            with contextlib.suppress(Exception):
-                loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
+            _close(loop)
 
     def _error_log(self) -> logging.Logger:
         logger = logging.getLogger(f"listwatch.http.{id(self)}")
@@ -238,6 +236,24 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _close(loop: asyncio.AbstractEventLoop) -> None:
+    """Close the listener's loop as asyncio.run closes its own, what still runs cancelled, and
+    drop the connections still open: a client that never answers TLS's close_notify would
+    otherwise hold its socket for asyncio's 30-second SSL shutdown, past the loop's end."""
+    with contextlib.suppress(Exception):
+        tasks = asyncio.all_tasks(loop)
+        for task in tasks:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        # The selector loop's registry of its socket transports (CPython's, not public API).
+        open_transports: Mapping[int, asyncio.Transport] = getattr(loop, "_transports", {})
+        for transport in list(open_transports.values()):
+            transport.abort()
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
 
 
 def _listen(host: str, port: int) -> socket.socket:

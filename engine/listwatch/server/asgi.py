@@ -114,22 +114,19 @@ class Application:
         async def part(data: bytes) -> None:
             await send({"type": "http.response.body", "body": data, "more_body": True})
 
-        try:
-            if stream.watch is not None:
-                assert stream.encode is not None
-                pump = Pump(
-                    stream.watch,
-                    part,
-                    stream.encode,
-                    wakeups=self._wakeups_now(),
-                    timeout_seconds=stream.timeout_seconds,
-                )
-                await self._watch(receive, pump)
-            elif stream.chunks is not None:
-                await self._chunks(receive, part, stream.chunks)
-        finally:
-            with contextlib.suppress(Exception):
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        if stream.watch is not None:
+            assert stream.encode is not None
+            pump = Pump(
+                stream.watch,
+                part,
+                stream.encode,
+                wakeups=self._wakeups_now(),
+                timeout_seconds=stream.timeout_seconds,
+            )
+            await self._watch(receive, pump)
+        elif stream.chunks is not None:
+            await self._chunks(receive, part, stream.chunks)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _handle(self, request: Request) -> Response:
         loop = asyncio.get_running_loop()
@@ -141,7 +138,9 @@ class Application:
         return self._wakeups
 
     async def _watch(self, receive: Receive, pump: Pump) -> None:
-        """Run `pump` until it ends or the client goes away (which cancels it)."""
+        """Run `pump` until it ends. A client that goes away cancels it, and a client that falls
+        too far behind is dropped: both raise CancelledError, on which the server closes the
+        connection without waiting to write the stream's end."""
         loop = asyncio.get_running_loop()
         if self.stopping.is_set():
             pump.stop()
@@ -152,13 +151,14 @@ class Application:
             await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             del self.pumps[pump]
+            gone = watcher.done()
             watcher.cancel()
             if not task.done():
                 task.cancel()
             with contextlib.suppress(BaseException):
                 await task
-        if task.cancelled() or watcher.done():
-            raise asyncio.CancelledError  # no clean end: the connection is dropped
+        if gone or task.cancelled() or task.exception() is not None or task.result() == "slow":
+            raise asyncio.CancelledError
 
     async def _chunks(
         self, receive: Receive, part: Callable[[bytes], Awaitable[None]], chunks: Iterator[bytes]
@@ -168,8 +168,10 @@ class Application:
         loop = asyncio.get_running_loop()
         watcher = loop.create_task(_disconnected(receive))
         try:
-            while not watcher.done() and not self.stopping.is_set():
+            while not self.stopping.is_set():
                 chunk = await loop.run_in_executor(self.executor, next, chunks, None)
+                if watcher.done():
+                    raise asyncio.CancelledError
                 if chunk is None:
                     return
                 await part(chunk)
