@@ -49,8 +49,8 @@ GRACE_SECONDS = 2.0
 
 
 class _Config(Config):
-    """Hypercorn's configuration, serving on a socket listwatch bound with listwatch's own TLS
-    context (its serving certificate lives in memory, not in files)."""
+    """Hypercorn's configuration, serving on the socket listwatch bound (on loopback, before the
+    cluster starts) with the TLS context of the certificate listwatch generated."""
 
     def __init__(self, sock: socket.socket, context: ssl.SSLContext) -> None:
         super().__init__()
