@@ -25,28 +25,16 @@ KUBELET_TAINT_EFFECTS = frozenset({"NoExecute"})
 
 def node_resources_fit(pod: Obj, node: Obj, active: Sequence[Obj]) -> Mapping[str, object] | None:
     """The scheduler's NodeResourcesFit over the node's allocatable and what the active pods
-    request; the first resource lacking, with its requested, used and capacity amounts (CPU in
-    millicores, as InsufficientResourceError prints them). An extended resource the node does
-    not list is not counted (removeMissingExtendedResources)."""
-    allocatable = resources.allocatable(node)
-    used: dict[str, int] = {resources.PODS: len(active)}
-    for other in active:
-        for name, value in resources.pod_requests(other).items():
-            used[name] = used.get(name, 0) + value
-    wanted = {
-        name: value
-        for name, value in resources.pod_requests(pod).items()
-        if not _extended(name) or name in allocatable
-    }
-    lacking = resources.fit(wanted, allocatable, used)
-    if not lacking:
+    request (`resources.admission_fit`); the first resource lacking, with its requested, used and
+    capacity amounts (CPU in millicores, as InsufficientResourceError prints them)."""
+    lacking = resources.admission_fit(pod, node, active)
+    if lacking is None:
         return None
-    first = lacking[0]
     return {
-        "resource": first.resource,
-        "requested": first.requested,
-        "used": first.used,
-        "capacity": first.capacity,
+        "resource": lacking.resource,
+        "requested": lacking.requested,
+        "used": lacking.used,
+        "capacity": lacking.capacity,
     }
 
 
@@ -71,9 +59,3 @@ CHECKS: Mapping[str, Check] = {
     "NodeAffinity": node_affinity,
     "TaintToleration": taint_toleration,
 }
-
-
-def _extended(name: str) -> bool:
-    """An extended resource (v1helper.IsExtendedResourceName): a domain-qualified name outside
-    kubernetes.io."""
-    return "/" in name and not name.startswith(("kubernetes.io/", "requests."))
