@@ -160,3 +160,17 @@ def test_an_extended_resource_the_node_does_not_list_is_not_counted() -> None:
         "used": 0,
         "capacity": 0,
     }
+
+
+def test_without_the_resource_check_in_the_spec_a_pod_too_big_for_its_node_runs(
+    tmp_path: Path, make_cluster: Callable[..., Cluster]
+) -> None:
+    def no_resource_check(kubelet: dict[str, Any]) -> None:
+        checks = kubelet["settings"]["admission"]
+        kubelet["settings"]["admission"] = [c for c in checks if c["check"] != "NodeResourcesFit"]
+
+    changed_spec(tmp_path, "components/kubelet.yaml", no_resource_check)
+    cluster = make_cluster(eng=engine_module.load(tmp_path / "spec"))
+    cluster.apply(requesting("big", cpu="100"))
+    cluster.settle()
+    assert phase(cluster, "big") == "Running"
