@@ -123,9 +123,9 @@ def test_without_the_kubelet_admission_check_a_mismatched_pod_runs(
     eng = modified(
         tmp_path,
         "components/kubelet.yaml",
-        '  admission:\n    - {check: NodeAffinity, reason: NodeAffinity, message: "Predicate '
+        '    - {check: NodeAffinity, reason: NodeAffinity, message: "Predicate '
         "NodeAffinity failed: node(s) didn't match Pod's node affinity/selector\"}\n",
-        "  admission: []\n",
+        "",
     )
     cluster = make_cluster(eng=eng)
     cluster.apply(pod("web", node_name="node01", node_selector={"cz": "bob"}))

@@ -21,6 +21,7 @@ from listwatch.apiserver.watchcache import WatchCache
 from listwatch.client.informer import Informer
 from listwatch.components.controller_manager import ControllerManager
 from listwatch.components.kubelet import Kubelet
+from listwatch.components.kubelet.admission import CHECKS as KUBELET_CHECKS
 from listwatch.components.kubelet.containers import Containers
 from listwatch.components.kubelet.status import Status
 from listwatch.components.nodelifecycle import NodeLifecycle
@@ -53,7 +54,7 @@ OWNERS: Mapping[str, Parts | type] = {
         conditions=Status,
     ),
 }
-KUBELET_ADMISSION_CHECKS = frozenset({"NodeAffinity"})
+KUBELET_ADMISSION_CHECKS = frozenset(KUBELET_CHECKS)
 
 
 @dataclass(frozen=True)

@@ -128,7 +128,12 @@ def pod_status(pod: Obj) -> str:
         ready = (objects.condition(pod, "Ready") or {}).get("status") == "True"
         reason = "Running" if ready else "NotReady"
     if objects.meta(pod).get("deletionTimestamp"):
-        reason = "Unknown" if status.get("reason") == "NodeLost" else "Terminating"
+        # Since v1.31 (kubernetes#122038) a pod being deleted that has reached a terminal phase
+        # shows that phase's status (Completed, Error), not Terminating.
+        if status.get("reason") == "NodeLost":
+            reason = "Unknown"
+        elif status.get("phase") not in ("Succeeded", "Failed"):
+            reason = "Terminating"
     return str(reason)
 
 

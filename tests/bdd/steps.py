@@ -873,3 +873,93 @@ def ready_again(world: World, node: str) -> None:
         )
 
     assert world.wait(untainted), world.backend.get("nodes", node)
+
+
+# -- kubelet admission and retries (features/kubelet_*.feature) ------------------------------------
+
+
+@then(parsers.parse('the pod "{name}" has a status message that starts with "{prefix}"'))
+def status_message_starts(world: World, name: str, prefix: str) -> None:
+    message = str(world.backend.pod(name)["status"].get("message") or "")
+    assert message.startswith(prefix), message
+
+
+@then(parsers.parse('no container of the pod "{name}" has started'))
+def never_started(world: World, name: str) -> None:
+    status = world.backend.pod(name)["status"]
+    started = [
+        c["name"]
+        for c in status.get("containerStatuses") or ()
+        if {"running", "terminated"} & set(c.get("state") or {})
+    ]
+    assert not started, status
+
+
+def _waiting_reasons(world: World, name: str, container: str) -> tuple[int, str]:
+    """The container's restartCount and what it is shown as: its waiting reason, else `running`
+    or `terminated`."""
+    status = container_status(world.backend.pod(name), container)
+    state = status.get("state") or {}
+    shown = (state.get("waiting") or {}).get("reason") or next(iter(state), "")
+    return int(status.get("restartCount") or 0), str(shown)
+
+
+def _never_again(seen: list[str], reason: str) -> None:
+    """`reason` shows only before the first other state (the pod's first start)."""
+    first_other = next((i for i, r in enumerate(seen) if r != reason), len(seen))
+    assert reason not in seen[first_other:], seen
+
+
+@then(
+    parsers.parse(
+        'the container "{container}" of the pod "{name}" restarts {count:d} times, '
+        'never waiting in "{reason}" again'
+    )
+)
+def restarts_never_waiting_in(
+    world: World, container: str, name: str, count: int, reason: str
+) -> None:
+    seen: list[str] = []
+
+    def restarted() -> bool:
+        restarts, shown = _waiting_reasons(world, name, container)
+        if not seen or seen[-1] != shown:
+            seen.append(shown)
+        return restarts >= count
+
+    assert world.wait(restarted, patience=120), seen
+    _never_again(seen, reason)
+
+
+@then(
+    parsers.parse(
+        'the container "{container}" of the pod "{name}" is pulled again, '
+        'never waiting in "{reason}" again'
+    )
+)
+def pulled_again_never_waiting_in(world: World, container: str, name: str, reason: str) -> None:
+    seen: list[str] = []
+
+    def pulled_again() -> bool:
+        shown = _waiting_reasons(world, name, container)[1]
+        if not seen or seen[-1] != shown:
+            seen.append(shown)
+        return "ImagePullBackOff" in seen and seen[-1] == "ErrImagePull"
+
+    assert world.wait(pulled_again, patience=120), seen
+    _never_again(seen, reason)
+
+
+@then(
+    parsers.parse(
+        'the container "{container}" of the pod "{name}" waits in "{reason}" with the message '
+        '"{message}"'
+    )
+)
+def waits_with_message(world: World, container: str, name: str, reason: str, message: str) -> None:
+    def waiting() -> dict[str, Any]:
+        state = container_status(world.backend.pod(name), container).get("state") or {}
+        return dict(state.get("waiting") or {})
+
+    assert world.wait(lambda: waiting().get("reason") == reason), waiting()
+    assert waiting().get("message") == message, waiting()

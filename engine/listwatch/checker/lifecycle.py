@@ -58,7 +58,7 @@ from listwatch.checker.verdicts import (
     Violation,
     summary_of,
 )
-from listwatch.rules import affinity
+from listwatch.rules import affinity, resources
 
 OBJ, EVT = 0, 1
 
@@ -77,6 +77,32 @@ class Run:
         self.nodes: dict[str, list[Mapping[str, str]]] = {}
         #: Controllers (by uid) one of whose pods was deleted since their last Event.
         self.owned_deleted: set[str] = set()
+        #: Each node's object as last seen (its allocatable, for the kubelet's admission).
+        self.node_objects: dict[str, Mapping[str, Any]] = {}
+        #: The pods each node's kubelet has surely admitted and that have not finished, by uid
+        #: (see `note_admitted`).
+        self.admitted: dict[str, dict[str, Mapping[str, Any]]] = {}
+
+    def note_admitted(self, kind: str | None, obj: Mapping[str, Any]) -> None:
+        """Keep `admitted` up to date with one pod record. A pod counts once its kubelet has
+        written its status (startTime) with no rejection, until its phase is terminal or it is
+        gone; a pod whose admission the trace has not shown yet does not count, so the checker
+        demands a rejection only where the node is surely too small."""
+        node = str((obj.get("spec") or {}).get("nodeName") or "")
+        uid = str((obj.get("metadata") or {}).get("uid") or "")
+        if not node or not uid:
+            return
+        status = obj.get("status") or {}
+        running = (
+            kind != "DELETED"
+            and bool(status.get("startTime"))
+            and status.get("phase") not in ("Succeeded", "Failed")
+        )
+        pods = self.admitted.setdefault(node, {})
+        if running:
+            pods[uid] = obj
+        else:
+            pods.pop(uid, None)
 
     def labels(self, node: str) -> list[Mapping[str, str]] | None:
         return self.nodes.get(node)
@@ -708,7 +734,11 @@ class Lifecycle:
 
     def _check_admission(self, rule: StepRule, obj: Mapping[str, Any], now: PodState) -> None:
         rejections = self.p.rejections.get(rule.id, ())
-        if "NodeAffinity" not in self.p.kubelet_checks or not rejections:
+        if not rejections:
+            return
+        if "NodeResourcesFit" in self.p.kubelet_checks and self._lacks(rejections[0], obj, now):
+            return
+        if "NodeAffinity" not in self.p.kubelet_checks:
             return
         fits, wanted, seen = self._fits(obj, now.node)
         if not fits:
@@ -718,6 +748,27 @@ class Lifecycle:
                 f"{rejections[0]}: {title[0].lower()}{title[1:]} ({now.node} has {seen}; the pod "
                 f"wants {wanted})",
             )
+
+    def _lacks(self, rejection: str, obj: Mapping[str, Any], now: PodState) -> bool:
+        """Whether the node (as last seen) lacks a resource for the pod, counting the pods its
+        kubelet surely admitted: then the kubelet must reject it (`rejection`), never run it."""
+        node = self.run.node_objects.get(now.node)
+        if node is None:
+            return False
+        others = [
+            p for uid, p in self.run.admitted.get(now.node, {}).items() if uid != self.ref.uid
+        ]
+        lacking = resources.admission_fit(obj, node, others)
+        if lacking is None:
+            return False
+        title = self.p.steps[rejection].title
+        self.reject = (
+            rejection,
+            f"{rejection}: {title[0].lower()}{title[1:]} ({now.node} has too little "
+            f"{lacking.resource}: the pod requests {lacking.requested}, its admitted pods "
+            f"{lacking.used}, of {lacking.capacity}; OutOf{lacking.resource})",
+        )
+        return True
 
     def _fits(self, obj: Mapping[str, Any], node: str) -> tuple[bool, str, str]:
         """Whether the node's labels (as last seen, or just before) pass the pod's nodeSelector and

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from sys import intern
@@ -141,6 +142,31 @@ def image_reference(image: str) -> images.ImageReference | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Reasons:
+    """A `reason` fact that any of several status reasons satisfies: the kubelet's rejection
+    shows the reason of whichever admission check failed. A reason with a `{...}` placeholder
+    (`OutOf{resource}`) stands for any text there (`OutOfcpu`, `OutOfpods`)."""
+
+    names: tuple[str, ...]
+
+    def matches(self, reason: str) -> bool:
+        return _reasons_pattern(self.names).fullmatch(reason) is not None
+
+    def __str__(self) -> str:
+        return " or ".join(re.sub(r"\{(\w+)\}", r"<\1>", n) for n in self.names)
+
+
+@functools.lru_cache(maxsize=64)
+def _reasons_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    parts = (re.sub(r"\\\{\w+\\\}", ".+", re.escape(n)) for n in names)
+    return re.compile("|".join(f"(?:{p})" for p in parts))
+
+
+def _reason(value: str | Reasons, now: PodState, before: PodState | None) -> bool | None:
+    return value.matches(now.reason) if isinstance(value, Reasons) else now.reason == value
+
+
+@dataclass(frozen=True, slots=True)
 class Fact:
     """One fact a step's `observable.pod` names: `nodeName: set`, `phase: Failed`,
     `conditions.PodScheduled: "True"` ..."""
@@ -194,7 +220,7 @@ def _container_images(value: str, now: PodState, before: PodState | None) -> boo
 EVALUATE: Mapping[str, Callable[[Any, PodState, PodState | None], bool | None]] = {
     "nodeName": lambda v, now, _: bool(now.node) == (v == "set"),
     "phase": lambda v, now, _: now.phase in v if now.phase else None,
-    "reason": lambda v, now, _: now.reason == v,
+    "reason": _reason,
     "controlled": lambda v, now, _: bool(now.owner) == v,
     "conditions": _condition,
     "containers": lambda v, now, _: now.started == (v == "started"),

@@ -27,7 +27,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from listwatch.checker.podfacts import CHANGES, EVALUATE, Fact, PodState
+from listwatch.checker.podfacts import CHANGES, EVALUATE, Fact, PodState, Reasons
 from listwatch.errors import SpecError
 from listwatch.spec.model import Origin, Spec, Step
 
@@ -98,6 +98,11 @@ class Projection:
             c.type for obj in spec.objects.values() for c in obj.conditions
         )
         users = frozenset(self.steps[self.entries[0]].sources) if self.entries else frozenset()
+        #: The reasons the kubelet's admission checks reject a pod with: the step that shows one
+        #: of them (the kubelet's rejection) shows whichever check failed (OutOfcpu, NodeAffinity).
+        self.admission_reasons = tuple(
+            str(c.get("reason")) for c in self._settings(spec, "kubelet").get("admission", ())
+        )
         self.rules: Mapping[str, StepRule] = {
             s.id: self._rule(s, users) for s in flow.steps if s.observable is not None
         }
@@ -243,6 +248,8 @@ class Projection:
                             f"({', '.join(sorted(self.phases))}), found {phase!r}",
                         )
                 facts.append(Fact(name, phases, name, lasting=set(phases) <= self.final_phases))
+            elif name == "reason" and str(value) in self.admission_reasons:
+                facts.append(Fact(name, Reasons(self.admission_reasons), name, lasting=True))
             elif name in EVALUATE:
                 lasting = value == "set" if name == "nodeName" else name in ("reason", "image")
                 facts.append(Fact(name, value, name, lasting=lasting))

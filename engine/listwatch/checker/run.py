@@ -221,6 +221,7 @@ class Checker:
         if life is None:
             life = self._lifecycle(ObjectRef.of(obj), line)
         life.pod_record(kind, obj, line)
+        self.run.note_admitted(kind, obj)
 
     def _event(self, event: Mapping[str, Any], line: int) -> None:
         involved = event.get("involvedObject") or event.get("regarding") or {}
@@ -241,9 +242,11 @@ class Checker:
 
     def _node(self, node: Mapping[str, Any]) -> None:
         meta = node.get("metadata") or {}
-        states = self.run.nodes.setdefault(str(meta.get("name", "")), [])
+        name = str(meta.get("name", ""))
+        states = self.run.nodes.setdefault(name, [])
         states.append(dict(meta.get("labels") or {}))
         del states[:-2]
+        self.run.node_objects[name] = node
 
     def _controller_event(
         self, event: Mapping[str, Any], involved: Mapping[str, Any], line: int

@@ -24,6 +24,8 @@ _PATH = re.compile(rf"{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*")
 _TAG = re.compile(r"[\w][\w.-]{0,127}")
 _DIGEST = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}")
 _IDENTIFIER = re.compile(r"[a-f0-9]{64}")
+#: distribution/reference's ErrReferenceInvalidFormat.
+_INVALID = "invalid reference format"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,17 +79,20 @@ def parse(image: str) -> ImageReference:
         raise ValueError(
             f"invalid repository name ({image}), cannot specify 64-byte hexadecimal strings"
         )
+    # ParseNormalizedNamed checks case first, on the repository up to the first `:` after the
+    # domain (`Nginx:::bad` -> `library/Nginx`), then the grammar (ErrReferenceInvalidFormat).
+    remote = _split_domain(image)[1].partition(":")[0]
+    if remote.lower() != remote:
+        raise ValueError(f"invalid reference format: repository name ({remote}) must be lowercase")
     name, at, digest = image.partition("@")
     if at and not _DIGEST.fullmatch(digest):
-        raise ValueError(f"invalid reference format: {image!r}")
+        raise ValueError(_INVALID)
     name, tag = _split_tag(name)
     if tag is not None and not _TAG.fullmatch(tag):
-        raise ValueError(f"invalid reference format: {image!r}")
+        raise ValueError(_INVALID)
     domain, path = _split_domain(name)
-    if path.lower() != path:
-        raise ValueError(f"invalid reference format: repository name ({path}) must be lowercase")
     if not _DOMAIN.fullmatch(domain) or not _PATH.fullmatch(path) or len(name) > _NAME_MAX:
-        raise ValueError(f"invalid reference format: {image!r}")
+        raise ValueError(_INVALID)
     return ImageReference(
         domain, path, "latest" if tag is None and not digest else tag or "", digest
     )

@@ -14,7 +14,7 @@ A pod's requests, worked through (no sidecars):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,3 +132,31 @@ def fit(
         if wanted > 0 and wanted > capacity - used:
             lacking.append(Insufficient(name, wanted, used, capacity))
     return lacking
+
+
+def admission_fit(
+    pod: Mapping[str, Any], node: Mapping[str, Any], active: Iterable[Mapping[str, Any]]
+) -> Insufficient | None:
+    """The first resource the kubelet's admission finds lacking for `pod` on `node` (the
+    predicate admit handler's NodeResourcesFit), or None when it fits: `fit` over the node's
+    allocatable and what the `active` pods (admitted, not finished) request, their count as the
+    node's pods. An extended resource the node does not list is not counted
+    (removeMissingExtendedResources), so only the scheduler can refuse it."""
+    capacity = allocatable(node)
+    used: dict[str, int] = {PODS: 0}
+    for other in active:
+        _add(used, pod_requests(other))
+        used[PODS] += 1
+    wanted = {
+        name: value
+        for name, value in pod_requests(pod).items()
+        if name in capacity or not _extended(name)
+    }
+    lacking = fit(wanted, capacity, used)
+    return lacking[0] if lacking else None
+
+
+def _extended(name: str) -> bool:
+    """An extended resource (v1helper.IsExtendedResourceName): a domain-qualified name outside
+    kubernetes.io."""
+    return "/" in name and not name.startswith(("kubernetes.io/", "requests."))

@@ -30,7 +30,11 @@ from listwatch.components.kubelet.status import go_duration
 from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
+from listwatch.rules import images
 from listwatch.runtime.base import PullResult, Runtime, Started
+
+#: The container machine's states in which a pull is under way (a first pull, a retry).
+PULLING = frozenset({"Pulling", "Repulling"})
 
 
 class Containers:
@@ -69,8 +73,17 @@ class Containers:
         """Fire `trigger` on the container, if its pod is still being synced."""
         container.timer = None
         if container.pod.pod_worker == "Syncing":
-            self.machine.fire(self, container, trigger)
+            self._fire(container, trigger)
             self.on_change(container.pod)
+
+    def _fire(self, container: ContainerRecord, trigger: str) -> None:
+        """Fire `trigger`, then note whether the status keeps reporting the container as it last
+        did: in a state without a status of its own (a restart, a pull retry), and on through the
+        creation of the new instance that follows it, until that instance has started."""
+        self.machine.fire(self, container, trigger)
+        state = self.machine.definition.state(container.container)
+        starting = container.container == "Running" and not container.container_id
+        container.keeps = not state.status or (starting and container.keeps)
 
     def fire_later(self, container: ContainerRecord, trigger: str, delay: float) -> None:
         """Fire `trigger` on the container after `delay`, if its pod is still being synced then."""
@@ -79,7 +92,7 @@ class Containers:
     def spec_changed(self, container: ContainerRecord, spec: Mapping[str, Any]) -> None:
         """The pod's spec gives the container a new image: kill it and start it again."""
         container.spec = spec
-        self.machine.fire(self, container, "spec_changed")
+        self._fire(container, "spec_changed")
         self.loop.call_soon(self.fire, container, "start")
 
     def kill(self, record: PodRecord, grace: float) -> None:
@@ -104,7 +117,40 @@ class Containers:
     # -- the container machine's callbacks ---------------------------------------------------------
 
     @guard
+    def image_invalid(self, container: ContainerRecord) -> bool:
+        """The image reference does not parse (EnsureImageExists' applyDefaultImageTag); the
+        parse error, in distribution/reference's words, is kept for the message."""
+        try:
+            images.parse(container.spec["image"])
+        except ValueError as error:
+            container.pull_error = str(error)
+            return True
+        return False
+
+    @action
+    def report_invalid_image(self, container: ContainerRecord) -> None:
+        """InvalidImageName: an InspectFailed Event with the parse error, then startContainer's
+        `Error: InvalidImageName`; nothing is pulled and no back-off follows."""
+        pod = container.pod.pod
+        image = container.spec["image"]
+        self.recorder.record(
+            pod,
+            "InspectFailed",
+            field_path=container.field_path,
+            image=image,
+            error=container.pull_error,
+        )
+        self.recorder.record(pod, "ErrInvalidImageName", field_path=container.field_path)
+        container.waiting_message = self.settings["waitingMessages"]["InvalidImageName"].format(
+            image=image, error=container.pull_error
+        )
+
+    @guard
     def image_present(self, container: ContainerRecord) -> bool:
+        """The image is on the node, or the policy says not to pull; an image reference that does
+        not parse never is (the default tag is applied before the policy is read)."""
+        if self.image_invalid(container):
+            return False
         policy = container.spec.get("imagePullPolicy", "IfNotPresent")
         if policy == "Always":
             return False
@@ -130,14 +176,14 @@ class Containers:
         container.pull_started = self.loop.clock.now()
 
         def done(result: PullResult) -> None:
-            if container.container != "Pulling" or container.spec.get("image") != image:
+            if container.container not in PULLING or container.spec.get("image") != image:
                 return
             container.pull = result
             if result.ok:
-                self.machine.fire(self, container, "pulled")
+                self._fire(container, "pulled")
             else:
                 container.pull_error = result.error
-                self.machine.fire(self, container, "pull_failed")
+                self._fire(container, "pull_failed")
             self.on_change(container.pod)
 
         self.runtime.pull_image(self.node_name, container.pod.pod, image, done)
@@ -214,7 +260,7 @@ class Containers:
             if container.container_id != started_id[0] or container.container != "Running":
                 return
             container.exit_code = code
-            self.machine.fire(self, container, "kill" if container.killed else "exited")
+            self._fire(container, "kill" if container.killed else "exited")
             self.on_change(record)
 
         started_id = [""]

@@ -22,13 +22,13 @@ from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.components.base import Component
+from listwatch.components.kubelet import admission
 from listwatch.components.kubelet.containers import Containers
 from listwatch.components.kubelet.node import NodeStatus
 from listwatch.components.kubelet.probes import Probes
 from listwatch.components.kubelet.records import ContainerRecord, PodRecord
 from listwatch.components.kubelet.status import Status
 from listwatch.machines.callbacks import action, guard
-from listwatch.rules import affinity
 from listwatch.runtime.base import Runtime, Sandbox
 
 
@@ -45,6 +45,10 @@ class Kubelet(Component):
         self.node: Obj | None = None
         self.runtime = runtime
         self.worker = self.machines["pod-worker"]
+        #: The spec's admission checks, in order (their names are checked when the spec loads).
+        self.admission = tuple(
+            (setting, admission.CHECKS[setting["check"]]) for setting in self.settings["admission"]
+        )
         self.pods: dict[str, PodRecord] = {}
         self._waiting: list[Obj] = []
         self._ip_count = 1
@@ -190,13 +194,16 @@ class Kubelet(Component):
 
     @guard
     def pod_admissible(self, record: PodRecord) -> bool:
+        """The spec's admission checks in order (canAdmitPod over the active pods); the first
+        that fails names the rejection's reason and message."""
         assert self.node is not None
-        for check in self.settings["admission"]:
-            if check["check"] == "NodeAffinity":
-                fits = affinity.fits_node(record.pod, self.node)
-                if not fits:
-                    record.reason, record.message = check["reason"], check["message"]
-                    return False
+        active = [r.pod for r in self.pods.values() if r is not record and _active(r)]
+        for setting, check in self.admission:
+            failed = check(record.pod, self.node, active)
+            if failed is not None:
+                record.reason = setting["reason"].format(**failed)
+                record.message = setting["message"].format(**failed)
+                return False
         return True
 
     @action
@@ -257,3 +264,11 @@ class Kubelet(Component):
                 grace_period_seconds=0,
                 uid=record.uid,
             )
+
+
+def _active(record: PodRecord) -> bool:
+    """Whether an admitted pod still counts against the node (filterOutInactivePods): it has not
+    finished, or it is being deleted and its containers may still run."""
+    if record.pod_worker == "Terminating":
+        return True
+    return record.pod_worker == "Syncing" and record.pod_phase not in ("Succeeded", "Failed")

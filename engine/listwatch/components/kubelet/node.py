@@ -1,7 +1,9 @@
 """The kubelet's node part: registering the node and reporting it alive (heartbeats).
 
 A kubelet posts its node's status every nodeStatusUpdateFrequency; the node lifecycle controller
-marks a node whose heartbeat stops as Unknown. `stop` is the kubelet process dying (no more
+marks a node whose heartbeat stops as Unknown. Each post reports the node's capacity and
+allocatable again (the kubelet's setters compute them from the machine at every update), so a
+client's patch of them holds only until the next post. `stop` is the kubelet process dying (no more
 heartbeats; the kubelet stops its watches itself); `resume` posts the node Ready at once, and
 `start_heartbeats` starts the heartbeats again.
 
@@ -83,6 +85,11 @@ class NodeStatus:
         self.post()
         self.start_heartbeats()
 
+    def _resources(self) -> Obj:
+        """status.capacity and status.allocatable as the kubelet registered them."""
+        status = self.template.get("status") or {}
+        return {key: dict(status[key]) for key in ("capacity", "allocatable") if status.get(key)}
+
     def _node_images(self) -> list[Obj]:
         """status.images: the runtime's images, as the kubelet's Images setter reports them."""
         images = sorted(
@@ -97,8 +104,9 @@ class NodeStatus:
         ]
 
     def post(self) -> None:
-        """Patch the node's conditions (the kubelet's own view, Ready, with a fresh heartbeat) and
-        images."""
+        """Patch the node's conditions (the kubelet's own view, Ready, with a fresh heartbeat), its
+        capacity and allocatable (the kubelet's own, as it registered them: a client's change of
+        them lasts until this post) and images."""
         now = self.loop.stamps.now()
         previous = {
             c.get("type"): c
@@ -119,7 +127,13 @@ class NodeStatus:
             self.api.patch(
                 "nodes",
                 self.node_name,
-                {"status": {"conditions": conditions, "images": self._node_images()}},
+                {
+                    "status": {
+                        **self._resources(),
+                        "conditions": conditions,
+                        "images": self._node_images(),
+                    }
+                },
                 patch_type="strategic",
                 subresource="status",
                 actor=self.actor,

@@ -26,6 +26,7 @@ class ContainerRecord:
         "image_backoff",
         "image_id",
         "index",
+        "keeps",
         "killed",
         "last_terminated",
         "name",
@@ -34,6 +35,7 @@ class ContainerRecord:
         "pull_error",
         "pull_started",
         "ready",
+        "reported",
         "restart_count",
         "spec",
         "started_at",
@@ -63,6 +65,11 @@ class ContainerRecord:
         self.waiting_message = ""
         # Readiness: None without a readinessProbe (ready once running), else the probe's verdict.
         self.ready: bool | None = None
+        #: The status last reported for it, reported again while a restart or a pull retry
+        #: makes a new instance (what kuberuntime keeps until the new one runs).
+        self.reported: dict[str, Any] | None = None
+        #: Whether `reported` is what the status shows now (set by the containers part).
+        self.keeps = False
         self.backoff: Backoff | None = None
         self.image_backoff: Backoff | None = None
         self.handles_sigterm = True

@@ -123,7 +123,14 @@ class Status:
 
     @guard
     def all_containers_ready(self, record: PodRecord) -> bool:
-        return all(_ready(c) for c in record.containers)
+        return all(self._ready(c) for c in record.containers)
+
+    def _ready(self, c: ContainerRecord) -> bool:
+        """Ready as the container status shows it (as last reported while that is kept)."""
+        if self._keeps(c):
+            assert c.reported is not None
+            return bool(c.reported.get("ready"))
+        return _ready(c)
 
     # -- status ------------------------------------------------------------------------------------
 
@@ -180,7 +187,9 @@ class Status:
             if rule.reason:
                 condition["reason"] = rule.reason
             if rule.message:
-                unready = "[" + " ".join(c.name for c in record.containers if not _ready(c)) + "]"
+                unready = (
+                    "[" + " ".join(c.name for c in record.containers if not self._ready(c)) + "]"
+                )
                 condition["message"] = rule.message.format(unready=unready)
             conditions.append(condition)
         status: Obj = {"phase": record.pod_phase, "conditions": conditions}
@@ -195,10 +204,25 @@ class Status:
         status["qosClass"] = old.get("qosClass", "BestEffort")
         return status
 
+    def _keeps(self, c: ContainerRecord) -> bool:
+        """Whether the container is reported as it last was: its state has no status of its own
+        (a restart, a pull retry), or its new instance is being created and has not started."""
+        if c.reported is None or not c.keeps:
+            return False
+        starting = c.container == "Running" and not c.container_id
+        return starting or not self.container_states.state(c.container).status
+
     def _container_status(self, c: ContainerRecord) -> Obj:
+        if self._keeps(c):
+            assert c.reported is not None
+            return c.reported
+        c.reported = self._current_status(c)
+        return c.reported
+
+    def _current_status(self, c: ContainerRecord) -> Obj:
         state = self.container_states.state(c.container).status
         started = bool(c.container_id) and c.container == "Running"
-        if c.container == "Running" and not c.container_id:
+        if not state or (c.container == "Running" and not c.container_id):
             current: Obj = {"waiting": {"reason": "ContainerCreating"}}
         elif state.get("state") == "running":
             current = {"running": {"startedAt": c.started_at}}
@@ -229,9 +253,10 @@ class Status:
         if status == record.written:
             return
         status = objects.reuse(status, record.pod.get("status") or {})
-        started = any(c.container == "Running" and c.container_id for c in record.containers) or (
-            status.get("phase") in ("Succeeded", "Failed")
-            and any(c.terminated for c in record.containers)
+        # Containers started, as a client reads the status: one is running or has terminated.
+        started = any(
+            "running" in (c.get("state") or {}) or "terminated" in (c.get("state") or {})
+            for c in status.get("containerStatuses") or ()
         )
         try:
             try:
