@@ -131,18 +131,9 @@ class Containers:
     def report_invalid_image(self, container: ContainerRecord) -> None:
         """InvalidImageName: an InspectFailed Event with the parse error, then startContainer's
         `Error: InvalidImageName`; nothing is pulled and no back-off follows."""
-        pod = container.pod.pod
-        image = container.spec["image"]
-        self.recorder.record(
-            pod,
-            "InspectFailed",
-            field_path=container.field_path,
-            image=image,
-            error=container.pull_error,
-        )
-        self.recorder.record(pod, "ErrInvalidImageName", field_path=container.field_path)
+        self._record_image_failure(container, "InspectFailed", "ErrInvalidImageName")
         container.waiting_message = self.settings["waitingMessages"]["InvalidImageName"].format(
-            image=image, error=container.pull_error
+            image=container.spec["image"], error=container.pull_error
         )
 
     @guard
@@ -204,18 +195,22 @@ class Containers:
         )
         container.image_backoff = None
 
-    @action
-    def report_pull_failed(self, container: ContainerRecord) -> None:
+    def _record_image_failure(self, container: ContainerRecord, reason: str, error: str) -> None:
+        """The two Warnings of an image that cannot be had: `reason` with the error, then
+        startContainer's `Error: <waiting reason>` (`error`)."""
         pod = container.pod.pod
-        image = container.spec["image"]
         self.recorder.record(
             pod,
-            "FailedPull",
+            reason,
             field_path=container.field_path,
-            image=image,
+            image=container.spec["image"],
             error=container.pull_error,
         )
-        self.recorder.record(pod, "ErrImagePull", field_path=container.field_path)
+        self.recorder.record(pod, error, field_path=container.field_path)
+
+    @action
+    def report_pull_failed(self, container: ContainerRecord) -> None:
+        self._record_image_failure(container, "FailedPull", "ErrImagePull")
         container.waiting_message = container.pull_error
         s = self.settings
         if container.image_backoff is None:
