@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -101,7 +102,7 @@ class Application:
         except errors.APIError as exc:
             await _answer(send, status_response(exc), request)
             return
-        request = _with_body(request, body)
+        request = dataclasses.replace(request, body=body)
         response = await self._handle(request)
         if response.upgrade is not None:
             response = status_response(errors.BadRequest("Upgrade request required"))
@@ -214,12 +215,6 @@ def _request(scope: Message, *, method: str | None = None) -> Request:
         headers[key] = f"{headers[key]}, {text}" if key in headers else text
     path = scope.get("path") or "/"
     return Request(method or scope["method"], path, dict(pairs), headers, b"", pairs)
-
-
-def _with_body(request: Request, body: bytes) -> Request:
-    return Request(
-        request.method, request.path, request.query, request.headers, body, request.pairs
-    )
 
 
 async def _body(receive: Receive, request: Request) -> bytes:
