@@ -19,8 +19,9 @@ from typing import Any
 from listwatch import errors
 from listwatch.actions import Action, ActionSink, ObjectRef
 from listwatch.apiserver import objects
+from listwatch.apiserver.kinds.pods import validate_pod_update
 from listwatch.apiserver.objects import Identity, Obj
-from listwatch.apiserver.resources import RESOURCES, Resource, resource_for, validate_pod_update
+from listwatch.apiserver.resources import RESOURCES, Resource, resource_for
 from listwatch.apiserver.selectors import parse_field_selector, parse_label_selector
 from listwatch.apiserver.watchcache import ClientWatch, Handler, WatchCache, selection
 from listwatch.clock import rfc3339

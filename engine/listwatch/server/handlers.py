@@ -26,7 +26,8 @@ from typing import IO, Any
 from listwatch import errors
 from listwatch.apiserver import objects, schemas
 from listwatch.apiserver.api import invalid, patch_transform, pins_resource_version
-from listwatch.apiserver.resources import Resource, validate_binding
+from listwatch.apiserver.kinds.pods import validate_binding
+from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.watchcache import BOOKMARK, ERROR, WatchEvent
 from listwatch.server import (
     control,

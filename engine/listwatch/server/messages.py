@@ -34,7 +34,8 @@ import jsonpatch
 
 from listwatch import errors
 from listwatch.apiserver import conform, objects, schemas
-from listwatch.apiserver.resources import Resource, go_quote
+from listwatch.apiserver.fields import go_quote
+from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.watchcache import WatchEvent
 from listwatch.server import strictjson, tables
 from listwatch.server.watchstream import DEFAULT_TIMEOUT_SECONDS, WatchStream

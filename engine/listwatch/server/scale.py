@@ -16,7 +16,7 @@ from typing import Any
 from listwatch import errors
 from listwatch.apiserver import objects
 from listwatch.apiserver.api import patch_transform
-from listwatch.apiserver.resources import controller_selector
+from listwatch.apiserver.kinds.controllers import controller_selector
 from listwatch.apiserver.selectors import selector_from_map
 from listwatch.server import messages, routes
 from listwatch.server.live import LiveCluster

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from listwatch.apiserver.conform import RepeatedKeys
-from listwatch.apiserver.resources import go_quote
+from listwatch.apiserver.fields import go_quote
 
 #: Go's encoding/json nesting limit (its scanner's maxNestingDepth).
 GO_MAX_DEPTH = 10_000

@@ -18,7 +18,8 @@ from typing import Any
 
 from listwatch import printers
 from listwatch.apiserver import objects
-from listwatch.apiserver.resources import Resource, controller_selector
+from listwatch.apiserver.kinds.controllers import controller_selector
+from listwatch.apiserver.resources import Resource
 
 Cell = str | int
 RowFunction = Callable[[Mapping[str, Any], datetime], Sequence[Cell]]

@@ -1,4 +1,4 @@
-"""Per-resource rules declared once: probe defaults and checks, binding targets, the messages for
+"""Pods on a write: probe defaults and checks, binding targets, enums, quantities, the messages for
 names and labels."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from listwatch.apiserver import resources
+from listwatch.apiserver import fields
+from listwatch.apiserver.kinds import pods
 
 #: apimachinery's validation messages (k8s.io/apimachinery/pkg/util/validation, v0.32), as
 #: RegexError writes them.
@@ -39,7 +40,7 @@ def spec_with(probe: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_probe_fields_left_zero_or_unset_get_kube_apiservers_defaults() -> None:
-    spec = resources.default_probes(spec_with({"exec": {"command": ["true"]}, "periodSeconds": 0}))
+    spec = pods.default_probes(spec_with({"exec": {"command": ["true"]}, "periodSeconds": 0}))
     assert spec["containers"][0]["readinessProbe"] == {
         "exec": {"command": ["true"]},
         "periodSeconds": 10,
@@ -51,7 +52,7 @@ def test_probe_fields_left_zero_or_unset_get_kube_apiservers_defaults() -> None:
 
 def test_probe_fields_that_are_set_are_kept() -> None:
     probe = {"exec": {"command": ["true"]}, "periodSeconds": 3, "failureThreshold": 7}
-    spec = resources.default_probes(spec_with(probe))
+    spec = pods.default_probes(spec_with(probe))
     assert spec["containers"][0]["readinessProbe"]["periodSeconds"] == 3
     assert spec["containers"][0]["readinessProbe"]["failureThreshold"] == 7
 
@@ -87,7 +88,7 @@ def test_probe_fields_that_are_set_are_kept() -> None:
 def test_a_probe_is_checked_as_validate_probe_checks_it(
     probe: dict[str, Any], kind: str, problems: list[str]
 ) -> None:
-    assert resources.validate_probe(probe, "p", kind=kind) == problems
+    assert pods.validate_probe(probe, "p", kind=kind) == problems
 
 
 @pytest.mark.parametrize(
@@ -109,7 +110,7 @@ def test_a_probe_is_checked_as_validate_probe_checks_it(
 def test_a_binding_targets_a_node_by_a_valid_name(
     target: dict[str, Any], problems: list[str]
 ) -> None:
-    assert resources.validate_binding({"target": target}) == problems
+    assert pods.validate_binding({"target": target}) == problems
 
 
 def test_an_enum_field_with_another_word_is_unsupported_and_an_empty_one_is_unset() -> None:
@@ -124,7 +125,7 @@ def test_an_enum_field_with_another_word_is_unsupported_and_an_empty_one_is_unse
             ],
         },
     }
-    assert resources.enum_problems(pod, resources.POD_ENUMS) == [
+    assert fields.enum_problems(pod, pods.POD_ENUMS) == [
         'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", '
         '"OnFailure", "Never"',
         'spec.tolerations[1].operator: Unsupported value: "Maybe": supported values: "Equal", '
@@ -134,27 +135,9 @@ def test_an_enum_field_with_another_word_is_unsupported_and_an_empty_one_is_unse
     ]
 
 
-def test_a_replication_controllers_template_is_checked_as_a_pod_at_its_own_paths() -> None:
-    rc = {
-        "metadata": {"name": "rc"},
-        "spec": {
-            "replicas": 1,
-            "selector": {"app": "a"},
-            "template": {
-                "metadata": {"labels": {"app": "a"}},
-                "spec": {"containers": [{"name": "c", "image": "i", "imagePullPolicy": "Often"}]},
-            },
-        },
-    }
-    assert resources.validate_controller(rc) == [
-        'spec.template.spec.containers[0].imagePullPolicy: Unsupported value: "Often": supported '
-        'values: "Always", "IfNotPresent", "Never"'
-    ]
-
-
 def test_a_negative_quantity_or_a_request_above_its_limit_is_invalid() -> None:
     resources_ = {"limits": {"cpu": "500m", "memory": "-1Mi"}, "requests": {"cpu": "1"}}
-    assert resources.validate_resources(resources_, "r") == [
+    assert pods.validate_resources(resources_, "r") == [
         'r.limits[memory]: Invalid value: "-1Mi": must be greater than or equal to 0',
         'r.requests: Invalid value: "1": must be less than or equal to cpu limit of 500m',
     ]
@@ -215,9 +198,4 @@ def test_names_and_labels_are_refused_with_apimachinerys_messages(
     spec: dict[str, Any] = {"containers": [{"name": container, "image": "i"}]}
     if node:
         spec["nodeName"] = node
-    assert resources.validate_pod({"metadata": meta, "spec": spec}) == problems
-
-
-def test_a_value_in_a_message_is_quoted_as_go_quotes_it() -> None:
-    assert resources.go_quote('a"b\\c') == '"a\\"b\\\\c"'
-    assert resources.go_quote("\n\x01\x7f\u00a0é\U0001f600") == '"\\n\\x01\\x7f\\u00a0é\U0001f600"'
+    assert pods.validate_pod({"metadata": meta, "spec": spec}) == problems

@@ -1,0 +1,44 @@
+"""Nodes on a write: the labels and quantities v1.32 gives them, and their validation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from listwatch.apiserver.fields import (
+    TAINT_EFFECTS,
+    FieldErrors,
+    enum_problems,
+    quantity_text,
+    validate_meta,
+)
+from listwatch.apiserver.objects import Obj
+
+NODE_ENUMS: Mapping[str, tuple[str, ...]] = {"spec.taints[*].effect": TAINT_EFFECTS}
+
+
+def node_defaults(node: Obj, ctx: Any) -> Obj:
+    out = dict(node)
+    meta = dict(out.get("metadata") or {})
+    name = meta.get("name", "")
+    labels = {
+        "beta.kubernetes.io/arch": "amd64",
+        "beta.kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+    }
+    labels.update(meta.get("labels") or {})
+    meta["labels"] = labels
+    out["metadata"] = meta
+    out.setdefault("spec", {})
+    status = dict(out.get("status") or {})
+    for key in ("capacity", "allocatable"):
+        if isinstance(status.get(key), dict):
+            status[key] = {name: quantity_text(value) for name, value in status[key].items()}
+    out["status"] = status
+    return out
+
+
+def validate_node(node: Obj) -> FieldErrors:
+    return [*validate_meta(node, namespaced=False), *enum_problems(node, NODE_ENUMS)]
