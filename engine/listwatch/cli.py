@@ -5,6 +5,8 @@
     listwatch check TRACE [--strict] [--emit-feature FILE] [--format text|json]
     listwatch check --follow [--kubeconfig K] [-n NAMESPACE] [--duration SECONDS] [--strict]
     listwatch record [--kubeconfig K] [-n NAMESPACE] [-o FILE] [--duration SECONDS]
+    listwatch validate scheduler|kubelet|controller-manager [--junit FILE] [--report FILE]
+        -- COMMAND [ARGS]
     listwatch conformance [--backend memory|docker|cluster] [--kubeconfig K] [--junit FILE]
         [--cucumber-json FILE]
     listwatch serve [--runtime memory|docker] [--nodes node01,node02] [--port 6443]
@@ -46,6 +48,7 @@ from listwatch import (
     printers,
     render,
     server,
+    validate,
 )
 from listwatch import engine as engine_module
 from listwatch.apiserver import objects
@@ -558,6 +561,14 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("-n", "--namespace", default="default")
         return command
 
+    validate_parser = sub.add_parser(
+        "validate",
+        usage="listwatch validate COMPONENT [options] -- COMMAND [ARGS]",
+        help="judge your implementation of a component: serve the cluster without it, run yours, "
+        "run the scenarios that concern it",
+    )
+    validate.add_arguments(validate_parser)
+    validate_parser.set_defaults(func=lambda args, out: validate.command(args, out, args.err))
     diagnose_parser = live("diagnose", "walk the troubleshooting tree for a pod of a live cluster")
     diagnose_parser.add_argument("pod")
     diagnose_parser.set_defaults(func=cmd_diagnose)
@@ -600,8 +611,10 @@ def main(
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    args = build_parser().parse_args(argv)
+    mine, command = validate.split_command(list(sys.argv[1:] if argv is None else argv))
+    args = build_parser().parse_args(mine)
     args.err = err
+    args.argv = command
     if args.command == "spec" and args.dir is None:
         args.dir = args.spec
     try:
