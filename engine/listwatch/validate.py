@@ -37,6 +37,8 @@ from listwatch.server.command import COMPONENTS
 from listwatch.spec.model import Spec, Step
 
 PASSED, FAILED, NOT_EXERCISED = "passed", "failed", "not exercised"
+#: How much of a failed scenario's assertion the report quotes.
+WHY_CHARS = 240
 #: How long COMMAND gets to stop after SIGTERM before it is killed.
 STOP_SECONDS = 10.0
 
@@ -98,7 +100,8 @@ class Scenarios:
             self.outcomes[report.nodeid] = report.outcome
         if report.failed:
             crash = getattr(report.longrepr, "reprcrash", None)
-            self.why[report.nodeid] = str(getattr(crash, "message", report.longrepr)).split("\n")[0]
+            first = str(getattr(crash, "message", report.longrepr)).split("\n")[0]
+            self.why[report.nodeid] = first[:WHY_CHARS] + ("..." if len(first) > WHY_CHARS else "")
 
 
 @dataclass(frozen=True)

@@ -244,13 +244,13 @@ class Server:
 def _connection_errors_to(
     log: logging.Logger,
 ) -> Callable[[asyncio.AbstractEventLoop, dict[str, Any]], None]:
-    """The loop's handler for what a connection's task raised and nobody awaited (a client that
-    broke its TLS session while the connection closed): one line in the error log, no traceback,
-    since it costs only that connection."""
+    """The loop's handler for what a connection's task raised and nobody awaited: nothing for a
+    client that broke its TLS session or a connection cancelled at shutdown (it costs only that
+    connection), one line in the error log, never a traceback, for anything else."""
 
     def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         exc = context.get("exception")
-        if isinstance(exc, ssl.SSLError | ConnectionError):
+        if isinstance(exc, ssl.SSLError | ConnectionError | asyncio.CancelledError):
             return
         what = f"{type(exc).__name__}: {exc}" if exc is not None else ""
         log.error("%s %s", context.get("message", "error"), what)
