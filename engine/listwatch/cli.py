@@ -614,7 +614,8 @@ def main(
     mine, command = validate.split_command(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(mine)
     args.err = err
-    args.argv = command
+    if args.command == "validate":
+        args.argv = command
     if args.command == "spec" and args.dir is None:
         args.dir = args.spec
     try:
