@@ -59,9 +59,9 @@ def validate(tmp_path: Path, keyword: str, *scheduler_args: str) -> tuple[int, s
         timeout=600,
         check=False,
     )
-    output = done.stdout + done.stderr
-    assert report.exists(), output[-6000:]
-    return done.returncode, output, json.loads(report.read_text())
+    assert report.exists(), (done.stdout + done.stderr)[-6000:]
+    assert "Traceback" not in done.stderr and "Error in ASGI" not in done.stderr, done.stderr
+    return done.returncode, done.stdout, json.loads(report.read_text())
 
 
 def verdicts(report: Any) -> dict[str, str]:
