@@ -210,7 +210,8 @@ def test_each_watch_event_is_one_line_with_one_newline(client: Client) -> None:
     reply = client.get(f"{PODS}?watch=true&labelSelector=reads%3Dline&timeoutSeconds=1")
     *lines, rest = reply.raw.split(b"\n")
     assert rest == b"" and lines and all(line.endswith(b"}") for line in lines)  # no blank line
-    assert [json.loads(line)["type"] for line in lines][0] == "ADDED"
+    types = [json.loads(line)["type"] for line in lines]  # each line one whole event
+    assert types[0] == "ADDED"
 
 
 def test_a_method_or_path_no_route_serves_is_go_restfuls_generic_status(client: Client) -> None:
@@ -237,4 +238,19 @@ def test_an_error_about_an_object_in_a_group_names_the_group(client: Client) -> 
         "NotFound",
         404,
         '{"name":"nope","group":"apps","kind":"replicasets"}',
+    )
+
+
+def test_a_watch_takes_a_match_only_with_send_initial_events(client: Client) -> None:
+    alone = client.get(f"{PODS}?watch=true&resourceVersionMatch=NotOlderThan")
+    assert (alone.status, alone.json["message"]) == (
+        422,
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: '
+        "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+    )
+    exact = client.get(f"{PODS}?watch=true&sendInitialEvents=true&resourceVersionMatch=Exact")
+    assert exact.status == 422 and exact.json["message"] == (
+        'ListOptions.meta.k8s.io "" is invalid: [resourceVersionMatch: Forbidden: '
+        "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan, "
+        'resourceVersionMatch: Unsupported value: "Exact": supported values: "NotOlderThan"]'
     )

@@ -90,21 +90,43 @@ class ListOptions:
                     "Forbidden: sendInitialEvents is forbidden for list",
                 )
             )
-        if not problems:
-            return
-        texts = [f"{field}: {message}" for field, _, message in problems]
-        text = texts[0] if len(texts) == 1 else f"[{', '.join(texts)}]"
-        raise errors.Invalid(
-            f'ListOptions.meta.k8s.io "" is invalid: {text}',
-            details={
-                "group": "meta.k8s.io",
-                "kind": "ListOptions",
-                "causes": [
-                    {"reason": reason, "message": message, "field": field}
-                    for field, reason, message in problems
-                ],
-            },
-        )
+        _refuse(problems)
+
+    def validate_watch(self) -> None:
+        """The 422 of ValidateListOptions for a watch (its validateWatchOptions): a match only
+        with sendInitialEvents, and then only NotOlderThan (with the WatchList feature on, as
+        listwatch serves the initial events a watch asks for)."""
+        problems: list[tuple[str, str, str]] = []
+        path = "resourceVersionMatch"
+        if self.send_initial_events and self.match != NOT_OLDER_THAN:
+            problems.append(
+                (
+                    path,
+                    "FieldValueForbidden",
+                    "Forbidden: sendInitialEvents requires setting resourceVersionMatch to "
+                    "NotOlderThan",
+                )
+            )
+        if self.match:
+            if not self.send_initial_events:
+                problems.append(
+                    (
+                        path,
+                        "FieldValueForbidden",
+                        "Forbidden: resourceVersionMatch is forbidden for watch unless "
+                        "sendInitialEvents is provided",
+                    )
+                )
+            if self.match != NOT_OLDER_THAN:
+                problems.append(
+                    (
+                        path,
+                        "FieldValueNotSupported",
+                        f"Unsupported value: {go_quote(self.match)}: supported values: "
+                        f"{go_quote(NOT_OLDER_THAN)}",
+                    )
+                )
+        _refuse(problems)
 
     @property
     def valid(self) -> bool:
@@ -145,6 +167,26 @@ class ListOptions:
     def minimum(self) -> int:
         """The revision the watch cache must have reached before it answers (0: none)."""
         return 0 if self.from_storage else self.revision()
+
+
+def _refuse(problems: list[tuple[str, str, str]]) -> None:
+    """The Invalid Status of NewInvalid(ListOptions.meta.k8s.io) for (field, reason, message)
+    problems, if there are any."""
+    if not problems:
+        return
+    texts = [f"{field}: {message}" for field, _, message in problems]
+    text = texts[0] if len(texts) == 1 else f"[{', '.join(texts)}]"
+    raise errors.Invalid(
+        f'ListOptions.meta.k8s.io "" is invalid: {text}',
+        details={
+            "group": "meta.k8s.io",
+            "kind": "ListOptions",
+            "causes": [
+                {"reason": reason, "message": message, "field": field}
+                for field, reason, message in problems
+            ],
+        },
+    )
 
 
 def parse_problem(rv: str) -> str | None:

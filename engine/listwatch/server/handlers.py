@@ -227,6 +227,7 @@ class Handlers:
     def _watch(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
         q = request.query
+        messages.list_options(request).validate_watch()
         field_selector = q.get("fieldSelector", "")
         if route.name:  # GET .../pods/web?watch=true watches one object
             pinned = f"metadata.name={route.name}"
