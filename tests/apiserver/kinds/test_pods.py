@@ -202,3 +202,15 @@ def test_names_and_labels_are_refused_with_apimachinerys_messages(
     if node:
         spec["nodeName"] = node
     assert pods.validate_pod({"metadata": meta, "spec": spec}) == problems
+
+
+def test_qos_class_sums_containers_and_init_containers_and_compares_quantities() -> None:
+    def c(requests: dict[str, str] | None = None, limits: dict[str, str] | None = None) -> Any:
+        return {"resources": {"requests": requests or {}, "limits": limits or {}}}
+
+    both = {"cpu": "1", "memory": "64Mi"}
+    assert pods.qos_class([c(), c()]) == "BestEffort"
+    assert pods.qos_class([c(both, {"cpu": "1000m", "memory": "64Mi"})]) == "Guaranteed"
+    assert pods.qos_class([c(both, both), c()]) == "Burstable"  # an init container without limits
+    assert pods.qos_class([c({"cpu": "1"}, {"cpu": "2", "memory": "1Gi"})]) == "Burstable"
+    assert pods.qos_class([c({"cpu": "0"}, {})]) == "BestEffort"  # zero is no request

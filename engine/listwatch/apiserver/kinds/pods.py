@@ -215,25 +215,44 @@ def pod_defaults(pod: Obj, ctx: Any) -> Obj:
     ]
     out = dict(pod)
     out["spec"] = spec
-    out["status"] = {"phase": "Pending", "qosClass": qos_class(containers)}
+    init = [c for c in spec.get("initContainers") or [] if isinstance(c, Mapping)]
+    out["status"] = {"phase": "Pending", "qosClass": qos_class([*containers, *init])}
     return out
 
 
+#: The resources a pod's QoS class is computed from (isSupportedQoSComputeResource).
+_QOS_RESOURCES = ("cpu", "memory")
+
+
 def qos_class(containers: Sequence[Mapping[str, Any]]) -> str:
-    """Guaranteed when every container's requests equal its limits, BestEffort with none, else
-    Burstable."""
-    requests = [((c.get("resources") or {}).get("requests") or {}) for c in containers]
-    limits = [((c.get("resources") or {}).get("limits") or {}) for c in containers]
-    if not any(requests) and not any(limits):
+    """The pod's QoS class from its containers and init containers, as v1.32's GetPodQOS: cpu
+    and memory requests and limits above zero, summed; BestEffort with none, Guaranteed when every
+    container limits both and the sums of requests equal those of limits, else Burstable."""
+    requests: dict[str, Any] = {}
+    limits: dict[str, Any] = {}
+    guaranteed = True
+    for c in containers:
+        resources = c.get("resources") or {}
+        for part, sums in (("requests", requests), ("limits", limits)):
+            found = set()
+            for name, text in (resources.get(part) or {}).items():
+                amount = _quantity(text)
+                if name in _QOS_RESOURCES and amount is not None and amount > 0:
+                    sums[name] = sums.get(name, 0) + amount
+                    found.add(name)
+            if part == "limits" and not found.issuperset(_QOS_RESOURCES):
+                guaranteed = False
+    if not requests and not limits:
         return "BestEffort"
-    guaranteed = all(
-        lim.get("cpu")
-        and lim.get("memory")
-        and (req.get("cpu", lim["cpu"]) == lim["cpu"])
-        and req.get("memory", lim["memory"]) == lim["memory"]
-        for req, lim in zip(requests, limits, strict=True)
-    )
-    return "Guaranteed" if guaranteed else "Burstable"
+    matched = all(limits.get(name) == amount for name, amount in requests.items())
+    return "Guaranteed" if guaranteed and matched and len(requests) == len(limits) else "Burstable"
+
+
+def _quantity(text: Any) -> Any:
+    try:
+        return quantity.parse(text)
+    except ValueError:
+        return None
 
 
 def validate_pod(pod: Obj) -> FieldErrors:
