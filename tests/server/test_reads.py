@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import threading
 import time
+from pathlib import Path
 
 from listwatch.server import Server
-from tests.served import Client, pod
+from tests.served import Client, pod, serving
+from tests.test_spec_drives_engine import modified
 
 PODS = "/api/v1/namespaces/default/pods"
 
@@ -254,3 +256,20 @@ def test_a_watch_takes_a_match_only_with_send_initial_events(client: Client) -> 
         "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan, "
         'resourceVersionMatch: Unsupported value: "Exact": supported values: "NotOlderThan"]'
     )
+
+
+def test_the_wait_for_a_resource_version_is_the_specs_watch_cache_block_seconds(
+    tmp_path: Path,
+) -> None:
+    eng = modified(
+        tmp_path,
+        "components/apiserver.yaml",
+        "watchCacheBlockSeconds: 3",
+        "watchCacheBlockSeconds: 0.5",
+    )
+    with serving(eng) as server:
+        quick = Client(server)
+        current = int(quick.get(PODS).json["metadata"]["resourceVersion"])
+        started = time.monotonic()
+        reply = quick.get(f"{PODS}?resourceVersion={current + 1000}")
+        assert reply.status == 504 and time.monotonic() - started < 2.5

@@ -31,7 +31,8 @@ from listwatch.apiserver.fields import go_quote
 
 EXACT = "Exact"
 NOT_OLDER_THAN = "NotOlderThan"
-#: How long the watch cache waits for a resourceVersion it has not reached (its blockTimeout).
+#: How long the watch cache waits for a resourceVersion it has not reached (its blockTimeout),
+#: unless the spec's apiserver settings say otherwise (`watchCacheBlockSeconds`).
 BLOCK_SECONDS = 3.0
 #: The retryAfterSeconds of the 504 for a resourceVersion the cache did not reach in time.
 TOO_LARGE_RETRY_SECONDS = 1

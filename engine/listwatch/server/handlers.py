@@ -204,11 +204,13 @@ class Handlers:
         return messages.Response(200, messages.encode(body))
 
     def _wait_for_revision(self, revision: int) -> None:
-        """Wait until the store has reached `revision`, at most BLOCK_SECONDS, as the watch cache
-        waits before it answers a list from a resourceVersion it has not seen yet (the list then
-        answers, or is the 504 for a version still too large)."""
+        """Wait until the store has reached `revision`, at most the spec's watchCacheBlockSeconds,
+        as the watch cache waits before it answers a list from a resourceVersion it has not seen
+        yet (the list then answers, or is the 504 for a version still too large)."""
         reached = threading.Event()
-        store = self.live.api.store
+        api = self.live.api
+        store = api.store
+        seconds = float(api.settings.get("watchCacheBlockSeconds", listoptions.BLOCK_SECONDS))
 
         def check(_: object = None) -> None:
             if store.revision >= revision:
@@ -220,7 +222,7 @@ class Handlers:
 
         unsubscribe = self.live.call(subscribe)
         try:
-            reached.wait(listoptions.BLOCK_SECONDS)
+            reached.wait(seconds)
         finally:
             self.live.call(unsubscribe)
 
