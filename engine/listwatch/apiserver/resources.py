@@ -46,6 +46,16 @@ class Resource:
         return self.api_version.rpartition("/")[0]
 
     @property
+    def qualified(self) -> str:
+        """The resource as kube-apiserver names it in messages (GroupResource.String()):
+        `pods`, `replicasets.apps`."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    def details(self, name: str) -> dict[str, object]:
+        """The StatusDetails of an error about the object `name` (NewNotFound, NewConflict...)."""
+        return {"name": name, "group": self.group, "kind": self.plural}
+
+    @property
     def version(self) -> str:
         return self.api_version.rpartition("/")[2]
 
@@ -167,6 +177,7 @@ RESOURCES: dict[str, Resource] = {
             has_status=True,
             defaults=services.service_defaults,
             validate=services.validate_service,
+            on_write=services.on_write,
         ),
         Resource(
             "namespaces",

@@ -9,10 +9,12 @@ the loop thread) and gives the answers kube-apiserver gives:
   malformed body or selector, 404 for an unknown resource or object, 405, 409, 410 on a watch,
   413 for a body over 3 MiB, 415 for a patch format it does not read, 422 for an invalid object);
 - merge (RFC 7386), strategic merge and JSON (RFC 6902, with the `jsonpatch` package) patches;
-- pods/binding and the bindings collection; pods/log with container, tailLines, limitBytes, previous
-and
-  follow; watches as streams (`watchstream`); pods/exec over a WebSocket (`execstream`); pods/proxy
-  through the kubelet's runtime (`podproxy`); the scale of a controller (`scale`).
+- lists at the resourceVersion they ask for (`listoptions`: Exact from the store's history, 410
+  once compacted; a version not reached yet waited for 3 s, then 504);
+- pods/binding and the bindings collection; pods/log with the options of PodLogOptions
+  (`logoptions`: container, tailLines, limitBytes, previous, timestamps, sinceSeconds, sinceTime,
+  follow); watches as streams (`watchstream`); pods/exec over a WebSocket (`execstream`);
+  pods/proxy through the kubelet's runtime (`podproxy`); the scale of a controller (`scale`).
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from typing import IO, Any
 
 from listwatch import errors
-from listwatch.apiserver import objects, schemas
+from listwatch.apiserver import listoptions, objects, schemas
 from listwatch.apiserver.api import invalid, patch_transform, pins_resource_version
 from listwatch.apiserver.kinds.pods import validate_binding
 from listwatch.apiserver.resources import Resource
@@ -33,6 +36,7 @@ from listwatch.server import (
     control,
     discovery,
     execstream,
+    logoptions,
     messages,
     podproxy,
     routes,
@@ -79,10 +83,10 @@ class Handlers:
                     f"listwatch: internal error on {request.method} "
                     f"{request.path}:\n{traceback.format_exc()}"
                 )
-            response = messages.status_response(
+            cause = "an unexpected error in listwatch (see the server's log)"
+            response = messages.status_response(  # as NewInternalError words and details it
                 errors.APIError(
-                    "Internal error occurred: an unexpected error in listwatch (see the server's "
-                    "log)"
+                    f"Internal error occurred: {cause}", details={"causes": [{"message": cause}]}
                 )
             )
         if request.warnings:
@@ -148,12 +152,20 @@ class Handlers:
     def _list(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
         q = request.query
+        options = messages.list_options(request)
+        try:
+            minimum = options.minimum() if options.valid else 0
+        except errors.APIError:
+            minimum = 0  # the API server refuses the version, after the selectors' errors
+        if minimum:
+            self._wait_for_revision(minimum)
         found = self.live.call(
             self.live.api.list,
             res.plural,
             namespace=route.namespace,
             label_selector=q.get("labelSelector", ""),
             field_selector=q.get("fieldSelector", ""),
+            options=options,
         )
         accept = request.header("accept")
         if tables.wants(accept, "Table"):
@@ -191,9 +203,33 @@ class Handlers:
         }
         return messages.Response(200, messages.encode(body))
 
+    def _wait_for_revision(self, revision: int) -> None:
+        """Wait until the store has reached `revision`, at most the spec's watchCacheBlockSeconds,
+        as the watch cache waits before it answers a list from a resourceVersion it has not seen
+        yet (the list then answers, or is the 504 for a version still too large)."""
+        reached = threading.Event()
+        api = self.live.api
+        store = api.store
+        seconds = float(api.settings.get("watchCacheBlockSeconds", listoptions.BLOCK_SECONDS))
+
+        def check(_: object = None) -> None:
+            if store.revision >= revision:
+                reached.set()
+
+        def subscribe() -> Callable[[], None]:
+            check()
+            return store.subscribe(check)
+
+        unsubscribe = self.live.call(subscribe)
+        try:
+            reached.wait(seconds)
+        finally:
+            self.live.call(unsubscribe)
+
     def _watch(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
         q = request.query
+        messages.list_options(request).validate_watch()
         field_selector = q.get("fieldSelector", "")
         if route.name:  # GET .../pods/web?watch=true watches one object
             pinned = f"metadata.name={route.name}"
@@ -242,7 +278,7 @@ class Handlers:
                 headers=first[0],
             )
             first[0] = False
-            return messages.encode({"type": event.type, "object": table}) + b"\n"
+            return messages.encode({"type": event.type, "object": table})
 
         return as_table
 
@@ -342,10 +378,7 @@ class Handlers:
     ) -> messages.Response:
         res = route.resource
         if res.plural == "namespaces":
-            raise errors.MethodNotAllowed(
-                "the server does not allow this method on the requested resource "
-                "(deletecollection namespaces)"
-            )
+            raise routes.not_allowed()  # namespaces have no collection DELETE route
         grace, _ = messages.delete_options(request)
         q = request.query
         actor = messages.actor(request)
@@ -421,31 +454,38 @@ class Handlers:
     # -- logs --------------------------------------------------------------------------------------
 
     def _log(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
-        q = request.query
         namespace = route.namespace or "default"
-        container = q.get("container") or None
-        tail = messages.non_negative(q.get("tailLines"), "tailLines")
-        limit = messages.non_negative(q.get("limitBytes"), "limitBytes")
-        previous = routes.truthy(q.get("previous"))
+        opts = logoptions.pod_log_options(request, route.name)
         cluster = self.live.cluster
+        since = opts.since(self.live.clock.wall())  # the kubelet's now
         text = self.live.call(
             lambda: cluster.logs(
                 route.name,
                 namespace=namespace,
-                container=container,
-                tail=None if tail is None else int(tail),
-                previous=previous,
+                container=opts.container,
+                tail=opts.tail_lines,
+                previous=opts.previous,
+                since=since,
+                timestamps=opts.timestamps,
             )
         )
-        if not routes.truthy(q.get("follow")) or previous:
+        if not opts.follow or opts.previous:
             data = text.encode()
-            return messages.Response(
-                200, data[: int(limit)] if limit is not None else data, "text/plain"
-            )
+            limit = opts.limit_bytes
+            return messages.Response(200, data[:limit] if limit is not None else data, "text/plain")
         return messages.Response(
             200,
             content_type="text/plain",
-            stream=messages.Streamed(chunks=self._follow(route.name, namespace, container, text)),
+            stream=messages.Streamed(
+                chunks=self._follow(
+                    route.name,
+                    namespace,
+                    text,
+                    container=opts.container,
+                    since=since,
+                    timestamps=opts.timestamps,
+                )
+            ),
         )
 
     # -- exec ------------------------------------------------------------------------------------
@@ -473,12 +513,26 @@ class Handlers:
         return podproxy.answer(self.live, route, request)
 
     def _follow(
-        self, pod: str, namespace: str, container: str | None, first: str
+        self,
+        pod: str,
+        namespace: str,
+        first: str,
+        *,
+        container: str | None,
+        since: datetime | None,
+        timestamps: bool,
     ) -> Iterator[bytes]:
         """The log as it grows: what was there, then each new part, until the container stops
-        (or, through the writer, until the client goes away)."""
+        (or, through the writer, until the client goes away). Every read is from the same `since`
+        and with the same `timestamps`, so each read extends the one before."""
         cluster = self.live.cluster
-        full = self.live.call(lambda: cluster.logs(pod, namespace=namespace, container=container))
+
+        def read() -> str:
+            return cluster.logs(
+                pod, namespace=namespace, container=container, since=since, timestamps=timestamps
+            )
+
+        full = self.live.call(read)
         sent = len(full)
         if first:
             yield first.encode()
@@ -486,10 +540,7 @@ class Handlers:
             time.sleep(LOG_FOLLOW_POLL_SECONDS)
             try:
                 full, running = self.live.call(
-                    lambda: (
-                        cluster.logs(pod, namespace=namespace, container=container),
-                        _running(cluster.pod(pod, namespace)),
-                    )
+                    lambda: (read(), _running(cluster.pod(pod, namespace)))
                 )
             except errors.APIError:
                 return
@@ -512,7 +563,5 @@ def _as_json(event: WatchEvent) -> bytes:
     """A watch event as one line of JSON, encoded once for all the watchers that get it."""
     line = event.encoded.get(JSON)
     if line is None:
-        line = event.encoded[JSON] = (
-            messages.encode({"type": event.type, "object": event.object}) + b"\n"
-        )
+        line = event.encoded[JSON] = messages.encode({"type": event.type, "object": event.object})
     return line

@@ -33,6 +33,8 @@ def node_defaults(node: Obj, ctx: Any) -> Obj:
     out["metadata"] = meta
     out.setdefault("spec", {})
     status = dict(out.get("status") or {})
+    if status.get("allocatable") is None and isinstance(status.get("capacity"), dict):
+        status["allocatable"] = dict(status["capacity"])  # v1 SetDefaults_NodeStatus
     for key in ("capacity", "allocatable"):
         if isinstance(status.get(key), dict):
             status[key] = {name: quantity_text(value) for name, value in status[key].items()}
