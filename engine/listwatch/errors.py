@@ -18,6 +18,8 @@ ListwatchError
 │   ├── RequestEntityTooLarge  413: a request body over the API server's 3 MiB limit
 │   ├── UnsupportedMediaType   415: a body (or patch) in a format the server does not read
 │   ├── Invalid           422 Invalid (field errors)
+│   ├── Unknown           500 without a reason: an error kube-apiserver does not make a Status of
+│   │                     its own (ErrorToAPIStatus's default), such as a binding's field errors
 │   ├── ServiceUnavailable     503: the served cluster is stopping or its loop has stopped
 │   └── Timeout           504 Timeout: the served cluster did not answer in time
 └── BackendUnavailable    a backend cannot run here (no Docker Engine, no kubeconfig ...)
@@ -149,6 +151,19 @@ class UnsupportedMediaType(APIError):
 class Invalid(APIError):
     code = 422
     reason = "Invalid"
+
+
+class Unknown(APIError):
+    """An error that reaches kube-apiserver's responder as a plain Go error: a 500 whose Status
+    has the error's text and no reason (StatusReasonUnknown is empty)."""
+
+    code = 500
+    reason = ""
+
+    def status(self) -> dict[str, object]:
+        body = super().status()
+        body.pop("reason", None)
+        return body
 
 
 class ServiceUnavailable(APIError):

@@ -642,9 +642,10 @@ class APIServer:
                 )
             return None
         old = request.old
-        if old is None:
+        if old is None:  # a binding of a pod that is not there is `pods "web" not found` too
             return errors.NotFound(
-                f"{request.what} not found", details={"name": request.name, "kind": res.plural}
+                f'{res.plural} "{request.name}" not found',
+                details={"name": request.name, "kind": res.plural},
             )
         if verb == "bind":
             node = (old.get("spec") or {}).get("nodeName")
@@ -680,7 +681,7 @@ class APIServer:
     def reject(self, request: Request) -> None:
         if request.error is None:
             request.error = errors.NotFound(
-                f"{request.what} not found",
+                f'{request.resource.plural} "{request.name}" not found',
                 details={"name": request.name, "kind": request.resource.plural},
             )
 

@@ -1,11 +1,16 @@
 """Recording Kubernetes Events (core/v1), as client-go's event recorders write them.
 
 Two styles, as in Kubernetes v1.32:
-- `legacy` (kubelet, controller manager): `source.component`/`source.host`, a `count` and
-  first/last timestamps; an identical event (same object, type, reason, message, source) is not
-  written again but has its count raised and lastTimestamp moved;
-- `events/v1` (the scheduler): `reportingComponent`/`reportingInstance`, `eventTime` and an
-  `action`, no source and no count; a repeat with the same reason becomes a `series`.
+- `legacy` (kubelet, controller manager; client-go's tools/record): `source.component`/
+  `source.host`, `reportingComponent`/`reportingInstance` the same two (so a controller's
+  instance is empty, a kubelet's its node), a `count`, first/last timestamps and `eventTime:
+  null`; an identical event (same object, type, reason, message, source) is not written again but
+  has its count raised and lastTimestamp moved, as the recorder's correlator does;
+- `events/v1` (the scheduler; client-go's tools/events): written as an events.k8s.io/v1 Event
+  (`reportingController`, `reportingInstance` `<controller>-<host>`, `eventTime` in
+  microseconds, an `action`, no deprecated source, count or timestamps), which core/v1 reads as
+  `source: {}`, `count` unset, `firstTimestamp`/`lastTimestamp` null; a repeat (same object,
+  reason and action) becomes a `series`.
 Event names are `<object name>.<hex of the Unix time in nanoseconds>`, as Kubernetes names them:
 16 hex digits, so that names sort in the order the events were made (a list sorts by name), on a
 real clock as on the logical one.
@@ -18,6 +23,7 @@ from typing import Any
 
 from listwatch import errors
 from listwatch.apiserver.api import APIServer
+from listwatch.apiserver.kinds import events
 from listwatch.apiserver.objects import Obj
 from listwatch.spec.model import EventTemplate
 
@@ -84,39 +90,54 @@ class EventRecorder:
         involved = self._reference(obj, field_path)
         now = self.api.clock.now()
         stamp = self.api.loop.stamps.now()
-        key = (field_path, type_, reason, message if self.style == "legacy" else "")
+        # The legacy correlator's key has the message; tools/events' has the regarding reference
+        # (its resourceVersion included), the action and the reason, not the note.
+        key = (
+            (field_path, type_, reason, message)
+            if self.style == "legacy"
+            else (field_path, involved.get("resourceVersion", ""), action, reason)
+        )
         seen = self._seen.get(involved.get("uid", ""), {}).get(key)
         if seen is not None:
             return self._repeat(namespace, seen, stamp)
         self._serial += 1
         name = f"{meta.get('name', '')}.{self._epoch_ns + int(now * 1e9) + self._serial:x}"
-        event: Obj = {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {"name": name, "namespace": namespace},
-            "involvedObject": involved,
-            "reason": reason,
-            "message": message,
-            "type": type_,
-        }
+        metadata = {"name": name, "namespace": namespace}
         if self.style == "legacy":
-            event["source"] = self._source
-            event["firstTimestamp"] = stamp
-            event["lastTimestamp"] = stamp
-            event["count"] = 1
-            event["reportingComponent"] = self.component
-            event["reportingInstance"] = self.host
-            event["eventTime"] = None
-        else:
-            event["source"] = {}
-            event["firstTimestamp"] = None
-            event["lastTimestamp"] = None
-            event["eventTime"] = f"{stamp[:-1]}.{int(now * 1e6) % 1000000:06d}Z"
-            event["reportingComponent"] = self.component
-            event["reportingInstance"] = (
-                f"{self.component}-{self.host}" if self.host else self.component
+            event: Obj = {
+                "apiVersion": "v1",
+                "kind": "Event",
+                "metadata": metadata,
+                "involvedObject": involved,
+                "reason": reason,
+                "message": message,
+                "source": self._source,
+                "firstTimestamp": stamp,
+                "lastTimestamp": stamp,
+                "count": 1,
+                "type": type_,
+                "eventTime": None,
+                "reportingComponent": self.component,
+                "reportingInstance": self.host,
+            }
+        else:  # written as events.k8s.io/v1, stored (and read through core/v1) as converted
+            event = events.to_core(
+                {
+                    "apiVersion": events.EVENTS_V1,
+                    "kind": "Event",
+                    "metadata": metadata,
+                    "eventTime": f"{stamp[:-1]}.{int(now * 1e6) % 1000000:06d}Z",
+                    "reportingController": self.component,
+                    "reportingInstance": (
+                        f"{self.component}-{self.host}" if self.host else self.component
+                    ),
+                    "action": action,
+                    "reason": reason,
+                    "regarding": involved,
+                    "note": message,
+                    "type": type_,
+                }
             )
-            event["action"] = action
         try:
             created = self.api.create("events", event, namespace=namespace, actor=self.actor)
         except errors.APIError:
@@ -152,9 +173,13 @@ class EventRecorder:
             current = self.api.get("events", name, namespace=namespace)
             if self.style == "legacy":
                 patch = {"count": (current.get("count") or 1) + 1, "lastTimestamp": stamp}
+            elif current.get("series"):
+                # tools/events writes a series once, at its second occurrence; later ones are
+                # counted in its cache and written at its 30-minute refresh (not simulated).
+                return None
             else:
-                series = current.get("series") or {"count": 1}
-                patch = {"series": {"count": series["count"] + 1, "lastObservedTime": stamp}}
+                micro = f"{stamp[:-1]}.{int(self.api.clock.now() * 1e6) % 1000000:06d}Z"
+                patch = {"series": {"count": 2, "lastObservedTime": micro}}
             return self.api.patch("events", name, patch, namespace=namespace, actor=self.actor)
         except errors.APIError:
             return None
