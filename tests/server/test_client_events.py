@@ -167,9 +167,19 @@ def test_an_event_created_through_events_v1_is_read_through_core_v1_and_watched(
     )
     first = next(stream)
     assert first["type"] == "ADDED" and first["object"].note == "all good"
-    patched = events_v1.patch_namespaced_event("checked", "default", {"note": "still good"})
-    assert patched.note == "still good"
-    assert v1.read_namespaced_event("checked", "default").message == "still good"
+    # What tools/events patches on a repeat: the series (read through core/v1 as the same).
+    series = {"count": 2, "lastObservedTime": "2026-01-01T00:00:05.000001Z"}
+    patched = events_v1.patch_namespaced_event("checked", "default", {"series": series})
+    assert patched.series.count == 2
+    assert raw(v1.read_namespaced_event, "checked", "default")["series"] == series
+    before = v1.read_namespaced_event("checked", "default").metadata.resource_version
+    with pytest.raises(ApiException) as refused:  # ValidateEventUpdate: the rest is immutable
+        events_v1.patch_namespaced_event("checked", "default", {"note": "changed"})
+    assert refused.value.status == 422
+    assert json.loads(refused.value.body)["message"] == (
+        'Event "checked" is invalid: message: Invalid value: "changed": field is immutable'
+    )
+    assert v1.read_namespaced_event("checked", "default").metadata.resource_version == before
 
 
 @pytest.mark.parametrize(

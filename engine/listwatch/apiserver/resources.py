@@ -24,6 +24,8 @@ class Conversion:
     field_labels: Mapping[str, str]
     #: The validation of a create through this version (the stored form, as it will be stored).
     validate_create: Callable[[Obj], FieldErrors] | None = None
+    #: The validation of an update through this version (new and old, in the stored form).
+    validate_update: Callable[[Obj, Obj], FieldErrors] | None = None
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,7 @@ ALTERNATES: tuple[Resource, ...] = (
             to_storage=events.to_core,
             field_labels=events.FIELD_LABELS,
             validate_create=events.validate_events_v1,
+            validate_update=events.validate_events_v1_update,
         ),
     ),
 )

@@ -50,12 +50,32 @@ def checked_create(resource: Resource, obj: Obj, *, namespace: str | None) -> Ob
     return body
 
 
+def checked_update(resource: Resource, new: Obj, old: Obj) -> Obj:
+    """An update's result in its stored form, refused (422) when the version it came through
+    forbids the change (an events.k8s.io/v1 Event's fields other than its series are
+    immutable)."""
+    conversion = resource.conversion
+    if conversion is not None and conversion.validate_update is not None:
+        old_meta = old.get("metadata") or {}
+        meta = {**(new.get("metadata") or {}), "namespace": old_meta.get("namespace", "")}
+        problems = conversion.validate_update({**new, "metadata": meta}, old)
+        if problems:
+            raise invalid(resource.kind, str((old.get("metadata") or {}).get("name", "")), problems)
+    return new
+
+
 def through(resource: Resource, transform: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A patch of the served form, as a change of the stored one."""
+    """A patch of the served form, as a change of the stored one (held to the version's update
+    rules)."""
     if resource.conversion is None:
         return transform
     conversion = resource.conversion
-    return lambda current: conversion.to_storage(transform(conversion.from_storage(current)))
+
+    def patch(current: Any) -> Any:
+        new = conversion.to_storage(transform(conversion.from_storage(current)))
+        return checked_update(resource, new, current)
+
+    return patch
 
 
 def field_selector(resource: Resource, text: str) -> str:

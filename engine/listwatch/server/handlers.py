@@ -296,9 +296,10 @@ class Handlers:
         actor: str,
     ) -> Any:
         api = self.live.api
-        api.get(
+        old = api.get(
             res.plural, objects.name_of(obj), namespace=namespace
         )  # a PUT to a missing object is a 404
+        obj = conversion.checked_update(res, obj, old)
         return api.update(
             res.plural, obj, namespace=namespace, subresource=subresource, actor=actor
         )

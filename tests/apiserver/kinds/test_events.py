@@ -139,3 +139,32 @@ def test_an_events_v1_create_also_passes_the_strict_rules(
     event = {**events.to_core(SCHEDULED_V1), **change}
     assert problem in events.validate_events_v1(event)
     assert problem not in events.validate_event(event)
+
+
+def test_an_events_v1_update_may_change_the_series_and_nothing_else() -> None:
+    old = events.to_core(SCHEDULED_V1)
+    series = {"count": 2, "lastObservedTime": "2026-01-01T00:00:05.000001Z"}
+    assert events.validate_events_v1_update({**old, "series": series}, old) == []
+    assert events.validate_events_v1_update({**old, "series": {"count": 1}}, old) == [
+        'series.count: Invalid value: "": should be at least 2',
+        "series.lastObservedTime: Required value",
+    ]
+    assert events.validate_events_v1_update({**old, "message": "moved"}, old) == [
+        'message: Invalid value: "moved": field is immutable'
+    ]
+    assert events.validate_events_v1_update({**old, "reason": "Moved"}, old) == [
+        'reason: Invalid value: "Moved": field is immutable',
+        'reason: Invalid value: "Moved": field is immutable',
+    ]
+    moved = {**old, "involvedObject": {**REGARDING, "name": "other"}}
+    assert events.validate_events_v1_update(moved, old) == [
+        'involvedObject: Invalid value: core.ObjectReference{Kind:"Pod", Namespace:"default", '
+        'Name:"other", UID:"u1", APIVersion:"v1", ResourceVersion:"", FieldPath:""}: field is '
+        "immutable"
+    ]
+    later = {**old, "eventTime": "2026-01-01T00:00:01.5Z"}
+    assert events.validate_events_v1_update(later, old) == [
+        "eventTime: Invalid value: 2026-01-01 00:00:01.5 +0000 UTC: field is immutable"
+    ]
+    finer = {**old, "eventTime": "2026-01-01T00:00:00.123456789Z"}
+    assert events.validate_events_v1_update(finer, old) == []

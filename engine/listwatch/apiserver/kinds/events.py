@@ -186,3 +186,89 @@ def _strict(event: Obj) -> FieldErrors:
 def validate_events_v1(event: Obj) -> FieldErrors:
     """A core/v1-form Event created through events.k8s.io/v1."""
     return validate_event_create(event, version=EVENTS_V1)
+
+
+#: The fields of an Event that an update through events.k8s.io/v1 may not change (after the
+#: series), in ValidateEventUpdate's order, and how Go prints each one's value in the message.
+_IMMUTABLE = (
+    ("involvedObject", "reference"),
+    ("reason", "string"),
+    ("message", "string"),
+    ("source", "source"),
+    ("firstTimestamp", "time"),
+    ("lastTimestamp", "time"),
+    ("count", "int"),
+    ("reason", "string"),  # v1.32 checks it twice, and so reports it twice
+    ("type", "string"),
+    ("eventTime", "microtime"),
+    ("action", "string"),
+    ("related", "reference"),
+    ("reportingComponent", "string"),
+    ("reportingInstance", "string"),
+)
+_REFERENCE_FIELDS = (
+    ("Kind", "kind"),
+    ("Namespace", "namespace"),
+    ("Name", "name"),
+    ("UID", "uid"),
+    ("APIVersion", "apiVersion"),
+    ("ResourceVersion", "resourceVersion"),
+    ("FieldPath", "fieldPath"),
+)
+#: The message names of the fields whose JSON name in core/v1 differs.
+_UPDATE_PATHS = {"reportingComponent": "reportingController"}
+
+
+def validate_events_v1_update(new: Obj, old: Obj) -> FieldErrors:
+    """ValidateEventUpdate of an update through events.k8s.io/v1 (both in their stored form):
+    the legacy rules, a changed series checked, and nothing else changed."""
+    errs = _legacy(new, EVENTS_V1)
+    if new.get("series") != old.get("series"):
+        errs.extend(e for e in _strict(new) if e.startswith("series."))
+    for field, kind in _IMMUTABLE:
+        before, after = _comparable(old.get(field), kind), _comparable(new.get(field), kind)
+        if before != after:
+            errs.append(
+                f"{_UPDATE_PATHS.get(field, field)}: Invalid value: "
+                f"{_go_value(new.get(field), kind)}: field is immutable"
+            )
+    return errs
+
+
+def _comparable(value: Any, kind: str) -> Any:
+    if kind in ("reference", "source"):
+        return {k: v for k, v in (value or {}).items() if v not in (None, "")} or None
+    if kind == "microtime":  # changes below a microsecond are tolerated
+        whole, _, fraction = str(value or "").rstrip("Z").partition(".")
+        return f"{whole}.{(fraction + '000000')[:6]}" if whole else None
+    return value or None
+
+
+def _go_value(value: Any, kind: str) -> str:
+    """A field's value as apimachinery's field.Invalid prints it (%q, %v, String(), %#v)."""
+    if kind == "string":
+        return go_quote(str(value or ""))
+    if kind == "int":
+        return str(int(value or 0))
+    if kind in ("time", "microtime"):
+        return _go_time(str(value or ""))
+    if kind == "source":
+        source = value or {}
+        return (
+            f"core.EventSource{{Component:{go_quote(str(source.get('component') or ''))}, "
+            f"Host:{go_quote(str(source.get('host') or ''))}}}"
+        )
+    if value is None:
+        return "null"
+    inner = ", ".join(f"{go}:{go_quote(str(value.get(js) or ''))}" for go, js in _REFERENCE_FIELDS)
+    return f"core.ObjectReference{{{inner}}}"
+
+
+def _go_time(stamp: str) -> str:
+    """Go's time.String() of an RFC 3339 UTC stamp: `2026-01-01 00:00:01.5 +0000 UTC`."""
+    if not stamp:
+        return "0001-01-01 00:00:00 +0000 UTC"
+    date, _, clock = stamp.rstrip("Z").partition("T")
+    whole, _, fraction = clock.partition(".")
+    fraction = fraction.rstrip("0")
+    return f"{date} {whole}{'.' + fraction if fraction else ''} +0000 UTC"
