@@ -122,11 +122,11 @@ class EventRecorder:
         now = self.api.clock.now()
         stamp = self.api.loop.stamps.now()
         # The legacy correlator's key has the message; tools/events' has the regarding reference
-        # (its resourceVersion included), the action and the reason, not the note.
+        # (its resourceVersion included), the type, the action and the reason, not the note.
         key = (
             (field_path, type_, reason, message)
             if self.style == "legacy"
-            else (field_path, involved.get("resourceVersion", ""), action, reason)
+            else (field_path, involved.get("resourceVersion", ""), type_, action, reason)
         )
         seen = self._seen.get(involved.get("uid", ""), {}).get(key)
         micro = f"{stamp[:-1]}.{int(now * 1e6) % 1000000:06d}Z"
