@@ -18,8 +18,9 @@ ListwatchError
 │   ├── RequestEntityTooLarge  413: a request body over the API server's 3 MiB limit
 │   ├── UnsupportedMediaType   415: a body (or patch) in a format the server does not read
 │   ├── Invalid           422 Invalid (field errors)
-│   ├── Unclassified      500 with no reason: an error kube-apiserver passes on without a Status
-│   │                     of its own (a resourceVersion that is not a number, a future revision)
+│   ├── Unknown           500 with no reason: an error kube-apiserver passes on without a Status
+│   │                     of its own (a resourceVersion that is not a number, a binding's field
+│   │                     errors)
 │   ├── ServiceUnavailable     503: the served cluster is stopping or its loop has stopped
 │   └── Timeout           504 Timeout: the served cluster did not answer in time
 └── BackendUnavailable    a backend cannot run here (no Docker Engine, no kubeconfig ...)
@@ -182,7 +183,7 @@ class Invalid(APIError):
     reason = "Invalid"
 
 
-class Unclassified(APIError):
+class Unknown(APIError):
     """An error kube-apiserver did not turn into a Status of its own: it answers 500 with the
     error's text and an empty reason (StatusReasonUnknown, left out of the JSON)."""
 

@@ -211,7 +211,7 @@ class APIServer:
         """The keys under `prefix` at `revision`, with etcd's errors as kube-apiserver passes
         them on: 410 for a compacted revision, a 500 for one not reached yet."""
         if revision > self.store.revision:
-            raise errors.Unclassified("etcdserver: mvcc: required revision is a future revision")
+            raise errors.Unknown("etcdserver: mvcc: required revision is a future revision")
         try:
             return self.store.range_at(prefix, revision)
         except errors.CompactedError:
@@ -236,7 +236,7 @@ class APIServer:
         resource_version = str(resource_version)
         problem = listoptions.parse_problem(resource_version) if resource_version else None
         if problem is not None:  # the watch cache's versioner refuses it; no Status of its own
-            raise errors.Unclassified(problem)
+            raise errors.Unknown(problem)
         ns = namespace if res.namespaced else None
         watch = self.caches[res.plural].watch(
             handler,
@@ -664,8 +664,10 @@ class APIServer:
                 )
             return None
         old = request.old
-        if old is None:
-            return errors.NotFound(f"{request.what} not found", details=res.details(request.name))
+        if old is None:  # a binding of a pod that is not there is `pods "web" not found` too
+            return errors.NotFound(
+                f'{res.qualified} "{request.name}" not found', details=res.details(request.name)
+            )
         if verb == "bind":
             node = (old.get("spec") or {}).get("nodeName")
             if objects.meta(old).get("deletionTimestamp"):
@@ -700,7 +702,7 @@ class APIServer:
     def reject(self, request: Request) -> None:
         if request.error is None:
             request.error = errors.NotFound(
-                f"{request.what} not found",
+                f'{request.resource.qualified} "{request.name}" not found',
                 details=request.resource.details(request.name),
             )
 

@@ -159,7 +159,7 @@ class ListOptions:
             return int(rv)
         if self.from_storage:
             raise errors.BadRequest(f"invalid resource version: {problem}")
-        raise errors.Unclassified(problem)
+        raise errors.Unknown(problem)
 
     def exact(self) -> int:
         """The revision to read at (0: the current state)."""

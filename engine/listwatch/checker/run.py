@@ -52,6 +52,7 @@ from typing import IO, Any
 
 from listwatch import printers, tracefile
 from listwatch.actions import ObjectRef
+from listwatch.apiserver.kinds import events
 from listwatch.checker import scenario
 from listwatch.checker.lifecycle import Lifecycle, Run, event_count, event_fields, repeated
 from listwatch.checker.projection import Projection, StepRule
@@ -224,7 +225,8 @@ class Checker:
         self.run.note_admitted(kind, obj)
 
     def _event(self, event: Mapping[str, Any], line: int) -> None:
-        involved = event.get("involvedObject") or event.get("regarding") or {}
+        event = events.as_core(event)  # a watch of events.k8s.io/v1 reads as one of core/v1
+        involved = event.get("involvedObject") or {}
         if involved.get("kind") != "Pod":
             self._controller_event(event, involved, line)
             return

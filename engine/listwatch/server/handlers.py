@@ -28,12 +28,13 @@ from typing import IO, Any
 
 from listwatch import errors
 from listwatch.apiserver import listoptions, objects, schemas
-from listwatch.apiserver.api import invalid, patch_transform, pins_resource_version
+from listwatch.apiserver.api import patch_transform, pins_resource_version
 from listwatch.apiserver.kinds.pods import validate_binding
 from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.watchcache import BOOKMARK, ERROR, WatchEvent
 from listwatch.server import (
     control,
+    conversion,
     discovery,
     execstream,
     logoptions,
@@ -147,7 +148,7 @@ class Handlers:
             return messages.Response(200, messages.encode(table))
         if tables.wants(accept, "PartialObjectMetadata"):
             return messages.Response(200, messages.encode(tables.partial_metadata(obj)))
-        return messages.Response(200, messages.encode(obj))
+        return messages.Response(200, messages.encode(conversion.served(res, obj)))
 
     def _list(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
@@ -164,7 +165,7 @@ class Handlers:
             res.plural,
             namespace=route.namespace,
             label_selector=q.get("labelSelector", ""),
-            field_selector=q.get("fieldSelector", ""),
+            field_selector=conversion.field_selector(res, q.get("fieldSelector", "")),
             options=options,
         )
         accept = request.header("accept")
@@ -192,7 +193,11 @@ class Handlers:
             )
         # As kube-apiserver encodes a typed list, the items carry no kind or apiVersion.
         items = [
-            {k: v for k, v in obj.items() if k != "kind" and k != "apiVersion"}
+            {
+                k: v
+                for k, v in conversion.served(res, obj).items()
+                if k not in ("kind", "apiVersion")
+            }
             for obj in found.items
         ]
         body = {
@@ -230,7 +235,7 @@ class Handlers:
         res = route.resource
         q = request.query
         messages.list_options(request).validate_watch()
-        field_selector = q.get("fieldSelector", "")
+        field_selector = conversion.field_selector(res, q.get("fieldSelector", ""))
         if route.name:  # GET .../pods/web?watch=true watches one object
             pinned = f"metadata.name={route.name}"
             field_selector = f"{field_selector},{pinned}" if field_selector else pinned
@@ -262,7 +267,7 @@ class Handlers:
     ) -> Callable[[WatchEvent], bytes]:
         accept = request.header("accept")
         if not tables.wants(accept, "Table"):
-            return _as_json
+            return _as_json if res.conversion is None else _converting(res)
         include = messages.include_object(request)
         first = [True]
 
@@ -286,7 +291,9 @@ class Handlers:
 
     def _create(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
-        obj = messages.object_body(request, res)
+        obj = conversion.checked_create(
+            res, messages.object_body(request, res), namespace=route.namespace
+        )
         created = self.live.call(
             self.live.api.create,
             res.plural,
@@ -295,7 +302,7 @@ class Handlers:
             actor=messages.actor(request),
             dry_run=request.query.get("dryRun") == "All",
         )
-        return messages.Response(201, messages.encode(created))
+        return messages.Response(201, messages.encode(conversion.served(res, created)))
 
     def _update(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
@@ -305,7 +312,7 @@ class Handlers:
             raise errors.BadRequest(
                 f"the name of the object ({name}) does not match the name on the URL ({route.name})"
             )
-        obj = objects.replace(obj, "metadata.name", route.name)
+        obj = conversion.stored(res, objects.replace(obj, "metadata.name", route.name))
         updated = self.live.call(
             self._update_on_loop,
             res,
@@ -314,7 +321,7 @@ class Handlers:
             route.subresource,
             messages.actor(request),
         )
-        return messages.Response(200, messages.encode(updated))
+        return messages.Response(200, messages.encode(conversion.served(res, updated)))
 
     def _update_on_loop(
         self,
@@ -325,9 +332,10 @@ class Handlers:
         actor: str,
     ) -> Any:
         api = self.live.api
-        api.get(
+        old = api.get(
             res.plural, objects.name_of(obj), namespace=namespace
         )  # a PUT to a missing object is a 404
+        obj = conversion.checked_update(res, obj, old)
         return api.update(
             res.plural, obj, namespace=namespace, subresource=subresource, actor=actor
         )
@@ -346,13 +354,15 @@ class Handlers:
         else:
             transform = patch_transform(body, patch_format)
             pinned = pins_resource_version(body)
-        checked = messages.conformed_patch(request, schemas.model_name(res), transform)
+        checked = conversion.through(
+            res, messages.conformed_patch(request, schemas.model_name(res), transform)
+        )
         patched = self.live.call(
             lambda: api.patch_with(
                 res.plural, route.name, checked, keep_resource_version=pinned, **common
             )
         )
-        return messages.Response(200, messages.encode(patched))
+        return messages.Response(200, messages.encode(conversion.served(res, patched)))
 
     def _scale(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         """The scale subresource of a ReplicationController or ReplicaSet (`scale`)."""
@@ -371,7 +381,7 @@ class Handlers:
                 uid=uid,
             )
         )
-        return messages.Response(200, messages.encode(deleted))
+        return messages.Response(200, messages.encode(conversion.served(res, deleted)))
 
     def _deletecollection(
         self, route: routes.ResourceRoute, request: messages.Request
@@ -389,7 +399,7 @@ class Handlers:
                 res.plural,
                 namespace=route.namespace,
                 label_selector=q.get("labelSelector", ""),
-                field_selector=q.get("fieldSelector", ""),
+                field_selector=conversion.field_selector(res, q.get("fieldSelector", "")),
             )
             deleted = []
             for obj in found.items:
@@ -409,7 +419,12 @@ class Handlers:
 
         deleted = self.live.call(delete_all)
         items = [
-            {k: v for k, v in obj.items() if k != "kind" and k != "apiVersion"} for obj in deleted
+            {
+                k: v
+                for k, v in conversion.served(res, obj).items()
+                if k not in ("kind", "apiVersion")
+            }
+            for obj in deleted
         ]
         return messages.Response(
             200,
@@ -424,25 +439,27 @@ class Handlers:
         )
 
     def _bind(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+        """pods/NAME/binding and the bindings collection, checked in v1.32's order: the namespace
+        (the create handler), the name against the URL's, the target (ValidatePodBinding, whose
+        errors reach the client as a reasonless 500), then the pod's own state."""
         body = messages.json_body(request, kind="Binding")
         body = messages.conformed(request, "V1Binding", body, kind="Binding", version="v1")
         meta = body.get("metadata") or {}
-        name = meta.get("name") or route.name
-        if route.name and meta.get("name") and meta["name"] != route.name:
+        namespace = route.namespace or "default"
+        if meta.get("namespace") and meta["namespace"] != namespace:
             raise errors.BadRequest(
-                f"the name of the object ({meta['name']}) does not match the name on the URL "
-                f"({route.name})"
+                "the namespace of the provided object does not match the namespace sent on the "
+                "request"
             )
-        if not name:
-            raise errors.Invalid(
-                'Binding "" is invalid: metadata.name: Required value: name or generateName is '
-                "required"
-            )
+        name = meta.get("name") or ""
+        if route.name and name != route.name:
+            raise errors.BadRequest("name in URL does not match name in Binding object")
         problems = validate_binding(body)
         if problems:
-            raise invalid("Binding", name, problems)
+            raise errors.Unknown(problems[0] if len(problems) == 1 else f"[{', '.join(problems)}]")
+        if not name:
+            raise errors.BadRequest("Name parameter required.")
         target = body["target"]["name"]
-        namespace = route.namespace or "default"
         annotations = meta.get("annotations") or None
         self.live.call(
             lambda: self.live.api.bind(
@@ -557,6 +574,26 @@ def _running(pod: Mapping[str, Any]) -> bool:
         "running" in (c.get("state") or {})
         for c in (pod.get("status") or {}).get("containerStatuses") or []
     )
+
+
+def _converting(res: Resource) -> Callable[[WatchEvent], bytes]:
+    """Watch events of a resource served in another version than stored (events.k8s.io/v1),
+    each converted and encoded once for all the watchers of that version."""
+    key = f"{JSON};{res.api_version}"
+
+    def encode(event: WatchEvent) -> bytes:
+        if event.type == ERROR:
+            return _as_json(event)
+        if event.type == BOOKMARK:
+            obj = {**event.object, "apiVersion": res.api_version}
+            return messages.encode({"type": event.type, "object": obj}) + b"\n"
+        line = event.encoded.get(key)
+        if line is None:
+            obj = conversion.served(res, event.object)
+            line = event.encoded[key] = messages.encode({"type": event.type, "object": obj}) + b"\n"
+        return line
+
+    return encode
 
 
 def _as_json(event: WatchEvent) -> bytes:

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from listwatch import errors
-from listwatch.apiserver.resources import RESOURCES, Resource
+from listwatch.apiserver.resources import RESOURCES, SERVED, Resource
 
 #: The subresources each resource serves.
 SUBRESOURCES: Mapping[str, frozenset[str]] = {
@@ -37,7 +37,7 @@ SUBRESOURCES: Mapping[str, frozenset[str]] = {
 
 #: Served resources by (group, version, plural).
 BY_PATH: Mapping[tuple[str, str, str], Resource] = {
-    (r.group, r.version, r.plural): r for r in RESOURCES.values()
+    (r.group, r.version, r.plural): r for r in SERVED
 }
 
 NOT_FOUND = "the server could not find the requested resource"
@@ -178,7 +178,9 @@ def parse(path: str) -> ResourceRoute:
         raise not_found()
     if not resource.namespaced and namespace is not None:
         raise not_found()
-    if subresource and subresource not in SUBRESOURCES.get(plural, frozenset()):
+    if subresource and (
+        resource.conversion is not None or subresource not in SUBRESOURCES.get(plural, frozenset())
+    ):
         raise not_found()
     if watch_path and subresource:
         raise not_found()
