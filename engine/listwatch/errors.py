@@ -9,6 +9,7 @@ ListwatchError
 ├── APIError              an API call failed; carries the HTTP code and Kubernetes reason
 │   ├── BadRequest        400 BadRequest
 │   ├── Unauthorized      401 Unauthorized: no bearer token, or the wrong one (the served API)
+│   ├── Forbidden         403 Forbidden: an admission plugin refused the request
 │   ├── NotFound          404 NotFound
 │   ├── MethodNotAllowed  405 MethodNotAllowed: the resource does not support that verb
 │   ├── NotAcceptable     406 NotAcceptable: no media type the client accepts can be served
@@ -18,6 +19,7 @@ ListwatchError
 │   ├── RequestEntityTooLarge  413: a request body over the API server's 3 MiB limit
 │   ├── UnsupportedMediaType   415: a body (or patch) in a format the server does not read
 │   ├── Invalid           422 Invalid (field errors)
+│   ├── TooManyRequests   429: an eviction a disruption budget does not allow (retry later)
 │   ├── ServiceUnavailable     503: the served cluster is stopping or its loop has stopped
 │   └── Timeout           504 Timeout: the served cluster did not answer in time
 └── BackendUnavailable    a backend cannot run here (no Docker Engine, no kubeconfig ...)
@@ -106,6 +108,11 @@ class Unauthorized(APIError):
     reason = "Unauthorized"
 
 
+class Forbidden(APIError):
+    code = 403
+    reason = "Forbidden"
+
+
 class NotFound(APIError):
     code = 404
     reason = "NotFound"
@@ -149,6 +156,11 @@ class UnsupportedMediaType(APIError):
 class Invalid(APIError):
     code = 422
     reason = "Invalid"
+
+
+class TooManyRequests(APIError):
+    code = 429
+    reason = "TooManyRequests"
 
 
 class ServiceUnavailable(APIError):

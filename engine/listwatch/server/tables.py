@@ -20,6 +20,7 @@ from listwatch import printers
 from listwatch.apiserver import objects
 from listwatch.apiserver.kinds.controllers import controller_selector
 from listwatch.apiserver.resources import Resource
+from listwatch.server import policytables
 
 Cell = str | int
 RowFunction = Callable[[Mapping[str, Any], datetime], Sequence[Cell]]
@@ -155,6 +156,8 @@ PRINTERS: Mapping[str, tuple[list[dict[str, Any]], RowFunction]] = {
     "namespaces": (_NAMESPACE_COLUMNS, _namespace_row),
     "replicationcontrollers": (_CONTROLLER_COLUMNS, _controller_row),
     "replicasets": (_CONTROLLER_COLUMNS, _controller_row),
+    "priorityclasses": (policytables.PRIORITY_CLASS_COLUMNS, policytables.priority_class_row),
+    "poddisruptionbudgets": (policytables.PDB_COLUMNS, policytables.pdb_row),
 }
 
 
