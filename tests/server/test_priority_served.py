@@ -246,3 +246,35 @@ def test_an_eviction_whose_name_is_not_the_url_s_is_a_400_and_changes_nothing(
     )
     reply = raw.get("/api/v1/namespaces/default/pods/kept/eviction")
     assert reply.status == 405
+
+
+def test_kubectl_drain_evicts_what_budgets_allow_and_retries_what_they_do_not(
+    engine: Engine, tmp_path: Path
+) -> None:
+    with serving(engine) as server:
+        kubectl = Kubectl(server, tmp_path)
+        for name in ("free", "guarded"):
+            pod = (
+                f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n"
+                f"  labels:\n    app: {name}\n"
+                "spec:\n  nodeName: node02\n  containers:\n  - name: c\n    image: nginx\n"
+            )
+            kubectl(f"create -f {write(kubectl, f'{name}.yaml', pod)}")
+        guard = write(
+            kubectl,
+            "guard.yaml",
+            "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: guard\nspec:\n"
+            "  minAvailable: 1\n  selector:\n    matchLabels:\n      app: guarded\n",
+        )
+        kubectl(f"create -f {guard}")
+        kubectl("wait --for=condition=Ready pod/free pod/guarded --timeout=30s")
+        assert wait_until(
+            lambda: kubectl("get pdb guard -o jsonpath={.status.observedGeneration}") == "1"
+        )
+        output = kubectl("drain node02 --force --grace-period=1 --timeout=7s", check=False)
+        assert "evicting pod default/free" in output and "pod/free evicted" in output
+        assert (
+            'error when evicting pods/"guarded" -n "default" (will retry after 5s): Cannot evict '
+            "pod as it would violate the pod's disruption budget." in output
+        )
+        assert kubectl("get pods -o name").split() == ["pod/guarded"]
