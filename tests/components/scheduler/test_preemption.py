@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from listwatch import printers
 from listwatch.apiserver import objects
 from listwatch.cluster import Cluster
 from listwatch.components.scheduler.preemption import Candidate, pick_one
@@ -60,6 +61,9 @@ def test_a_pod_preempts_a_lower_priority_pod_and_runs_in_its_place(
     assert victim["metadata"]["deletionTimestamp"]
     node = victim["spec"]["nodeName"]
     assert cluster.pod("urgent")["status"]["nominatedNodeName"] == node
+    described = printers.describe_pod(cluster.pod("urgent"), [], cluster.clock.wall())
+    lines = {" ".join(line.split()) for line in described.splitlines()}
+    assert {"Priority: 1000", "Priority Class Name: high", f"NominatedNodeName: {node}"} <= lines
     cluster.settle()
     running = cluster.pod("urgent")
     assert running["status"]["phase"] == "Running" and running["spec"]["nodeName"] == node
