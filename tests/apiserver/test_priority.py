@@ -192,8 +192,17 @@ def test_an_invalid_class_is_refused_with_v1_32_s_field_error(
     assert (error.code, error.message) == (422, message)
 
 
-def test_a_system_class_cannot_be_made_again_with_another_value(cluster: Cluster) -> None:
-    cluster.api.delete("priorityclasses", "system-node-critical")
+def test_a_system_class_cannot_be_deleted(cluster: Cluster) -> None:
+    error = refusal(lambda: cluster.api.delete("priorityclasses", "system-node-critical"))
+    assert (error.code, error.message) == (
+        403,
+        'priorityclasses.scheduling.k8s.io "system-node-critical" is forbidden: this is a system '
+        "priority class and cannot be deleted",
+    )
+    assert cluster.api.get("priorityclasses", "system-node-critical")["value"] == 2000001000
+
+
+def test_a_system_class_cannot_be_made_with_another_value(cluster: Cluster) -> None:
     error = refusal(
         lambda: cluster.api.create("priorityclasses", priority_class("system-node-critical", 1))
     )

@@ -7,7 +7,8 @@ One plugin so far, v1.32's `Priority`:
   or a `spec.priority` / `spec.preemptionPolicy` the pod sets itself that differs from the
   class's, is refused with 403 Forbidden and the plugin's message. On a pod's update the priority
   the pod was created with is kept when the new body leaves it out.
-- validating, on a PriorityClass's create or update: only one class may be `globalDefault`.
+- validating, on a PriorityClass's create or update: only one class may be `globalDefault`;
+  and, as the PriorityClass registry refuses it, a built-in class cannot be deleted.
 
 A refusal is raised as `errors.Forbidden`; nothing here writes.
 """
@@ -19,6 +20,7 @@ from typing import Any
 
 from listwatch import errors
 from listwatch.apiserver import objects
+from listwatch.apiserver.kinds import priorityclasses
 from listwatch.apiserver.objects import Obj
 
 #: Every PriorityClass, as the plugin's lister sees them.
@@ -36,9 +38,24 @@ def admit(verb: str, plural: str, new: Obj, old: Obj | None, classes: Classes) -
     return new
 
 
-def validate(verb: str, plural: str, new: Obj, classes: Classes) -> None:
-    """The validating plugins: `errors.Forbidden` when one refuses the object."""
-    if plural != "priorityclasses" or verb not in ("create", "update"):
+def validate(verb: str, plural: str, obj: Obj, classes: Classes) -> None:
+    """The validating plugins: `errors.Forbidden` when one refuses the object (for a delete, the
+    object as it is). With them, the refusal the PriorityClass registry makes itself (its
+    REST.Delete): a built-in class cannot be deleted."""
+    if plural != "priorityclasses":
+        return
+    if verb == "delete":
+        name = objects.name_of(obj)
+        if name in {known["name"] for known in priorityclasses.SYSTEM_CLASSES}:
+            raise forbidden(
+                plural,
+                "scheduling.k8s.io",
+                name,
+                "this is a system priority class and cannot be deleted",
+            )
+        return
+    new = obj
+    if verb not in ("create", "update"):
         return
     if not new.get("globalDefault"):
         return

@@ -622,10 +622,11 @@ class APIServer:
         the request was admitted, the validating ones now."""
         if request.error is not None:
             return False
-        if request.new is not None and request.verb in ("create", "update"):
+        obj = request.old if request.verb == "delete" else request.new
+        if obj is not None and request.verb in ("create", "update", "delete"):
             try:
                 admission.validate(
-                    request.verb, request.resource.plural, request.new, self._priority_classes
+                    request.verb, request.resource.plural, obj, self._priority_classes
                 )
             except errors.APIError as refused:
                 request.error = refused
