@@ -278,3 +278,71 @@ def test_kubectl_drain_evicts_what_budgets_allow_and_retries_what_they_do_not(
             "pod as it would violate the pod's disruption budget." in output
         )
         assert kubectl("get pods -o name").split() == ["pod/guarded"]
+
+
+def test_a_scheduler_of_one_s_own_preempts_through_the_eviction_api(engine: Engine) -> None:
+    """A custom scheduler (no default scheduler, no controller manager) evicts a pod to make
+    room and binds its own there; a budget the disruption controller never observed answers 429
+    with a Retry-After of 10 s, as kube-apiserver does for one it has not processed yet."""
+    from tests.served import Client
+
+    with serving(engine, without=("scheduler", "controller-manager")) as server:
+        raw = Client(server)
+
+        def a_pod(name: str, **spec: Any) -> dict[str, Any]:
+            return {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": name, "labels": {"app": name}},
+                "spec": {"containers": [{"name": "c", "image": "nginx"}], **spec},
+            }
+
+        def phase(name: str) -> str:
+            reply = raw.get(f"/api/v1/namespaces/default/pods/{name}")
+            if reply.status != 200:
+                return ""
+            return str((reply.json.get("status") or {}).get("phase", ""))
+
+        for name in ("victim", "kept"):
+            assert raw.post("/api/v1/namespaces/default/pods", a_pod(name, nodeName="node01"))
+        assert wait_until(lambda: phase("victim") == phase("kept") == "Running", timeout=30)
+        budget = {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": "kept"},
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "kept"}}},
+        }
+        assert (
+            raw.post("/apis/policy/v1/namespaces/default/poddisruptionbudgets", budget).status
+            == 201
+        )
+
+        def evict(name: str) -> Any:
+            return raw.post(
+                f"/api/v1/namespaces/default/pods/{name}/eviction",
+                {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name}},
+            )
+
+        refused = evict("kept")
+        assert (refused.status, refused.headers.get("retry-after")) == (429, "10")
+        assert refused.json["details"] == {
+            "causes": [
+                {
+                    "reason": "DisruptionBudget",
+                    "message": "The disruption budget kept is still being processed by the server.",
+                }
+            ],
+            "retryAfterSeconds": 10,
+        }
+        assert evict("victim").status == 201
+        assert raw.post("/api/v1/namespaces/default/pods", a_pod("mine")).status == 201
+        binding = {
+            "apiVersion": "v1",
+            "kind": "Binding",
+            "metadata": {"name": "mine"},
+            "target": {"apiVersion": "v1", "kind": "Node", "name": "node01"},
+        }
+        assert raw.post("/api/v1/namespaces/default/pods/mine/binding", binding).status == 201
+        assert wait_until(lambda: phase("mine") == "Running", timeout=30)
+        assert wait_until(lambda: phase("victim") == "", timeout=40)
+        assert phase("kept") == "Running"
