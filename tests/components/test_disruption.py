@@ -198,6 +198,17 @@ def test_a_uid_precondition_that_does_not_hold_is_a_conflict(web: Cluster) -> No
         "(not-the-uid) does not match the UID in record"
     )
     assert "deletionTimestamp" not in web.pod(name)["metadata"]
+    assert counts(web, "web") == (1, 3, 2, 3) and "disruptedPods" not in status_of(web, "web")
+
+
+def test_a_stale_resource_version_precondition_is_a_conflict_and_uses_no_budget(
+    web: Cluster,
+) -> None:
+    before = web.store.revision
+    with pytest.raises(errors.Conflict) as caught:
+        evict(web, objects.name_of(web.pods()[0]), preconditions={"resourceVersion": "1"})
+    assert "the ResourceVersion in the precondition (1) does not match" in caught.value.message
+    assert web.store.revision == before
 
 
 @pytest.mark.parametrize(

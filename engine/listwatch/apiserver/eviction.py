@@ -60,6 +60,7 @@ def evict(api: API, namespace: str, name: str, eviction: Mapping[str, Any], *, a
     options = eviction.get("deleteOptions") or {}
     dry_run = "All" in (options.get("dryRun") or ())
     pod = api.get("pods", name, namespace=namespace)
+    _check_preconditions(pod, options)  # before anything is written: a refusal changes nothing
     if _can_ignore_budgets(pod):
         _condition_and_delete(api, pod, options, dry_run=dry_run, actor=actor)
         return
@@ -168,9 +169,9 @@ def allowed_condition(
     return [*others, {**wanted, "lastTransitionTime": since}]
 
 
-def _condition_and_delete(
-    api: API, pod: Obj, options: Mapping[str, Any], *, dry_run: bool, actor: str
-) -> None:
+def _check_preconditions(pod: Obj, options: Mapping[str, Any]) -> None:
+    """The DeleteOptions' uid and resourceVersion preconditions, worded as
+    addConditionAndDeletePod words them."""
     preconditions = options.get("preconditions") or {}
     uid, rv = preconditions.get("uid"), preconditions.get("resourceVersion")
     name = objects.name_of(pod)
@@ -186,8 +187,15 @@ def _condition_and_delete(
             f"the ResourceVersion in the precondition ({rv}) does not match the ResourceVersion "
             f"in record ({objects.rv_of(pod)}). The object might have been modified",
         )
+
+
+def _condition_and_delete(
+    api: API, pod: Obj, options: Mapping[str, Any], *, dry_run: bool, actor: str
+) -> None:
     if dry_run:
         return
+    name = objects.name_of(pod)
+    uid = (options.get("preconditions") or {}).get("uid")
     namespace = objects.namespace_of(pod)
     current = objects.condition(pod, "DisruptionTarget") or {}
     if current.get("status") != "True" or current.get("reason") != CONDITION["reason"]:

@@ -111,7 +111,7 @@ class Handlers:
         if dry_run and (dry_run != "All" or verb not in ("create", "evict")):
             raise errors.BadRequest(
                 f"dryRun={dry_run} is not supported by listwatch for {verb}; it supports "
-                "dryRun=All on create"
+                "dryRun=All on create and on pods/eviction"
             )
         method = getattr(self, f"_{verb}")
         response: messages.Response = method(route, request)
