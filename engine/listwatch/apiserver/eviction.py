@@ -12,8 +12,9 @@ As v1.32's EvictionREST.Create does it:
    violate the pod's disruption budget." with a DisruptionBudget cause); the eviction then
    decrements status.disruptionsAllowed and records the pod in status.disruptedPods, so the
    disruption controller does not count it healthy while it goes;
-5. the pod gets the DisruptionTarget condition (EvictionByEvictionAPI), then is deleted with the
-   Eviction's DeleteOptions (grace period, uid and resourceVersion preconditions).
+5. the pod gets the spec's `evictionCondition` (DisruptionTarget, EvictionByEvictionAPI), then is
+   deleted with the Eviction's DeleteOptions (grace period, uid and resourceVersion
+   preconditions, checked before anything is written).
 
 The answer is a Success Status (201). A dry run (`dryRun: [All]`) checks everything and writes
 nothing. A refused eviction changes nothing.
@@ -32,13 +33,6 @@ from listwatch.apiserver.objects import Obj
 #: What APIServer offers the eviction (kept narrow: reads, a status patch, a delete).
 API = Any
 
-#: The condition an evicted pod gets before its deletion (addConditionAndDeletePod).
-CONDITION = {
-    "type": "DisruptionTarget",
-    "status": "True",
-    "reason": "EvictionByEvictionAPI",
-    "message": "Eviction API: evicting",
-}
 VIOLATION = "Cannot evict pod as it would violate the pod's disruption budget."
 
 
@@ -197,13 +191,10 @@ def _condition_and_delete(
     name = objects.name_of(pod)
     uid = (options.get("preconditions") or {}).get("uid")
     namespace = objects.namespace_of(pod)
-    current = objects.condition(pod, "DisruptionTarget") or {}
-    if current.get("status") != "True" or current.get("reason") != CONDITION["reason"]:
-        condition = {
-            **CONDITION,
-            "lastProbeTime": None,
-            "lastTransitionTime": api.loop.stamps.now(),
-        }
+    wanted = api.settings["evictionCondition"]  # the spec's (apiserver.yaml)
+    current = objects.condition(pod, str(wanted["type"])) or {}
+    if any(current.get(key) != wanted[key] for key in ("status", "reason", "message")):
+        condition = {**wanted, "lastProbeTime": None, "lastTransitionTime": api.loop.stamps.now()}
         api.patch(
             "pods",
             name,
