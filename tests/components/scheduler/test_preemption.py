@@ -182,3 +182,31 @@ def test_the_choice_among_nodes_follows_kube_scheduler_s_order_of_criteria() -> 
     # A node with no victims at all wins at once; a full tie takes the first.
     assert pick_one([candidate("a", 1), candidate("b")]).node == "b"
     assert pick_one([candidate("a", 3), candidate("b", 3)]).node == "a"
+
+
+def test_a_nominated_pod_does_not_preempt_again_while_its_victims_terminate(
+    make_cluster: Callable[..., Cluster],
+) -> None:
+    cluster = full_cluster(make_cluster)
+    cluster.apply(pod("bystander", node_name="node02"))
+    slow = sized("slow", "3", node="node01")
+    cluster.delete("pods", "low-1", grace_period_seconds=0)
+    slow["spec"]["terminationGracePeriodSeconds"] = 600
+    slow["spec"]["containers"][0]["command"] = ["sh", "-c", "while true; do sleep 1; done"]
+    slow["spec"]["containers"][0]["image"] = "busybox:1.36"
+    cluster.apply(slow)
+    cluster.settle()
+    cluster.apply(sized("urgent", "3", priority_class="high"))
+    assert cluster.settle(until=lambda: bool(condition(cluster.pod("slow"), "DisruptionTarget")))
+    cluster.delete("pods", "bystander", grace_period_seconds=0)  # a change that requeues urgent
+
+    def scheduled_message() -> str:
+        return str((condition(cluster.pod("urgent"), "PodScheduled") or {}).get("message", ""))
+
+    assert cluster.settle(
+        until=lambda: scheduled_message().endswith(
+            "preemption: not eligible due to a terminating pod on the nominated node."
+        ),
+        horizon=60,
+    ), scheduled_message()
+    assert "low-2" in {objects.name_of(p) for p in cluster.pods()}  # no second victim
