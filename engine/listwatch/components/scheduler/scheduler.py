@@ -313,8 +313,8 @@ class Scheduler(Component):
                     namespace=objects.namespace_of(victim),
                     actor=self.actor,
                 )
-            except errors.NotFound:
-                pass  # gone already: nothing to preempt
+            except errors.APIError:
+                pass  # gone already (or refused): the next attempt sees what became of it
             self.recorder.record(
                 victim, "Preempted", uid=queued.uid, node=node, action="Preempting"
             )
