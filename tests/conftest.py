@@ -18,6 +18,7 @@ REAL_WORLD = ROOT.parent / "shared" / "real-world"
 pytest_plugins = [
     "tests.bdd.plugin",
     "tests.bdd.steps",
+    "tests.bdd.disruption_steps",
     "tests.bdd.troubleshooting_steps",
     "tests.dockerengine",
     "tests.served",

@@ -145,6 +145,26 @@ def test_every_act_the_engine_emits_fits_the_kinds_the_spec_may_match(
     cluster.label_node("node01", "cz", "carol")
     cluster.set_image("plain", "nginx", "nginx:1.27")
     cluster.settle()
+    # Both nodes full, then a pod of higher priority: the scheduler preempts.
+    cluster.apply(
+        {
+            "apiVersion": "scheduling.k8s.io/v1",
+            "kind": "PriorityClass",
+            "metadata": {"name": "high"},
+            "value": 1000,
+        }
+    )
+    for name, node, klass in (
+        ("hog-1", "node01", ""),
+        ("hog-2", "node02", ""),
+        ("vip", "", "high"),
+    ):
+        manifest = pod(name, node_name=node or None)
+        manifest["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "4"}}
+        if klass:
+            manifest["spec"]["priorityClassName"] = klass
+        cluster.apply(manifest)
+        cluster.settle()
     misfits = {f"{a.action} by {a.actor}: {why}" for a in actions if (why := misfit(a))}
     assert not misfits
     assert {a.action for a in actions} == set(EMITTED)

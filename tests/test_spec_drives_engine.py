@@ -248,3 +248,45 @@ def test_the_shipped_reasons_are_those_kubernetes_waits_in(engine: engine_module
         if s.status.get("state") == "waiting"
     }
     assert waiting <= set(spec.waiting_reasons) and waiting <= shown
+
+
+def test_the_condition_a_preempted_pod_gets_is_the_spec_s(
+    tmp_path: Path, make_cluster: Callable[..., Cluster]
+) -> None:
+    eng = modified(
+        tmp_path,
+        "components/scheduler.yaml",
+        'message: "{scheduler}: preempting to accommodate a higher priority pod"',
+        'message: "{scheduler}: making room"',
+    )
+    cluster = make_cluster(eng=eng)
+    cluster.apply(
+        {
+            "apiVersion": "scheduling.k8s.io/v1",
+            "kind": "PriorityClass",
+            "metadata": {"name": "high"},
+            "value": 1000,
+        }
+    )
+    for name, node, klass in (
+        ("low-1", "node01", ""),
+        ("low-2", "node02", ""),
+        ("vip", "", "high"),
+    ):
+        manifest = pod(name, node_name=node or None)
+        manifest["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "3"}}
+        if klass:
+            manifest["spec"]["priorityClassName"] = klass
+            cluster.settle()  # the low pods are running (and counted) first
+        cluster.apply(manifest)
+
+    def marked() -> list[str]:
+        return [
+            c["message"]
+            for p in cluster.pods()
+            for c in p["status"].get("conditions") or ()
+            if c["type"] == "DisruptionTarget"
+        ]
+
+    assert cluster.settle(until=lambda: bool(marked()))
+    assert marked() == ["default-scheduler: making room"]

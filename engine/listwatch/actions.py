@@ -127,6 +127,7 @@ EMITTED: Mapping[str, Kind] = {
         Kind("reconcile", _DECISION, doc="the replication manager syncs a controller"),
         Kind("schedule", _DECISION, doc="the scheduler chooses a node (result: it, or none)"),
         Kind("requeue", _DECISION, doc="the scheduler puts an unschedulable pod back"),
+        Kind("preempt", _DECISION, doc="the scheduler preempts pods on a node for a pod"),
         Kind("admit", _DECISION, doc="the kubelet admits or rejects a pod"),
         Kind("restart", _DECISION, doc="the kubelet restarts a container for a changed spec"),
     )

@@ -194,6 +194,11 @@ class Objects(Protocol):
         grace_period_seconds: int | None = None,
     ) -> Obj: ...
 
+    def evict(self, pod: str, *, namespace: str = "default") -> None:
+        """POST pods/POD/eviction (what kubectl drain sends); the API server's refusal (429 when
+        a PodDisruptionBudget does not allow it) as an APIError."""
+        ...
+
     def label_node(self, node: str, key: str, value: str | None, *, overwrite: bool = False) -> Obj:
         """kubectl label nodes NODE KEY=VALUE (None removes it); a Conflict, as kubectl's, for a
         changed value without `overwrite`."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from listwatch import errors
 from listwatch.actions import Action, ActionSink
-from listwatch.apiserver import objects
+from listwatch.apiserver import eviction, objects
 from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.objects import Identity, Obj
 from listwatch.clock import Clock, ManualClock, rfc3339
@@ -190,6 +190,11 @@ class Cluster:
             actor="kubectl",
             grace_period_seconds=grace_period_seconds,
         )
+
+    def evict(self, name: str, *, namespace: str = "default", actor: str = "kubectl") -> None:
+        """POST pods/NAME/eviction, as kubectl drain does (`apiserver.eviction`)."""
+        body = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name}}
+        eviction.evict(self.api, namespace, name, body, actor=actor)
 
     def label_node(self, node: str, key: str, value: str | None, *, overwrite: bool = False) -> Obj:
         """kubectl label nodes NODE KEY=VALUE (value None removes the label)."""

@@ -62,7 +62,7 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
         if str(paths.SOURCE) not in sys.path:
             sys.path.insert(0, str(paths.SOURCE))
     else:
-        for module in ("plugin", "steps", "troubleshooting_steps"):
+        for module in ("plugin", "steps", "disruption_steps", "troubleshooting_steps"):
             argv += ["-p", f"listwatch._conformance.{module}"]
     if args.kubeconfig:
         # One word: pytest reads a path standing alone before it knows the plugin's options as a

@@ -20,6 +20,7 @@ from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.watchcache import WatchCache
 from listwatch.client.informer import Informer
 from listwatch.components.controller_manager import ControllerManager
+from listwatch.components.disruption import Disruption
 from listwatch.components.kubelet import Kubelet
 from listwatch.components.kubelet.admission import CHECKS as KUBELET_CHECKS
 from listwatch.components.kubelet.containers import Containers
@@ -45,7 +46,11 @@ OWNERS: Mapping[str, Parts | type] = {
     "reflector": Informer,
     "controller-manager": Parts(
         default=ControllerManager,
-        machines={"replication": Replication, "node-lifecycle": NodeLifecycle},
+        machines={
+            "replication": Replication,
+            "node-lifecycle": NodeLifecycle,
+            "disruption": Disruption,
+        },
     ),
     "scheduler": Scheduler,
     "kubelet": Parts(

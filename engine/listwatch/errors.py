@@ -9,6 +9,7 @@ ListwatchError
 ├── APIError              an API call failed; carries the HTTP code and Kubernetes reason
 │   ├── BadRequest        400 BadRequest
 │   ├── Unauthorized      401 Unauthorized: no bearer token, or the wrong one (the served API)
+│   ├── Forbidden         403 Forbidden: an admission plugin refused the request
 │   ├── NotFound          404 NotFound
 │   ├── MethodNotAllowed  405 MethodNotAllowed: the resource does not support that verb
 │   ├── NotAcceptable     406 NotAcceptable: no media type the client accepts can be served
@@ -21,6 +22,7 @@ ListwatchError
 │   ├── Unknown           500 with no reason: an error kube-apiserver passes on without a Status
 │   │                     of its own (a resourceVersion that is not a number, a binding's field
 │   │                     errors)
+│   ├── TooManyRequests   429: an eviction a disruption budget does not allow (retry later)
 │   ├── ServiceUnavailable     503: the served cluster is stopping or its loop has stopped
 │   └── Timeout           504 Timeout: the served cluster did not answer in time
 └── BackendUnavailable    a backend cannot run here (no Docker Engine, no kubeconfig ...)
@@ -138,6 +140,11 @@ class Unauthorized(APIError):
     reason = "Unauthorized"
 
 
+class Forbidden(APIError):
+    code = 403
+    reason = "Forbidden"
+
+
 class NotFound(APIError):
     code = 404
     reason = "NotFound"
@@ -189,6 +196,11 @@ class Unknown(APIError):
 
     code = 500
     reason = ""
+
+
+class TooManyRequests(APIError):
+    code = 429
+    reason = "TooManyRequests"
 
 
 class ServiceUnavailable(APIError):

@@ -140,6 +140,9 @@ class InProcess:
             kind, name, namespace=namespace, grace_period_seconds=grace_period_seconds
         )
 
+    def evict(self, pod: str, *, namespace: str = "default") -> None:
+        self.cluster.evict(pod, namespace=namespace)
+
     def label_node(self, node: str, key: str, value: str | None, *, overwrite: bool = False) -> Obj:
         return self.cluster.label_node(node, key, value, overwrite=overwrite)
 

@@ -479,6 +479,8 @@ def describe_pod(pod: Obj, events: Sequence[Obj], now: datetime) -> str:
     lines = [f"Name:\t{meta.get('name', '')}", f"Namespace:\t{meta.get('namespace', '')}"]
     if spec.get("priority") is not None:
         lines.append(f"Priority:\t{spec['priority']}")
+    if spec.get("priorityClassName"):
+        lines.append(f"Priority Class Name:\t{spec['priorityClassName']}")
     if spec.get("serviceAccountName"):
         lines.append(f"Service Account:\t{spec['serviceAccountName']}")
     node = spec.get("nodeName")
@@ -515,6 +517,8 @@ def describe_pod(pod: Obj, events: Sequence[Obj], now: datetime) -> str:
     controller = objects.controller_of(pod)
     if controller is not None:
         lines.append(f"Controlled By:\t{controller.get('kind')}/{controller.get('name')}")
+    if status.get("nominatedNodeName"):
+        lines.append(f"NominatedNodeName:\t{status['nominatedNodeName']}")
     lines.append("Containers:")
     statuses = {c.get("name"): c for c in status.get("containerStatuses") or []}
     for c in spec.get("containers") or []:

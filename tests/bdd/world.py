@@ -59,6 +59,7 @@ class World:
             None  # what the API server answered a refused request
         )
         self.deleted_pod: dict[str, Any] = {}  # the pod as it was when the scenario deleted it
+        self.created: dict[str, dict[str, Any]] = {}  # pods the scenario created, by name
 
     @property
     def capabilities(self) -> frozenset[Capability]:

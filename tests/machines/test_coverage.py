@@ -70,7 +70,7 @@ def test_a_transition_fired_from_one_of_its_sources_is_not_owed(engine: Engine) 
 def test_the_verdict_names_a_transition_no_scenario_fired(engine: Engine) -> None:
     fired = every_edge_but(engine, ("scheduling", "schedule"))
     problems = plugin.verdict(engine.spec, fired)
-    assert len(problems) == 2
+    assert len(problems) == 3  # bound, unschedulable after preempting, unschedulable
     assert all(
         p.startswith("never fired, not observedOnly: scheduling: schedule") for p in problems
     )

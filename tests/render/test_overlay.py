@@ -37,7 +37,7 @@ def test_each_edge_is_labelled_with_how_often_the_run_showed_it(
     assert drawn["LW-10"][0].label == "LW-10 \u00d71"
     assert drawn["NN-01"][0].label == "NN-01 \u00d71"
     by_actor = {e.tail: e.label for e in drawn["LW-01"]}
-    assert by_actor["scheduler"] == "LW-01 \u00d73" and by_actor["kubelet"] == "LW-01 \u00d74"
+    assert by_actor["scheduler"] == "LW-01 \u00d74" and by_actor["kubelet"] == "LW-01 \u00d74"
 
 
 def test_steps_the_run_never_showed_are_grey_and_the_others_keep_their_colour(

@@ -21,10 +21,28 @@ def test_version_claims_kubernetes_v1_32() -> None:
 def test_api_and_apis_list_the_core_version_and_the_named_groups() -> None:
     assert doc("/api")["versions"] == ["v1"]
     groups = doc("/apis")["groups"]
-    assert [g["name"] for g in groups] == ["apps", "events.k8s.io"]
+    assert [g["name"] for g in groups] == ["apps", "events.k8s.io", "policy", "scheduling.k8s.io"]
     assert groups[0]["preferredVersion"] == {"groupVersion": "apps/v1", "version": "v1"}
     assert doc("/apis/apps")["kind"] == "APIGroup"
     assert doc("/apis/batch") is None
+
+
+def test_pods_eviction_is_found_in_the_policy_group_as_kubectl_drain_looks_for_it() -> None:
+    (eviction,) = [r for r in doc("/api/v1")["resources"] if r["name"] == "pods/eviction"]
+    assert eviction == {
+        "name": "pods/eviction",
+        "singularName": "",
+        "namespaced": True,
+        "group": "policy",
+        "version": "v1",
+        "kind": "Eviction",
+        "verbs": ["create"],
+    }
+    names = {r["name"]: r for r in doc("/apis/policy/v1")["resources"]}
+    assert set(names) == {"poddisruptionbudgets", "poddisruptionbudgets/status"}
+    assert names["poddisruptionbudgets"]["shortNames"] == ["pdb"]
+    (pc,) = doc("/apis/scheduling.k8s.io/v1")["resources"]
+    assert (pc["name"], pc["namespaced"], pc["shortNames"]) == ("priorityclasses", False, ["pc"])
 
 
 def test_the_core_resource_list_has_verbs_short_names_and_subresources() -> None:
@@ -70,7 +88,13 @@ def test_the_core_resource_list_has_verbs_short_names_and_subresources() -> None
 
 def test_openapi_v3_index_points_at_each_group_version_by_a_content_hash() -> None:
     index = doc("/openapi/v3")["paths"]
-    assert set(index) == {"api/v1", "apis/apps/v1", "apis/events.k8s.io/v1"}
+    assert set(index) == {
+        "api/v1",
+        "apis/apps/v1",
+        "apis/events.k8s.io/v1",
+        "apis/policy/v1",
+        "apis/scheduling.k8s.io/v1",
+    }
     assert index["api/v1"]["serverRelativeURL"].startswith("/openapi/v3/api/v1?hash=")
     assert doc("/openapi/v3") == doc("/openapi/v3")  # the hash is stable
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from listwatch import errors
 from listwatch.actions import Action, ActionSink, ObjectRef
-from listwatch.apiserver import listoptions, objects
-from listwatch.apiserver.kinds.pods import validate_pod_update
+from listwatch.apiserver import admission, listoptions, objects
+from listwatch.apiserver.kinds import priorityclasses
 from listwatch.apiserver.listoptions import ListOptions, too_large
 from listwatch.apiserver.objects import Identity, Obj
 from listwatch.apiserver.resources import RESOURCES, Resource, resource_for
@@ -138,6 +138,8 @@ class APIServer:
                 {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
                 actor="apiserver",
             )
+        for known in priorityclasses.SYSTEM_CLASSES:  # as kube-apiserver's post-start hook does
+            self.create("priorityclasses", priorityclasses.system_class(**known), actor="apiserver")
         interval = float(self.settings.get("compactionIntervalSeconds", 300))
         if interval > 0:
             loop.call_later(interval, self._compact, interval, daemon=True)
@@ -495,6 +497,14 @@ class APIServer:
         request.old = kv.value if kv is not None else None
         body = request.body
         verb = request.verb
+        if body is not None and verb in ("create", "update"):
+            try:
+                body = admission.admit(
+                    verb, request.resource.plural, body, request.old, self._priority_classes
+                )
+            except errors.APIError as refused:
+                request.error = refused
+                return
         if verb == "create":
             assert body is not None
             request.new = self._prepare_create(request, body)
@@ -623,6 +633,28 @@ class APIServer:
             return {**old, "metadata": meta}
         return old
 
+    def _priority_classes(self) -> Iterable[Obj]:
+        return [
+            kv.value for kv in self.store.iter_prefix(RESOURCES["priorityclasses"].prefix(None))
+        ]
+
+    @guard
+    def admission_allows(self, request: Request) -> bool:
+        """The admission plugins (`admission`) let the request through: the mutating ones when
+        the request was admitted, the validating ones now."""
+        if request.error is not None:
+            return False
+        obj = request.old if request.verb == "delete" else request.new
+        if obj is not None and request.verb in ("create", "update", "delete"):
+            try:
+                admission.validate(
+                    request.verb, request.resource.plural, obj, self._priority_classes
+                )
+            except errors.APIError as refused:
+                request.error = refused
+                return False
+        return True
+
     @guard
     def object_valid(self, request: Request) -> bool:
         if request.verb in ("delete", "bind") or request.new is None:
@@ -630,8 +662,8 @@ class APIServer:
         res = request.resource
         if request.verb == "status":
             return True
-        if res.plural == "pods" and request.verb == "update" and request.old is not None:
-            problems = validate_pod_update(request.old, request.new)
+        if request.verb == "update" and request.old is not None and res.validate_update:
+            problems = res.validate_update(request.old, request.new)
         else:
             problems = res.validate(request.new) if res.validate else []
         if problems:

@@ -8,7 +8,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from listwatch.apiserver.fields import FieldErrors
-from listwatch.apiserver.kinds import controllers, events, namespaces, nodes, pods, services
+from listwatch.apiserver.kinds import (
+    controllers,
+    events,
+    namespaces,
+    nodes,
+    poddisruptionbudgets,
+    pods,
+    priorityclasses,
+    services,
+)
 from listwatch.apiserver.objects import Obj
 
 
@@ -42,6 +51,9 @@ class Resource:
     has_status: bool = False
     defaults: Callable[[Obj, Any], Obj] | None = None
     validate: Callable[[Obj], FieldErrors] | None = None
+    #: Validation of an update (old, new), where the kind has rules of its own for one (fields
+    #: that are immutable); `validate` otherwise.
+    validate_update: Callable[[Obj, Obj], FieldErrors] | None = None
     #: Defaults applied on every write of the object (create, update, patch), as kube-apiserver
     #: defaults every object it decodes; `defaults` runs on create only.
     on_write: Callable[[Obj], Obj] | None = None
@@ -118,6 +130,7 @@ RESOURCES: dict[str, Resource] = {
             has_status=True,
             defaults=pods.pod_defaults,
             validate=pods.validate_pod,
+            validate_update=pods.validate_pod_update,
             on_write=pods.on_write,
         ),
         Resource(
@@ -211,6 +224,28 @@ RESOURCES: dict[str, Resource] = {
             has_status=True,
             defaults=namespaces.namespace_defaults,
             validate=namespaces.validate_namespace,
+        ),
+        Resource(
+            "priorityclasses",
+            "PriorityClass",
+            "scheduling.k8s.io/v1",
+            False,
+            short_names=("pc",),
+            singular="priorityclass",
+            validate=priorityclasses.validate_priority_class,
+            validate_update=priorityclasses.validate_priority_class_update,
+            on_write=priorityclasses.on_write,
+        ),
+        Resource(
+            "poddisruptionbudgets",
+            "PodDisruptionBudget",
+            "policy/v1",
+            True,
+            short_names=("pdb",),
+            singular="poddisruptionbudget",
+            has_status=True,
+            defaults=poddisruptionbudgets.pdb_defaults,
+            validate=poddisruptionbudgets.validate_pdb,
         ),
     )
 }

@@ -43,6 +43,16 @@ _PACKAGES = {
         ("ReplicaSet", "ReplicaSetSpec", "ReplicaSetStatus", "ReplicaSetCondition"),
         "io.k8s.api.apps.v1",
     ),
+    "PriorityClass": "io.k8s.api.scheduling.v1",
+    **dict.fromkeys(
+        (
+            "PodDisruptionBudget",
+            "PodDisruptionBudgetSpec",
+            "PodDisruptionBudgetStatus",
+            "Eviction",
+        ),
+        "io.k8s.api.policy.v1",
+    ),
 }
 #: The served name of a field that holds a number or a name (a port), and its schema.
 INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"

@@ -4,6 +4,8 @@
   controller, with the garbage collector's part; it runs the spec's `replication` machine.
 - `node_lifecycle` (`listwatch.components.nodelifecycle`): the node lifecycle controller, with the
   taint eviction controller's part; it runs the spec's `node-lifecycle` machine.
+- `disruption` (`listwatch.components.disruption`): the disruption controller, which keeps each
+  PodDisruptionBudget's status; it runs the spec's `disruption` machine.
 
 The controller manager opens the spec's watches and hands each event to the controller it
 concerns; the controllers share no state, only the API and the pod watch's cache (read through
@@ -17,6 +19,7 @@ from typing import Any
 from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.components.base import Component
+from listwatch.components.disruption import Disruption
 from listwatch.components.events import EventRecorder
 from listwatch.components.nodelifecycle import NodeLifecycle
 from listwatch.components.replication import Replication
@@ -25,7 +28,7 @@ from listwatch.machines.callbacks import action
 
 class ControllerManager(Component):
     """kube-controller-manager: the replication manager, the replicaset controller, the node
-    lifecycle controller."""
+    lifecycle controller, the disruption controller."""
 
     name = "controller-manager"
 
@@ -58,6 +61,19 @@ class ControllerManager(Component):
             set_pod_condition=self.set_pod_condition,
         )
         self.node_lifecycle.start()
+        self.disruption = Disruption(
+            api=self.api,
+            loop=self.loop,
+            actor=self.actor,
+            settings=self.settings,
+            machine=self.machines["disruption"],
+            recorders=recorders,
+            pods=self._pods,
+        )
+
+    def _pods(self) -> list[Obj]:
+        informer = self.informers.get("pods")
+        return list(informer.cache.values()) if informer is not None else []
 
     def _pods_on(self, node: str) -> list[Obj]:
         informer = self.informers.get("pods")
@@ -77,14 +93,25 @@ class ControllerManager(Component):
     @action
     def pod_added(self, event: InformerEvent) -> None:
         self.replication.pod_added(event)
+        self.disruption.pod_changed(event)
 
     @action
     def pod_updated(self, event: InformerEvent) -> None:
         self.replication.pod_updated(event)
+        self.disruption.pod_changed(event)
 
     @action
     def pod_deleted(self, event: InformerEvent) -> None:
         self.replication.pod_deleted(event)
+        self.disruption.pod_changed(event)
+
+    @action
+    def budget_changed(self, event: InformerEvent) -> None:
+        self.disruption.budget_changed(event)
+
+    @action
+    def budget_deleted(self, event: InformerEvent) -> None:
+        self.disruption.budget_deleted(event)
 
     @action
     def node_observed(self, event: InformerEvent) -> None:

@@ -43,7 +43,7 @@ from typing import Any, TypeVar
 
 from listwatch import backend as capabilities
 from listwatch import errors
-from listwatch.apiserver.resources import Resource, resource_for
+from listwatch.apiserver.resources import RESOURCES, Resource, resource_for
 from listwatch.backend import (
     Compaction,
     InformerState,
@@ -217,6 +217,19 @@ class RemoteCluster:
             grace_period_seconds=grace_period_seconds,
         )
         return self.names.view(deleted, kind=res.kind)
+
+    def evict(self, pod: str, *, namespace: str = "default") -> None:
+        ns = self.names.namespace_of(namespace)
+        body = {
+            "apiVersion": "policy/v1",
+            "kind": "Eviction",
+            "metadata": {"name": pod, "namespace": ns},
+        }
+        self.api.request(
+            "POST",
+            self.api.path(RESOURCES["pods"], namespace=ns, name=pod, subresource="eviction"),
+            body=body,
+        )
 
     def label_node(self, node: str, key: str, value: str | None, *, overwrite: bool = False) -> Obj:
         """kubectl label nodes NODE KEY=VALUE (None removes it); the label is put back at close."""

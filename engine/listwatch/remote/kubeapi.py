@@ -24,10 +24,12 @@ Objs = list[Obj]
 _BY_CODE: dict[int, type[errors.APIError]] = {
     400: errors.BadRequest,
     401: errors.Unauthorized,
+    403: errors.Forbidden,
     404: errors.NotFound,
     409: errors.Conflict,
     410: errors.Gone,
     422: errors.Invalid,
+    429: errors.TooManyRequests,
 }
 #: Errors that share a code with another, told apart by the Status's reason.
 _BY_REASON: dict[str, type[errors.APIError]] = {"AlreadyExists": errors.AlreadyExists}

@@ -47,16 +47,18 @@ _CATEGORIES: Mapping[tuple[str, str], tuple[str, ...]] = {
 }
 _SUBRESOURCE_KIND = {
     "binding": "Binding",
+    "eviction": "Eviction",
     "exec": "PodExecOptions",
     "proxy": "PodProxyOptions",
     "scale": "Scale",
 }
 #: Subresources served in a group version of their own (kubectl's scale client reads it here).
-_SUBRESOURCE_GROUP_VERSION = {"scale": ("autoscaling", "v1")}
+_SUBRESOURCE_GROUP_VERSION = {"scale": ("autoscaling", "v1"), "eviction": ("policy", "v1")}
 _SUBRESOURCE_VERBS = {
     "status": ("get", "patch", "update"),
     "scale": ("get", "patch", "update"),
     "binding": ("create",),
+    "eviction": ("create",),
     "log": ("get",),
     "exec": ("create", "get"),
     "proxy": ("create", "delete", "get", "patch", "update"),

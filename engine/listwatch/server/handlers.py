@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from listwatch import errors
-from listwatch.apiserver import listoptions, objects, schemas
+from listwatch.apiserver import eviction, listoptions, objects, schemas
 from listwatch.apiserver.api import patch_transform, pins_resource_version
 from listwatch.apiserver.kinds.pods import validate_binding
 from listwatch.apiserver.resources import Resource
@@ -113,10 +113,10 @@ class Handlers:
         ):  # logs are text whatever the client accepts (kube-apiserver ignores Accept there)
             messages.check_acceptable(request.header("accept"), JSON)
         dry_run = request.query.get("dryRun", "")
-        if dry_run and (dry_run != "All" or verb != "create"):
+        if dry_run and (dry_run != "All" or verb not in ("create", "evict")):
             raise errors.BadRequest(
                 f"dryRun={dry_run} is not supported by listwatch for {verb}; it supports "
-                "dryRun=All on create"
+                "dryRun=All on create and on pods/eviction"
             )
         method = getattr(self, f"_{verb}")
         response: messages.Response = method(route, request)
@@ -466,6 +466,34 @@ class Handlers:
                 namespace, name, target, actor=messages.actor(request), annotations=annotations
             )
         )
+        return messages.Response(201, messages.encode(messages.success(201)))
+
+    def _evict(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+        """POST pods/{name}/eviction with a policy/v1 (or v1beta1) Eviction (`eviction`)."""
+        body = messages.json_body(request, kind="Eviction")
+        if body.get("apiVersion") not in (None, "", "policy/v1", "policy/v1beta1"):
+            raise errors.BadRequest(
+                f"the API version in the data ({body.get('apiVersion')}) does not match the "
+                "expected API version (policy/v1)"
+            )
+        body = messages.conformed(request, "V1Eviction", body, kind="Eviction", version="v1")
+        if (body.get("metadata") or {}).get("name") != route.name:
+            raise errors.BadRequest("name in URL does not match name in Eviction object")
+        if request.query.get("dryRun") == "All":
+            options = dict(body.get("deleteOptions") or {})
+            options["dryRun"] = ["All"]
+            body = {**body, "deleteOptions": options}
+        namespace, actor = route.namespace or "default", messages.actor(request)
+        try:
+            self.live.call(
+                lambda: eviction.evict(self.live.api, namespace, route.name, body, actor=actor)
+            )
+        except errors.TooManyRequests as refused:
+            response = messages.status_response(refused)
+            retry = refused.details.get("retryAfterSeconds")
+            if retry:
+                response.headers = {**response.headers, "Retry-After": str(retry)}
+            return response
         return messages.Response(201, messages.encode(messages.success(201)))
 
     # -- logs --------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
     /api/v1/namespaces/default/pods/web                get, update, patch, delete
     /api/v1/namespaces/default/pods/web/status         get, update, patch (the status subresource)
     /api/v1/namespaces/default/pods/web/binding        create (bind the pod to a node)
+    /api/v1/namespaces/default/pods/web/eviction       create (evict the pod, within its budget)
     /api/v1/namespaces/default/pods/web/log            get (the container's log)
     /api/v1/namespaces/default/pods/web/exec           get or post, upgraded (run a command)
     /api/v1/namespaces/default/pods/web:80/proxy/PATH  any method (to the pod's port; `podproxy`)
@@ -28,11 +29,12 @@ from listwatch.apiserver.resources import RESOURCES, SERVED, Resource
 
 #: The subresources each resource serves.
 SUBRESOURCES: Mapping[str, frozenset[str]] = {
-    "pods": frozenset({"status", "binding", "log", "exec", "proxy"}),
+    "pods": frozenset({"status", "binding", "eviction", "log", "exec", "proxy"}),
     "nodes": frozenset({"status"}),
     "namespaces": frozenset({"status"}),
     "replicationcontrollers": frozenset({"status", "scale"}),
     "replicasets": frozenset({"status", "scale"}),
+    "poddisruptionbudgets": frozenset({"status"}),
 }
 
 #: Served resources by (group, version, plural).
@@ -75,7 +77,7 @@ class ResourceRoute:
 
     def verb(self, method: str, query: Mapping[str, str]) -> str:
         """The API verb: get, list, watch, create, update, patch, delete, deletecollection, bind,
-        log, exec, proxy or scale."""
+        evict, log, exec, proxy or scale."""
         method = method.upper()
         if (
             self.subresource == "proxy"
@@ -89,6 +91,12 @@ class ResourceRoute:
             if method != "POST":
                 raise not_allowed()
             return "bind"
+        if self.subresource == "eviction":
+            if method != "POST":
+                raise errors.MethodNotAllowed(
+                    f"the server does not allow this method on the requested resource ({method})"
+                )
+            return "evict"
         if self.subresource == "log":
             if method != "GET":
                 raise not_allowed()

@@ -122,6 +122,24 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         _AGE,
         Column("Selector", ("V1ServiceSpec", "selector"), priority=1),
     ),
+    "priorityclasses": (
+        _NAME,
+        Column("Value", ("V1PriorityClass", "value"), type="integer"),
+        Column("Global-Default", ("V1PriorityClass", "globalDefault"), type="boolean"),
+        _AGE,
+        Column("PreemptionPolicy", ("V1PriorityClass", "preemptionPolicy")),
+    ),
+    "poddisruptionbudgets": (
+        _NAME,
+        Column("Min Available", "The minimum number of pods that must be available."),
+        Column("Max Unavailable", "The maximum number of pods that may be unavailable."),
+        Column(
+            "Allowed Disruptions",
+            "Calculated number of pods that may be disrupted at this time.",
+            type="integer",
+        ),
+        _AGE,
+    ),
 }
 
 
@@ -157,6 +175,29 @@ def _controller_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
     ]
 
 
+def _priority_class_row(pc: Mapping[str, Any], now: datetime) -> list[Cell]:
+    return [
+        objects.name_of(pc),
+        int(pc.get("value", 0)),
+        bool(pc.get("globalDefault", False)),
+        printers.age(objects.meta(pc).get("creationTimestamp"), now),
+        str(pc.get("preemptionPolicy") or ""),
+    ]
+
+
+def _pdb_row(pdb: Mapping[str, Any], now: datetime) -> list[Cell]:
+    spec = pdb.get("spec") or {}
+    return [
+        objects.name_of(pdb),
+        *(
+            "N/A" if spec.get(k) is None else str(spec[k])
+            for k in ("minAvailable", "maxUnavailable")
+        ),
+        int((pdb.get("status") or {}).get("disruptionsAllowed", 0)),
+        printers.age(objects.meta(pdb).get("creationTimestamp"), now),
+    ]
+
+
 def _default_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
     return [objects.name_of(obj), objects.meta(obj).get("creationTimestamp") or ""]
 
@@ -172,6 +213,8 @@ ROWS: Mapping[str, RowFunction] = {
     "replicationcontrollers": _controller_row,
     "replicasets": _controller_row,
     "services": printers.service_row,
+    "priorityclasses": _priority_class_row,
+    "poddisruptionbudgets": _pdb_row,
 }
 
 

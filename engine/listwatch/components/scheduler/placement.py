@@ -6,7 +6,8 @@ The decision, as Kubernetes v1.32 makes it:
    by the number of nodes tried;
 2. one feasible node is taken at once; several are scored (weighted sum of the score plugins) and
    the highest wins, a tie going to one of the tied nodes at random (seeded: runs repeat);
-3. no feasible node: the FitError message counts each filter's reason over the nodes.
+3. no feasible node: the FitError message counts each filter's reason over the nodes (the
+   scheduler then runs the PostFilter, `preemption.py`, which may add to it).
 
 Two ways to the same decision. The *linear* walk does exactly the above. The *indexed* way serves
 the common case of pods without resource requests on untainted nodes, where feasibility is a fixed
@@ -32,7 +33,7 @@ from typing import Any
 from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
 from listwatch.components.scheduler.nodeinfo import NodeInfo, Requests
-from listwatch.components.scheduler.plugins import FILTERS, SCORES, UNRESOLVABLE, FilterContext
+from listwatch.components.scheduler.plugins import FILTERS, SCORES, FilterContext
 from listwatch.rules import selectors
 
 Filter = tuple[str, str, Callable[[FilterContext, NodeInfo], Any]]
@@ -217,7 +218,6 @@ class Placement:
         wanted = self.nodes_to_find(total)
         feasible: list[NodeInfo] = []
         reasons: dict[str, int] = {}
-        unresolvable = 0
         failed: set[str] = set()
         start = self.next_start
         processed = 0
@@ -231,7 +231,6 @@ class Placement:
                     text = reason.format(**problem) if problem else reason
                     reasons[text] = reasons.get(text, 0) + 1
                     failed.add(plugin)
-                    unresolvable += plugin in UNRESOLVABLE
                     break
             else:
                 feasible.append(info)
@@ -239,7 +238,7 @@ class Placement:
                     break
         self.next_start = (start + processed) % total
         if not feasible:
-            return "", self.fit_error(total, reasons, unresolvable), failed
+            return "", self.fit_error(total, reasons), failed
         if len(feasible) == 1:
             return feasible[0].name, "", set()
         best: list[NodeInfo] = []
@@ -320,14 +319,8 @@ class Placement:
     def _score(self, info: NodeInfo, requests: Requests) -> int:
         return sum(weight * score(info, requests) for score, weight in self.scores)
 
-    def fit_error(self, total: int, reasons: Mapping[str, int], unresolvable: int) -> str:
+    def fit_error(self, total: int, reasons: Mapping[str, int]) -> str:
+        """The FitError's message without what the PostFilter (preemption) adds to it."""
         messages = self.settings["messages"]
         histogram = ", ".join(sorted(f"{count} {reason}" for reason, count in reasons.items()))
-        text = str(messages["unschedulable"]).format(total=total, reasons=histogram)
-        if unresolvable == total:
-            return text + str(messages["preemption"]).format(total=total)
-        parts = []
-        if unresolvable:
-            parts.append(f"{unresolvable} Preemption is not helpful for scheduling")
-        parts.append(f"{total - unresolvable} No preemption victims found for incoming pod")
-        return f"{text} preemption: 0/{total} nodes are available: {', '.join(sorted(parts))}."
+        return str(messages["unschedulable"]).format(total=total, reasons=histogram)

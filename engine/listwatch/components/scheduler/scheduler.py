@@ -3,10 +3,14 @@
 Each pod without a node waits in the active queue; a scheduling cycle takes one at a time and
 asks the placement (`placement.py`) for a node. Found: the pod is assumed on the node (counted
 against it at once, as kube-scheduler's cache assumes it), bound with one pods/binding write, and
-a Scheduled event is recorded. Not found: PodScheduled=False with reason Unschedulable and the
-FitError message ("0/2 nodes are available: ..."), and a FailedScheduling event; the pod waits
-until a node change that may help (queueing hints) or the periodic flush sends it back through
-the back-off queue.
+a Scheduled event is recorded. Not found: the PostFilter
+(`preemption.py`) looks for a node where evicting pods of lower priority makes room; if there is
+one, those victims are marked DisruptionTarget and deleted and the pod is nominated to the node
+(status.nominatedNodeName). Either way PodScheduled=False with reason Unschedulable and the
+FitError message ("0/2 nodes are available: ...", with "preemption: ..." when preemption found
+nothing), and a FailedScheduling event; the pod waits until a change that may help (queueing
+hints: a node changed, a pod gone) or the periodic flush sends it back through the back-off
+queue.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from listwatch.components.base import Component
 from listwatch.components.scheduler.nodeinfo import pod_requests
 from listwatch.components.scheduler.placement import Placement
 from listwatch.components.scheduler.plugins import HINTS
+from listwatch.components.scheduler.preemption import Outcome, Preemption
 from listwatch.machines.callbacks import action, guard
 
 
@@ -36,6 +41,7 @@ class QueuedPod:
         "fit_error",
         "last_attempt",
         "node",
+        "outcome",
         "pod",
         "scheduling",
         "timer",
@@ -55,6 +61,8 @@ class QueuedPod:
         self.error = False
         self.change: tuple[Obj | None, Obj | None] = (None, None)
         self.timer: Any = None
+        #: What the last attempt's PostFilter (preemption) decided.
+        self.outcome: Outcome | None = None
 
 
 class Scheduler(Component):
@@ -74,6 +82,15 @@ class Scheduler(Component):
         self._seq = 0
         self._cycle_scheduled = False
         self._assigned: dict[str, str] = {}
+        #: The pods counted on each node (by node, then UID), for preemption to choose from.
+        self._on_node: dict[str, dict[str, Obj]] = {}
+        #: PodDisruptionBudgets by namespace/name, as the budget watch shows them.
+        self.budgets: dict[str, Obj] = {}
+        self.preemption = Preemption(
+            filters=self.placement.filters,
+            messages=s["messages"],
+            requests_of=lambda pod: pod_requests(pod, self.default_cpu, self.default_mem),
+        )
         loop = self.loop
         loop.call_later(float(s["unschedulableFlushSeconds"]), self._flush_leftover, daemon=True)
 
@@ -114,6 +131,7 @@ class Scheduler(Component):
         uid = objects.uid_of(pod)
         node = pod["spec"].get("nodeName", "")
         if self._assigned.get(uid) == node:
+            self._on_node[node][uid] = pod
             return
         self._unassign(uid)
         info = self.placement.by_name.get(node)
@@ -121,6 +139,7 @@ class Scheduler(Component):
             return
         info.add_pod(uid, pod_requests(pod, self.default_cpu, self.default_mem))
         self._assigned[uid] = node
+        self._on_node.setdefault(node, {})[uid] = pod
         self.placement.pod_count_changed(info)
 
     @action
@@ -130,9 +149,21 @@ class Scheduler(Component):
 
     def _unassign(self, uid: str) -> None:
         node = self._assigned.pop(uid, None)
+        if node:
+            self._on_node.get(node, {}).pop(uid, None)
         info = self.placement.by_name.get(node) if node else None
         if info is not None and info.remove_pod(uid):
             self.placement.pod_count_changed(info)
+
+    @action
+    def budget_seen(self, event: InformerEvent) -> None:
+        obj = event.object
+        self.budgets[f"{objects.namespace_of(obj)}/{objects.name_of(obj)}"] = obj
+
+    @action
+    def budget_gone(self, event: InformerEvent) -> None:
+        obj = event.object
+        self.budgets.pop(f"{objects.namespace_of(obj)}/{objects.name_of(obj)}", None)
 
     @action
     def node_changed(self, event: InformerEvent) -> None:
@@ -226,6 +257,67 @@ class Scheduler(Component):
             pod, "Scheduled", namespace=namespace, name=name, node=queued.node, action="Binding"
         )
 
+    @guard
+    def preemption_helps(self, queued: QueuedPod) -> bool:
+        """DefaultPreemption: a node where evicting pods of lower priority makes room. When there
+        is none, the FitError gets its "preemption: ..." part."""
+        queued.outcome = None
+        if queued.error or not self.placement.nodes:
+            return False  # an error, or no nodes at all, is not a FitError: no PostFilter runs
+        requests = pod_requests(queued.pod, self.default_cpu, self.default_mem)
+        outcome = self.preemption.post_filter(
+            queued.pod,
+            requests,
+            self.placement.nodes,
+            lambda node: self._on_node.get(node, {}),
+            self.budgets.values(),
+        )
+        queued.outcome = outcome
+        if outcome.message:
+            postfix = str(self.settings["messages"]["preemption"]).format(message=outcome.message)
+            queued.fit_error = f"{queued.fit_error} {postfix}"
+        if outcome.candidate is None:
+            return False
+        self.act(
+            "preempt",
+            queued.pod,
+            result=outcome.candidate.node,
+            detail=f"preempting {len(outcome.candidate.victims)} pod(s) on "
+            f"{outcome.candidate.node}",
+        )
+        return True
+
+    @action
+    def preempt_victims(self, queued: QueuedPod) -> None:
+        """Each victim gets the DisruptionTarget condition, is deleted, and gets a Preempted
+        event (prepareCandidate)."""
+        assert queued.outcome is not None and queued.outcome.candidate is not None
+        node = queued.outcome.candidate.node
+        template = dict(self.settings["preemptionCondition"])
+        scheduler = queued.pod["spec"].get("schedulerName", "default-scheduler")
+        condition = {
+            **template,
+            "message": str(template["message"]).format(scheduler=scheduler),
+            "lastProbeTime": None,
+            "lastTransitionTime": self.loop.stamps.now(),
+        }
+        for victim in queued.outcome.candidate.victims:
+            current = objects.condition(victim, "DisruptionTarget") or {}
+            try:
+                if any(current.get(k) != condition[k] for k in ("status", "reason", "message")):
+                    self.set_pod_condition(victim, condition)
+                self.api.delete(
+                    "pods",
+                    objects.name_of(victim),
+                    namespace=objects.namespace_of(victim),
+                    actor=self.actor,
+                )
+            except errors.APIError:
+                pass  # gone already (or refused): the next attempt sees what became of it
+            self.recorder.record(
+                victim, "Preempted", uid=queued.uid, node=node, action="Preempting"
+            )
+
     @action
     def record_unschedulable(self, queued: QueuedPod) -> None:
         pod = queued.pod
@@ -233,7 +325,16 @@ class Scheduler(Component):
             pod, "FailedScheduling", message=queued.fit_error[:1024], action="Scheduling"
         )
         current = objects.condition(pod, "PodScheduled") or {}
-        if current.get("status") == "False" and current.get("message") == queued.fit_error:
+        nominate = queued.outcome.nominate if queued.outcome is not None else None
+        if nominate is not None and nominate == (pod.get("status") or {}).get(
+            "nominatedNodeName", ""
+        ):
+            nominate = None
+        if (
+            current.get("status") == "False"
+            and current.get("message") == queued.fit_error
+            and nominate is None
+        ):
             return
         condition = {
             "type": "PodScheduled",
@@ -246,7 +347,18 @@ class Scheduler(Component):
             "message": queued.fit_error,
         }
         try:
-            updated = self.set_pod_condition(pod, condition)
+            if nominate is None:
+                updated = self.set_pod_condition(pod, condition)
+            else:  # the nomination goes in the same status patch (updatePod)
+                updated = self.api.patch(
+                    "pods",
+                    objects.name_of(pod),
+                    {"status": {"conditions": [condition], "nominatedNodeName": nominate or None}},
+                    namespace=objects.namespace_of(pod),
+                    patch_type="strategic",
+                    subresource="status",
+                    actor=self.actor,
+                )
             queued.pod = updated
         except errors.APIError:
             pass
