@@ -163,14 +163,16 @@ def test_a_pod_update_without_the_priority_keeps_it(cluster: Cluster) -> None:
             "huge",
             1000000001,
             {},
-            'PriorityClass "huge" is invalid: value: Forbidden: maximum allowed value of a user '
+            'PriorityClass.scheduling.k8s.io "huge" is invalid: '
+            "value: Forbidden: maximum allowed value of a user "
             "defined priority is 1000000000",
         ),
         (
             "system-mine",
             5,
             {},
-            'PriorityClass "system-mine" is invalid: metadata.name: Forbidden: priority class '
+            'PriorityClass.scheduling.k8s.io "system-mine" is invalid: '
+            "metadata.name: Forbidden: priority class "
             "names with 'system-' prefix are reserved for system use only. error: system-mine is "
             "not a known system priority class",
         ),
@@ -178,7 +180,8 @@ def test_a_pod_update_without_the_priority_keeps_it(cluster: Cluster) -> None:
             "lazy",
             5,
             {"preemptionPolicy": "Sometimes"},
-            'PriorityClass "lazy" is invalid: preemptionPolicy: Unsupported value: "Sometimes": '
+            'PriorityClass.scheduling.k8s.io "lazy" is invalid: '
+            'preemptionPolicy: Unsupported value: "Sometimes": '
             'supported values: "Never", "PreemptLowerPriority"',
         ),
     ],
@@ -216,7 +219,8 @@ def test_a_class_s_value_cannot_change(cluster: Cluster) -> None:
     error = refusal(lambda: cluster.api.update("priorityclasses", {**created, "value": 11}))
     assert (error.code, error.message) == (
         422,
-        'PriorityClass "batch" is invalid: value: Forbidden: may not be changed in an update.',
+        'PriorityClass.scheduling.k8s.io "batch" is invalid: '
+        "value: Forbidden: may not be changed in an update.",
     )
     described = cluster.api.update("priorityclasses", {**created, "description": "batch jobs"})
     assert described["description"] == "batch jobs"

@@ -235,4 +235,4 @@ def test_an_invalid_budget_is_refused(
     cluster = make_cluster(without=("controller-manager", "scheduler", "kubelet"))
     with pytest.raises(errors.Invalid) as caught:
         cluster.apply(budget("web", **spec))
-    assert caught.value.message == f'PodDisruptionBudget "web" is invalid: {message}'
+    assert caught.value.message == f'PodDisruptionBudget.policy "web" is invalid: {message}'

@@ -36,17 +36,9 @@ API = Any
 VIOLATION = "Cannot evict pod as it would violate the pod's disruption budget."
 
 
-class MultipleBudgets(errors.APIError):
+class MultipleBudgets(errors.Unknown):
     """More than one budget selects the pod: a Failure Status of code 500 without a reason, as
     EvictionREST returns it."""
-
-    code = 500
-    reason = ""
-
-    def status(self) -> dict[str, object]:
-        body = super().status()
-        del body["reason"]
-        return body
 
 
 def evict(api: API, namespace: str, name: str, eviction: Mapping[str, Any], *, actor: str) -> None:
