@@ -160,7 +160,7 @@ class Loop:
                     timeout = (
                         None
                         if deadline is None
-                        else max(0.0, deadline - clock.now())
+                        else max(0.0, deadline - clock.now()) / clock.speed
                         if not manual
                         else None
                     )
@@ -210,7 +210,11 @@ class Loop:
             with self._wakeup:
                 if self._ready or stop.is_set():
                     continue
-                timeout = 0.5 if due is None else max(0.0, min(0.5, due - self.clock.now()))
+                timeout = (
+                    0.5
+                    if due is None
+                    else max(0.0, min(0.5, (due - self.clock.now()) / self.clock.speed))
+                )
                 self._wakeup.wait(timeout)
 
     def wake(self) -> None:

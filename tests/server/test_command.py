@@ -119,6 +119,20 @@ def test_an_unknown_component_to_leave_out_is_a_user_error() -> None:
     )
 
 
+def test_a_faster_clock_needs_the_memory_runtime_and_a_speed_of_1_or_more() -> None:
+    for argv, message in (
+        (
+            ("--speed", "10", "--runtime", "docker"),
+            "error: --speed 10: the docker runtime runs real containers in real time; a faster "
+            "clock needs the memory runtime\n",
+        ),
+        (("--speed", "0.5"), "error: --speed 0.5: give 1 or more\n"),
+    ):
+        err = io.StringIO()
+        assert command(parse(*argv), io.StringIO(), err) == 1
+        assert err.getvalue() == message
+
+
 def test_a_port_in_use_is_a_user_error() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from listwatch.engine import Engine
+from listwatch.remote.controlapi import ControlClient
+from listwatch.remote.kubeapi import KubeAPI
 from tests.served import Client, pod, serving, wait_until
 
 PODS = "/api/v1/namespaces/default/pods"
@@ -59,6 +61,7 @@ def test_the_index_lists_the_control_paths(client: Client) -> None:
     assert (
         f"{CONTROL}/watches" in reply.json["paths"] and f"{CONTROL}/kubelets" in reply.json["paths"]
     )
+    assert reply.json["clock"] == {"speed": 1.0}
 
 
 def test_without_the_token_every_control_path_is_401(client: Client) -> None:
@@ -355,3 +358,33 @@ def test_served_without_its_kubelets_it_has_none_to_stop_and_says_why(engine: En
             "this cluster was served without its kubelets (--without kubelet)",
         )
         assert not any(w["actor"].startswith("kubelet/") for w in watches(client))
+
+
+def test_a_cluster_served_faster_than_real_time_backs_off_on_its_own_clock(engine: Engine) -> None:
+    """`listwatch serve --speed 30`: the kubelet's image-pull back-off (10 s, 20 s, 40 s ...) runs
+    on the cluster's clock, and the control API says how fast it runs, so that the cluster backend
+    waits in the cluster's seconds."""
+    with serving(engine, speed=30) as server:
+        client = Client(server)
+        assert client.get(CONTROL).json["clock"] == {"speed": 30.0}
+        api = KubeAPI(str(server.kubeconfig))
+        try:
+            control = ControlClient.probe(api)
+        finally:
+            api.close()
+        assert control is not None and control.speed == 30.0
+        created = client.post(
+            "/api/v1/namespaces/default/pods", pod("late", image="busybox:9.99", node="node01")
+        )
+        assert created.status == 201, created
+
+        def pulls() -> int:
+            events = client.get(
+                "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=late,"
+                "reason=Pulling"
+            ).json["items"]
+            return sum(int(e.get("count") or 1) for e in events)
+
+        # Four pulls, with back-offs of 10 s, 20 s and 40 s between them: 70 s of the cluster's
+        # clock, between two and three seconds of real time.
+        assert wait_until(lambda: pulls() >= 4, timeout=10), pulls()

@@ -149,15 +149,22 @@ class RemoteCluster:
     def settle(
         self, *, horizon: float = DEFAULT_HORIZON, until: Callable[[], bool] | None = None
     ) -> bool:
-        """Wait (real time) until `until` holds, or, without it, until the watches fall quiet."""
+        """Wait until `until` holds, or, without it, until the watches fall quiet; `horizon` is in
+        seconds of the cluster's clock (real ones, unless `listwatch serve --speed` runs it
+        faster)."""
         recorder = self._recorder()
         if until is None:
-            return recorder.quiet(seconds=QUIET_SECONDS, timeout=horizon)
-        return recorder.wait(until, timeout=horizon)
+            return recorder.quiet(seconds=QUIET_SECONDS, timeout=horizon / self.speed)
+        return recorder.wait(until, timeout=horizon / self.speed)
+
+    @property
+    def speed(self) -> float:
+        """How many of the cluster's seconds pass in a real second."""
+        return self.control.speed if self.control is not None else 1.0
 
     def advance(self, seconds: float) -> None:
-        """Let `seconds` pass: the cluster runs on the real clock."""
-        time.sleep(seconds)
+        """Let `seconds` of the cluster's clock pass."""
+        time.sleep(seconds / self.speed)
 
     def close(self) -> None:
         """Stop recording, delete what was created, restore node labels; raise if something

@@ -26,8 +26,10 @@ INDEX_KIND = "ControlAPI"
 class ControlClient:
     """Requests to a served cluster's control API (see the module docstring)."""
 
-    def __init__(self, api: KubeAPI) -> None:
+    def __init__(self, api: KubeAPI, *, speed: float = 1.0) -> None:
         self.api = api
+        #: How many of the cluster's seconds pass in a real second (`listwatch serve --speed`).
+        self.speed = speed
 
     @classmethod
     def probe(cls, api: KubeAPI) -> ControlClient | None:
@@ -41,7 +43,8 @@ class ControlClient:
             raise
         if not isinstance(index, dict) or index.get("kind") != INDEX_KIND:
             return None
-        return cls(api)
+        speed = (index.get("clock") or {}).get("speed", 1.0)
+        return cls(api, speed=float(speed) if isinstance(speed, int | float) else 1.0)
 
     def capabilities(self) -> frozenset[capabilities.Capability]:
         """What this control API offers (no kubelet control on a cluster served without its

@@ -105,9 +105,11 @@ class Server:
         err: IO[str] | None = None,
         seed: int | None = None,
         runtime: str = "memory",
+        speed: float = 1.0,
     ) -> None:
         """`runtime` is the kubelets' (`listwatch.runtime.RUNTIMES`: memory or docker;
-        BackendUnavailable when it cannot run here)."""
+        BackendUnavailable when it cannot run here); `speed`, how much faster than real time the
+        cluster's clock runs (`LiveCluster`)."""
         if not ipaddress.ip_address(host).is_loopback:
             raise errors.ListwatchError(
                 f"listwatch serves on a loopback address only (127.0.0.1), not {host}"
@@ -116,7 +118,7 @@ class Server:
         self.requested_port = port
         self.err = err
         self.live = LiveCluster(
-            engine, nodes=nodes, without=without, seed=seed, err=err, runtime=runtime
+            engine, nodes=nodes, without=without, seed=seed, err=err, runtime=runtime, speed=speed
         )
         self.credentials = tls.generate(hosts=(host, "localhost"))
         self.stopping = threading.Event()

@@ -2,6 +2,7 @@
 
     listwatch serve [--runtime memory|docker] [--nodes node01,node02] [--port 6443]
                     [--kubeconfig-out FILE] [--without scheduler|kubelet|controller-manager ...]
+                    [--speed N]
 
 With `--runtime docker` the kubelets' runtime is a Docker Engine: pods become real containers, so
 `kubectl logs` reads their real output and `kubectl exec` runs commands in them.
@@ -58,6 +59,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "file removed on exit)",
     )
     parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        metavar="N",
+        help="run the cluster's clock N times faster than real time: image pulls, back-offs, grace "
+        "periods, heartbeats (memory runtime only; timestamps stay on the wall clock)",
+    )
+    parser.add_argument(
         "--without",
         action="append",
         default=[],
@@ -95,6 +104,7 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             kubeconfig_out=args.kubeconfig_out,
             err=err,
             runtime=args.runtime,
+            speed=args.speed,
         )
     except errors.ListwatchError as exc:
         err.write(f"error: {exc}\n")
@@ -120,6 +130,8 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             out.write(f"kubelet runtime: {server.live.cluster.runtime.describe()}\n")
         if without:
             out.write(f"left out: {', '.join(without)}\n")
+        if args.speed != 1:
+            out.write(f"clock: {args.speed:g} times faster than real time\n")
         out.write(f"kubeconfig: {server.kubeconfig}\n")
         out.write(f"  export KUBECONFIG={server.kubeconfig}\n")
         out.write("Stop with Ctrl-C (SIGINT) or SIGTERM.\n")

@@ -100,7 +100,12 @@ class ControlAPI:
     # -- the routes --------------------------------------------------------------------------------
 
     def _index(self, request: messages.Request, args: list[str]) -> Any:
-        return {"kind": "ControlAPI", "apiVersion": API_VERSION, "paths": list(PATHS)}
+        return {
+            "kind": "ControlAPI",
+            "apiVersion": API_VERSION,
+            "paths": list(PATHS),
+            "clock": {"speed": self.live.clock.speed},
+        }
 
     def _watches(self, request: messages.Request, args: list[str]) -> Any:
         items = self.live.call(lambda: self.control.watches(actor=request.query.get("actor", "")))

@@ -32,7 +32,7 @@ from listwatch.clock import SystemClock
 from listwatch.cluster import Cluster
 from listwatch.engine import Engine
 from listwatch.loop import Loop
-from listwatch.runtime import runtime_for
+from listwatch.runtime import RUNTIMES, runtime_for
 
 T = TypeVar("T")
 
@@ -53,10 +53,20 @@ class LiveCluster:
         err: IO[str] | None = None,
         call_timeout: float = DEFAULT_CALL_TIMEOUT,
         runtime: str = "memory",
+        speed: float = 1.0,
     ) -> None:
         """`runtime` names the kubelets' container runtime (`listwatch.runtime.RUNTIMES`); one
-        that cannot run here raises BackendUnavailable, before any thread starts."""
-        self.clock = SystemClock()
+        that cannot run here raises BackendUnavailable, before any thread starts. `speed` above 1
+        runs the cluster's clock that many times faster than real time (the memory runtime only:
+        real containers keep real time)."""
+        if speed != 1 and RUNTIMES[runtime].real_time:
+            raise errors.ListwatchError(
+                f"--speed {speed:g}: the {runtime} runtime runs real containers in real time; a "
+                "faster clock needs the memory runtime"
+            )
+        if not speed >= 1:
+            raise errors.ListwatchError(f"--speed {speed:g}: give 1 or more")
+        self.clock = SystemClock(speed)
         loop = Loop(self.clock)
         # A fresh seed per start: uids and generated names differ from one served cluster to the
         # next.
