@@ -52,6 +52,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=",".join(DEFAULT_NODES),
         help="comma-separated node names (default: node01,node02)",
     )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        metavar="N",
+        help="run the cluster's clock N times faster (as `serve --speed`; an implementation with "
+        "timers of its own must then be told to run as fast)",
+    )
     parser.add_argument("--junit", metavar="FILE", help="also write the scenarios as JUnit XML")
     parser.add_argument(
         "--report", metavar="FILE", help="also write the report as JSON (steps, scenarios, checker)"
@@ -140,7 +148,9 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     steps = steps_of(engine.spec, args.component)
     with tempfile.TemporaryDirectory(prefix="listwatch-validate-") as workdir:
         log_path = Path(workdir, "component.log")
-        with Server(engine, nodes=nodes, port=0, without=[args.component], err=err) as server:
+        with Server(
+            engine, nodes=nodes, port=0, without=[args.component], err=err, speed=args.speed
+        ) as server:
             assert server.kubeconfig is not None
             api = KubeAPI(str(server.kubeconfig))
             recorder = WatchRecorder(api, [("pods", None), ("events", None), ("nodes", None)])
