@@ -228,8 +228,8 @@ def create_pod(
     restart: str = "",
 ) -> None:
     container: dict[str, Any] = dict(WORKLOAD)
-    if image:
-        container = {"name": "app", "image": image}
+    if image:  # the workload's long-running command: once its image is fixed, the pod stays up
+        container = {**WORKLOAD, "image": image}
     if command:
         container = {"name": "main", "image": WORKLOAD["image"], "command": ["sh", "-c", command]}
     spec: dict[str, Any] = {"containers": [container]}
