@@ -192,7 +192,11 @@ class Objects(Protocol):
         *,
         namespace: str = "default",
         grace_period_seconds: int | None = None,
-    ) -> Obj: ...
+        propagation: str = "Background",
+    ) -> Obj:
+        """kubectl delete KIND NAME [--grace-period N] [--cascade=background|foreground|orphan]:
+        `propagation` is the propagationPolicy sent (kubectl's default, Background)."""
+        ...
 
     def label_node(self, node: str, key: str, value: str | None, *, overwrite: bool = False) -> Obj:
         """kubectl label nodes NODE KEY=VALUE (None removes it); a Conflict, as kubectl's, for a

@@ -20,13 +20,16 @@ from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.watchcache import WatchCache
 from listwatch.client.informer import Informer
 from listwatch.components.controller_manager import ControllerManager
+from listwatch.components.garbagecollector import GarbageCollector
 from listwatch.components.kubelet import Kubelet
 from listwatch.components.kubelet.admission import CHECKS as KUBELET_CHECKS
 from listwatch.components.kubelet.containers import Containers
 from listwatch.components.kubelet.status import Status
+from listwatch.components.namespaces import NamespaceController
 from listwatch.components.nodelifecycle import NodeLifecycle
 from listwatch.components.replication import Replication
 from listwatch.components.scheduler import FILTERS, SCORES, Scheduler
+from listwatch.components.serviceaccounts import ServiceAccounts
 from listwatch.errors import SpecError
 from listwatch.machines import building
 from listwatch.machines.building import Machine
@@ -45,7 +48,13 @@ OWNERS: Mapping[str, Parts | type] = {
     "reflector": Informer,
     "controller-manager": Parts(
         default=ControllerManager,
-        machines={"replication": Replication, "node-lifecycle": NodeLifecycle},
+        machines={
+            "replication": Replication,
+            "node-lifecycle": NodeLifecycle,
+            "garbage-collection": GarbageCollector,
+            "namespace-deletion": NamespaceController,
+            "service-accounts": ServiceAccounts,
+        },
     ),
     "scheduler": Scheduler,
     "kubelet": Parts(

@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from listwatch.apiserver.fields import FieldErrors
-from listwatch.apiserver.kinds import controllers, events, namespaces, nodes, pods, services
+from listwatch.apiserver.kinds import (
+    controllers,
+    events,
+    namespaces,
+    nodes,
+    pods,
+    serviceaccounts,
+    services,
+)
 from listwatch.apiserver.objects import Obj
 
 
@@ -167,6 +175,15 @@ RESOURCES: dict[str, Resource] = {
             has_status=True,
             defaults=services.service_defaults,
             validate=services.validate_service,
+        ),
+        Resource(
+            "serviceaccounts",
+            "ServiceAccount",
+            "v1",
+            True,
+            short_names=("sa",),
+            singular="serviceaccount",
+            validate=serviceaccounts.validate_service_account,
         ),
         Resource(
             "namespaces",

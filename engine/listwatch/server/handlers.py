@@ -24,8 +24,13 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any
 
 from listwatch import errors
-from listwatch.apiserver import objects, schemas
-from listwatch.apiserver.api import invalid, patch_transform, pins_resource_version
+from listwatch.apiserver import deletion, objects, schemas
+from listwatch.apiserver.api import (
+    invalid,
+    invalid_delete_options,
+    patch_transform,
+    pins_resource_version,
+)
 from listwatch.apiserver.kinds.pods import validate_binding
 from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.watchcache import BOOKMARK, ERROR, WatchEvent
@@ -324,18 +329,24 @@ class Handlers:
 
     def _delete(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
-        grace, uid = messages.delete_options(request)
-        deleted = self.live.call(
-            lambda: self.live.api.delete(
+        options = messages.delete_options(request)
+        api = self.live.api
+        answer = self.live.call(  # one turn of the loop: the answer says what this delete did
+            lambda: api.delete_answer(
                 res.plural,
-                route.name,
-                namespace=route.namespace,
-                actor=messages.actor(request),
-                grace_period_seconds=grace,
-                uid=uid,
+                api.delete(
+                    res.plural,
+                    route.name,
+                    namespace=route.namespace,
+                    actor=messages.actor(request),
+                    grace_period_seconds=options.grace_period_seconds,
+                    uid=options.uid,
+                    propagation_policy=options.propagation_policy,
+                    orphan_dependents=options.orphan_dependents,
+                ),
             )
         )
-        return messages.Response(200, messages.encode(deleted))
+        return messages.Response(200, messages.encode(answer))
 
     def _deletecollection(
         self, route: routes.ResourceRoute, request: messages.Request
@@ -346,7 +357,10 @@ class Handlers:
                 "the server does not allow this method on the requested resource "
                 "(deletecollection namespaces)"
             )
-        grace, _ = messages.delete_options(request)
+        options = messages.delete_options(request)
+        problems = deletion.options_problems(options)
+        if problems:  # refused before anything is listed
+            raise invalid_delete_options(problems)
         q = request.query
         actor = messages.actor(request)
 
@@ -367,7 +381,9 @@ class Handlers:
                             objects.name_of(obj),
                             namespace=objects.namespace_of(obj) or None,
                             actor=actor,
-                            grace_period_seconds=grace,
+                            grace_period_seconds=options.grace_period_seconds,
+                            propagation_policy=options.propagation_policy,
+                            orphan_dependents=options.orphan_dependents,
                         )
                     )
                 except errors.NotFound:

@@ -102,6 +102,22 @@ _NAMESPACE_COLUMNS = [
     _column("Status", "The status of the namespace"),
     _column("Age", _AGE),
 ]
+_SERVICE_ACCOUNT_COLUMNS = [
+    _column("Name", _NAME, format_="name"),
+    _column(
+        "Secrets",
+        "Secrets is a list of the secrets in the same namespace that pods running using this "
+        "ServiceAccount are allowed to use. Pods are only limited to this list if this service "
+        'account has a "kubernetes.io/enforce-mountable-secrets" annotation set to "true". The '
+        '"kubernetes.io/enforce-mountable-secrets" annotation is deprecated since v1.32. Prefer '
+        "separate namespaces to isolate access to mounted secrets. This field should not be used "
+        "to find auto-generated service account token secrets for use outside of pods. Instead, "
+        "tokens can be requested directly using the TokenRequest API, or service account token "
+        "secrets can be manually created. More info: "
+        "https://kubernetes.io/docs/concepts/configuration/secret",
+    ),
+    _column("Age", _AGE),
+]
 _CONTROLLER_COLUMNS = [
     _column("Name", _NAME, format_="name"),
     _column("Desired", "Number of desired pods.", type_="integer"),
@@ -119,6 +135,14 @@ def _namespace_row(ns: Mapping[str, Any], now: datetime) -> list[Cell]:
         objects.name_of(ns),
         (ns.get("status") or {}).get("phase", ""),
         printers.age(objects.meta(ns).get("creationTimestamp"), now),
+    ]
+
+
+def _service_account_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    return [
+        objects.name_of(obj),
+        len(obj.get("secrets") or []),
+        printers.age(objects.meta(obj).get("creationTimestamp"), now),
     ]
 
 
@@ -153,6 +177,7 @@ PRINTERS: Mapping[str, tuple[list[dict[str, Any]], RowFunction]] = {
     "nodes": (_NODE_COLUMNS, printers.node_row),
     "events": (_EVENT_COLUMNS, printers.event_row),
     "namespaces": (_NAMESPACE_COLUMNS, _namespace_row),
+    "serviceaccounts": (_SERVICE_ACCOUNT_COLUMNS, _service_account_row),
     "replicationcontrollers": (_CONTROLLER_COLUMNS, _controller_row),
     "replicasets": (_CONTROLLER_COLUMNS, _controller_row),
 }
