@@ -24,6 +24,7 @@ Objs = list[Obj]
 _BY_CODE: dict[int, type[errors.APIError]] = {
     400: errors.BadRequest,
     401: errors.Unauthorized,
+    403: errors.Forbidden,
     404: errors.NotFound,
     409: errors.Conflict,
     410: errors.Gone,
