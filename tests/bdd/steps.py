@@ -1006,10 +1006,10 @@ def rc_gone_after_pods(world: World, name: str) -> None:
     early: list[list[str]] = []
 
     def gone() -> bool:
-        pods = [objects.name_of(p) for p in labelled_pods(world, name)]
         try:
             world.backend.get("replicationcontrollers", name)
         except errors.NotFound:
+            pods = [objects.name_of(p) for p in labelled_pods(world, name)]  # read after: no race
             if pods:
                 early.append(pods)
             return True
