@@ -219,16 +219,22 @@ class Scheduler:
     def event(
         self, pod: client.V1Pod, type_: str, reason: str, message: str, *, action: str
     ) -> None:
-        """An Event as kube-scheduler records it (through events.k8s.io, read back as core/v1)."""
+        """An Event as kube-scheduler records it: through events.k8s.io/v1 (read back through
+        core/v1 with `source: {}`, no count and null first/last timestamps)."""
         now = datetime.datetime.now(datetime.UTC)
         body = {
-            "apiVersion": "v1",
+            "apiVersion": "events.k8s.io/v1",
             "kind": "Event",
             "metadata": {
                 "name": f"{pod.metadata.name}.{secrets.token_hex(8)}",
                 "namespace": pod.metadata.namespace,
             },
-            "involvedObject": {
+            "eventTime": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "reportingController": SCHEDULER,
+            "reportingInstance": self.instance,
+            "action": action,
+            "reason": reason,
+            "regarding": {
                 "apiVersion": "v1",
                 "kind": "Pod",
                 "namespace": pod.metadata.namespace,
@@ -236,16 +242,12 @@ class Scheduler:
                 "uid": pod.metadata.uid,
                 "resourceVersion": pod.metadata.resource_version,
             },
+            "note": message,
             "type": type_,
-            "reason": reason,
-            "message": message,
-            "action": action,
-            "eventTime": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "reportingComponent": SCHEDULER,
-            "reportingInstance": self.instance,
-            "source": {},
         }
-        self.api.create_namespaced_event(pod.metadata.namespace, body)
+        client.EventsV1Api(self.api.api_client).create_namespaced_event(
+            pod.metadata.namespace, body
+        )
 
     def stop(self) -> None:
         self.stopping.set()

@@ -30,8 +30,8 @@ def test_the_pytest_command_line_carries_the_backend_and_the_reports() -> None:
         options(backend="cluster", kubeconfig="/k", junit="j.xml", cucumber_json="c.json")
     )
     assert argv[0].endswith("test_features.py")
-    assert argv[1:3] == ["--backend", "cluster"] and "--strict-markers" in argv
-    assert "--kubeconfig" in argv and "/k" in argv
+    assert argv[1] == "--backend=cluster" and "--strict-markers" in argv
+    assert "--kubeconfig=/k" in argv
     assert "--junitxml=j.xml" in argv and "--cucumberjson=c.json" in argv
 
 
@@ -84,3 +84,28 @@ def test_an_unavailable_backend_skips_with_its_reason(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 skipped" in done.stdout and "needs a Docker Engine and none answers" in done.stdout
+
+
+def test_a_kubeconfig_that_exists_is_an_option_not_a_test_path(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\n")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "listwatch",
+            "conformance",
+            "--backend",
+            "cluster",
+            "--kubeconfig",
+            str(kubeconfig),
+            "-k",
+            "thirteen",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert "unrecognized arguments" not in done.stderr, done.stderr
+    assert f"cannot use the kubeconfig {kubeconfig}" in done.stdout, done.stdout

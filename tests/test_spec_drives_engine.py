@@ -100,6 +100,31 @@ def test_a_changed_event_message_in_the_spec_is_the_message_recorded(
     assert ("Normal", "Started", "Container nginx is up") in events_of(cluster, "web")
 
 
+def test_the_events_api_a_component_writes_through_is_the_specs(
+    tmp_path: Path, make_cluster: Callable[..., Cluster], engine: engine_module.Engine
+) -> None:
+    def scheduled(eng: engine_module.Engine) -> dict[str, object]:
+        cluster = make_cluster(eng=eng)
+        cluster.apply(pod("web"))
+        cluster.settle()
+        (event,) = [e for e in cluster.events_for(cluster.pod("web")) if e["reason"] == "Scheduled"]
+        return dict(event)
+
+    shipped = scheduled(engine)  # events.k8s.io/v1, as kube-scheduler writes them
+    assert shipped["source"] == {} and "count" not in shipped and shipped["action"] == "Binding"
+    legacy = scheduled(
+        modified(
+            tmp_path,
+            "components/scheduler.yaml",
+            "eventsApi: events.k8s.io/v1",
+            "eventsApi: v1",
+        )
+    )
+    assert legacy["source"] == {"component": "default-scheduler", "host": "control-plane"}
+    assert legacy["count"] == 1
+    assert legacy["eventTime"] is None and "action" not in legacy
+
+
 def test_a_longer_crash_back_off_in_the_spec_slows_the_restarts(
     tmp_path: Path, make_cluster: Callable[..., Cluster]
 ) -> None:

@@ -3,6 +3,10 @@
     listwatch run [MANIFEST ...] [--runtime memory|docker] [--nodes node01,node02]
         [--label NODE:KEY=VALUE ...] [--trace FILE] [--diagrams DIR] [--diagnose]
     listwatch check TRACE [--strict] [--emit-feature FILE] [--format text|json]
+    listwatch check --follow [--kubeconfig K] [-n NAMESPACE] [--duration SECONDS] [--strict]
+    listwatch record [--kubeconfig K] [-n NAMESPACE] [-o FILE] [--duration SECONDS]
+    listwatch validate scheduler|kubelet|controller-manager [--junit FILE] [--report FILE]
+        -- COMMAND [ARGS]
     listwatch conformance [--backend memory|docker|cluster] [--kubeconfig K] [--junit FILE]
         [--cucumber-json FILE]
     listwatch serve [--runtime memory|docker] [--nodes node01,node02] [--port 6443]
@@ -39,10 +43,12 @@ from listwatch import (
     conformance,
     errors,
     manifests,
+    observe,
     paths,
     printers,
     render,
     server,
+    validate,
 )
 from listwatch import engine as engine_module
 from listwatch.apiserver import objects
@@ -388,6 +394,18 @@ def cmd_exec(args: argparse.Namespace, out: IO[str]) -> int:
         api.close()
 
 
+def cmd_check(args: argparse.Namespace, out: IO[str]) -> int:
+    if args.follow == (args.trace is not None):
+        raise errors.ListwatchError(
+            "check: give a TRACE to judge, or --follow (with --kubeconfig) to judge a live "
+            "cluster, not both"
+        )
+    spec = engine_module.load(args.spec).spec
+    if args.follow:
+        return observe.check_command(args, out, args.err, spec)
+    return checker.command(args, out, args.err, spec)
+
+
 def cmd_diagrams(args: argparse.Namespace, out: IO[str]) -> int:
     return render.command(args, out, engine_module.load(args.spec).spec)
 
@@ -503,11 +521,23 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="judge a recorded run (a trace, a kubectl watch) against the spec"
     )
     checker.add_arguments(check)
-    check.set_defaults(
-        func=lambda args, out: checker.command(
-            args, out, args.err, engine_module.load(args.spec).spec
-        )
+    check.add_argument(
+        "--follow",
+        action="store_true",
+        help="judge a live cluster (--kubeconfig) as it runs, each violation printed when it "
+        "happens, instead of a TRACE",
     )
+    observe.add_arguments(check)
+    check.set_defaults(func=cmd_check)
+    record = sub.add_parser(
+        "record",
+        help="record a live cluster's pods, events and nodes (each its own watch) as a trace",
+    )
+    observe.add_arguments(record)
+    record.add_argument(
+        "-o", "--output", metavar="FILE", help="write the trace here (default: standard output)"
+    )
+    record.set_defaults(func=lambda args, out: observe.record_command(args, out, args.err))
     conformance_parser = sub.add_parser(
         "conformance", help="run the Gherkin conformance features against a backend"
     )
@@ -531,6 +561,14 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("-n", "--namespace", default="default")
         return command
 
+    validate_parser = sub.add_parser(
+        "validate",
+        usage="listwatch validate COMPONENT [options] -- COMMAND [ARGS]",
+        help="judge your implementation of a component: serve the cluster without it, run yours, "
+        "run the scenarios that concern it",
+    )
+    validate.add_arguments(validate_parser)
+    validate_parser.set_defaults(func=lambda args, out: validate.command(args, out, args.err))
     diagnose_parser = live("diagnose", "walk the troubleshooting tree for a pod of a live cluster")
     diagnose_parser.add_argument("pod")
     diagnose_parser.set_defaults(func=cmd_diagnose)
@@ -573,8 +611,11 @@ def main(
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
-    args = build_parser().parse_args(argv)
+    mine, command = validate.split_command(list(sys.argv[1:] if argv is None else argv))
+    args = build_parser().parse_args(mine)
     args.err = err
+    if args.command == "validate":
+        args.argv = command
     if args.command == "spec" and args.dir is None:
         args.dir = args.spec
     try:

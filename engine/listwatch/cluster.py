@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from listwatch import errors
@@ -257,9 +258,13 @@ class Cluster:
         container: str | None = None,
         tail: int | None = None,
         previous: bool = False,
+        since: datetime | None = None,
+        timestamps: bool = False,
     ) -> str:
         """kubectl logs: the API server's checks of the container's name, then the kubelet's choice
-        of which container instance to read (`log_container_id`). A pod not yet bound has no log."""
+        of which container instance to read (`log_container_id`), read as the kubelet reads it
+        (the last `tail` lines, those written at or after `since`, with their times with
+        `timestamps`). A pod not yet bound has no log."""
         obj = self.pod(pod, namespace)
         names = [c["name"] for c in obj["spec"]["containers"]]
         if container is None:
@@ -280,6 +285,8 @@ class Cluster:
         return self.runtime.logs(
             log_container_id(status, pod, previous=previous, wording=self._log_wording),
             tail=tail,
+            since=since,
+            timestamps=timestamps,
         )
 
 

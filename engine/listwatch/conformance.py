@@ -48,8 +48,7 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
     directory = paths.conformance_dir()
     argv = [
         str(directory / "test_features.py"),
-        "--backend",
-        args.backend,
+        f"--backend={args.backend}",
         "--strict-markers",
         "-rs",
         "-p",
@@ -66,7 +65,9 @@ def pytest_arguments(args: argparse.Namespace) -> list[str]:
         for module in ("plugin", "steps", "troubleshooting_steps"):
             argv += ["-p", f"listwatch._conformance.{module}"]
     if args.kubeconfig:
-        argv += ["--kubeconfig", args.kubeconfig]
+        # One word: pytest reads a path standing alone before it knows the plugin's options as a
+        # test path of its own, and the features' conftest is then left out.
+        argv += [f"--kubeconfig={args.kubeconfig}"]
     if args.junit:
         argv += [f"--junitxml={args.junit}"]
     if args.cucumber_json:

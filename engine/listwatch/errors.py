@@ -19,6 +19,9 @@ ListwatchError
 │   ├── RequestEntityTooLarge  413: a request body over the API server's 3 MiB limit
 │   ├── UnsupportedMediaType   415: a body (or patch) in a format the server does not read
 │   ├── Invalid           422 Invalid (field errors)
+│   ├── Unknown           500 with no reason: an error kube-apiserver passes on without a Status
+│   │                     of its own (a resourceVersion that is not a number, a binding's field
+│   │                     errors)
 │   ├── ServiceUnavailable     503: the served cluster is stopping or its loop has stopped
 │   └── Timeout           504 Timeout: the served cluster did not answer in time
 └── BackendUnavailable    a backend cannot run here (no Docker Engine, no kubeconfig ...)
@@ -79,22 +82,51 @@ class APIError(ListwatchError):
     def __init__(self, message: str, *, details: dict[str, object] | None = None) -> None:
         self.message = message
         self.details = details or {}
+        #: Whether the Status carries `details` even when they are empty (`"details":{}`), as a
+        #: Status whose StatusDetails pointer is set but holds nothing does.
+        self.empty_details = details is not None and not details
         super().__init__(message)
 
     def status(self) -> dict[str, object]:
-        """The `Status` object a Kubernetes API server would return for this error."""
+        """The `Status` object a Kubernetes API server would return for this error, its fields in
+        metav1.Status's order and empty ones left out, as Go's encoder writes them (`omitempty`):
+        kind, apiVersion, metadata, status, message, reason, details, code."""
         body: dict[str, object] = {
             "kind": "Status",
             "apiVersion": "v1",
             "metadata": {},
             "status": "Failure",
-            "message": self.message,
-            "reason": self.reason,
-            "code": self.code,
         }
-        if self.details:
-            body["details"] = self.details
+        if self.message:
+            body["message"] = self.message
+        if self.reason:
+            body["reason"] = self.reason
+        if self.details or self.empty_details:
+            body["details"] = status_details(self.details)
+        body["code"] = self.code
         return body
+
+
+#: The fields of metav1.StatusDetails and of metav1.StatusCause, in their Go order.
+_DETAILS_ORDER = ("name", "group", "kind", "uid", "causes", "retryAfterSeconds")
+_CAUSE_ORDER = ("reason", "message", "field")
+
+
+def status_details(details: dict[str, object]) -> dict[str, object]:
+    """StatusDetails as Go encodes them: name, group, kind, uid, causes, retryAfterSeconds, each
+    cause as reason, message, field; empty values left out (all are `omitempty`)."""
+    ordered: dict[str, object] = {}
+    for key in _DETAILS_ORDER:
+        value = details.get(key)
+        if not value:
+            continue
+        if key == "causes" and isinstance(value, list):
+            value = [
+                {k: c[k] for k in _CAUSE_ORDER if c.get(k)} if isinstance(c, dict) else c
+                for c in value
+            ]
+        ordered[key] = value
+    return ordered
 
 
 class BadRequest(APIError):
@@ -155,6 +187,14 @@ class UnsupportedMediaType(APIError):
 class Invalid(APIError):
     code = 422
     reason = "Invalid"
+
+
+class Unknown(APIError):
+    """An error kube-apiserver did not turn into a Status of its own: it answers 500 with the
+    error's text and an empty reason (StatusReasonUnknown, left out of the JSON)."""
+
+    code = 500
+    reason = ""
 
 
 class ServiceUnavailable(APIError):

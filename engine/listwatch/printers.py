@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from listwatch.apiserver import objects
+from listwatch.apiserver.kinds import events as event_kinds
 
 Obj = Mapping[str, Any]
 
@@ -267,6 +268,70 @@ def get_nodes(
     return table([*headers, *(["LABELS"] if show_labels else [])], rows)
 
 
+def label_selector(selector: Mapping[str, Any]) -> str:
+    """metav1.FormatLabelSelector: the requirements sorted by key (`k=v`, `k in (a,b)`,
+    `k notin (a)`, `k`, `!k`), or `<none>`."""
+    found: list[tuple[str, str]] = [
+        (k, f"{k}={v}") for k, v in (selector.get("matchLabels") or {}).items()
+    ]
+    for e in selector.get("matchExpressions") or []:
+        key, op, values = e.get("key", ""), e.get("operator", ""), sorted(e.get("values") or [])
+        text = {
+            "In": f"{key} in ({','.join(values)})",
+            "NotIn": f"{key} notin ({','.join(values)})",
+            "Exists": key,
+            "DoesNotExist": f"!{key}",
+        }.get(op, "<error>")
+        found.append((key, text))
+    return ",".join(text for _, text in sorted(found, key=lambda f: f[0])) or "<none>"
+
+
+# -- services --------------------------------------------------------------------------------------
+
+
+def _service_external_ip(service: Obj) -> str:
+    """getServiceExternalIP, wide (the server prints wide: no truncated load-balancer list)."""
+    spec = service.get("spec") or {}
+    external = [str(ip) for ip in spec.get("externalIPs") or []]
+    kind = spec.get("type", "")
+    if kind in ("ClusterIP", "NodePort"):
+        return ",".join(external) or "<none>"
+    if kind == "LoadBalancer":
+        ingress = ((service.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+        balancers = [str(i.get("ip") or i.get("hostname") or "") for i in ingress]
+        balancers = [b for b in balancers if b]
+        return ",".join([*balancers, *external]) or "<pending>"
+    if kind == "ExternalName":
+        return str(spec.get("externalName", ""))
+    return "<unknown>"
+
+
+def _service_ports(ports: Iterable[Mapping[str, Any]]) -> str:
+    """makePortString: `port/protocol`, or `port:nodePort/protocol`."""
+    pieces = []
+    for p in ports:
+        node_port = p.get("nodePort") or 0
+        middle = f":{node_port}" if node_port > 0 else ""
+        pieces.append(f"{p.get('port')}{middle}/{p.get('protocol', '')}")
+    return ",".join(pieces) or "<none>"
+
+
+def service_row(service: Obj, now: datetime) -> list[str | int]:
+    """One service's cells as printService makes them: NAME, TYPE, CLUSTER-IP, EXTERNAL-IP,
+    PORT(S), AGE, then the wide SELECTOR."""
+    spec = service.get("spec") or {}
+    cluster_ips = spec.get("clusterIPs") or []
+    return [
+        objects.name_of(service),
+        str(spec.get("type", "")),
+        str(cluster_ips[0]) if cluster_ips else "<none>",
+        _service_external_ip(service),
+        _service_ports(spec.get("ports") or []),
+        age(objects.meta(service).get("creationTimestamp"), now),
+        format_labels(spec.get("selector")),
+    ]
+
+
 # -- events ----------------------------------------------------------------------------------------
 
 
@@ -280,9 +345,11 @@ def _event_first(event: Obj) -> str | None:
 
 def sort_events(events: Iterable[Obj]) -> list[Obj]:
     """kubectl sorts by lastTimestamp; events written through events/v1 (the scheduler's) have
-    none, so they sort first, as `kubectl describe` shows them."""
+    none, so they sort first, as `kubectl describe` shows them. Events read through
+    events.k8s.io/v1 come back in their core/v1 form."""
     never = datetime.min.replace(tzinfo=UTC)
-    return sorted(events, key=lambda e: parse_time(e.get("lastTimestamp")) or never)
+    core = [event_kinds.as_core(e) for e in events]
+    return sorted(core, key=lambda e: parse_time(e.get("lastTimestamp")) or never)
 
 
 def event_age(event: Obj, now: datetime) -> str:
@@ -302,6 +369,7 @@ EVENT_WIDE_COLUMNS = ("SUBOBJECT", "SOURCE", "FIRST SEEN", "COUNT", "NAME")
 def event_row(event: Obj, now: datetime) -> list[str | int]:
     """One event's cells as printEvent makes them for the wide table, in its column order:
     LAST SEEN, TYPE, REASON, OBJECT, SUBOBJECT, SOURCE, MESSAGE, FIRST SEEN, COUNT, NAME."""
+    event = event_kinds.as_core(event)
     first = (
         age(event.get("firstTimestamp"), now)
         if event.get("firstTimestamp")

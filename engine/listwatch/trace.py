@@ -1,10 +1,10 @@
 """Writing a run as a trace: JSON Lines, in the shape of Kubernetes watch streams.
 
 Core records are exactly what a watch sends: `{"type": "ADDED|MODIFIED|DELETED", "object": {...}}`
-for Pods, Nodes and Events, so a trace reads like `kubectl get pods,events -w -o json
---output-watch-events` on a real cluster. The simulator adds a record per spec step, marked with
-type `STEP` (no Kubernetes watch sends that type), carrying the step's id, whether a client could
-observe it, and the act that realised it.
+for Pods, Nodes and Events, so a trace reads like `kubectl get pods -w -o json
+--output-watch-events` (and the same for events) on a real cluster. The simulator adds a record
+per spec step, marked with type `STEP` (no Kubernetes watch sends that type), carrying the step's
+id, whether a client could observe it, and the act that realised it.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ records.
 Accepted in one input (a file, or `-` for standard input), mixed freely:
 
 - JSON Lines, one value a line (what `listwatch run --trace` writes);
-- concatenated JSON values, pretty-printed over many lines or not (what `kubectl get pods,events
-  -w -o json --output-watch-events` prints);
+- concatenated JSON values, pretty-printed over many lines or not (what `kubectl get pods -w -o
+  json --output-watch-events` prints);
 - a JSON array of values (how `kubespy record` saves the successive objects of a watch);
 - a Kubernetes List (`PodList`, `EventList`, kubectl's `List`, with `items`): each item in turn.
 

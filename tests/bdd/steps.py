@@ -124,10 +124,16 @@ def source(event: dict[str, Any]) -> str:
 
 
 def container_status(pod: dict[str, Any], name: str) -> dict[str, Any]:
+    """The container's status; empty while no kubelet has reported it (a pod not yet bound or not
+    yet started): a wait treats "not there yet" as not there yet, not as a failure."""
     for status in (pod.get("status") or {}).get("containerStatuses") or ():
-        if status["name"] == name:
+        if status.get("name") == name:
             return dict(status)
-    raise AssertionError(f"the pod {objects.name_of(pod)} has no status for container {name!r}")
+    return {}
+
+
+def container_state(pod: dict[str, Any], name: str) -> dict[str, Any]:
+    return dict(container_status(pod, name).get("state") or {})
 
 
 # -- Given ---------------------------------------------------------------------------------------
@@ -540,9 +546,9 @@ def runs_image(world: World, container: str, name: str, image: str, restarts: in
     def done() -> bool:
         status = container_status(world.backend.pod(name), container)
         return (
-            "running" in status["state"]
-            and status["restartCount"] == restarts
-            and status["image"].endswith(f"/{image}")
+            "running" in (status.get("state") or {})
+            and status.get("restartCount") == restarts
+            and str(status.get("image", "")).endswith(f"/{image}")
         )
 
     assert world.wait(done), container_status(world.backend.pod(name), container)
@@ -555,11 +561,9 @@ def runs_image(world: World, container: str, name: str, image: str, restarts: in
     )
 )
 def terminated(world: World, container: str, name: str, code: int, reason: str) -> None:
-    state = container_status(world.backend.pod(name), container)["state"]
-    assert (
-        state.get("terminated", {}).get("exitCode") == code
-        and state["terminated"]["reason"] == reason
-    ), state
+    state = container_state(world.backend.pod(name), container)
+    terminated = state.get("terminated") or {}
+    assert terminated.get("exitCode") == code and terminated.get("reason") == reason, state
 
 
 @then(parsers.parse('the logs of the pod "{name}" are "{text}"'))
@@ -575,8 +579,8 @@ def logs_are(world: World, name: str, text: str) -> None:
 def running_waiting(world: World, name: str, container: str, reason: str) -> None:
     def done() -> bool:
         pod = world.backend.pod(name)
-        waiting = container_status(pod, container)["state"].get("waiting") or {}
-        return pod["status"]["phase"] == "Running" and waiting.get("reason") == reason
+        waiting = container_state(pod, container).get("waiting") or {}
+        return pod["status"].get("phase") == "Running" and waiting.get("reason") == reason
 
     assert world.wait(done), container_status(world.backend.pod(name), container)
 
@@ -588,7 +592,7 @@ def running_waiting(world: World, name: str, container: str, reason: str) -> Non
 )
 def restarted(world: World, container: str, name: str, count: int) -> None:
     assert world.wait(
-        lambda: container_status(world.backend.pod(name), container)["restartCount"] >= count
+        lambda: container_status(world.backend.pod(name), container).get("restartCount", 0) >= count
     )
 
 
@@ -601,9 +605,9 @@ def waits_then(world: World, container: str, name: str, first: str, second: str)
     seen: list[str] = []
 
     def reached() -> bool:
-        reason = (
-            container_status(world.backend.pod(name), container)["state"].get("waiting") or {}
-        ).get("reason", "")
+        reason = (container_state(world.backend.pod(name), container).get("waiting") or {}).get(
+            "reason", ""
+        )
         if not seen or seen[-1] != reason:
             seen.append(reason)
         return second in seen
@@ -817,7 +821,7 @@ def last_seen(world: World, name: str, phase: str, container: str, code: int, re
         for e in received
         if e["type"] == "MODIFIED" and objects.name_of(e["object"]) == name
     ][-1]
-    state = container_status(last, container)["state"].get("terminated") or {}
+    state = container_state(last, container).get("terminated") or {}
     assert (last["status"]["phase"], state.get("exitCode"), state.get("reason")) == (
         phase,
         code,
@@ -958,8 +962,7 @@ def pulled_again_never_waiting_in(world: World, container: str, name: str, reaso
 )
 def waits_with_message(world: World, container: str, name: str, reason: str, message: str) -> None:
     def waiting() -> dict[str, Any]:
-        state = container_status(world.backend.pod(name), container).get("state") or {}
-        return dict(state.get("waiting") or {})
+        return dict(container_state(world.backend.pod(name), container).get("waiting") or {})
 
     assert world.wait(lambda: waiting().get("reason") == reason), waiting()
     assert waiting().get("message") == message, waiting()

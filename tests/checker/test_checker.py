@@ -906,6 +906,34 @@ def test_a_scheduled_event_in_the_events_v1_style_for_a_node_name_pod_is_rejecte
     assert v.observed == "Scheduled event from default-scheduler"
 
 
+def test_the_same_scheduled_event_watched_through_events_k8s_io_is_judged_alike(
+    engine: Engine,
+) -> None:
+    """`kubectl get events.v1.events.k8s.io -w -o json` records `regarding` and `note`."""
+    records = [json.loads(line) for line in NODE_NAME_POD_SCHEDULED.splitlines()]
+    core = records[1]["object"]
+    records[1]["object"] = {
+        "kind": "Event",
+        "apiVersion": "events.k8s.io/v1",
+        "metadata": core["metadata"],
+        "eventTime": "2026-01-01T00:00:00.000001Z",
+        "reportingController": "default-scheduler",
+        "reportingInstance": "default-scheduler-control-plane",
+        "action": "Binding",
+        "reason": "Scheduled",
+        "regarding": core["involvedObject"],
+        "note": core["message"],
+        "type": "Normal",
+        "deprecatedSource": {},
+        "deprecatedFirstTimestamp": None,
+        "deprecatedLastTimestamp": None,
+    }
+    stream = io.StringIO("".join(json.dumps(r) + "\n" for r in records))
+    (v,) = checker.check_trace(stream, engine.spec, name="events.json").violations
+    assert (v.line, v.step, v.rule, v.pod.uid) == (2, "NN-01", "forbids-event", "u1")
+    assert v.observed == "Scheduled event from default-scheduler"
+
+
 def test_a_violation_in_a_pretty_printed_recording_points_at_the_first_line_of_its_record(
     tmp_path: Path, engine: Engine
 ) -> None:

@@ -21,8 +21,10 @@ if-statement:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -30,7 +32,14 @@ import pytest
 from listwatch.clock import Clock, ManualClock, SystemClock
 from listwatch.loop import Loop
 from listwatch.rules.images import normalize
-from listwatch.runtime.base import Image, PullResult, Runtime, Sandbox, Started
+from listwatch.runtime.base import (
+    Image,
+    PullResult,
+    Runtime,
+    Sandbox,
+    Started,
+    parse_log_timestamp,
+)
 from listwatch.runtime.memory import MemoryRuntime
 from tests.dockerengine import docker_runtime
 
@@ -50,6 +59,8 @@ class Flavour:
 
 
 BUSYBOX = "busybox:1.36"
+#: The kubelet's timestamp prefix: RFC 3339 in UTC with nine fraction digits.
+STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z")
 RUNTIMES: dict[str, Flavour] = {
     "memory": Flavour(
         MemoryRuntime,
@@ -152,6 +163,32 @@ def test_a_container_runs_its_command_exits_with_its_code_and_keeps_its_logs(
     wait(loop, lambda: bool(exits))
     assert started.container_id and exits == [3]
     assert rt.logs(started.container_id) == "started\n"
+
+
+def test_logs_carry_the_time_each_line_was_written_and_since_filters_by_it(
+    runtime: Subject,
+) -> None:
+    rt, loop = runtime.rt, runtime.loop
+    exits: list[int] = []
+    started = start(
+        runtime,
+        {
+            "name": "main",
+            "image": BUSYBOX,
+            "command": ["sh", "-c", "echo early; sleep 2; echo late; exit 0"],
+        },
+        exits,
+    )
+    wait(loop, lambda: bool(exits))
+    stamped = rt.logs(started.container_id, timestamps=True).splitlines()
+    assert [line.partition(" ")[2] for line in stamped] == ["early", "late"]
+    assert all(STAMP.fullmatch(line.partition(" ")[0]) for line in stamped), stamped
+    early, late = (parse_log_timestamp(line.partition(" ")[0]) or 0 for line in stamped)
+    assert 1.5e9 <= late - early <= 10e9
+    at_late = datetime.fromtimestamp(late // 1_000_000_000, UTC)  # whole seconds, as sinceTime
+    assert rt.logs(started.container_id, since=at_late) == "late\n"
+    assert rt.logs(started.container_id, tail=1, since=at_late - timedelta(hours=1)) == "late\n"
+    assert rt.logs(started.container_id, tail=1, since=at_late + timedelta(hours=1)) == ""
 
 
 def test_stopping_a_server_ends_it_cleanly(runtime: Subject) -> None:

@@ -565,9 +565,12 @@ def test_send_initial_events_ends_with_the_initial_events_end_bookmark(client: C
     assert seen[1]["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
 
 
-def test_a_watch_with_a_bad_resource_version_is_a_400_before_streaming(client: Client) -> None:
+def test_a_watch_with_a_bad_resource_version_is_refused_before_streaming(client: Client) -> None:
     reply = client.get(f"{PODS}?watch=true&resourceVersion=abc")
-    assert reply.status == 400 and reply.json["message"] == 'invalid resource version "abc"'
+    assert reply.status == 500 and reply.json["message"] == (
+        'resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax'
+    )
+    assert "reason" not in reply.json  # the cacher's error is no Status: reason Unknown ("")
 
 
 def test_a_watch_ends_after_timeout_seconds(client: Client) -> None:

@@ -3,7 +3,10 @@ connects, and a watcher that stops reading (closed, while the others go on)."""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import os
 import socket
 import ssl
 import threading
@@ -171,3 +174,21 @@ def test_a_watcher_that_stops_reading_is_closed_and_the_others_get_everything(
         assert names == [f"big-{i}" for i in range(50)]
         assert wait_until(lambda: "stuck" not in open_watches(server), timeout=10)
         stuck.close()
+
+
+def test_a_client_that_breaks_its_tls_session_costs_only_its_connection(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    err = io.StringIO()
+    with serving(engine, err=err) as server:
+        for _ in range(3):
+            tls = connect(server)
+            tls.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            raw = socket.socket(fileno=os.dup(tls.fileno()))
+            raw.sendall(b"\x17\x03\x03\x00\x20" + b"x" * 32)  # a record no key made
+            raw.close()
+            tls.close()
+        assert Client(server).get("/healthz").status == 200
+    assert "Traceback" not in err.getvalue() and "listener stopped" not in err.getvalue(), err
+    logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not logged, [r.getMessage() for r in logged]

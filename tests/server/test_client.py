@@ -118,3 +118,44 @@ def test_the_client_gets_api_exceptions_with_kubernetes_status_codes(v1: Any) ->
     with pytest.raises(client.ApiException) as duplicate:
         v1.create_namespaced_pod("default", a_pod("c-dup", node_name="node01"))
     assert duplicate.value.status == 409
+
+
+def test_the_client_lists_at_an_exact_resource_version_and_reads_410_once_compacted(
+    v1: Any, server: Server
+) -> None:
+    v1.create_namespaced_pod("default", a_pod("c-exact-1", node_name="node01"))
+    mark = v1.list_namespaced_pod("default", label_selector="app=client").metadata.resource_version
+    v1.create_namespaced_pod("default", a_pod("c-exact-2", node_name="node01"))
+    then = v1.list_namespaced_pod("default", resource_version=mark, resource_version_match="Exact")
+    names = [p.metadata.name for p in then.items]
+    assert then.metadata.resource_version == mark
+    assert "c-exact-1" in names and "c-exact-2" not in names
+    server.live.call(server.live.api.compact)
+    with pytest.raises(client.ApiException) as gone:
+        v1.list_namespaced_pod("default", resource_version=mark, resource_version_match="Exact")
+    assert gone.value.status == 410
+    body = gone.value.body
+    text = body.decode() if isinstance(body, bytes) else str(body)
+    assert '"message":"The resourceVersion for the provided list is too old."' in text
+    with pytest.raises(client.ApiException) as invalid:
+        v1.list_namespaced_pod("default", resource_version_match="Exact")
+    assert invalid.value.status == 422
+
+
+def test_the_client_reads_a_log_with_timestamps(v1: Any) -> None:
+    v1.create_namespaced_pod("default", a_pod("c-stamped", node_name="node02"))
+
+    def logged() -> bool:
+        try:
+            return "hi" in v1.read_namespaced_pod_log("c-stamped", "default")
+        except client.ApiException:  # 400 until the container has started
+            return False
+
+    assert wait_until(logged, timeout=15)
+    stamped = v1.read_namespaced_pod_log("c-stamped", "default", timestamps=True)
+    stamp, _, text = stamped.partition(" ")
+    assert (
+        text == "hi\n"
+        and stamp.endswith("Z")
+        and len(stamp) == len("2026-01-01T00:00:00.000000000Z")
+    )

@@ -18,10 +18,10 @@ def test_version_claims_kubernetes_v1_32() -> None:
     assert (version["major"], version["minor"], version["gitVersion"]) == ("1", "32", "v1.32.0")
 
 
-def test_api_and_apis_list_the_core_version_and_the_apps_group() -> None:
+def test_api_and_apis_list_the_core_version_and_the_named_groups() -> None:
     assert doc("/api")["versions"] == ["v1"]
     groups = doc("/apis")["groups"]
-    assert [g["name"] for g in groups] == ["apps"]
+    assert [g["name"] for g in groups] == ["apps", "events.k8s.io"]
     assert groups[0]["preferredVersion"] == {"groupVersion": "apps/v1", "version": "v1"}
     assert doc("/apis/apps")["kind"] == "APIGroup"
     assert doc("/apis/batch") is None
@@ -30,6 +30,12 @@ def test_api_and_apis_list_the_core_version_and_the_apps_group() -> None:
 def test_the_core_resource_list_has_verbs_short_names_and_subresources() -> None:
     resources = {r["name"]: r for r in doc("/api/v1")["resources"]}
     assert resources["pods"]["shortNames"] == ["po"] and resources["pods"]["categories"] == ["all"]
+    assert [r for r in resources if resources[r].get("categories") == ["all"]] == [
+        "pods",
+        "replicationcontrollers",
+        "services",
+    ]
+    assert "categories" not in resources["events"] and "categories" not in resources["nodes"]
     assert resources["pods"]["namespaced"] is True and resources["nodes"]["namespaced"] is False
     assert (
         "watch" in resources["pods"]["verbs"]
@@ -64,9 +70,27 @@ def test_the_core_resource_list_has_verbs_short_names_and_subresources() -> None
 
 def test_openapi_v3_index_points_at_each_group_version_by_a_content_hash() -> None:
     index = doc("/openapi/v3")["paths"]
-    assert set(index) == {"api/v1", "apis/apps/v1"}
+    assert set(index) == {"api/v1", "apis/apps/v1", "apis/events.k8s.io/v1"}
     assert index["api/v1"]["serverRelativeURL"].startswith("/openapi/v3/api/v1?hash=")
     assert doc("/openapi/v3") == doc("/openapi/v3")  # the hash is stable
+
+
+def test_events_k8s_io_v1_serves_events_with_their_own_schema() -> None:
+    (events,) = doc("/apis/events.k8s.io/v1")["resources"]
+    assert (events["name"], events["kind"], events["namespaced"], events["shortNames"]) == (
+        "events",
+        "Event",
+        True,
+        ["ev"],
+    )
+    schemas = doc("/openapi/v3/apis/events.k8s.io/v1")["components"]["schemas"]
+    event = schemas["io.k8s.api.events.v1.Event"]
+    assert {"note", "regarding", "deprecatedCount", "reportingController"} <= set(
+        event["properties"]
+    )
+    assert event["x-kubernetes-group-version-kind"] == [
+        {"group": "events.k8s.io", "version": "v1", "kind": "Event"}
+    ]
 
 
 def test_openapi_v3_declares_field_validation_on_each_patch_so_kubectl_validates_server_side() -> (

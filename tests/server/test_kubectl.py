@@ -335,3 +335,18 @@ def test_kubectl_get_pods_w_streams_the_pods_changes_until_stopped(fresh: Kubect
     statuses = [re.split(r" {2,}", row.strip())[2] for row in rows[1:]]
     assert statuses[0] == "Pending" and statuses[-1] == "Running"
     assert "ContainerCreating" in statuses
+
+
+def test_kubectl_describe_shows_the_defaulted_protocol_requests_and_qos_class(
+    fresh: Kubectl,
+) -> None:
+    (fresh.workdir / "limited.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: limited}\nspec:\n  nodeName: node01\n"
+        "  containers:\n  - name: web\n    image: 'nginx:1.15'\n    ports: [{containerPort: 80}]\n"
+        "    resources: {limits: {cpu: 500m, memory: 64Mi}}\n"
+    )
+    fresh("create -f limited.yaml")
+    out = fresh("describe pod limited")
+    assert re.search(r"^    Port:\s+80/TCP$", out, re.MULTILINE), out
+    assert re.search(r"^    Requests:\n      cpu:\s+500m\n      memory:\s+64Mi$", out, re.MULTILINE)
+    assert re.search(r"^QoS Class:\s+Guaranteed$", out, re.MULTILINE), out

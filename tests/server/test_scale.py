@@ -114,7 +114,7 @@ def test_a_replica_set_has_a_scale_too(client: Client) -> None:
             "bad/scale",
             None,
             405,
-            "the server does not allow this method on the requested resource (DELETE)",
+            "the server does not allow this method on the requested resource",
         ),
     ],
 )

@@ -142,9 +142,17 @@ def test_an_events_row_follows_print_event_for_both_event_styles() -> None:
         "web.1",
     ]
     assert table["rows"][1]["cells"] == [
-        "49s", "Normal", "Scheduled", "pod/web", "", "default-scheduler, default-scheduler-host",
-        "Successfully assigned default/web to node01", "49s", 1, "web.2",
-    ]  # fmt: skip
+        "49s",
+        "Normal",
+        "Scheduled",
+        "pod/web",
+        "",
+        "default-scheduler, default-scheduler-host",
+        "Successfully assigned default/web to node01",
+        "49s",
+        1,
+        "web.2",
+    ]
 
 
 def test_a_node_row_shows_status_roles_and_version() -> None:
@@ -180,3 +188,116 @@ def test_a_watch_table_after_the_first_has_no_column_definitions() -> None:
         tables.table(RESOURCES["pods"], [running_pod()], NOW, headers=False)["columnDefinitions"]
         is None
     )
+
+
+def service(type_: str = "ClusterIP", **spec: Any) -> dict[str, Any]:
+    return {
+        "metadata": {"name": "web", "creationTimestamp": "2026-01-01T00:00:00Z"},
+        "spec": {
+            "type": type_,
+            "clusterIP": "10.96.0.10",
+            "clusterIPs": ["10.96.0.10"],
+            "selector": {"app": "web", "tier": "front"},
+            "ports": [{"port": 80, "protocol": "TCP", "targetPort": 8080}],
+            **spec,
+        },
+        "status": {"loadBalancer": {}},
+    }
+
+
+def test_a_service_row_follows_print_service() -> None:
+    table = tables.table(RESOURCES["services"], [service()], NOW)
+    assert [(c["name"], c["priority"]) for c in table["columnDefinitions"]] == [
+        ("Name", 0),
+        ("Type", 0),
+        ("Cluster-IP", 0),
+        ("External-IP", 0),
+        ("Port(s)", 0),
+        ("Age", 0),
+        ("Selector", 1),
+    ]
+    assert table["rows"][0]["cells"] == [
+        "web",
+        "ClusterIP",
+        "10.96.0.10",
+        "<none>",
+        "80/TCP",
+        "60s",
+        "app=web,tier=front",
+    ]
+
+
+def test_a_services_external_ip_and_ports_follow_its_type() -> None:
+    def cells(svc: dict[str, Any]) -> list[Any]:
+        return list(tables.table(RESOURCES["services"], [svc], NOW)["rows"][0]["cells"])
+
+    balancer = cells(
+        service("LoadBalancer", ports=[{"port": 80, "nodePort": 30080, "protocol": "TCP"}])
+    )
+    assert balancer[3:5] == ["<pending>", "80:30080/TCP"]
+    served = service("LoadBalancer", externalIPs=["1.2.3.4"])
+    served["status"] = {
+        "loadBalancer": {"ingress": [{"ip": "5.6.7.8"}, {"hostname": "lb.example"}]}
+    }
+    assert cells(served)[3] == "5.6.7.8,lb.example,1.2.3.4"
+    assert cells(service("ExternalName", externalName="db.example", ports=[], clusterIPs=[]))[
+        2:5
+    ] == [
+        "<none>",
+        "db.example",
+        "<none>",
+    ]
+    assert cells(service(selector=None))[6] == "<none>"
+
+
+def test_column_descriptions_are_the_api_documentation_printers_go_takes_them_from() -> None:
+    columns = {c["name"]: c for c in tables.column_definitions("services")}
+    assert columns["Name"]["description"].startswith(
+        "Name must be unique within a namespace. Is required when creating resources"
+    )
+    assert columns["Name"]["format"] == "name"
+    assert columns["Age"]["description"].startswith(
+        "CreationTimestamp is a timestamp representing the server time when this object was "
+        "created."
+    )
+    assert columns["Cluster-IP"]["description"].startswith(
+        "clusterIP is the IP address of the service"
+    )
+    pods = {c["name"]: c for c in tables.column_definitions("pods")}
+    assert pods["Ready"]["description"] == (
+        "The aggregate readiness state of this pod for accepting traffic."
+    )
+    for plural in ("pods", "nodes", "events", "namespaces", "replicationcontrollers", "services"):
+        assert all(c["description"] for c in tables.column_definitions(plural)), plural
+
+
+def test_a_replica_sets_selector_is_formatted_as_a_label_selector() -> None:
+    rs = {
+        "kind": "ReplicaSet",
+        "metadata": {"name": "front", "creationTimestamp": "2026-01-01T00:00:00Z"},
+        "spec": {
+            "replicas": 2,
+            "selector": {
+                "matchLabels": {"app": "front"},
+                "matchExpressions": [
+                    {"key": "tier", "operator": "In", "values": ["web", "api"]},
+                    {"key": "canary", "operator": "DoesNotExist"},
+                ],
+            },
+            "template": {
+                "spec": {"containers": [{"name": "a", "image": "x"}, {"name": "b", "image": "y"}]}
+            },
+        },
+        "status": {"replicas": 2, "readyReplicas": 1},
+    }
+    cells = tables.table(RESOURCES["replicasets"], [rs], NOW)["rows"][0]["cells"]
+    assert cells == [
+        "front",
+        2,
+        2,
+        1,
+        "60s",
+        "a,b",
+        "x,y",
+        "app=front,!canary,tier in (api,web)",
+    ]

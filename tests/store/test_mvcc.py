@@ -77,3 +77,32 @@ def test_a_future_revision_is_an_error() -> None:
     store = MVCCStore()
     with pytest.raises(errors.FutureRevisionError):
         store.events_since(5)
+
+
+def test_range_at_a_past_revision_rewinds_the_docstrings_worked_example() -> None:
+    store = MVCCStore()
+    store.create("a", 1)
+    store.create("b", 1)
+    store.update("a", 2)
+    store.delete("b")
+    store.compact(2)
+    assert [(kv.key, kv.value) for kv in store.range_at("", 2)] == [("a", 1), ("b", 1)]
+    assert [(kv.key, kv.value) for kv in store.range_at("", 3)] == [("a", 2), ("b", 1)]
+    assert [(kv.key, kv.value) for kv in store.range_at("", 4)] == [("a", 2)]
+    with pytest.raises(errors.CompactedError):
+        store.range_at("", 1)
+
+
+def test_range_at_leaves_out_keys_created_later_and_keeps_deleted_and_recreated_ones() -> None:
+    store = MVCCStore()
+    store.create("/registry/pods/default/old", "v1")
+    mark = store.revision
+    store.delete("/registry/pods/default/old")
+    store.create("/registry/pods/default/old", "v2")
+    store.create("/registry/pods/default/new", "n")
+    store.create("/registry/nodes/n1", "node")
+    past = store.range_at("/registry/pods/", mark)
+    assert [(kv.key, kv.value, kv.mod_revision) for kv in past] == [
+        ("/registry/pods/default/old", "v1", 1)
+    ]
+    assert [kv.value for kv in store.range_at("/registry/pods/", store.revision)] == ["n", "v2"]

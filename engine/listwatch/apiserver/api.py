@@ -12,16 +12,17 @@ admit (mutate, default), validate, persist under preconditions. Guarantees:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from listwatch import errors
 from listwatch.actions import Action, ActionSink, ObjectRef
-from listwatch.apiserver import deletion, objects
+from listwatch.apiserver import deletion, listoptions, objects
 from listwatch.apiserver.deletion import DeleteOptions
 from listwatch.apiserver.kinds import namespaces as namespace_kind
 from listwatch.apiserver.kinds.pods import validate_pod_update
+from listwatch.apiserver.listoptions import ListOptions, too_large
 from listwatch.apiserver.objects import Identity, Obj
 from listwatch.apiserver.resources import RESOURCES, Resource, resource_for
 from listwatch.apiserver.selectors import parse_field_selector, parse_label_selector
@@ -29,7 +30,7 @@ from listwatch.apiserver.watchcache import ClientWatch, Handler, WatchCache, sel
 from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
-from listwatch.store.mvcc import MVCCStore
+from listwatch.store.mvcc import KeyValue, MVCCStore
 from listwatch.store.watch import WatchableStore
 
 
@@ -101,8 +102,9 @@ class Request:
 
     @property
     def what(self) -> str:
-        """How Kubernetes names the object in messages: `pods "web"`, `pods/binding "web"`."""
-        plural = self.resource.plural + (
+        """How Kubernetes names the object in messages: `pods "web"`, `pods/binding "web"`,
+        `replicasets.apps "web"`."""
+        plural = self.resource.qualified + (
             f"/{self.subresource}" if self.subresource == "binding" else ""
         )
         return f'{plural} "{self.name}"'
@@ -173,9 +175,7 @@ class APIServer:
         res = self.resource(resource)
         kv = self.store.get(res.key(self._namespace(res, namespace), name))
         if kv is None:
-            raise errors.NotFound(
-                f'{res.plural} "{name}" not found', details={"name": name, "kind": res.plural}
-            )
+            raise errors.NotFound(f'{res.qualified} "{name}" not found', details=res.details(name))
         return kv.value  # type: ignore[no-any-return]
 
     def list(
@@ -185,23 +185,43 @@ class APIServer:
         namespace: str | None = None,
         label_selector: str = "",
         field_selector: str = "",
+        options: ListOptions | None = None,
     ) -> ObjectList:
         """Objects matching the selectors, sorted by namespace and name, and the revision read
-        at."""
+        at: the current state, or with `options` the state their resourceVersion asks for
+        (`listoptions`). This answers at once: a caller that may wait for a revision the store
+        has not reached (as the watch cache waits) waits before it asks."""
         res = self.resource(resource)
+        opts = options or ListOptions()
+        opts.validate()
         labels = parse_label_selector(label_selector)
         fields = parse_field_selector(field_selector, res.fields, resource=res.plural)
+        exact = opts.exact()  # the version is read by the storage, after the request's checks
+        minimum = opts.minimum()
         ns = namespace if res.namespaced else None
+        store = self.store
+        if minimum > store.revision:
+            raise too_large(minimum, store.revision)
         name = fields.exact("metadata.name")
-        if name is not None and (ns or not res.namespaced):
-            kv = self.store.get(
-                res.key(ns or "", name)
-            )  # one key, not a range (a kubelet's own node)
-            items, revision = ([kv] if kv is not None else []), self.store.revision
+        if exact:
+            items, revision = self._range_at(res.prefix(ns), exact), exact
+        elif name is not None and (ns or not res.namespaced):
+            kv = store.get(res.key(ns or "", name))  # one key, not a range (a kubelet's own node)
+            items, revision = ([kv] if kv is not None else []), store.revision
         else:
-            items, revision = self.store.range(res.prefix(ns))
+            items, revision = store.range(res.prefix(ns))
         matches = selection(labels, fields)
         return ObjectList([kv.value for kv in items if matches(kv.value)], str(revision))
+
+    def _range_at(self, prefix: str, revision: int) -> Sequence[KeyValue]:
+        """The keys under `prefix` at `revision`, with etcd's errors as kube-apiserver passes
+        them on: 410 for a compacted revision, a 500 for one not reached yet."""
+        if revision > self.store.revision:
+            raise errors.Unknown("etcdserver: mvcc: required revision is a future revision")
+        try:
+            return self.store.range_at(prefix, revision)
+        except errors.CompactedError:
+            raise errors.Gone("The resourceVersion for the provided list is too old.") from None
 
     def watch(
         self,
@@ -217,10 +237,12 @@ class APIServer:
     ) -> ClientWatch:
         """Watch changes after `resource_version` ("" or "0": first ADDED for what exists)."""
         res = self.resource(resource)
-        if resource_version not in ("", "0") and not str(resource_version).isdigit():
-            raise errors.BadRequest(f'invalid resource version "{resource_version}"')
         labels = parse_label_selector(label_selector)
         fields = parse_field_selector(field_selector, res.fields, resource=res.plural)
+        resource_version = str(resource_version)
+        problem = listoptions.parse_problem(resource_version) if resource_version else None
+        if problem is not None:  # the watch cache's versioner refuses it; no Status of its own
+            raise errors.Unknown(problem)
         ns = namespace if res.namespaced else None
         watch = self.caches[res.plural].watch(
             handler,
@@ -714,7 +736,7 @@ class APIServer:
             problems.extend(deletion.new_finalizer_problems(request.old, request.new))
         if problems:
             name = objects.name_of(request.new) or objects.meta(request.new).get("generateName", "")
-            request.error = invalid(res.kind, str(name), problems)
+            request.error = invalid(res.kind, str(name), problems, group=res.group)
             return False
         return True
 
@@ -738,13 +760,13 @@ class APIServer:
             if self.store.get(request.key) is not None:
                 return errors.AlreadyExists(
                     f"{request.what} already exists",
-                    details={"name": request.name, "kind": res.plural},
+                    details=res.details(request.name),
                 )
             return None
         old = request.old
-        if old is None:
+        if old is None:  # a binding of a pod that is not there is `pods "web" not found` too
             return errors.NotFound(
-                f"{request.what} not found", details={"name": request.name, "kind": res.plural}
+                f'{res.qualified} "{request.name}" not found', details=res.details(request.name)
             )
         if verb == "bind":
             node = (old.get("spec") or {}).get("nodeName")
@@ -766,7 +788,7 @@ class APIServer:
             return errors.Conflict(
                 f"Operation cannot be fulfilled on {request.what}: the object has been modified; "
                 "please apply your changes to the latest version and try again",
-                details={"name": request.name, "kind": res.plural},
+                details=res.details(request.name),
             )
         return None
 
@@ -774,8 +796,8 @@ class APIServer:
     def reject(self, request: Request) -> None:
         if request.error is None:
             request.error = errors.NotFound(
-                f"{request.what} not found",
-                details={"name": request.name, "kind": request.resource.plural},
+                f'{request.resource.qualified} "{request.name}" not found',
+                details=request.resource.details(request.name),
             )
 
     @action
@@ -889,13 +911,19 @@ def pins_resource_version(patch: Any) -> bool:
     return isinstance(meta, Mapping) and "resourceVersion" in meta
 
 
-def invalid(kind: str, name: str, problems: list[str]) -> errors.Invalid:
+def invalid(kind: str, name: str, problems: list[str], *, group: str = "") -> errors.Invalid:
     """The 422 kube-apiserver answers for field errors (`Pod "x" is invalid: spec...: Required
-    value`), one StatusCause per problem."""
+    value`, `ReplicaSet.apps "x" is invalid: ...` in a group), one StatusCause per problem."""
     text = problems[0] if len(problems) == 1 else f"[{', '.join(problems)}]"
+    qualified = f"{kind}.{group}" if group else kind
     return errors.Invalid(
-        f'{kind} "{name}" is invalid: {text}',
-        details={"name": name, "kind": kind, "causes": [field_cause(p) for p in problems]},
+        f'{qualified} "{name}" is invalid: {text}',
+        details={
+            "name": name,
+            "group": group,
+            "kind": kind,
+            "causes": [field_cause(p) for p in problems],
+        },
     )
 
 

@@ -21,6 +21,22 @@ from listwatch.apiserver.objects import Obj
 
 
 @dataclass(frozen=True)
+class Conversion:
+    """How a resource served in a group version of its own reads and writes the storage of another
+    (events.k8s.io/v1 Events are core/v1 Events in storage, as in kube-apiserver)."""
+
+    #: The served object from the stored one, and back.
+    from_storage: Callable[[Obj], Obj]
+    to_storage: Callable[[Obj], Obj]
+    #: Each field selector this version accepts, and the stored resource's field it reads.
+    field_labels: Mapping[str, str]
+    #: The validation of a create through this version (the stored form, as it will be stored).
+    validate_create: Callable[[Obj], FieldErrors] | None = None
+    #: The validation of an update through this version (new and old, in the stored form).
+    validate_update: Callable[[Obj, Obj], FieldErrors] | None = None
+
+
+@dataclass(frozen=True)
 class Resource:
     """How the API server treats one resource type."""
 
@@ -48,10 +64,24 @@ class Resource:
         "watch",
     )
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: The official client's model of the kind when its name is not `V1<Kind>`/`CoreV1<Kind>`.
+    model: str = ""
+    #: Set when this is another version of a stored resource of the same plural (see Conversion).
+    conversion: Conversion | None = None
 
     @property
     def group(self) -> str:
         return self.api_version.rpartition("/")[0]
+
+    @property
+    def qualified(self) -> str:
+        """The resource as kube-apiserver names it in messages (GroupResource.String()):
+        `pods`, `replicasets.apps`."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    def details(self, name: str) -> dict[str, object]:
+        """The StatusDetails of an error about the object `name` (NewNotFound, NewConflict...)."""
+        return {"name": name, "group": self.group, "kind": self.plural}
 
     @property
     def version(self) -> str:
@@ -109,6 +139,7 @@ RESOURCES: dict[str, Resource] = {
             has_status=True,
             defaults=nodes.node_defaults,
             validate=nodes.validate_node,
+            on_write=nodes.on_write,
         ),
         Resource(
             "events",
@@ -175,6 +206,7 @@ RESOURCES: dict[str, Resource] = {
             has_status=True,
             defaults=services.service_defaults,
             validate=services.validate_service,
+            on_write=services.on_write,
         ),
         Resource(
             "serviceaccounts",
@@ -201,6 +233,30 @@ RESOURCES: dict[str, Resource] = {
 }
 
 KINDS: dict[str, Resource] = {r.kind: r for r in RESOURCES.values()}
+
+#: Resources served in another group version over the storage of one in RESOURCES (same plural).
+ALTERNATES: tuple[Resource, ...] = (
+    Resource(
+        "events",
+        "Event",
+        events.EVENTS_V1,
+        True,
+        short_names=("ev",),
+        singular="event",
+        fields=frozenset(events.FIELD_LABELS),
+        model="EventsV1Event",
+        conversion=Conversion(
+            from_storage=events.from_core,
+            to_storage=events.to_core,
+            field_labels=events.FIELD_LABELS,
+            validate_create=events.validate_events_v1,
+            validate_update=events.validate_events_v1_update,
+        ),
+    ),
+)
+
+#: Every served resource: the stored ones, then their other versions.
+SERVED: tuple[Resource, ...] = (*RESOURCES.values(), *ALTERNATES)
 
 
 def resource_for(name: str) -> Resource | None:

@@ -101,13 +101,23 @@ def model_schemas(model: str) -> Mapping[str, Any]:
     return _schemas(model, "", "", model.removeprefix("CoreV1").removeprefix("V1"))
 
 
+def field_description(model: str, field: str) -> str:
+    """The API documentation of one field of a client model (`V1ObjectMeta`, `name`): what
+    Kubernetes' SwaggerDoc() gives for it."""
+    schema = model_schemas(model)[_served_name(model)]
+    return str(schema.get("properties", {}).get(field, {}).get("description", ""))
+
+
 def served_name(model: str) -> str:
     """The name a client model's schema is served under (`io.k8s.api.core.v1.Pod`)."""
     return _served_name(model)
 
 
 def _model_name(resource: Resource) -> str:
-    """The client's model class of a kind: `V1Pod`, or `CoreV1Event` where the name is shared."""
+    """The client's model class of a kind: `V1Pod`, or `CoreV1Event` where the name is shared
+    (or the one the resource names, `EventsV1Event`)."""
+    if resource.model:
+        return resource.model
     for name in (f"V1{resource.kind}", f"CoreV1{resource.kind}"):
         if hasattr(_client(), name):
             return name
@@ -121,7 +131,14 @@ def _client() -> ModuleType:
     return kubernetes.client
 
 
+#: Client model prefixes of the types of a named group, and the package those are served under.
+_GROUP_PREFIXES = {"EventsV1": "io.k8s.api.events.v1"}
+
+
 def _served_name(model: str) -> str:
+    for prefix, package in _GROUP_PREFIXES.items():
+        if model.startswith(prefix):
+            return f"{package}.{model.removeprefix(prefix)}"
     kind = model.removeprefix("CoreV1").removeprefix("V1")
     return f"{_PACKAGES.get(kind, 'io.k8s.api.core.v1')}.{kind}"
 

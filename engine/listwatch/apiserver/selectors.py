@@ -161,21 +161,30 @@ def parse_field_selector(
 
 
 _PATHS: dict[str, tuple[str, ...]] = {}
+#: What an unset field compares as when it is not "": a bool's field set formats it
+#: (strconv.FormatBool), so an unset `spec.unschedulable` is "false", as on v1.32.
+UNSET: Mapping[str, str] = {"spec.unschedulable": "false", "spec.hostNetwork": "false"}
+#: Field labels that are not a path of the object: an Event's `source` is its source component,
+#: or its reporting component when it has none (events written through events.k8s.io).
+COMPUTED: Mapping[str, tuple[str, ...]] = {"source": ("source.component", "reportingComponent")}
 
 
 def field_value(obj: Mapping[str, Any], path: str) -> str:
     """A dotted field path of an API object, as the string a field selector compares ("" when
-    unset)."""
+    unset, or what `UNSET` says)."""
+    computed = COMPUTED.get(path)
+    if computed is not None:
+        return next((v for v in (field_value(obj, p) for p in computed) if v), "")
     parts = _PATHS.get(path)
     if parts is None:
         parts = _PATHS[path] = tuple(path.split("."))
     value: Any = obj
     for part in parts:
         if type(value) is not dict:
-            return ""
+            return UNSET.get(path, "")
         value = value.get(part)
         if value is None:
-            return ""
+            return UNSET.get(path, "")
     if value is True or value is False:
         return "true" if value else "false"
     return value if type(value) is str else str(value)

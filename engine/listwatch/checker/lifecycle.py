@@ -23,7 +23,7 @@ the node unset). States arrive in revision order, one per revision (a re-list re
 A step counts once per passage, when either channel shows it more often than the other has: the
 bind seen as a MODIFIED and as a Scheduled Event is one LW-10.
 
-Worked example: a pod the scheduler places, as `kubectl get pods,events -w` may print it.
+Worked example: a pod the scheduler places, as `listwatch record` may write it.
 
     line  record                                       pod channel     event channel
     1     ADDED: Pending, no nodeName, no conditions   LW-02, LW-07    (at the entries)

@@ -52,6 +52,7 @@ from typing import IO, Any
 
 from listwatch import printers, tracefile
 from listwatch.actions import ObjectRef
+from listwatch.apiserver.kinds import events
 from listwatch.checker import scenario
 from listwatch.checker.lifecycle import Lifecycle, Run, event_count, event_fields, repeated
 from listwatch.checker.projection import Projection, StepRule
@@ -224,7 +225,8 @@ class Checker:
         self.run.note_admitted(kind, obj)
 
     def _event(self, event: Mapping[str, Any], line: int) -> None:
-        involved = event.get("involvedObject") or event.get("regarding") or {}
+        event = events.as_core(event)  # a watch of events.k8s.io/v1 reads as one of core/v1
+        involved = event.get("involvedObject") or {}
         if involved.get("kind") != "Pod":
             self._controller_event(event, involved, line)
             return
@@ -414,9 +416,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     text|json."""
     parser.add_argument(
         "trace",
+        nargs="?",
         metavar="TRACE",
-        help="the recorded run, or - for standard input: JSON Lines, `kubectl get pods,events -w "
-        "-o json --output-watch-events`, a JSON array or a List",
+        help="the recorded run, or - for standard input: JSON Lines (`listwatch record`), `kubectl "
+        "get pods -w -o json --output-watch-events`, a JSON array or a List",
     )
     parser.add_argument(
         "--strict",
@@ -467,14 +470,19 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str], spec: Spec) ->
     return report.exit_code(strict=args.strict)
 
 
+def violation_line(name: str, v: Violation) -> str:
+    """One violation on a line: where in the trace, which object, what the spec expected."""
+    uid = f" (uid {v.pod.uid})" if v.pod.uid else ""
+    kind = "" if v.pod.kind in ("Pod", "") else f"{v.pod.kind} "
+    return f"{name}:{v.line}: {kind}{v.pod}{uid}: {v.message}"
+
+
 def write_report(report: Report, out: IO[str], *, strict: bool = False) -> None:
     """The report for people: the violations, a table of pods, the steps observed, the outcome."""
     if report.violations:
         out.write(f"Violations ({len(report.violations)}):\n")
         for v in report.violations:
-            uid = f" (uid {v.pod.uid})" if v.pod.uid else ""
-            kind = "" if v.pod.kind in ("Pod", "") else f"{v.pod.kind} "
-            out.write(f"  {report.name}:{v.line}: {kind}{v.pod}{uid}: {v.message}\n")
+            out.write(f"  {violation_line(report.name, v)}\n")
         out.write("\n")
     if report.pods:
         rows = ["POD\tUID\tVERDICT\tSTEPS OBSERVED\tNOTE"]

@@ -46,7 +46,6 @@ class Component:
     """
 
     name: ClassVar[str]
-    event_style: ClassVar[str] = "legacy"
 
     def __init__(
         self,
@@ -77,7 +76,7 @@ class Component:
             host=host,
             actor=self.actor,
             templates=self.definition.events,
-            style=self.event_style,
+            style="events/v1" if self.definition.events_api == "events.k8s.io/v1" else "legacy",
         )
         self.informers: dict[str, Informer] = {}
         self.failures = (

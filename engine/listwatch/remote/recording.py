@@ -4,7 +4,7 @@ trace.
 `WatchRecorder` lists each resource, then watches it from the list's resourceVersion (so nothing
 between the two is missed), and keeps every event as a trace record in the order it arrived:
 `{"type": "ADDED|MODIFIED|DELETED|ERROR", "object": {...}}`, the shape of `kubectl get
-pods,events -w -o json --output-watch-events` and of `listwatch check`'s input (`tracefile`).
+pods -w -o json --output-watch-events` and of `listwatch check`'s input (`tracefile`).
 The items of a list come as bare objects (a record without a watch type). When a watch ends (its
 timeout) it is opened again from the last resourceVersion seen; a 410 Gone is kept as its ERROR
 record and followed by a fresh list, as a reflector re-lists. BOOKMARKs move the resourceVersion
@@ -132,6 +132,11 @@ class WatchRecorder:
         with self._changed:
             return list(self._records)
 
+    def records_since(self, index: int) -> list[Obj]:
+        """The records that came after the first `index`, in arrival order."""
+        with self._changed:
+            return self._records[index:]
+
     def in_revision_order(self) -> list[Obj]:
         """Every record so far in the order the cluster wrote them, where that can be told.
 
@@ -181,7 +186,7 @@ class WatchRecorder:
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
-            self._wait_past(seen, timeout=min(left, recheck))
+            self.wait_past(seen, timeout=min(left, recheck))
 
     def quiet(self, *, seconds: float, timeout: float) -> bool:
         """Wait until no record has come for `seconds` (the cluster has settled), at most
@@ -189,13 +194,13 @@ class WatchRecorder:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             seen = len(self)
-            if not self._wait_past(
+            if not self.wait_past(
                 seen, timeout=min(seconds, max(0.0, deadline - time.monotonic()))
             ):
                 return True
         return False
 
-    def _wait_past(self, seen: int, *, timeout: float) -> bool:
+    def wait_past(self, seen: int, *, timeout: float) -> bool:
         """Wait until there are more than `seen` records; whether there are."""
         with self._changed:
             return self._changed.wait_for(lambda: len(self._records) > seen, timeout=timeout)

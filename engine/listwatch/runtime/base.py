@@ -15,8 +15,10 @@ cannot enter its containers (the memory runtime simulates them) raises `ExecUnsu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from listwatch import errors
@@ -66,6 +68,72 @@ class Sandbox:
 
     sandbox_id: str
 
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """One line a container wrote, with the time the runtime wrote it (nanoseconds since the
+    epoch, as the CRI's log file keeps it)."""
+
+    at: int
+    text: str
+
+
+def epoch_nanos(instant: datetime) -> int:
+    """A timezone-aware instant as nanoseconds since the epoch."""
+    delta = instant - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000
+
+
+def log_timestamp(nanos: int) -> str:
+    """The prefix the kubelet writes on each line of `kubectl logs --timestamps`: RFC 3339 in
+    UTC with nine fraction digits (its RFC3339NanoFixed), `2026-01-01T10:00:00.500000000Z`."""
+    seconds, fraction = divmod(nanos, 1_000_000_000)
+    stamp = (_EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{stamp}.{fraction:09d}Z"
+
+
+_STAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)")
+
+
+def parse_log_timestamp(text: str) -> int | None:
+    """An RFC 3339 timestamp with up to nine fraction digits (what Docker and containerd write
+    before each log line) as nanoseconds since the epoch; None when `text` is not one."""
+    found = _STAMP.fullmatch(text)
+    if found is None:
+        return None
+    year, month, day, hour, minute, second = (int(g) for g in found.groups()[:6])
+    fraction, zone = found.group(7) or "", found.group(8)
+    try:
+        instant = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError:
+        return None
+    if zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        instant -= sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+    return epoch_nanos(instant) + int(fraction.ljust(9, "0"))
+
+
+def read_log(
+    lines: Sequence[LogLine],
+    *,
+    tail: int | None = None,
+    since: datetime | None = None,
+    timestamps: bool = False,
+) -> str:
+    """A container's log as the kubelet reads it (its ReadLogs): the last `tail` lines, of those
+    the ones written at or after `since`, each prefixed with its time and a space with
+    `timestamps`."""
+    if tail is not None:
+        lines = lines[-tail:] if tail > 0 else []
+    if since is not None:
+        start = epoch_nanos(since)
+        lines = [line for line in lines if line.at >= start]
+    if timestamps:
+        return "".join(f"{log_timestamp(line.at)} {line.text}" for line in lines)
+    return "".join(line.text for line in lines)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 OnPulled = Callable[[PullResult], None]
 OnExit = Callable[[int], None]
@@ -145,7 +213,18 @@ class Runtime(Protocol):
 
     def remove_pod(self, node: str, pod_uid: str) -> None: ...
 
-    def logs(self, container_id: str, *, tail: int | None = None) -> str: ...
+    def logs(
+        self,
+        container_id: str,
+        *,
+        tail: int | None = None,
+        since: datetime | None = None,
+        timestamps: bool = False,
+    ) -> str:
+        """What the container wrote to stdout and stderr, read as the kubelet reads it
+        (`read_log`: the last `tail` lines, those written at or after `since`, with their times
+        with `timestamps`); '' for an unknown container."""
+        ...
 
     def listening(self, container_id: str) -> frozenset[int] | None:
         """The TCP ports the container listens on, or None when it is not running."""

@@ -65,6 +65,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import docker
@@ -77,11 +78,14 @@ from listwatch.rules import images
 from listwatch.runtime.base import (
     ExecSession,
     Image,
+    LogLine,
     OnExit,
     OnPulled,
     PullResult,
     Sandbox,
     Started,
+    parse_log_timestamp,
+    read_log,
 )
 from listwatch.runtime.dockerexec import DockerExec
 from listwatch.runtime.dockernames import (
@@ -709,18 +713,32 @@ class DockerRuntime:
 
     # -- reading and entering containers -----------------------------------------------------------
 
-    def logs(self, container_id: str, *, tail: int | None = None) -> str:
-        """What the container wrote to stdout and stderr (the last `tail` lines); '' for an unknown
-        container."""
+    def logs(
+        self,
+        container_id: str,
+        *,
+        tail: int | None = None,
+        since: datetime | None = None,
+        timestamps: bool = False,
+    ) -> str:
+        """What the container wrote to stdout and stderr, read as the kubelet reads it
+        (`read_log`); '' for an unknown container. The engine gives each line with the time it
+        was written (its `timestamps`), and the last `tail` of them, so that `since` filters them
+        after the tail, as the kubelet does."""
         if tail is not None and tail <= 0:
             return ""
         try:
             data = self.client.api.logs(
-                container_id, stdout=True, stderr=True, tail="all" if tail is None else tail
+                container_id,
+                stdout=True,
+                stderr=True,
+                timestamps=True,
+                tail="all" if tail is None else tail,
             )
         except docker.errors.NotFound:
             return ""
-        return data.decode("utf-8", errors="replace") if isinstance(data, bytes) else str(data)
+        text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else str(data)
+        return read_log(stamped_lines(text), since=since, timestamps=timestamps)
 
     def exec(self, container_id: str, command: list[str]) -> tuple[int, str]:
         """Run `command` inside a running container to its end (probes); return its exit code and
@@ -833,3 +851,15 @@ class DockerRuntime:
         finally:
             if self._owns_client:
                 self.client.close()
+
+
+def stamped_lines(text: str) -> list[LogLine]:
+    """A log the engine gave with `timestamps` (`<RFC 3339 time> <line>` each) as LogLines; a line
+    without a time (none is expected) counts as written at the epoch."""
+    found = []
+    parts = text.split("\n")  # lines end at a newline only (a carriage return is text)
+    for line in [f"{part}\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else []):
+        stamp, _, rest = line.partition(" ")
+        at = parse_log_timestamp(stamp)
+        found.append(LogLine(at, rest) if at is not None else LogLine(0, line))
+    return found

@@ -48,6 +48,7 @@ import re
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from listwatch.loop import Loop, Timer
@@ -56,11 +57,14 @@ from listwatch.runtime.base import (
     ExecSession,
     ExecUnsupported,
     Image,
+    LogLine,
     OnExit,
     OnPulled,
     PullResult,
     Sandbox,
     Started,
+    epoch_nanos,
+    read_log,
 )
 
 
@@ -437,13 +441,26 @@ class MemoryRuntime:
                 )
         return False, "the probe has no handler (exec, httpGet or tcpSocket)"
 
-    def logs(self, container_id: str, *, tail: int | None = None) -> str:
+    def logs(
+        self,
+        container_id: str,
+        *,
+        tail: int | None = None,
+        since: datetime | None = None,
+        timestamps: bool = False,
+    ) -> str:
         state = self._containers.get(container_id)
         if state is None:
             return ""
-        elapsed = self.loop.clock.now() - state.started_at
+        return read_log(self._log_lines(state), tail=tail, since=since, timestamps=timestamps)
+
+    def _log_lines(self, state: _Container) -> list[LogLine]:
+        """The lines the container's program has written so far, each at the time it wrote it."""
+        clock = self.loop.clock
+        start = state.started_at
+        elapsed = clock.now() - start
         program = state.program
-        lines = [line for t, line in program.steps if t <= elapsed and line]
+        written = [(t, line) for t, line in program.steps if t <= elapsed and line]
         if program.loop_body is not None and program.loop_period > 0:
             base = _end_time(program.steps)
             rounds = (
@@ -453,12 +470,12 @@ class MemoryRuntime:
             )
             for r in range(rounds):
                 offset = base + r * program.loop_period
-                lines.extend(
-                    line for t, line in program.loop_body if offset + t <= elapsed and line
+                written.extend(
+                    (offset + t, line)
+                    for t, line in program.loop_body
+                    if offset + t <= elapsed and line
                 )
-        if tail is not None:
-            lines = lines[-tail:] if tail > 0 else []
-        return "".join(f"{line}\n" for line in lines)
+        return [LogLine(epoch_nanos(clock.wall(start + t)), f"{line}\n") for t, line in written]
 
     def exec(self, container_id: str, command: list[str]) -> tuple[int, str]:
         raise ExecUnsupported(EXEC_UNSUPPORTED)

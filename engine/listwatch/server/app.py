@@ -24,9 +24,9 @@ import socket
 import ssl
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config, Sockets
@@ -165,6 +165,7 @@ class Server:
         config = _Config(sock, tls.server_context(self.credentials))
         config.errorlog = self._error_log()
         loop = self._loop = asyncio.new_event_loop()
+        loop.set_exception_handler(_connection_errors_to(config.errorlog))
         self._shutdown = asyncio.Event()
         self._thread = threading.Thread(
             target=self._serve, args=(loop, config), name="listwatch-http", daemon=True
@@ -189,6 +190,8 @@ class Server:
                     mode="asgi",
                 )
             )
+        except (ssl.SSLError, ConnectionError):
+            pass  # one connection's end, raised again when the listener shuts down
         except Exception as exc:  # the listener failed as a whole: say so, in one line
             if self.err is not None:
                 self.err.write(f"listwatch: the HTTPS listener stopped: {exc!r}\n")
@@ -236,6 +239,23 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _connection_errors_to(
+    log: logging.Logger,
+) -> Callable[[asyncio.AbstractEventLoop, dict[str, Any]], None]:
+    """The loop's handler for what a connection's task raised and nobody awaited: nothing for a
+    client that broke its TLS session or a connection cancelled at shutdown (it costs only that
+    connection), one line in the error log, never a traceback, for anything else."""
+
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, ssl.SSLError | ConnectionError | asyncio.CancelledError):
+            return
+        what = f"{type(exc).__name__}: {exc}" if exc is not None else ""
+        log.error("%s %s", context.get("message", "error"), what)
+
+    return handle
 
 
 def _close(loop: asyncio.AbstractEventLoop) -> None:

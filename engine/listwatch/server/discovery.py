@@ -20,7 +20,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from listwatch.apiserver.resources import RESOURCES, Resource
+from listwatch.apiserver.resources import SERVED, Resource
 from listwatch.apiserver.schemas import kind_schemas, schema_name
 from listwatch.server.routes import SUBRESOURCES
 
@@ -37,11 +37,13 @@ VERSION = {
     "platform": "linux/amd64",
 }
 
-#: Resources `kubectl get all` lists.
-_CATEGORIES: Mapping[str, tuple[str, ...]] = {
-    "pods": ("all",),
-    "replicationcontrollers": ("all",),
-    "replicasets": ("all",),
+#: The categories of each served resource, as v1.32's storages declare them (`Categories()`):
+#: `kubectl get all` lists those in `all`.
+_CATEGORIES: Mapping[tuple[str, str], tuple[str, ...]] = {
+    ("", "pods"): ("all",),
+    ("", "replicationcontrollers"): ("all",),
+    ("", "services"): ("all",),
+    ("apps", "replicasets"): ("all",),
 }
 _SUBRESOURCE_KIND = {
     "binding": "Binding",
@@ -65,9 +67,7 @@ _ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "u
 
 def group_versions() -> list[tuple[str, str]]:
     """The (group, version) pairs served, the core group ("") first."""
-    found = sorted(
-        {(r.group, r.version) for r in RESOURCES.values()}, key=lambda gv: (gv[0] != "", gv)
-    )
+    found = sorted({(r.group, r.version) for r in SERVED}, key=lambda gv: (gv[0] != "", gv))
     return found
 
 
@@ -110,7 +110,7 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
     if (group, version) not in group_versions():
         return None
     resources: list[dict[str, Any]] = []
-    for r in sorted(RESOURCES.values(), key=lambda r: r.plural):
+    for r in sorted(SERVED, key=lambda r: r.plural):
         if (r.group, r.version) != (group, version):
             continue
         entry: dict[str, Any] = {
@@ -122,10 +122,10 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
         }
         if r.short_names:
             entry["shortNames"] = list(r.short_names)
-        if r.plural in _CATEGORIES:
-            entry["categories"] = list(_CATEGORIES[r.plural])
+        if (r.group, r.plural) in _CATEGORIES:
+            entry["categories"] = list(_CATEGORIES[r.group, r.plural])
         resources.append(entry)
-        for sub in sorted(SUBRESOURCES.get(r.plural, ())):
+        for sub in sorted(SUBRESOURCES.get(r.plural, ()) if r.conversion is None else ()):
             entry = {"name": f"{r.plural}/{sub}", "singularName": "", "namespaced": r.namespaced}
             if sub in _SUBRESOURCE_GROUP_VERSION:
                 entry["group"], entry["version"] = _SUBRESOURCE_GROUP_VERSION[sub]
@@ -230,7 +230,7 @@ def openapi_document(group: str, version: str) -> dict[str, Any] | None:
     schemas: dict[str, Any] = {
         "Patch": {"type": "object", "description": "A patch body in one of the accepted formats."}
     }
-    for r in sorted(RESOURCES.values(), key=lambda r: r.plural):
+    for r in sorted(SERVED, key=lambda r: r.plural):
         if (r.group, r.version) != (group, version):
             continue
         ref = f"#/components/schemas/{schema_name(r)}"
@@ -257,7 +257,7 @@ def openapi_document(group: str, version: str) -> dict[str, Any] | None:
             ),
             "delete": _operation(r, "delete", ref, params=_WRITE_PARAMS[:1]),
         }
-        if "status" in SUBRESOURCES.get(r.plural, ()):
+        if r.conversion is None and "status" in SUBRESOURCES.get(r.plural, ()):
             paths[f"{item}/status"] = {
                 "get": _operation(r, "get", ref),
                 "put": _operation(r, "put", ref, params=_WRITE_PARAMS),

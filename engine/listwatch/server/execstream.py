@@ -231,7 +231,7 @@ class Exec:
         if ws.closed:
             return
         with contextlib.suppress(OSError):
-            ws.send(bytes([ERROR]) + messages.encode(status))
+            ws.send(bytes([ERROR]) + messages.marshal(status))
             ws.close()
             ws.wait_closed(FINISH_SECONDS)
 

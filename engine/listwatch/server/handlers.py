@@ -9,10 +9,12 @@ the loop thread) and gives the answers kube-apiserver gives:
   malformed body or selector, 404 for an unknown resource or object, 405, 409, 410 on a watch,
   413 for a body over 3 MiB, 415 for a patch format it does not read, 422 for an invalid object);
 - merge (RFC 7386), strategic merge and JSON (RFC 6902, with the `jsonpatch` package) patches;
-- pods/binding and the bindings collection; pods/log with container, tailLines, limitBytes, previous
-and
-  follow; watches as streams (`watchstream`); pods/exec over a WebSocket (`execstream`); pods/proxy
-  through the kubelet's runtime (`podproxy`); the scale of a controller (`scale`).
+- lists at the resourceVersion they ask for (`listoptions`: Exact from the store's history, 410
+  once compacted; a version not reached yet waited for 3 s, then 504);
+- pods/binding and the bindings collection; pods/log with the options of PodLogOptions
+  (`logoptions`: container, tailLines, limitBytes, previous, timestamps, sinceSeconds, sinceTime,
+  follow); watches as streams (`watchstream`); pods/exec over a WebSocket (`execstream`);
+  pods/proxy through the kubelet's runtime (`podproxy`); the scale of a controller (`scale`).
 """
 
 from __future__ import annotations
@@ -21,23 +23,21 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from typing import IO, Any
 
 from listwatch import errors
-from listwatch.apiserver import deletion, objects, schemas
-from listwatch.apiserver.api import (
-    invalid,
-    invalid_delete_options,
-    patch_transform,
-    pins_resource_version,
-)
+from listwatch.apiserver import deletion, listoptions, objects, schemas
+from listwatch.apiserver.api import invalid_delete_options, patch_transform, pins_resource_version
 from listwatch.apiserver.kinds.pods import validate_binding
 from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.watchcache import BOOKMARK, ERROR, WatchEvent
 from listwatch.server import (
     control,
+    conversion,
     discovery,
     execstream,
+    logoptions,
     messages,
     podproxy,
     routes,
@@ -84,10 +84,10 @@ class Handlers:
                     f"listwatch: internal error on {request.method} "
                     f"{request.path}:\n{traceback.format_exc()}"
                 )
-            response = messages.status_response(
+            cause = "an unexpected error in listwatch (see the server's log)"
+            response = messages.status_response(  # as NewInternalError words and details it
                 errors.APIError(
-                    "Internal error occurred: an unexpected error in listwatch (see the server's "
-                    "log)"
+                    f"Internal error occurred: {cause}", details={"causes": [{"message": cause}]}
                 )
             )
         if request.warnings:
@@ -148,17 +148,25 @@ class Handlers:
             return messages.Response(200, messages.encode(table))
         if tables.wants(accept, "PartialObjectMetadata"):
             return messages.Response(200, messages.encode(tables.partial_metadata(obj)))
-        return messages.Response(200, messages.encode(obj))
+        return messages.Response(200, messages.encode(conversion.served(res, obj)))
 
     def _list(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
         q = request.query
+        options = messages.list_options(request)
+        try:
+            minimum = options.minimum() if options.valid else 0
+        except errors.APIError:
+            minimum = 0  # the API server refuses the version, after the selectors' errors
+        if minimum:
+            self._wait_for_revision(minimum)
         found = self.live.call(
             self.live.api.list,
             res.plural,
             namespace=route.namespace,
             label_selector=q.get("labelSelector", ""),
-            field_selector=q.get("fieldSelector", ""),
+            field_selector=conversion.field_selector(res, q.get("fieldSelector", "")),
+            options=options,
         )
         accept = request.header("accept")
         if tables.wants(accept, "Table"):
@@ -185,7 +193,11 @@ class Handlers:
             )
         # As kube-apiserver encodes a typed list, the items carry no kind or apiVersion.
         items = [
-            {k: v for k, v in obj.items() if k != "kind" and k != "apiVersion"}
+            {
+                k: v
+                for k, v in conversion.served(res, obj).items()
+                if k not in ("kind", "apiVersion")
+            }
             for obj in found.items
         ]
         body = {
@@ -196,10 +208,34 @@ class Handlers:
         }
         return messages.Response(200, messages.encode(body))
 
+    def _wait_for_revision(self, revision: int) -> None:
+        """Wait until the store has reached `revision`, at most the spec's watchCacheBlockSeconds,
+        as the watch cache waits before it answers a list from a resourceVersion it has not seen
+        yet (the list then answers, or is the 504 for a version still too large)."""
+        reached = threading.Event()
+        api = self.live.api
+        store = api.store
+        seconds = float(api.settings.get("watchCacheBlockSeconds", listoptions.BLOCK_SECONDS))
+
+        def check(_: object = None) -> None:
+            if store.revision >= revision:
+                reached.set()
+
+        def subscribe() -> Callable[[], None]:
+            check()
+            return store.subscribe(check)
+
+        unsubscribe = self.live.call(subscribe)
+        try:
+            reached.wait(seconds)
+        finally:
+            self.live.call(unsubscribe)
+
     def _watch(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
         q = request.query
-        field_selector = q.get("fieldSelector", "")
+        messages.list_options(request).validate_watch()
+        field_selector = conversion.field_selector(res, q.get("fieldSelector", ""))
         if route.name:  # GET .../pods/web?watch=true watches one object
             pinned = f"metadata.name={route.name}"
             field_selector = f"{field_selector},{pinned}" if field_selector else pinned
@@ -231,7 +267,7 @@ class Handlers:
     ) -> Callable[[WatchEvent], bytes]:
         accept = request.header("accept")
         if not tables.wants(accept, "Table"):
-            return _as_json
+            return _as_json if res.conversion is None else _converting(res)
         include = messages.include_object(request)
         first = [True]
 
@@ -247,7 +283,7 @@ class Handlers:
                 headers=first[0],
             )
             first[0] = False
-            return messages.encode({"type": event.type, "object": table}) + b"\n"
+            return messages.encode({"type": event.type, "object": table})
 
         return as_table
 
@@ -255,7 +291,9 @@ class Handlers:
 
     def _create(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
-        obj = messages.object_body(request, res)
+        obj = conversion.checked_create(
+            res, messages.object_body(request, res), namespace=route.namespace
+        )
         created = self.live.call(
             self.live.api.create,
             res.plural,
@@ -264,7 +302,7 @@ class Handlers:
             actor=messages.actor(request),
             dry_run=request.query.get("dryRun") == "All",
         )
-        return messages.Response(201, messages.encode(created))
+        return messages.Response(201, messages.encode(conversion.served(res, created)))
 
     def _update(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
@@ -274,7 +312,7 @@ class Handlers:
             raise errors.BadRequest(
                 f"the name of the object ({name}) does not match the name on the URL ({route.name})"
             )
-        obj = objects.replace(obj, "metadata.name", route.name)
+        obj = conversion.stored(res, objects.replace(obj, "metadata.name", route.name))
         updated = self.live.call(
             self._update_on_loop,
             res,
@@ -283,7 +321,7 @@ class Handlers:
             route.subresource,
             messages.actor(request),
         )
-        return messages.Response(200, messages.encode(updated))
+        return messages.Response(200, messages.encode(conversion.served(res, updated)))
 
     def _update_on_loop(
         self,
@@ -294,9 +332,10 @@ class Handlers:
         actor: str,
     ) -> Any:
         api = self.live.api
-        api.get(
+        old = api.get(
             res.plural, objects.name_of(obj), namespace=namespace
         )  # a PUT to a missing object is a 404
+        obj = conversion.checked_update(res, obj, old)
         return api.update(
             res.plural, obj, namespace=namespace, subresource=subresource, actor=actor
         )
@@ -315,13 +354,15 @@ class Handlers:
         else:
             transform = patch_transform(body, patch_format)
             pinned = pins_resource_version(body)
-        checked = messages.conformed_patch(request, schemas.model_name(res), transform)
+        checked = conversion.through(
+            res, messages.conformed_patch(request, schemas.model_name(res), transform)
+        )
         patched = self.live.call(
             lambda: api.patch_with(
                 res.plural, route.name, checked, keep_resource_version=pinned, **common
             )
         )
-        return messages.Response(200, messages.encode(patched))
+        return messages.Response(200, messages.encode(conversion.served(res, patched)))
 
     def _scale(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         """The scale subresource of a ReplicationController or ReplicaSet (`scale`)."""
@@ -346,17 +387,16 @@ class Handlers:
                 ),
             )
         )
-        return messages.Response(200, messages.encode(answer))
+        if answer.get("kind") == "Status":
+            return messages.Response(200, messages.encode(answer))
+        return messages.Response(200, messages.encode(conversion.served(res, answer)))
 
     def _deletecollection(
         self, route: routes.ResourceRoute, request: messages.Request
     ) -> messages.Response:
         res = route.resource
         if res.plural == "namespaces":
-            raise errors.MethodNotAllowed(
-                "the server does not allow this method on the requested resource "
-                "(deletecollection namespaces)"
-            )
+            raise routes.not_allowed()  # namespaces have no collection DELETE route
         options = messages.delete_options(request)
         problems = deletion.options_problems(options)
         if problems:  # refused before anything is listed
@@ -370,7 +410,7 @@ class Handlers:
                 res.plural,
                 namespace=route.namespace,
                 label_selector=q.get("labelSelector", ""),
-                field_selector=q.get("fieldSelector", ""),
+                field_selector=conversion.field_selector(res, q.get("fieldSelector", "")),
             )
             deleted = []
             for obj in found.items:
@@ -392,7 +432,12 @@ class Handlers:
 
         deleted = self.live.call(delete_all)
         items = [
-            {k: v for k, v in obj.items() if k != "kind" and k != "apiVersion"} for obj in deleted
+            {
+                k: v
+                for k, v in conversion.served(res, obj).items()
+                if k not in ("kind", "apiVersion")
+            }
+            for obj in deleted
         ]
         return messages.Response(
             200,
@@ -407,25 +452,27 @@ class Handlers:
         )
 
     def _bind(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
+        """pods/NAME/binding and the bindings collection, checked in v1.32's order: the namespace
+        (the create handler), the name against the URL's, the target (ValidatePodBinding, whose
+        errors reach the client as a reasonless 500), then the pod's own state."""
         body = messages.json_body(request, kind="Binding")
         body = messages.conformed(request, "V1Binding", body, kind="Binding", version="v1")
         meta = body.get("metadata") or {}
-        name = meta.get("name") or route.name
-        if route.name and meta.get("name") and meta["name"] != route.name:
+        namespace = route.namespace or "default"
+        if meta.get("namespace") and meta["namespace"] != namespace:
             raise errors.BadRequest(
-                f"the name of the object ({meta['name']}) does not match the name on the URL "
-                f"({route.name})"
+                "the namespace of the provided object does not match the namespace sent on the "
+                "request"
             )
-        if not name:
-            raise errors.Invalid(
-                'Binding "" is invalid: metadata.name: Required value: name or generateName is '
-                "required"
-            )
+        name = meta.get("name") or ""
+        if route.name and name != route.name:
+            raise errors.BadRequest("name in URL does not match name in Binding object")
         problems = validate_binding(body)
         if problems:
-            raise invalid("Binding", name, problems)
+            raise errors.Unknown(problems[0] if len(problems) == 1 else f"[{', '.join(problems)}]")
+        if not name:
+            raise errors.BadRequest("Name parameter required.")
         target = body["target"]["name"]
-        namespace = route.namespace or "default"
         annotations = meta.get("annotations") or None
         self.live.call(
             lambda: self.live.api.bind(
@@ -437,31 +484,38 @@ class Handlers:
     # -- logs --------------------------------------------------------------------------------------
 
     def _log(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
-        q = request.query
         namespace = route.namespace or "default"
-        container = q.get("container") or None
-        tail = messages.non_negative(q.get("tailLines"), "tailLines")
-        limit = messages.non_negative(q.get("limitBytes"), "limitBytes")
-        previous = routes.truthy(q.get("previous"))
+        opts = logoptions.pod_log_options(request, route.name)
         cluster = self.live.cluster
+        since = opts.since(self.live.clock.wall())  # the kubelet's now
         text = self.live.call(
             lambda: cluster.logs(
                 route.name,
                 namespace=namespace,
-                container=container,
-                tail=None if tail is None else int(tail),
-                previous=previous,
+                container=opts.container,
+                tail=opts.tail_lines,
+                previous=opts.previous,
+                since=since,
+                timestamps=opts.timestamps,
             )
         )
-        if not routes.truthy(q.get("follow")) or previous:
+        if not opts.follow or opts.previous:
             data = text.encode()
-            return messages.Response(
-                200, data[: int(limit)] if limit is not None else data, "text/plain"
-            )
+            limit = opts.limit_bytes
+            return messages.Response(200, data[:limit] if limit is not None else data, "text/plain")
         return messages.Response(
             200,
             content_type="text/plain",
-            stream=messages.Streamed(chunks=self._follow(route.name, namespace, container, text)),
+            stream=messages.Streamed(
+                chunks=self._follow(
+                    route.name,
+                    namespace,
+                    text,
+                    container=opts.container,
+                    since=since,
+                    timestamps=opts.timestamps,
+                )
+            ),
         )
 
     # -- exec ------------------------------------------------------------------------------------
@@ -489,12 +543,26 @@ class Handlers:
         return podproxy.answer(self.live, route, request)
 
     def _follow(
-        self, pod: str, namespace: str, container: str | None, first: str
+        self,
+        pod: str,
+        namespace: str,
+        first: str,
+        *,
+        container: str | None,
+        since: datetime | None,
+        timestamps: bool,
     ) -> Iterator[bytes]:
         """The log as it grows: what was there, then each new part, until the container stops
-        (or, through the writer, until the client goes away)."""
+        (or, through the writer, until the client goes away). Every read is from the same `since`
+        and with the same `timestamps`, so each read extends the one before."""
         cluster = self.live.cluster
-        full = self.live.call(lambda: cluster.logs(pod, namespace=namespace, container=container))
+
+        def read() -> str:
+            return cluster.logs(
+                pod, namespace=namespace, container=container, since=since, timestamps=timestamps
+            )
+
+        full = self.live.call(read)
         sent = len(full)
         if first:
             yield first.encode()
@@ -502,10 +570,7 @@ class Handlers:
             time.sleep(LOG_FOLLOW_POLL_SECONDS)
             try:
                 full, running = self.live.call(
-                    lambda: (
-                        cluster.logs(pod, namespace=namespace, container=container),
-                        _running(cluster.pod(pod, namespace)),
-                    )
+                    lambda: (read(), _running(cluster.pod(pod, namespace)))
                 )
             except errors.APIError:
                 return
@@ -524,11 +589,29 @@ def _running(pod: Mapping[str, Any]) -> bool:
     )
 
 
+def _converting(res: Resource) -> Callable[[WatchEvent], bytes]:
+    """Watch events of a resource served in another version than stored (events.k8s.io/v1),
+    each converted and encoded once for all the watchers of that version."""
+    key = f"{JSON};{res.api_version}"
+
+    def encode(event: WatchEvent) -> bytes:
+        if event.type == ERROR:
+            return _as_json(event)
+        if event.type == BOOKMARK:
+            obj = {**event.object, "apiVersion": res.api_version}
+            return messages.encode({"type": event.type, "object": obj}) + b"\n"
+        line = event.encoded.get(key)
+        if line is None:
+            obj = conversion.served(res, event.object)
+            line = event.encoded[key] = messages.encode({"type": event.type, "object": obj}) + b"\n"
+        return line
+
+    return encode
+
+
 def _as_json(event: WatchEvent) -> bytes:
     """A watch event as one line of JSON, encoded once for all the watchers that get it."""
     line = event.encoded.get(JSON)
     if line is None:
-        line = event.encoded[JSON] = (
-            messages.encode({"type": event.type, "object": event.object}) + b"\n"
-        )
+        line = event.encoded[JSON] = messages.encode({"type": event.type, "object": event.object})
     return line

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,7 +34,7 @@ from typing import Any
 import jsonpatch
 
 from listwatch import errors
-from listwatch.apiserver import conform, objects, schemas
+from listwatch.apiserver import conform, listoptions, objects, schemas
 from listwatch.apiserver.deletion import DeleteOptions
 from listwatch.apiserver.fields import go_quote
 from listwatch.apiserver.resources import Resource
@@ -564,10 +565,9 @@ class _Rejected(errors.Invalid):
     due to an error in our request`, with empty details, whatever the reason."""
 
     def __init__(self) -> None:
-        super().__init__("the server rejected our request due to an error in our request")
-
-    def status(self) -> dict[str, object]:
-        return {**super().status(), "details": {}}
+        super().__init__(
+            "the server rejected our request due to an error in our request", details={}
+        )
 
 
 def json_patcher(patch: list[Any]) -> Callable[[Any], Any]:
@@ -678,6 +678,21 @@ def non_negative(value: str | None, name: str) -> float | None:
     return float(number)
 
 
+def list_options(request: Request) -> listoptions.ListOptions:
+    """A list's resourceVersion, resourceVersionMatch, limit and sendInitialEvents, from the
+    query (a limit that is not a whole number is a 400, as the parameter codec answers it)."""
+    q = request.query
+    limit = q.get("limit") or "0"
+    if not re.fullmatch(r"[+-]?[0-9]+", limit):
+        raise errors.BadRequest(f"strconv.ParseInt: parsing {go_quote(limit)}: invalid syntax")
+    return listoptions.ListOptions(
+        resource_version=q.get("resourceVersion", ""),
+        match=q.get("resourceVersionMatch", ""),
+        limit=int(limit),
+        send_initial_events="sendInitialEvents" in q,
+    )
+
+
 def include_object(request: Request) -> str:
     value = request.query.get("includeObject") or "Metadata"
     if value not in ("None", "Metadata", "Object"):
@@ -694,9 +709,17 @@ def actor(request: Request) -> str:
 
 
 def encode(obj: Any) -> bytes:
-    """JSON as the API server writes it. Decoding keeps lone surrogates out of stored values; should
-    one reach here anyway it is written as U+FFFD rather than failing the answer."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode(errors="replace")
+    """JSON as kube-apiserver writes a body or a watch event (its serializer's json.Encoder): Go's
+    escapes (`<`, `>`, `&`, U+2028, U+2029) and a trailing newline. Decoding keeps lone surrogates
+    out of stored values; should one reach here anyway it is written as U+FFFD rather than failing
+    the answer."""
+    return marshal(obj) + b"\n"
+
+
+def marshal(obj: Any) -> bytes:
+    """JSON as Go's json.Marshal writes it: as `encode`, without the newline (what the kubelet
+    writes on an exec's error channel)."""
+    return go_json(obj).encode(errors="replace")
 
 
 def status_response(error: errors.APIError) -> Response:

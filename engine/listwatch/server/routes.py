@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from listwatch import errors
-from listwatch.apiserver.resources import RESOURCES, Resource
+from listwatch.apiserver.resources import RESOURCES, SERVED, Resource
 
 #: The subresources each resource serves.
 SUBRESOURCES: Mapping[str, frozenset[str]] = {
@@ -38,10 +38,23 @@ SUBRESOURCES: Mapping[str, frozenset[str]] = {
 
 #: Served resources by (group, version, plural).
 BY_PATH: Mapping[tuple[str, str, str], Resource] = {
-    (r.group, r.version, r.plural): r for r in RESOURCES.values()
+    (r.group, r.version, r.plural): r for r in SERVED
 }
 
 NOT_FOUND = "the server could not find the requested resource"
+NOT_ALLOWED = "the server does not allow this method on the requested resource"
+
+
+def not_found() -> errors.NotFound:
+    """The 404 of a path no route serves, as go-restful's service error handler answers it
+    (NewGenericServerResponse: its generic words, empty details)."""
+    return errors.NotFound(NOT_FOUND, details={})
+
+
+def not_allowed() -> errors.MethodNotAllowed:
+    """The 405 of a method a route does not serve, as go-restful's service error handler answers
+    it (NewGenericServerResponse: its generic words, empty details)."""
+    return errors.MethodNotAllowed(NOT_ALLOWED, details={})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,33 +84,23 @@ class ResourceRoute:
             return "proxy"
         if self.subresource == "scale":
             if method not in ("GET", "PUT", "PATCH"):
-                raise errors.MethodNotAllowed(
-                    f"the server does not allow this method on the requested resource ({method})"
-                )
+                raise not_allowed()
             return "scale"
         if self.subresource == "binding":
             if method != "POST":
-                raise errors.MethodNotAllowed(
-                    f"the server does not allow this method on the requested resource ({method})"
-                )
+                raise not_allowed()
             return "bind"
         if self.subresource == "log":
             if method != "GET":
-                raise errors.MethodNotAllowed(
-                    f"the server does not allow this method on the requested resource ({method})"
-                )
+                raise not_allowed()
             return "log"
         if self.subresource == "exec":  # GET for a WebSocket, POST for SPDY (kubectl's fallback)
             if method not in ("GET", "POST"):
-                raise errors.MethodNotAllowed(
-                    f"the server does not allow this method on the requested resource ({method})"
-                )
+                raise not_allowed()
             return "exec"
         if self.watch_path:
             if method != "GET":
-                raise errors.MethodNotAllowed(
-                    f"the server does not allow this method on the requested resource ({method})"
-                )
+                raise not_allowed()
             return "watch"
         if not self.name:
             verbs = {
@@ -118,9 +121,7 @@ class ResourceRoute:
             }
         verb = verbs.get(method)
         if verb is None:
-            raise errors.MethodNotAllowed(
-                f"the server does not allow this method on the requested resource ({method})"
-            )
+            raise not_allowed()
         return verb
 
 
@@ -137,12 +138,12 @@ def parse(path: str) -> ResourceRoute:
     elif len(parts) >= 3 and parts[0] == "apis":
         group, version, rest = parts[1], parts[2], parts[3:]
     else:
-        raise errors.NotFound(NOT_FOUND)
+        raise not_found()
     watch_path = bool(rest) and rest[0] == "watch"
     if watch_path:
         rest = rest[1:]
     if not rest:
-        raise errors.NotFound(NOT_FOUND)
+        raise not_found()
     namespace: str | None = None
     # namespaces/{ns}/{resource}/...: a namespaced resource (a bare namespaces/{ns} is the
     # Namespace).
@@ -164,10 +165,10 @@ def parse(path: str) -> ResourceRoute:
         marker = f"/{rest[0]}/{rest[1]}/proxy"
         at = path.find(marker)
         if at < 0 or path[at + len(marker) :][:1] not in ("", "/"):
-            raise errors.NotFound(NOT_FOUND)
+            raise not_found()
         proxy_path = path[at + len(marker) :]
     elif len(rest) > 3:
-        raise errors.NotFound(NOT_FOUND)
+        raise not_found()
     if (
         plural == "bindings"
         and (group, version) == ("", "v1")
@@ -177,13 +178,15 @@ def parse(path: str) -> ResourceRoute:
         return ResourceRoute(RESOURCES["pods"], namespace, "", "binding")
     resource = BY_PATH.get((group, version, plural))
     if resource is None or (resource.namespaced and namespace is None and name):
-        raise errors.NotFound(NOT_FOUND)
+        raise not_found()
     if not resource.namespaced and namespace is not None:
-        raise errors.NotFound(NOT_FOUND)
-    if subresource and subresource not in SUBRESOURCES.get(plural, frozenset()):
-        raise errors.NotFound(NOT_FOUND)
+        raise not_found()
+    if subresource and (
+        resource.conversion is not None or subresource not in SUBRESOURCES.get(plural, frozenset())
+    ):
+        raise not_found()
     if watch_path and subresource:
-        raise errors.NotFound(NOT_FOUND)
+        raise not_found()
     return ResourceRoute(resource, namespace, name, subresource, watch_path, proxy_path)
 
 

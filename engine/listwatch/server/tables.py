@@ -12,122 +12,122 @@ A watch in table form sends one Table per event, with the column definitions onl
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from listwatch import printers
-from listwatch.apiserver import objects
-from listwatch.apiserver.kinds.controllers import controller_selector
+from listwatch.apiserver import objects, schemas
 from listwatch.apiserver.resources import Resource
+from listwatch.server import conversion
 
 Cell = str | int
 RowFunction = Callable[[Mapping[str, Any], datetime], Sequence[Cell]]
-
-_NAME = "Name must be unique within a namespace."
-_AGE = "CreationTimestamp is a timestamp representing the server time when this object was created."
-
-
-def _column(
-    name: str, description: str, *, priority: int = 0, type_: str = "string", format_: str = ""
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "type": type_,
-        "format": format_,
-        "description": description,
-        "priority": priority,
-    }
+#: A column's description: the text itself, or (client model, field) whose API documentation it
+#: is (printers.go takes most from the types' SwaggerDoc, e.g. ObjectMeta's `name`).
+Description = str | tuple[str, str]
 
 
-_POD_COLUMNS = [
-    _column("Name", _NAME, format_="name"),
-    _column("Ready", "The aggregate readiness state of this pod for accepting traffic."),
-    _column("Status", "The aggregate status of the containers in this pod."),
-    _column(
-        "Restarts",
-        "The number of times the containers in this pod have been restarted and when the last "
-        "container in this pod has restarted.",
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A TableColumnDefinition of v1.32's printers.go."""
+
+    name: str
+    description: Description
+    type: str = "string"
+    format: str = ""
+    priority: int = 0
+
+
+_NAME = Column("Name", ("V1ObjectMeta", "name"), format="name")
+_AGE = Column("Age", ("V1ObjectMeta", "creationTimestamp"))
+_CONTAINERS = Column("Containers", "Names of each container in the template.", priority=1)
+_IMAGES = Column("Images", "Images referenced by each container in the template.", priority=1)
+
+#: The columns of each resource, in printers.go's order (`-o wide` shows those of priority 1).
+COLUMNS: Mapping[str, tuple[Column, ...]] = {
+    "pods": (
+        _NAME,
+        Column("Ready", "The aggregate readiness state of this pod for accepting traffic."),
+        Column("Status", "The aggregate status of the containers in this pod."),
+        Column(
+            "Restarts",
+            "The number of times the containers in this pod have been restarted and when the "
+            "last container in this pod has restarted.",
+        ),
+        _AGE,
+        Column("IP", ("V1PodStatus", "podIP"), priority=1),
+        Column("Node", ("V1PodSpec", "nodeName"), priority=1),
+        Column("Nominated Node", ("V1PodStatus", "nominatedNodeName"), priority=1),
+        Column("Readiness Gates", ("V1PodSpec", "readinessGates"), priority=1),
     ),
-    _column("Age", _AGE),
-    _column("IP", "podIP address allocated to the pod.", priority=1),
-    _column("Node", "NodeName indicates in which node this pod is scheduled.", priority=1),
-    _column(
-        "Nominated Node",
-        "nominatedNodeName is set only when this pod preempts other pods on the node.",
-        priority=1,
+    "nodes": (
+        _NAME,
+        Column("Status", "The status of the node"),
+        Column("Roles", "The roles of the node"),
+        _AGE,
+        Column("Version", ("V1NodeSystemInfo", "kubeletVersion")),
+        Column("Internal-IP", ("V1NodeStatus", "addresses"), priority=1),
+        Column("External-IP", ("V1NodeStatus", "addresses"), priority=1),
+        Column("OS-Image", ("V1NodeSystemInfo", "osImage"), priority=1),
+        Column("Kernel-Version", ("V1NodeSystemInfo", "kernelVersion"), priority=1),
+        Column("Container-Runtime", ("V1NodeSystemInfo", "containerRuntimeVersion"), priority=1),
     ),
-    _column(
-        "Readiness Gates",
-        "If specified, all readiness gates will be evaluated for pod readiness.",
-        priority=1,
+    "events": (
+        Column("Last Seen", ("CoreV1Event", "lastTimestamp")),
+        Column("Type", ("CoreV1Event", "type")),
+        Column("Reason", ("CoreV1Event", "reason")),
+        # A field of a type of its own has no description in the client's models: its text.
+        Column("Object", "The object that this event is about."),
+        Column("Subobject", ("V1ObjectReference", "fieldPath"), priority=1),
+        Column(
+            "Source",
+            "The component reporting this event. Should be a short machine understandable string.",
+            priority=1,
+        ),
+        Column("Message", ("CoreV1Event", "message")),
+        Column("First Seen", ("CoreV1Event", "firstTimestamp"), priority=1),
+        Column("Count", ("CoreV1Event", "count"), priority=1),
+        Column("Name", ("V1ObjectMeta", "name"), format="name", priority=1),
     ),
-]
-_NODE_COLUMNS = [
-    _column("Name", _NAME, format_="name"),
-    _column("Status", "The status of the node"),
-    _column("Roles", "The roles of the node"),
-    _column("Age", _AGE),
-    _column("Version", "Kubelet Version reported by the node."),
-    _column("Internal-IP", "List of addresses reachable to the node.", priority=1),
-    _column("External-IP", "List of addresses reachable to the node.", priority=1),
-    _column("OS-Image", "OS Image reported by the node from /etc/os-release.", priority=1),
-    _column("Kernel-Version", "Kernel Version reported by the node from 'uname -r'.", priority=1),
-    _column(
-        "Container-Runtime",
-        "ContainerRuntime Version reported by the node through runtime remote API.",
-        priority=1,
+    "namespaces": (_NAME, Column("Status", "The status of the namespace"), _AGE),
+    "replicationcontrollers": (
+        _NAME,
+        Column("Desired", ("V1ReplicationControllerSpec", "replicas"), type="integer"),
+        Column("Current", ("V1ReplicationControllerStatus", "replicas"), type="integer"),
+        Column("Ready", ("V1ReplicationControllerStatus", "readyReplicas"), type="integer"),
+        _AGE,
+        _CONTAINERS,
+        _IMAGES,
+        Column("Selector", ("V1ReplicationControllerSpec", "selector"), priority=1),
     ),
-]
-_EVENT_COLUMNS = [
-    _column(
-        "Last Seen", "The time at which the most recent occurrence of this event was recorded."
+    "replicasets": (
+        _NAME,
+        Column("Desired", ("V1ReplicaSetSpec", "replicas"), type="integer"),
+        Column("Current", ("V1ReplicaSetStatus", "replicas"), type="integer"),
+        Column("Ready", ("V1ReplicaSetStatus", "readyReplicas"), type="integer"),
+        _AGE,
+        _CONTAINERS,
+        _IMAGES,
+        Column("Selector", ("V1ReplicaSetSpec", "selector"), priority=1),
     ),
-    _column("Type", "Type of this event (Normal, Warning), new types could be added in the future"),
-    _column(
-        "Reason",
-        "This should be a short, machine understandable string that gives the reason for the "
-        "transition.",
+    "services": (
+        _NAME,
+        Column("Type", ("V1ServiceSpec", "type")),
+        Column("Cluster-IP", ("V1ServiceSpec", "clusterIP")),
+        Column("External-IP", ("V1ServiceSpec", "externalIPs")),
+        Column("Port(s)", ("V1ServiceSpec", "ports")),
+        _AGE,
+        Column("Selector", ("V1ServiceSpec", "selector"), priority=1),
     ),
-    _column("Object", "The object that this event is about."),
-    _column("Subobject", "The field of the object this event is about.", priority=1),
-    _column("Source", "The component reporting this event.", priority=1),
-    _column("Message", "A human-readable description of the status of this operation."),
-    _column("First Seen", "The time at which the event was first recorded.", priority=1),
-    _column("Count", "The number of times this event has occurred.", priority=1),
-    _column("Name", _NAME, priority=1, format_="name"),
-]
-_NAMESPACE_COLUMNS = [
-    _column("Name", _NAME, format_="name"),
-    _column("Status", "The status of the namespace"),
-    _column("Age", _AGE),
-]
-_SERVICE_ACCOUNT_COLUMNS = [
-    _column("Name", _NAME, format_="name"),
-    _column(
-        "Secrets",
-        "Secrets is a list of the secrets in the same namespace that pods running using this "
-        "ServiceAccount are allowed to use. Pods are only limited to this list if this service "
-        'account has a "kubernetes.io/enforce-mountable-secrets" annotation set to "true". The '
-        '"kubernetes.io/enforce-mountable-secrets" annotation is deprecated since v1.32. Prefer '
-        "separate namespaces to isolate access to mounted secrets. This field should not be used "
-        "to find auto-generated service account token secrets for use outside of pods. Instead, "
-        "tokens can be requested directly using the TokenRequest API, or service account token "
-        "secrets can be manually created. More info: "
-        "https://kubernetes.io/docs/concepts/configuration/secret",
+    "serviceaccounts": (
+        _NAME,
+        Column("Secrets", ("V1ServiceAccount", "secrets")),
+        _AGE,
     ),
-    _column("Age", _AGE),
-]
-_CONTROLLER_COLUMNS = [
-    _column("Name", _NAME, format_="name"),
-    _column("Desired", "Number of desired pods.", type_="integer"),
-    _column("Current", "Number of actual pods.", type_="integer"),
-    _column("Ready", "The number of ready replicas.", type_="integer"),
-    _column("Age", _AGE),
-    _column("Containers", "Names of each container in the template.", priority=1),
-    _column("Images", "Images referenced by each container in the template.", priority=1),
-    _column("Selector", "Label selector for pods.", priority=1),
-]
+}
 
 
 def _namespace_row(ns: Mapping[str, Any], now: datetime) -> list[Cell]:
@@ -147,9 +147,17 @@ def _service_account_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
 
 
 def _controller_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    """printReplicationController and printReplicaSet: the wide cells always (the server prints
+    wide)."""
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
     containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+    selector = spec.get("selector") or {}
+    shown = (  # a ReplicaSet's is a LabelSelector (FormatLabelSelector), an RC's a map
+        printers.label_selector(selector)
+        if obj.get("kind") == "ReplicaSet"
+        else printers.format_labels(selector)
+    )
     return [
         objects.name_of(obj),
         int(spec.get("replicas", 1)),
@@ -158,7 +166,7 @@ def _controller_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
         printers.age(objects.meta(obj).get("creationTimestamp"), now),
         ",".join(c.get("name", "") for c in containers),
         ",".join(c.get("image", "") for c in containers),
-        ",".join(f"{k}={v}" for k, v in sorted(controller_selector(obj).items())) or "<none>",
+        shown,
     ]
 
 
@@ -166,21 +174,37 @@ def _default_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
     return [objects.name_of(obj), objects.meta(obj).get("creationTimestamp") or ""]
 
 
-_DEFAULT_COLUMNS = [
-    _column("Name", _NAME, format_="name"),
-    _column("Created At", _AGE, type_="date"),
-]
+_DEFAULT_COLUMNS = (_NAME, Column("Created At", ("V1ObjectMeta", "creationTimestamp"), type="date"))
 
-#: Columns and the row function per resource (the handlers kube-apiserver's printers register).
-PRINTERS: Mapping[str, tuple[list[dict[str, Any]], RowFunction]] = {
-    "pods": (_POD_COLUMNS, printers.pod_row),
-    "nodes": (_NODE_COLUMNS, printers.node_row),
-    "events": (_EVENT_COLUMNS, printers.event_row),
-    "namespaces": (_NAMESPACE_COLUMNS, _namespace_row),
-    "serviceaccounts": (_SERVICE_ACCOUNT_COLUMNS, _service_account_row),
-    "replicationcontrollers": (_CONTROLLER_COLUMNS, _controller_row),
-    "replicasets": (_CONTROLLER_COLUMNS, _controller_row),
+#: The row function of each resource (the handlers kube-apiserver's printers register).
+ROWS: Mapping[str, RowFunction] = {
+    "pods": printers.pod_row,
+    "nodes": printers.node_row,
+    "events": printers.event_row,
+    "namespaces": _namespace_row,
+    "serviceaccounts": _service_account_row,
+    "replicationcontrollers": _controller_row,
+    "replicasets": _controller_row,
+    "services": printers.service_row,
 }
+
+
+@functools.cache
+def column_definitions(plural: str) -> list[dict[str, Any]]:
+    """The Table's columnDefinitions of a resource (made once: a description may be read from
+    the client's API documentation)."""
+    return [
+        {
+            "name": c.name,
+            "type": c.type,
+            "format": c.format,
+            "description": c.description
+            if isinstance(c.description, str)
+            else schemas.field_description(*c.description),
+            "priority": c.priority,
+        }
+        for c in COLUMNS.get(plural, _DEFAULT_COLUMNS)
+    ]
 
 
 def media_types(accept: str | None) -> list[dict[str, str]]:
@@ -226,18 +250,22 @@ def table(
     headers: bool = True,
 ) -> dict[str, Any]:
     """A Table of `items`: the resource's columns (wide ones included) and one row per object."""
-    columns, row = PRINTERS.get(resource.plural, (_DEFAULT_COLUMNS, _default_row))
+    row = ROWS.get(resource.plural, _default_row)
     rows = []
     for obj in items:
         entry: dict[str, Any] = {"cells": list(row(obj, now))}
         if include_object == "Object":
-            entry["object"] = {"kind": resource.kind, "apiVersion": resource.api_version, **obj}
+            entry["object"] = {
+                "kind": resource.kind,
+                "apiVersion": resource.api_version,
+                **conversion.served(resource, dict(obj)),
+            }
         elif include_object != "None":
             entry["object"] = partial_metadata(obj)
         rows.append(entry)
     result: dict[str, Any] = {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {}}
     if resource_version:
         result["metadata"]["resourceVersion"] = resource_version
-    result["columnDefinitions"] = columns if headers else None
+    result["columnDefinitions"] = column_definitions(resource.plural) if headers else None
     result["rows"] = rows
     return result

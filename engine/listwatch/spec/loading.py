@@ -356,6 +356,7 @@ def _component(doc: Document, machines: tuple[str, ...]) -> ComponentDef:
         events=frozen_mapping(events),
         settings=frozen_mapping(data.get("settings")),
         event_source=data.get("eventSource", ""),
+        events_api=data.get("eventsApi", "v1"),
         k8s=data.get("k8s", ""),
         origin=doc.origin(""),
     )

@@ -135,6 +135,8 @@ class ComponentDef:
     events: Mapping[str, EventTemplate]
     settings: Mapping[str, Any]
     event_source: str = ""
+    #: The API group version its Events are written through (`v1` or `events.k8s.io/v1`).
+    events_api: str = "v1"
     k8s: str = ""
     origin: Origin | None = None
 

@@ -15,6 +15,9 @@ Worked example (keys a and b):
                                                              events_since(1) -> CompactedError
     compact(4)           history: []                         events_since(4) -> []
 
+`range_at(prefix, r)` is the state at revision r, rewound from the current state through the
+history (in the example after compact(2): range_at("", 2) -> {a: 1, b: 1}, from event 3's and
+event 4's previous values; range_at("", 1) -> CompactedError).
 `events_since(r)` returns the events with revision > r, the way a Kubernetes watch "from
 resourceVersion r" needs them (etcd's own watch start revision is inclusive: r + 1).
 Keys are paths (`/registry/pods/default/web`). The store keeps them in buckets by their first two
@@ -99,6 +102,27 @@ class MVCCStore:
         items = list(self.iter_prefix(prefix))
         items.sort(key=lambda kv: kv.key)
         return items, self._revision
+
+    def range_at(self, prefix: str, revision: int) -> list[KeyValue]:
+        """The keys under `prefix` as they were at `revision`, sorted by key (etcd's Range with a
+        revision): the current keys, each one written since taken back to its value before the
+        first write after `revision` (absent if that write created it).
+
+        Raises `CompactedError` for a revision before the compaction point, and
+        `FutureRevisionError` for one the store has not reached.
+        """
+        state = {kv.key: kv for kv in self.iter_prefix(prefix)}
+        rewound: set[str] = set()
+        for event in self.events_since(revision, prefix):
+            key = event.kv.key
+            if key in rewound:
+                continue
+            rewound.add(key)
+            if event.prev is None:
+                state.pop(key, None)
+            else:
+                state[key] = event.prev
+        return [state[key] for key in sorted(state)]
 
     def iter_prefix(self, prefix: str) -> Iterator[KeyValue]:
         """Current keys under `prefix` in no particular order (cheaper than `range`)."""

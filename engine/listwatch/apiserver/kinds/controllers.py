@@ -8,16 +8,19 @@ from typing import Any
 
 from listwatch.apiserver import objects
 from listwatch.apiserver.fields import FieldErrors, validate_meta
-from listwatch.apiserver.kinds.pods import default_probes, pod_template_defaults, validate_pod
+from listwatch.apiserver.kinds.pods import validate_pod
+from listwatch.apiserver.kinds.podspec import default_pod_spec
 from listwatch.apiserver.objects import Obj
 
 
 def on_write(obj: Obj) -> Obj:
+    """A controller whose pod template has the scheme defaults of a pod spec (`podspec`; not a
+    Pod's own: a template's containers get no requests from their limits)."""
     spec = obj.get("spec")
     template = spec.get("template") if isinstance(spec, dict) else None
     if not isinstance(template, dict) or not isinstance(template.get("spec"), dict):
         return obj
-    return objects.replace(obj, "spec.template.spec", default_probes(template["spec"]))
+    return objects.replace(obj, "spec.template.spec", default_pod_spec(template["spec"], pod=False))
 
 
 def controller_defaults(obj: Obj, ctx: Any) -> Obj:
@@ -28,12 +31,12 @@ def controller_defaults(obj: Obj, ctx: Any) -> Obj:
     if out.get("kind") == "ReplicationController" and not spec.get("selector"):
         spec["selector"] = dict(objects.labels_of(template))
     template = dict(template)
-    template["spec"] = pod_template_defaults(template.get("spec") or {})
+    template["spec"] = default_pod_spec(template.get("spec") or {}, pod=False)
     spec["template"] = template
-    spec.setdefault("minReadySeconds", 0)
     out["spec"] = spec
     meta = dict(out.get("metadata") or {})
-    if not meta.get("labels"):
+    if out.get("kind") == "ReplicationController" and not meta.get("labels"):
+        # v1 SetDefaults_ReplicationController; apps/v1 gives a ReplicaSet no labels of its own
         meta["labels"] = dict(objects.labels_of(template))
     meta["generation"] = 1
     out["metadata"] = meta

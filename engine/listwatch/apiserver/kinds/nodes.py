@@ -33,6 +33,8 @@ def node_defaults(node: Obj, ctx: Any) -> Obj:
     out["metadata"] = meta
     out.setdefault("spec", {})
     status = dict(out.get("status") or {})
+    if status.get("allocatable") is None and isinstance(status.get("capacity"), dict):
+        status["allocatable"] = dict(status["capacity"])  # v1 SetDefaults_NodeStatus
     for key in ("capacity", "allocatable"):
         if isinstance(status.get(key), dict):
             status[key] = {name: quantity_text(value) for name, value in status[key].items()}
@@ -42,3 +44,12 @@ def node_defaults(node: Obj, ctx: Any) -> Obj:
 
 def validate_node(node: Obj) -> FieldErrors:
     return [*validate_meta(node, namespaced=False), *enum_problems(node, NODE_ENUMS)]
+
+
+def on_write(node: Obj) -> Obj:
+    """`spec.unschedulable: false` is not stored: the field is `omitempty`, so a real server
+    encodes a false one as no field at all (`kubectl uncordon`'s patch leaves none)."""
+    spec = node.get("spec")
+    if isinstance(spec, dict) and spec.get("unschedulable") is False:
+        return {**node, "spec": {k: v for k, v in spec.items() if k != "unschedulable"}}
+    return node

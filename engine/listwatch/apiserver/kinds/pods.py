@@ -14,13 +14,20 @@ from listwatch.apiserver.fields import (
     dns1123_label_problems,
     dns1123_subdomain_problems,
     enum_problems,
+    go_quote,
     invalid_value,
     validate_labels,
     validate_meta,
     validate_port,
 )
+from listwatch.apiserver.kinds.podspec import (
+    PROBE_DEFAULTS,
+    PROBES,
+    default_pod_spec,
+    default_pull_policy,
+)
 from listwatch.apiserver.objects import Obj
-from listwatch.rules import images, quantity
+from listwatch.rules import quantity
 
 RESTART_POLICIES = ("Always", "OnFailure", "Never")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
@@ -45,61 +52,28 @@ POD_ENUMS: Mapping[str, tuple[str, ...]] = {
 
 
 def validate_binding(binding: Obj) -> FieldErrors:
-    """A Binding's target: a Node (kind Node or empty) named by a valid node name."""
+    """A Binding's target, as v1.32's ValidatePodBinding checks it: a Node (kind Node or empty)
+    and a name (which it does not check further: a binding to "a." binds)."""
     target = binding.get("target") or {}
     errs: FieldErrors = []
     kind = target.get("kind") or ""
     if kind and kind != "Node":
         errs.append(
-            f'target.kind: Unsupported value: "{kind}": supported values: "Node", "<empty>"'
+            f'target.kind: Unsupported value: {go_quote(kind)}: supported values: "Node", "<empty>"'
         )
-    name = target.get("name") or ""
-    if not name:
+    if not target.get("name"):
         errs.append("target.name: Required value")
-    else:
-        errs.extend(invalid_value("target.name", name, dns1123_subdomain_problems(name)))
     return errs
 
 
-PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
-#: What an unset (or zero) probe field becomes: v1 SetDefaults_Probe.
-PROBE_DEFAULTS = {
-    "timeoutSeconds": 1,
-    "periodSeconds": 10,
-    "successThreshold": 1,
-    "failureThreshold": 3,
-}
 PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
 _NON_NEGATIVE_PROBE_FIELDS = ("initialDelaySeconds", *PROBE_DEFAULTS)
 
 
-def default_probes(spec: Mapping[str, Any]) -> Obj:
-    """A pod spec whose containers' probes have their defaults (periodSeconds 0 or unset is 10,
-    ...)."""
-    out = dict(spec)
-    for group in ("containers", "initContainers"):
-        containers = spec.get(group)
-        if not isinstance(containers, list):
-            continue
-        defaulted = []
-        for c in containers:
-            if isinstance(c, dict) and any(isinstance(c.get(p), dict) for p in PROBES):
-                c = dict(c)
-                for kind in PROBES:
-                    probe = c.get(kind)
-                    if isinstance(probe, dict):
-                        c[kind] = {
-                            **probe,
-                            **{k: v for k, v in PROBE_DEFAULTS.items() if not probe.get(k)},
-                        }
-            defaulted.append(c)
-        out[group] = defaulted
-    return out
-
-
 def on_write(pod: Obj) -> Obj:
+    """A Pod with the scheme defaults of its spec (`podspec`, a Pod's own included)."""
     spec = pod.get("spec")
-    return {**pod, "spec": default_probes(spec)} if isinstance(spec, dict) else pod
+    return {**pod, "spec": default_pod_spec(spec, pod=True)} if isinstance(spec, dict) else pod
 
 
 def validate_probe(probe: Mapping[str, Any], path: str, *, kind: str) -> FieldErrors:
@@ -160,16 +134,6 @@ def validate_resources(resources: Any, path: str) -> FieldErrors:
                 f"than or equal to {name} limit of {resources['limits'][name]}"
             )
     return errs
-
-
-def default_pull_policy(image: str) -> str:
-    """Always when the tag is `latest`, named or implied (no tag and no digest), IfNotPresent
-    otherwise: v1 SetDefaults_Container. An invalid reference has no tag there, so IfNotPresent."""
-    try:
-        tag = images.parse(image).tag
-    except ValueError:
-        tag = ""
-    return "Always" if tag == "latest" else "IfNotPresent"
 
 
 #: Defaults every pod gets that are the same for all. Stored objects are never mutated (every write
@@ -250,25 +214,44 @@ def pod_defaults(pod: Obj, ctx: Any) -> Obj:
     ]
     out = dict(pod)
     out["spec"] = spec
-    out["status"] = {"phase": "Pending", "qosClass": qos_class(containers)}
+    init = [c for c in spec.get("initContainers") or [] if isinstance(c, Mapping)]
+    out["status"] = {"phase": "Pending", "qosClass": qos_class([*containers, *init])}
     return out
 
 
+#: The resources a pod's QoS class is computed from (isSupportedQoSComputeResource).
+_QOS_RESOURCES = ("cpu", "memory")
+
+
 def qos_class(containers: Sequence[Mapping[str, Any]]) -> str:
-    """Guaranteed when every container's requests equal its limits, BestEffort with none, else
-    Burstable."""
-    requests = [((c.get("resources") or {}).get("requests") or {}) for c in containers]
-    limits = [((c.get("resources") or {}).get("limits") or {}) for c in containers]
-    if not any(requests) and not any(limits):
+    """The pod's QoS class from its containers and init containers, as v1.32's GetPodQOS: cpu
+    and memory requests and limits above zero, summed; BestEffort with none, Guaranteed when every
+    container limits both and the sums of requests equal those of limits, else Burstable."""
+    requests: dict[str, Any] = {}
+    limits: dict[str, Any] = {}
+    guaranteed = True
+    for c in containers:
+        resources = c.get("resources") or {}
+        for part, sums in (("requests", requests), ("limits", limits)):
+            found = set()
+            for name, text in (resources.get(part) or {}).items():
+                amount = _quantity(text)
+                if name in _QOS_RESOURCES and amount is not None and amount > 0:
+                    sums[name] = sums.get(name, 0) + amount
+                    found.add(name)
+            if part == "limits" and not found.issuperset(_QOS_RESOURCES):
+                guaranteed = False
+    if not requests and not limits:
         return "BestEffort"
-    guaranteed = all(
-        lim.get("cpu")
-        and lim.get("memory")
-        and (req.get("cpu", lim["cpu"]) == lim["cpu"])
-        and req.get("memory", lim["memory"]) == lim["memory"]
-        for req, lim in zip(requests, limits, strict=True)
-    )
-    return "Guaranteed" if guaranteed else "Burstable"
+    matched = all(limits.get(name) == amount for name, amount in requests.items())
+    return "Guaranteed" if guaranteed and matched and len(requests) == len(limits) else "Burstable"
+
+
+def _quantity(text: Any) -> Any:
+    try:
+        return quantity.parse(text)
+    except ValueError:
+        return None
 
 
 def validate_pod(pod: Obj) -> FieldErrors:
@@ -365,22 +348,3 @@ def validate_pod_update(old: Obj, new: Obj) -> FieldErrors:
             "previously negative)"
         )
     return errs
-
-
-def pod_template_defaults(spec: Mapping[str, Any]) -> Obj:
-    spec = dict(spec)
-    containers = []
-    for c in spec.get("containers") or []:
-        c = dict(c)
-        c.setdefault("imagePullPolicy", default_pull_policy(c.get("image", "")))
-        c.setdefault("resources", {})
-        c.setdefault("terminationMessagePath", "/dev/termination-log")
-        c.setdefault("terminationMessagePolicy", "File")
-        containers.append(c)
-    spec["containers"] = containers
-    spec.setdefault("restartPolicy", "Always")
-    spec.setdefault("terminationGracePeriodSeconds", 30)
-    spec.setdefault("dnsPolicy", "ClusterFirst")
-    spec.setdefault("securityContext", {})
-    spec.setdefault("schedulerName", "default-scheduler")
-    return spec

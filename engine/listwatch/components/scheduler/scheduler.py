@@ -61,7 +61,6 @@ class Scheduler(Component):
     """kube-scheduler, fed by its List-Watches of unscheduled pods, assigned pods and nodes."""
 
     name = "scheduler"
-    event_style = "events/v1"
 
     def __init__(self, *, seed: int = 0, **kwargs: Any) -> None:
         super().__init__(host=kwargs.pop("host", "control-plane"), **kwargs)
