@@ -192,7 +192,11 @@ class Objects(Protocol):
         *,
         namespace: str = "default",
         grace_period_seconds: int | None = None,
-    ) -> Obj: ...
+        propagation: str = "Background",
+    ) -> Obj:
+        """kubectl delete KIND NAME [--grace-period N] [--cascade=background|foreground|orphan]:
+        `propagation` is the propagationPolicy sent (kubectl's default, Background)."""
+        ...
 
     def evict(self, pod: str, *, namespace: str = "default") -> None:
         """POST pods/POD/eviction (what kubectl drain sends); the API server's refusal (429 when

@@ -182,13 +182,16 @@ class Cluster:
         *,
         namespace: str = "default",
         grace_period_seconds: int | None = None,
+        propagation: str = "Background",
     ) -> Obj:
+        """kubectl delete: `propagation` is the propagationPolicy kubectl sends (--cascade)."""
         return self.api.delete(
             kind,
             name,
             namespace=namespace,
             actor="kubectl",
             grace_period_seconds=grace_period_seconds,
+            propagation_policy=propagation,
         )
 
     def evict(self, name: str, *, namespace: str = "default", actor: str = "kubectl") -> None:

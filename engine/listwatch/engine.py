@@ -21,13 +21,16 @@ from listwatch.apiserver.watchcache import WatchCache
 from listwatch.client.informer import Informer
 from listwatch.components.controller_manager import ControllerManager
 from listwatch.components.disruption import Disruption
+from listwatch.components.garbagecollector import GarbageCollector
 from listwatch.components.kubelet import Kubelet
 from listwatch.components.kubelet.admission import CHECKS as KUBELET_CHECKS
 from listwatch.components.kubelet.containers import Containers
 from listwatch.components.kubelet.status import Status
+from listwatch.components.namespaces import NamespaceController
 from listwatch.components.nodelifecycle import NodeLifecycle
 from listwatch.components.replication import Replication
 from listwatch.components.scheduler import FILTERS, SCORES, Scheduler
+from listwatch.components.serviceaccounts import ServiceAccounts
 from listwatch.errors import SpecError
 from listwatch.machines import building
 from listwatch.machines.building import Machine
@@ -50,6 +53,9 @@ OWNERS: Mapping[str, Parts | type] = {
             "replication": Replication,
             "node-lifecycle": NodeLifecycle,
             "disruption": Disruption,
+            "garbage-collection": GarbageCollector,
+            "namespace-deletion": NamespaceController,
+            "service-accounts": ServiceAccounts,
         },
     ),
     "scheduler": Scheduler,

@@ -9,7 +9,7 @@ ListwatchError
 ├── APIError              an API call failed; carries the HTTP code and Kubernetes reason
 │   ├── BadRequest        400 BadRequest
 │   ├── Unauthorized      401 Unauthorized: no bearer token, or the wrong one (the served API)
-│   ├── Forbidden         403 Forbidden: an admission plugin refused the request
+│   ├── Forbidden         403 Forbidden: refused by admission (Priority, a terminating namespace)
 │   ├── NotFound          404 NotFound
 │   ├── MethodNotAllowed  405 MethodNotAllowed: the resource does not support that verb
 │   ├── NotAcceptable     406 NotAcceptable: no media type the client accepts can be served

@@ -135,9 +135,14 @@ class InProcess:
         *,
         namespace: str = "default",
         grace_period_seconds: int | None = None,
+        propagation: str = "Background",
     ) -> Obj:
         return self.cluster.delete(
-            kind, name, namespace=namespace, grace_period_seconds=grace_period_seconds
+            kind,
+            name,
+            namespace=namespace,
+            grace_period_seconds=grace_period_seconds,
+            propagation=propagation,
         )
 
     def evict(self, pod: str, *, namespace: str = "default") -> None:

@@ -166,7 +166,8 @@ def test_a_watch_sees_an_object_enter_and_leave_its_selector(cluster: Cluster) -
     cluster.api.bind("default", "web", "node01")
     cluster.api.delete("pods", "web", grace_period_seconds=0)
     run(cluster)
-    assert seen == [("ADDED", "node01"), ("DELETED", "node01")]
+    # A pod's delete, even with grace 0, first marks it (deletionTimestamp), then removes it.
+    assert seen == [("ADDED", "node01"), ("MODIFIED", "node01"), ("DELETED", "node01")]
 
 
 def test_a_watch_from_a_resource_version_replays_exactly_what_came_after(cluster: Cluster) -> None:

@@ -966,3 +966,191 @@ def waits_with_message(world: World, container: str, name: str, reason: str, mes
 
     assert world.wait(lambda: waiting().get("reason") == reason), waiting()
     assert waiting().get("message") == message, waiting()
+
+
+# -- cascading deletion, finalizers, namespaces ----------------------------------------------------
+
+
+@when(parsers.parse('I delete the replication controller "{name}" with --cascade={cascade:w}'))
+def delete_rc_cascade(world: World, name: str, cascade: str) -> None:
+    """kubectl delete rc NAME --cascade=background|foreground|orphan (its propagationPolicy)."""
+    world.backend.delete("replicationcontrollers", name, propagation=cascade.capitalize())
+
+
+def labelled_pods(world: World, app: str) -> list[dict[str, Any]]:
+    return [p for p in world.backend.pods() if objects.labels_of(p).get("app") == app]
+
+
+@then(parsers.parse('the {count:d} pods of "{app}" keep running without an owner'))
+def orphans_run(world: World, count: int, app: str) -> None:
+    def orphaned() -> bool:
+        pods = labelled_pods(world, app)
+        return len(pods) == count and all(not objects.meta(p).get("ownerReferences") for p in pods)
+
+    assert world.wait(orphaned), [objects.meta(p) for p in labelled_pods(world, app)]
+    world.run_for(2)  # no replacement, no deletion comes after
+    pods = labelled_pods(world, app)
+    assert len(pods) == count, [objects.name_of(p) for p in pods]
+    assert all(
+        p["status"]["phase"] == "Running" and not objects.meta(p).get("deletionTimestamp")
+        for p in pods
+    )
+
+
+@then(parsers.parse('the replication controller "{name}" waits with the finalizer {finalizer}'))
+def rc_waits(world: World, name: str, finalizer: str) -> None:
+    meta = objects.meta(world.backend.get("replicationcontrollers", name))
+    assert meta.get("deletionTimestamp") and meta.get("finalizers") == [finalizer], meta
+
+
+@then(parsers.parse('the replication controller "{name}" is gone only after its pods'))
+def rc_gone_after_pods(world: World, name: str) -> None:
+    """While the owner waits in the foreground, it is there as long as one of its pods is."""
+    early: list[list[str]] = []
+
+    def gone() -> bool:
+        try:
+            world.backend.get("replicationcontrollers", name)
+        except errors.NotFound:
+            pods = [objects.name_of(p) for p in labelled_pods(world, name)]  # read after: no race
+            if pods:
+                early.append(pods)
+            return True
+        return False
+
+    assert world.wait(gone), f"the replication controller {name} is still there"
+    assert not early, f"the replication controller went before its pods {early[0]}"
+
+
+@given(
+    parsers.parse(
+        'a pod "{pod}" owned by the replication controller "{rc}" and by one that does not exist'
+    )
+)
+def pod_with_two_owners(world: World, pod: str, rc: str) -> None:
+    owner = world.backend.get("replicationcontrollers", rc)
+    refs = [
+        {
+            "apiVersion": "v1",
+            "kind": "ReplicationController",
+            "name": rc,
+            "uid": objects.uid_of(owner),
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ReplicationController",
+            "name": "gone",
+            "uid": "7c1d3a55-0000-4000-8000-000000000000",
+        },
+    ]
+    world.backend.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": pod, "labels": {"app": pod}, "ownerReferences": refs},
+            "spec": {"containers": [WORKLOAD]},
+        }
+    )
+
+
+@then(parsers.parse('the pod "{pod}" is owned only by the replication controller "{rc}"'))
+def owned_only_by(world: World, pod: str, rc: str) -> None:
+    def refs() -> list[str]:
+        found = world.pod_or_none(pod)
+        return [r.get("name") for r in objects.meta(found or {}).get("ownerReferences") or []]
+
+    assert world.wait(lambda: refs() == [rc]), refs()
+    assert not objects.meta(world.backend.pod(pod)).get("deletionTimestamp")
+
+
+@when(parsers.parse('I delete the pod "{name}" again with a grace period of {seconds:d} seconds'))
+def delete_pod_shorter(world: World, name: str, seconds: int) -> None:
+    world.backend.delete("pods", name, grace_period_seconds=seconds)
+
+
+@then(parsers.parse('the pod "{name}" is gone within {seconds:d} seconds'))
+def pod_gone_within(world: World, name: str, seconds: int) -> None:
+    assert world.wait(lambda: world.pod_or_none(name) is None, patience=seconds), (
+        f"the pod {name} is still there after {seconds}s: {world.pod_or_none(name)}"
+    )
+
+
+@given(parsers.parse('a namespace "{ns}" with a pod "{pod}" Running on the node "{node}"'))
+def namespace_with_pod(world: World, ns: str, pod: str, node: str) -> None:
+    world.backend.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    world.backend.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": pod, "namespace": ns},
+            "spec": {
+                "nodeName": node,
+                "terminationGracePeriodSeconds": 5,
+                "containers": [WORKLOAD],
+            },
+        }
+    )
+
+    def running() -> bool:
+        found = [p for p in world.backend.pods(ns) if objects.name_of(p) == pod]
+        return bool(found) and found[0]["status"].get("phase") == "Running"
+
+    assert world.wait(running), world.backend.pods(ns)
+
+
+@then(parsers.parse('the namespace "{ns}" has the ServiceAccount "{account}"'))
+def has_account(world: World, ns: str, account: str) -> None:
+    def there() -> bool:
+        try:
+            world.backend.get("serviceaccounts", account, namespace=ns)
+        except errors.NotFound:
+            return False
+        return True
+
+    assert world.wait(there), f"no ServiceAccount {account} in {ns}"
+
+
+@when(parsers.parse('I delete the namespace "{ns}"'))
+def delete_namespace(world: World, ns: str) -> None:
+    world.backend.delete("namespaces", ns)
+
+
+@then(parsers.parse('the namespace "{ns}" is Terminating'))
+def namespace_terminating(world: World, ns: str) -> None:
+    found = world.backend.get("namespaces", ns)
+    assert found["status"]["phase"] == "Terminating", found["status"]
+    assert objects.meta(found).get("deletionTimestamp")
+
+
+@then(
+    parsers.parse(
+        'creating a pod "{pod}" in the namespace "{ns}" is refused with {code:d} {reason:w}: '
+        '"{message}"'
+    )
+)
+def create_refused(world: World, pod: str, ns: str, code: int, reason: str, message: str) -> None:
+    try:
+        world.backend.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": pod, "namespace": ns},
+                "spec": {"containers": [WORKLOAD]},
+            }
+        )
+    except errors.APIError as exc:
+        assert (exc.code, exc.reason, exc.message) == (code, reason, message), exc.status()
+    else:
+        raise AssertionError(f"the pod {pod} was created in the namespace {ns}")
+
+
+@then(parsers.parse('the namespace "{ns}" is gone'))
+def namespace_gone(world: World, ns: str) -> None:
+    def gone() -> bool:
+        try:
+            world.backend.get("namespaces", ns)
+        except errors.NotFound:
+            return True
+        return False
+
+    assert world.wait(gone), world.backend.get("namespaces", ns).get("status")

@@ -696,7 +696,10 @@ def two_states_at_one_rv(t: Trace) -> Broken | None:
             if k > 0
             and t.values[i].get("type") in ("MODIFIED", None)
             and rv_of(t.obj(view.states[k - 1])) is not None
-            and observe(t.obj(i)) != observe(t.obj(view.states[k - 1]))
+            # different facts, not only another resourceVersion (the kubelet's final delete
+            # changes only the deletion's grace period, which the checker does not read)
+            and observe(t.obj(i))._replace(rv=None)
+            != observe(t.obj(view.states[k - 1]))._replace(rv=None)
         ]
         return ks[-1] if ks else None
 

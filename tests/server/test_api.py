@@ -300,10 +300,12 @@ def test_delete_of_a_bound_pod_is_graceful_then_the_pod_is_gone(client: Client) 
 def test_a_delete_with_a_wrong_uid_precondition_is_409(client: Client) -> None:
     client.post(PODS, pod("guarded", node="node01"))
     reply = client.request("DELETE", f"{PODS}/guarded", {"preconditions": {"uid": "not-its-uid"}})
-    assert (
-        reply.status == 409
-        and "Precondition failed: UID in precondition: not-its-uid" in reply.json["message"]
+    # BeforeDelete's early check: a Conflict on the kind (Pod), not the resource.
+    assert reply.status == 409 and reply.json["message"].startswith(
+        'Operation cannot be fulfilled on Pod "guarded": the UID in the precondition '
+        "(not-its-uid) does not match the UID in record ("
     )
+    assert reply.json["details"] == {"name": "guarded", "kind": "Pod"}
 
 
 def test_status_updates_go_through_the_status_subresource(client: Client) -> None:

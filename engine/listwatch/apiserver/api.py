@@ -18,14 +18,15 @@ from typing import Any
 
 from listwatch import errors
 from listwatch.actions import Action, ActionSink, ObjectRef
-from listwatch.apiserver import admission, listoptions, objects
+from listwatch.apiserver import admission, deletion, listoptions, objects
+from listwatch.apiserver.deletion import DeleteOptions
+from listwatch.apiserver.kinds import namespaces as namespace_kind
 from listwatch.apiserver.kinds import priorityclasses
 from listwatch.apiserver.listoptions import ListOptions, too_large
 from listwatch.apiserver.objects import Identity, Obj
 from listwatch.apiserver.resources import RESOURCES, Resource, resource_for
 from listwatch.apiserver.selectors import parse_field_selector, parse_label_selector
 from listwatch.apiserver.watchcache import ClientWatch, Handler, WatchCache, selection
-from listwatch.clock import rfc3339
 from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
@@ -53,7 +54,9 @@ class Request:
         "namespace",
         "new",
         "old",
+        "options",
         "patched",
+        "plan",
         "request",
         "resource",
         "subresource",
@@ -89,6 +92,9 @@ class Request:
         self.grace: int | None = None
         self.target = ""
         self.dry_run = False
+        self.options = DeleteOptions()
+        #: What a delete does to the stored object (`deletion.plan`), decided when admitted.
+        self.plan: deletion.Plan | None = None
 
     @property
     def key(self) -> str:
@@ -405,14 +411,75 @@ class APIServer:
         actor: str = "client",
         grace_period_seconds: int | None = None,
         uid: str = "",
+        propagation_policy: str | None = None,
+        orphan_dependents: bool | None = None,
     ) -> Obj:
-        """Delete an object. A pod bound to a node is deleted gracefully: it is marked with a
-        deletionTimestamp and its kubelet removes it once its containers have stopped."""
+        """Delete an object, as `deletion` decides: a pod bound to a node is marked with a
+        deletionTimestamp and its kubelet removes it once its containers have stopped; an object
+        with finalizers is marked and goes when the last is removed; a namespace goes
+        Terminating until the namespace controller has emptied and finalized it.
+
+        `propagation_policy` (Orphan, Background, Foreground) puts the garbage collector's
+        finalizer on the object; bad options are a 422 before anything is looked up."""
+        options = DeleteOptions(
+            grace_period_seconds=grace_period_seconds,
+            uid=uid,
+            propagation_policy=propagation_policy,
+            orphan_dependents=orphan_dependents,
+        )
+        problems = deletion.options_problems(options)
+        if problems:
+            raise invalid_delete_options(problems)
         res = self.resource(resource)
         ns = self._namespace(res, namespace)
         request = Request("delete", res, namespace=ns, name=name, body=None, actor=actor)
+        request.options = options
         request.grace = grace_period_seconds
         request.target = uid
+        return self._run(request)
+
+    def delete_answer(self, resource: str, deleted: Obj) -> Obj:
+        """What a DELETE answers (the registry's finalizeDelete): the object while it is still
+        stored (being deleted) or when its kind returns deleted objects (the spec's
+        `deletion.returnsObject`); otherwise a Success Status naming what was deleted."""
+        res = self.resource(resource)
+        rules = self.settings.get("deletion") or {}
+        name = objects.name_of(deleted)
+        current = self.store.get(res.key(objects.namespace_of(deleted), name))
+        if res.plural in rules.get("returnsObject", ()) or (
+            current is not None and objects.uid_of(current.value) == objects.uid_of(deleted)
+        ):
+            return deleted
+        details: dict[str, Any] = {"name": name}
+        if res.group:
+            details["group"] = res.group
+        details.update(kind=res.plural, uid=objects.uid_of(deleted))
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": details,
+        }
+
+    def finalize(self, name: str, finalizers: Iterable[str], *, actor: str = "client") -> Obj:
+        """PUT namespaces/{name}/finalize: replace the namespace's spec.finalizers (the namespace
+        controller removes `kubernetes` with it). A namespace being deleted whose finalizers
+        are then all gone is removed."""
+        current = self.get("namespaces", name)
+        kept = [str(f) for f in finalizers]
+        body = {**current, "spec": {**(current.get("spec") or {}), "finalizers": kept}}
+        if not kept:
+            body["spec"].pop("finalizers")
+        request = Request(
+            "update",
+            RESOURCES["namespaces"],
+            namespace="",
+            name=name,
+            body=body,
+            actor=actor,
+            subresource="finalize",
+        )
         return self._run(request)
 
     def bind(
@@ -509,6 +576,7 @@ class APIServer:
             assert body is not None
             request.new = self._prepare_create(request, body)
             request.name = objects.name_of(request.new)
+            request.error = self._namespace_lifecycle(request)
         elif verb in ("update", "status") and request.old is not None:
             assert body is not None
             request.new = self._prepare_update(request, request.old, body)
@@ -567,6 +635,8 @@ class APIServer:
         if "generation" in old_meta:
             meta["generation"] = old_meta["generation"]
         new = {**body, "kind": res.kind, "apiVersion": res.api_version, "metadata": meta}
+        if res.plural == "namespaces" and request.subresource != "finalize":
+            new = namespace_kind.keep_spec_finalizers(old, new)
         if request.verb == "status":
             new = {**old, "status": body.get("status", old.get("status"))}
             new["metadata"] = {**old_meta}
@@ -609,29 +679,54 @@ class APIServer:
             )
         return new
 
+    def _namespace_lifecycle(self, request: Request) -> errors.APIError | None:
+        """The NamespaceLifecycle admission plugin on a create: nothing new in a namespace that
+        is being terminated (403, with the NamespaceTerminating cause)."""
+        res = request.resource
+        if not res.namespaced:
+            return None
+        kv = self.store.get(RESOURCES["namespaces"].key("", request.namespace))
+        if kv is None or (kv.value.get("status") or {}).get("phase") != "Terminating":
+            return None
+        return namespace_kind.terminating(res.plural, request.name, request.namespace)
+
     def _prepare_delete(self, request: Request, old: Obj) -> Obj:
         res = request.resource
-        grace = request.grace
-        if res.plural == "pods":
-            spec = old.get("spec") or {}
-            phase = (old.get("status") or {}).get("phase")
-            if grace is None:
-                grace = spec.get(
-                    "terminationGracePeriodSeconds",
-                    self.settings.get("defaultGracePeriodSeconds", 30),
-                )
-            if not spec.get("nodeName") or phase in ("Succeeded", "Failed"):
-                grace = 0
+        options = request.options
+        if options.uid and objects.uid_of(old) != options.uid:
+            request.error = (
+                namespace_kind.uid_conflict(request.name, options.uid, objects.uid_of(old))
+                if res.plural == "namespaces"
+                else deletion.uid_conflict(res.kind, request.name, options.uid, objects.uid_of(old))
+            )
+            return old
+        now = self.clock.wall(self.clock.now())
+        if res.plural == "namespaces":
+            if request.name in self.settings.get("immortalNamespaces", ()):
+                request.error = namespace_kind.immortal(request.name)
+                return old
+            plan = namespace_kind.delete_plan(old, options, now=now)
         else:
-            grace = 0
-        request.grace = grace
-        if grace and grace > 0:
-            meta = dict(old["metadata"])
-            if "deletionTimestamp" not in meta:
-                meta["deletionTimestamp"] = rfc3339(self.clock.wall(self.clock.now() + grace))
-                meta["deletionGracePeriodSeconds"] = grace
-            return {**old, "metadata": meta}
-        return old
+            plan = deletion.plan(
+                old,
+                options,
+                self._deletion_rules(res),
+                now=now,
+                default_grace=int(self.settings.get("defaultGracePeriodSeconds", 30)),
+            )
+        request.plan = plan
+        # A mark that leaves the object in place is a graceful deletion to the trace.
+        request.grace = 0 if plan.remove else 1
+        return plan.obj
+
+    def _deletion_rules(self, res: Resource) -> deletion.KindRules:
+        """How the spec says this kind is deleted (the apiserver's `deletion` settings)."""
+        rules = self.settings.get("deletion") or {}
+        return deletion.KindRules(
+            graceful=res.plural in rules.get("graceful", ()),
+            orphan_by_default=res.plural in rules.get("orphanByDefault", ()),
+            without_garbage_collection=res.plural in rules.get("withoutGarbageCollection", ()),
+        )
 
     def _priority_classes(self) -> Iterable[Obj]:
         return [
@@ -657,6 +752,8 @@ class APIServer:
 
     @guard
     def object_valid(self, request: Request) -> bool:
+        if request.error is not None:  # refused on admission
+            return False
         if request.verb in ("delete", "bind") or request.new is None:
             return True
         res = request.resource
@@ -666,6 +763,9 @@ class APIServer:
             problems = res.validate_update(request.old, request.new)
         else:
             problems = res.validate(request.new) if res.validate else []
+        problems = [*problems, *deletion.finalizer_problems(request.new)]
+        if request.old is not None:
+            problems.extend(deletion.new_finalizer_problems(request.old, request.new))
         if problems:
             name = objects.name_of(request.new) or objects.meta(request.new).get("generateName", "")
             request.error = invalid(res.kind, str(name), problems, group=res.group)
@@ -713,12 +813,6 @@ class APIServer:
                 details={"name": request.name, "kind": "pods/binding"},
             )
         if verb == "delete":
-            if request.target and objects.uid_of(old) != request.target:
-                return errors.Conflict(
-                    f"Operation cannot be fulfilled on {request.what}: Precondition failed: UID "
-                    "in precondition: "
-                    f"{request.target}, UID in object meta: {objects.uid_of(old)}"
-                )
             return None
         assert request.new is not None
         wanted = objects.rv_of(request.new)
@@ -745,24 +839,59 @@ class APIServer:
         revision = store.next_revision()
         if request.dry_run:
             return
-        if request.verb == "delete" and not request.grace:
-            assert old is not None
+        if request.verb == "delete":
+            self._write_delete(request)
+            return
+        new = request.new
+        assert new is not None
+        if old is not None and _same_except_rv(old, new):
+            request.new = old  # a no-op write does not touch etcd, as in Kubernetes
+            return
+        new = objects.replace(new, "metadata.resourceVersion", str(revision))
+        if old is not None and self._removed_by_update(request.resource, old, new):
+            # The last finalizer of an object being deleted is gone: it is removed instead.
             store.delete(request.key)
-            request.new = objects.replace(old, "metadata.resourceVersion", str(revision))
-        else:
-            new = request.new
-            assert new is not None
-            if old is not None and _same_except_rv(old, new):
-                request.new = old  # a no-op write does not touch etcd, as in Kubernetes
-                return
-            new = objects.replace(new, "metadata.resourceVersion", str(revision))
-            if old is None:
-                store.create(request.key, new)
-            else:
-                store.update(request.key, new)
             request.new = new
+            request.verb, request.grace = "delete", 0
+            if self.sink is not None:
+                self.sink(self._action("write", request, request.new, revision))
+            return
+        if old is None:
+            store.create(request.key, new)
+        else:
+            store.update(request.key, new)
+        request.new = new
         if self.sink is not None:
             self.sink(self._action("write", request, request.new, revision))
+
+    def _write_delete(self, request: Request) -> None:
+        """A delete's one or two writes: the mark (deletionTimestamp, finalizers), then the
+        removal, each at its own revision (the watch shows MODIFIED, then DELETED)."""
+        store, old, plan = self.store, request.old, request.plan
+        assert old is not None and plan is not None
+        current = old
+        if plan.write and not _same_except_rv(old, plan.obj):
+            revision = store.next_revision()
+            current = objects.replace(plan.obj, "metadata.resourceVersion", str(revision))
+            store.update(request.key, current)
+            if self.sink is not None:
+                marked = request.grace
+                request.grace = 1
+                self.sink(self._action("write", request, current, revision))
+                request.grace = marked
+        if plan.remove:
+            revision = store.next_revision()
+            store.delete(request.key)
+            current = objects.replace(current, "metadata.resourceVersion", str(revision))
+            if self.sink is not None:
+                self.sink(self._action("write", request, current, revision))
+        request.new = current
+
+    def _removed_by_update(self, res: Resource, old: Obj, new: Obj) -> bool:
+        """ShouldDeleteDuringUpdate (and, for a namespace, no spec.finalizers left either)."""
+        if res.plural == "namespaces" and (new.get("spec") or {}).get("finalizers"):
+            return False
+        return deletion.removed_by_update(old, new)
 
     # -- housekeeping ------------------------------------------------------------------------------
 
@@ -783,6 +912,20 @@ class APIServer:
         for cache in self.caches.values():
             cache.bookmark()
         self.loop.call_later(interval, self._bookmark, interval, daemon=True)
+
+
+def invalid_delete_options(problems: list[str]) -> errors.Invalid:
+    """The 422 for DeleteOptions that do not validate (`DeleteOptions.meta.k8s.io "" is
+    invalid: ...`)."""
+    text = problems[0] if len(problems) == 1 else f"[{', '.join(problems)}]"
+    return errors.Invalid(
+        f'DeleteOptions.meta.k8s.io "" is invalid: {text}',
+        details={
+            "group": "meta.k8s.io",
+            "kind": "DeleteOptions",
+            "causes": [field_cause(p) for p in problems],
+        },
+    )
 
 
 def patch_transform(patch: Mapping[str, Any], patch_type: str) -> Callable[[Obj], Any]:

@@ -16,6 +16,7 @@ from listwatch.apiserver.kinds import (
     poddisruptionbudgets,
     pods,
     priorityclasses,
+    serviceaccounts,
     services,
 )
 from listwatch.apiserver.objects import Obj
@@ -212,6 +213,15 @@ RESOURCES: dict[str, Resource] = {
             defaults=services.service_defaults,
             validate=services.validate_service,
             on_write=services.on_write,
+        ),
+        Resource(
+            "serviceaccounts",
+            "ServiceAccount",
+            "v1",
+            True,
+            short_names=("sa",),
+            singular="serviceaccount",
+            validate=serviceaccounts.validate_service_account,
         ),
         Resource(
             "namespaces",

@@ -1,11 +1,17 @@
 """kube-controller-manager: one component owning its controllers, each a separate object.
 
 - `replication` (`listwatch.components.replication`): the replication manager and the replicaset
-  controller, with the garbage collector's part; it runs the spec's `replication` machine.
+  controller; it runs the spec's `replication` machine.
 - `node_lifecycle` (`listwatch.components.nodelifecycle`): the node lifecycle controller, with the
   taint eviction controller's part; it runs the spec's `node-lifecycle` machine.
 - `disruption` (`listwatch.components.disruption`): the disruption controller, which keeps each
   PodDisruptionBudget's status; it runs the spec's `disruption` machine.
+- `garbage_collector` (`listwatch.components.garbagecollector`): deletes dependents whose owners
+  are gone, orphans or deletes in the foreground; it runs the spec's `garbage-collection` machine.
+- `namespaces` (`listwatch.components.namespaces`): empties and finalizes a namespace being
+  deleted; it runs the spec's `namespace-deletion` machine.
+- `service_accounts` (`listwatch.components.serviceaccounts`): the `default` ServiceAccount of
+  every namespace; it runs the spec's `service-accounts` machine.
 
 The controller manager opens the spec's watches and hands each event to the controller it
 concerns; the controllers share no state, only the API and the pod watch's cache (read through
@@ -21,14 +27,18 @@ from listwatch.client.informer import InformerEvent
 from listwatch.components.base import Component
 from listwatch.components.disruption import Disruption
 from listwatch.components.events import EventRecorder
+from listwatch.components.garbagecollector import GarbageCollector
+from listwatch.components.namespaces import NamespaceController
 from listwatch.components.nodelifecycle import NodeLifecycle
 from listwatch.components.replication import Replication
+from listwatch.components.serviceaccounts import ServiceAccounts
 from listwatch.machines.callbacks import action
 
 
 class ControllerManager(Component):
     """kube-controller-manager: the replication manager, the replicaset controller, the node
-    lifecycle controller, the disruption controller."""
+    lifecycle controller, the disruption controller, the garbage collector, the namespace and
+    serviceaccount controllers."""
 
     name = "controller-manager"
 
@@ -70,6 +80,24 @@ class ControllerManager(Component):
             recorders=recorders,
             pods=self._pods,
         )
+        self.garbage_collector = GarbageCollector(
+            api=self.api,
+            loop=self.loop,
+            machine=self.machines["garbage-collection"],
+            failures=self.failures,
+        )
+        self.namespaces = NamespaceController(
+            api=self.api,
+            loop=self.loop,
+            machine=self.machines["namespace-deletion"],
+            settings=self.settings["namespaceDeletion"],
+        )
+        self.service_accounts = ServiceAccounts(
+            api=self.api,
+            loop=self.loop,
+            machine=self.machines["service-accounts"],
+            settings=self.settings["serviceAccounts"],
+        )
 
     def _pods(self) -> list[Obj]:
         informer = self.informers.get("pods")
@@ -85,25 +113,51 @@ class ControllerManager(Component):
     @action
     def controller_changed(self, event: InformerEvent) -> None:
         self.replication.controller_changed(event)
+        self.garbage_collector.observed(event)
 
     @action
     def controller_deleted(self, event: InformerEvent) -> None:
         self.replication.controller_deleted(event)
+        self.garbage_collector.forgotten(event)
 
     @action
     def pod_added(self, event: InformerEvent) -> None:
         self.replication.pod_added(event)
+        self.garbage_collector.observed(event)
         self.disruption.pod_changed(event)
 
     @action
     def pod_updated(self, event: InformerEvent) -> None:
         self.replication.pod_updated(event)
+        self.garbage_collector.observed(event)
         self.disruption.pod_changed(event)
 
     @action
     def pod_deleted(self, event: InformerEvent) -> None:
         self.replication.pod_deleted(event)
+        self.garbage_collector.forgotten(event)
         self.disruption.pod_changed(event)
+
+    @action
+    def namespace_changed(self, event: InformerEvent) -> None:
+        self.namespaces.namespace_changed(event)
+        self.service_accounts.namespace_changed(event)
+        self.garbage_collector.observed(event)
+
+    @action
+    def namespace_deleted(self, event: InformerEvent) -> None:
+        self.namespaces.namespace_deleted(event)
+        self.service_accounts.namespace_deleted(event)
+        self.garbage_collector.forgotten(event)
+
+    @action
+    def account_changed(self, event: InformerEvent) -> None:
+        self.garbage_collector.observed(event)
+
+    @action
+    def account_deleted(self, event: InformerEvent) -> None:
+        self.service_accounts.account_deleted(event)
+        self.garbage_collector.forgotten(event)
 
     @action
     def budget_changed(self, event: InformerEvent) -> None:

@@ -4,8 +4,9 @@ It owns the spec's `replication` machine: each controller object (a `Controlled`
 counts the active pods the controller owns and creates or deletes the difference, through the API
 like any client (the tutorial's step 6). Expectations make it safe under lost watches and
 re-lists: after creating n pods it waits until its watch has shown it n new pods before it acts
-again, so no pod is ever created twice for one missing replica. The garbage collector's part (a
-deleted controller's pods are deleted) rides on the same machine.
+again, so no pod is ever created twice for one missing replica. A controller being deleted
+(deletionTimestamp set, its finalizers pending) creates and deletes nothing more; its pods are the
+garbage collector's (`garbagecollector`).
 """
 
 from __future__ import annotations
@@ -201,10 +202,14 @@ class Replication:
 
     @guard
     def too_few_replicas(self, controlled: Controlled) -> bool:
+        if _being_deleted(controlled.obj):  # manageReplicas is skipped for one being deleted
+            return False
         return len(self._active(controlled)) < self._wanted(controlled)
 
     @guard
     def too_many_replicas(self, controlled: Controlled) -> bool:
+        if _being_deleted(controlled.obj):
+            return False
         return len(self._active(controlled)) > self._wanted(controlled)
 
     @action
@@ -297,17 +302,10 @@ class Replication:
             )
 
     @action
-    def collect_garbage(self, controlled: Controlled) -> None:
-        """The garbage collector's work: pods owned by a deleted controller are deleted
-        (background)."""
-        for pod in list(self.owned.pop(controlled.uid, {}).values()):
-            with contextlib.suppress(errors.NotFound):
-                self.api.delete(
-                    "pods",
-                    objects.name_of(pod),
-                    namespace=objects.namespace_of(pod),
-                    actor="generic-garbage-collector",
-                )
+    def forget_pods(self, controlled: Controlled) -> None:
+        """The controller is gone: forget the pods it owned (the garbage collector deletes them,
+        unless it was deleted with propagationPolicy Orphan)."""
+        self.owned.pop(controlled.uid, None)
 
     def _pod_for(self, obj: Obj) -> Obj:
         spec = obj.get("spec") or {}
@@ -331,6 +329,10 @@ class Replication:
             "metadata": meta,
             "spec": objects.deep_copy(template.get("spec") or {}),
         }
+
+
+def _being_deleted(obj: Mapping[str, Any]) -> bool:
+    return bool(objects.meta(obj).get("deletionTimestamp"))
 
 
 def _ready(pod: Mapping[str, Any]) -> bool:

@@ -215,6 +215,7 @@ class RemoteCluster:
         *,
         namespace: str = "default",
         grace_period_seconds: int | None = None,
+        propagation: str = "Background",
     ) -> Obj:
         res = self._resource(kind)
         deleted = self.api.delete(
@@ -222,6 +223,8 @@ class RemoteCluster:
             name,
             namespace=self._ns(res, namespace),
             grace_period_seconds=grace_period_seconds,
+            propagation=propagation,  # as kubectl sends it (a ReplicationController's default
+            # without one is Orphan)
         )
         return self.names.view(deleted, kind=res.kind)
 

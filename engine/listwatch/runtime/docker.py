@@ -655,8 +655,9 @@ class DockerRuntime:
             self._signal(container_id, "SIGKILL")
             return
         self._signal(container_id, "SIGTERM")
-        if handle.kill_timer is None:
-            handle.kill_timer = self.loop.call_later(grace_seconds, self._grace_over, container_id)
+        if handle.kill_timer is not None:  # stopped again: the later grace period (a shorter one)
+            handle.kill_timer.cancel()
+        handle.kill_timer = self.loop.call_later(grace_seconds, self._grace_over, container_id)
 
     def _grace_over(self, container_id: str) -> None:
         handle = self._handles.get(container_id)

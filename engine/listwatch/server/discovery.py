@@ -62,6 +62,7 @@ _SUBRESOURCE_VERBS = {
     "log": ("get",),
     "exec": ("create", "get"),
     "proxy": ("create", "delete", "get", "patch", "update"),
+    "finalize": ("update",),
 }
 _ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 

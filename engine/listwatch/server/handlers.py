@@ -27,8 +27,8 @@ from datetime import datetime
 from typing import IO, Any
 
 from listwatch import errors
-from listwatch.apiserver import eviction, listoptions, objects, schemas
-from listwatch.apiserver.api import patch_transform, pins_resource_version
+from listwatch.apiserver import deletion, eviction, listoptions, objects, schemas
+from listwatch.apiserver.api import invalid_delete_options, patch_transform, pins_resource_version
 from listwatch.apiserver.kinds.pods import validate_binding
 from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.watchcache import BOOKMARK, ERROR, WatchEvent
@@ -370,18 +370,26 @@ class Handlers:
 
     def _delete(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
-        grace, uid = messages.delete_options(request)
-        deleted = self.live.call(
-            lambda: self.live.api.delete(
+        options = messages.delete_options(request)
+        api = self.live.api
+        answer = self.live.call(  # one turn of the loop: the answer says what this delete did
+            lambda: api.delete_answer(
                 res.plural,
-                route.name,
-                namespace=route.namespace,
-                actor=messages.actor(request),
-                grace_period_seconds=grace,
-                uid=uid,
+                api.delete(
+                    res.plural,
+                    route.name,
+                    namespace=route.namespace,
+                    actor=messages.actor(request),
+                    grace_period_seconds=options.grace_period_seconds,
+                    uid=options.uid,
+                    propagation_policy=options.propagation_policy,
+                    orphan_dependents=options.orphan_dependents,
+                ),
             )
         )
-        return messages.Response(200, messages.encode(conversion.served(res, deleted)))
+        if answer.get("kind") == "Status":
+            return messages.Response(200, messages.encode(answer))
+        return messages.Response(200, messages.encode(conversion.served(res, answer)))
 
     def _deletecollection(
         self, route: routes.ResourceRoute, request: messages.Request
@@ -389,7 +397,10 @@ class Handlers:
         res = route.resource
         if res.plural == "namespaces":
             raise routes.not_allowed()  # namespaces have no collection DELETE route
-        grace, _ = messages.delete_options(request)
+        options = messages.delete_options(request)
+        problems = deletion.options_problems(options)
+        if problems:  # refused before anything is listed
+            raise invalid_delete_options(problems)
         q = request.query
         actor = messages.actor(request)
 
@@ -410,7 +421,9 @@ class Handlers:
                             objects.name_of(obj),
                             namespace=objects.namespace_of(obj) or None,
                             actor=actor,
-                            grace_period_seconds=grace,
+                            grace_period_seconds=options.grace_period_seconds,
+                            propagation_policy=options.propagation_policy,
+                            orphan_dependents=options.orphan_dependents,
                         )
                     )
                 except errors.NotFound:

@@ -35,10 +35,11 @@ import jsonpatch
 
 from listwatch import errors
 from listwatch.apiserver import conform, listoptions, objects, schemas
+from listwatch.apiserver.deletion import DeleteOptions
 from listwatch.apiserver.fields import go_quote
 from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.watchcache import WatchEvent
-from listwatch.server import strictjson, tables
+from listwatch.server import routes, strictjson, tables
 from listwatch.server.watchstream import DEFAULT_TIMEOUT_SECONDS, WatchStream
 from listwatch.server.websocket import WebSocket
 
@@ -622,8 +623,10 @@ def object_body(request: Request, res: Resource) -> dict[str, Any]:
     return value
 
 
-def delete_options(request: Request) -> tuple[int | None, str]:
-    """gracePeriodSeconds and the uid precondition, from the query or a DeleteOptions body."""
+def delete_options(request: Request) -> DeleteOptions:
+    """gracePeriodSeconds, the uid precondition, propagationPolicy and orphanDependents, from the
+    query or a DeleteOptions body (a body's policy wins over the query's, as kube-apiserver reads
+    the query only without a body). Their validation is the API server's (`APIServer.delete`)."""
     options: Mapping[str, Any] = {}
     if request.body:  # decoded as handlers/delete.go does: no fieldValidation, nothing strict
         try:
@@ -644,7 +647,18 @@ def delete_options(request: Request) -> tuple[int | None, str]:
     if grace is not None and (not isinstance(grace, int | float) or isinstance(grace, bool)):
         raise errors.BadRequest(f"gracePeriodSeconds must be an integer, got {grace!r}")
     uid = str(((options.get("preconditions") or {}).get("uid")) or "")
-    return (None if grace is None else int(grace)), uid
+    policy = options.get("propagationPolicy")
+    orphan = options.get("orphanDependents")
+    if not request.body:
+        policy = request.query.get("propagationPolicy")
+        if request.query.get("orphanDependents") is not None:
+            orphan = routes.truthy(request.query["orphanDependents"])
+    return DeleteOptions(
+        grace_period_seconds=None if grace is None else int(grace),
+        uid=uid,
+        propagation_policy=None if policy is None else str(policy),
+        orphan_dependents=None if orphan is None else bool(orphan),
+    )
 
 
 def non_negative(value: str | None, name: str) -> float | None:

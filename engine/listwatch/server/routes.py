@@ -12,6 +12,7 @@
     /api/v1/namespaces/default/bindings                create (the older way to bind)
     /api/v1/nodes/node01                               cluster-scoped: no namespace segment
     /api/v1/namespaces/default                         the Namespace object itself
+    /api/v1/namespaces/default/finalize                update (the namespace's spec.finalizers)
     /apis/apps/v1/namespaces/default/replicasets       a named group
     /api/v1/watch/namespaces/default/pods              the deprecated watch form (verb watch)
 
@@ -31,7 +32,7 @@ from listwatch.apiserver.resources import RESOURCES, SERVED, Resource
 SUBRESOURCES: Mapping[str, frozenset[str]] = {
     "pods": frozenset({"status", "binding", "eviction", "log", "exec", "proxy"}),
     "nodes": frozenset({"status"}),
-    "namespaces": frozenset({"status"}),
+    "namespaces": frozenset({"status", "finalize"}),
     "replicationcontrollers": frozenset({"status", "scale"}),
     "replicasets": frozenset({"status", "scale"}),
     "poddisruptionbudgets": frozenset({"status"}),
@@ -117,6 +118,8 @@ class ResourceRoute:
             }
         elif self.subresource == "status":
             verbs = {"GET": "get", "PUT": "update", "PATCH": "patch"}
+        elif self.subresource == "finalize":  # namespaces/{name}/finalize: its spec.finalizers
+            verbs = {"PUT": "update"}
         else:
             verbs = {
                 "GET": "watch" if truthy(query.get("watch")) else "get",

@@ -140,6 +140,11 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         ),
         _AGE,
     ),
+    "serviceaccounts": (
+        _NAME,
+        Column("Secrets", ("V1ServiceAccount", "secrets")),
+        _AGE,
+    ),
 }
 
 
@@ -148,6 +153,14 @@ def _namespace_row(ns: Mapping[str, Any], now: datetime) -> list[Cell]:
         objects.name_of(ns),
         (ns.get("status") or {}).get("phase", ""),
         printers.age(objects.meta(ns).get("creationTimestamp"), now),
+    ]
+
+
+def _service_account_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    return [
+        objects.name_of(obj),
+        len(obj.get("secrets") or []),
+        printers.age(objects.meta(obj).get("creationTimestamp"), now),
     ]
 
 
@@ -210,6 +223,7 @@ ROWS: Mapping[str, RowFunction] = {
     "nodes": printers.node_row,
     "events": printers.event_row,
     "namespaces": _namespace_row,
+    "serviceaccounts": _service_account_row,
     "replicationcontrollers": _controller_row,
     "replicasets": _controller_row,
     "services": printers.service_row,

@@ -118,9 +118,10 @@ def test_a_terminal_pod_being_deleted_shows_its_last_status_not_terminating(
     cluster.delete("pods", "web")
     cluster.settle()
     # kubectl since v1.31: Terminating while the phase is not terminal, then the pod's status.
-    assert rows[-3:] == [
+    assert rows[-4:] == [
         ("1/1", "Terminating", "0"),
         ("0/1", "Completed", "0"),
+        ("0/1", "Completed", "0"),  # the kubelet's final delete: deletionGracePeriodSeconds 0
         ("0/1", "Completed", "0"),  # the DELETED event
     ]
 

@@ -107,6 +107,13 @@ class Containers:
                 )
                 self.runtime.stop_container(self.node_name, container.container_id, grace)
 
+    def shorten(self, record: PodRecord, grace: float) -> None:
+        """A shorter grace period for the containers of a pod still stopping (killPod again with
+        the shorter grace period override)."""
+        for container in record.containers:
+            if container.killed and container.container == "Running" and container.container_id:
+                self.runtime.stop_container(self.node_name, container.container_id, grace)
+
     def discard(self, record: PodRecord) -> None:
         """The pod is gone from the API: nothing more fires, and what still runs is stopped now."""
         for container in record.containers:

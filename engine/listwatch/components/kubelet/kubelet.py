@@ -241,9 +241,21 @@ class Kubelet(Component):
     @action
     def kill_pod(self, record: PodRecord) -> None:
         grace = float(objects.meta(record.pod).get("deletionGracePeriodSeconds") or 0)
+        record.grace = grace
         self.containers.kill(record, grace)
         if record.stopping == 0:
             self.loop.call_soon(self._containers_stopped, record)
+
+    @guard
+    def grace_shortened(self, record: PodRecord) -> bool:
+        """The pod's deletionGracePeriodSeconds is now shorter than its containers were given."""
+        grace = objects.meta(record.pod).get("deletionGracePeriodSeconds")
+        return grace is not None and float(grace) < record.grace
+
+    @action
+    def shorten_grace(self, record: PodRecord) -> None:
+        record.grace = float(objects.meta(record.pod).get("deletionGracePeriodSeconds") or 0)
+        self.containers.shorten(record, record.grace)
 
     def _containers_stopped(self, record: PodRecord) -> None:
         """The last container of a pod being deleted has stopped: a final status, then removal."""

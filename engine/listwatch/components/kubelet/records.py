@@ -88,6 +88,7 @@ class PodRecord:
     __slots__ = (
         "containers",
         "dirty",
+        "grace",
         "ip",
         "message",
         "pod",
@@ -115,3 +116,5 @@ class PodRecord:
         self.dirty = False
         self.written: Obj | None = None
         self.stopping = 0
+        #: The grace period its containers were given to stop (a later DELETE may shorten it).
+        self.grace = 0.0
