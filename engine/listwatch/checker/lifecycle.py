@@ -82,6 +82,9 @@ class Run:
         #: The pods each node's kubelet has surely admitted and that have not finished, by uid
         #: (see `note_admitted`).
         self.admitted: dict[str, dict[str, Mapping[str, Any]]] = {}
+        #: The pods bound to each node that have not finished, by uid: what the scheduler counts
+        #: against a node's allocatable when it binds another.
+        self.assigned: dict[str, dict[str, Mapping[str, Any]]] = {}
 
     def note_admitted(self, kind: str | None, obj: Mapping[str, Any]) -> None:
         """Keep `admitted` up to date with one pod record. A pod counts once its kubelet has
@@ -93,6 +96,11 @@ class Run:
         if not node or not uid:
             return
         status = obj.get("status") or {}
+        assigned = self.assigned.setdefault(node, {})
+        if kind != "DELETED" and status.get("phase") not in ("Succeeded", "Failed"):
+            assigned[uid] = obj
+        else:
+            assigned.pop(uid, None)
         running = (
             kind != "DELETED"
             and bool(status.get("startTime"))
@@ -719,16 +727,34 @@ class Lifecycle:
             )
 
     def _check_bind(self, rule: StepRule, obj: Mapping[str, Any], now: PodState, line: int) -> None:
-        if "NodeAffinity" not in self.p.scheduler_filters:
+        if "NodeAffinity" in self.p.scheduler_filters:
+            fits, wanted, seen = self._fits(obj, now.node)
+            if not fits:
+                self.violate(
+                    line,
+                    rule.id,
+                    f"a node that passes the scheduler's NodeAffinity filter ({wanted})",
+                    f"bound to {now.node}, which has {seen}",
+                    "node-affinity",
+                    key="nodeName",
+                )
+                return
+        node = self.run.node_objects.get(now.node)
+        if "NodeResourcesFit" not in self.p.scheduler_filters or node is None:
             return
-        fits, wanted, seen = self._fits(obj, now.node)
-        if not fits:
+        others = [
+            p for uid, p in self.run.assigned.get(now.node, {}).items() if uid != self.ref.uid
+        ]
+        lacking = resources.bind_fit(obj, node, others)
+        if lacking is not None:
             self.violate(
                 line,
                 rule.id,
-                f"a node that passes the scheduler's NodeAffinity filter ({wanted})",
-                f"bound to {now.node}, which has {seen}",
-                "node-affinity",
+                "a node that passes the scheduler's NodeResourcesFit filter (the pod's requests "
+                "within what the node can allocate)",
+                f"bound to {now.node}: {lacking.reason} (the pod requests {lacking.requested}, "
+                f"the {len(others)} pods bound there {lacking.used}, of {lacking.capacity})",
+                "resources",
                 key="nodeName",
             )
 

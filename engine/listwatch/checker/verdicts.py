@@ -31,6 +31,7 @@ RULES = {
     "revision",
     "deleted": "a deleted object changes no more",
     "node-affinity": "the scheduler's NodeAffinity filter (nodeSelector, required node affinity)",
+    "resources": "the scheduler's NodeResourcesFit filter: requests within a node's allocatable",
     "admission": "the kubelet's admission checks (NodeAffinity)",
     "restarts": "the container machine: restartCount only grows, after a container ran and ended",
     "restart-policy": "the pod-phase machine: Succeeded means no container will restart",

@@ -142,15 +142,33 @@ def admission_fit(
     allocatable and what the `active` pods (admitted, not finished) request, their count as the
     node's pods. An extended resource the node does not list is not counted
     (removeMissingExtendedResources), so only the scheduler can refuse it."""
+    return _first_lacking(pod, node, active, kubelet=True)
+
+
+def bind_fit(
+    pod: Mapping[str, Any], node: Mapping[str, Any], assigned: Iterable[Mapping[str, Any]]
+) -> Insufficient | None:
+    """The first resource the scheduler's NodeResourcesFit filter finds lacking for `pod` on
+    `node`, given the pods already `assigned` to it (bound, not finished), or None when it fits."""
+    return _first_lacking(pod, node, assigned, kubelet=False)
+
+
+def _first_lacking(
+    pod: Mapping[str, Any],
+    node: Mapping[str, Any],
+    others: Iterable[Mapping[str, Any]],
+    *,
+    kubelet: bool,
+) -> Insufficient | None:
     capacity = allocatable(node)
     used: dict[str, int] = {PODS: 0}
-    for other in active:
+    for other in others:
         _add(used, pod_requests(other))
         used[PODS] += 1
     wanted = {
         name: value
         for name, value in pod_requests(pod).items()
-        if name in capacity or not _extended(name)
+        if not kubelet or name in capacity or not _extended(name)
     }
     lacking = fit(wanted, capacity, used)
     return lacking[0] if lacking else None
