@@ -310,6 +310,16 @@ def test_a_pod_placed_by_labels_takes_the_node_label_lock_and_close_releases_it(
     assert not remote.lock.held
 
 
+def test_a_pod_that_asks_for_resources_takes_the_node_lock_too(remote: RemoteCluster) -> None:
+    """Two scenarios that each fill a node's CPU would make the kubelet reject the other's pods:
+    a pod with resource requests holds the same lock as one placed by labels."""
+    hungry = dict(POD["spec"]["containers"][0], resources={"requests": {"cpu": "3"}})
+    remote.apply({**with_spec(containers=[hungry]), "metadata": {"name": "hungry"}})
+    assert remote.lock.held
+    remote.close()
+    assert not remote.lock.held
+
+
 # -- the features' node names on any cluster -------------------------------------------------------
 
 

@@ -613,13 +613,16 @@ class RemoteCluster:
 
 
 def _depends_on_labels(obj: Mapping[str, Any]) -> bool:
-    """Whether the object's pods are placed by node labels (a nodeSelector, in the pod or its
-    template)."""
+    """Whether the object's pods depend on what the nodes share between scenarios: their labels
+    (a nodeSelector or affinity, in the pod or its template) or their room (resource requests:
+    two scenarios that each fill a node would make the kubelet reject the other's pods)."""
     spec = obj.get("spec") or {}
     template = (spec.get("template") or {}).get("spec") or {}
+    containers = [*(spec.get("containers") or ()), *(template.get("containers") or ())]
     return bool(
         spec.get("nodeSelector")
         or template.get("nodeSelector")
         or spec.get("affinity")
         or template.get("affinity")
+        or any((c.get("resources") or {}).get("requests") for c in containers)
     )

@@ -2,9 +2,10 @@
 
 Scenarios on a cluster each have a namespace of their own, but the nodes are shared: one
 scenario labelling `node01 cz=alice` while another expects a pod with the nodeSelector `cz=bob`
-to stay Pending would each break the other. So a scenario that labels a node, or whose pods
-depend on node labels (a nodeSelector), holds this lock from then until it has restored the
-labels and closed; scenarios that do neither run alongside.
+to stay Pending would each break the other, and so would two scenarios that each fill a node's
+CPU. So a scenario that labels a node, or whose pods depend on node labels (a nodeSelector) or
+ask for resources, holds this lock from then until it has restored the labels and closed;
+scenarios that do none of these run alongside.
 
 The lock is an `flock` on a file named for the API server's URL in the temporary directory: it
 orders the processes of this machine (pytest-xdist workers, several `listwatch conformance`
