@@ -36,6 +36,26 @@ def pod(
     }
 
 
+def sized(name: str, cpus: str, *, node: str = "", priority_class: str = "") -> dict[str, Any]:
+    """A Pod manifest requesting `cpus` CPUs, on `node` if given, of a PriorityClass if named."""
+    manifest = pod(name, node_name=node or None)
+    manifest["spec"]["containers"][0]["resources"] = {"requests": {"cpu": cpus}}
+    if priority_class:
+        manifest["spec"]["priorityClassName"] = priority_class
+    return manifest
+
+
+def priority_class(name: str, value: int, **fields: Any) -> dict[str, Any]:
+    """A PriorityClass manifest (scheduling.k8s.io/v1)."""
+    return {
+        "apiVersion": "scheduling.k8s.io/v1",
+        "kind": "PriorityClass",
+        "metadata": {"name": name},
+        "value": value,
+        **fields,
+    }
+
+
 def replication_controller(
     name: str, replicas: int, *, image: str = "nginx:1.15"
 ) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from listwatch.apiserver import objects
 from listwatch.cluster import Cluster
 from listwatch.engine import Engine
 from listwatch.flow import FlowTracker, StepEvent
-from tests.builders import pod, replication_controller
+from tests.builders import pod, priority_class, replication_controller, sized
 
 
 def tracked(
@@ -146,24 +146,13 @@ def test_every_act_the_engine_emits_fits_the_kinds_the_spec_may_match(
     cluster.set_image("plain", "nginx", "nginx:1.27")
     cluster.settle()
     # Both nodes full, then a pod of higher priority: the scheduler preempts.
-    cluster.apply(
-        {
-            "apiVersion": "scheduling.k8s.io/v1",
-            "kind": "PriorityClass",
-            "metadata": {"name": "high"},
-            "value": 1000,
-        }
-    )
+    cluster.apply(priority_class("high", 1000))
     for name, node, klass in (
         ("hog-1", "node01", ""),
         ("hog-2", "node02", ""),
         ("vip", "", "high"),
     ):
-        manifest = pod(name, node_name=node or None)
-        manifest["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "4"}}
-        if klass:
-            manifest["spec"]["priorityClassName"] = klass
-        cluster.apply(manifest)
+        cluster.apply(sized(name, "4", node=node, priority_class=klass))
         cluster.settle()
     misfits = {f"{a.action} by {a.actor}: {why}" for a in actions if (why := misfit(a))}
     assert not misfits

@@ -12,7 +12,7 @@ from listwatch import engine as engine_module
 from listwatch import errors
 from listwatch.cluster import Cluster, log_container_id
 from listwatch.errors import SpecError
-from tests.builders import events_of, pod
+from tests.builders import events_of, pod, priority_class, sized
 from tests.conftest import SPEC
 
 
@@ -260,25 +260,15 @@ def test_the_condition_a_preempted_pod_gets_is_the_spec_s(
         'message: "{scheduler}: making room"',
     )
     cluster = make_cluster(eng=eng)
-    cluster.apply(
-        {
-            "apiVersion": "scheduling.k8s.io/v1",
-            "kind": "PriorityClass",
-            "metadata": {"name": "high"},
-            "value": 1000,
-        }
-    )
+    cluster.apply(priority_class("high", 1000))
     for name, node, klass in (
         ("low-1", "node01", ""),
         ("low-2", "node02", ""),
         ("vip", "", "high"),
     ):
-        manifest = pod(name, node_name=node or None)
-        manifest["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "3"}}
         if klass:
-            manifest["spec"]["priorityClassName"] = klass
             cluster.settle()  # the low pods are running (and counted) first
-        cluster.apply(manifest)
+        cluster.apply(sized(name, "3", node=node, priority_class=klass))
 
     def marked() -> list[str]:
         return [

@@ -9,22 +9,12 @@ import pytest
 
 from listwatch import errors
 from listwatch.cluster import Cluster
-from tests.builders import pod
+from tests.builders import pod, priority_class
 
 
 @pytest.fixture
 def cluster(make_cluster: Callable[..., Cluster]) -> Cluster:
     return make_cluster(without=("controller-manager", "scheduler", "kubelet"))
-
-
-def priority_class(name: str, value: int, **fields: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "scheduling.k8s.io/v1",
-        "kind": "PriorityClass",
-        "metadata": {"name": name},
-        "value": value,
-        **fields,
-    }
 
 
 def refusal(call: Callable[[], Any]) -> errors.APIError:

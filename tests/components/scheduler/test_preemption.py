@@ -3,31 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from listwatch import printers
 from listwatch.apiserver import objects
 from listwatch.cluster import Cluster
 from listwatch.components.scheduler.preemption import Candidate, pick_one
-from tests.builders import condition, events_of, pod
-
-
-def sized(name: str, cpus: str, *, node: str = "", priority_class: str = "") -> dict[str, Any]:
-    manifest = pod(name, node_name=node or None)
-    manifest["spec"]["containers"][0]["resources"] = {"requests": {"cpu": cpus}}
-    if priority_class:
-        manifest["spec"]["priorityClassName"] = priority_class
-    return manifest
-
-
-def priority_class(name: str, value: int, **fields: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "scheduling.k8s.io/v1",
-        "kind": "PriorityClass",
-        "metadata": {"name": name},
-        "value": value,
-        **fields,
-    }
+from tests.builders import condition, events_of, pod, priority_class, sized
 
 
 def full_cluster(make_cluster: Callable[..., Cluster]) -> Cluster:
