@@ -159,6 +159,19 @@ class WatchReader:
         self.conn.close()
 
 
+@contextmanager
+def official_client(server: Server) -> Iterator[Any]:
+    """The official Python client's ApiClient for a served cluster, configured from its kubeconfig
+    as a user's program is (closed on exit)."""
+    from kubernetes import client, config
+
+    configuration = client.Configuration()
+    assert server.kubeconfig is not None
+    config.load_kube_config(config_file=str(server.kubeconfig), client_configuration=configuration)
+    with client.ApiClient(configuration) as api_client:
+        yield api_client
+
+
 def wait_until(
     condition: Callable[[], bool], *, timeout: float = 10.0, interval: float = 0.05
 ) -> bool:

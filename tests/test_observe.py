@@ -18,11 +18,10 @@ from typing import IO, Any
 import pytest
 
 from listwatch.engine import Engine
-from listwatch.server import Server
-from tests.served import serving
+from tests.served import official_client, serving
 
 kubernetes = pytest.importorskip("kubernetes")
-from kubernetes import client, config  # noqa: E402
+from kubernetes import client  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -82,12 +81,6 @@ def listwatch(*argv: str) -> Iterator[tuple[subprocess.Popen[str], Lines, Lines]
         proc.stderr.close()
 
 
-def core_v1(server: Server) -> Any:
-    configuration = client.Configuration()
-    config.load_kube_config(config_file=str(server.kubeconfig), client_configuration=configuration)
-    return client.CoreV1Api(client.ApiClient(configuration))
-
-
 def a_pod(name: str, **spec: Any) -> Any:
     return client.V1Pod(
         metadata=client.V1ObjectMeta(name=name),
@@ -98,8 +91,8 @@ def a_pod(name: str, **spec: Any) -> Any:
 def test_check_follow_prints_a_bind_that_breaks_a_node_selector_when_it_happens(
     engine: Engine,
 ) -> None:
-    with serving(engine, without=("scheduler",)) as server:
-        v1 = core_v1(server)
+    with serving(engine, without=("scheduler",)) as server, official_client(server) as api:
+        v1 = client.CoreV1Api(api)
         with listwatch("check", "--follow", "--kubeconfig", str(server.kubeconfig)) as (
             proc,
             out,
@@ -125,8 +118,8 @@ def test_check_follow_prints_a_bind_that_breaks_a_node_selector_when_it_happens(
 
 def test_record_writes_a_trace_that_check_accepts(engine: Engine, tmp_path: Path) -> None:
     trace = tmp_path / "run.jsonl"
-    with serving(engine) as server:
-        v1 = core_v1(server)
+    with serving(engine) as server, official_client(server) as api:
+        v1 = client.CoreV1Api(api)
         with listwatch("record", "--kubeconfig", str(server.kubeconfig), "-o", str(trace)) as (
             proc,
             _,

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from listwatch.engine import Engine
 from listwatch.server import Server
-from tests.served import serving, wait_until
+from tests.served import official_client, serving, wait_until
 
 kubernetes = pytest.importorskip("kubernetes")
-from kubernetes import client, config, watch  # noqa: E402
+from kubernetes import client, watch  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -26,12 +25,7 @@ def server(engine: Engine) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def v1(server: Server) -> Iterator[Any]:
-    configuration = client.Configuration()
-    assert server.kubeconfig is not None
-    config.load_kube_config(
-        config_file=str(Path(server.kubeconfig)), client_configuration=configuration
-    )
-    with client.ApiClient(configuration) as api_client:
+    with official_client(server) as api_client:
         yield client.CoreV1Api(api_client)
 
 

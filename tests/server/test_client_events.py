@@ -6,17 +6,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from listwatch.engine import Engine
 from listwatch.server import Server
-from tests.served import serving, wait_until
+from tests.served import official_client, serving, wait_until
 
 kubernetes = pytest.importorskip("kubernetes")
-from kubernetes import client, config, watch  # noqa: E402
+from kubernetes import client, watch  # noqa: E402
 from kubernetes.client.rest import ApiException  # noqa: E402
 
 MICROTIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
@@ -30,12 +29,7 @@ def server(engine: Engine) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def api_client(server: Server) -> Iterator[Any]:
-    configuration = client.Configuration()
-    assert server.kubeconfig is not None
-    config.load_kube_config(
-        config_file=str(Path(server.kubeconfig)), client_configuration=configuration
-    )
-    with client.ApiClient(configuration) as api:
+    with official_client(server) as api:
         yield api
 
 

@@ -9,17 +9,16 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from listwatch.engine import Engine
 from listwatch.server import Server
-from tests.served import serving, wait_until
+from tests.served import official_client, serving, wait_until
 
 kubernetes = pytest.importorskip("kubernetes")
-from kubernetes import client, config  # noqa: E402
+from kubernetes import client  # noqa: E402
 from kubernetes.client.rest import ApiException  # noqa: E402
 
 KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
@@ -33,12 +32,7 @@ def server(engine: Engine) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def api(server: Server) -> Iterator[Any]:
-    configuration = client.Configuration()
-    assert server.kubeconfig is not None
-    config.load_kube_config(
-        config_file=str(Path(server.kubeconfig)), client_configuration=configuration
-    )
-    with client.ApiClient(configuration) as api_client:
+    with official_client(server) as api_client:
         yield api_client
 
 

@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 import websocket
-from kubernetes import client, config
+from kubernetes import client
 from kubernetes.stream import stream
 
 from listwatch.cli import main
 from listwatch.engine import Engine
 from listwatch.server import Server
 from tests.dockerengine import BUSYBOX
-from tests.served import Client, serving
+from tests.served import Client, official_client, serving
 from tests.server.test_kubectl import KUBECTL
 
 pytestmark = pytest.mark.skipif(not os.access(KUBECTL, os.X_OK), reason="kubectl is not installed")
@@ -105,11 +105,7 @@ def memory_served(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> I
 
 @pytest.fixture(scope="module")
 def core(docker_served: Server) -> Iterator[Any]:
-    configuration = client.Configuration()
-    config.load_kube_config(
-        config_file=str(docker_served.kubeconfig), client_configuration=configuration
-    )
-    with client.ApiClient(configuration) as api_client:
+    with official_client(docker_served) as api_client:
         yield client.CoreV1Api(api_client)
 
 

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from listwatch.engine import Engine
-from tests.served import serving, wait_until
+from tests.served import official_client, serving, wait_until
 from tests.server.test_kubectl import KUBECTL, Kubectl, table
 
 kubernetes = pytest.importorskip("kubernetes")
-from kubernetes import client, config  # noqa: E402
+from kubernetes import client  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not Path(KUBECTL).exists(), reason="kubectl is not installed")
 
@@ -28,12 +28,7 @@ def kubectl(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @pytest.fixture(scope="module")
 def v1(kubectl: Kubectl) -> Iterator[Any]:
-    configuration = client.Configuration()
-    assert kubectl.server.kubeconfig is not None
-    config.load_kube_config(
-        config_file=str(kubectl.server.kubeconfig), client_configuration=configuration
-    )
-    with client.ApiClient(configuration) as api_client:
+    with official_client(kubectl.server) as api_client:
         yield client.CoreV1Api(api_client)
 
 
