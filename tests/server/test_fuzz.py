@@ -54,7 +54,7 @@ def test_mutated_bodies_on_every_write_endpoint_never_break_the_server(
                 content_type=wire.content_type,
             )
             assert reply.json is not None, (reply, str(wire))
-            assert reply.status < 500 or apifuzz.binding_refused(wire.path, reply.status, reply.raw)
+            assert reply.status < 500, (reply, str(wire))
             assert client.get("/healthz").status == 200
     assert not tally.violations, "\n".join(tally.violations[:10]) + "\n" + tally.summary()
     assert set(tally.endpoints) >= {

@@ -744,14 +744,15 @@ def test_a_binding_to_a_list_of_names_is_a_400(quiet: Server) -> None:
         ),
     ],
 )
-def test_a_binding_to_what_is_not_a_node_is_a_reasonless_500_as_on_v1_32(
+def test_a_binding_to_what_is_not_a_node_is_refused_as_invalid(
     quiet: Server, target: dict[str, Any], message: str
 ) -> None:
-    """ValidatePodBinding's errors reach kube-apiserver's responder as a plain error (an
-    aggregate): ErrorToAPIStatus makes it a 500 with the errors' text and no reason."""
-    reply = refused(quiet, "POST", f"{PODS}/web/binding", raw=binding(target), codes=(500,))
-    assert reply.json["message"] == message, reply
-    assert "reason" not in reply.json
+    """ValidatePodBinding's errors, with its texts; v1.32 answers them with a reasonless 500 (a
+    plain error reaching its responder), listwatch with the 422 Invalid they are: no bad input is
+    a 500."""
+    reply = refused(quiet, "POST", f"{PODS}/web/binding", raw=binding(target), codes=(422,))
+    assert reply.json["reason"] == "Invalid", reply
+    assert reply.json["message"] == f'Binding "web" is invalid: {message}', reply
 
 
 # -- scale -----------------------------------------------------------------------------------------

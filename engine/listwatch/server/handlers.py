@@ -28,7 +28,12 @@ from typing import IO, Any
 
 from listwatch import errors
 from listwatch.apiserver import deletion, eviction, listoptions, objects, schemas
-from listwatch.apiserver.api import invalid_delete_options, patch_transform, pins_resource_version
+from listwatch.apiserver.api import (
+    invalid,
+    invalid_delete_options,
+    patch_transform,
+    pins_resource_version,
+)
 from listwatch.apiserver.kinds.pods import validate_binding
 from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.watchcache import BOOKMARK, ERROR, WatchEvent
@@ -453,8 +458,10 @@ class Handlers:
 
     def _bind(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         """pods/NAME/binding and the bindings collection, checked in v1.32's order: the namespace
-        (the create handler), the name against the URL's, the target (ValidatePodBinding, whose
-        errors reach the client as a reasonless 500), then the pod's own state."""
+        (the create handler), the name against the URL's, the target (ValidatePodBinding), then the
+        pod's own state. v1.32 lets ValidatePodBinding's errors reach its responder as a plain
+        error, a 500; listwatch answers no bad input with a 500 and refuses them as the 422
+        Invalid they are."""
         body = messages.json_body(request, kind="Binding")
         body = messages.conformed(request, "V1Binding", body, kind="Binding", version="v1")
         meta = body.get("metadata") or {}
@@ -469,7 +476,7 @@ class Handlers:
             raise errors.BadRequest("name in URL does not match name in Binding object")
         problems = validate_binding(body)
         if problems:
-            raise errors.Unknown(problems[0] if len(problems) == 1 else f"[{', '.join(problems)}]")
+            raise invalid("Binding", name, problems)
         if not name:
             raise errors.BadRequest("Name parameter required.")
         target = body["target"]["name"]
