@@ -160,6 +160,7 @@ def test_an_event_created_through_events_v1_is_read_through_core_v1_and_watched(
         timeout_seconds=5,
     )
     first = next(stream)
+    stream.close()  # ends the watch and closes its connection (else its socket leaks to the GC)
     assert first["type"] == "ADDED" and first["object"].note == "all good"
     # What tools/events patches on a repeat: the series (read through core/v1 as the same).
     series = {"count": 2, "lastObservedTime": "2026-01-01T00:00:05.000001Z"}
