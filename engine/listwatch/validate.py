@@ -7,29 +7,35 @@ It serves the cluster without COMPONENT (on 127.0.0.1, a free port), starts COMM
 `KUBECONFIG` pointing at it (and `KUBERNETES_SERVICE_HOST`/`_PORT`, which in-cluster programs read),
 records every watch stream of pods, events and nodes, runs the conformance scenarios tagged with
 the spec steps that concern the component (the observable steps it acts in), and judges the
-recording with the checker. The report has a line per step: passed, failed (what the component did
-or failed to do, with the objects), or not exercised. Exit 0 only when nothing failed.
+recording with the checker. A scheduler then meets generated rounds (`listwatch.generated`): for
+each seed from `--seed`, a fresh cluster of labelled, tainted and cordoned nodes, the scheduler
+started anew, and pods of every shape, judged by where it put them and by the checker. The report
+has a line per step: passed, failed (what the component did or failed to do, with the objects), or
+not exercised. Exit 0 only when nothing failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import pytest
 
-from listwatch import conformance, errors
+from listwatch import conformance, errors, generated
 from listwatch import engine as engine_module
 from listwatch.checker.run import Report, check_records
 from listwatch.cluster import DEFAULT_NODES
+from listwatch.engine import Engine
 from listwatch.remote.kubeapi import KubeAPI
 from listwatch.remote.recording import WatchRecorder
 from listwatch.server.app import Server
@@ -41,6 +47,10 @@ PASSED, FAILED, NOT_EXERCISED = "passed", "failed", "not exercised"
 WHY_CHARS = 240
 #: How long COMMAND gets to stop after SIGTERM before it is killed.
 STOP_SECONDS = 10.0
+#: What is recorded: every pod, Event and node.
+WATCHED: list[tuple[str, str | None]] = [("pods", None), ("events", None), ("nodes", None)]
+#: The schedulerName the conformance scenarios' pods ask for.
+DEFAULT_SCHEDULER = "default-scheduler"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,6 +77,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-k", dest="keyword", metavar="EXPRESSION", help="only the scenarios matching it too"
     )
+    generation = parser.add_argument_group(
+        "generated rounds (scheduler)",
+        "seeded, reproducible clusters and pods (labels, selectors, node affinity, taints and "
+        "tolerations, cordons, requests, schedulerNames): one round per seed, each on a fresh "
+        "cluster with the scheduler started anew",
+    )
+    generation.add_argument("--seed", type=int, default=1, help="the first round's seed (1)")
+    generation.add_argument(
+        "--rounds", type=_count, default=3, metavar="N", help="how many seeds, from --seed (3)"
+    )
+    generation.add_argument(
+        "--pods", type=_count, default=24, metavar="N", help="pods in each round (24)"
+    )
+    generation.add_argument(
+        "--round-nodes", type=_count, default=5, metavar="N", help="nodes in each round (5)"
+    )
+    generation.add_argument(
+        "--scheduler-name",
+        default=DEFAULT_SCHEDULER,
+        metavar="NAME",
+        help="the schedulerName the scheduler takes pods of (the conformance scenarios, whose "
+        "pods ask for default-scheduler, run only when it is default-scheduler)",
+    )
+    parser.add_argument(
+        "--no-features",
+        dest="features",
+        action="store_false",
+        help="skip the conformance scenarios (only generated rounds)",
+    )
+
+
+def _count(text: str) -> int:
+    value = int(text) if text.isdigit() else -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    return value
 
 
 def split_command(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -119,19 +165,34 @@ class StepResult:
     reasons: tuple[str, ...]
 
 
-def judge(steps: list[Step], scenarios: Scenarios, report: Report) -> list[StepResult]:
-    """Each step's verdict: failed when the checker found a violation at it or a scenario tagged
-    with it failed; passed when it was seen; else not exercised."""
+def judge(
+    steps: list[Step],
+    scenarios: Scenarios,
+    reports: list[tuple[str, Report]],
+    findings: Sequence[tuple[int, generated.Finding]] = (),
+) -> list[StepResult]:
+    """Each step's verdict: failed when the checker found a violation at it (in the scenarios'
+    recording or a generated round's, labelled), a scenario tagged with it failed, or a generated
+    round found the component wrong at it; passed when it was seen; else not exercised."""
     results = []
     for step in steps:
-        reasons = [f"{v.pod}: {v.message}" for v in report.violations if v.step == step.id]
+        reasons = []
+        judged = set()
+        for label, report in reports:
+            for v in report.violations:
+                if v.step == step.id:
+                    reasons.append(f"{label}{v.pod}: {v.message}")
+                    judged.add(str(v.pod))
         for nodeid, outcome in scenarios.outcomes.items():
             if outcome == "failed" and step.id in scenarios.tags.get(nodeid, ()):
                 name = nodeid.rpartition("::")[2]
                 reasons.append(f"scenario {name} failed: {scenarios.why.get(nodeid, '')}")
+        for seed, finding in findings:
+            if finding.step == step.id and finding.subject not in judged:
+                reasons.append(f"seed {seed}: {finding.sentence}")
         if reasons:
             verdict = FAILED
-        elif report.step_counts.get(step.id, 0):
+        elif any(report.step_counts.get(step.id, 0) for _, report in reports):
             verdict = PASSED
         else:
             verdict = NOT_EXERCISED
@@ -143,47 +204,122 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     argv = args.argv
     if not argv:
         raise errors.ListwatchError("validate: give the implementation's command after --")
-    nodes = [n.strip() for n in args.nodes.split(",") if n.strip()]
     engine = engine_module.load(args.spec)
     steps = steps_of(engine.spec, args.component)
+    scenarios = Scenarios(frozenset(s.id for s in steps))
+    reports: list[tuple[str, Report]] = []
+    findings: list[tuple[int, generated.Finding]] = []
+    code, crashed = 0, 0
     with tempfile.TemporaryDirectory(prefix="listwatch-validate-") as workdir:
         log_path = Path(workdir, "component.log")
-        with Server(
-            engine, nodes=nodes, port=0, without=[args.component], err=err, speed=args.speed
-        ) as server:
-            assert server.kubeconfig is not None
-            api = KubeAPI(str(server.kubeconfig))
-            recorder = WatchRecorder(api, [("pods", None), ("events", None), ("nodes", None)])
-            recorder.start()
-            with open(log_path, "wb") as log:
-                proc = _start(argv, server, log)
-            try:
-                out.write(
-                    f"validating {args.component}: {' '.join(argv)} (pid {proc.pid}) against "
-                    f"{server.url}\n"
-                )
-                out.flush()
-                scenarios = Scenarios(frozenset(s.id for s in steps))
-                code = _run_scenarios(args, steps, str(server.kubeconfig), scenarios)
-            finally:
-                exit_code = _stop(proc)
-                recorder.stop()
-                api.close()
-        records = recorder.in_revision_order()
-        report = check_records(records, engine.spec, name=f"validate {args.component}")
-        results = judge(steps, scenarios, report)
-        if exit_code is not None and exit_code not in (0, -15):
-            tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
-            err.write(
-                f"{args.component}: exited with code {exit_code} before the scenarios ended; its "
-                "last lines:\n" + "".join(f"  {line}\n" for line in tail)
+        if args.features and args.scheduler_name == DEFAULT_SCHEDULER:
+            with _serving(args, engine, list(args.nodes.split(",")), log_path, out, err) as run:
+                code = _run_scenarios(args, steps, run.kubeconfig, scenarios)
+            reports.append(("", run.report(engine, f"validate {args.component}")))
+            crashed += run.crashed
+        elif args.features:
+            out.write(
+                f"conformance scenarios: not run (their pods ask for {DEFAULT_SCHEDULER}, not "
+                f"{args.scheduler_name})\n"
             )
+        if args.component == "scheduler":
+            nodes = [f"node{i:02d}" for i in range(1, args.round_nodes + 1)]
+            for seed in range(args.seed, args.seed + args.rounds):
+                scenario = generated.generate(
+                    seed, nodes, pods=args.pods, scheduler=args.scheduler_name
+                )
+                with _serving(args, engine, nodes, log_path, out, err, scenario) as run:
+                    found = _round(run.api, scenario, out)
+                reports.append((f"seed {seed}: ", run.report(engine, f"seed {seed}")))
+                findings.extend((seed, f) for f in found)
+                crashed += run.crashed
+    results = judge(steps, scenarios, reports, findings)
     write(results, scenarios, out)
     if args.report:
-        _write_json(args, argv, results, scenarios, report)
-    failed = any(r.verdict == FAILED for r in results) or code not in (0, 5)
+        _write_json(args, argv, results, scenarios, [r for _, r in reports], findings)
+    failed = any(r.verdict == FAILED for r in results) or code not in (0, 5) or crashed > 0
     out.write(f"{args.component}: {'FAILED' if failed else 'PASSED'}\n")
     return 1 if failed else 0
+
+
+@dataclass
+class _Run:
+    """One served cluster with the component running against it, and its recording."""
+
+    kubeconfig: str
+    api: KubeAPI
+    recorder: WatchRecorder
+    crashed: int = 0
+
+    def report(self, engine: Engine, name: str) -> Report:
+        return check_records(self.recorder.in_revision_order(), engine.spec, name=name)
+
+
+@contextlib.contextmanager
+def _serving(
+    args: argparse.Namespace,
+    engine: Engine,
+    nodes: list[str],
+    log_path: Path,
+    out: IO[str],
+    err: IO[str],
+    scenario: generated.Scenario | None = None,
+) -> Iterator[_Run]:
+    """The cluster without the component (its nodes made ready for `scenario` first), every
+    watch recorded, and COMMAND started against it; on exit COMMAND is stopped (an exit of its
+    own before that is a crash, counted in `crashed`) and so is the recording."""
+    nodes = [n.strip() for n in nodes if n.strip()]
+    with Server(
+        engine, nodes=nodes, port=0, without=[args.component], err=err, speed=args.speed
+    ) as server:
+        assert server.kubeconfig is not None
+        api = KubeAPI(str(server.kubeconfig))
+        run = _Run(str(server.kubeconfig), api, WatchRecorder(api, WATCHED))
+        try:
+            if scenario is not None:
+                generated.prepare(api, scenario)
+            run.recorder.start()
+            with open(log_path, "wb") as log:
+                proc = _start(args.argv, server, log)
+            out.write(
+                f"validating {args.component}: {' '.join(args.argv)} (pid {proc.pid}) against "
+                f"{server.url}\n"
+            )
+            out.flush()
+            try:
+                yield run
+            finally:
+                exit_code = _stop(proc)
+                if exit_code is not None and exit_code not in (0, -15):
+                    run.crashed += 1
+                    tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
+                    err.write(
+                        f"{args.component}: exited with code {exit_code} before the scenarios "
+                        "ended (a failure); its last lines:\n"
+                        + "".join(f"  {line}\n" for line in tail)
+                    )
+        finally:
+            run.recorder.stop()
+            api.close()
+
+
+def _round(api: KubeAPI, scenario: generated.Scenario, out: IO[str]) -> list[generated.Finding]:
+    """One generated round: its pods created, given time to be placed, judged."""
+    generated.create_pods(api, scenario)
+    ours = generated.settle(api, scenario)
+    findings = generated.judge(
+        scenario,
+        api.list("pods"),
+        api.list("nodes"),
+        api.list("events", namespace=scenario.namespace),
+    )
+    bound = sum(1 for p in ours if p["spec"].get("nodeName"))
+    mine = sum(1 for p in ours if p["spec"].get("schedulerName") == scenario.scheduler)
+    out.write(
+        f"seed {scenario.seed}: {len(ours)} pods ({mine} for {scenario.scheduler}) on "
+        f"{len(scenario.nodes)} nodes: {bound} bound, {len(findings)} finding(s)\n"
+    )
+    return findings
 
 
 def _start(argv: list[str], server: Server, log: IO[bytes]) -> subprocess.Popen[bytes]:
@@ -252,7 +388,8 @@ def _write_json(
     argv: list[str],
     results: list[StepResult],
     scenarios: Scenarios,
-    report: Report,
+    reports: list[Report],
+    findings: list[tuple[int, generated.Finding]],
 ) -> None:
     data: dict[str, Any] = {
         "component": args.component,
@@ -275,7 +412,16 @@ def _write_json(
             }
             for nodeid, outcome in scenarios.outcomes.items()
         ],
-        "checker": report.as_json(),
+        "rounds": {
+            "seeds": list(range(args.seed, args.seed + args.rounds))
+            if args.component == "scheduler"
+            else [],
+            "findings": [
+                {"seed": seed, "step": f.step, "pod": f.subject, "sentence": f.sentence}
+                for seed, f in findings
+            ],
+        },
+        "checker": [report.as_json() for report in reports],
     }
     try:
         Path(args.report).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

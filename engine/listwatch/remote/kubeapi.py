@@ -239,7 +239,10 @@ class KubeAPI:
         return Watch(response.response)
 
     def close(self) -> None:
+        """Close the client and its connections (a pooled one left open keeps a server's end of
+        it waiting)."""
         self.client.close()  # type: ignore[no-untyped-call]
+        self.client.rest_client.pool_manager.clear()
 
 
 class Watch:
@@ -268,6 +271,8 @@ class Watch:
             if not self._closed:
                 raise errors.BackendUnavailable(f"the watch broke off: {exc}") from exc
         finally:
+            if self._closed:  # shut down under the read: its socket is of no further use
+                self._response.close()
             self._response.release_conn()
 
     def close(self) -> None:

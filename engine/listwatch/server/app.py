@@ -221,7 +221,14 @@ class Server:
                 loop.call_soon_threadsafe(self.application.stop_streams)
                 loop.call_soon_threadsafe(shutdown.set)
         if self._thread is not None:
-            self._thread.join(GRACE_SECONDS + 5)
+            self._thread.join(GRACE_SECONDS + 0.5)
+            if self._thread.is_alive() and loop is not None:
+                # A connection still in TLS's closing handshake with a client that will never
+                # answer (one that shut its socket without closing it) would hold the listener
+                # for asyncio's 30-second SSL shutdown: drop such connections.
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(_abort_transports, loop)
+                self._thread.join(5)
         if self._socket is not None:
             self._socket.close()
         if self._loop is not None:
@@ -269,13 +276,18 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
         for task in tasks:
             task.cancel()
         loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-        # The selector loop's registry of its socket transports (CPython's, not public API).
-        open_transports: Mapping[int, asyncio.Transport] = getattr(loop, "_transports", {})
-        for transport in list(open_transports.values()):
-            transport.abort()
+        _abort_transports(loop)
         loop.run_until_complete(asyncio.sleep(0))
         loop.run_until_complete(loop.shutdown_asyncgens())
     loop.close()
+
+
+def _abort_transports(loop: asyncio.AbstractEventLoop) -> None:
+    """Drop every connection of the loop at once."""
+    # The selector loop's registry of its socket transports (CPython's, not public API).
+    open_transports: Mapping[int, asyncio.Transport] = getattr(loop, "_transports", {})
+    for transport in list(open_transports.values()):
+        transport.abort()
 
 
 def _listen(host: str, port: int) -> socket.socket:
