@@ -114,8 +114,11 @@ class Cluster:
         }
         skip = set(without)
         self.components: list[Component] = []
+        controllers = self.spec.component("controller-manager").settings["controllers"]
         self.controller_manager = (
-            ControllerManager(**common) if "controller-manager" not in skip else None
+            ControllerManager(disabled=skip & set(controllers), **common)
+            if "controller-manager" not in skip
+            else None
         )
         self.scheduler = Scheduler(seed=seed, **common) if "scheduler" not in skip else None
         self.kubelets: dict[str, Kubelet] = {}

@@ -39,7 +39,7 @@ from listwatch.engine import Engine
 from listwatch.remote.kubeapi import KubeAPI
 from listwatch.remote.recording import WatchRecorder
 from listwatch.server.app import Server
-from listwatch.server.command import COMPONENTS
+from listwatch.server.command import COMPONENTS, parse_without
 from listwatch.spec.model import Spec, Step
 
 PASSED, FAILED, NOT_EXERCISED = "passed", "failed", "not exercised"
@@ -56,7 +56,12 @@ DEFAULT_SCHEDULER = "default-scheduler"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `validate`; the implementation's command line is what follows `--`
     (`split_command`)."""
-    parser.add_argument("component", choices=COMPONENTS, help="the component COMMAND implements")
+    parser.add_argument(
+        "component",
+        help="the component COMMAND implements: "
+        f"{', '.join(COMPONENTS)}, or a controller of the controller manager by the name "
+        "kube-controller-manager's --controllers takes (e.g. replicationcontroller-controller)",
+    )
     parser.add_argument(
         "--nodes",
         default=",".join(DEFAULT_NODES),
@@ -125,7 +130,11 @@ def split_command(argv: list[str]) -> tuple[list[str], list[str]]:
 
 def steps_of(spec: Spec, component: str) -> list[Step]:
     """The observable steps in which `component` acts: it sends the step's message, or the step is
-    matched by what it does."""
+    matched by what it does; for a controller, the steps the spec gives it."""
+    controllers = spec.component("controller-manager").settings.get("controllers") or {}
+    if component in controllers:
+        ids = controllers[component].get("steps") or ()
+        return [step for step in spec.flow.steps if step.id in ids]
     found = []
     for step in spec.flow.steps:
         if step.internal:
@@ -205,6 +214,7 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if not argv:
         raise errors.ListwatchError("validate: give the implementation's command after --")
     engine = engine_module.load(args.spec)
+    parse_without([args.component], engine.spec)
     steps = steps_of(engine.spec, args.component)
     scenarios = Scenarios(frozenset(s.id for s in steps))
     reports: list[tuple[str, Report]] = []

@@ -108,3 +108,19 @@ def test_a_large_scale_up_comes_in_bursts_of_burst_replicas(
     ]
     # kube-controller-manager's burstReplicas (500): one loop turn never creates them all.
     assert creates[:3] == ["500", "500", "200"]
+
+
+def test_a_controller_left_out_leaves_its_kind_to_another_program(
+    make_cluster: Callable[..., Cluster],
+) -> None:
+    """`serve --without replicationcontroller-controller`: ReplicationControllers get no pods,
+    ReplicaSets still do (each kind has its own controller, as in kube-controller-manager)."""
+    cluster = make_cluster(without=["replicationcontroller-controller"])
+    cluster.apply(replication_controller("web", 2))
+    rs = replication_controller("api", 2)
+    rs["apiVersion"], rs["kind"] = "apps/v1", "ReplicaSet"
+    rs["spec"]["selector"] = {"matchLabels": {"app": "api"}}
+    cluster.apply(rs)
+    cluster.settle()
+    assert owned(cluster, "web") == []
+    assert len(owned(cluster, "api")) == 2

@@ -115,7 +115,9 @@ def test_an_unknown_component_to_leave_out_is_a_user_error() -> None:
     assert command(parse("--without", "etcd"), io.StringIO(), err) == 1
     assert (
         err.getvalue() == "error: --without etcd: not a component; choose from scheduler, kubelet, "
-        "controller-manager\n"
+        "controller-manager, replicationcontroller-controller, replicaset-controller, "
+        "node-lifecycle-controller, disruption-controller, garbage-collector-controller, "
+        "namespace-controller, serviceaccount-controller\n"
     )
 
 

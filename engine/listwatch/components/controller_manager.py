@@ -20,6 +20,7 @@ concerns; the controllers share no state, only the API and the pod watch's cache
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from listwatch.apiserver.objects import Obj
@@ -42,8 +43,18 @@ class ControllerManager(Component):
 
     name = "controller-manager"
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, disabled: Iterable[str] = (), **kwargs: Any) -> None:
+        """`disabled` names controllers (the spec's `controllers`) left out: another program
+        does their work."""
         super().__init__(**kwargs)
+        controllers: Mapping[str, Mapping[str, Any]] = self.settings["controllers"]
+        unknown = sorted(set(disabled) - set(controllers))
+        if unknown:
+            raise ValueError(
+                f"no controller {', '.join(unknown)} in the controller manager "
+                f"(its controllers: {', '.join(controllers)})"
+            )
+        self.enabled = frozenset(controllers) - set(disabled)
         recorders = {
             kind: EventRecorder(
                 self.api, component=source, actor=self.actor, templates=self.definition.events
@@ -58,6 +69,11 @@ class ControllerManager(Component):
             machine=self.machines["replication"],
             recorders=recorders,
             burst=int(self.settings["burstReplicas"]),
+            kinds=frozenset(
+                str(c["kind"])
+                for name, c in controllers.items()
+                if "kind" in c and name in self.enabled
+            ),
             failures=self.failures,
         )
         self.node_lifecycle = NodeLifecycle(
@@ -70,7 +86,8 @@ class ControllerManager(Component):
             pods_on=self._pods_on,
             set_pod_condition=self.set_pod_condition,
         )
-        self.node_lifecycle.start()
+        if "node-lifecycle-controller" in self.enabled:
+            self.node_lifecycle.start()
         self.disruption = Disruption(
             api=self.api,
             loop=self.loop,
@@ -99,6 +116,15 @@ class ControllerManager(Component):
             settings=self.settings["serviceAccounts"],
         )
 
+    def _on(self, controller: str) -> bool:
+        return controller in self.enabled
+
+    def _pod_seen(self, event: InformerEvent) -> None:
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.observed(event)
+        if self._on("disruption-controller"):
+            self.disruption.pod_changed(event)
+
     def _pods(self) -> list[Obj]:
         informer = self.informers.get("pods")
         return list(informer.cache.values()) if informer is not None else []
@@ -113,64 +139,79 @@ class ControllerManager(Component):
     @action
     def controller_changed(self, event: InformerEvent) -> None:
         self.replication.controller_changed(event)
-        self.garbage_collector.observed(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.observed(event)
 
     @action
     def controller_deleted(self, event: InformerEvent) -> None:
         self.replication.controller_deleted(event)
-        self.garbage_collector.forgotten(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.forgotten(event)
 
     @action
     def pod_added(self, event: InformerEvent) -> None:
         self.replication.pod_added(event)
-        self.garbage_collector.observed(event)
-        self.disruption.pod_changed(event)
+        self._pod_seen(event)
 
     @action
     def pod_updated(self, event: InformerEvent) -> None:
         self.replication.pod_updated(event)
-        self.garbage_collector.observed(event)
-        self.disruption.pod_changed(event)
+        self._pod_seen(event)
 
     @action
     def pod_deleted(self, event: InformerEvent) -> None:
         self.replication.pod_deleted(event)
-        self.garbage_collector.forgotten(event)
-        self.disruption.pod_changed(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.forgotten(event)
+        if self._on("disruption-controller"):
+            self.disruption.pod_changed(event)
 
     @action
     def namespace_changed(self, event: InformerEvent) -> None:
-        self.namespaces.namespace_changed(event)
-        self.service_accounts.namespace_changed(event)
-        self.garbage_collector.observed(event)
+        if self._on("namespace-controller"):
+            self.namespaces.namespace_changed(event)
+        if self._on("serviceaccount-controller"):
+            self.service_accounts.namespace_changed(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.observed(event)
 
     @action
     def namespace_deleted(self, event: InformerEvent) -> None:
-        self.namespaces.namespace_deleted(event)
-        self.service_accounts.namespace_deleted(event)
-        self.garbage_collector.forgotten(event)
+        if self._on("namespace-controller"):
+            self.namespaces.namespace_deleted(event)
+        if self._on("serviceaccount-controller"):
+            self.service_accounts.namespace_deleted(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.forgotten(event)
 
     @action
     def account_changed(self, event: InformerEvent) -> None:
-        self.garbage_collector.observed(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.observed(event)
 
     @action
     def account_deleted(self, event: InformerEvent) -> None:
-        self.service_accounts.account_deleted(event)
-        self.garbage_collector.forgotten(event)
+        if self._on("serviceaccount-controller"):
+            self.service_accounts.account_deleted(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.forgotten(event)
 
     @action
     def budget_changed(self, event: InformerEvent) -> None:
-        self.disruption.budget_changed(event)
+        if self._on("disruption-controller"):
+            self.disruption.budget_changed(event)
 
     @action
     def budget_deleted(self, event: InformerEvent) -> None:
-        self.disruption.budget_deleted(event)
+        if self._on("disruption-controller"):
+            self.disruption.budget_deleted(event)
 
     @action
     def node_observed(self, event: InformerEvent) -> None:
-        self.node_lifecycle.node_observed(event)
+        if self._on("node-lifecycle-controller"):
+            self.node_lifecycle.node_observed(event)
 
     @action
     def node_forgotten(self, event: InformerEvent) -> None:
-        self.node_lifecycle.node_forgotten(event)
+        if self._on("node-lifecycle-controller"):
+            self.node_lifecycle.node_forgotten(event)

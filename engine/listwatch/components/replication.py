@@ -76,10 +76,13 @@ class Replication:
         machine: Machine,
         recorders: Mapping[str, EventRecorder],
         burst: int,
+        kinds: frozenset[str] = frozenset({"ReplicationController", "ReplicaSet"}),
         failures: Failures | None = None,
     ) -> None:
-        """With `failures`, a sync that raises is recorded there and retried with back-off (as
-        the replication manager's work queue re-adds a key whose sync failed, rate limited)."""
+        """`kinds` are the kinds of controller it reconciles (one whose controller is turned off is
+        left to another program). With `failures`, a sync that raises is recorded there and
+        retried with back-off (as the replication manager's work queue re-adds a key whose sync
+        failed, rate limited)."""
         self.api = api
         self.failures = failures
         self.loop = loop
@@ -91,6 +94,7 @@ class Replication:
         #: At most this many pods created or deleted per sync (kube-controller-manager's
         #: burstReplicas); the rest come in later syncs, as the pods made are observed.
         self.burst = burst
+        self.kinds = kinds
         self.controllers: dict[str, Controlled] = {}
         #: The pods each controller (by UID) owns, by pod UID, as the pod watch last showed them.
         self.owned: dict[str, dict[str, Obj]] = {}
@@ -99,6 +103,8 @@ class Replication:
 
     def controller_changed(self, event: InformerEvent) -> None:
         obj = event.object
+        if obj.get("kind") not in self.kinds:
+            return
         uid = objects.uid_of(obj)
         controlled = self.controllers.get(uid)
         if controlled is None:

@@ -24,6 +24,7 @@ from listwatch import errors
 from listwatch.cluster import DEFAULT_NODES
 from listwatch.runtime import RUNTIMES
 from listwatch.server.app import Server
+from listwatch.spec.model import Spec
 
 #: The components `--without` can leave out, so that an outside implementation can stand in.
 COMPONENTS = ("scheduler", "kubelet", "controller-manager")
@@ -72,18 +73,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="COMPONENT",
         help="leave a component out, so that your own can run against the API: "
-        f"{', '.join(COMPONENTS)} (repeatable, or comma-separated)",
+        f"{', '.join(COMPONENTS)}, or one of the controller manager's controllers by the name "
+        "kube-controller-manager's --controllers takes (replicaset-controller, "
+        "replicationcontroller-controller, ...) (repeatable, or comma-separated)",
     )
 
 
-def _without(values: list[str]) -> list[str]:
+def parse_without(values: list[str], spec: Spec) -> list[str]:
+    """The components and controllers `--without` names, each checked."""
     chosen = [v.strip() for value in values for v in value.split(",") if v.strip()]
+    known = leavable(spec)
     for name in chosen:
-        if name not in COMPONENTS:
+        if name not in known:
             raise errors.ListwatchError(
-                f"--without {name}: not a component; choose from {', '.join(COMPONENTS)}"
+                f"--without {name}: not a component; choose from {', '.join(known)}"
             )
     return chosen
+
+
+def leavable(spec: Spec) -> tuple[str, ...]:
+    """What a served cluster can run without: each component, and each of the controller
+    manager's controllers (the spec's `controllers`)."""
+    controllers = spec.component("controller-manager").settings.get("controllers") or {}
+    return (*COMPONENTS, *controllers)
 
 
 def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -94,8 +106,8 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             raise errors.ListwatchError("--nodes: give at least one node name")
         if not 0 <= args.port <= 65535:
             raise errors.ListwatchError(f"--port {args.port}: not a TCP port")
-        without = _without(args.without)
         engine = engine_module.load(getattr(args, "spec", None))
+        without = parse_without(args.without, engine.spec)
         server = Server(
             engine,
             nodes=nodes,
