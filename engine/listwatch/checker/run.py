@@ -248,6 +248,9 @@ class Checker:
         states = self.run.nodes.setdefault(name, [])
         states.append(dict(meta.get("labels") or {}))
         del states[:-2]
+        before = self.run.node_objects.get(name)
+        if before is not None:
+            self.run.node_before[name] = before
         self.run.node_objects[name] = node
 
     def _controller_event(
