@@ -204,6 +204,8 @@ def test_a_tolerated_or_preferring_taint_passes(engine: Engine) -> None:
 def test_a_taint_added_or_removed_under_the_bind_is_not_blamed(engine: Engine) -> None:
     added = [node("node02"), node("node02", taints=[GPU], rv=2)]
     assert judged(bind(added), engine) == []
+    then_a_heartbeat = [*added, node("node02", taints=[GPU], rv=3)]
+    assert judged(bind(then_a_heartbeat), engine) == []
     removed = [node("node02", taints=[GPU]), node("node02", rv=2)]
     assert judged(bind(removed), engine) == []
     kept = [node("node02", taints=[GPU]), node("node02", taints=[GPU], rv=2)]
@@ -217,6 +219,10 @@ def test_a_bind_to_a_cordoned_node_breaks_lw10(engine: Engine) -> None:
     assert v.observed == "bound to node02, whose spec.unschedulable is true"
     cordoned_under_the_bind = [node("node02"), node("node02", unschedulable=True, rv=2)]
     assert judged(bind(cordoned_under_the_bind), engine) == []
+    cordoned_and_uncordoned = [*cordoned_under_the_bind, node("node02", rv=3)]
+    assert judged(bind(cordoned_and_uncordoned), engine) == []
+    cordoned_twice = [node("node02", unschedulable=True, rv=r) for r in (1, 2)]
+    assert judged(bind(cordoned_twice), engine) == [("LW-10", "node-unschedulable")]
     tolerating = [{"key": "node.kubernetes.io/unschedulable", "operator": "Exists"}]
     assert judged(bind([node("node02", unschedulable=True)], tolerations=tolerating), engine) == []
 

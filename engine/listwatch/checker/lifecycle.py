@@ -87,7 +87,8 @@ class Run:
         self.owned_deleted: set[str] = set()
         #: Each node's object as last seen (its allocatable, for the kubelet's admission).
         self.node_objects: dict[str, Mapping[str, Any]] = {}
-        #: Each node's object as seen before that (a taint may be added under a bind).
+        #: Each node's object as seen before its spec last changed (a taint may be added, or the
+        #: node cordoned, under a bind).
         self.node_before: dict[str, Mapping[str, Any]] = {}
         #: The pods each node's kubelet has surely admitted and that have not finished, by uid
         #: (see `note_admitted`).
@@ -126,7 +127,8 @@ class Run:
         return self.nodes.get(node)
 
     def node_states(self, node: str) -> tuple[Mapping[str, Any], ...]:
-        """The node's object as seen before the last, if any, and as last seen (none if never)."""
+        """The node's object as seen before its spec last changed, if it did, and as last seen
+        (none if never seen)."""
         last = self.node_objects.get(node)
         if last is None:
             return ()

@@ -256,8 +256,8 @@ class Checker:
         states.append(dict(meta.get("labels") or {}))
         del states[:-2]
         before = self.run.node_objects.get(name)
-        if before is not None:
-            self.run.node_before[name] = before
+        if before is not None and before.get("spec") != node.get("spec"):
+            self.run.node_before[name] = before  # a status update (a heartbeat) changes no spec
         self.run.node_objects[name] = node
 
     def _controller_event(
