@@ -259,6 +259,13 @@ def test_the_kubelet_must_reject_a_named_pod_on_a_node_with_an_untolerated_noexe
         pod(11, on="node02", named=True, rejected="TaintToleration"),
     ]
     assert judged(rejected, engine) == []
+    mirrored = [*nodes, *runs[1:]]
+    for state in mirrored[1:]:
+        state["object"]["metadata"]["annotations"] = {
+            "kubernetes.io/config.source": "file",
+            "kubernetes.io/config.mirror": "0123abcd",
+        }
+    assert judged(mirrored, engine) == [], "a static pod's taints are not checked by its kubelet"
 
 
 # -- the scheduler that schedules the pod ----------------------------------------------------------

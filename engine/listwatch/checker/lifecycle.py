@@ -67,6 +67,9 @@ DEFAULT_SCHEDULER = "default-scheduler"
 #: The taint effects the kubelet's admission checks tolerations against (predicate.go, v1.32:
 #: "Kubelet is only interested in the NoExecute taint"; spec/components/kubelet.yaml admission).
 KUBELET_TAINT_EFFECTS = frozenset({"NoExecute"})
+#: The annotations of a static pod's mirror pod (kubetypes.ConfigMirrorAnnotationKey,
+#: ConfigSourceAnnotationKey).
+MIRROR, CONFIG_SOURCE = "kubernetes.io/config.mirror", "kubernetes.io/config.source"
 #: The taint the NodeUnschedulable filter lets a pod on a cordoned node by, if tolerated.
 UNSCHEDULABLE_TAINT = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
 
@@ -905,7 +908,7 @@ class Lifecycle:
                 )
                 return
         states = self.run.node_states(now.node)
-        if "TaintToleration" in self.p.kubelet_checks and states:
+        if "TaintToleration" in self.p.kubelet_checks and states and not _static(obj):
             taint = _untolerated(states, _tolerations(obj), KUBELET_TAINT_EFFECTS)
             if taint is not None:
                 self.reject = (
@@ -1058,6 +1061,14 @@ class Lifecycle:
 def _scheduler_of(obj: Mapping[str, Any]) -> str:
     name = (obj.get("spec") or {}).get("schedulerName")
     return DEFAULT_SCHEDULER if not name else intern(str(name))
+
+
+def _static(obj: Mapping[str, Any]) -> bool:
+    """A static pod's mirror (its kubelet read it from a file, not from the API): the kubelet's
+    admission checks no taint of its (predicate.go: "Check taint/toleration except for static
+    pods")."""
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    return MIRROR in annotations or annotations.get(CONFIG_SOURCE, "api") != "api"
 
 
 def _tolerations(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
