@@ -28,6 +28,7 @@ from listwatch import checker
 from listwatch.checker.podfacts import observe
 from listwatch.checker.projection import Projection
 from listwatch.engine import Engine
+from listwatch.rules import taints
 from tests.checker.test_traces import (
     Good,
     PodView,
@@ -36,7 +37,9 @@ from tests.checker.test_traces import (
     condition_of,
     containers_of,
     good_traces,
+    kind_of,
     node_of,
+    obj_of,
     phase_of,
     running,
     running_containers,
@@ -167,6 +170,113 @@ def selector_the_bound_node_fails(t: Trace) -> Broken | None:
     t.edit_states(view.states, lambda o: o["spec"].update(nodeSelector=dict([MISSING_LABEL])))
     t.ensure_node(node_of(t.last(view)))
     return Broken(t.values, "LW-10", view.uid)
+
+
+#: A taint no pod in any good trace tolerates (none tolerates every taint: no `operator: Exists`
+#: without a key).
+UNTOLERATED = {"key": "listwatch.example/dedicated", "value": "gpu"}
+
+
+def tolerates_taints(t: Trace, view: PodView, effect: str) -> bool:
+    tolerations = (t.obj(view.states[0]).get("spec") or {}).get("tolerations") or ()
+    return taints.tolerates(tolerations, {**UNTOLERATED, "effect": effect})
+
+
+def node_spec_everywhere(t: Trace, node: str, edit: Callable[[Value], None]) -> None:
+    """Edit the spec of every record of the node the trace shows (made first if it shows none):
+    so the node was so before any pod was bound there, and stayed so."""
+    t.ensure_node(node)
+    for value in t.values:
+        if kind_of(value) == "Node" and obj_of(value)["metadata"].get("name") == node:
+            edit(obj_of(value).setdefault("spec", {}))
+
+
+@mutation("bound to a node with an untolerated NoSchedule taint")
+def bound_to_a_tainted_node(t: Trace) -> Broken | None:
+    """The node a scheduled pod is bound to has, in every Node record of the trace (one made if
+    it has none), a NoSchedule taint the pod does not tolerate.
+
+    Breaks LW-10: the scheduler's TaintToleration filter (spec/components/scheduler.yaml) lets
+    through only nodes whose NoSchedule and NoExecute taints the pod tolerates. The taint is in
+    every record, before the bind as after it: not one added under the bind.
+    """
+    view = t.pod(lambda p: scheduled(t, p) and not tolerates_taints(t, p, "NoSchedule"))
+    if view is None:
+        return None
+    taint = {**UNTOLERATED, "effect": "NoSchedule"}
+    node_spec_everywhere(
+        t, node_of(t.last(view)), lambda spec: spec.setdefault("taints", []).append(taint)
+    )
+    return Broken(t.values, "LW-10", view.uid)
+
+
+@mutation("bound to a cordoned node")
+def bound_to_a_cordoned_node(t: Trace) -> Broken | None:
+    """The node a scheduled pod is bound to is cordoned (spec.unschedulable true) in every Node
+    record of the trace (one made if it has none).
+
+    Breaks LW-10: the scheduler's NodeUnschedulable filter keeps pods off a cordoned node
+    unless they tolerate node.kubernetes.io/unschedulable (no pod here does).
+    """
+    unschedulable = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
+
+    def fits(view: PodView) -> bool:
+        tolerations = (t.obj(view.states[0]).get("spec") or {}).get("tolerations") or ()
+        return scheduled(t, view) and not taints.tolerates(tolerations, unschedulable)
+
+    view = t.pod(fits)
+    if view is None:
+        return None
+    node_spec_everywhere(t, node_of(t.last(view)), lambda spec: spec.update(unschedulable=True))
+    return Broken(t.values, "LW-10", view.uid)
+
+
+@mutation("scheduled by another scheduler than the pod names")
+def scheduled_by_another_scheduler(t: Trace) -> Broken | None:
+    """A pod the scheduler bound, with its Scheduled Event, names another scheduler in every
+    state (spec.schedulerName other-scheduler; the field is immutable).
+
+    Breaks LW-10, whose Scheduled Event the bind is: a scheduler only takes the pods whose
+    spec.schedulerName names it, so the default scheduler's Event about a pod that names
+    another scheduler shows it binding a pod not its own.
+    """
+
+    def reporter(i: int) -> str:
+        event = t.obj(i)
+        return str(
+            (event.get("source") or {}).get("component")
+            or event.get("reportingComponent")
+            or event.get("reportingController")
+            or ""
+        )
+
+    view = t.pod(lambda p: scheduled(t, p) and any(reporter(i) for i in t.events(p, "Scheduled")))
+    if view is None:
+        return None
+    t.edit_states(view.states, lambda o: o["spec"].update(schedulerName="other-scheduler"))
+    return Broken(t.values, "LW-10", view.uid)
+
+
+@mutation("a nodeName pod runs on a node with an untolerated NoExecute taint")
+def named_pod_running_on_an_evicting_node(t: Trace) -> Broken | None:
+    """The node a pod created with spec.nodeName runs on has, in every Node record of the trace
+    (one made if it has none), a NoExecute taint the pod does not tolerate.
+
+    Breaks NN-03: the kubelet's admission (spec/components/kubelet.yaml: TaintToleration, of
+    NoExecute taints) rejects such a pod: phase Failed, reason TaintToleration, nothing started.
+    """
+    view = t.pod(
+        lambda p: (
+            t.named(p) and t.started_at(p) is not None and not tolerates_taints(t, p, "NoExecute")
+        )
+    )
+    if view is None:
+        return None
+    taint = {**UNTOLERATED, "effect": "NoExecute"}
+    node_spec_everywhere(
+        t, node_of(t.last(view)), lambda spec: spec.setdefault("taints", []).append(taint)
+    )
+    return Broken(t.values, "NN-03", view.uid)
 
 
 @mutation("a nodeName pod its node should reject runs")

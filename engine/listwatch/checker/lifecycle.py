@@ -44,6 +44,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
+from sys import intern
 from typing import Any
 
 from listwatch.actions import ObjectRef
@@ -58,9 +59,19 @@ from listwatch.checker.verdicts import (
     Violation,
     summary_of,
 )
-from listwatch.rules import affinity, resources
+from listwatch.rules import affinity, resources, taints
 
 OBJ, EVT = 0, 1
+#: A pod's spec.schedulerName when it names none (the API server's default).
+DEFAULT_SCHEDULER = "default-scheduler"
+#: The taint effects the kubelet's admission checks tolerations against (predicate.go, v1.32:
+#: "Kubelet is only interested in the NoExecute taint"; spec/components/kubelet.yaml admission).
+KUBELET_TAINT_EFFECTS = frozenset({"NoExecute"})
+#: The annotations of a static pod's mirror pod (kubetypes.ConfigMirrorAnnotationKey,
+#: ConfigSourceAnnotationKey).
+MIRROR, CONFIG_SOURCE = "kubernetes.io/config.mirror", "kubernetes.io/config.source"
+#: The taint the NodeUnschedulable filter lets a pod on a cordoned node by, if tolerated.
+UNSCHEDULABLE_TAINT = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
 
 
 class Run:
@@ -79,6 +90,9 @@ class Run:
         self.owned_deleted: set[str] = set()
         #: Each node's object as last seen (its allocatable, for the kubelet's admission).
         self.node_objects: dict[str, Mapping[str, Any]] = {}
+        #: Each node's object as seen before its spec last changed (a taint may be added, or the
+        #: node cordoned, under a bind).
+        self.node_before: dict[str, Mapping[str, Any]] = {}
         #: The pods each node's kubelet has surely admitted and that have not finished, by uid
         #: (see `note_admitted`).
         self.admitted: dict[str, dict[str, Mapping[str, Any]]] = {}
@@ -115,6 +129,15 @@ class Run:
     def labels(self, node: str) -> list[Mapping[str, str]] | None:
         return self.nodes.get(node)
 
+    def node_states(self, node: str) -> tuple[Mapping[str, Any], ...]:
+        """The node's object as seen before its spec last changed, if it did, and as last seen
+        (none if never seen)."""
+        last = self.node_objects.get(node)
+        if last is None:
+            return ()
+        before = self.node_before.get(node)
+        return (last,) if before is None else (before, last)
+
     def report(self, violation: Violation) -> None:
         self.violations.append(violation)
 
@@ -128,7 +151,9 @@ class Lifecycle:
 
     __slots__ = (
         "_evt_mask",
+        "_held",
         "_reported",
+        "_scheduled_by",
         "_signature",
         "deleted",
         "event_counts",
@@ -142,6 +167,7 @@ class Lifecycle:
         "kept",
         "last_line",
         "lasting",
+        "misbound",
         "obj_seq",
         "p",
         "path",
@@ -150,6 +176,7 @@ class Lifecycle:
         "ref",
         "reject",
         "run",
+        "scheduler",
         "state",
         "summary",
         "violations",
@@ -189,6 +216,16 @@ class Lifecycle:
         self._reported: set[str] | None = None
         self._signature: tuple[bool | None, ...] = ()
         self._evt_mask: int | None = None
+        #: The bind step, once the pod channel showed a bind that broke a scheduler filter the
+        #: kubelet's admission also checks: the kubelet's rejection may follow it (`_excused`).
+        self.misbound = ""
+        #: The pod's spec.schedulerName (known from its first state on).
+        self.scheduler = ""
+        #: A Scheduled Event seen before any state of the pod: (line, its reporter, its step).
+        self._scheduled_by: tuple[int, str, str] | None = None
+        #: The kubelet's rejection Event seen after the bind's Event before the pod channel showed
+        #: the bind: (line, step, expected, observed), reported unless the bind broke a filter.
+        self._held: tuple[int, str, str, str] | None = None
 
     # -- the pod channel ---------------------------------------------------------------------------
 
@@ -263,6 +300,11 @@ class Lifecycle:
         self.first_line = min(self.first_line, line)
         self.last_line = line
         self._ran(now)
+        self.scheduler = _scheduler_of(obj)
+        if self._scheduled_by is not None:
+            at, source, step = self._scheduled_by
+            self._scheduled_by = None
+            self._check_scheduler(source, step, at)
         entry = next(
             (
                 self.p.rules[e]
@@ -390,8 +432,24 @@ class Lifecycle:
                 continue
             if rule.id in self.pos or (rule.id in self.obj_seq and _shows(rule, now)):
                 continue  # a step going on (a container started again), not a step out of order
+            if self._excused(rule, self.pos):
+                self._realise(rule, obj, now, prev, line)
+                break
             self._out_of_order(rule, now, prev, passable, line)
             break
+
+    def _excused(self, rule: StepRule, position: frozenset[str]) -> bool:
+        """The rule "kubelet-after-bind": the kubelet's rejection (NN-03) shown right after a bind
+        that broke a scheduler filter its admission also checks (a node failing the pod's
+        nodeSelector, too small, or with an untolerated NoExecute taint). The flow graph has the
+        kubelet admit only the pods that name their node (NN-01), as a correct scheduler leaves
+        nothing to reject; a kubelet rejecting a wrongly bound pod is right, and only the bind
+        is blamed (at LW-10)."""
+        return (
+            bool(self.misbound)
+            and rule.id in self.p.admission_rejections
+            and position == self.p.singletons[self.misbound]
+        )
 
     def _out_of_order(
         self,
@@ -499,6 +557,14 @@ class Lifecycle:
                 self._forbidden(rule, line, reason, source, self.obj_seq[rule.id][1])
                 return
         ref = obj_rv(event.get("involvedObject") or {})
+        if source:
+            for bind in self.p.shown_by(reason, type_, ""):
+                if bind.id in self.p.bind_steps:
+                    if self.state is None:
+                        self._scheduled_by = (line, source, bind.id)
+                    else:
+                        self._check_scheduler(source, bind.id, line)
+                    break
         shown = self.p.shown_by(reason, type_, source)
         if shown:
             ids = {r.id for r in shown}
@@ -520,18 +586,27 @@ class Lifecycle:
                 return
             if not any(self.p.reaches(self.evt_pos, i) for i in ids):
                 rule = shown[0]
+                if self._excused(rule, self.evt_pos):
+                    self._realise_event(rule, ref, reason, line)
+                    return
                 at, what = self.evt_at
                 since = f" ({what} at line {at})" if at else ""
                 after = self._next_steps(self.evt_pos, events=True)
-                self.violate(
-                    line,
-                    rule.id,
+                expected = (
                     f"its {rule.event} where the flow allows {rule.id}: after "
-                    f"{_join(self.evt_pos)}{since} comes {_join(after) or 'nothing'}",
-                    f"{reason} event from {source or 'an unknown source'}",
-                    "order",
-                    key=rule.id,
+                    f"{_join(self.evt_pos)}{since} comes {_join(after) or 'nothing'}"
                 )
+                observed = f"{reason} event from {source or 'an unknown source'}"
+                if (
+                    rule.id in self.p.admission_rejections
+                    and self.evt_pos & self.p.bind_steps
+                    and not self.pos & self.p.bind_steps
+                    and not self.obj_seq.keys() & self.p.bind_steps
+                ):
+                    # The pod channel has not shown the bind yet: it may have broken a filter.
+                    self._held = (line, rule.id, expected, observed)
+                    return
+                self.violate(line, rule.id, expected, observed, "order", key=rule.id)
                 return
         component = self.p.event_sources.get(source)
         if component:
@@ -727,35 +802,93 @@ class Lifecycle:
             )
 
     def _check_bind(self, rule: StepRule, obj: Mapping[str, Any], now: PodState, line: int) -> None:
-        if "NodeAffinity" in self.p.scheduler_filters:
+        """The scheduler's filters (spec/components/scheduler.yaml), in the order its default
+        profile runs them, against the node as the trace showed it before the bind: the first
+        one broken is the violation. If the kubelet's admission checks any broken one, the
+        kubelet's rejection may follow (`_excused`)."""
+        filters, checks = self.p.scheduler_filters, self.p.kubelet_checks
+        broken: list[tuple[str, str, str]] = []
+        kubelet = False
+        states = self.run.node_states(now.node)
+        tolerations = _tolerations(obj)
+        if (
+            "NodeUnschedulable" in filters
+            and states
+            and all((s.get("spec") or {}).get("unschedulable") for s in states)
+            and not taints.tolerates(tolerations, UNSCHEDULABLE_TAINT)
+        ):
+            broken.append(
+                (
+                    "a node that passes the scheduler's NodeUnschedulable filter (not cordoned, "
+                    "or the pod tolerates node.kubernetes.io/unschedulable)",
+                    f"bound to {now.node}, whose spec.unschedulable is true",
+                    "node-unschedulable",
+                )
+            )
+        if "TaintToleration" in filters and states:
+            taint = _untolerated(states, tolerations, taints.SCHEDULING_EFFECTS)
+            if taint is not None:
+                broken.append(
+                    (
+                        "a node that passes the scheduler's TaintToleration filter (the pod "
+                        "tolerates every NoSchedule/NoExecute taint)",
+                        f"bound to {now.node}, which has the untolerated taint {taint_text(taint)}",
+                        "taints",
+                    )
+                )
+                kubelet = kubelet or (
+                    "TaintToleration" in checks
+                    and _untolerated(states, tolerations, KUBELET_TAINT_EFFECTS) is not None
+                )
+        if "NodeAffinity" in filters:
             fits, wanted, seen = self._fits(obj, now.node)
             if not fits:
-                self.violate(
-                    line,
-                    rule.id,
-                    f"a node that passes the scheduler's NodeAffinity filter ({wanted})",
-                    f"bound to {now.node}, which has {seen}",
-                    "node-affinity",
-                    key="nodeName",
+                broken.append(
+                    (
+                        f"a node that passes the scheduler's NodeAffinity filter ({wanted})",
+                        f"bound to {now.node}, which has {seen}",
+                        "node-affinity",
+                    )
                 )
-                return
-        node = self.run.node_objects.get(now.node)
-        if "NodeResourcesFit" not in self.p.scheduler_filters or node is None:
-            return
-        others = [
-            p for uid, p in self.run.assigned.get(now.node, {}).items() if uid != self.ref.uid
-        ]
-        lacking = resources.bind_fit(obj, node, others)
-        if lacking is not None:
+                kubelet = kubelet or "NodeAffinity" in checks
+        if "NodeResourcesFit" in filters and states:
+            others = [
+                p for uid, p in self.run.assigned.get(now.node, {}).items() if uid != self.ref.uid
+            ]
+            lacking = resources.bind_fit(obj, states[-1], others)
+            if lacking is not None:
+                broken.append(
+                    (
+                        "a node that passes the scheduler's NodeResourcesFit filter (the pod's "
+                        "requests within what the node can allocate)",
+                        f"bound to {now.node}: {lacking.reason} (the pod requests "
+                        f"{lacking.requested}, the {len(others)} pods bound there {lacking.used}, "
+                        f"of {lacking.capacity})",
+                        "resources",
+                    )
+                )
+                kubelet = kubelet or "NodeResourcesFit" in checks
+        if broken:
+            expected, observed, kind = broken[0]
+            self.violate(line, rule.id, expected, observed, kind, key="nodeName")
+        self.misbound = rule.id if kubelet else ""
+        if self._held is not None:
+            held, self._held = self._held, None
+            if not kubelet:
+                self.violate(held[0], held[1], held[2], held[3], "order", key=held[1])
+
+    def _check_scheduler(self, source: str, step: str, line: int) -> None:
+        """A Scheduled Event comes from the scheduler the pod names (spec.schedulerName): no
+        other scheduler places it."""
+        wanted = self.scheduler or DEFAULT_SCHEDULER
+        if source != wanted:
             self.violate(
                 line,
-                rule.id,
-                "a node that passes the scheduler's NodeResourcesFit filter (the pod's requests "
-                "within what the node can allocate)",
-                f"bound to {now.node}: {lacking.reason} (the pod requests {lacking.requested}, "
-                f"the {len(others)} pods bound there {lacking.used}, of {lacking.capacity})",
-                "resources",
-                key="nodeName",
+                step,
+                f"the pod's own scheduler ({wanted}) to schedule it",
+                f"a Scheduled Event from {source}",
+                "scheduler-name",
+                key="schedulerName",
             )
 
     def _check_admission(self, rule: StepRule, obj: Mapping[str, Any], now: PodState) -> None:
@@ -764,16 +897,25 @@ class Lifecycle:
             return
         if "NodeResourcesFit" in self.p.kubelet_checks and self._lacks(rejections[0], obj, now):
             return
-        if "NodeAffinity" not in self.p.kubelet_checks:
-            return
-        fits, wanted, seen = self._fits(obj, now.node)
-        if not fits:
-            title = self.p.steps[rejections[0]].title
-            self.reject = (
-                rejections[0],
-                f"{rejections[0]}: {title[0].lower()}{title[1:]} ({now.node} has {seen}; the pod "
-                f"wants {wanted})",
-            )
+        title = self.p.steps[rejections[0]].title
+        what = f"{rejections[0]}: {title[0].lower()}{title[1:]}"
+        if "NodeAffinity" in self.p.kubelet_checks:
+            fits, wanted, seen = self._fits(obj, now.node)
+            if not fits:
+                self.reject = (
+                    rejections[0],
+                    f"{what} ({now.node} has {seen}; the pod wants {wanted})",
+                )
+                return
+        states = self.run.node_states(now.node)
+        if "TaintToleration" in self.p.kubelet_checks and states and not _static(obj):
+            taint = _untolerated(states, _tolerations(obj), KUBELET_TAINT_EFFECTS)
+            if taint is not None:
+                self.reject = (
+                    rejections[0],
+                    f"{what} ({now.node} has the untolerated taint {taint_text(taint)}; "
+                    "TaintToleration)",
+                )
 
     def _lacks(self, rejection: str, obj: Mapping[str, Any], now: PodState) -> bool:
         """Whether the node (as last seen) lacks a resource for the pod, counting the pods its
@@ -862,6 +1004,10 @@ class Lifecycle:
     def verdict(self) -> PodVerdict:
         """The pod's verdict now: fail with violations; pass when its flow ended; inconclusive when
         not."""
+        if self._held is not None:  # the pod channel never showed the bind: nothing excuses it
+            held, self._held = self._held, None
+            self._reported = None
+            self.violate(held[0], held[1], held[2], held[3], "order", key=held[1])
         state = self.state
         p = self.p
         phase, node = (state.phase, state.node) if state else ("", "")
@@ -910,6 +1056,47 @@ class Lifecycle:
             tuple(self.violations or ()),
             self.summary,
         )
+
+
+def _scheduler_of(obj: Mapping[str, Any]) -> str:
+    name = (obj.get("spec") or {}).get("schedulerName")
+    return DEFAULT_SCHEDULER if not name else intern(str(name))
+
+
+def _static(obj: Mapping[str, Any]) -> bool:
+    """A static pod's mirror (its kubelet read it from a file, not from the API): the kubelet's
+    admission checks no taint of its (predicate.go: "Check taint/toleration except for static
+    pods")."""
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    return MIRROR in annotations or annotations.get(CONFIG_SOURCE, "api") != "api"
+
+
+def _tolerations(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [t for t in (obj.get("spec") or {}).get("tolerations") or () if isinstance(t, Mapping)]
+
+
+def _untolerated(
+    states: tuple[Mapping[str, Any], ...],
+    tolerations: list[Mapping[str, Any]],
+    effects: frozenset[str],
+) -> Mapping[str, Any] | None:
+    """A taint with one of `effects` the pod does not tolerate, on the node in each of its
+    `states` (one added or removed under a bind is not held against it): the last one's."""
+    found = None
+    for state in states:
+        node_taints = [
+            t for t in (state.get("spec") or {}).get("taints") or () if isinstance(t, Mapping)
+        ]
+        found = taints.first_untolerated(node_taints, tolerations, effects=effects)
+        if found is None:
+            return None
+    return found
+
+
+def taint_text(taint: Mapping[str, Any]) -> str:
+    """`dedicated=gpu:NoSchedule`, as kubectl writes a taint (`key:NoSchedule` without a value)."""
+    value = taint.get("value")
+    return f"{taint.get('key', '')}{f'={value}' if value else ''}:{taint.get('effect', '')}"
 
 
 def _evidenced(rule: StepRule, now: PodState, prev: PodState) -> bool:

@@ -184,6 +184,21 @@ class Projection:
         self.scheduler_filters = frozenset(
             str(f.get("plugin")) for f in self._settings(spec, "scheduler").get("filters", ())
         )
+        #: The scheduler's binds (LW-10): the steps past a pod's creation that set its node.
+        self.bind_steps = frozenset(
+            r.id
+            for r in self.rules.values()
+            if not r.creation and any(f.name == "nodeName" and f.value == "set" for f in r.becomes)
+        )
+        #: The kubelet's rejection steps (NN-03): the terminal steps that follow a step in which
+        #: a pod is created with its node. After a bind that broke a scheduler filter the
+        #: kubelet's admission also checks, one of them may follow the bind (see `Lifecycle`).
+        self.admission_rejections = frozenset(
+            s
+            for r in self.rules.values()
+            if r.creation and any(f.name == "nodeName" and f.value == "set" for f in r.becomes)
+            for s in self.rejections.get(r.id, ())
+        )
 
     # -- building --------------------------------------------------------------------------------
 

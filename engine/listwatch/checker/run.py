@@ -33,6 +33,13 @@ the one before is reported against the step expected there: the first step of th
 from the one before to it (LW-10 for an LW-11 right after LW-09: the bind's record is missing),
 or the recorded step itself when no way leads there (a step repeated, or recorded too late).
 
+One rule is the checker's own, as the flow graph cannot say it: after a bind (LW-10) that broke a
+scheduler filter the kubelet's admission also checks (spec/components/kubelet.yaml: NodeAffinity,
+NodeResourcesFit, TaintToleration of NoExecute taints), the kubelet's rejection (NN-03) may come
+next, from either channel: a kubelet rejecting a wrongly bound pod is right, and only the bind is
+blamed. The graph keeps NN-03 after NN-01 only, so a rejection after a correct bind (or one that
+broke only a filter the kubelet does not check: a NoSchedule taint, a cordon) is out of order.
+
 Two of the flow's steps show the same Event (RC-01 and RC-02: SuccessfulCreate); the checker
 tells them apart by RC-02's `watch: DELETED`: a SuccessfulCreate right after one of the
 controller's pods was deleted is a replacement. Events one reconcile writes together (same
@@ -248,6 +255,9 @@ class Checker:
         states = self.run.nodes.setdefault(name, [])
         states.append(dict(meta.get("labels") or {}))
         del states[:-2]
+        before = self.run.node_objects.get(name)
+        if before is not None and before.get("spec") != node.get("spec"):
+            self.run.node_before[name] = before  # a status update (a heartbeat) changes no spec
         self.run.node_objects[name] = node
 
     def _controller_event(

@@ -32,7 +32,14 @@ RULES = {
     "deleted": "a deleted object changes no more",
     "node-affinity": "the scheduler's NodeAffinity filter (nodeSelector, required node affinity)",
     "resources": "the scheduler's NodeResourcesFit filter: requests within a node's allocatable",
-    "admission": "the kubelet's admission checks (NodeAffinity)",
+    "taints": "the scheduler's TaintToleration filter: every NoSchedule/NoExecute taint of the "
+    "node tolerated",
+    "node-unschedulable": "the scheduler's NodeUnschedulable filter: no pod bound to a cordoned "
+    "node (spec.unschedulable) unless it tolerates node.kubernetes.io/unschedulable",
+    "scheduler-name": "a pod is scheduled by the scheduler its spec.schedulerName names (its "
+    "Scheduled Event's reporting component)",
+    "admission": "the kubelet's admission checks (NodeResourcesFit, NodeAffinity, "
+    "TaintToleration of NoExecute taints)",
     "restarts": "the container machine: restartCount only grows, after a container ran and ended",
     "restart-policy": "the pod-phase machine: Succeeded means no container will restart",
     "flow": "a STEP record: the step must follow the one before in the flow graph",
