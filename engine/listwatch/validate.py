@@ -232,21 +232,21 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 f"conformance scenarios: not run (their pods ask for {DEFAULT_SCHEDULER}, not "
                 f"{args.scheduler_name})\n"
             )
-        if args.component == "scheduler":
-            nodes = [f"node{i:02d}" for i in range(1, args.round_nodes + 1)]
-            for seed in range(args.seed, args.seed + args.rounds):
-                scenario = generated.generate(
-                    seed, nodes, pods=args.pods, scheduler=args.scheduler_name
-                )
-                with _serving(args, engine, nodes, log_path, out, err, scenario) as run:
-                    found = _round(run.api, scenario, out)
-                reports.append((f"seed {seed}: ", run.report(engine, f"seed {seed}")))
-                findings.extend((seed, f) for f in found)
-                crashed += run.crashed
+        options = generated.Options(args.pods, args.round_nodes, args.scheduler_name)
+        for seed in range(args.seed, args.seed + args.rounds):
+            played = generated.round_for(args.component, seed, options)
+            if played is None:
+                break
+            with _serving(args, engine, list(played.nodes), log_path, out, err, played) as run:
+                found = played.play(run.api)
+            out.write(f"seed {seed}: {played.summary()}: {len(found)} finding(s)\n")
+            reports.append((f"seed {seed}: ", run.report(engine, f"seed {seed}")))
+            findings.extend((seed, f) for f in found)
+            crashed += run.crashed
     results = judge(steps, scenarios, reports, findings)
     write(results, scenarios, out)
     if args.report:
-        _write_json(args, argv, results, scenarios, [r for _, r in reports], findings)
+        _write_json(args, argv, results, scenarios, reports, findings)
     failed = any(r.verdict == FAILED for r in results) or code not in (0, 5) or crashed > 0
     out.write(f"{args.component}: {'FAILED' if failed else 'PASSED'}\n")
     return 1 if failed else 0
@@ -273,9 +273,9 @@ def _serving(
     log_path: Path,
     out: IO[str],
     err: IO[str],
-    scenario: generated.Scenario | None = None,
+    played: generated.Round | None = None,
 ) -> Iterator[_Run]:
-    """The cluster without the component (its nodes made ready for `scenario` first), every
+    """The cluster without the component (made ready for a generated round first), every
     watch recorded, and COMMAND started against it; on exit COMMAND is stopped (an exit of its
     own before that is a crash, counted in `crashed`) and so is the recording."""
     nodes = [n.strip() for n in nodes if n.strip()]
@@ -286,8 +286,8 @@ def _serving(
         api = KubeAPI(str(server.kubeconfig))
         run = _Run(str(server.kubeconfig), api, WatchRecorder(api, WATCHED))
         try:
-            if scenario is not None:
-                generated.prepare(api, scenario)
+            if played is not None:
+                played.prepare(api)
             run.recorder.start()
             with open(log_path, "wb") as log:
                 proc = _start(args.argv, server, log)
@@ -311,25 +311,6 @@ def _serving(
         finally:
             run.recorder.stop()
             api.close()
-
-
-def _round(api: KubeAPI, scenario: generated.Scenario, out: IO[str]) -> list[generated.Finding]:
-    """One generated round: its pods created, given time to be placed, judged."""
-    generated.create_pods(api, scenario)
-    ours = generated.settle(api, scenario)
-    findings = generated.judge(
-        scenario,
-        api.list("pods"),
-        api.list("nodes"),
-        api.list("events", namespace=scenario.namespace),
-    )
-    bound = sum(1 for p in ours if p["spec"].get("nodeName"))
-    mine = sum(1 for p in ours if p["spec"].get("schedulerName") == scenario.scheduler)
-    out.write(
-        f"seed {scenario.seed}: {len(ours)} pods ({mine} for {scenario.scheduler}) on "
-        f"{len(scenario.nodes)} nodes: {bound} bound, {len(findings)} finding(s)\n"
-    )
-    return findings
 
 
 def _start(argv: list[str], server: Server, log: IO[bytes]) -> subprocess.Popen[bytes]:
@@ -398,7 +379,7 @@ def _write_json(
     argv: list[str],
     results: list[StepResult],
     scenarios: Scenarios,
-    reports: list[Report],
+    reports: list[tuple[str, Report]],
     findings: list[tuple[int, generated.Finding]],
 ) -> None:
     data: dict[str, Any] = {
@@ -423,15 +404,13 @@ def _write_json(
             for nodeid, outcome in scenarios.outcomes.items()
         ],
         "rounds": {
-            "seeds": list(range(args.seed, args.seed + args.rounds))
-            if args.component == "scheduler"
-            else [],
+            "played": [label.rstrip(": ") for label, _ in reports if label],
             "findings": [
-                {"seed": seed, "step": f.step, "pod": f.subject, "sentence": f.sentence}
+                {"seed": seed, "step": f.step, "subject": f.subject, "sentence": f.sentence}
                 for seed, f in findings
             ],
         },
-        "checker": [report.as_json() for report in reports],
+        "checker": [report.as_json() for _, report in reports],
     }
     try:
         Path(args.report).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

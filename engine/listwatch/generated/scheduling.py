@@ -1,4 +1,4 @@
-"""Generated scheduling scenarios: a seeded cluster of labelled, tainted and cordoned nodes, and
+"""Generated scheduling rounds: a seeded cluster of labelled, tainted and cordoned nodes, and
 pods with nodeSelectors, required node affinity, tolerations, resource requests and
 schedulerNames, judged by where a scheduler put them.
 
@@ -16,15 +16,13 @@ none at the end either; one that fits a node at the end could have been bound th
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from listwatch.generated.round import Finding, Obj, settle
 from listwatch.remote.kubeapi import KubeAPI
 from listwatch.rules import affinity, resources, taints
-
-Obj = dict[str, Any]
 
 ZONE = "topology.kubernetes.io/zone"
 ZONES = ("zone-a", "zone-b", "zone-c")
@@ -52,15 +50,6 @@ class Scenario:
     pods: tuple[Obj, ...]
     #: The names of the traps (`TRAPS`) among the pods.
     traps: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Finding:
-    """What the scheduler did wrong in a round, at a spec step, in one sentence."""
-
-    step: str
-    subject: str
-    sentence: str
 
 
 def generate(
@@ -193,28 +182,55 @@ def create_pods(api: KubeAPI, scenario: Scenario) -> None:
         api.create("pods", pod, namespace=scenario.namespace)
 
 
-def settle(
-    api: KubeAPI, scenario: Scenario, *, timeout: float = 60.0, quiet: float = 1.5
-) -> list[Obj]:
-    """The round's pods once the scheduler is done: every pod of its own bound or reported
-    unschedulable and nothing changed for `quiet` seconds, or nothing changed for `quiet` x 4
-    (a scheduler that keeps quiet), or `timeout`."""
-    deadline = time.monotonic() + timeout
-    last, since = "", time.monotonic()
-    while True:
-        pods = api.list("pods", namespace=scenario.namespace)
-        versions = ",".join(sorted(str(p["metadata"].get("resourceVersion")) for p in pods))
-        now = time.monotonic()
-        if versions != last:
-            last, since = versions, now
-        decided = all(
-            _bound(p) or _reported_unschedulable(p)
-            for p in pods
-            if p["spec"].get("schedulerName") == scenario.scheduler
+@dataclass
+class SchedulingRound:
+    """A round for a scheduler (`listwatch.generated.round.Round`)."""
+
+    scenario: Scenario
+    nodes: Sequence[str]
+    placed: int = 0
+
+    @property
+    def seed(self) -> int:
+        return self.scenario.seed
+
+    def prepare(self, api: KubeAPI) -> None:
+        prepare(api, self.scenario)
+
+    def play(self, api: KubeAPI) -> list[Finding]:
+        scenario = self.scenario
+        create_pods(api, scenario)
+        ours = settle(
+            lambda: api.list("pods", namespace=scenario.namespace),
+            lambda pods: all(
+                _bound(p) or _reported_unschedulable(p)
+                for p in pods
+                if p["spec"].get("schedulerName") == scenario.scheduler
+            ),
         )
-        if now - since >= (quiet if decided else quiet * 4) or now >= deadline:
-            return pods
-        time.sleep(0.1)
+        self.placed = sum(1 for p in ours if _bound(p))
+        return judge(
+            scenario,
+            api.list("pods"),
+            api.list("nodes"),
+            api.list("events", namespace=scenario.namespace),
+        )
+
+    def summary(self) -> str:
+        mine = sum(
+            1 for p in self.scenario.pods if p["spec"]["schedulerName"] == self.scenario.scheduler
+        )
+        return (
+            f"{len(self.scenario.pods)} pods ({mine} for {self.scenario.scheduler}) on "
+            f"{len(self.nodes)} nodes: {self.placed} bound"
+        )
+
+
+def round_of(
+    seed: int, *, pods: int = 24, nodes: int = 5, scheduler: str = "default-scheduler"
+) -> SchedulingRound:
+    names = [f"node{i:02d}" for i in range(1, nodes + 1)]
+    return SchedulingRound(generate(seed, names, pods=pods, scheduler=scheduler), names)
 
 
 # -- judging ---------------------------------------------------------------------------------------

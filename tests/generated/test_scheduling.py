@@ -1,4 +1,5 @@
-"""Generated scheduling rounds: reproducible from their seed, judged from the objects at the end.
+"""Generated scheduling rounds (`listwatch.generated.scheduling`): reproducible from their seed,
+judged from the objects at the end.
 
 A pure placement (`place`, a scheduler in twenty lines: the filters in kube-scheduler's order,
 first node that fits) gets no finding over many seeds; the same placement with one filter or duty
@@ -14,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from listwatch import generated
 from listwatch.checker.run import check_records
 from listwatch.engine import Engine
+from listwatch.generated import scheduling
+from listwatch.generated.round import Finding, Round
 from listwatch.remote.kubeapi import KubeAPI
 from listwatch.remote.recording import WatchRecorder
 from listwatch.rules import resources
@@ -26,11 +28,11 @@ NODES = [f"node{i:02d}" for i in range(1, 6)]
 Obj = dict[str, Any]
 
 
-def nodes_of(scenario: generated.Scenario) -> list[Obj]:
-    return [generated._patched(name, patch) for name, patch in scenario.nodes.items()]
+def nodes_of(scenario: scheduling.Scenario) -> list[Obj]:
+    return [scheduling._patched(name, patch) for name, patch in scenario.nodes.items()]
 
 
-def place(scenario: generated.Scenario, *, wrong: str = "") -> tuple[list[Obj], list[Obj]]:
+def place(scenario: scheduling.Scenario, *, wrong: str = "") -> tuple[list[Obj], list[Obj]]:
     """Where a scheduler puts the round's pods, in order, and the Events it records; `wrong`
     leaves one thing out (a filter, or a duty), as the shipped wrong schedulers do."""
     nodes = nodes_of(scenario)
@@ -78,7 +80,7 @@ def place(scenario: generated.Scenario, *, wrong: str = "") -> tuple[list[Obj], 
 
 
 def _passes(pod: Obj, node: Obj, wrong: str) -> bool:
-    why = generated.refusal(pod, node)
+    why = scheduling.refusal(pod, node)
     if why is None:
         return True
     ignored = {
@@ -88,29 +90,29 @@ def _passes(pod: Obj, node: Obj, wrong: str) -> bool:
     return ignored is not None and ignored in why
 
 
-def findings_of(seed: int, wrong: str = "") -> list[generated.Finding]:
-    scenario = generated.generate(seed, NODES)
+def findings_of(seed: int, wrong: str = "") -> list[Finding]:
+    scenario = scheduling.generate(seed, NODES)
     placed, events = place(scenario, wrong=wrong)
-    return generated.judge(scenario, placed, nodes_of(scenario), events)
+    return scheduling.judge(scenario, placed, nodes_of(scenario), events)
 
 
 def test_a_seed_gives_the_same_round_every_time_and_another_seed_another() -> None:
-    assert generated.generate(7, NODES) == generated.generate(7, NODES)
-    assert generated.generate(7, NODES).pods != generated.generate(8, NODES).pods
+    assert scheduling.generate(7, NODES) == scheduling.generate(7, NODES)
+    assert scheduling.generate(7, NODES).pods != scheduling.generate(8, NODES).pods
 
 
 def test_every_round_has_its_traps_that_fit_no_node_and_pods_of_every_shape() -> None:
     shapes: set[str] = set()
     for seed in range(50):
-        scenario = generated.generate(seed, NODES)
-        assert len(scenario.traps) == len(generated.TRAPS)
+        scenario = scheduling.generate(seed, NODES)
+        assert len(scenario.traps) == len(scheduling.TRAPS)
         traps = [p for p in scenario.pods if p["metadata"]["name"] in scenario.traps]
         for trap in traps:
             if trap["spec"]["schedulerName"] != scenario.scheduler:
                 continue
             for node in nodes_of(scenario):
                 assert (
-                    generated.refusal(trap, node) is not None
+                    scheduling.refusal(trap, node) is not None
                     or resources.bind_fit(trap, node, []) is not None
                 ), (trap, node)
         for pod in scenario.pods:
@@ -158,11 +160,11 @@ def test_a_wrong_placement_is_found_at_its_step_in_every_one_of_20_seeds(
 
 
 def test_a_pod_left_unbound_where_a_node_has_room_is_found_at_lw_09() -> None:
-    scenario = generated.generate(3, NODES)
+    scenario = scheduling.generate(3, NODES)
     placed, events = place(scenario)
     pod = next(p for p in placed if p["spec"].get("nodeName"))
     pod["spec"]["nodeName"] = ""
-    found = generated.judge(scenario, placed, nodes_of(scenario), events)
+    found = scheduling.judge(scenario, placed, nodes_of(scenario), events)
     assert [f.step for f in found] == ["LW-09"]
     assert found[0].sentence.startswith(
         f"generated-3/{pod['metadata']['name']} was left unbound although node"
@@ -170,45 +172,40 @@ def test_a_pod_left_unbound_where_a_node_has_room_is_found_at_lw_09() -> None:
 
 
 def test_a_scheduler_picking_nodes_at_random_passes_at_most_one_round_in_a_thousand() -> None:
-    passed, total = generated.chance_of_passing(range(1000), NODES)
+    passed, total = scheduling.chance_of_passing(range(1000), NODES)
     assert (passed, total) == (0, 1000)
     # Even without the traps (which it always misplaces).
-    passed, total = generated.chance_of_passing(range(1000), NODES, without_traps=True)
+    passed, total = scheduling.chance_of_passing(range(1000), NODES, without_traps=True)
     assert passed <= 1 and total == 1000
 
 
+def play_served(
+    engine: Engine, played: Round, *, without: tuple[str, ...] = ()
+) -> tuple[list[Finding], Any]:
+    """A round on a fresh served cluster with the built-in components (less `without`): its
+    findings and the checker's report of the recorded watches."""
+    with Server(engine, nodes=list(played.nodes), port=0, without=without, err=sys.stderr) as s:
+        api = KubeAPI(str(s.kubeconfig))
+        recorder = WatchRecorder(api, [("pods", None), ("events", None), ("nodes", None)])
+        try:
+            played.prepare(api)
+            recorder.start()
+            found = played.play(api)
+        finally:
+            recorder.stop()
+            api.close()
+    return found, check_records(recorder.in_revision_order(), engine.spec, name="round")
+
+
 @pytest.fixture(scope="module")
-def served_rounds(engine: Engine) -> Iterator[list[tuple[int, list[generated.Finding], Any]]]:
-    """20 seeds, each on a fresh served cluster with the built-in scheduler: findings and the
-    checker's report of the recorded watches."""
-    rounds = []
-    for seed in range(1, 21):
-        scenario = generated.generate(seed, NODES)
-        with Server(engine, nodes=NODES, port=0, err=sys.stderr) as server:
-            api = KubeAPI(str(server.kubeconfig))
-            recorder = WatchRecorder(api, [("pods", None), ("events", None), ("nodes", None)])
-            try:
-                generated.prepare(api, scenario)
-                recorder.start()
-                generated.create_pods(api, scenario)
-                generated.settle(api, scenario)
-                found = generated.judge(
-                    scenario,
-                    api.list("pods"),
-                    api.list("nodes"),
-                    api.list("events", namespace=scenario.namespace),
-                )
-            finally:
-                recorder.stop()
-                api.close()
-        report = check_records(recorder.in_revision_order(), engine.spec, name=f"seed {seed}")
-        rounds.append((seed, found, report))
-    yield rounds
+def served_rounds(engine: Engine) -> Iterator[list[tuple[int, list[Finding], Any]]]:
+    """20 seeds, each on a fresh served cluster with the built-in scheduler."""
+    yield [(seed, *play_served(engine, scheduling.round_of(seed))) for seed in range(1, 21)]
 
 
 @pytest.mark.slow
 def test_the_built_in_scheduler_has_no_finding_and_no_violation_over_20_seeds(
-    served_rounds: list[tuple[int, list[generated.Finding], Any]],
+    served_rounds: list[tuple[int, list[Finding], Any]],
 ) -> None:
     assert [(seed, found) for seed, found, _ in served_rounds if found] == []
     assert [
