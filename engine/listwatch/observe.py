@@ -4,8 +4,9 @@ trace or judged, record by record, as they come.
     listwatch record [--kubeconfig K] [-n NAMESPACE] [-o FILE] [--duration SECONDS]
     listwatch check --follow [--kubeconfig K] [-n NAMESPACE] [--duration SECONDS]
 
-Pods, Events and Nodes are each listed and then watched from the list's resourceVersion (kubectl
-watches one resource type at a time, so `kubectl get pods,events -w` cannot record them together).
+Pods, Events, Nodes, ReplicationControllers and ReplicaSets are each listed and then watched from
+the list's resourceVersion (kubectl watches one resource type at a time, so `kubectl get
+pods,events -w` cannot record them together).
 Both run until SIGINT or SIGTERM (or `--duration`), then stop their watches and exit: record with
 0, check with the checker's exit code for what it saw.
 """
@@ -56,12 +57,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def follow(
     args: argparse.Namespace, on_record: Callable[[dict[str, Any]], None], err: IO[str]
 ) -> list[str]:
-    """Watch pods, events and nodes, handing each record to `on_record` in arrival order, until a
-    signal or the duration ends; the watches' errors. A line on `err` says when the watches are
-    open."""
+    """Watch pods, events, nodes and replicated controllers, handing each record to `on_record` in
+    arrival order, until a signal or the duration ends; the watches' errors. A line on `err` says
+    when the watches are open."""
     api = KubeAPI(args.kubeconfig)
     recorder = WatchRecorder(
-        api, [("pods", args.namespace), ("events", args.namespace), ("nodes", None)]
+        api,
+        [
+            ("pods", args.namespace),
+            ("events", args.namespace),
+            ("nodes", None),
+            ("replicationcontrollers", args.namespace),
+            ("replicasets", args.namespace),
+        ],
     )
     deadline = None if args.duration is None else time.monotonic() + args.duration
     with _stopped_by_signals() as stop:

@@ -5,13 +5,14 @@ the spec, on the simulated cluster with that component left out.
 
 It serves the cluster without COMPONENT (on 127.0.0.1, a free port), starts COMMAND with
 `KUBECONFIG` pointing at it (and `KUBERNETES_SERVICE_HOST`/`_PORT`, which in-cluster programs read),
-records every watch stream of pods, events and nodes, runs the conformance scenarios tagged with
-the spec steps that concern the component (the observable steps it acts in), and judges the
-recording with the checker. A scheduler then meets generated rounds (`listwatch.generated`): for
-each seed from `--seed`, a fresh cluster of labelled, tainted and cordoned nodes, the scheduler
-started anew, and pods of every shape, judged by where it put them and by the checker. The report
-has a line per step: passed, failed (what the component did or failed to do, with the objects), or
-not exercised. Exit 0 only when nothing failed.
+records every watch stream of pods, events, nodes and replicated controllers, runs the conformance
+scenarios tagged with the spec steps that concern the component (the observable steps it acts in),
+and judges the recording with the checker. Then come generated rounds (`listwatch.generated`) where
+they concern the component (a scheduler; a replication controller): for each seed from `--seed`,
+a fresh cluster, the component started anew, and a seeded workload (nodes labelled, tainted and
+cordoned, pods of every shape; ReplicationControllers scaled and robbed of pods), judged from the
+objects at its end and by the checker. The report has a line per step: passed, failed (what the
+component did or failed to do, with the objects), or not exercised. Exit 0 only when nothing failed.
 """
 
 from __future__ import annotations
@@ -47,8 +48,14 @@ PASSED, FAILED, NOT_EXERCISED = "passed", "failed", "not exercised"
 WHY_CHARS = 240
 #: How long COMMAND gets to stop after SIGTERM before it is killed.
 STOP_SECONDS = 10.0
-#: What is recorded: every pod, Event and node.
-WATCHED: list[tuple[str, str | None]] = [("pods", None), ("events", None), ("nodes", None)]
+#: What is recorded: every pod, Event, node and replicated controller.
+WATCHED: list[tuple[str, str | None]] = [
+    ("pods", None),
+    ("events", None),
+    ("nodes", None),
+    ("replicationcontrollers", None),
+    ("replicasets", None),
+]
 #: The schedulerName the conformance scenarios' pods ask for.
 DEFAULT_SCHEDULER = "default-scheduler"
 

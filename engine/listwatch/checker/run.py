@@ -60,11 +60,12 @@ from typing import IO, Any
 from listwatch import printers, tracefile
 from listwatch.actions import ObjectRef
 from listwatch.apiserver.kinds import events
-from listwatch.checker import scenario
+from listwatch.checker import replicas, scenario
 from listwatch.checker.lifecycle import Lifecycle, Run, event_count, event_fields, repeated
 from listwatch.checker.projection import Projection, StepRule
+from listwatch.checker.replicas import Replicas
 from listwatch.checker.verdicts import FAIL, INCONCLUSIVE, PASS, PodVerdict, Violation
-from listwatch.spec.model import Spec
+from listwatch.spec.model import Spec, Step
 
 __all__ = [
     "Checker",
@@ -169,6 +170,11 @@ class Checker:
         self._controllers: dict[str, _Controller] = {}
         self._step_pos: dict[str, str] = {}
         self._step_records: Counter[str] = Counter()
+        self.replicas = Replicas()
+        #: The step in which a controller creates pods (where too many replicas is blamed).
+        self._creating = next(
+            (s.id for s in spec.flow.steps if s.id in self.projection.rules and _creates(s)), ""
+        )
 
     def feed(self, record: tracefile.Record) -> None:
         """Judge one record; violations are kept for the report."""
@@ -192,6 +198,8 @@ class Checker:
                 self._event(obj, record.line)
             elif kind == "Node":
                 self._node(obj)
+            elif kind in replicas.KINDS:
+                self.replicas.controller(record.type, obj)
 
     def finish(self) -> Report:
         """The report of everything fed so far."""
@@ -230,6 +238,9 @@ class Checker:
             life = self._lifecycle(ObjectRef.of(obj), line)
         life.pod_record(kind, obj, line)
         self.run.note_admitted(kind, obj)
+        too_many = self.replicas.pod(kind, obj)
+        if too_many is not None and self._creating:
+            life.violate(line, self._creating, *too_many, "replicas", key="replicas")
 
     def _event(self, event: Mapping[str, Any], line: int) -> None:
         event = events.as_core(event)  # a watch of events.k8s.io/v1 reads as one of core/v1
@@ -373,6 +384,12 @@ class Checker:
             )
         else:
             self.run.report(Violation(line, ref, step, expected, observed, "flow"))
+
+
+def _creates(step: Step) -> bool:
+    """Whether the step shows a controller creating pods (its Event is SuccessfulCreate)."""
+    reasons = ((step.observable or {}).get("event") or {}).get("reason") or ()
+    return "SuccessfulCreate" in ((reasons,) if isinstance(reasons, str) else reasons)
 
 
 def _on_the_way(missing: str, step: str) -> str:

@@ -136,7 +136,13 @@ class RemoteCluster:
         self.log.push(f"namespace {namespace}", lambda: self._remove_namespace(namespace))
         self.names = NameMap(namespace, node_map)
         self.recorder = WatchRecorder(
-            self.api, [("nodes", None), ("pods", namespace), ("events", namespace)]
+            self.api,
+            [
+                ("nodes", None),
+                ("pods", namespace),
+                ("events", namespace),
+                ("replicationcontrollers", namespace),
+            ],
         )
         self.recorder.start()
 
