@@ -297,7 +297,7 @@ def _serving(
                 played.prepare(api)
             run.recorder.start()
             with open(log_path, "wb") as log:
-                proc = _start(args.argv, server, log)
+                proc = _start(args.argv, server, nodes, log)
             out.write(
                 f"validating {args.component}: {' '.join(args.argv)} (pid {proc.pid}) against "
                 f"{server.url}\n"
@@ -320,10 +320,15 @@ def _serving(
             api.close()
 
 
-def _start(argv: list[str], server: Server, log: IO[bytes]) -> subprocess.Popen[bytes]:
+def _start(
+    argv: list[str], server: Server, nodes: list[str], log: IO[bytes]
+) -> subprocess.Popen[bytes]:
+    """COMMAND, told where the cluster is and (in `LISTWATCH_NODES`, for a kubelet that must
+    register them) its nodes' names."""
     env = {
         **os.environ,
         "KUBECONFIG": str(server.kubeconfig),
+        "LISTWATCH_NODES": ",".join(nodes),
         "KUBERNETES_SERVICE_HOST": server.host,
         "KUBERNETES_SERVICE_PORT": str(server.port),
     }

@@ -4,6 +4,7 @@ conformance scenarios).
 
 - `scheduling`: labelled, tainted and cordoned nodes; pods with selectors, affinity,
   tolerations, requests and schedulerNames (for a scheduler);
+- `admission`: pods that name their node, some too big or unfit for it (for a kubelet);
 - `replication`: ReplicationControllers scaled and robbed of pods (for the replication
   controller, or the controller manager as a whole).
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from listwatch.generated import replication, scheduling
+from listwatch.generated import admission, replication, scheduling
 from listwatch.generated.round import Finding, Round
 
 __all__ = ["Finding", "Options", "Round", "round_for"]
@@ -33,6 +34,8 @@ def round_for(component: str, seed: int, options: Options) -> Round | None:
         return scheduling.round_of(
             seed, pods=options.pods, nodes=options.nodes, scheduler=options.scheduler
         )
+    if component == "kubelet":
+        return admission.round_of(seed)
     if component in ("controller-manager", "replicationcontroller-controller"):
         return replication.round_of(seed)
     return None

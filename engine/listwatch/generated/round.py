@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from listwatch.remote.kubeapi import KubeAPI
+from listwatch.rules import resources
 
 Obj = dict[str, Any]
 
@@ -64,3 +65,12 @@ def settle(
         if now - since >= (quiet if done(objects) else quiet * 4) or now >= deadline:
             return objects
         time.sleep(0.1)
+
+
+def shown(resource: str, value: int) -> str:
+    """An amount as a person reads it: CPU in millicores, memory in MiB."""
+    if resource == resources.CPU:
+        return f"{value}m"
+    if resource == resources.MEMORY:
+        return f"{value // 2**20}Mi"
+    return str(value)

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from listwatch.generated.round import Finding, Obj, settle
+from listwatch.generated.round import Finding, Obj, settle, shown
 from listwatch.remote.kubeapi import KubeAPI
 from listwatch.rules import affinity, resources, taints
 
@@ -367,17 +367,9 @@ def _overcommitted(
         return []
     pods = ", ".join(sorted(str(p["metadata"]["name"]) for p in bound))
     amounts = "; ".join(
-        f"{r} {_shown(r, used[r])} of {_shown(r, capacity.get(r, 0))} allocatable" for r in over
+        f"{r} {shown(r, used[r])} of {shown(r, capacity.get(r, 0))} allocatable" for r in over
     )
     return [Finding("LW-10", name, f"{name} is overcommitted: its pods ({pods}) request {amounts}")]
-
-
-def _shown(resource: str, value: int) -> str:
-    if resource == resources.CPU:
-        return f"{value}m"
-    if resource == resources.MEMORY:
-        return f"{value // 2**20}Mi"
-    return str(value)
 
 
 def _bound(pod: Mapping[str, Any]) -> bool:
