@@ -4,12 +4,14 @@ examples/scheduler.py, is in test_examples_scheduler.py)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
-from listwatch import validate
+from listwatch import generated, validate
 from listwatch.engine import Engine
+from listwatch.generated import admission, replication, scheduling
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,3 +45,55 @@ def test_without_a_command_validate_says_what_is_missing() -> None:
     )
     assert done.returncode == 1
     assert done.stderr == "error: validate: give the implementation's command after --\n"
+
+
+def test_every_generated_round_names_only_steps_its_component_acts_in(engine: Engine) -> None:
+    for component, module in (
+        ("scheduler", scheduling),
+        ("kubelet", admission),
+        ("controller-manager", replication),
+        ("replicationcontroller-controller", replication),
+    ):
+        assert generated.round_for(component, 1, generated.Options()) is not None
+        steps = {step.id for step in validate.steps_of(engine.spec, component)}
+        assert steps >= module.STEPS, component
+    assert generated.round_for("namespace-controller", 1, generated.Options()) is None
+
+
+def test_a_component_that_exits_early_fails_the_validation(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "listwatch",
+            "validate",
+            "scheduler",
+            "--no-features",
+            "--rounds",
+            "1",
+            "--report",
+            str(tmp_path / "report.json"),
+            "--",
+            sys.executable,
+            "-c",
+            "print('cannot start: no such cluster'); raise SystemExit(3)",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        "scheduler: exited with code 3 before the scenarios ended (a failure); its last lines:\n"
+        "  cannot start: no such cluster\n"
+    ) in done.stderr
+    assert done.stdout.rstrip().endswith("scheduler: FAILED")
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["rounds"]["played"] == ["seed 1"]
+    # Nobody placed the round's pods: each one that fits is reported at US-01.
+    assert any(
+        f["step"] == "US-01" and "was left unbound although" in f["sentence"]
+        for f in report["rounds"]["findings"]
+    )

@@ -1,6 +1,6 @@
 """Generated admission rounds (`listwatch.generated.admission`): reproducible from their seed,
-replayed in creation order; a kubelet that runs what it must reject, rejects what fits, or never
-runs what it admitted is found at NN-03, NN-02 or LW-12; the built-in kubelet has no finding."""
+replayed in creation order; a kubelet that runs what it must reject or rejects what fits is found
+at NN-03, one that never runs what it admitted at LW-12; the built-in kubelet has no finding."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def test_a_kubelet_that_does_what_it_must_has_no_finding() -> None:
             "NN-03",
             "should have been rejected with reason OutOfcpu, but it is Running",
         ),
-        ("rejects-all", "NN-02", "yet was rejected: OutOfcpu: no"),
+        ("rejects-all", "NN-03", "yet was rejected: OutOfcpu: no"),
         ("never-runs", "LW-12", "but its containers never ran (phase Pending)"),
     ],
 )

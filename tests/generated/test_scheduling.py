@@ -146,7 +146,7 @@ def test_a_correct_placement_has_no_finding_over_200_seeds() -> None:
         ("ignores-taints", "LW-10", "it does not tolerate"),
         ("overcommits", "LW-10", "is overcommitted: its pods"),
         ("binds-twice", "LW-10", "times ("),
-        ("binds-others", "LW-09", "took a pod that is not its own"),
+        ("binds-others", "LW-10", "took a pod that is not its own"),
         ("never-unschedulable", "US-01", "fits no node, but the scheduler never said so"),
         ("ignores-filters", "LW-10", "was bound to"),
     ],
@@ -159,13 +159,13 @@ def test_a_wrong_placement_is_found_at_its_step_in_every_one_of_20_seeds(
         assert any(f.step == step and words in f.sentence for f in found), (seed, found)
 
 
-def test_a_pod_left_unbound_where_a_node_has_room_is_found_at_lw_09() -> None:
+def test_a_pod_left_unbound_where_a_node_has_room_is_found_at_us_01() -> None:
     scenario = scheduling.generate(3, NODES)
     placed, events = place(scenario)
     pod = next(p for p in placed if p["spec"].get("nodeName"))
     pod["spec"]["nodeName"] = ""
     found = scheduling.judge(scenario, placed, nodes_of(scenario), events)
-    assert [f.step for f in found] == ["LW-09"]
+    assert [f.step for f in found] == ["US-01"]
     assert found[0].sentence.startswith(
         f"generated-3/{pod['metadata']['name']} was left unbound although node"
     )

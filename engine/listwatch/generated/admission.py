@@ -29,6 +29,8 @@ MEMORIES = ("", "", "256Mi", "1Gi", "4Gi")
 NOWHERE = {"listwatch.io/zone": "nowhere"}
 #: How long the kubelet gets to register its nodes before the round gives up on it.
 REGISTER_SECONDS = 30.0
+#: The steps its findings name (each one the kubelet acts in).
+STEPS = frozenset({"NN-03", "LW-12"})
 TRAPS = {
     "cpu": {"requests": {"cpu": "64"}},
     "memory": {"requests": {"memory": "64Gi"}},
@@ -96,7 +98,7 @@ class AdmissionRound:
         if missing:
             return [
                 Finding(
-                    "NN-02",
+                    "LW-12",
                     node,
                     f"the kubelet never registered its node {node} (within "
                     f"{REGISTER_SECONDS:g} s): no pod there could be admitted",
@@ -164,8 +166,8 @@ def judge(
     scenario: Scenario, pods: Iterable[Mapping[str, Any]], nodes: Iterable[Mapping[str, Any]]
 ) -> list[Finding]:
     """What the kubelet did wrong with the round's pods: a pod it should have rejected that is
-    not Failed with the check's reason (NN-03), one it should have admitted that it rejected
-    (NN-02), or one it admitted whose containers never ran (LW-12)."""
+    not Failed with the check's reason, or one it should have admitted that it rejected (both
+    NN-03, the rejection), or one it admitted whose containers never ran (LW-12)."""
     by_name = {n["metadata"]["name"]: n for n in nodes}
     fates = expected(scenario, by_name)
     findings = []
@@ -192,7 +194,7 @@ def judge(
         elif _phase(pod) == "Failed":
             findings.append(
                 Finding(
-                    "NN-02",
+                    "NN-03",
                     subject,
                     f"{subject} fits {node} yet was rejected: {status.get('reason')}: "
                     f"{status.get('message')}",

@@ -18,6 +18,8 @@ from listwatch.generated.round import Finding, Obj, settle
 from listwatch.remote.kubeapi import KubeAPI
 
 IMAGE = "nginx:1.15"
+#: The steps its findings name (each one the replication controller acts in).
+STEPS = frozenset({"LW-06", "RC-01", "RC-02"})
 #: What a round does to its controllers once they are created, in order.
 SCALE, DELETE_POD = "scale", "delete-pod"
 

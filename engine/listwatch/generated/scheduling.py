@@ -36,6 +36,8 @@ OTHER_SCHEDULER = "other-scheduler"
 CPUS = ("", "", "250m", "500m", "1", "1500m", "2")
 MEMORIES = ("", "", "256Mi", "1Gi", "4Gi")
 IMAGE = "nginx:1.15"
+#: The steps its findings name (each one the scheduler acts in).
+STEPS = frozenset({"LW-10", "US-01"})
 
 
 @dataclass(frozen=True)
@@ -276,7 +278,7 @@ def _judge_pod(
         if node:
             return [
                 Finding(
-                    "LW-09",
+                    "LW-10",
                     name,
                     f"{name} asks for the scheduler {wants}, yet it was bound to {node}: "
                     f"{scenario.scheduler} took a pod that is not its own",
@@ -308,7 +310,7 @@ def _judge_pod(
     if room:
         return [
             Finding(
-                "LW-09",
+                "US-01",
                 name,
                 f"{name} was left unbound although {room[0]} could take it "
                 f"({len(room)} node(s) had room for it)",
