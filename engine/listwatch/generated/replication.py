@@ -135,7 +135,7 @@ class ReplicationRound:
                 if "replicas" in (c.get("spec") or {})
             )
 
-        settle(read, done, quiet=1.0)
+        settle(read, done)
 
     def summary(self) -> str:
         return (

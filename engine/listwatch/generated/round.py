@@ -50,7 +50,7 @@ def settle(
     done: Callable[[list[Obj]], bool],
     *,
     timeout: float = 60.0,
-    quiet: float = 1.5,
+    quiet: float = 1.0,
 ) -> list[Obj]:
     """The objects `read` gives once nothing changed for `quiet` seconds while `done`, or for
     `quiet` x 4 while not, or at `timeout`."""
