@@ -99,7 +99,7 @@ class KubeAPI:
                 f"the Kubernetes API at {self.host} cannot be reached: {exc}"
             ) from exc
         if response.status >= 400:
-            raise _api_error(response.status, response.reason or "", response.read())  # type: ignore[no-untyped-call]
+            raise _api_error(response.status, response.reason or "", _read(response))
         return response
 
     def request(
@@ -112,7 +112,7 @@ class KubeAPI:
         content_type: str = "application/json",
     ) -> Any:
         """One request; the parsed JSON answer (or the text, for logs)."""
-        text = self._call(method, path, query, body, content_type, 60).read().decode("utf-8")
+        text = _read(self._call(method, path, query, body, content_type, 60)).decode("utf-8")
         try:
             return json.loads(text) if text else None
         except ValueError:
@@ -153,9 +153,7 @@ class KubeAPI:
             "previous": "true" if previous else None,
         }
         path = self.path(RESOURCES["pods"], namespace=namespace, name=pod, subresource="log")
-        return str(
-            self._call("GET", path, query, None, "application/json", 60).read().decode("utf-8")
-        )
+        return _read(self._call("GET", path, query, None, "application/json", 60)).decode("utf-8")
 
     def list_at(
         self, plural: str, *, namespace: str | None = None, field_selector: str = ""
@@ -239,10 +237,8 @@ class KubeAPI:
         return Watch(response.response)
 
     def close(self) -> None:
-        """Close the client and its connections (a pooled one left open keeps a server's end of
-        it waiting)."""
+        """Close the client and its pooled connections."""
         self.client.close()  # type: ignore[no-untyped-call]
-        self.client.rest_client.pool_manager.clear()
 
 
 class Watch:
@@ -278,6 +274,15 @@ class Watch:
     def close(self) -> None:
         self._closed = True
         self._response.shutdown()
+
+
+def _read(response: Any) -> bytes:
+    """A whole answer's body, its connection then back in the pool (the client reads it with
+    preload_content=False, which leaves the release to the reader)."""
+    try:
+        return bytes(response.read())
+    finally:
+        response.response.release_conn()
 
 
 def _api_error(code: int, reason: str, body: bytes) -> errors.APIError:
