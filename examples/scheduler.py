@@ -76,8 +76,9 @@ from kubernetes import client, config, watch
 
 DEFAULT_SCHEDULER = "default-scheduler"
 FILTERS = ("NodeUnschedulable", "TaintToleration", "NodeAffinity", "NodeResourcesFit")
-#: The filters whose rejection evicting pods could not lift (UnschedulableAndUnresolvable).
 AFFINITY = "node(s) didn't match Pod's node affinity/selector"
+#: What preemption says of a node: rejected by a filter that evicting pods cannot satisfy
+#: (UnschedulableAndUnresolvable), or lacking room with no pod of lower priority to evict.
 NOT_HELPFUL = "Preemption is not helpful for scheduling"
 NO_VICTIMS = "No preemption victims found for incoming pod"
 
@@ -87,11 +88,12 @@ Node = Any  # client.V1Node
 
 # -- resources ---------------------------------------------------------------------------------
 
-_SUFFIXES: dict[str, Decimal | int] = {
-    **{"": 1, "m": Decimal("0.001"), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12},
-    **{"P": 10**15, "E": 10**18, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40},
-    **{"Pi": 2**50, "Ei": 2**60},
-}
+#: Quantity suffixes: milli, the powers of 1000 (k, M, G, ...) and of 1024 (Ki, Mi, Gi, ...).
+_SUFFIXES: dict[str, Decimal] = (
+    {"": Decimal(1), "m": Decimal("0.001")}
+    | {suffix: Decimal(1000**power) for power, suffix in enumerate("kMGTPE", 1)}
+    | {suffix + "i": Decimal(1024**power) for power, suffix in enumerate("KMGTPE", 1)}
+)
 _QUANTITY = re.compile(
     r"([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[mkMGTPE]))?"
 )
@@ -104,7 +106,7 @@ def quantity(text: object, scale: int = 1) -> int:
     if match is None:
         raise ValueError(f"not a quantity: {text!r}")
     number, exponent, suffix = match.groups()
-    factor = Decimal(10) ** int(exponent) if exponent else Decimal(_SUFFIXES[suffix or ""])
+    factor = Decimal(10) ** int(exponent) if exponent else _SUFFIXES[suffix or ""]
     return math.ceil(Decimal(number) * factor * scale)
 
 
