@@ -38,8 +38,9 @@ What it does, as kube-scheduler v1.32 does it with its default filters, in littl
        cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No
        preemption victims found for incoming pod.
 
-   The pod is tried again when a node is added or changed, or a bound pod is deleted or
-   finishes, as kube-scheduler's queue moves it back.
+   The pod is tried again when a node is added or changed (its labels, taints, cordon or
+   allocatable), or a bound pod is deleted or finishes, as kube-scheduler's queue moves it back;
+   and after 5 minutes even when nothing changed. Each attempt records its FailedScheduling.
 
 Left out: preemption (it never evicts a pod of lower priority to make room; its message assumes
 there is none), the NodeName, NodePorts, volume, inter-pod affinity and topology spread filters,
@@ -81,6 +82,9 @@ AFFINITY = "node(s) didn't match Pod's node affinity/selector"
 #: (UnschedulableAndUnresolvable), or lacking room with no pod of lower priority to evict.
 NOT_HELPFUL = "Preemption is not helpful for scheduling"
 NO_VICTIMS = "No preemption victims found for incoming pod"
+#: An unschedulable pod is tried again after this long even when nothing changed, checked this
+#: often (kube-scheduler's podMaxInUnschedulablePodsDuration and its flush period).
+MAX_WAIT_SECONDS, FLUSH_SECONDS = 300.0, 30.0
 
 Pod = Any  # client.V1Pod
 Node = Any  # client.V1Node
@@ -227,6 +231,17 @@ def matches_affinity(pod: Pod, node: Node) -> bool:
     )
 
 
+def may_help(old: Node | None, new: Node) -> bool:
+    """Whether a node added or changed may let an unschedulable pod fit: new, or its labels,
+    taints, cordon or allocatable changed (not its heartbeats)."""
+
+    def facts(node: Node) -> tuple[Any, ...]:
+        taints = [(t.key, t.value, t.effect) for t in node.spec.taints or ()]
+        return (node.metadata.labels, taints, node.spec.unschedulable, allocatable(node))
+
+    return old is None or facts(old) != facts(new)
+
+
 def lacking(requests: Requests, free: Room) -> list[str]:
     """NodeResourcesFit: every resource the node lacks for the pod."""
     reasons = ["Too many pods"] if free.pods < 1 else []
@@ -286,8 +301,10 @@ class Scheduler:
         self.placed: dict[str, tuple[str, Requests]] = {}
         self.assumed: dict[str, tuple[str, Requests]] = {}
         self.bound_uids: set[str] = set()
-        self.unschedulable: set[tuple[str, str]] = set()
-        #: Counts cluster changes, so that one during a scheduling attempt retries the pod.
+        #: The pods no node fits, waiting for a change that may help: since when (monotonic).
+        self.unschedulable: dict[tuple[str, str], float] = {}
+        self.flushed = time.monotonic()
+        #: Counts the changes that may help, so that one during an attempt retries the pod.
         self.changes = 0
         self.queue: queue.Queue[tuple[str, str] | None] = queue.Queue()
         self.queued: set[tuple[str, str]] = set()
@@ -323,20 +340,24 @@ class Scheduler:
                     time.sleep(1)
 
     def watch_nodes(self) -> None:
-        """Keep the node cache; a node added or changed sends the unschedulable pods back."""
+        """Keep the node cache; a node added, or changed in a way that may let a pod fit, sends
+        the unschedulable pods back to the queue."""
         self._keep_watching("nodes", self.api.list_node, self._node_event)
 
     def _node_event(self, type_: str, obj: Any) -> None:
         with self._lock:
             if type_ == "LISTED":
-                self.nodes = {n.metadata.name: n for n in obj}
+                nodes = {n.metadata.name: n for n in obj}
+                helps = any(may_help(self.nodes.get(name), n) for name, n in nodes.items())
+                self.nodes = nodes
             elif type_ == "DELETED":
                 self.nodes.pop(obj.metadata.name, None)
+                helps = False
             else:
+                helps = may_help(self.nodes.get(obj.metadata.name), obj)
                 self.nodes[obj.metadata.name] = obj
-            self.changes += 1
-        if type_ != "DELETED":
-            self.requeue()
+        if helps:
+            self.moved()
 
     def watch_bound_pods(self) -> None:
         """Keep what every node runs; a pod deleted or finished sends the unschedulable back."""
@@ -348,7 +369,6 @@ class Scheduler:
         )
 
     def _bound_pod_event(self, type_: str, obj: Any) -> None:
-        freed = False
         with self._lock:
             if type_ == "LISTED":
                 before = set(self.placed)
@@ -358,9 +378,8 @@ class Scheduler:
                 freed = bool(before - set(self.placed))
             else:
                 freed = self._place(obj, type_)
-            self.changes += 1
         if freed:
-            self.requeue()
+            self.moved()
 
     def _place(self, pod: Pod, type_: str) -> bool:
         """Keep or forget one bound pod; whether that freed room."""
@@ -372,7 +391,8 @@ class Scheduler:
         return False
 
     def watch_pods(self) -> None:
-        """Queue every pod that is this scheduler's and not bound yet."""
+        """Queue every pod that is this scheduler's and not bound yet (one that waits as
+        unschedulable stays waiting: its own updates, such as its condition, do not help)."""
         self._keep_watching(
             "pending",
             self.api.list_pod_for_all_namespaces,
@@ -384,9 +404,14 @@ class Scheduler:
         return f"spec.schedulerName={self.name},spec.nodeName="
 
     def _pending_pod_event(self, type_: str, obj: Any) -> None:
-        for pod in obj if type_ == "LISTED" else [obj] if type_ in ("ADDED", "MODIFIED") else []:
-            if not pod.metadata.deletion_timestamp:
-                self.enqueue((pod.metadata.namespace, pod.metadata.name))
+        for pod in obj if type_ == "LISTED" else [obj]:
+            key = (pod.metadata.namespace, pod.metadata.name)
+            with self._lock:
+                waiting = key in self.unschedulable
+                if type_ == "DELETED":
+                    self.unschedulable.pop(key, None)
+            if type_ != "DELETED" and not waiting and not pod.metadata.deletion_timestamp:
+                self.enqueue(key)
 
     def enqueue(self, key: tuple[str, str]) -> None:
         with self._lock:
@@ -395,10 +420,27 @@ class Scheduler:
             self.queued.add(key)
         self.queue.put(key)
 
-    def requeue(self) -> None:
+    def moved(self) -> None:
+        """The cluster changed in a way that may let an unschedulable pod fit: try them all
+        again (kube-scheduler's MoveAllToActiveOrBackoffQueue)."""
         with self._lock:
-            waiting, self.unschedulable = list(self.unschedulable), set()
+            self.changes += 1
+            waiting, self.unschedulable = list(self.unschedulable), {}
         for key in waiting:
+            self.enqueue(key)
+
+    def flush(self) -> None:
+        """Every 30 seconds, try again the pods unschedulable for 5 minutes, though nothing
+        changed (kube-scheduler's flushUnschedulablePodsLeftover)."""
+        now = time.monotonic()
+        if now - self.flushed < FLUSH_SECONDS:
+            return
+        self.flushed = now
+        with self._lock:
+            old = [k for k, since in self.unschedulable.items() if now - since >= MAX_WAIT_SECONDS]
+            for key in old:
+                del self.unschedulable[key]
+        for key in old:
             self.enqueue(key)
 
     # -- scheduling --------------------------------------------------------------------------------
@@ -409,7 +451,11 @@ class Scheduler:
             if self.stopping.is_set():
                 return
         while not self.stopping.is_set():
-            key = self.queue.get()
+            self.flush()
+            try:
+                key = self.queue.get(timeout=1)
+            except queue.Empty:
+                continue
             if key is None:
                 return
             with self._lock:
@@ -544,10 +590,15 @@ class Scheduler:
             self.enqueue((namespace, name))
         else:
             with self._lock:
-                self.unschedulable.add((namespace, name))
+                self.unschedulable[namespace, name] = time.monotonic()
         current = next((c for c in pod.status.conditions or () if c.type == "PodScheduled"), None)
-        if current is not None and current.status == "False" and current.message == message:
-            return  # already said
+        if current is None or current.status != "False" or current.message != message:
+            self.patch_unschedulable(pod, message)
+        self.event(pod, "Warning", "FailedScheduling", message, action="Scheduling")
+
+    def patch_unschedulable(self, pod: Pod, message: str) -> None:
+        """The PodScheduled condition: False, Unschedulable, with the FitError's message."""
+        namespace, name = pod.metadata.namespace, pod.metadata.name
         condition = {
             "type": "PodScheduled",
             "status": "False",
@@ -562,7 +613,6 @@ class Scheduler:
             {"status": {"conditions": [condition]}},
             _content_type="application/strategic-merge-patch+json",
         )
-        self.event(pod, "Warning", "FailedScheduling", message, action="Scheduling")
 
     def event(self, pod: Pod, type_: str, reason: str, message: str, *, action: str) -> None:
         """An Event as kube-scheduler records it: through events.k8s.io/v1 (read back through

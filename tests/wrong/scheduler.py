@@ -125,8 +125,16 @@ class NeverUnschedulable(Scheduler):
     and no FailedScheduling Event (listwatch: step US-01 never shown), and stay unbound even once
     a node that fits it appears."""
 
+    def __init__(self, api: client.CoreV1Api, **options: Any) -> None:
+        super().__init__(api, **options)
+        self.dropped: set[tuple[str, str]] = set()
+
     def fail(self, pod: Pod, message: str, *, retry: bool = False) -> None:
-        return
+        self.dropped.add((pod.metadata.namespace, pod.metadata.name))
+
+    def enqueue(self, key: tuple[str, str]) -> None:
+        if key not in self.dropped:
+            super().enqueue(key)
 
 
 class RandomNode(Scheduler):

@@ -3,6 +3,7 @@ without a cluster: the schedulers run against a fake CoreV1Api that keeps pods i
 
 from __future__ import annotations
 
+import time
 from typing import Any, cast
 
 import pytest
@@ -330,8 +331,8 @@ def test_when_no_node_fits_it_says_so_once_and_waits(monkeypatch: pytest.MonkeyP
         "False",
         "Unschedulable",
     )
-    assert scheduler.unschedulable == {("default", "big")}
-    scheduler.requeue()
+    assert set(scheduler.unschedulable) == {("default", "big")}
+    scheduler.moved()
     assert scheduler.queue.get_nowait() == ("default", "big")
 
 
@@ -342,11 +343,45 @@ def test_room_freed_by_a_finished_pod_sends_the_unschedulable_back(
     running = pod("running", cpu="2", node_name="node01")
     scheduler._bound_pod_event("ADDED", running)
     scheduler.schedule("default", "big")
-    assert scheduler.unschedulable == {("default", "big")}
+    assert set(scheduler.unschedulable) == {("default", "big")}
     running.status.phase = "Succeeded"
     scheduler._bound_pod_event("MODIFIED", running)
     assert scheduler.queue.get_nowait() == ("default", "big")
     assert scheduler.used() == {}
+
+
+def test_only_a_node_change_that_may_help_sends_the_unschedulable_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scheduler, _, _ = scheduler_for(monkeypatch, [], pod("p"))
+    scheduler._node_event("LISTED", [node("node01")])
+    scheduler.unschedulable[("default", "p")] = time.monotonic()
+    heartbeat = node("node01")
+    heartbeat.status.conditions = [client.V1NodeCondition(type="Ready", status="True")]
+    scheduler._node_event("MODIFIED", heartbeat)
+    assert scheduler.queue.empty()
+    scheduler._node_event("MODIFIED", node("node01", labels={"disk": "ssd"}))
+    assert scheduler.queue.get_nowait() == ("default", "p")
+
+
+def test_every_attempt_records_its_failure_and_five_minutes_bring_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scheduler, api, events = scheduler_for(monkeypatch, TWO, pod("p", node_selector={"x": "y"}))
+    scheduler.schedule("default", "p")
+    scheduler.flush()
+    assert scheduler.queue.empty()
+    scheduler.unschedulable[("default", "p")] -= 300
+    scheduler.flushed -= 30
+    scheduler.flush()
+    assert scheduler.queue.get_nowait() == ("default", "p")
+    message = api.patches[0][1]["status"]["conditions"][0]["message"]
+    api.pods["p"].status.conditions = [
+        client.V1PodCondition(type="PodScheduled", status="False", message=message)
+    ]
+    scheduler.schedule("default", "p")
+    assert len(api.patches) == 1  # the condition says it already
+    assert [e[1] for e in events] == ["FailedScheduling"] * 2
 
 
 # -- the wrong schedulers ----------------------------------------------------------------------
@@ -412,7 +447,9 @@ def test_never_unschedulable_drops_the_pod_silently(monkeypatch: pytest.MonkeyPa
     )
     scheduler.schedule("default", "p")
     assert api.bindings == [] and api.patches == [] and events == []
-    assert scheduler.unschedulable == set()
+    assert scheduler.unschedulable == {}
+    scheduler.enqueue(("default", "p"))
+    assert scheduler.queue.empty()
 
 
 def test_random_node_ignores_the_filters_and_repeats_with_its_seed(
