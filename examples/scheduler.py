@@ -13,8 +13,9 @@ or let listwatch do all of it: `listwatch validate scheduler -- python examples/
 What it does, as kube-scheduler v1.32 does it with its default filters, in little:
 
 1. Watches the pods it must place (field selectors `spec.schedulerName=NAME,spec.nodeName=`, so
-   the API server sends only unbound pods of this scheduler), every bound pod (`spec.nodeName!=`,
-   to know what each node already runs) and the nodes.
+   the API server sends only unbound pods of this scheduler; NAME is `--scheduler-name`,
+   default-scheduler unless told), every bound pod (`spec.nodeName!=`, to know what each node
+   already runs) and the nodes.
 2. For each pod, runs the filters on every node, in kube-scheduler's order; a node fails at the
    first filter that rejects it:
    - NodeUnschedulable: a cordoned node (spec.unschedulable), unless the pod tolerates
