@@ -2,8 +2,9 @@
 test is done with the workload.
 
 A round is judged from the objects at its end, so it must not end while the component still
-works: `settle` waits until the objects stop changing, briefly when they look done and four times
-longer when they do not (a component that will never finish is given that long, not forever).
+works: `settle` waits until the objects stop changing, briefly when they look done and much longer
+when they do not (a component still starting, on a busy machine, has not yet acted; one that will
+never finish is given that long, not forever).
 """
 
 from __future__ import annotations
@@ -51,9 +52,10 @@ def settle(
     *,
     timeout: float = 60.0,
     quiet: float = 1.0,
+    patience: float = 10.0,
 ) -> list[Obj]:
     """The objects `read` gives once nothing changed for `quiet` seconds while `done`, or for
-    `quiet` x 4 while not, or at `timeout`."""
+    `patience` seconds while not, or at `timeout`."""
     deadline = time.monotonic() + timeout
     last, since = "", time.monotonic()
     while True:
@@ -62,7 +64,7 @@ def settle(
         now = time.monotonic()
         if versions != last:
             last, since = versions, now
-        if now - since >= (quiet if done(objects) else quiet * 4) or now >= deadline:
+        if now - since >= (quiet if done(objects) else patience) or now >= deadline:
             return objects
         time.sleep(0.1)
 
