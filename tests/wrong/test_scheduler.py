@@ -1,9 +1,9 @@
-"""examples/scheduler.py's filters, message and binding, and each wrong scheduler's one mistake,
-without a cluster: the schedulers run against a fake CoreV1Api that keeps pods in a dict."""
+"""examples/scheduler.py's filters and its FitError message, as pure functions of nodes and pods
+(what it and the wrong schedulers do against a cluster is judged by `listwatch validate` against
+`listwatch serve`, in tests/test_validate_examples.py)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any, cast
 
 import pytest
@@ -19,7 +19,7 @@ from examples.scheduler import (
 )
 from kubernetes import client
 
-from tests.wrong.scheduler import MODES, make
+from tests.wrong.scheduler import MODES
 
 ALLOCATABLE = {"cpu": "4", "memory": "16261904Ki", "pods": "110"}
 
@@ -72,55 +72,6 @@ def required(*terms: dict[str, Any]) -> client.V1Affinity:
     )
 
 
-class FakeApi:
-    """The CoreV1Api calls the scheduler makes, on pods kept here; a second bind is a 409."""
-
-    def __init__(self, *pods: Pod) -> None:
-        self.pods = {p.metadata.name: p for p in pods}
-        self.bindings: list[tuple[str, str]] = []
-        self.patches: list[tuple[str, Any]] = []
-
-    def read_namespaced_pod(self, name: str, namespace: str) -> Pod:
-        return self.pods[name]
-
-    def create_namespaced_binding(self, namespace: str, body: Any, **_: Any) -> None:
-        name, target = body.metadata.name, body.target.name
-        self.bindings.append((name, target))
-        if self.pods[name].spec.node_name:
-            raise client.ApiException(status=409, reason="Conflict")
-        self.pods[name].spec.node_name = target
-
-    def patch_namespaced_pod_status(self, name: str, namespace: str, body: Any, **_: Any) -> None:
-        self.patches.append((name, body))
-
-
-Events = list[tuple[str, str, str]]
-
-
-def scheduler_for(
-    monkeypatch: pytest.MonkeyPatch,
-    nodes: list[Node],
-    *pods: Pod,
-    mode: str | None = None,
-    **options: Any,
-) -> tuple[Scheduler, FakeApi, Events]:
-    api = FakeApi(*pods)
-    core = cast(client.CoreV1Api, api)
-    scheduler = make(mode, core, name="default-scheduler", **options) if mode else None
-    scheduler = scheduler or Scheduler(core, **options)
-    scheduler.nodes = {n.metadata.name: n for n in nodes}
-    events: Events = []
-
-    def record(p: Any, type_: str, reason: str, message: str, *, action: str) -> None:
-        events.append((p.metadata.name, reason, message))
-
-    monkeypatch.setattr(scheduler, "event", record)
-    return scheduler, api, events
-
-
-TWO = [node("node01"), node("node02", labels={"disk": "ssd"})]
-
-
 # -- quantities and requests -------------------------------------------------------------------
 
 
@@ -168,7 +119,7 @@ def test_a_pods_requests_sum_its_containers_take_the_largest_init_container_and_
 
 
 def rejection(p: Pod, n: Node, used: Room | None = None) -> Any:
-    scheduler = Scheduler(cast(client.CoreV1Api, FakeApi()))
+    scheduler = Scheduler(cast(client.CoreV1Api, None))  # rejection() reads no API
     return scheduler.rejection(p, pod_requests(p), n, used)
 
 
@@ -292,98 +243,6 @@ def test_the_fit_error_is_kube_schedulers_message() -> None:
 # -- the example scheduler ---------------------------------------------------------------------
 
 
-def test_it_binds_each_pod_once_to_a_node_that_fits(monkeypatch: pytest.MonkeyPatch) -> None:
-    pods = [pod("a", cpu="3"), pod("b", cpu="3"), pod("ssd", node_selector={"disk": "ssd"})]
-    scheduler, api, events = scheduler_for(monkeypatch, TWO, *pods)
-    for p in ("a", "b", "ssd", "a"):
-        scheduler.schedule("default", p)
-    # b counts a (assumed: no watch told it yet), so it goes to the other node.
-    assert api.bindings == [("a", "node01"), ("b", "node02"), ("ssd", "node02")]
-    assert [e[1] for e in events] == ["Scheduled"] * 3
-    assert events[0][2] == "Successfully assigned default/a to node01"
-
-
-def test_it_leaves_other_schedulers_pods_deleted_pods_and_bound_pods(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    other = pod("other", scheduler_name="other-scheduler")
-    gone = pod("gone")
-    gone.metadata.deletion_timestamp = "2026-01-01T00:00:00Z"
-    bound = pod("bound", node_name="node02")
-    scheduler, api, events = scheduler_for(monkeypatch, TWO, other, gone, bound)
-    for p in ("other", "gone", "bound"):
-        scheduler.schedule("default", p)
-    assert api.bindings == [] and events == []
-    assert scheduler.pod_selector() == "spec.schedulerName=default-scheduler,spec.nodeName="
-
-
-def test_when_no_node_fits_it_says_so_once_and_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    scheduler, api, events = scheduler_for(monkeypatch, TWO, pod("big", cpu="5"))
-    scheduler.schedule("default", "big")
-    message = (
-        "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No "
-        "preemption victims found for incoming pod."
-    )
-    assert events == [("big", "FailedScheduling", message)]
-    condition = api.patches[0][1]["status"]["conditions"][0]
-    assert (condition["type"], condition["status"], condition["reason"]) == (
-        "PodScheduled",
-        "False",
-        "Unschedulable",
-    )
-    assert set(scheduler.unschedulable) == {("default", "big")}
-    scheduler.moved()
-    assert scheduler.queue.get_nowait() == ("default", "big")
-
-
-def test_room_freed_by_a_finished_pod_sends_the_unschedulable_back(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    scheduler, _, _ = scheduler_for(monkeypatch, TWO[:1], pod("big", cpu="3"))
-    running = pod("running", cpu="2", node_name="node01")
-    scheduler._bound_pod_event("ADDED", running)
-    scheduler.schedule("default", "big")
-    assert set(scheduler.unschedulable) == {("default", "big")}
-    running.status.phase = "Succeeded"
-    scheduler._bound_pod_event("MODIFIED", running)
-    assert scheduler.queue.get_nowait() == ("default", "big")
-    assert scheduler.used() == {}
-
-
-def test_only_a_node_change_that_may_help_sends_the_unschedulable_back(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    scheduler, _, _ = scheduler_for(monkeypatch, [], pod("p"))
-    scheduler._node_event("LISTED", [node("node01")])
-    scheduler.unschedulable[("default", "p")] = time.monotonic()
-    heartbeat = node("node01")
-    heartbeat.status.conditions = [client.V1NodeCondition(type="Ready", status="True")]
-    scheduler._node_event("MODIFIED", heartbeat)
-    assert scheduler.queue.empty()
-    scheduler._node_event("MODIFIED", node("node01", labels={"disk": "ssd"}))
-    assert scheduler.queue.get_nowait() == ("default", "p")
-
-
-def test_every_attempt_records_its_failure_and_five_minutes_bring_another(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    scheduler, api, events = scheduler_for(monkeypatch, TWO, pod("p", node_selector={"x": "y"}))
-    scheduler.schedule("default", "p")
-    scheduler.flush()
-    assert scheduler.queue.empty()
-    scheduler.unschedulable[("default", "p")] -= 300
-    scheduler.flushed -= 30
-    scheduler.flush()
-    assert scheduler.queue.get_nowait() == ("default", "p")
-    message = api.patches[0][1]["status"]["conditions"][0]["message"]
-    api.pods["p"].status.conditions = [
-        client.V1PodCondition(type="PodScheduled", status="False", message=message)
-    ]
-    scheduler.schedule("default", "p")
-    assert len(api.patches) == 1  # the condition says it already
-    assert [e[1] for e in events] == ["FailedScheduling"] * 2
-
-
 # -- the wrong schedulers ----------------------------------------------------------------------
 
 
@@ -399,69 +258,3 @@ def test_every_mode_has_its_docstring() -> None:
     ]
     for cls in MODES.values():
         assert "A validator should see" in (cls.__doc__ or "")
-
-
-def test_ignores_node_selector_binds_the_first_node(monkeypatch: pytest.MonkeyPatch) -> None:
-    scheduler, api, _ = scheduler_for(
-        monkeypatch, TWO, pod("p", node_selector={"disk": "ssd"}), mode="ignores-node-selector"
-    )
-    scheduler.schedule("default", "p")
-    assert api.bindings == [("p", "node01")]
-
-
-def test_ignores_taints_binds_a_tainted_node(monkeypatch: pytest.MonkeyPatch) -> None:
-    nodes = [node("node01", taints=[taint("dedicated", "gpu")]), node("node02", unschedulable=True)]
-    scheduler, api, _ = scheduler_for(monkeypatch, nodes, pod("p"), mode="ignores-taints")
-    scheduler.schedule("default", "p")
-    assert api.bindings == [("p", "node01")]
-
-
-def test_overcommits_binds_a_pod_no_node_has_room_for(monkeypatch: pytest.MonkeyPatch) -> None:
-    scheduler, api, events = scheduler_for(monkeypatch, TWO, pod("p", cpu="5"), mode="overcommits")
-    scheduler.schedule("default", "p")
-    assert api.bindings == [("p", "node01")] and events[0][1] == "Scheduled"
-
-
-def test_binds_twice_binds_again_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    scheduler, api, events = scheduler_for(monkeypatch, TWO, pod("p"), mode="binds-twice")
-    scheduler.schedule("default", "p")
-    assert api.bindings == [("p", "node01"), ("p", "node02")]  # the second refused: 409
-    assert api.pods["p"].spec.node_name == "node01"
-    assert [e[2] for e in events] == [
-        "Successfully assigned default/p to node01",
-        "Successfully assigned default/p to node02",
-    ]
-
-
-def test_binds_others_takes_every_schedulers_pods(monkeypatch: pytest.MonkeyPatch) -> None:
-    p = pod("p", scheduler_name="other-scheduler")
-    scheduler, api, _ = scheduler_for(monkeypatch, TWO, p, mode="binds-others")
-    assert scheduler.pod_selector() == "spec.nodeName="
-    scheduler.schedule("default", "p")
-    assert api.bindings == [("p", "node01")]
-
-
-def test_never_unschedulable_drops_the_pod_silently(monkeypatch: pytest.MonkeyPatch) -> None:
-    scheduler, api, events = scheduler_for(
-        monkeypatch, TWO, pod("p", cpu="5"), mode="never-unschedulable"
-    )
-    scheduler.schedule("default", "p")
-    assert api.bindings == [] and api.patches == [] and events == []
-    assert scheduler.unschedulable == {}
-    scheduler.enqueue(("default", "p"))
-    assert scheduler.queue.empty()
-
-
-def test_random_node_ignores_the_filters_and_repeats_with_its_seed(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def placements(seed: int) -> list[tuple[str, str]]:
-        pods = [pod(f"p{i}", node_selector={"disk": "nvme"}, cpu="5") for i in range(20)]
-        scheduler, api, _ = scheduler_for(monkeypatch, TWO, *pods, mode="random-node", seed=seed)
-        for p in pods:
-            scheduler.schedule("default", p.metadata.name)
-        return api.bindings
-
-    first = placements(0)
-    assert len(first) == 20 and {n for _, n in first} == {"node01", "node02"}
-    assert placements(0) == first

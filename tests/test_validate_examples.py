@@ -1,0 +1,122 @@
+"""`listwatch validate` on the shipped components, as a user runs it: each correct example passes
+20 generated rounds (seeds 1-20) with no failure, and each shipped wrong component (tests/wrong/)
+fails, at the step that names its mistake, in a sentence that says what it did.
+
+Every run is a `listwatch validate ... --no-features` process of its own (the conformance
+scenarios are tests/test_examples_scheduler.py's); they run a few at a time, as each spends most
+of its time waiting for the component it judges.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+#: How many validations run at once.
+AT_ONCE = 4
+#: Seeds each correct example must pass (the Validate issue: at least 20).
+SEEDS = 20
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass(frozen=True)
+class Case:
+    """One validation: the component, the command, and, for a wrong one, the step that must fail
+    and words of the reason."""
+
+    name: str
+    component: str
+    command: tuple[str, ...]
+    step: str = ""
+    words: str = ""
+
+
+def scheduler(mode: str, step: str, words: str) -> Case:
+    command = (PYTHON, "tests/wrong/scheduler.py", "--wrong", mode)
+    return Case(f"scheduler {mode}", "scheduler", command, step, words)
+
+
+CORRECT = [
+    Case("examples/scheduler.py", "scheduler", (PYTHON, "examples/scheduler.py")),
+]
+WRONG = [
+    scheduler("ignores-node-selector", "LW-10", "passes the scheduler's NodeAffinity filter"),
+    scheduler("ignores-taints", "LW-10", "passes the scheduler's TaintToleration filter"),
+    scheduler("overcommits", "LW-10", "passes the scheduler's NodeResourcesFit filter"),
+    scheduler("binds-twice", "LW-10", "was scheduled 2 times"),
+    scheduler("binds-others", "LW-10", "expected the pod's own scheduler (other-scheduler)"),
+    scheduler("never-unschedulable", "US-01", "fits no node, but the scheduler never said so"),
+    scheduler("random-node", "LW-10", "observed bound to"),
+]
+
+
+def run(case: Case, workdir: Path) -> tuple[int, str, dict[str, Any]]:
+    rounds = SEEDS if not case.step else 1
+    report = workdir / f"{case.name.replace('/', '_').replace(' ', '_')}.json"
+    done = subprocess.run(
+        [
+            PYTHON,
+            "-m",
+            "listwatch",
+            "validate",
+            case.component,
+            "--no-features",
+            "--rounds",
+            str(rounds),
+            "--report",
+            str(report),
+            "--",
+            *case.command,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert report.exists(), (done.stdout + done.stderr)[-4000:]
+    assert "Traceback" not in done.stderr, done.stderr[-4000:]
+    return done.returncode, done.stdout, json.loads(report.read_text())
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, str, Any]]:
+    workdir = tmp_path_factory.mktemp("validate")
+    cases = CORRECT + WRONG
+    with ThreadPoolExecutor(AT_ONCE) as pool:
+        done = list(pool.map(lambda c: run(c, workdir), cases))
+    return {case.name: result for case, result in zip(cases, done, strict=True)}
+
+
+@pytest.mark.parametrize("case", CORRECT, ids=lambda c: c.name)
+def test_a_correct_component_passes_every_round(
+    case: Case, results: dict[str, tuple[int, str, Any]]
+) -> None:
+    code, output, report = results[case.name]
+    assert code == 0, output[-6000:]
+    assert report["rounds"]["played"] == [f"seed {seed}" for seed in range(1, SEEDS + 1)]
+    assert report["rounds"]["findings"] == []
+    assert all(checked["violations"] == [] for checked in report["checker"])
+    assert {s["verdict"] for s in report["steps"]} == {"passed"}, report["steps"]
+
+
+@pytest.mark.parametrize("case", WRONG, ids=lambda c: c.name)
+def test_a_wrong_component_fails_at_the_step_of_its_mistake(
+    case: Case, results: dict[str, tuple[int, str, Any]]
+) -> None:
+    code, output, report = results[case.name]
+    assert code == 1, output[-6000:]
+    step = next(s for s in report["steps"] if s["id"] == case.step)
+    assert step["verdict"] == "failed", report["steps"]
+    assert any(case.words in reason for reason in step["reasons"]), step["reasons"][:5]
+    assert f"{case.step}   failed" in output and output.rstrip().endswith("FAILED")
