@@ -441,30 +441,6 @@ def named_pod_moved(t: Trace) -> Broken | None:
     return Broken(t.values, "NN-01", view.uid)
 
 
-@mutation("kubelet events before Scheduled")
-def kubelet_events_before_scheduled(t: Trace) -> Broken | None:
-    """The kubelet's first Event about the pod (Pulling, Pulled ...) moves to just before the
-    scheduler's Scheduled Event.
-
-    Breaks LW-10: the kubelet acts only on a pod bound to its node, and the spec makes the
-    Scheduled Event part of the bind, so it comes before any of the kubelet's; the Events of one
-    pod arrive on one watch, in the order they were written. (A real scheduler records its Event
-    asynchronously; the spec, and so the checker, holds it to the order of the steps.)
-    """
-    view = t.pod(
-        lambda p: (
-            bool(t.events(p, "Scheduled"))
-            and any(i > t.events(p, "Scheduled")[0] for i in t.kubelet_events(p))
-        )
-    )
-    if view is None:
-        return None
-    at = t.events(view, "Scheduled")[0]
-    moved = t.values.pop(next(i for i in t.kubelet_events(view) if i > at))
-    t.values.insert(at, moved)
-    return Broken(t.values, "LW-10", view.uid)
-
-
 def final(obj: Value) -> bool:
     return phase_of(obj) in ("Succeeded", "Failed")
 

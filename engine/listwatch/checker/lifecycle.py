@@ -631,9 +631,12 @@ class Lifecycle:
 
     def _early(self, rule: StepRule, reason: str, source: str, line: int) -> None:
         """A step shown by its Event after another component's Events said it had already
-        happened."""
+        happened. When the pod's own records showed the step first, its Event was merely
+        delivered late (components record Events asynchronously, each through its own
+        broadcaster: the kubelet's Pulling may land before the scheduler's Scheduled), which is
+        no violation."""
         implied = self.implicit.pop(rule.id, None) if self.implicit else None
-        if implied is not None:
+        if implied is not None and rule.id not in self.obj_seq:
             at, what = implied
             self.violate(
                 line,
