@@ -470,6 +470,10 @@ class Scheduler:
                         file=sys.stderr,
                         flush=True,
                     )
+            except Exception as exc:  # the API unreachable for a moment: try the pod again
+                print(f"scheduler: {key[0]}/{key[1]}: {exc!r:.200}", file=sys.stderr, flush=True)
+                time.sleep(1)
+                self.enqueue(key)
 
     def is_mine(self, pod: Pod) -> bool:
         return bool(pod.spec.scheduler_name == self.name)

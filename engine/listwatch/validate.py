@@ -247,6 +247,8 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             with _serving(args, engine, list(played.nodes), log_path, out, err, played) as run:
                 found = played.play(run.api)
             out.write(f"seed {seed}: {played.summary()}: {len(found)} finding(s)\n")
+            if found:
+                err.write(_last_lines(f"seed {seed}: {args.component}", log_path))
             reports.append((f"seed {seed}: ", run.report(engine, f"seed {seed}")))
             findings.extend((seed, f) for f in found)
             crashed += run.crashed
@@ -307,17 +309,24 @@ def _serving(
                 yield run
             finally:
                 exit_code = _stop(proc)
-                if exit_code is not None and exit_code not in (0, -15):
+                if exit_code is not None:
                     run.crashed += 1
-                    tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
                     err.write(
-                        f"{args.component}: exited with code {exit_code} before the scenarios "
-                        "ended (a failure); its last lines:\n"
-                        + "".join(f"  {line}\n" for line in tail)
+                        _last_lines(
+                            f"{args.component}: exited with code {exit_code} before the "
+                            "scenarios ended (a failure)",
+                            log_path,
+                        )
                     )
         finally:
             run.recorder.stop()
             api.close()
+
+
+def _last_lines(what: str, log_path: Path) -> str:
+    """`what`, then the component's last lines of output (what it said about it)."""
+    tail = log_path.read_text(errors="replace").strip().splitlines()[-5:]
+    return f"{what}; its last lines:\n" + "".join(f"  {line}\n" for line in tail)
 
 
 def _start(
@@ -341,7 +350,8 @@ def _start(
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> int | None:
-    """SIGTERM, then SIGKILL after STOP_SECONDS; its exit code if it had ended by itself."""
+    """SIGTERM, then SIGKILL after STOP_SECONDS; its exit code if it had ended by itself (a
+    component runs until it is stopped: ending earlier, even with 0, is a crash)."""
     ended = proc.poll()
     if ended is None:
         proc.terminate()
