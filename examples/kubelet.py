@@ -44,7 +44,6 @@ import hashlib
 import json
 import os
 import queue
-import secrets
 import signal
 import sys
 import threading
@@ -654,7 +653,9 @@ class NodeAgent:
             "reason": reason,
             "message": message,
             "metadata": {
-                "name": f"{meta['name']}.{secrets.token_hex(8)}",
+                # The recorder's name: the pod's, then the time in nanoseconds, in hex (so that
+                # names sort as the Events were made, as a list returns them).
+                "name": f"{meta['name']}.{time.time_ns():x}",
                 "namespace": meta["namespace"],
             },
             "involvedObject": involved,
