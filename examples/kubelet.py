@@ -78,21 +78,9 @@ NODE_CONDITIONS = [
     ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
     ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
 ]
-SUFFIXES = {
-    "m": Decimal("0.001"),
-    "k": Decimal(10**3),
-    "M": Decimal(10**6),
-    "G": Decimal(10**9),
-    "T": Decimal(10**12),
-    "P": Decimal(10**15),
-    "E": Decimal(10**18),
-    "Ki": Decimal(2**10),
-    "Mi": Decimal(2**20),
-    "Gi": Decimal(2**30),
-    "Ti": Decimal(2**40),
-    "Pi": Decimal(2**50),
-    "Ei": Decimal(2**60),
-}
+# Quantity suffixes: milli, the decimal ones (k, M, G, ...) and the binary ones (Ki, Mi, Gi, ...).
+SUFFIXES = {"m": Decimal("0.001")} | {s: Decimal(1000) ** (i + 1) for i, s in enumerate("kMGTPE")}
+SUFFIXES |= {f"{s}i": Decimal(1024) ** (i + 1) for i, s in enumerate("KMGTPE")}
 
 
 def quantity(text: str | int | float) -> Decimal:
