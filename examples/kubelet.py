@@ -187,6 +187,14 @@ def normalize(image: str) -> str:
     return f"{name}@{digest}" if digest else name
 
 
+def image_id(image: str) -> str:
+    """The image's digest name, as the runtime reports it: docker.io/library/nginx@sha256:..."""
+    repository = image.split("@")[0]
+    if ":" in repository.rsplit("/", 1)[-1]:
+        repository = repository.rsplit(":", 1)[0]
+    return f"{repository}@sha256:{digest(image)}"
+
+
 def now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -206,7 +214,7 @@ class NodeAgent:
         self.admitted: dict[str, dict[str, int]] = {}  # uid: requests, of pods not finished
         self.handled: dict[str, str] = {}  # uid: "rejected" | "running" | "gone"
         self.started: dict[str, str] = {}  # uid: the containers' startedAt
-        self.images: set[str] = set()
+        self.images: dict[str, int] = {}  # the images pulled: their size
         self.next_ip = 2
         self.queue: queue.Queue[Obj | None] = queue.Queue()
 
@@ -237,6 +245,11 @@ class NodeAgent:
                 {"type": "Hostname", "address": self.name},
             ],
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+            # The runtime's images, largest first, at most 50 (nodeStatusMaxImages).
+            "images": [
+                {"names": [image_id(name), name], "sizeBytes": size}
+                for name, size in sorted(self.images.copy().items(), key=lambda i: -i[1])[:50]
+            ],
             "nodeInfo": {
                 "architecture": "amd64",
                 "bootID": ident[32:],
@@ -438,7 +451,7 @@ class NodeAgent:
         self.stopping.wait(0.2)  # the simulated pull
         took = f"{int((time.monotonic() - began) * 1000)}ms"
         size = 1_000_000 + int(digest(image)[:6], 16) * 10
-        self.images.add(normalize(image))
+        self.images[normalize(image)] = size
         self.event(
             pod,
             "Normal",
@@ -474,9 +487,6 @@ class NodeAgent:
         def container_status(c: Obj, init: bool) -> Obj:
             cid = f"containerd://{digest(uid, c['name'])}"
             image = normalize(c["image"])
-            ref = (
-                image.split("@")[0].rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
-            )
             s: Obj = {
                 "name": c["name"],
                 "state": {"waiting": {"reason": "ContainerCreating"}},
@@ -491,7 +501,7 @@ class NodeAgent:
                 sidecar = init and c.get("restartPolicy") == "Always"
                 s.update(
                     image=image,
-                    imageID=f"{ref.split('@')[0]}@sha256:{digest(image)}",
+                    imageID=image_id(image),
                     containerID=cid,
                     ready=not done and (not init or sidecar),
                 )
