@@ -19,11 +19,12 @@ comma-separated $LISTWATCH_NODES, else node01):
 2. Watches the pods bound to it: `spec.nodeName=NODE` (a field selector, all namespaces), and
    handles new ones in creation order.
 3. Admits each new pod as the predicate admit handler does, in its order: NodeResourcesFit (the
-   pod count, then cpu in millicores, then memory in bytes; the pod's requests against the node's
-   allocatable less what the admitted, unfinished pods request), NodeAffinity (nodeSelector and
-   required node affinity), TaintToleration (NoExecute taints only). A rejected pod gets
-   rejectPod's status (phase Failed, reason, "Pod was rejected: ...", startTime; no conditions, no
-   container statuses) and a Warning Event of that reason.
+   pod count, then cpu in millicores, memory and ephemeral-storage in bytes: the pod's requests,
+   sidecars, init containers and overhead counted, against the node's allocatable less what the
+   admitted, unfinished pods request), NodeAffinity (nodeSelector and required node affinity),
+   TaintToleration (NoExecute taints only). A rejected pod gets rejectPod's status (phase Failed,
+   reason, "Pod was rejected: ...", startTime; no conditions, no container statuses) and a
+   Warning Event of that reason.
 4. Runs an admitted pod: a Pending status (containers waiting in ContainerCreating), the Events of
    the image manager and the runtime (Pulling/Pulled or "already present", Created, Started), then
    Running with every container running, ready and started, and every condition True. Statuses are
@@ -346,12 +347,19 @@ class NodeAgent:
                     )
 
     def sync(self, pod: Obj) -> None:
+        """One event of one pod: admit and run it if new, stop and remove it if deleted."""
         uid, meta = pod["metadata"]["uid"], pod["metadata"]
         state, phase = self.handled.get(uid), (pod.get("status") or {}).get("phase")
         if state == "gone":
             return
+        running = any(
+            "running" in (c.get("state") or {})
+            for c in (pod.get("status") or {}).get("containerStatuses") or ()
+        )
         if meta.get("deletionTimestamp"):
-            if state == "running" or (state is None and phase in ("Pending", "Running")):
+            # Its containers stopped if they ran (here or before this kubelet started); a pod
+            # never started, or rejected, is only removed.
+            if state == "running" or (state is None and running):
                 self.stop_pod(pod)
             self.remove(pod)
             return
@@ -360,10 +368,7 @@ class NodeAgent:
         if phase in ("Succeeded", "Failed"):  # finished before this kubelet started
             self.handled[uid] = "rejected"
             return
-        if any(
-            "running" in (c.get("state") or {})
-            for c in pod["status"].get("containerStatuses") or ()
-        ):
+        if running:
             self.admitted[uid] = pod_requests(pod)  # running before this kubelet started
             self.handled[uid] = "running"
             return
@@ -380,7 +385,7 @@ class NodeAgent:
         wanted = pod_requests(pod)
         checks = [("pods", 1, len(self.admitted))]
         if any(wanted.values()):
-            for resource in ("cpu", "memory"):
+            for resource in ("cpu", "memory", "ephemeral-storage"):
                 used = sum(r.get(resource, 0) for r in self.admitted.values())
                 checks.append((resource, wanted.get(resource, 0), used))
         for resource, requested, used in checks:
