@@ -335,7 +335,7 @@ class ReplicationManager:
 
     def event(self, rc: Any, type_: str, reason: str, message: str) -> None:
         """An Event as client-go's legacy recorder writes it for kube-controller-manager."""
-        now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+        now = _Stamp.now(datetime.UTC).replace(microsecond=0)
         body = client.CoreV1Event(
             metadata=client.V1ObjectMeta(
                 name=f"{rc.metadata.name}.{time.time_ns():x}", namespace=rc.metadata.namespace
@@ -366,6 +366,15 @@ class ReplicationManager:
     def stop(self) -> None:
         self.stopping.set()
         self.queue.put(None)
+
+
+class _Stamp(datetime.datetime):
+    """A time the client writes as kube-apiserver stores it, `2006-01-02T15:04:05Z`: its own
+    isoformat() gives `+00:00`, which kube-apiserver reads and writes back with `Z`, but which
+    listwatch's server stores as sent (and then cannot print: `kubectl get events` fails)."""
+
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        return self.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _key(obj: Any) -> str:
