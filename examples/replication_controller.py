@@ -220,15 +220,18 @@ class ReplicationManager:
                 return
             expectations = self.expectations.get(key)
             needs_sync = expectations is None or expectations.satisfied()
-            pods = [p for p in self.pods.values() if p.metadata.namespace == rc.metadata.namespace]
-        pods = [p for p in pods if _active(p)]
+            pods = [
+                p
+                for p in self.pods.values()
+                if p.metadata.namespace == rc.metadata.namespace and _active(p)
+            ]
+            orphans = [p for p in pods if not _controller_ref(p) and key in self.matching_rcs(p)]
         owned = [
             p for p in pods if _controller_ref(p) and _controller_ref(p).uid == rc.metadata.uid
         ]
         if rc.metadata.deletion_timestamp is None:
-            for pod in pods:
-                if _controller_ref(pod) is None and key in self.matching_rcs(pod):
-                    owned += self.adopt(rc, pod)
+            for pod in orphans:
+                owned += self.adopt(rc, pod)
         if needs_sync and rc.metadata.deletion_timestamp is None:
             diff = len(owned) - self.wanted(rc)
             if diff < 0:
