@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import queue
 import signal
 import sys
@@ -208,7 +209,7 @@ class ReplicationManager:
             try:
                 self.sync(key)
             except client.ApiException as exc:
-                _log(f"{key}: {exc.status} {exc.reason}")
+                _log(f"{key}: {exc.status} {_error(exc)}")
                 self.enqueue(key, after=1.0)
 
     # -- a sync ------------------------------------------------------------------------------------
@@ -276,7 +277,7 @@ class ReplicationManager:
             except client.ApiException as exc:
                 with self._lock:  # the rest will not be made: do not wait for them
                     self.expectations[key].adds -= count - made
-                self.event(rc, "Warning", "FailedCreate", f"Error creating: {exc.reason}")
+                self.event(rc, "Warning", "FailedCreate", f"Error creating: {_error(exc)}")
                 raise
             self.event(rc, "Normal", "SuccessfulCreate", f"Created pod: {pod.metadata.name}")
 
@@ -292,7 +293,7 @@ class ReplicationManager:
                     self.expectations[key].deletes.discard(_key(pod))
                 if exc.status == 404:
                     continue
-                self.event(rc, "Warning", "FailedDelete", f"Error deleting: {exc.reason}")
+                self.event(rc, "Warning", "FailedDelete", f"Error deleting: {_error(exc)}")
                 raise
             self.event(rc, "Normal", "SuccessfulDelete", f"Deleted pod: {name}")
 
@@ -364,7 +365,7 @@ class ReplicationManager:
         try:
             self.api.create_namespaced_event(rc.metadata.namespace, body)
         except client.ApiException as exc:  # events are best effort
-            _log(f"event {reason}: {exc.status} {exc.reason}")
+            _log(f"event {reason}: {exc.status} {_error(exc)}")
 
     def stop(self) -> None:
         self.stopping.set()
@@ -433,6 +434,14 @@ def _least_valuable(pods: list[Any]) -> list[Any]:
         )
 
     return sorted(pods, key=rank)
+
+
+def _error(exc: client.ApiException) -> str:
+    """An API error as client-go prints it: the message of the Status the server answered."""
+    try:
+        return str(json.loads(exc.body or "")["message"])
+    except (TypeError, ValueError, KeyError):
+        return str(exc.reason)
 
 
 def _log(message: str) -> None:
