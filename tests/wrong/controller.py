@@ -38,8 +38,11 @@ class OverCreates(example.ReplicationManager):  # type: ignore[name-defined,misc
     """`over-creates`: keeps one replica more than spec.replicas.
 
     Each RC ends with spec.replicas + 1 Running pods (one SuccessfulCreate too many, and a scale
-    down deletes one pod too few), and its status.replicas says so. A validator sees "has N
-    Running pods" fail with N + 1, for every RC, at creation and after any scale.
+    down deletes one pod too few), and its status.replicas says so. A validator
+    (`listwatch validate controller-manager -k "Scaling or replaced" -- python
+    tests/wrong/controller.py --wrong over-creates`) sees the replication scenarios fail: their
+    background never sees the RC of 2 replicas with exactly 2 Running pods, or "web has 3
+    Running pods of 3, expected 2"; RC-01 and RC-02 failed, controller-manager: FAILED.
     """
 
     def wanted(self, rc: Any) -> int:
@@ -49,9 +52,10 @@ class OverCreates(example.ReplicationManager):  # type: ignore[name-defined,misc
 class UnderCreates(example.ReplicationManager):  # type: ignore[name-defined,misc]
     """`under-creates`: keeps one replica fewer than spec.replicas (never below 0).
 
-    An RC of 1 replica gets no pod at all; one of N gets N - 1, and a deleted pod is not replaced
-    while that leaves N - 1. A validator sees "has N Running pods" fail with N - 1 (the setup of
-    an RC of 2 replicas already never reaches 2), and status.replicas one short of spec.replicas.
+    An RC of 1 replica gets no pod at all; one of N gets N - 1 (a deleted pod is replaced up to
+    N - 1 only), and status.replicas is one short of spec.replicas. A validator sees the
+    replication scenarios fail: their background's RC of 2 replicas never has 2 Running pods
+    (only 1); RC-01 and RC-02 failed, controller-manager: FAILED.
     """
 
     def wanted(self, rc: Any) -> int:
