@@ -60,9 +60,8 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 def parse_time(stamp: str | None) -> datetime | None:
     if not stamp:
         return None
-    text = stamp.rstrip("Z")
-    fmt = "%Y-%m-%dT%H:%M:%S.%f" if "." in text else "%Y-%m-%dT%H:%M:%S"
-    return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(stamp)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def human_duration(seconds: float) -> str:

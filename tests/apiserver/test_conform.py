@@ -61,3 +61,22 @@ def test_a_value_go_cannot_decode_is_refused_with_its_path(body: Any, path: str,
         conform.conform_model("V1Pod", body)
     assert caught.value.path == path
     assert str(caught.value).startswith(text)
+
+
+def test_a_timestamp_in_any_offset_comes_back_in_utc_to_the_second_or_microsecond() -> None:
+    """metav1.Time decodes any RFC 3339 offset and encodes UTC to the second (what the official
+    client sends, `+00:00`, reads back as kubectl and the tables expect); MicroTime keeps six
+    digits."""
+    pod = {**POD, "status": {"startTime": "2026-12-03T18:00:01.987654+01:00"}}
+    assert conform.conform_model("V1Pod", pod).value["status"]["startTime"] == (
+        "2026-12-03T17:00:01Z"
+    )
+    event = {
+        "metadata": {"name": "e"},
+        "involvedObject": {"kind": "Pod", "name": "p"},
+        "eventTime": "2026-12-03T17:00:01.5+00:00",
+        "firstTimestamp": "2026-12-03T17:00:01+00:00",
+    }
+    value = conform.conform_model("CoreV1Event", event).value
+    assert value["eventTime"] == "2026-12-03T17:00:01.500000Z"
+    assert value["firstTimestamp"] == "2026-12-03T17:00:01Z"

@@ -3,7 +3,8 @@
 kube-apiserver decodes a body into the kind's Go struct: a value of the wrong JSON type is a
 decode error ("json: cannot unmarshal string into Go struct field Pod.spec of type v1.PodSpec"),
 so is an integer outside its Go type (int32 unless declared int64 below), a quantity that does
-not parse or a timestamp that is not RFC 3339; a field the struct lacks is dropped ("unknown
+not parse or a timestamp that is not RFC 3339 (one that is comes back in UTC, to the second, or
+to the microsecond for a MicroTime); a field the struct lacks is dropped ("unknown
 field", a warning, or an error under fieldValidation=Strict); `null` is the field's zero value,
 that is, absent. `conform` does the same from the OpenAPI schemas the server serves
 (`schemas.py`), so the same schemas that `kubectl explain` reads decide what a write may hold:
@@ -25,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from listwatch.apiserver import schemas
@@ -64,6 +66,8 @@ _QUANTITIES = frozenset(
         ("io.k8s.api.core.v1.EmptyDirVolumeSource", "sizeLimit"),
     }
 )
+#: Fields that are metav1.MicroTime (every other timestamp is a metav1.Time, to the second).
+_MICRO_TIMES = frozenset({"eventTime", "lastObservedTime", "acquireTime", "renewTime"})
 QUANTITY_PATTERN = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
 _QUANTITY_SHAPE = re.compile(QUANTITY_PATTERN)
 _QUANTITY_MAX_CHARS = 64
@@ -376,14 +380,28 @@ def _value(
                     path=at.indexed,
                 )
             raise _mismatch(value, at, "string")
-        if node.get("format") == "date-time" and not _RFC3339.match(value):
-            raise DecodeError(
-                f'parsing time "{value}" as "2006-01-02T15:04:05Z07:00": cannot parse "{value}" '
-                'as "2006"',
-                path=at.indexed,
-            )
+        if node.get("format") == "date-time":
+            return _time(value, name, at)
         return value
     return value
+
+
+def _time(value: str, name: str, at: _At) -> str:
+    """A timestamp as metav1.Time (or MicroTime) decodes and encodes it: any RFC 3339 offset
+    read, written back in UTC, to the second (Time) or the microsecond (MicroTime)."""
+    try:
+        if not _RFC3339.match(value):
+            raise ValueError(value)
+        moment = datetime.fromisoformat(value).astimezone(UTC)
+    except ValueError:
+        raise DecodeError(
+            f'parsing time "{value}" as "2006-01-02T15:04:05Z07:00": cannot parse "{value}" '
+            'as "2006"',
+            path=at.indexed,
+        ) from None
+    if name in _MICRO_TIMES:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _zero(document: Mapping[str, Any], node: Mapping[str, Any], name: str) -> Any:
