@@ -49,6 +49,11 @@ def scheduler(mode: str, step: str, words: str) -> Case:
 CORRECT = [
     Case("examples/scheduler.py", "scheduler", (PYTHON, "examples/scheduler.py")),
     Case("examples/kubelet.py", "kubelet", (PYTHON, "examples/kubelet.py")),
+    Case(
+        "examples/replication_controller.py",
+        "replicationcontroller-controller",
+        (PYTHON, "examples/replication_controller.py"),
+    ),
 ]
 WRONG = [
     scheduler("ignores-node-selector", "LW-10", "passes the scheduler's NodeAffinity filter"),
@@ -64,6 +69,20 @@ WRONG = [
         (PYTHON, "tests/wrong/kubelet.py", "--wrong", "starts-rejected"),
         "NN-03",
         "expected NN-03: the kubelet rejects the pod (node",
+    ),
+    Case(
+        "controller over-creates",
+        "replicationcontroller-controller",
+        (PYTHON, "tests/wrong/controller.py", "--wrong", "over-creates"),
+        "LW-06",
+        "appeared as its active pod number",
+    ),
+    Case(
+        "controller under-creates",
+        "replicationcontroller-controller",
+        (PYTHON, "tests/wrong/controller.py", "--wrong", "under-creates"),
+        "RC-01",
+        "1 too few",
     ),
 ]
 
