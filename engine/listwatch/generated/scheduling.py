@@ -171,19 +171,6 @@ def _expression(rng: random.Random) -> Obj:
 # -- running a round -------------------------------------------------------------------------------
 
 
-def prepare(api: KubeAPI, scenario: Scenario) -> None:
-    """Label, taint and cordon the nodes and make the round's namespace (before the scheduler
-    starts, so that it lists the nodes as the pods will find them)."""
-    for name, patch in scenario.nodes.items():
-        api.patch("nodes", name, patch)
-    api.create("namespaces", {"metadata": {"name": scenario.namespace}})
-
-
-def create_pods(api: KubeAPI, scenario: Scenario) -> None:
-    for pod in scenario.pods:
-        api.create("pods", pod, namespace=scenario.namespace)
-
-
 @dataclass
 class SchedulingRound:
     """A round for a scheduler (`listwatch.generated.round.Round`)."""
@@ -197,11 +184,16 @@ class SchedulingRound:
         return self.scenario.seed
 
     def prepare(self, api: KubeAPI) -> None:
-        prepare(api, self.scenario)
+        """Label, taint and cordon the nodes and make the round's namespace (before the
+        scheduler starts, so that it lists the nodes as the pods will find them)."""
+        for name, patch in self.scenario.nodes.items():
+            api.patch("nodes", name, patch)
+        api.create("namespaces", {"metadata": {"name": self.scenario.namespace}})
 
     def play(self, api: KubeAPI) -> list[Finding]:
         scenario = self.scenario
-        create_pods(api, scenario)
+        for pod in scenario.pods:
+            api.create("pods", pod, namespace=scenario.namespace)
         ours = settle(
             lambda: api.list("pods", namespace=scenario.namespace),
             lambda pods: all(
