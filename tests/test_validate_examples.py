@@ -1,5 +1,6 @@
 """`listwatch validate` on the shipped components, as a user runs it: each correct example passes
-20 generated rounds (seeds 1-20) with no failure, and each shipped wrong component (tests/wrong/)
+20 generated rounds (seeds 1-20) with no failure (and the scheduler, under another name, takes
+only its own pods), and each shipped wrong component (tests/wrong/)
 fails, at the step that names its mistake, in a sentence that says what it did.
 
 Every run is a `listwatch validate ... --no-features` process of its own (the conformance
@@ -39,11 +40,14 @@ class Case:
     command: tuple[str, ...]
     step: str = ""
     words: str = ""
+    #: More options of `listwatch validate`.
+    options: tuple[str, ...] = ()
+    rounds: int = SEEDS
 
 
 def scheduler(mode: str, step: str, words: str) -> Case:
     command = (PYTHON, "tests/wrong/scheduler.py", "--wrong", mode)
-    return Case(f"scheduler {mode}", "scheduler", command, step, words)
+    return Case(f"scheduler {mode}", "scheduler", command, step, words, rounds=1)
 
 
 CORRECT = [
@@ -53,6 +57,15 @@ CORRECT = [
         "examples/replication_controller.py",
         "replicationcontroller-controller",
         (PYTHON, "examples/replication_controller.py"),
+    ),
+    # A scheduler of another name takes only the pods asking for it; the rounds' others ask for
+    # other-scheduler and must be left alone.
+    Case(
+        "examples/scheduler.py --scheduler-name my-scheduler",
+        "scheduler",
+        (PYTHON, "examples/scheduler.py", "--scheduler-name", "my-scheduler"),
+        options=("--scheduler-name", "my-scheduler"),
+        rounds=3,
     ),
 ]
 WRONG = [
@@ -69,6 +82,7 @@ WRONG = [
         (PYTHON, "tests/wrong/kubelet.py", "--wrong", "starts-rejected"),
         "NN-03",
         "expected NN-03: the kubelet rejects the pod (node",
+        rounds=1,
     ),
     Case(
         "controller over-creates",
@@ -76,6 +90,7 @@ WRONG = [
         (PYTHON, "tests/wrong/controller.py", "--wrong", "over-creates"),
         "LW-06",
         "appeared as its active pod number",
+        rounds=1,
     ),
     Case(
         "controller under-creates",
@@ -83,12 +98,12 @@ WRONG = [
         (PYTHON, "tests/wrong/controller.py", "--wrong", "under-creates"),
         "RC-01",
         "1 too few",
+        rounds=1,
     ),
 ]
 
 
 def run(case: Case, workdir: Path) -> tuple[int, str, dict[str, Any]]:
-    rounds = SEEDS if not case.step else 1
     report = workdir / f"{case.name.replace('/', '_').replace(' ', '_')}.json"
     done = subprocess.run(
         [
@@ -99,7 +114,8 @@ def run(case: Case, workdir: Path) -> tuple[int, str, dict[str, Any]]:
             case.component,
             "--no-features",
             "--rounds",
-            str(rounds),
+            str(case.rounds),
+            *case.options,
             "--report",
             str(report),
             "--",
@@ -131,7 +147,7 @@ def test_a_correct_component_passes_every_round(
 ) -> None:
     code, output, report = results[case.name]
     assert code == 0, output[-6000:]
-    assert report["rounds"]["played"] == [f"seed {seed}" for seed in range(1, SEEDS + 1)]
+    assert report["rounds"]["played"] == [f"seed {seed}" for seed in range(1, case.rounds + 1)]
     assert report["rounds"]["findings"] == []
     assert all(checked["violations"] == [] for checked in report["checker"])
     verdicts = {s["id"]: s["verdict"] for s in report["steps"]}
