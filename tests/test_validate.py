@@ -53,6 +53,7 @@ def test_every_generated_round_names_only_steps_its_component_acts_in(engine: En
         ("kubelet", admission),
         ("controller-manager", replication),
         ("replicationcontroller-controller", replication),
+        ("replicaset-controller", replication),
     ):
         assert generated.round_for(component, 1, generated.Options()) is not None
         steps = {step.id for step in validate.steps_of(engine.spec, component)}

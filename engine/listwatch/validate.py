@@ -229,7 +229,12 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     code, crashed = 0, 0
     with tempfile.TemporaryDirectory(prefix="listwatch-validate-") as workdir:
         log_path = Path(workdir, "component.log")
-        if args.features and args.scheduler_name == DEFAULT_SCHEDULER:
+        if args.features and not _features_apply(engine.spec, args.component):
+            out.write(
+                f"conformance scenarios: not run (they exercise another controller than "
+                f"{args.component})\n"
+            )
+        elif args.features and args.scheduler_name == DEFAULT_SCHEDULER:
             with _serving(args, engine, list(args.nodes.split(",")), log_path, out, err) as run:
                 code = _run_scenarios(args, steps, run.kubeconfig, scenarios)
             reports.append(("", run.report(engine, f"validate {args.component}")))
@@ -259,6 +264,13 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     failed = any(r.verdict == FAILED for r in results) or code not in (0, 5) or crashed > 0
     out.write(f"{args.component}: {'FAILED' if failed else 'PASSED'}\n")
     return 1 if failed else 0
+
+
+def _features_apply(spec: Spec, component: str) -> bool:
+    """Whether the conformance scenarios exercise the component (the spec's controllers say
+    `conformance: false` when they exercise another)."""
+    controllers = spec.component("controller-manager").settings.get("controllers") or {}
+    return bool((controllers.get(component) or {}).get("conformance", True))
 
 
 @dataclass

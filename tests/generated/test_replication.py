@@ -42,6 +42,15 @@ def test_a_seed_gives_the_same_round_every_time_and_it_scales_and_deletes() -> N
     )
 
 
+def test_a_replicaset_round_makes_replicasets_as_apps_v1_selects() -> None:
+    scenario = replication.generate(3, kind="ReplicaSet")
+    assert {c["kind"] for c in scenario.controllers} == {"ReplicaSet"}
+    first = scenario.controllers[0]
+    assert first["apiVersion"] == "apps/v1"
+    assert first["spec"]["selector"] == {"matchLabels": {"app": "rc-3-0"}}
+    assert replication.round_of(3, "ReplicaSet").plural == "replicasets"
+
+
 def test_only_owned_pods_that_are_not_going_count_as_active() -> None:
     pods = [
         pod("a", "web"),
@@ -102,8 +111,12 @@ def test_a_status_that_misreports_the_count_is_found() -> None:
 def test_the_built_in_replication_manager_has_no_finding_and_no_violation_over_5_seeds(
     engine: Engine,
 ) -> None:
-    for seed in range(1, 6):
-        played = replication.round_of(seed)
+    """Five seeds of ReplicationControllers, two of ReplicaSets."""
+    for seed, kind in [
+        *((s, "ReplicationController") for s in range(1, 6)),
+        *((s, "ReplicaSet") for s in (1, 2)),
+    ]:
+        played = replication.round_of(seed, kind)
         found, report = play_served(engine, played)
         assert found == [], (seed, found)
         assert [v.message for v in report.violations] == [], seed

@@ -5,8 +5,8 @@ conformance scenarios).
 - `scheduling`: labelled, tainted and cordoned nodes; pods with selectors, affinity,
   tolerations, requests and schedulerNames (for a scheduler);
 - `admission`: pods that name their node, some too big or unfit for it (for a kubelet);
-- `replication`: ReplicationControllers scaled and robbed of pods (for the replication
-  controller, or the controller manager as a whole).
+- `replication`: ReplicationControllers (or ReplicaSets) scaled and robbed of pods (for the
+  replication or replicaset controller, or the controller manager as a whole).
 """
 
 from __future__ import annotations
@@ -38,4 +38,6 @@ def round_for(component: str, seed: int, options: Options) -> Round | None:
         return admission.round_of(seed)
     if component in ("controller-manager", "replicationcontroller-controller"):
         return replication.round_of(seed)
+    if component == "replicaset-controller":
+        return replication.round_of(seed, "ReplicaSet")
     return None

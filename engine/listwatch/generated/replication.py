@@ -1,7 +1,8 @@
-"""Generated replication rounds: seeded ReplicationControllers, scaled up and down and robbed of
-pods, judged by the replica counts they end with.
+"""Generated replication rounds: seeded ReplicationControllers (or ReplicaSets), scaled up and
+down and robbed of pods, judged by the replica counts they end with.
 
-A replication controller keeps each ReplicationController's active pods (its own, not being
+A replication controller keeps each ReplicationController's (a ReplicaSet controller each
+ReplicaSet's) active pods (its own, not being
 deleted, not finished) at spec.replicas and reports the count in status.replicas. Every round
 scales controllers both ways and deletes pods, and has one controller at zero, so a controller
 that over- or under-creates, or forgets to replace a pod, ends a round with a wrong count.
@@ -24,21 +25,29 @@ STEPS = frozenset({"LW-06", "RC-01", "RC-02"})
 SCALE, DELETE_POD = "scale", "delete-pod"
 
 
+#: The kinds a round can make, with their resource and apiVersion.
+KINDS = {
+    "ReplicationController": ("replicationcontrollers", "v1"),
+    "ReplicaSet": ("replicasets", "apps/v1"),
+}
+
+
 @dataclass(frozen=True)
 class Scenario:
     seed: int
     namespace: str
+    kind: str
     controllers: tuple[Obj, ...]
     #: (what, controller, number): scale to the number, or delete the pod at that index.
     operations: tuple[tuple[str, str, int], ...]
 
 
-def generate(seed: int, *, controllers: int = 4) -> Scenario:
-    """The scenario of `seed`: `controllers` ReplicationControllers (the first at zero replicas),
+def generate(seed: int, *, controllers: int = 4, kind: str = "ReplicationController") -> Scenario:
+    """The scenario of `seed`: `controllers` controllers of `kind` (the first at zero replicas),
     then scalings and pod deletions among them."""
     rng = random.Random(seed)
     made = tuple(
-        _controller(f"rc-{seed}-{i}", 0 if i == 0 else rng.randint(1, 4))
+        _controller(f"rc-{seed}-{i}", 0 if i == 0 else rng.randint(1, 4), kind)
         for i in range(controllers)
     )
     operations: list[tuple[str, str, int]] = []
@@ -49,18 +58,18 @@ def generate(seed: int, *, controllers: int = 4) -> Scenario:
         else:
             operations.append((DELETE_POD, name, rng.randrange(4)))
     operations.append((SCALE, str(made[0]["metadata"]["name"]), rng.randint(1, 3)))
-    return Scenario(seed, f"replication-{seed}", made, tuple(operations))
+    return Scenario(seed, f"replication-{seed}", kind, made, tuple(operations))
 
 
-def _controller(name: str, replicas: int) -> Obj:
+def _controller(name: str, replicas: int, kind: str) -> Obj:
     labels = {"app": name}
     return {
-        "apiVersion": "v1",
-        "kind": "ReplicationController",
+        "apiVersion": KINDS[kind][1],
+        "kind": kind,
         "metadata": {"name": name},
         "spec": {
             "replicas": replicas,
-            "selector": labels,
+            "selector": {"matchLabels": labels} if kind == "ReplicaSet" else labels,
             "template": {
                 "metadata": {"labels": labels},
                 "spec": {"containers": [{"name": "app", "image": IMAGE}]},
@@ -83,18 +92,22 @@ class ReplicationRound:
     def seed(self) -> int:
         return self.scenario.seed
 
+    @property
+    def plural(self) -> str:
+        return KINDS[self.scenario.kind][0]
+
     def prepare(self, api: KubeAPI) -> None:
         api.create("namespaces", {"metadata": {"name": self.scenario.namespace}})
 
     def play(self, api: KubeAPI) -> list[Finding]:
         namespace = self.scenario.namespace
         for controller in self.scenario.controllers:
-            api.create("replicationcontrollers", controller, namespace=namespace)
+            api.create(self.plural, controller, namespace=namespace)
         self._settle(api)
         for what, name, number in self.scenario.operations:
             if what == SCALE:
                 api.patch(
-                    "replicationcontrollers",
+                    self.plural,
                     name,
                     {"spec": {"replicas": number}},
                     namespace=namespace,
@@ -114,7 +127,7 @@ class ReplicationRound:
         return judge(
             self.scenario,
             pods,
-            api.list("replicationcontrollers", namespace=namespace),
+            api.list(self.plural, namespace=namespace),
             self.touched,
         )
 
@@ -123,7 +136,7 @@ class ReplicationRound:
 
         def read() -> list[Obj]:
             return [
-                *api.list("replicationcontrollers", namespace=namespace),
+                *api.list(self.plural, namespace=namespace),
                 *api.list("pods", namespace=namespace),
             ]
 
@@ -139,13 +152,13 @@ class ReplicationRound:
 
     def summary(self) -> str:
         return (
-            f"{len(self.scenario.controllers)} ReplicationControllers, "
+            f"{len(self.scenario.controllers)} {self.scenario.kind}s, "
             f"{len(self.scenario.operations)} scalings and pod deletions: {self.pods} pods"
         )
 
 
-def round_of(seed: int) -> ReplicationRound:
-    return ReplicationRound(generate(seed), ["node01", "node02"])
+def round_of(seed: int, kind: str = "ReplicationController") -> ReplicationRound:
+    return ReplicationRound(generate(seed, kind=kind), ["node01", "node02"])
 
 
 def active(pods: Iterable[Mapping[str, Any]], controller: str) -> list[Mapping[str, Any]]:
