@@ -9,20 +9,14 @@ built-in scheduler, on the served cluster, gets none over 20 seeds.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from listwatch.checker.run import check_records
-from listwatch.engine import Engine
 from listwatch.generated import scheduling
-from listwatch.generated.round import Finding, Round
-from listwatch.remote.kubeapi import KubeAPI
-from listwatch.remote.recording import WatchRecorder
+from listwatch.generated.round import Finding
 from listwatch.rules import resources
-from listwatch.server import Server
+from tests.generated import served
 
 NODES = [f"node{i:02d}" for i in range(1, 6)]
 Obj = dict[str, Any]
@@ -179,40 +173,11 @@ def test_a_scheduler_picking_nodes_at_random_passes_at_most_one_round_in_a_thous
     assert passed <= 1 and total == 1000
 
 
-def play_served(
-    engine: Engine, played: Round, *, without: tuple[str, ...] = ()
-) -> tuple[list[Finding], Any]:
-    """A round on a fresh served cluster with the built-in components (less `without`): its
-    findings and the checker's report of the recorded watches."""
-    with Server(engine, nodes=list(played.nodes), port=0, without=without, err=sys.stderr) as s:
-        api = KubeAPI(str(s.kubeconfig))
-        recorder = WatchRecorder(api, [("pods", None), ("events", None), ("nodes", None)])
-        try:
-            played.prepare(api)
-            recorder.start()
-            found = played.play(api)
-        finally:
-            recorder.stop()
-            api.close()
-    return found, check_records(recorder.in_revision_order(), engine.spec, name="round")
-
-
-@pytest.fixture(scope="module")
-def served_rounds(engine: Engine) -> Iterator[list[tuple[int, list[Finding], Any]]]:
-    """20 seeds, each on a fresh served cluster with the built-in scheduler."""
-    yield [(seed, *play_served(engine, scheduling.round_of(seed))) for seed in range(1, 21)]
-
-
 @pytest.mark.slow
-def test_the_built_in_scheduler_has_no_finding_and_no_violation_over_20_seeds(
-    served_rounds: list[tuple[int, list[Finding], Any]],
-) -> None:
-    assert [(seed, found) for seed, found, _ in served_rounds if found] == []
-    assert [
-        (seed, [v.message for v in report.violations])
-        for seed, _, report in served_rounds
-        if report.violations
-    ] == []
+def test_the_built_in_scheduler_has_no_finding_and_no_violation_over_20_seeds() -> None:
+    rounds = served.play_all("scheduler", list(range(1, 21)))
+    assert [(r.seed, r.findings) for r in rounds if r.findings] == []
+    assert [(r.seed, r.violations) for r in rounds if r.violations] == []
     # Each round bound pods and reported one unschedulable: the steps were exercised.
-    for _, _, report in served_rounds:
-        assert report.step_counts["LW-10"] > 0 and report.step_counts["US-01"] > 0
+    for r in rounds:
+        assert r.step_counts["LW-10"] > 0 and r.step_counts["US-01"] > 0, r.summary
