@@ -68,6 +68,13 @@ def rfc3339(instant: datetime) -> str:
     return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def parse_rfc3339(stamp: str) -> datetime:
+    """A Kubernetes timestamp (RFC 3339: `Z`, any offset, or none, read as UTC) as a UTC datetime;
+    ValueError when it is not one."""
+    moment = datetime.fromisoformat(stamp)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 class Stamps:
     """`now()` as an RFC 3339 string, formatted once per second of the clock (a hot path)."""
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from listwatch.apiserver import objects
 from listwatch.apiserver.kinds import events as event_kinds
+from listwatch.clock import parse_rfc3339
 
 Obj = Mapping[str, Any]
 
@@ -60,8 +61,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 def parse_time(stamp: str | None) -> datetime | None:
     if not stamp:
         return None
-    moment = datetime.fromisoformat(stamp)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return parse_rfc3339(stamp)
 
 
 def human_duration(seconds: float) -> str:

@@ -14,16 +14,10 @@ from listwatch.checker.run import check_records
 from listwatch.remote.kubeapi import KubeAPI
 from listwatch.remote.recording import WatchRecorder
 from listwatch.server import Server
+from listwatch.validate import WATCHED
 
 #: How many rounds run at once.
 AT_ONCE = 4
-WATCHED: list[tuple[str, str | None]] = [
-    ("pods", None),
-    ("events", None),
-    ("nodes", None),
-    ("replicationcontrollers", None),
-    ("replicasets", None),
-]
 
 
 @dataclass(frozen=True)
@@ -45,7 +39,7 @@ def play(component: str, seed: int) -> Played:
     assert played is not None
     with Server(engine, nodes=list(played.nodes), port=0, err=sys.stderr) as server:
         api = KubeAPI(str(server.kubeconfig))
-        recorder = WatchRecorder(api, WATCHED)
+        recorder = WatchRecorder(api, WATCHED)  # what `listwatch validate` records
         try:
             played.prepare(api)
             recorder.start()

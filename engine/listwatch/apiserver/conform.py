@@ -26,10 +26,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from listwatch.apiserver import schemas
+from listwatch.clock import parse_rfc3339
 from listwatch.rules import quantity as quantities
 
 _REF = "#/components/schemas/"
@@ -392,7 +392,7 @@ def _time(value: str, name: str, at: _At) -> str:
     try:
         if not _RFC3339.match(value):
             raise ValueError(value)
-        moment = datetime.fromisoformat(value).astimezone(UTC)
+        moment = parse_rfc3339(value)
     except ValueError:
         raise DecodeError(
             f'parsing time "{value}" as "2006-01-02T15:04:05Z07:00": cannot parse "{value}" '

@@ -37,7 +37,7 @@ from listwatch import errors
 from listwatch.apiserver import objects
 from listwatch.apiserver.fields import FieldErrors, go_quote, invalid_value, qualified_name_problems
 from listwatch.apiserver.objects import Obj
-from listwatch.clock import rfc3339
+from listwatch.clock import parse_rfc3339, rfc3339
 
 #: The garbage collector's finalizers (metav1.FinalizerOrphanDependents, FinalizerDeleteDependents).
 ORPHAN = "orphan"
@@ -234,8 +234,7 @@ def _mark_as_deleting(meta: dict[str, Any], now: datetime) -> None:
 
 
 def _parse(stamp: str) -> datetime:
-    text = stamp.rstrip("Z").partition(".")[0]
-    return datetime.fromisoformat(text + "+00:00")
+    return parse_rfc3339(stamp).replace(microsecond=0)
 
 
 def removed_by_update(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:

@@ -86,7 +86,7 @@ class ControllerManager(Component):
             pods_on=self._pods_on,
             set_pod_condition=self.set_pod_condition,
         )
-        if "node-lifecycle-controller" in self.enabled:
+        if self._on("node-lifecycle-controller"):
             self.node_lifecycle.start()
         self.disruption = Disruption(
             api=self.api,

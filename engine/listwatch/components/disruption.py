@@ -30,6 +30,7 @@ from listwatch.apiserver.eviction import allowed_condition
 from listwatch.apiserver.kinds import poddisruptionbudgets as pdbs
 from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
+from listwatch.clock import parse_rfc3339
 from listwatch.components.events import EventRecorder
 from listwatch.loop import Loop
 from listwatch.machines.building import Machine
@@ -58,8 +59,8 @@ def _ready(pod: Mapping[str, Any]) -> bool:
 
 def _parse(stamp: str) -> datetime | None:
     try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except (ValueError, AttributeError):
+        return parse_rfc3339(stamp)
+    except (ValueError, TypeError):
         return None
 
 

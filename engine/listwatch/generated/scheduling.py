@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from listwatch.apiserver import objects
+from listwatch.checker.lifecycle import event_count
 from listwatch.generated.round import Finding, Obj, settle, shown
 from listwatch.remote.kubeapi import KubeAPI
 from listwatch.rules import affinity, resources, taints
@@ -284,12 +286,13 @@ def _judge_pod(
             found.append(Finding("LW-10", name, f"{name} was bound to {refused}"))
         scheduled = [e for e in events if e.get("reason") == "Scheduled"]
         told = [str(e.get("message") or e.get("note") or "") for e in scheduled]
-        if sum(_count(e) for e in scheduled) > 1 or any(not t.endswith(f" {node}") for t in told):
+        times = sum(int(event_count(e)) for e in scheduled)
+        if times > 1 or any(not t.endswith(f" {node}") for t in told):
             found.append(
                 Finding(
                     "LW-10",
                     name,
-                    f"{name} was scheduled {sum(_count(e) for e in scheduled)} times "
+                    f"{name} was scheduled {times} times "
                     f"({'; '.join(repr(t) for t in told)}) but is bound once, to {node}",
                 )
             )
@@ -371,12 +374,8 @@ def _bound(pod: Mapping[str, Any]) -> bool:
 
 
 def _reported_unschedulable(pod: Mapping[str, Any]) -> bool:
-    return any(
-        c.get("type") == "PodScheduled"
-        and c.get("status") == "False"
-        and c.get("reason") == "Unschedulable"
-        for c in (pod.get("status") or {}).get("conditions") or ()
-    )
+    scheduled = objects.condition(pod, "PodScheduled") or {}
+    return scheduled.get("status") == "False" and scheduled.get("reason") == "Unschedulable"
 
 
 def _events_by_pod(
@@ -388,11 +387,6 @@ def _events_by_pod(
         if about.get("kind") == "Pod" and about.get("namespace") == namespace:
             found.setdefault(str(about.get("name")), []).append(event)
     return found
-
-
-def _count(event: Mapping[str, Any]) -> int:
-    series = event.get("series") or {}
-    return int(series.get("count") or event.get("count") or 1)
 
 
 # -- a scheduler that picks at random --------------------------------------------------------------
