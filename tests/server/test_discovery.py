@@ -21,8 +21,18 @@ def test_version_claims_kubernetes_v1_32() -> None:
 def test_api_and_apis_list_the_core_version_and_the_named_groups() -> None:
     assert doc("/api")["versions"] == ["v1"]
     groups = doc("/apis")["groups"]
-    assert [g["name"] for g in groups] == ["apps", "events.k8s.io", "policy", "scheduling.k8s.io"]
-    assert groups[0]["preferredVersion"] == {"groupVersion": "apps/v1", "version": "v1"}
+    # kube-apiserver's order (the aggregator's group priorities), not alphabetical
+    assert [g["name"] for g in groups] == [
+        "apiregistration.k8s.io",
+        "apps",
+        "events.k8s.io",
+        "policy",
+        "rbac.authorization.k8s.io",
+        "storage.k8s.io",
+        "scheduling.k8s.io",
+        "coordination.k8s.io",
+    ]
+    assert groups[1]["preferredVersion"] == {"groupVersion": "apps/v1", "version": "v1"}
     assert doc("/apis/apps")["kind"] == "APIGroup"
     assert doc("/apis/batch") is None
 
@@ -53,6 +63,7 @@ def test_the_core_resource_list_has_verbs_short_names_and_subresources() -> None
         "replicationcontrollers",
         "services",
     ]
+    assert "services/status" in resources and "configmaps/status" not in resources
     assert "categories" not in resources["events"] and "categories" not in resources["nodes"]
     assert resources["pods"]["namespaced"] is True and resources["nodes"]["namespaced"] is False
     assert (
@@ -80,9 +91,15 @@ def test_the_core_resource_list_has_verbs_short_names_and_subresources() -> None
         ["get", "patch", "update"],
     )
     assert [r["name"] for r in doc("/apis/apps/v1")["resources"]] == [
+        "controllerrevisions",
+        "daemonsets",
+        "daemonsets/status",
         "replicasets",
         "replicasets/scale",
         "replicasets/status",
+        "statefulsets",
+        "statefulsets/scale",
+        "statefulsets/status",
     ]
 
 
@@ -90,10 +107,14 @@ def test_openapi_v3_index_points_at_each_group_version_by_a_content_hash() -> No
     index = doc("/openapi/v3")["paths"]
     assert set(index) == {
         "api/v1",
+        "apis/apiregistration.k8s.io/v1",
         "apis/apps/v1",
+        "apis/coordination.k8s.io/v1",
         "apis/events.k8s.io/v1",
         "apis/policy/v1",
+        "apis/rbac.authorization.k8s.io/v1",
         "apis/scheduling.k8s.io/v1",
+        "apis/storage.k8s.io/v1",
     }
     assert index["api/v1"]["serverRelativeURL"].startswith("/openapi/v3/api/v1?hash=")
     assert doc("/openapi/v3") == doc("/openapi/v3")  # the hash is stable

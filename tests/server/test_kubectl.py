@@ -88,7 +88,9 @@ def table(text: str) -> list[dict[str, str]]:
     lines = [line for line in text.splitlines() if line.strip()]
     header = lines[0]
     names = re.split(r" {2,}", header.strip())
-    starts = [header.index(name) for name in names]
+    starts: list[int] = []
+    for name in names:  # in order: AGE is also in STORAGECLASS
+        starts.append(header.index(name, starts[-1] + 1 if starts else 0))
     rows = []
     for line in lines[1:]:
         cells = {}

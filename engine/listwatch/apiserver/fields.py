@@ -166,7 +166,25 @@ def invalid_value(path: str, value: str, problems: list[str]) -> FieldErrors:
     return [f"{path}: Invalid value: {go_quote(value)}: {problem}" for problem in problems]
 
 
-def validate_meta(obj: Obj, *, namespaced: bool) -> FieldErrors:
+def path_segment_problems(value: str) -> list[str]:
+    """Why `value` cannot be a name that is a path segment (IsValidPathSegmentName: the names
+    of RBAC objects), or nothing."""
+    if value in (".", ".."):
+        return [f"may not be '{value}'"]
+    return [f"may not contain '{c}'" for c in ("/", "%") if c in value]
+
+
+#: The forms a kind's names take (its ValidateObjectMeta name function).
+NAME_FORMS = {
+    "subdomain": dns1123_subdomain_problems,
+    "label": dns1123_label_problems,
+    "path": path_segment_problems,
+}
+
+
+def validate_meta(obj: Obj, *, namespaced: bool, names: str = "subdomain") -> FieldErrors:
+    """ValidateObjectMeta: a name (or generateName) of the kind's form (`NAME_FORMS`), and
+    valid labels."""
     errs: FieldErrors = []
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
@@ -175,9 +193,7 @@ def validate_meta(obj: Obj, *, namespaced: bool) -> FieldErrors:
     if not name:
         errs.append("metadata.name: Required value: name or generateName is required")
     else:
-        errs.extend(
-            invalid_value("metadata.name", str(name), dns1123_subdomain_problems(str(name)))
-        )
+        errs.extend(invalid_value("metadata.name", str(name), NAME_FORMS[names](str(name))))
     errs.extend(validate_labels(meta.get("labels"), "metadata.labels"))
     return errs
 

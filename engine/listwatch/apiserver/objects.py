@@ -49,6 +49,16 @@ def controller_of(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return None
 
 
+def get_path(obj: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path (`spec.template`), None where it is absent."""
+    value: Any = obj
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
 def replace(obj: Mapping[str, Any], path: str, value: Any) -> Obj:
     """A copy of `obj` with the dotted `path` set to `value`; only the dicts along the path are
     copied."""

@@ -1,41 +1,34 @@
-"""The resource types the API server serves: names, keys, selectable fields, and the defaults and
-validation each kind gets on a write (in `listwatch.apiserver.kinds`)."""
+"""The resource types the API server serves: names, keys, selectable fields, subresources, and
+the defaults and validation each kind gets on a write.
+
+The table is data, `spec/api/resources.yaml` (an `APIResources` document of the spec, checked
+against its schema like the others); `listwatch.apiserver.strategies` turns each entry's
+declarations and named strategy into the hooks the API server calls.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from listwatch import paths
+from listwatch.apiserver import strategies
 from listwatch.apiserver.fields import FieldErrors
-from listwatch.apiserver.kinds import (
-    controllers,
-    events,
-    namespaces,
-    nodes,
-    poddisruptionbudgets,
-    pods,
-    priorityclasses,
-    serviceaccounts,
-    services,
-)
 from listwatch.apiserver.objects import Obj
+from listwatch.apiserver.strategies import Conversion, Default, Immutable
+from listwatch.spec.loading import SCHEMA_FILE, SchemaValidator
+from listwatch.spec.yamlread import parse_yaml, read_file
 
-
-@dataclass(frozen=True)
-class Conversion:
-    """How a resource served in a group version of its own reads and writes the storage of another
-    (events.k8s.io/v1 Events are core/v1 Events in storage, as in kube-apiserver)."""
-
-    #: The served object from the stored one, and back.
-    from_storage: Callable[[Obj], Obj]
-    to_storage: Callable[[Obj], Obj]
-    #: Each field selector this version accepts, and the stored resource's field it reads.
-    field_labels: Mapping[str, str]
-    #: The validation of a create through this version (the stored form, as it will be stored).
-    validate_create: Callable[[Obj], FieldErrors] | None = None
-    #: The validation of an update through this version (new and old, in the stored form).
-    validate_update: Callable[[Obj, Obj], FieldErrors] | None = None
+#: The verbs of a resource that declares none.
+ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+#: The table, under the spec directory.
+TABLE = "api/resources.yaml"
+#: The fields a field selector may name on a kind that declares none
+#: (DefaultMetaV1FieldSelectorConversion).
+_FIELDS = ("metadata.name", "metadata.namespace")
 
 
 @dataclass(frozen=True)
@@ -49,7 +42,11 @@ class Resource:
     short_names: tuple[str, ...] = ()
     singular: str = ""
     fields: frozenset[str] = frozenset({"metadata.name", "metadata.namespace"})
-    has_status: bool = False
+    #: The subresources served under an object's path (status, scale, binding, ...).
+    subresources: frozenset[str] = frozenset()
+    #: The categories `kubectl get CATEGORY` lists it under (`all`).
+    categories: tuple[str, ...] = ()
+    #: Defaults applied on a create (what the kind's PrepareForCreate sets).
     defaults: Callable[[Obj, Any], Obj] | None = None
     validate: Callable[[Obj], FieldErrors] | None = None
     #: Validation of an update (old, new), where the kind has rules of its own for one (fields
@@ -58,21 +55,15 @@ class Resource:
     #: Defaults applied on every write of the object (create, update, patch), as kube-apiserver
     #: defaults every object it decodes; `defaults` runs on create only.
     on_write: Callable[[Obj], Obj] | None = None
-    verbs: tuple[str, ...] = (
-        "create",
-        "delete",
-        "deletecollection",
-        "get",
-        "list",
-        "patch",
-        "update",
-        "watch",
-    )
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    verbs: tuple[str, ...] = ALL_VERBS
     #: The official client's model of the kind when its name is not `V1<Kind>`/`CoreV1<Kind>`.
     model: str = ""
     #: Set when this is another version of a stored resource of the same plural (see Conversion).
     conversion: Conversion | None = None
+
+    @property
+    def has_status(self) -> bool:
+        return "status" in self.subresources
 
     @property
     def group(self) -> str:
@@ -103,184 +94,81 @@ class Resource:
         return f"/registry/{self.plural}/"
 
 
-RESOURCES: dict[str, Resource] = {
-    r.plural: r
-    for r in (
-        Resource(
-            "pods",
-            "Pod",
-            "v1",
-            True,
-            short_names=("po",),
-            singular="pod",
-            fields=frozenset(
-                {
-                    "metadata.name",
-                    "metadata.namespace",
-                    "spec.nodeName",
-                    "spec.restartPolicy",
-                    "spec.schedulerName",
-                    "spec.serviceAccountName",
-                    "spec.hostNetwork",
-                    "status.phase",
-                    "status.podIP",
-                    "status.podIPs",
-                    "status.nominatedNodeName",
-                }
-            ),
-            has_status=True,
-            defaults=pods.pod_defaults,
-            validate=pods.validate_pod,
-            validate_update=pods.validate_pod_update,
-            on_write=pods.on_write,
-        ),
-        Resource(
-            "nodes",
-            "Node",
-            "v1",
-            False,
-            short_names=("no",),
-            singular="node",
-            fields=frozenset({"metadata.name", "spec.unschedulable"}),
-            has_status=True,
-            defaults=nodes.node_defaults,
-            validate=nodes.validate_node,
-            on_write=nodes.on_write,
-        ),
-        Resource(
-            "events",
-            "Event",
-            "v1",
-            True,
-            short_names=("ev",),
-            singular="event",
-            fields=frozenset(
-                {
-                    "metadata.name",
-                    "metadata.namespace",
-                    "involvedObject.kind",
-                    "involvedObject.namespace",
-                    "involvedObject.name",
-                    "involvedObject.uid",
-                    "involvedObject.apiVersion",
-                    "involvedObject.resourceVersion",
-                    "involvedObject.fieldPath",
-                    "reason",
-                    "reportingComponent",
-                    "source",
-                    "type",
-                }
-            ),
-            validate=events.validate_event,
-        ),
-        Resource(
-            "replicationcontrollers",
-            "ReplicationController",
-            "v1",
-            True,
-            short_names=("rc",),
-            singular="replicationcontroller",
-            fields=frozenset({"metadata.name", "metadata.namespace", "status.replicas"}),
-            has_status=True,
-            defaults=controllers.controller_defaults,
-            validate=controllers.validate_controller,
-            on_write=controllers.on_write,
-        ),
-        Resource(
-            "replicasets",
-            "ReplicaSet",
-            "apps/v1",
-            True,
-            short_names=("rs",),
-            singular="replicaset",
-            fields=frozenset({"metadata.name", "metadata.namespace", "status.replicas"}),
-            has_status=True,
-            defaults=controllers.controller_defaults,
-            validate=controllers.validate_controller,
-            on_write=controllers.on_write,
-        ),
-        Resource(
-            "services",
-            "Service",
-            "v1",
-            True,
-            short_names=("svc",),
-            singular="service",
-            fields=frozenset(
-                {"metadata.name", "metadata.namespace", "spec.clusterIP", "spec.type"}
-            ),
-            has_status=True,
-            defaults=services.service_defaults,
-            validate=services.validate_service,
-            on_write=services.on_write,
-        ),
-        Resource(
-            "serviceaccounts",
-            "ServiceAccount",
-            "v1",
-            True,
-            short_names=("sa",),
-            singular="serviceaccount",
-            validate=serviceaccounts.validate_service_account,
-        ),
-        Resource(
-            "namespaces",
-            "Namespace",
-            "v1",
-            False,
-            short_names=("ns",),
-            singular="namespace",
-            fields=frozenset({"metadata.name", "status.phase"}),
-            has_status=True,
-            defaults=namespaces.namespace_defaults,
-            validate=namespaces.validate_namespace,
-        ),
-        Resource(
-            "priorityclasses",
-            "PriorityClass",
-            "scheduling.k8s.io/v1",
-            False,
-            short_names=("pc",),
-            singular="priorityclass",
-            validate=priorityclasses.validate_priority_class,
-            validate_update=priorityclasses.validate_priority_class_update,
-            on_write=priorityclasses.on_write,
-        ),
-        Resource(
-            "poddisruptionbudgets",
-            "PodDisruptionBudget",
-            "policy/v1",
-            True,
-            short_names=("pdb",),
-            singular="poddisruptionbudget",
-            has_status=True,
-            defaults=poddisruptionbudgets.pdb_defaults,
-            validate=poddisruptionbudgets.validate_pdb,
-        ),
+def _resource(entry: Mapping[str, Any], api_version: str) -> Resource:
+    namespaced = bool(entry.get("namespaced", True))
+    strategy = strategies.NAMED[entry["strategy"]] if "strategy" in entry else strategies.Strategy()
+    hooks = strategies.generic(
+        namespaced=namespaced,
+        strategy=strategy,
+        defaults=[
+            Default(d["path"], d["value"], d.get("when", {})) for d in entry.get("defaults", ())
+        ],
+        pod_template=entry.get("podTemplate", ""),
+        generation=bool(entry.get("generation", False)),
+        status=entry.get("status"),
+        names=entry.get("names", "subdomain"),
+        immutable=[
+            Immutable(i) if isinstance(i, str) else Immutable(i["path"], i["forbidden"])
+            for i in entry.get("immutable", ())
+        ],
     )
-}
+    conversion = strategy.conversion
+    fields = conversion.field_labels if conversion else entry.get("fields", _FIELDS)
+    return Resource(
+        entry["plural"],
+        entry["kind"],
+        api_version,
+        namespaced,
+        short_names=tuple(entry.get("shortNames", ())),
+        singular=entry["kind"].lower(),
+        fields=frozenset(fields),
+        subresources=frozenset(entry.get("subresources", ())),
+        categories=tuple(entry.get("categories", ())),
+        defaults=hooks.defaults,
+        validate=hooks.validate,
+        validate_update=hooks.validate_update,
+        on_write=hooks.on_write,
+        verbs=tuple(entry.get("verbs", ALL_VERBS)),
+        model=entry.get("model", ""),
+        conversion=conversion,
+    )
+
+
+def load_table(root: Path) -> tuple[Resource, ...]:
+    """Every resource of the table under the spec directory `root`, in its order; a table that
+    breaks the spec's schema is a SpecError naming its file, line and path."""
+    display = f"{root.name}/{TABLE}"
+    (doc,) = parse_yaml(display, read_file(root / TABLE, display=display))
+    SchemaValidator.from_file(root / SCHEMA_FILE).validate(doc)
+    table = []
+    for i, group in enumerate(doc.data["groups"]):
+        for j, entry in enumerate(group["resources"]):
+            strategy = entry.get("strategy")
+            if strategy is not None and strategy not in strategies.NAMED:
+                named = ", ".join(strategies.NAMED)
+                raise doc.error(
+                    f"groups[{i}].resources[{j}].strategy",
+                    f"expected one of the named strategies ({named}), found {strategy!r}",
+                )
+            table.append(_resource(entry, group["groupVersion"]))
+    return tuple(table)
+
+
+@functools.cache
+def _table() -> tuple[Resource, ...]:
+    return load_table(paths.spec_dir())
+
+
+RESOURCES: dict[str, Resource] = {r.plural: r for r in _table() if r.conversion is None}
 
 KINDS: dict[str, Resource] = {r.kind: r for r in RESOURCES.values()}
 
 #: Resources served in another group version over the storage of one in RESOURCES (same plural).
-ALTERNATES: tuple[Resource, ...] = (
-    Resource(
-        "events",
-        "Event",
-        events.EVENTS_V1,
-        True,
-        short_names=("ev",),
-        singular="event",
-        fields=frozenset(events.FIELD_LABELS),
-        model="EventsV1Event",
-        conversion=Conversion(
-            from_storage=events.from_core,
-            to_storage=events.to_core,
-            field_labels=events.FIELD_LABELS,
-            validate_create=events.validate_events_v1,
-            validate_update=events.validate_events_v1_update,
-        ),
-    ),
+ALTERNATES: tuple[Resource, ...] = tuple(r for r in _table() if r.conversion is not None)
+
+#: The group versions served, in the table's order (the order of /apis).
+GROUP_VERSIONS: tuple[tuple[str, str], ...] = tuple(
+    dict.fromkeys((r.group, r.version) for r in _table())
 )
 
 #: Every served resource: the stored ones, then their other versions.

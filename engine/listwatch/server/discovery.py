@@ -20,9 +20,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from listwatch.apiserver.resources import SERVED, Resource
+from listwatch.apiserver.resources import GROUP_VERSIONS, SERVED, Resource
 from listwatch.apiserver.schemas import kind_schemas, schema_name
-from listwatch.server.routes import SUBRESOURCES
 
 #: The Kubernetes version the served API claims (the engine follows v1.32).
 VERSION = {
@@ -37,14 +36,6 @@ VERSION = {
     "platform": "linux/amd64",
 }
 
-#: The categories of each served resource, as v1.32's storages declare them (`Categories()`):
-#: `kubectl get all` lists those in `all`.
-_CATEGORIES: Mapping[tuple[str, str], tuple[str, ...]] = {
-    ("", "pods"): ("all",),
-    ("", "replicationcontrollers"): ("all",),
-    ("", "services"): ("all",),
-    ("apps", "replicasets"): ("all",),
-}
 _SUBRESOURCE_KIND = {
     "binding": "Binding",
     "eviction": "Eviction",
@@ -64,19 +55,11 @@ _SUBRESOURCE_VERBS = {
     "proxy": ("create", "delete", "get", "patch", "update"),
     "finalize": ("update",),
 }
-_ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
 
 def group_versions() -> list[tuple[str, str]]:
-    """The (group, version) pairs served, the core group ("") first."""
-    found = sorted({(r.group, r.version) for r in SERVED}, key=lambda gv: (gv[0] != "", gv))
-    return found
-
-
-def _verbs(resource: Resource) -> list[str]:
-    if resource.plural == "namespaces":
-        return [v for v in _ALL_VERBS if v != "deletecollection"]
-    return list(_ALL_VERBS)
+    """The (group, version) pairs served, in the order kube-apiserver lists them."""
+    return list(GROUP_VERSIONS)
 
 
 def api_versions(server_address: str) -> dict[str, Any]:
@@ -97,7 +80,7 @@ def _group(group: str) -> dict[str, Any]:
 
 
 def api_group_list() -> dict[str, Any]:
-    groups = sorted({g for g, _ in group_versions() if g})
+    groups = dict.fromkeys(g for g, _ in group_versions() if g)
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [_group(g) for g in groups]}
 
 
@@ -120,14 +103,14 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
             "singularName": r.singular,
             "namespaced": r.namespaced,
             "kind": r.kind,
-            "verbs": _verbs(r),
+            "verbs": list(r.verbs),
         }
         if r.short_names:
             entry["shortNames"] = list(r.short_names)
-        if (r.group, r.plural) in _CATEGORIES:
-            entry["categories"] = list(_CATEGORIES[r.group, r.plural])
+        if r.categories:
+            entry["categories"] = list(r.categories)
         resources.append(entry)
-        for sub in sorted(SUBRESOURCES.get(r.plural, ()) if r.conversion is None else ()):
+        for sub in sorted(r.subresources if r.conversion is None else ()):
             entry = {"name": f"{r.plural}/{sub}", "singularName": "", "namespaced": r.namespaced}
             if sub in _SUBRESOURCE_GROUP_VERSION:
                 entry["group"], entry["version"] = _SUBRESOURCE_GROUP_VERSION[sub]
@@ -247,7 +230,7 @@ def openapi_document(group: str, version: str) -> dict[str, Any] | None:
             "get": _operation(r, "list", ref),
             "post": _operation(r, "post", ref, params=_WRITE_PARAMS),
         }
-        if "deletecollection" in _verbs(r):
+        if "deletecollection" in r.verbs:
             paths[collection]["delete"] = _operation(
                 r, "deletecollection", ref, params=_WRITE_PARAMS[:1]
             )
@@ -259,7 +242,7 @@ def openapi_document(group: str, version: str) -> dict[str, Any] | None:
             ),
             "delete": _operation(r, "delete", ref, params=_WRITE_PARAMS[:1]),
         }
-        if r.conversion is None and "status" in SUBRESOURCES.get(r.plural, ()):
+        if r.conversion is None and "status" in r.subresources:
             paths[f"{item}/status"] = {
                 "get": _operation(r, "get", ref),
                 "put": _operation(r, "put", ref, params=_WRITE_PARAMS),

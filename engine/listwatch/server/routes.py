@@ -28,16 +28,6 @@ from dataclasses import dataclass
 from listwatch import errors
 from listwatch.apiserver.resources import RESOURCES, SERVED, Resource
 
-#: The subresources each resource serves.
-SUBRESOURCES: Mapping[str, frozenset[str]] = {
-    "pods": frozenset({"status", "binding", "eviction", "log", "exec", "proxy"}),
-    "nodes": frozenset({"status"}),
-    "namespaces": frozenset({"status", "finalize"}),
-    "replicationcontrollers": frozenset({"status", "scale"}),
-    "replicasets": frozenset({"status", "scale"}),
-    "poddisruptionbudgets": frozenset({"status"}),
-}
-
 #: Served resources by (group, version, plural).
 BY_PATH: Mapping[tuple[str, str, str], Resource] = {
     (r.group, r.version, r.plural): r for r in SERVED
@@ -190,7 +180,7 @@ def parse(path: str) -> ResourceRoute:
     if not resource.namespaced and namespace is not None:
         raise not_found()
     if subresource and (
-        resource.conversion is not None or subresource not in SUBRESOURCES.get(plural, frozenset())
+        resource.conversion is not None or subresource not in resource.subresources
     ):
         raise not_found()
     if watch_path and subresource:

@@ -145,6 +145,89 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         Column("Secrets", ("V1ServiceAccount", "secrets")),
         _AGE,
     ),
+    "configmaps": (_NAME, Column("Data", "Number of data in the ConfigMap", type="integer"), _AGE),
+    "secrets": (
+        _NAME,
+        Column("Type", ("V1Secret", "type")),
+        Column("Data", "Number of data in the Secret", type="integer"),
+        _AGE,
+    ),
+    "endpoints": (_NAME, Column("Endpoints", ("V1Endpoints", "subsets")), _AGE),
+    "persistentvolumeclaims": (
+        _NAME,
+        Column("Status", ("V1PersistentVolumeClaimStatus", "phase")),
+        Column("Volume", ("V1PersistentVolumeClaimSpec", "volumeName")),
+        Column("Capacity", ("V1PersistentVolumeClaimStatus", "capacity")),
+        Column("Access Modes", ("V1PersistentVolumeClaimStatus", "accessModes")),
+        Column("StorageClass", "StorageClass of the pvc"),
+        Column("VolumeAttributesClass", "VolumeAttributesClass of the pvc"),
+        _AGE,
+        Column("VolumeMode", ("V1PersistentVolumeClaimSpec", "volumeMode"), priority=1),
+    ),
+    "persistentvolumes": (
+        _NAME,
+        Column("Capacity", ("V1PersistentVolumeSpec", "capacity")),
+        Column("Access Modes", ("V1PersistentVolumeSpec", "accessModes")),
+        Column("Reclaim Policy", ("V1PersistentVolumeSpec", "persistentVolumeReclaimPolicy")),
+        Column("Status", ("V1PersistentVolumeStatus", "phase")),
+        Column("Claim", ("V1PersistentVolumeSpec", "claimRef")),
+        Column("StorageClass", "StorageClass of the pv"),
+        Column("VolumeAttributesClass", "VolumeAttributesClass of the pv"),
+        Column("Reason", ("V1PersistentVolumeStatus", "reason")),
+        _AGE,
+        Column("VolumeMode", ("V1PersistentVolumeSpec", "volumeMode"), priority=1),
+    ),
+    "daemonsets": (
+        _NAME,
+        Column("Desired", ("V1DaemonSetStatus", "desiredNumberScheduled"), type="integer"),
+        Column("Current", ("V1DaemonSetStatus", "currentNumberScheduled"), type="integer"),
+        Column("Ready", ("V1DaemonSetStatus", "numberReady"), type="integer"),
+        Column("Up-to-date", ("V1DaemonSetStatus", "updatedNumberScheduled"), type="integer"),
+        Column("Available", ("V1DaemonSetStatus", "numberAvailable"), type="integer"),
+        Column("Node Selector", ("V1PodSpec", "nodeSelector")),
+        _AGE,
+        _CONTAINERS,
+        _IMAGES,
+        Column("Selector", ("V1DaemonSetSpec", "selector"), priority=1),
+    ),
+    "statefulsets": (
+        _NAME,
+        Column("Ready", "Number of the pod with ready state"),
+        _AGE,
+        _CONTAINERS,
+        _IMAGES,
+    ),
+    "controllerrevisions": (
+        _NAME,
+        Column("Controller", "Controller of the object"),
+        Column("Revision", ("V1ControllerRevision", "revision"), type="integer"),
+        _AGE,
+    ),
+    "leases": (_NAME, Column("Holder", ("V1LeaseSpec", "holderIdentity")), _AGE),
+    "rolebindings": (
+        _NAME,
+        Column("Role", ("V1RoleBinding", "roleRef")),
+        _AGE,
+        Column("Users", "Users in the roleBinding", priority=1),
+        Column("Groups", "Groups in the roleBinding", priority=1),
+        Column("ServiceAccounts", "ServiceAccounts in the roleBinding", priority=1),
+    ),
+    "clusterrolebindings": (
+        _NAME,
+        Column("Role", ("V1ClusterRoleBinding", "roleRef")),
+        _AGE,
+        Column("Users", "Users in the clusterrolebinding", priority=1),
+        Column("Groups", "Groups in the clusterrolebinding", priority=1),
+        Column("ServiceAccounts", "ServiceAccounts in the clusterrolebinding", priority=1),
+    ),
+    "storageclasses": (
+        _NAME,
+        Column("Provisioner", ("V1StorageClass", "provisioner")),
+        Column("ReclaimPolicy", ("V1StorageClass", "reclaimPolicy")),
+        Column("VolumeBindingMode", ("V1StorageClass", "volumeBindingMode")),
+        Column("AllowVolumeExpansion", ("V1StorageClass", "allowVolumeExpansion")),
+        _AGE,
+    ),
 }
 
 
@@ -211,6 +294,178 @@ def _pdb_row(pdb: Mapping[str, Any], now: datetime) -> list[Cell]:
     ]
 
 
+def _created(obj: Mapping[str, Any], now: datetime) -> str:
+    return printers.age(objects.meta(obj).get("creationTimestamp"), now)
+
+
+def _template_cells(spec: Mapping[str, Any]) -> list[Cell]:
+    """The Containers and Images cells of a kind with a pod template."""
+    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+    return [
+        ",".join(c.get("name", "") for c in containers),
+        ",".join(c.get("image", "") for c in containers),
+    ]
+
+
+def _config_map_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    size = len(obj.get("data") or {}) + len(obj.get("binaryData") or {})
+    return [objects.name_of(obj), size, _created(obj, now)]
+
+
+def _secret_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    return [
+        objects.name_of(obj),
+        str(obj.get("type") or ""),
+        len(obj.get("data") or {}),
+        _created(obj, now),
+    ]
+
+
+def _endpoints_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    """printEndpoints: the first three address:port pairs, then how many more."""
+    pairs = [
+        f"{address.get('ip', '')}:{port.get('port', '')}" if port else address.get("ip", "")
+        for subset in obj.get("subsets") or ()
+        for port in (subset.get("ports") or [None])
+        for address in subset.get("addresses") or ()
+    ]
+    shown = ",".join(pairs[:3]) + (f" + {len(pairs) - 3} more..." if len(pairs) > 3 else "")
+    return [objects.name_of(obj), shown or "<none>", _created(obj, now)]
+
+
+_ACCESS_MODES = {
+    "ReadWriteOnce": "RWO",
+    "ReadOnlyMany": "ROX",
+    "ReadWriteMany": "RWX",
+    "ReadWriteOncePod": "RWOP",
+}
+
+
+def _access_modes(modes: Iterable[str] | None) -> str:
+    return ",".join(_ACCESS_MODES.get(m, m) for m in modes or ())
+
+
+def _phase(obj: Mapping[str, Any]) -> str:
+    if objects.meta(obj).get("deletionTimestamp"):
+        return "Terminating"
+    return str((obj.get("status") or {}).get("phase") or "")
+
+
+def _pvc_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    bound = bool(spec.get("volumeName"))
+    return [
+        objects.name_of(obj),
+        _phase(obj),
+        str(spec.get("volumeName") or ""),
+        str((status.get("capacity") or {}).get("storage", "")) if bound else "",
+        _access_modes(status.get("accessModes")) if bound else "",
+        str(spec.get("storageClassName") or ""),
+        str(spec.get("volumeAttributesClassName") or "<unset>"),
+        _created(obj, now),
+        str(spec.get("volumeMode") or "<unset>"),
+    ]
+
+
+def _pv_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    claim = spec.get("claimRef") or {}
+    return [
+        objects.name_of(obj),
+        str((spec.get("capacity") or {}).get("storage", "")),
+        _access_modes(spec.get("accessModes")),
+        str(spec.get("persistentVolumeReclaimPolicy") or ""),
+        _phase(obj),
+        f"{claim.get('namespace', '')}/{claim.get('name', '')}" if claim else "",
+        str(spec.get("storageClassName") or ""),
+        str(spec.get("volumeAttributesClassName") or "<unset>"),
+        str(status.get("reason") or ""),
+        _created(obj, now),
+        str(spec.get("volumeMode") or "<unset>"),
+    ]
+
+
+def _daemon_set_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    node_selector = ((spec.get("template") or {}).get("spec") or {}).get("nodeSelector")
+    counts = (
+        "desiredNumberScheduled",
+        "currentNumberScheduled",
+        "numberReady",
+        "updatedNumberScheduled",
+        "numberAvailable",
+    )
+    return [
+        objects.name_of(obj),
+        *(int(status.get(c, 0)) for c in counts),
+        printers.format_labels(node_selector) if node_selector else "<none>",
+        _created(obj, now),
+        *_template_cells(spec),
+        printers.label_selector(spec.get("selector") or {}),
+    ]
+
+
+def _stateful_set_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    ready = f"{int(status.get('readyReplicas', 0))}/{int(spec.get('replicas', 1))}"
+    return [objects.name_of(obj), ready, _created(obj, now), *_template_cells(spec)]
+
+
+def _controller_revision_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    owner = objects.controller_of(obj)
+    controller = "<none>"
+    if owner is not None:
+        group = str(owner.get("apiVersion", "")).rpartition("/")[0]
+        kind = str(owner.get("kind", "")).lower()
+        controller = (
+            f"{kind}.{group}/{owner.get('name', '')}"
+            if group
+            else f"{kind}/{owner.get('name', '')}"
+        )
+    return [objects.name_of(obj), controller, int(obj.get("revision", 0)), _created(obj, now)]
+
+
+def _lease_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    holder = (obj.get("spec") or {}).get("holderIdentity")
+    return [objects.name_of(obj), str(holder) if holder else "<unset>", _created(obj, now)]
+
+
+def _binding_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    ref = obj.get("roleRef") or {}
+    subjects = obj.get("subjects") or ()
+
+    def names(kind: str) -> str:
+        return ", ".join(
+            f"{s.get('namespace', '')}:{s.get('name', '')}"
+            if kind == "ServiceAccount"
+            else s.get("name", "")
+            for s in subjects
+            if s.get("kind") == kind
+        )
+
+    return [
+        objects.name_of(obj),
+        f"{ref.get('kind', '')}/{ref.get('name', '')}",
+        _created(obj, now),
+        names("User"),
+        names("Group"),
+        names("ServiceAccount"),
+    ]
+
+
+def _storage_class_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    annotations = objects.meta(obj).get("annotations") or {}
+    default = annotations.get("storageclass.kubernetes.io/is-default-class") == "true"
+    return [
+        objects.name_of(obj) + (" (default)" if default else ""),
+        str(obj.get("provisioner") or ""),
+        str(obj.get("reclaimPolicy") or "Delete"),
+        str(obj.get("volumeBindingMode") or "Immediate"),
+        "true" if obj.get("allowVolumeExpansion") else "false",
+        _created(obj, now),
+    ]
+
+
 def _default_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
     return [objects.name_of(obj), objects.meta(obj).get("creationTimestamp") or ""]
 
@@ -229,6 +484,18 @@ ROWS: Mapping[str, RowFunction] = {
     "services": printers.service_row,
     "priorityclasses": _priority_class_row,
     "poddisruptionbudgets": _pdb_row,
+    "configmaps": _config_map_row,
+    "secrets": _secret_row,
+    "endpoints": _endpoints_row,
+    "persistentvolumeclaims": _pvc_row,
+    "persistentvolumes": _pv_row,
+    "daemonsets": _daemon_set_row,
+    "statefulsets": _stateful_set_row,
+    "controllerrevisions": _controller_revision_row,
+    "leases": _lease_row,
+    "rolebindings": _binding_row,
+    "clusterrolebindings": _binding_row,
+    "storageclasses": _storage_class_row,
 }
 
 
