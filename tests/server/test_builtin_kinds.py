@@ -311,9 +311,9 @@ def refused(kubectl: Kubectl, command: str) -> str:
     return kubectl(command, check=False)
 
 
-def patch(what: str, body: dict[str, Any]) -> str:
+def patch(what: str, body: dict[str, Any], *flags: str) -> str:
     """The `kubectl patch` command line of a merge patch."""
-    return f"patch {what} --type=merge -p {shlex.quote(json.dumps(body))}"
+    return " ".join(("patch", what, "--type=merge", *flags, "-p", shlex.quote(json.dumps(body))))
 
 
 def create(kubectl: Kubectl, *objects: dict[str, Any], check: bool = True) -> str:

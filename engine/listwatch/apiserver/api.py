@@ -18,13 +18,15 @@ from typing import Any
 
 from listwatch import errors
 from listwatch.actions import Action, ActionSink, ObjectRef
-from listwatch.apiserver import admission, deletion, listoptions, objects
+from listwatch.apiserver import admission, crds, deletion, listoptions, objects
+from listwatch.apiserver.apiextensions import CRDControllers
 from listwatch.apiserver.deletion import DeleteOptions
 from listwatch.apiserver.kinds import namespaces as namespace_kind
 from listwatch.apiserver.kinds import priorityclasses
 from listwatch.apiserver.listoptions import ListOptions, too_large
 from listwatch.apiserver.objects import Identity, Obj
-from listwatch.apiserver.resources import RESOURCES, Resource, resource_for
+from listwatch.apiserver.registry import Registry
+from listwatch.apiserver.resources import RESOURCES, Resource
 from listwatch.apiserver.selectors import parse_field_selector, parse_label_selector
 from listwatch.apiserver.watchcache import ClientWatch, Handler, WatchCache, selection
 from listwatch.loop import Loop
@@ -133,10 +135,13 @@ class APIServer:
         self.sink = sink
         self.settings = dict(settings or {})
         self._request = machines["request"]
+        self._machines = machines
+        self.registry = Registry()
         self.caches = {
             plural: WatchCache(resource, etcd, loop, machines=machines, sink=sink)
             for plural, resource in RESOURCES.items()
         }
+        self.crd_controllers = CRDControllers(self)
         self._compaction_mark = 0
         for ns in self.settings.get("namespaces", ["default"]):
             self.create(
@@ -155,14 +160,31 @@ class APIServer:
 
     # -- resources ---------------------------------------------------------------------------------
 
-    @staticmethod
-    def resource(name: str) -> Resource:
-        found = _RESOURCES_BY_NAME.get(name) or resource_for(name)
+    def resource(self, name: str) -> Resource:
+        """A stored resource by plural, kind, short name or (a custom one) `plural.group`."""
+        found = self.registry.lookup(name)
         if found is None:
             raise errors.NotFound(
                 f'the server could not find the requested resource (resource "{name}")'
             )
         return found
+
+    def serve(self, crd: Obj) -> None:
+        """Serve a CRD's versions (the apiextensions controllers call this once its names are
+        accepted, and again when it changes)."""
+        storage = self.registry.establish(crd)[0]
+        if storage.ref not in self.caches:
+            self.caches[storage.ref] = WatchCache(
+                storage, self.etcd, self.loop, machines=self._machines, sink=self.sink
+            )
+
+    def stop_serving(self, crd_name: str) -> None:
+        """Stop serving a CRD's versions; their watches end."""
+        for storage in self.registry.established(crd_name)[:1]:
+            cache = self.caches.pop(storage.ref, None)
+            if cache is not None:
+                cache.close()
+        self.registry.forget(crd_name)
 
     def _namespace(
         self, resource: Resource, namespace: str | None, obj: Mapping[str, Any] | None = None
@@ -246,7 +268,7 @@ class APIServer:
         if problem is not None:  # the watch cache's versioner refuses it; no Status of its own
             raise errors.Unknown(problem)
         ns = namespace if res.namespaced else None
-        watch = self.caches[res.plural].watch(
+        watch = self.caches[res.ref].watch(
             handler,
             namespace=ns,
             labels=labels,
@@ -380,7 +402,7 @@ class APIServer:
         """
         res = self.resource(resource)
         ns = self._namespace(res, namespace)
-        current = self.get(res.plural, name, namespace=ns)
+        current = self.get(res.ref, name, namespace=ns)
         body = transform(current)
         if not isinstance(body, dict):
             raise errors.Invalid(
@@ -707,6 +729,8 @@ class APIServer:
                 return old
             plan = namespace_kind.delete_plan(old, options, now=now)
         else:
+            if res.plural == "customresourcedefinitions":
+                old = crds.marked_for_cleanup(old, self.loop.stamps.now())
             plan = deletion.plan(
                 old,
                 options,
@@ -957,9 +981,6 @@ def invalid(kind: str, name: str, problems: list[str], *, group: str = "") -> er
             "causes": [field_cause(p) for p in problems],
         },
     )
-
-
-_RESOURCES_BY_NAME: dict[str, Resource] = {**RESOURCES, **{r.kind: r for r in RESOURCES.values()}}
 
 
 def _same_except_rv(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 
 from listwatch import paths
 from listwatch.apiserver import strategies
+from listwatch.apiserver.crds import Served
 from listwatch.apiserver.fields import FieldErrors
 from listwatch.apiserver.objects import Obj
 from listwatch.apiserver.strategies import Conversion, Default, Immutable
@@ -60,6 +61,14 @@ class Resource:
     model: str = ""
     #: Set when this is another version of a stored resource of the same plural (see Conversion).
     conversion: Conversion | None = None
+    #: What a CustomResourceDefinition declares of a custom resource (None: a built-in kind).
+    custom: Served | None = None
+
+    @property
+    def ref(self) -> str:
+        """The name the API server finds the resource by: its plural, or for a custom resource
+        `plural.group` (a CRD may reuse a built-in plural in its own group)."""
+        return self.qualified if self.custom is not None else self.plural
 
     @property
     def has_status(self) -> bool:
@@ -83,15 +92,23 @@ class Resource:
     def version(self) -> str:
         return self.api_version.rpartition("/")[2]
 
+    @property
+    def _root(self) -> str:
+        """Where its objects are kept: `/registry/pods`, or for a custom resource
+        `/registry/example.com/widgets` (as kube-apiserver keeps them in etcd)."""
+        if self.custom is not None:
+            return f"/registry/{self.group}/{self.plural}"
+        return f"/registry/{self.plural}"
+
     def key(self, namespace: str, name: str) -> str:
         if self.namespaced:
-            return f"/registry/{self.plural}/{namespace}/{name}"
-        return f"/registry/{self.plural}/{name}"
+            return f"{self._root}/{namespace}/{name}"
+        return f"{self._root}/{name}"
 
     def prefix(self, namespace: str | None) -> str:
         if self.namespaced and namespace:
-            return f"/registry/{self.plural}/{namespace}/"
-        return f"/registry/{self.plural}/"
+            return f"{self._root}/{namespace}/"
+        return f"{self._root}/"
 
 
 def _resource(entry: Mapping[str, Any], api_version: str) -> Resource:

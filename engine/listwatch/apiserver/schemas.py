@@ -153,13 +153,25 @@ def _served_name(model: str) -> str:
     return f"{_PACKAGES.get(kind, 'io.k8s.api.core.v1')}.{kind}"
 
 
+def _properties(named: Any) -> Any:
+    """A schema's named properties, each reshaped (their names are not keywords: the schema of
+    a JSONSchemaProps has properties named `anyOf` and `$ref`)."""
+    if not isinstance(named, dict):
+        return named
+    return {name: _reshaped(value) for name, value in named.items()}
+
+
 def _reshaped(schema: Any) -> Any:
     """A pydantic JSON Schema node in kube-apiserver's form (recursively)."""
     if isinstance(schema, list):
         return [_reshaped(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    node = {key: _reshaped(value) for key, value in schema.items() if key not in _DROPPED}
+    node = {
+        key: _properties(value) if key in ("properties", "$defs") else _reshaped(value)
+        for key, value in schema.items()
+        if key not in _DROPPED
+    }
     if node.get("default", 0) is None:
         del node["default"]
     if (

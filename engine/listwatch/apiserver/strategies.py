@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from listwatch.apiserver import objects
+from listwatch.apiserver import crds, objects
 from listwatch.apiserver.fields import FieldErrors, go_quote, validate_meta
 from listwatch.apiserver.kinds import (
     configs,
@@ -115,6 +115,11 @@ NAMED: Mapping[str, Strategy] = {
         on_write=configs.secret_on_write,
         validate=configs.validate_secret,
         validate_update=configs.validate_secret_update,
+    ),
+    "crds": Strategy(
+        on_write=crds.crd_on_write,
+        validate=crds.validate_crd,
+        validate_update=crds.validate_crd_update,
     ),
     "rolebindings": Strategy(
         on_write=rbac.binding_on_write,

@@ -274,6 +274,14 @@ class WatchCache:
                     ),
                 )
 
+    def close(self) -> None:
+        """Stop watching etcd and end every client watch (its resource is no longer served)."""
+        self.etcd.cancel(self.etcd_watcher)
+        for watch in self.watches():
+            self.stop(watch)
+            if watch.ended is not None:
+                self.loop.call_soon(watch.ended)
+
     def watches(self) -> list[ClientWatch]:
         found = list(self._general)
         for group in self._indexed.values():

@@ -26,7 +26,7 @@ conditions are always their "ok" variants.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,7 @@ from listwatch import errors
 from listwatch.apiserver import objects
 from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.objects import Obj
-from listwatch.apiserver.resources import RESOURCES, Resource
+from listwatch.apiserver.resources import Resource
 from listwatch.client.informer import InformerEvent
 from listwatch.loop import Loop
 from listwatch.machines.building import Machine
@@ -150,10 +150,10 @@ class NamespaceController:
         since = (
             (self.loop.clock.wall() - deleted_at).total_seconds() if deleted_at is not None else 0
         )
-        for res in _deletable(self.settings):
+        for res in _deletable(self.api.registry.stored(), self.settings):
             estimate = self._estimate(res, watched.name, since)
             failure = self._delete_all(res, watched.name)
-            left = self.api.list(res.plural, namespace=watched.name).items
+            left = self.api.list(res.ref, namespace=watched.name).items
             if failure:
                 found.failures.append(failure)
             if not left:
@@ -196,10 +196,10 @@ class NamespaceController:
         """Delete every object of a kind in the namespace in the background (a deletecollection);
         the first failure's message, or ""."""
         failure = ""
-        for obj in self.api.list(res.plural, namespace=namespace).items:
+        for obj in self.api.list(res.ref, namespace=namespace).items:
             try:
                 self.api.delete(
-                    res.plural,
+                    res.ref,
                     objects.name_of(obj),
                     namespace=namespace,
                     actor=ACTOR,
@@ -314,15 +314,11 @@ class NamespaceController:
             watched.obj = self.api.finalize(watched.name, kept, actor=ACTOR)
 
 
-def _deletable(settings: Mapping[str, Any]) -> list[Resource]:
-    """The namespaced kinds served that can be deleted, in the registry's order (the spec may
-    leave some out: `skipped`)."""
+def _deletable(stored: Iterable[Resource], settings: Mapping[str, Any]) -> list[Resource]:
+    """The namespaced kinds served that can be deleted (custom ones too), in the registry's
+    order (the spec may leave some out: `skipped`)."""
     skipped = set(settings.get("skipped", ()))
-    return [
-        r
-        for r in RESOURCES.values()
-        if r.namespaced and "delete" in r.verbs and r.plural not in skipped
-    ]
+    return [r for r in stored if r.namespaced and "delete" in r.verbs and r.plural not in skipped]
 
 
 def _gvr(res: Resource) -> str:

@@ -20,8 +20,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from listwatch.apiserver.resources import GROUP_VERSIONS, SERVED, Resource
-from listwatch.apiserver.schemas import kind_schemas, schema_name
+from listwatch.apiserver.registry import Registry
+from listwatch.apiserver.resources import Resource
+from listwatch.apiserver.schemas import kind_schemas, model_schemas, schema_name
 
 #: The Kubernetes version the served API claims (the engine follows v1.32).
 VERSION = {
@@ -57,9 +58,13 @@ _SUBRESOURCE_VERBS = {
 }
 
 
-def group_versions() -> list[tuple[str, str]]:
+#: The registry of a server without CRDs: the built-in resources.
+BUILTIN = Registry()
+
+
+def group_versions(registry: Registry = BUILTIN) -> list[tuple[str, str]]:
     """The (group, version) pairs served, in the order kube-apiserver lists them."""
-    return list(GROUP_VERSIONS)
+    return registry.group_versions()
 
 
 def api_versions(server_address: str) -> dict[str, Any]:
@@ -72,30 +77,38 @@ def api_versions(server_address: str) -> dict[str, Any]:
     }
 
 
-def _group(group: str) -> dict[str, Any]:
+def _group(group: str, registry: Registry) -> dict[str, Any]:
     versions = [
-        {"groupVersion": f"{group}/{v}", "version": v} for g, v in group_versions() if g == group
+        {"groupVersion": f"{group}/{v}", "version": v}
+        for g, v in group_versions(registry)
+        if g == group
     ]
     return {"name": group, "versions": versions, "preferredVersion": versions[0]}
 
 
-def api_group_list() -> dict[str, Any]:
-    groups = dict.fromkeys(g for g, _ in group_versions() if g)
-    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [_group(g) for g in groups]}
+def api_group_list(registry: Registry = BUILTIN) -> dict[str, Any]:
+    groups = dict.fromkeys(g for g, _ in group_versions(registry) if g)
+    return {
+        "kind": "APIGroupList",
+        "apiVersion": "v1",
+        "groups": [_group(g, registry) for g in groups],
+    }
 
 
-def api_group(group: str) -> dict[str, Any] | None:
-    if group not in {g for g, _ in group_versions() if g}:
+def api_group(group: str, registry: Registry = BUILTIN) -> dict[str, Any] | None:
+    if group not in {g for g, _ in group_versions(registry) if g}:
         return None
-    return {"kind": "APIGroup", "apiVersion": "v1", **_group(group)}
+    return {"kind": "APIGroup", "apiVersion": "v1", **_group(group, registry)}
 
 
-def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
+def api_resource_list(
+    group: str, version: str, registry: Registry = BUILTIN
+) -> dict[str, Any] | None:
     """The APIResourceList of one group version, or None when it is not served."""
-    if (group, version) not in group_versions():
+    if (group, version) not in group_versions(registry):
         return None
     resources: list[dict[str, Any]] = []
-    for r in sorted(SERVED, key=lambda r: r.plural):
+    for r in sorted(registry.served(), key=lambda r: r.plural):
         if (r.group, r.version) != (group, version):
             continue
         entry: dict[str, Any] = {
@@ -110,7 +123,7 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
         if r.categories:
             entry["categories"] = list(r.categories)
         resources.append(entry)
-        for sub in sorted(r.subresources if r.conversion is None else ()):
+        for sub in sorted(r.subresources if r.conversion is None or r.custom else ()):
             entry = {"name": f"{r.plural}/{sub}", "singularName": "", "namespaced": r.namespaced}
             if sub in _SUBRESOURCE_GROUP_VERSION:
                 entry["group"], entry["version"] = _SUBRESOURCE_GROUP_VERSION[sub]
@@ -206,20 +219,22 @@ def _operation(
     return operation
 
 
-def openapi_document(group: str, version: str) -> dict[str, Any] | None:
+def openapi_document(
+    group: str, version: str, registry: Registry = BUILTIN
+) -> dict[str, Any] | None:
     """The OpenAPI v3 document of one group version (paths, operations, kind schemas)."""
-    if (group, version) not in group_versions():
+    if (group, version) not in group_versions(registry):
         return None
     prefix = f"/{_gv_path(group, version)}"
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {
         "Patch": {"type": "object", "description": "A patch body in one of the accepted formats."}
     }
-    for r in sorted(SERVED, key=lambda r: r.plural):
+    for r in sorted(registry.served(), key=lambda r: r.plural):
         if (r.group, r.version) != (group, version):
             continue
-        ref = f"#/components/schemas/{schema_name(r)}"
-        schemas.update(kind_schemas(r))
+        ref = f"#/components/schemas/{_schema_name(r)}"
+        schemas.update(_kind_schemas(r))
         collection = (
             f"{prefix}/namespaces/{{namespace}}/{r.plural}"
             if r.namespaced
@@ -242,7 +257,7 @@ def openapi_document(group: str, version: str) -> dict[str, Any] | None:
             ),
             "delete": _operation(r, "delete", ref, params=_WRITE_PARAMS[:1]),
         }
-        if r.conversion is None and "status" in r.subresources:
+        if (r.conversion is None or r.custom) and "status" in r.subresources:
             paths[f"{item}/status"] = {
                 "get": _operation(r, "get", ref),
                 "put": _operation(r, "put", ref, params=_WRITE_PARAMS),
@@ -262,11 +277,11 @@ def _hash(document: Mapping[str, Any]) -> str:
     return hashlib.sha512(json.dumps(document, sort_keys=True).encode()).hexdigest().upper()
 
 
-def openapi_index() -> dict[str, Any]:
+def openapi_index(registry: Registry = BUILTIN) -> dict[str, Any]:
     """/openapi/v3: each group version's document, by a URL that changes when the document does."""
     paths: dict[str, Any] = {}
-    for group, version in group_versions():
-        document = openapi_document(group, version)
+    for group, version in group_versions(registry):
+        document = openapi_document(group, version, registry)
         assert document is not None
         paths[_gv_path(group, version)] = {
             "serverRelativeURL": f"/openapi/v3/{_gv_path(group, version)}?hash={_hash(document)}"
@@ -274,7 +289,9 @@ def openapi_index() -> dict[str, Any]:
     return {"paths": paths}
 
 
-def document(path: str, *, server_address: str) -> dict[str, Any] | None:
+def document(
+    path: str, *, server_address: str, registry: Registry = BUILTIN
+) -> dict[str, Any] | None:
     """The discovery, version or OpenAPI document at `path`, or None when `path` is not one."""
     path = "/" + path.strip("/")
     if path == "/version":
@@ -282,21 +299,45 @@ def document(path: str, *, server_address: str) -> dict[str, Any] | None:
     if path == "/api":
         return api_versions(server_address)
     if path == "/apis":
-        return api_group_list()
+        return api_group_list(registry)
     if path == "/openapi/v3":
-        return openapi_index()
+        return openapi_index(registry)
     parts = path.strip("/").split("/")
     if parts[:2] == ["openapi", "v3"]:
         rest = parts[2:]
         if len(rest) == 2 and rest[0] == "api":
-            return openapi_document("", rest[1])
+            return openapi_document("", rest[1], registry)
         if len(rest) == 3 and rest[0] == "apis":
-            return openapi_document(rest[1], rest[2])
+            return openapi_document(rest[1], rest[2], registry)
         return None
     if len(parts) == 2 and parts[0] == "api":
-        return api_resource_list("", parts[1])
+        return api_resource_list("", parts[1], registry)
     if len(parts) == 2 and parts[0] == "apis":
-        return api_group(parts[1])
+        return api_group(parts[1], registry)
     if len(parts) == 3 and parts[0] == "apis":
-        return api_resource_list(parts[1], parts[2])
+        return api_resource_list(parts[1], parts[2], registry)
     return None
+
+
+def _schema_name(resource: Resource) -> str:
+    """The name a kind's schema is served under: a built-in's (`io.k8s.api.core.v1.Pod`), or a
+    custom resource's, its group reversed (`com.example.stable.v1.CronTab`)."""
+    if resource.custom is None:
+        return schema_name(resource)
+    reversed_group = ".".join(reversed(resource.group.split(".")))
+    return f"{reversed_group}.{resource.version}.{resource.kind}"
+
+
+def _kind_schemas(resource: Resource) -> Mapping[str, Any]:
+    if resource.custom is None:
+        return kind_schemas(resource)
+    meta = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+    root = dict(resource.custom.schema)
+    root["properties"] = {
+        "apiVersion": {"type": "string"},
+        "kind": {"type": "string"},
+        **(root.get("properties") or {}),
+        "metadata": {"allOf": [{"$ref": f"#/components/schemas/{meta}"}]},
+    }
+    root["x-kubernetes-group-version-kind"] = [_gvk(resource)]
+    return {**model_schemas("V1ObjectMeta"), _schema_name(resource): root}

@@ -72,7 +72,7 @@ class Handlers:
         self.server_address = server_address
         self.err = err
         self.stopping = stopping or threading.Event()  # set when the server stops: long streams end
-        self._documents: dict[str, bytes] = {}
+        self._documents: dict[tuple[int, str], bytes] = {}
         self.control = control.ControlAPI(
             live
         )  # /listwatch/v1: out-of-band control for test harnesses
@@ -109,7 +109,7 @@ class Handlers:
             document = self._document(path)
             if document is not None:
                 return messages.Response(200, document)
-        route = routes.parse(path)
+        route = routes.parse(path, self.live.api.registry)
         verb = route.verb(request.method, request.query)
         if verb not in (
             "log",
@@ -128,19 +128,23 @@ class Handlers:
         return response
 
     def _document(self, path: str) -> bytes | None:
-        cached = self._documents.get(path)
+        registry = self.live.api.registry
+        key = (registry.generation, path)
+        cached = self._documents.get(key)
         if cached is None:
-            found = discovery.document(path, server_address=self.server_address)
+            found = discovery.document(path, server_address=self.server_address, registry=registry)
             if found is None:
                 return None
-            cached = self._documents[path] = messages.encode(found)
+            if len(self._documents) > 1000:  # made again after the CRDs changed
+                self._documents.clear()
+            cached = self._documents[key] = messages.encode(found)
         return cached
 
     # -- reads -------------------------------------------------------------------------------------
 
     def _get(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
-        obj = self.live.call(self.live.api.get, res.plural, route.name, namespace=route.namespace)
+        obj = self.live.call(self.live.api.get, res.ref, route.name, namespace=route.namespace)
         accept = request.header("accept")
         if tables.wants(accept, "Table"):
             table = tables.table(
@@ -167,7 +171,7 @@ class Handlers:
             self._wait_for_revision(minimum)
         found = self.live.call(
             self.live.api.list,
-            res.plural,
+            res.ref,
             namespace=route.namespace,
             label_selector=q.get("labelSelector", ""),
             field_selector=conversion.field_selector(res, q.get("fieldSelector", "")),
@@ -246,7 +250,7 @@ class Handlers:
             field_selector = f"{field_selector},{pinned}" if field_selector else pinned
         stream = WatchStream(
             self.live,
-            res.plural,
+            res.ref,
             namespace=route.namespace,
             resource_version=q.get("resourceVersion", ""),
             label_selector=q.get("labelSelector", ""),
@@ -301,7 +305,7 @@ class Handlers:
         )
         created = self.live.call(
             self.live.api.create,
-            res.plural,
+            res.ref,
             obj,
             namespace=route.namespace,
             actor=messages.actor(request),
@@ -338,12 +342,10 @@ class Handlers:
     ) -> Any:
         api = self.live.api
         old = api.get(
-            res.plural, objects.name_of(obj), namespace=namespace
+            res.ref, objects.name_of(obj), namespace=namespace
         )  # a PUT to a missing object is a 404
         obj = conversion.checked_update(res, obj, old)
-        return api.update(
-            res.plural, obj, namespace=namespace, subresource=subresource, actor=actor
-        )
+        return api.update(res.ref, obj, namespace=namespace, subresource=subresource, actor=actor)
 
     def _patch(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
@@ -359,12 +361,15 @@ class Handlers:
         else:
             transform = patch_transform(body, patch_format)
             pinned = pins_resource_version(body)
-        checked = conversion.through(
-            res, messages.conformed_patch(request, schemas.model_name(res), transform)
-        )
+        if res.custom is not None:
+            checked = conversion.through(res, messages.custom_patch(request, res, transform))
+        else:
+            checked = conversion.through(
+                res, messages.conformed_patch(request, schemas.model_name(res), transform)
+            )
         patched = self.live.call(
             lambda: api.patch_with(
-                res.plural, route.name, checked, keep_resource_version=pinned, **common
+                res.ref, route.name, checked, keep_resource_version=pinned, **common
             )
         )
         return messages.Response(200, messages.encode(conversion.served(res, patched)))
@@ -379,9 +384,9 @@ class Handlers:
         api = self.live.api
         answer = self.live.call(  # one turn of the loop: the answer says what this delete did
             lambda: api.delete_answer(
-                res.plural,
+                res.ref,
                 api.delete(
-                    res.plural,
+                    res.ref,
                     route.name,
                     namespace=route.namespace,
                     actor=messages.actor(request),
@@ -412,7 +417,7 @@ class Handlers:
         def delete_all() -> list[Any]:
             api = self.live.api
             found = api.list(
-                res.plural,
+                res.ref,
                 namespace=route.namespace,
                 label_selector=q.get("labelSelector", ""),
                 field_selector=conversion.field_selector(res, q.get("fieldSelector", "")),
@@ -422,7 +427,7 @@ class Handlers:
                 try:
                     deleted.append(
                         api.delete(
-                            res.plural,
+                            res.ref,
                             objects.name_of(obj),
                             namespace=objects.namespace_of(obj) or None,
                             actor=actor,

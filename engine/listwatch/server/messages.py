@@ -34,7 +34,7 @@ from typing import Any
 import jsonpatch
 
 from listwatch import errors
-from listwatch.apiserver import conform, listoptions, objects, schemas
+from listwatch.apiserver import conform, crds, listoptions, objects, schemas
 from listwatch.apiserver.deletion import DeleteOptions
 from listwatch.apiserver.fields import go_quote
 from listwatch.apiserver.resources import Resource
@@ -617,10 +617,45 @@ def object_body(request: Request, res: Resource) -> dict[str, Any]:
             f"the API version in the data ({given_version}) does not match the expected API "
             f"version ({res.api_version})"
         )
+    if res.custom is not None:
+        return custom_object(request, res, body)
     value: dict[str, Any] = conformed(
         request, schemas.model_name(res), body, kind=res.kind, version=res.version
     )
     return value
+
+
+def custom_patch(
+    request: Request, res: Resource, transform: Callable[[Any], Any]
+) -> Callable[[Any], Any]:
+    """A patch of a custom resource: JSON or merge patches only (no strategic merge: its types
+    declare no merge keys, 415 as kube-apiserver answers), the result pruned like a body."""
+    if request.patch.format == "strategic":
+        raise errors.UnsupportedMediaType(
+            "the body of the request was in an unknown format - accepted media types include: "
+            "application/json-patch+json, application/merge-patch+json, "
+            "application/apply-patch+yaml"
+        )
+
+    def apply(current: Any) -> Any:
+        patched = transform(current)
+        if not isinstance(patched, dict):
+            raise patch_invalid(go_json(patched), "the patched object is not a JSON object")
+        return custom_object(request, res, patched)
+
+    return apply
+
+
+def custom_object(request: Request, res: Resource, body: dict[str, Any]) -> dict[str, Any]:
+    """A custom resource's body, decoded unstructured as apiextensions-apiserver decodes it: the
+    fields its schema does not declare are pruned, and warned of or refused as fieldValidation
+    says (`unknown field "spec.foo"`)."""
+    assert res.custom is not None
+    pruned, unknown = crds.prune(res.custom.schema, body)
+    field_problems(
+        request, [f'unknown field "{path}"' for path in unknown], kind=res.kind, version=res.version
+    )
+    return pruned
 
 
 def delete_options(request: Request) -> DeleteOptions:

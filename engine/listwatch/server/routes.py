@@ -22,10 +22,11 @@ Status message a Kubernetes API server gives.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from listwatch import errors
+from listwatch.apiserver.registry import Registry
 from listwatch.apiserver.resources import RESOURCES, SERVED, Resource
 
 #: Served resources by (group, version, plural).
@@ -128,8 +129,10 @@ def truthy(value: str | None) -> bool:
     return value is not None and value.lower() in ("true", "1", "t", "yes")
 
 
-def parse(path: str) -> ResourceRoute:
-    """The resource route a path names; NotFound when it names none."""
+def parse(path: str, registry: Registry | None = None) -> ResourceRoute:
+    """The resource route a path names (among the registry's resources: the built-in ones, and
+    its CRDs'); NotFound when it names none."""
+    by_path = registry.by_path if registry is not None else _builtin
     parts = [p for p in path.split("/") if p]
     if len(parts) >= 2 and parts[0] == "api":
         group, version, rest = "", parts[1], parts[2:]
@@ -148,7 +151,7 @@ def parse(path: str) -> ResourceRoute:
     if (
         rest[0] == "namespaces"
         and len(rest) >= 3
-        and (group, version, rest[2]) in _NAMESPACED_OR_BINDINGS
+        and _namespaced_or_bindings(by_path, group, version, rest[2])
     ):
         namespace, rest = rest[1], rest[2:]
     plural, name, subresource = rest[0], "", ""
@@ -174,7 +177,7 @@ def parse(path: str) -> ResourceRoute:
         and not name
     ):
         return ResourceRoute(RESOURCES["pods"], namespace, "", "binding")
-    resource = BY_PATH.get((group, version, plural))
+    resource = by_path(group, version, plural)
     if resource is None or (resource.namespaced and namespace is None and name):
         raise not_found()
     if not resource.namespaced and namespace is not None:
@@ -188,6 +191,14 @@ def parse(path: str) -> ResourceRoute:
     return ResourceRoute(resource, namespace, name, subresource, watch_path, proxy_path)
 
 
-_NAMESPACED_OR_BINDINGS = frozenset(
-    {key for key, r in BY_PATH.items() if r.namespaced} | {("", "v1", "bindings")}
-)
+def _builtin(group: str, version: str, plural: str) -> Resource | None:
+    return BY_PATH.get((group, version, plural))
+
+
+def _namespaced_or_bindings(
+    by_path: Callable[[str, str, str], Resource | None], group: str, version: str, plural: str
+) -> bool:
+    if (group, version, plural) == ("", "v1", "bindings"):
+        return True
+    found = by_path(group, version, plural)
+    return found is not None and found.namespaced

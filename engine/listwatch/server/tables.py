@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from listwatch import printers
-from listwatch.apiserver import objects, schemas
+from listwatch.apiserver import crds, objects, schemas
 from listwatch.apiserver.resources import Resource
 from listwatch.server import conversion
 
@@ -517,6 +517,44 @@ def column_definitions(plural: str) -> list[dict[str, Any]]:
     ]
 
 
+def _custom_columns(resource: Resource) -> list[dict[str, Any]]:
+    """A custom resource's columns: Name, then its CRD's printer columns (Age when none)."""
+    assert resource.custom is not None
+    name = {
+        "name": "Name",
+        "type": "string",
+        "format": "name",
+        "description": schemas.field_description("V1ObjectMeta", "name"),
+        "priority": 0,
+    }
+    return [
+        name,
+        *(
+            {
+                "name": c.name,
+                "type": c.type,
+                "format": c.format,
+                "description": c.description,
+                "priority": c.priority,
+            }
+            for c in resource.custom.columns
+        ),
+    ]
+
+
+def _custom_row(resource: Resource) -> RowFunction:
+    assert resource.custom is not None
+    columns = resource.custom.columns
+
+    def row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+        cells: list[Any] = [objects.name_of(obj)]
+        for column in columns:
+            cells.append(crds.column_cell(column, dict(obj), lambda t: printers.age(t, now)))
+        return cells
+
+    return row
+
+
 def media_types(accept: str | None) -> list[dict[str, str]]:
     """The media types of an Accept header, each as {"type": ..., and its parameters}."""
     found = []
@@ -560,7 +598,7 @@ def table(
     headers: bool = True,
 ) -> dict[str, Any]:
     """A Table of `items`: the resource's columns (wide ones included) and one row per object."""
-    row = ROWS.get(resource.plural, _default_row)
+    row = _custom_row(resource) if resource.custom else ROWS.get(resource.plural, _default_row)
     rows = []
     for obj in items:
         entry: dict[str, Any] = {"cells": list(row(obj, now))}
@@ -576,6 +614,10 @@ def table(
     result: dict[str, Any] = {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {}}
     if resource_version:
         result["metadata"]["resourceVersion"] = resource_version
-    result["columnDefinitions"] = column_definitions(resource.plural) if headers else None
+    result["columnDefinitions"] = (
+        (_custom_columns(resource) if resource.custom else column_definitions(resource.plural))
+        if headers
+        else None
+    )
     result["rows"] = rows
     return result
