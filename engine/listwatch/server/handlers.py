@@ -681,8 +681,8 @@ def _negotiated(request: messages.Request, response: messages.Response) -> messa
     try:
         value = json.loads(response.body)
         body = protobuf.encode(value) if isinstance(value, dict) else None
-    except ValueError:
-        body = None
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+        body = None  # no protobuf form (a Table, a CRD's kind): the JSON answer stands
     if body is None:
         return response
     return messages.Response(response.status, body, protobuf.MEDIA_TYPE, headers=response.headers)

@@ -128,8 +128,8 @@ def decode(body: bytes, *, default_api_version: str = "v1", default_kind: str = 
     raw = _bytes_of(envelope.get(2), "Unknown", "Raw")
     try:
         value = decode_message(name, raw)
-    except DecodeError as exc:
-        raise DecodeError(str(exc), gvk) from None
+    except (ValueError, TypeError, OverflowError, struct.error) as exc:
+        raise DecodeError(str(exc), gvk) from None  # DecodeError is a ValueError
     return {"kind": kind, "apiVersion": api_version, **value}
 
 
@@ -167,6 +167,8 @@ def encode_message(name: str, value: Mapping[str, Any]) -> bytes:
             continue
         given = value.get(f.json)
         if given is None:
+            if f.type in (TIME, MICRO_TIME) and not f.pointer and f.json in value:
+                out += _length_field(f.number, b"")  # the zero time, which JSON writes as null
             continue
         if f.label == "rep":
             if not isinstance(given, list):
@@ -275,6 +277,8 @@ def decode_message(name: str, data: bytes) -> dict[str, Any]:
         if f.label != "opt":
             if f.always and not present:
                 result[f.json] = None  # a nil slice or map that Go writes: null
+        elif f.type in (TIME, MICRO_TIME):
+            continue  # a struct: JSON writes it (null when zero) whenever Go sends it
         elif present and not f.always and _is_zero(result[f.json], f.type):
             del result[f.json]  # omitempty: the JSON encoding leaves it out
         elif f.always and not present:
