@@ -46,13 +46,15 @@ class Field:
 
 @dataclass(frozen=True)
 class TypeFacts:
-    """The fields of one API type, and whether the type is a named slice carried on the wire as a
-    message with one `items` field (`Verbs`)."""
+    """The fields of one API type (by protobuf number), and whether the type is a named slice
+    carried on the wire as a message with one `items` field (`Verbs`)."""
 
     name: str
     fields: tuple[Field, ...]
     by_json: Mapping[str, Field] = field(default_factory=dict)
     items: bool = False
+    #: The embedded structs, whose fields are this type's in JSON.
+    inline: tuple[Field, ...] = ()
 
 
 @functools.cache
@@ -68,9 +70,13 @@ def facts(name: str) -> TypeFacts | None:
     entry = _table().get(name)
     if entry is None:
         return None
-    fields = tuple(_field(row) for row in entry["fields"])
+    fields = tuple(sorted((_field(row) for row in entry["fields"]), key=lambda f: f.number))
     return TypeFacts(
-        name, fields, {f.json: f for f in fields if not f.inline}, bool(entry.get("items"))
+        name,
+        fields,
+        {f.json: f for f in fields if not f.inline},
+        bool(entry.get("items")),
+        tuple(f for f in fields if f.inline),
     )
 
 

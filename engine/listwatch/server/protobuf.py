@@ -25,15 +25,18 @@ save a few dozen lines. Errors are `DecodeError`s worded as Go's gogo-protobuf c
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import operator
 import re
 import struct
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from listwatch.apiserver import apitypes
-from listwatch.apiserver.apitypes import META
+from listwatch.apiserver.apitypes import META, Field
 from listwatch.clock import parse_rfc3339
 
 MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
@@ -62,6 +65,8 @@ _SCALAR_WIRE = {
     "float": _FIXED32,
 }
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SMALL = [bytes([n]) for n in range(0x80)]
+_NUMBER = operator.attrgetter("number")
 #: The scheme kube-apiserver names when a body's kind is not one it has.
 _SCHEME = "k8s.io/kubernetes/pkg/api/legacyscheme/scheme.go:30"
 
@@ -161,7 +166,10 @@ def encode_message(name: str, value: Mapping[str, Any]) -> bytes:
     if found is None:
         raise ValueError(f"no protobuf facts for {name}")
     out = bytearray()
-    for f in sorted(found.fields, key=lambda f: f.number):
+    present = [f for key in value if (f := found.by_json.get(key)) is not None]
+    if found.inline:
+        present.extend(found.inline)
+    for f in sorted(present, key=_NUMBER):
         if f.inline:
             out += _length_field(f.number, encode_message(f.type, value))
             continue
@@ -192,7 +200,7 @@ def _single(number: int, ptype: str, value: Any) -> bytes:
     wire = _SCALAR_WIRE.get(ptype)
     if wire is None:
         return _length_field(number, _message_value(ptype, value))
-    key = _varint(number << 3 | wire)
+    key = _key(number, wire)
     if ptype == "string":
         data = str(value).encode()
         return key + _varint(len(data)) + data
@@ -238,11 +246,9 @@ def _message_value(ptype: str, value: Any) -> bytes:
 def decode_message(name: str, data: bytes) -> dict[str, Any]:
     """A protobuf message of type `name` as the dict the JSON encoding of the same Go value
     decodes to (see the module docstring)."""
-    found = apitypes.facts(name)
-    if found is None:
-        raise DecodeError(f"no protobuf facts for {name}")
-    by_number = {f.number: f for f in found.fields}
-    short = name.rpartition(".")[2]
+    plan = _plan(name)
+    by_number = plan.by_number
+    short = plan.short
     result: dict[str, Any] = {}
     seen: set[int] = set()
     for number, wire, raw in _records(data, short):
@@ -270,20 +276,40 @@ def decode_message(name: str, data: bytes) -> dict[str, Any]:
             )
         else:
             result[f.json] = _value(f.type, raw, short)
-    for f in found.fields:
-        present = f.number in seen
-        if f.inline or f.pointer:
-            continue
-        if f.label != "opt":
-            if f.always and not present:
-                result[f.json] = None  # a nil slice or map that Go writes: null
-        elif f.type in (TIME, MICRO_TIME):
-            continue  # a struct: JSON writes it (null when zero) whenever Go sends it
-        elif present and not f.always and _is_zero(result[f.json], f.type):
+    for f in plan.written:
+        if f.number not in seen:
+            result[f.json] = _zero(f.type) if f.label == "opt" else None  # null: a nil slice
+    for number in seen & plan.omitted:
+        f = by_number[number]
+        if _is_zero(result[f.json], f.type):
             del result[f.json]  # omitempty: the JSON encoding leaves it out
-        elif f.always and not present:
-            result[f.json] = _zero(f.type)
     return result
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How a type's message becomes its JSON form: its fields by number, those JSON writes even
+    when Go did not send them (`written`), and the numbers of those whose zero JSON leaves out."""
+
+    short: str
+    by_number: Mapping[int, Field]
+    written: tuple[Field, ...]
+    omitted: frozenset[int]
+
+
+@functools.cache
+def _plan(name: str) -> _Plan:
+    found = apitypes.facts(name)
+    if found is None:
+        raise DecodeError(f"no protobuf facts for {name}")
+    plain = [f for f in found.fields if not f.inline and not f.pointer]
+    opt = [f for f in plain if f.label == "opt" and f.type not in (TIME, MICRO_TIME)]
+    return _Plan(
+        name.rpartition(".")[2],
+        {f.number: f for f in found.fields},
+        tuple(f for f in plain if f.always and (f.label != "opt" or f in opt)),
+        frozenset(f.number for f in opt if not f.always),
+    )
 
 
 def _value(ptype: str, raw: int | bytes, where: str) -> Any:
@@ -392,7 +418,14 @@ def _go_name(json_name: str) -> str:
 # -- the wire ------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _key(number: int, wire: int) -> bytes:
+    return _varint(number << 3 | wire)
+
+
 def _varint(number: int) -> bytes:
+    if 0 <= number < 0x80:
+        return _SMALL[number]
     out = bytearray()
     while True:
         low = number & 0x7F
@@ -409,7 +442,7 @@ def _int_field(number: int, value: int) -> bytes:
 
 
 def _length_field(number: int, data: bytes) -> bytes:
-    return _varint(number << 3 | _BYTES) + _varint(len(data)) + data
+    return _key(number, _BYTES) + _varint(len(data)) + data
 
 
 def _string_field(number: int, text: str) -> bytes:
