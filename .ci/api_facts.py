@@ -36,6 +36,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 API_REPO = "/work/.mirror/kubernetes+api/repo"
 MACHINERY_REPO = "/work/.mirror/kubernetes+apimachinery/repo"
@@ -104,11 +105,11 @@ def served_name(proto_name: str) -> str:
     return "io.k8s." + proto_name.removeprefix("k8s.io.")
 
 
-def parse_proto(text: str) -> tuple[str, dict[str, list[dict[str, object]]]]:
+def parse_proto(text: str) -> tuple[str, dict[str, list[dict[str, Any]]]]:
     """The package and, per message, its fields with their comment markers."""
     package = ""
-    messages: dict[str, list[dict[str, object]]] = {}
-    current: list[dict[str, object]] | None = None
+    messages: dict[str, list[dict[str, Any]]] = {}
+    current: list[dict[str, Any]] | None = None
     markers: list[tuple[str, str]] = []
     for line in text.splitlines():
         if m := _PACKAGE.match(line):
@@ -125,7 +126,13 @@ def parse_proto(text: str) -> tuple[str, dict[str, list[dict[str, object]]]]:
                 label, ptype, name, number = m.group(1), m.group(2), m.group(3), m.group(4)
             label = {"optional": "opt", "repeated": "rep"}.get(label, label)
             current.append(
-                {"name": name, "number": int(number), "label": label, "type": ptype, "markers": markers}
+                {
+                    "name": name,
+                    "number": int(number),
+                    "label": label,
+                    "type": ptype,
+                    "markers": markers,
+                }
             )
             markers = []
         elif line.startswith("}"):
@@ -135,12 +142,12 @@ def parse_proto(text: str) -> tuple[str, dict[str, list[dict[str, object]]]]:
     return package, messages
 
 
-def parse_go(text: str) -> tuple[dict[str, dict[int, dict[str, object]]], set[str]]:
+def parse_go(text: str) -> tuple[dict[str, dict[int, dict[str, Any]]], set[str]]:
     """Per Go struct, its fields by protobuf number (json name, inline, patch tags, markers); and
     the named slice types."""
-    structs: dict[str, dict[int, dict[str, object]]] = {}
+    structs: dict[str, dict[int, dict[str, Any]]] = {}
     slices: set[str] = set()
-    current: dict[int, dict[str, object]] | None = None
+    current: dict[int, dict[str, Any]] | None = None
     markers: list[tuple[str, str]] = []
     for line in text.splitlines():
         if m := _STRUCT.match(line):
@@ -184,10 +191,10 @@ def field_type(ptype: str, package: str) -> str:
     return served_name(f"{package}.{ptype}")
 
 
-def extras(markers: list[tuple[str, str]], go: dict[str, object] | None) -> dict[str, object]:
-    found: dict[str, object] = {}
+def extras(markers: list[tuple[str, str]], go: dict[str, Any] | None) -> dict[str, Any]:
+    found: dict[str, Any] = {}
     keys: list[str] = []
-    for name, value in markers + list((go or {}).get("markers", [])):  # type: ignore[arg-type]
+    for name, value in markers + list((go or {}).get("markers", [])):
         if name == "listMapKey":
             if value not in keys:
                 keys.append(value)
@@ -208,37 +215,42 @@ def extras(markers: list[tuple[str, str]], go: dict[str, object] | None) -> dict
     return found
 
 
-def package_facts(repo: str, directory: str) -> dict[str, object]:
+def package_facts(repo: str, directory: str) -> dict[str, Any]:
     package, messages = parse_proto(git_show(repo, f"{directory}/generated.proto"))
-    structs: dict[str, dict[int, dict[str, object]]] = {}
+    structs: dict[str, dict[int, dict[str, Any]]] = {}
     slices: set[str] = set()
     for name in git_files(repo, directory):
         found, named = parse_go(git_show(repo, f"{directory}/{name}"))
         structs.update(found)
         slices |= named
-    facts: dict[str, object] = {}
+    facts: dict[str, Any] = {}
     for message, fields in messages.items():
         go_fields = structs.get(message, {})
         rows = []
         for f in fields:
-            go = go_fields.get(int(f["number"]))  # type: ignore[call-overload]
+            go = go_fields.get(int(f["number"]))
             json_name = (go or {}).get("json") or f["name"]
             if json_name == "-":
                 json_name = f["name"]
-            row: list[object] = [json_name, f["number"], f["label"], field_type(str(f["type"]), package)]
-            more = extras(f["markers"], go)  # type: ignore[arg-type]
+            row: list[Any] = [
+                json_name,
+                f["number"],
+                f["label"],
+                field_type(str(f["type"]), package),
+            ]
+            more = extras(f["markers"], go)
             if more:
                 row.append(more)
             rows.append(row)
-        entry: dict[str, object] = {"fields": rows}
+        entry: dict[str, Any] = {"fields": rows}
         if message in slices and [r[0] for r in rows] == ["items"]:
             entry["items"] = True
         facts[served_name(f"{package}.{message}")] = entry
     return facts
 
 
-def build() -> dict[str, object]:
-    types: dict[str, object] = {}
+def build() -> dict[str, Any]:
+    types: dict[str, Any] = {}
     for directory in API_PACKAGES:
         types.update(package_facts(API_REPO, directory))
     for directory in MACHINERY_PACKAGES:
@@ -249,10 +261,10 @@ def build() -> dict[str, object]:
     }
 
 
-def render(table: dict[str, object]) -> str:
+def render(table: dict[str, Any]) -> str:
     """One type a line: compact, and a diff shows which types changed."""
     lines = ["{", f'"source": {json.dumps(table["source"])},', '"types": {']
-    items = list(table["types"].items())  # type: ignore[attr-defined]
+    items = list(table["types"].items())
     for i, (name, entry) in enumerate(items):
         comma = "," if i < len(items) - 1 else ""
         lines.append(f"{json.dumps(name)}: {json.dumps(entry, separators=(',', ':'))}{comma}")
