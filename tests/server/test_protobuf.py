@@ -455,3 +455,38 @@ def test_a_protobuf_patch_is_415(client: Client) -> None:
         "PATCH", "/api/v1/nodes/node01", raw=protobuf.encode(NODE), content_type=PROTOBUF
     )
     assert reply.status == 415 and reply.json["reason"] == "UnsupportedMediaType"
+
+
+def test_a_protobuf_update_is_read_and_answered_in_protobuf(client: Client) -> None:
+    assert client.post(PODS, pod("pb-updated", node="node01")).status == 201
+    current = client.get(f"{PODS}/pb-updated").json
+    current["metadata"]["labels"]["tier"] = "front"
+    reply = client.request(
+        "PUT",
+        f"{PODS}/pb-updated",
+        raw=protobuf.encode(current),
+        content_type=PROTOBUF,
+        headers={"Accept": KUBECTL_ACCEPT},
+    )
+    assert reply.status == 200, reply
+    assert protobuf.decode(reply.raw)["metadata"]["labels"]["tier"] == "front"
+    assert client.get(f"{PODS}/pb-updated").json["metadata"]["labels"]["tier"] == "front"
+
+
+def test_a_protobuf_watch_of_a_converted_kind_sends_it_in_its_served_version(
+    client: Client, scheduled: None
+) -> None:
+    conn = client.connection()
+    try:
+        conn.request(
+            "GET",
+            "/apis/events.k8s.io/v1/events?watch=true&resourceVersion=0&timeoutSeconds=5",
+            headers={"Authorization": f"Bearer {client.token}", "Accept": KUBECTL_ACCEPT},
+        )
+        response = conn.getresponse()
+        (size,) = struct.unpack(">I", response.read(4))
+        [(kind, obj)] = protobuf.read_watch_frames(struct.pack(">I", size) + response.read(size))
+    finally:
+        conn.close()
+    assert (kind, obj["kind"], obj["apiVersion"]) == ("ADDED", "Event", "events.k8s.io/v1")
+    assert obj["regarding"]["kind"] and obj["reason"]
