@@ -372,13 +372,13 @@ def test_a_watch_in_protobuf_sends_length_prefixed_watch_events(client: Client) 
         assert response.status == 200
         assert response.getheader("content-type") == f"{PROTOBUF};stream=watch"
         assert _post(client, PODS, protobuf.encode(pod("pb-watched"))).status == 201
-        seen = []
-        while "pb-watched" not in seen:
+        seen: list[tuple[str, str]] = []
+        while ("ADDED", "pb-watched") not in seen:
             (size,) = struct.unpack(">I", response.read(4))
             frame = struct.pack(">I", size) + response.read(size)
             [(kind, obj)] = protobuf.read_watch_frames(frame)
-            assert kind == "ADDED" and obj["kind"] == "Pod"
-            seen.append(obj["metadata"]["name"])
+            assert obj["kind"] == "Pod" and obj["apiVersion"] == "v1"
+            seen.append((kind, obj["metadata"]["name"]))
     finally:
         conn.close()
 
@@ -490,3 +490,20 @@ def test_a_protobuf_watch_of_a_converted_kind_sends_it_in_its_served_version(
         conn.close()
     assert (kind, obj["kind"], obj["apiVersion"]) == ("ADDED", "Event", "events.k8s.io/v1")
     assert obj["regarding"]["kind"] and obj["reason"]
+
+
+def test_a_body_in_a_format_not_read_is_415_naming_json_and_protobuf(client: Client) -> None:
+    reply = client.request("POST", PODS, raw=b"kind: Pod\n", content_type="text/plain")
+    assert (reply.status, reply.json["message"]) == (
+        415,
+        "the body of the request was in an unknown format - accepted media types include: "
+        "application/json, application/vnd.kubernetes.protobuf",
+    )
+
+
+def test_the_openapi_operations_of_a_built_in_kind_name_protobuf(client: Client) -> None:
+    document = client.get("/openapi/v3/api/v1").json
+    get = document["paths"]["/api/v1/namespaces/{namespace}/pods/{name}"]["get"]
+    assert set(get["responses"]["200"]["content"]) == {"application/json", PROTOBUF}
+    post = document["paths"]["/api/v1/namespaces/{namespace}/pods"]["post"]
+    assert PROTOBUF in post["requestBody"]["content"]

@@ -647,11 +647,13 @@ def object_body(request: Request, res: Resource) -> dict[str, Any]:
     if request.method == "PUT":
         field_validation(request)
     kind = media_type(request)
-    readable = (JSON, "*/*", protobuf.MEDIA_TYPE) if protobuf_kind(res) else (JSON, "*/*")
-    if kind and kind not in readable:
+    readable = [JSON, protobuf.MEDIA_TYPE] if protobuf_kind(res) else [JSON]
+    if kind and kind not in (*readable, "*/*"):
+        # kube-apiserver's words (negotiation.NewUnsupportedMediaTypeError), naming what
+        # listwatch reads (kube-apiserver also reads YAML)
         raise errors.UnsupportedMediaType(
             "the body of the request was in an unknown format - accepted media types include: "
-            f'{", ".join(m for m in readable if m != "*/*")}, got "{kind}"'
+            + ", ".join(readable)
         )
     body = json_body(request, kind=res.kind, api_version=res.api_version)
     given_kind, given_version = body.get("kind"), body.get("apiVersion")
