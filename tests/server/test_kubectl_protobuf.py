@@ -3,18 +3,16 @@ priorityclass`), and client-side apply, with the real kubectl (v1.32) against `l
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from listwatch.engine import Engine
 from tests.served import serving
-from tests.server.test_kubectl import Kubectl, table
+from tests.server.test_kubectl import KUBECTL, Kubectl, table
 
-pytestmark = pytest.mark.skipif(
-    not Path("/usr/bin/kubectl").exists(), reason="kubectl is not installed"
-)
+pytestmark = pytest.mark.skipif(not os.access(KUBECTL, os.X_OK), reason="kubectl is not installed")
 
 POD = """\
 apiVersion: v1

@@ -430,12 +430,19 @@ def test_a_bad_protobuf_body_is_a_400_like_kube_apiservers(
     )
 
 
-def test_a_protobuf_body_with_a_bad_value_gets_the_json_paths_answer(client: Client) -> None:
+@pytest.mark.parametrize(
+    ("field", "value", "status"),
+    [("image", "", 422), ("resources", {"limits": {"cpu": "lots"}}, 400)],
+    ids=["invalid", "undecodable"],
+)
+def test_a_protobuf_body_with_a_bad_value_gets_the_json_paths_answer(
+    client: Client, field: str, value: Any, status: int
+) -> None:
     bad = pod("pb-bad")
-    bad["spec"]["containers"][0]["image"] = ""
+    bad["spec"]["containers"][0][field] = value
     as_protobuf = _post(client, PODS, protobuf.encode(bad), accept="application/json")
     as_json = client.post(PODS, bad)
-    assert as_protobuf.status == as_json.status == 422
+    assert as_protobuf.status == as_json.status == status
     assert as_protobuf.json == as_json.json
 
 
