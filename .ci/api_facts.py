@@ -18,7 +18,8 @@ What it writes, per type (keyed by the name the type is served under in OpenAPI,
 - extras (omitted when empty) holds `inline` (a Go embedded struct whose JSON fields are the
   parent's), `patchStrategy` and `patchMergeKey` (the Go struct tags, else the `+patchStrategy` /
   `+patchMergeKey` markers), `listType`, `listMapKeys`, `mapType` (the `+listType`, `+listMapKey`,
-  `+mapType` markers), `pointer` (a Go pointer: a zero value on the wire is a value) and `always`
+  `+mapType` markers), `go` (the Go field's name where it is not the JSON name capitalized),
+  `pointer` (a Go pointer: a zero value on the wire is a value) and `always`
   (a Go value without `omitempty`: the JSON encoding writes its zero value).
 A type whose Go definition is a named slice (`type Verbs []string`) is wrapped on the wire in a
 message with one repeated `items` field; the table marks it `"items": true`.
@@ -165,11 +166,13 @@ def parse_go(text: str) -> tuple[dict[str, dict[int, dict[str, Any]]], set[str]]
         elif m := _GO_FIELD.match(line):
             tags = dict(_TAG.findall(m.group(3)))
             go_type = (m.group(2) or m.group(1)).strip()
+            go_name = m.group(1) if m.group(2) else m.group(1).lstrip("*").rpartition(".")[2]
             proto = tags.get("protobuf", "").split(",")
             if len(proto) > 1 and proto[1].isdigit():
                 json_name, _, json_opts = tags.get("json", "").partition(",")
                 current[int(proto[1])] = {
                     "json": json_name,
+                    "go": go_name,
                     "inline": json_name == "" and "inline" in json_opts,
                     "omitempty": "omitempty" in json_opts,
                     "pointer": go_type.startswith("*"),
@@ -215,6 +218,16 @@ def extras(markers: list[tuple[str, str]], go: dict[str, Any] | None) -> dict[st
     return found
 
 
+def go_extra(row: list[Any], go: dict[str, Any] | None) -> None:
+    """The Go field's name, where it is not the JSON name capitalized (gogo-protobuf's decoding
+    errors name it)."""
+    json_name = str(row[0])
+    if go and go["go"] != json_name[:1].upper() + json_name[1:]:
+        if len(row) == 4:
+            row.append({})
+        row[4]["go"] = go["go"]
+
+
 def package_facts(repo: str, directory: str) -> dict[str, Any]:
     package, messages = parse_proto(git_show(repo, f"{directory}/generated.proto"))
     structs: dict[str, dict[int, dict[str, Any]]] = {}
@@ -241,6 +254,7 @@ def package_facts(repo: str, directory: str) -> dict[str, Any]:
             more = extras(f["markers"], go)
             if more:
                 row.append(more)
+            go_extra(row, go)
             rows.append(row)
         entry: dict[str, Any] = {"fields": rows}
         if message in slices and [r[0] for r in rows] == ["items"]:

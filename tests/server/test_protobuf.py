@@ -514,3 +514,9 @@ def test_the_openapi_operations_of_a_built_in_kind_name_protobuf(client: Client)
     assert set(get["responses"]["200"]["content"]) == {"application/json", PROTOBUF}
     post = document["paths"]["/api/v1/namespaces/{namespace}/pods"]["post"]
     assert PROTOBUF in post["requestBody"]["content"]
+
+
+def test_a_field_sent_with_the_wrong_wire_type_is_named_as_go_names_it() -> None:
+    raw = protobuf._int_field(1, 7)  # Pod.metadata (a message) sent as a varint
+    with pytest.raises(protobuf.DecodeError, match=r"wrong wireType = 0 for field ObjectMeta$"):
+        protobuf.decode(_unknown("v1", "Pod", raw))

@@ -42,6 +42,8 @@ class Field:
     list_type: str = ""
     list_map_keys: tuple[str, ...] = ()
     map_type: str = ""
+    #: The Go field's name (`ObjectMeta` for `metadata`), which Go's decoding errors name.
+    go: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ def _field(row: list[Any]) -> Field:
         list_type=extras.get("listType", ""),
         list_map_keys=tuple(extras.get("listMapKeys", ())),
         map_type=extras.get("mapType", ""),
+        go=extras.get("go") or row[0][:1].upper() + row[0][1:],
     )
 
 

@@ -259,7 +259,7 @@ def decode_message(name: str, data: bytes) -> dict[str, Any]:
         expected = _SCALAR_WIRE.get(f.type, _BYTES)
         packed = f.label == "rep" and wire == _BYTES and expected != _BYTES
         if wire != expected and not packed:
-            raise DecodeError(f"proto: wrong wireType = {wire} for field {_go_name(f.json)}")
+            raise DecodeError(f"proto: wrong wireType = {wire} for field {f.go}")
         if f.inline:
             result.update(decode_message(f.type, _as_bytes(raw)))
         elif f.label == "rep":
@@ -270,7 +270,7 @@ def decode_message(name: str, data: bytes) -> dict[str, Any]:
                 items.append(_value(f.type, raw, short))
         elif f.label == "map":
             entry = dict(((n, r) for n, _, r in _records(_as_bytes(raw), short)))
-            key = _text(entry.get(1), short, _go_name(f.json))
+            key = _text(entry.get(1), short, f.go)
             result.setdefault(f.json, {})[key] = (
                 _value(f.type, entry[2], short) if 2 in entry else _zero(f.type)
             )
@@ -409,10 +409,6 @@ def _is_zero(value: Any, ptype: str) -> bool:
 def _signed(number: int, bits: int) -> int:
     number &= (1 << bits) - 1
     return number - (1 << bits) if number >> (bits - 1) else number
-
-
-def _go_name(json_name: str) -> str:
-    return json_name[:1].upper() + json_name[1:]
 
 
 # -- the wire ------------------------------------------------------------------------------------
