@@ -18,7 +18,7 @@ from typing import Any
 
 from listwatch import errors
 from listwatch.actions import Action, ActionSink, ObjectRef
-from listwatch.apiserver import admission, crds, deletion, listoptions, objects
+from listwatch.apiserver import admission, apitypes, crds, deletion, listoptions, objects
 from listwatch.apiserver.apiextensions import CRDControllers
 from listwatch.apiserver.deletion import DeleteOptions
 from listwatch.apiserver.kinds import namespaces as namespace_kind
@@ -1025,12 +1025,25 @@ def field_cause(problem: str) -> dict[str, str]:
 def strategic_merge(target: Any, patch: Any) -> Any:
     """A strategic merge patch, as kubectl sends them for the built-in types.
 
-    Maps merge key by key (null deletes). Lists with a patch merge key (containers by name,
-    conditions by type, ...) merge item by item; a `{"$patch": "delete", <key>: ...}` item removes
-    one; `$patch: replace` replaces a map or list whole; `$deleteFromPrimitiveList/<field>` removes
-    values from a list of scalars; `finalizers` merge as a set. Other lists are replaced, and the
-    ordering directives (`$setElementOrder/...`, `$retainKeys`) are accepted and ignored.
+    Maps merge key by key (null deletes). A list whose patch strategy is `merge` (the v1.32 Go
+    tags, from `apitypes`: containers by name, conditions by type, ...) merges item by item, and
+    a `{"$patch": "delete", <key>: ...}` item removes one; one of scalars (`finalizers`) merges as
+    a set. `$patch: replace` replaces a map or list whole; `$deleteFromPrimitiveList/<field>`
+    removes values from a list of scalars. Other lists are replaced, and the ordering directives
+    (`$setElementOrder/...`, `$retainKeys`) are accepted and ignored. The type is the target's
+    (its apiVersion and kind); a type without facts merges its maps and replaces its lists.
     """
+    type_name = None
+    if isinstance(target, Mapping):
+        version, kind = target.get("apiVersion"), target.get("kind")
+        if isinstance(version, str) and isinstance(kind, str):
+            type_name = apitypes.type_name(version, kind)
+    return _merge(target, patch, type_name)
+
+
+def _merge(target: Any, patch: Any, type_name: str | None, values: str | None = None) -> Any:
+    """`patch` merged into `target` of type `type_name` (or, for a map, whose values are of type
+    `values`)."""
     if not isinstance(patch, Mapping) or not isinstance(target, Mapping):
         return _strip_directives(patch)
     if patch.get("$patch") == "replace":
@@ -1040,40 +1053,32 @@ def strategic_merge(target: Any, patch: Any) -> Any:
     result = dict(target)
     for key, value in patch.items():
         if key.startswith("$deleteFromPrimitiveList/"):
-            field = key.partition("/")[2]
-            if isinstance(result.get(field), list) and isinstance(value, list):
-                result[field] = [v for v in result[field] if v not in value]
+            name = key.partition("/")[2]
+            if isinstance(result.get(name), list) and isinstance(value, list):
+                result[name] = [v for v in result[name] if v not in value]
             continue
         if key.startswith("$"):
             continue
         if value is None:
             result.pop(key, None)
-        elif isinstance(value, list) and key in _MERGE_KEYS and isinstance(result.get(key), list):
-            result[key] = _merge_list(result[key], value, _MERGE_KEYS[key])
-        elif isinstance(value, list) and key in _SET_LISTS and isinstance(result.get(key), list):
-            result[key] = [*result[key], *(v for v in value if v not in result[key])]
+            continue
+        if values is not None:
+            result[key] = _merge(result.get(key), value, values)
+            continue
+        found = apitypes.field_of(type_name, key) if type_name else None
+        merging = found is not None and "merge" in found.patch_strategy.split(",")
+        if isinstance(value, list) and merging and isinstance(result.get(key), list):
+            assert found is not None
+            if found.patch_merge_key:
+                result[key] = _merge_list(result[key], value, found.patch_merge_key, found.type)
+            else:
+                result[key] = [*result[key], *(v for v in value if v not in result[key])]
+        elif found is not None and found.label == "map":
+            result[key] = _merge(result.get(key), value, None, found.type)
         else:
-            result[key] = strategic_merge(result.get(key), value)
+            child = found.type if found is not None and found.label == "opt" else None
+            result[key] = _merge(result.get(key), value, child)
     return result
-
-
-#: The patch merge keys of the lists the served resources have (`patchMergeKey` in k8s.io/api).
-_MERGE_KEYS = {
-    "containers": "name",
-    "initContainers": "name",
-    "ephemeralContainers": "name",
-    "conditions": "type",
-    "volumes": "name",
-    "env": "name",
-    "volumeMounts": "mountPath",
-    "ports": "containerPort",
-    "imagePullSecrets": "name",
-    "hostAliases": "ip",
-    "addresses": "type",
-    "ownerReferences": "uid",
-}
-#: Lists of scalars whose patch strategy is `merge`: a patch adds the values that are missing.
-_SET_LISTS = frozenset({"finalizers"})
 
 
 def _strip_directives(value: Any) -> Any:
@@ -1089,7 +1094,7 @@ def _strip_directives(value: Any) -> Any:
     return value
 
 
-def _merge_list(current: list[Any], patch: Iterable[Any], key: str) -> list[Any]:
+def _merge_list(current: list[Any], patch: Iterable[Any], key: str, item_type: str) -> list[Any]:
     patch = list(patch)
     if any(isinstance(item, Mapping) and item.get("$patch") == "replace" for item in patch):
         return [
@@ -1107,7 +1112,7 @@ def _merge_list(current: list[Any], patch: Iterable[Any], key: str) -> list[Any]
             continue
         for i, existing in enumerate(merged):
             if isinstance(existing, Mapping) and existing.get(key) == item[key]:
-                merged[i] = strategic_merge(existing, item)
+                merged[i] = _merge(existing, item, item_type)
                 break
         else:
             merged.append(_strip_directives(item))

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
+from listwatch.apiserver import apitypes
 from listwatch.apiserver.resources import Resource
 
 #: The client's models of types that Kubernetes keeps outside core/v1, by the name they are served
@@ -96,7 +97,48 @@ def _schemas(model_name: str, group: str, version: str, kind: str) -> Mapping[st
     root = _reshaped(document)
     root["x-kubernetes-group-version-kind"] = [{"group": group, "version": version, "kind": kind}]
     schemas[_served_name(model_name)] = root
+    for name, schema in schemas.items():
+        _add_extensions(name, schema)
     return schemas
+
+
+#: The fact table's names of the `x-kubernetes-*` extensions a field's schema carries.
+_EXTENSIONS = (
+    ("patch_merge_key", "x-kubernetes-patch-merge-key"),
+    ("patch_strategy", "x-kubernetes-patch-strategy"),
+    ("list_type", "x-kubernetes-list-type"),
+    ("list_map_keys", "x-kubernetes-list-map-keys"),
+    ("map_type", "x-kubernetes-map-type"),
+)
+
+
+def _add_extensions(name: str, schema: dict[str, Any]) -> None:
+    """The patch and list extensions of each field of a type (from `apitypes`, the v1.32 Go
+    tags), as kube-apiserver's OpenAPI carries them: kubectl's client-side apply computes its
+    strategic merge patch from them (a list with a merge key merges item by item, so that an
+    unchanged manifest makes an empty patch)."""
+    type_name = _fact_name(name)
+    properties = schema.get("properties")
+    if type_name is None or not isinstance(properties, dict):
+        return
+    for json_name, prop in properties.items():
+        found = apitypes.field_of(type_name, json_name)
+        if found is None or not isinstance(prop, dict):
+            continue
+        for attribute, extension in _EXTENSIONS:
+            value = getattr(found, attribute)
+            if value:
+                prop[extension] = list(value) if isinstance(value, tuple) else value
+
+
+def _fact_name(name: str) -> str | None:
+    """The fact table's name of a served schema: the same, or (for a model this module serves
+    under another package) the one type of that name."""
+    if apitypes.facts(name) is not None:
+        return name
+    short = "." + name.rpartition(".")[2]
+    matches = [n for n in apitypes.names() if n.endswith(short)]
+    return matches[0] if len(matches) == 1 else None
 
 
 def model_name(resource: Resource) -> str:

@@ -20,9 +20,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from listwatch.apiserver import apitypes
 from listwatch.apiserver.registry import Registry
 from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.schemas import kind_schemas, model_schemas, schema_name
+from listwatch.server.protobuf import MEDIA_TYPE as PROTOBUF
 
 #: The Kubernetes version the served API claims (the engine follows v1.32).
 VERSION = {
@@ -189,7 +191,10 @@ _WRITE_PARAMS = [
 def _operation(
     resource: Resource, action: str, ref: str, *, params: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    content = {"application/json": {"schema": {"$ref": ref}}}
+    media = ["application/json"]
+    if apitypes.type_name(resource.api_version, resource.kind) is not None:
+        media.append(PROTOBUF)  # a built-in kind (a CRD's kinds have no protobuf form)
+    content = {m: {"schema": {"$ref": ref}} for m in media}
     operation: dict[str, Any] = {
         "operationId": f"{action}{resource.kind}",
         "parameters": params or [],
@@ -208,7 +213,7 @@ def _operation(
                 "application/strategic-merge-patch+json",
             ]
             if action == "patch"
-            else ["application/json"]
+            else media
         )
         operation["requestBody"] = {
             "content": {

@@ -19,6 +19,7 @@ the loop thread) and gives the answers kube-apiserver gives:
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import traceback
@@ -45,6 +46,7 @@ from listwatch.server import (
     logoptions,
     messages,
     podproxy,
+    protobuf,
     routes,
     scale,
     tables,
@@ -95,6 +97,8 @@ class Handlers:
                     f"Internal error occurred: {cause}", details={"causes": [{"message": cause}]}
                 )
             )
+        if not control.owns(request.path):
+            response = _negotiated(request, response)
         if request.warnings:
             response.headers = {**response.headers, "Warning": messages.warning_header(request)}
         return response
@@ -116,7 +120,7 @@ class Handlers:
             "exec",
             "proxy",
         ):  # logs are text whatever the client accepts (kube-apiserver ignores Accept there)
-            messages.check_acceptable(request.header("accept"), JSON)
+            messages.check_acceptable(request.header("accept"), JSON, protobuf.MEDIA_TYPE)
         dry_run = request.query.get("dryRun", "")
         if dry_run and (dry_run != "All" or verb not in ("create", "evict")):
             raise errors.BadRequest(
@@ -263,12 +267,14 @@ class Handlers:
             messages.non_negative(q.get("timeoutSeconds"), "timeoutSeconds")
             or DEFAULT_TIMEOUT_SECONDS
         )
+        encode, media = self._watch_encoder(res, request), JSON
+        if messages.prefers_protobuf(request.header("accept")) and messages.protobuf_kind(res):
+            encode, media = _as_protobuf(res), protobuf.WATCH_MEDIA_TYPE
         stream.open()
         return messages.Response(
             200,
-            stream=messages.Streamed(
-                watch=stream, encode=self._watch_encoder(res, request), timeout_seconds=timeout
-            ),
+            content_type=media,
+            stream=messages.Streamed(watch=stream, encode=encode, timeout_seconds=timeout),
         )
 
     def _watch_encoder(
@@ -647,6 +653,44 @@ def _converting(res: Resource) -> Callable[[WatchEvent], bytes]:
         return line
 
     return encode
+
+
+def _as_protobuf(res: Resource) -> Callable[[WatchEvent], bytes]:
+    """Watch events as frames of a protobuf watch stream, each encoded once for all the watchers
+    of its version (`protobuf.watch_frame`)."""
+    key = f"{protobuf.MEDIA_TYPE};{res.api_version}"
+
+    def encode(event: WatchEvent) -> bytes:
+        frame = event.encoded.get(key)
+        if frame is None:
+            obj = event.object
+            if res.conversion is not None and event.type == BOOKMARK:
+                obj = {**obj, "apiVersion": res.api_version}
+            elif res.conversion is not None and event.type != ERROR:
+                obj = conversion.served(res, obj)
+            frame = event.encoded[key] = protobuf.watch_frame(event.type, obj)
+        return frame
+
+    return encode
+
+
+def _negotiated(request: messages.Request, response: messages.Response) -> messages.Response:
+    """A whole JSON answer in protobuf when the request's Accept header prefers it and the
+    answer's kind has a protobuf form, as kube-apiserver negotiates (kubectl's typed commands
+    send `application/vnd.kubernetes.protobuf,application/json`); a Table, a document or a CRD's
+    kind stays JSON."""
+    if response.stream is not None or response.upgrade is not None or response.content_type != JSON:
+        return response
+    if not response.body or not messages.prefers_protobuf(request.header("accept")):
+        return response
+    try:
+        value = json.loads(response.body)
+        body = protobuf.encode(value) if isinstance(value, dict) else None
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+        body = None  # no protobuf form (a Table, a CRD's kind): the JSON answer stands
+    if body is None:
+        return response
+    return messages.Response(response.status, body, protobuf.MEDIA_TYPE, headers=response.headers)
 
 
 def _as_json(event: WatchEvent) -> bytes:

@@ -34,12 +34,12 @@ from typing import Any
 import jsonpatch
 
 from listwatch import errors
-from listwatch.apiserver import conform, crds, listoptions, objects, schemas
+from listwatch.apiserver import apitypes, conform, crds, listoptions, objects, schemas
 from listwatch.apiserver.deletion import DeleteOptions
 from listwatch.apiserver.fields import go_quote
 from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.watchcache import WatchEvent
-from listwatch.server import routes, strictjson, tables
+from listwatch.server import protobuf, routes, strictjson, tables
 from listwatch.server.watchstream import DEFAULT_TIMEOUT_SECONDS, WatchStream
 from listwatch.server.websocket import WebSocket
 
@@ -113,29 +113,76 @@ class Streamed:
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
 
 
-def check_acceptable(accept: str, produced: str) -> None:
+def check_acceptable(accept: str, produced: str, *also: str) -> None:
     """NotAcceptable when the Accept header names media types and none of them is what the
-    server writes (JSON, or text for logs): a client that asks for protobuf alone, say."""
+    server writes (JSON or protobuf, or text for logs): a client that asks for YAML alone, say."""
     types = [entry["type"] for entry in tables.media_types(accept)]
     if not types:
         return
-    major = produced.partition("/")[0]
-    if any(t in (produced, "*/*", f"{major}/*") for t in types):
-        return
-    raise errors.NotAcceptable(f"only the following media types are accepted: {produced}")
+    for media in (produced, *also):
+        major = media.partition("/")[0]
+        if any(t in (media, "*/*", f"{major}/*") for t in types):
+            return
+    accepted = ", ".join((produced, *also))
+    raise errors.NotAcceptable(f"only the following media types are accepted: {accepted}")
 
 
-def json_body(request: Request, *, kind: str = "") -> Any:
+def prefers_protobuf(accept: str) -> bool:
+    """Whether kube-apiserver's negotiation would answer `accept` in protobuf: the media types
+    ordered by their q values (a wildcard after a named type of the same q), the first one the
+    server writes decides. A conversion (`;as=Table`) is never protobuf here."""
+    entries = []
+    for index, entry in enumerate(tables.media_types(accept)):
+        try:
+            q = float(entry.get("q", "1"))
+        except ValueError:
+            q = 0.0
+        entries.append((-q, "*" in entry["type"], index, entry))
+    for _, _, _, entry in sorted(entries, key=lambda e: e[:3]):
+        if entry.get("q") in ("0", "0.0"):
+            continue
+        if entry["type"] == protobuf.MEDIA_TYPE and "as" not in entry:
+            return True
+        if entry["type"] in (JSON, "application/*", "*/*"):
+            return False
+    return False
+
+
+def media_type(request: Request) -> str:
+    """The media type of the request's body (its Content-Type without parameters)."""
+    return request.header("content-type").partition(";")[0].strip().lower()
+
+
+def protobuf_body(request: Request, kind: str, api_version: str = "v1") -> Any:
+    """A protobuf body (kubectl's typed commands send them) as the dict the JSON path decodes; a
+    body that is not one is kube-apiserver's 400 (transformDecodeError): `the object provided is
+    unrecognized (must be of type Namespace): ...` before the envelope names a kind, `Pod in
+    version "v1" cannot be handled as a Namespace: ...` after."""
+    try:
+        return protobuf.decode(request.body, default_api_version=api_version, default_kind=kind)
+    except protobuf.DecodeError as exc:
+        if exc.gvk is None:
+            raise errors.BadRequest(unrecognized(kind, str(exc), request.body)) from exc
+        version, given = exc.gvk[0].rpartition("/")[2], exc.gvk[1]
+        raise errors.BadRequest(
+            f'{given} in version "{version}" cannot be handled as a {kind}: {exc}'
+        ) from exc
+
+
+def json_body(request: Request, *, kind: str = "", api_version: str = "v1") -> Any:
     """The body, decoded as kube-apiserver's Go decoder reads it (`strictjson`), once the request's
     fieldValidation is one kube-apiserver takes.
 
     With `kind` (a write of that kind) a body that is not JSON, or not an object whose kind and
     apiVersion are strings, is the 400 of handlers/rest.go's transformDecodeError, and repeated
-    keys are left for `conformed` to report with the unknown fields. Without (listwatch's own
+    keys are left for `conformed` to report with the unknown fields; a protobuf body of the kind
+    (`api_version` is the resource's) is read by `protobuf_body`. Without (listwatch's own
     endpoints) it is a 400 "json parse error", and repeated keys are warned of or refused here."""
     if not kind and not request.body:
         raise errors.BadRequest("the request has no body; expected a JSON document")
     field_validation(request)  # a directive it does not take is refused whatever the body
+    if kind and media_type(request) == protobuf.MEDIA_TYPE:
+        return protobuf_body(request, kind, api_version)
     try:
         decoded = strictjson.decode(request.body)
     except ValueError as exc:
@@ -599,13 +646,16 @@ def object_body(request: Request, res: Resource) -> dict[str, Any]:
     handlers/update.go and create.go do)."""
     if request.method == "PUT":
         field_validation(request)
-    kind = request.header("content-type").partition(";")[0].strip().lower()
-    if kind and kind not in (JSON, "*/*"):
+    kind = media_type(request)
+    readable = [JSON, protobuf.MEDIA_TYPE] if protobuf_kind(res) else [JSON]
+    if kind and kind not in (*readable, "*/*"):
+        # kube-apiserver's words (negotiation.NewUnsupportedMediaTypeError), naming what
+        # listwatch reads (kube-apiserver also reads YAML)
         raise errors.UnsupportedMediaType(
             "the body of the request was in an unknown format - accepted media types include: "
-            f'{JSON}, got "{kind}"'
+            + ", ".join(readable)
         )
-    body = json_body(request, kind=res.kind)
+    body = json_body(request, kind=res.kind, api_version=res.api_version)
     given_kind, given_version = body.get("kind"), body.get("apiVersion")
     if given_kind and given_kind != res.kind:
         raise errors.BadRequest(
@@ -658,6 +708,11 @@ def custom_object(request: Request, res: Resource, body: dict[str, Any]) -> dict
     return pruned
 
 
+def protobuf_kind(res: Resource) -> bool:
+    """Whether the resource's kind has a protobuf form (every built-in kind; not a CRD's)."""
+    return apitypes.type_name(res.api_version, res.kind) is not None
+
+
 def delete_options(request: Request) -> DeleteOptions:
     """gracePeriodSeconds, the uid precondition, propagationPolicy and orphanDependents, from the
     query or a DeleteOptions body (a body's policy wins over the query's, as kube-apiserver reads
@@ -665,7 +720,10 @@ def delete_options(request: Request) -> DeleteOptions:
     options: Mapping[str, Any] = {}
     if request.body:  # decoded as handlers/delete.go does: no fieldValidation, nothing strict
         try:
-            parsed = strictjson.decode(request.body).value
+            if media_type(request) == protobuf.MEDIA_TYPE:
+                parsed = protobuf_body(request, "DeleteOptions")
+            else:
+                parsed = strictjson.decode(request.body).value
         except ValueError as exc:
             raise errors.BadRequest(f"couldn't get version/kind; json parse error: {exc}") from exc
         if not isinstance(parsed, dict):
