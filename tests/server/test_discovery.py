@@ -29,6 +29,7 @@ def test_api_and_apis_list_the_core_version_and_the_named_groups() -> None:
         "policy",
         "rbac.authorization.k8s.io",
         "storage.k8s.io",
+        "apiextensions.k8s.io",
         "scheduling.k8s.io",
         "coordination.k8s.io",
     ]
@@ -107,6 +108,7 @@ def test_openapi_v3_index_points_at_each_group_version_by_a_content_hash() -> No
     index = doc("/openapi/v3")["paths"]
     assert set(index) == {
         "api/v1",
+        "apis/apiextensions.k8s.io/v1",
         "apis/apiregistration.k8s.io/v1",
         "apis/apps/v1",
         "apis/coordination.k8s.io/v1",
