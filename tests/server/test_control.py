@@ -155,7 +155,8 @@ def test_cutting_an_actor_without_watches_is_404_naming_those_that_watch(client:
         reply,
         404,
         "NotFound",
-        "kubelet/node09 has no open watch to cut (the actors watching: apiextensions-apiserver, controller-manager",
+        "kubelet/node09 has no open watch to cut (the actors watching: apiextensions-apiserver, "
+        "controller-manager",
     )
     assert reply.json["details"] == {
         "name": "kubelet/node09",

@@ -206,15 +206,12 @@ def _operation(
         "x-kubernetes-group-version-kind": _gvk(resource),
     }
     if action in ("post", "put", "patch"):
-        types = (
-            [
-                "application/json-patch+json",
-                "application/merge-patch+json",
-                "application/strategic-merge-patch+json",
-            ]
-            if action == "patch"
-            else media
-        )
+        # A custom resource takes no strategic merge patch; kubectl's apply reads this list and
+        # sends a JSON merge patch instead.
+        patches = ["application/json-patch+json", "application/merge-patch+json"]
+        if resource.custom is None:
+            patches.append("application/strategic-merge-patch+json")
+        types = patches if action == "patch" else media
         operation["requestBody"] = {
             "content": {
                 t: {"schema": {"$ref": ref if action != "patch" else "#/components/schemas/Patch"}}
