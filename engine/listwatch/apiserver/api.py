@@ -18,7 +18,15 @@ from typing import Any
 
 from listwatch import errors
 from listwatch.actions import Action, ActionSink, ObjectRef
-from listwatch.apiserver import admission, apitypes, crds, deletion, listoptions, objects
+from listwatch.apiserver import (
+    admission,
+    apitypes,
+    crds,
+    deletion,
+    listoptions,
+    objects,
+    pagination,
+)
 from listwatch.apiserver.apiextensions import CRDControllers
 from listwatch.apiserver.deletion import DeleteOptions
 from listwatch.apiserver.kinds import namespaces as namespace_kind
@@ -38,8 +46,25 @@ from listwatch.store.watch import WatchableStore
 
 @dataclass(frozen=True, slots=True)
 class ObjectList:
+    """A list's items and its ListMeta: the revision read at and, for a page, what follows."""
+
     items: list[Obj]
     resource_version: str
+    #: The token for the next page ("" on the last page).
+    continue_token: str = ""
+    #: How many objects follow the page, for a paged list with no selector.
+    remaining_item_count: int | None = None
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The list's metadata as kube-apiserver writes it (ListMeta's order, empty fields
+        left out)."""
+        meta: dict[str, Any] = {"resourceVersion": self.resource_version}
+        if self.continue_token:
+            meta["continue"] = self.continue_token
+        if self.remaining_item_count is not None:
+            meta["remainingItemCount"] = self.remaining_item_count
+        return meta
 
 
 class Request:
@@ -213,29 +238,57 @@ class APIServer:
     ) -> ObjectList:
         """Objects matching the selectors, sorted by namespace and name, and the revision read
         at: the current state, or with `options` the state their resourceVersion asks for
-        (`listoptions`). This answers at once: a caller that may wait for a revision the store
-        has not reached (as the watch cache waits) waits before it asks."""
+        (`listoptions`), one page of it with a limit or a continue (`pagination`). This answers
+        at once: a caller that may wait for a revision the store has not reached (as the watch
+        cache waits) waits before it asks."""
         res = self.resource(resource)
         opts = options or ListOptions()
         opts.validate()
         labels = parse_label_selector(label_selector)
         fields = parse_field_selector(field_selector, res.fields, resource=res.plural)
-        exact = opts.exact()  # the version is read by the storage, after the request's checks
-        minimum = opts.minimum()
         ns = namespace if res.namespaced else None
         store = self.store
-        if minimum > store.revision:
-            raise too_large(minimum, store.revision)
-        name = fields.exact("metadata.name")
-        if exact:
-            items, revision = self._range_at(res.prefix(ns), exact), exact
-        elif name is not None and (ns or not res.namespaced):
-            kv = store.get(res.key(ns or "", name))  # one key, not a range (a kubelet's own node)
-            items, revision = ([kv] if kv is not None else []), store.revision
-        else:
-            items, revision = store.range(res.prefix(ns))
+        prefix = res.prefix(ns)
         matches = selection(labels, fields)
-        return ObjectList([kv.value for kv in items if matches(kv.value)], str(revision))
+        name = fields.exact("metadata.name")
+        single = name is not None and (ns or not res.namespaced)
+        if opts.continue_ and not single:  # a single key's list never reads its continue
+            start = pagination.decode(opts.continue_, prefix)
+            if opts.resource_version not in ("", "0"):
+                raise errors.BadRequest(pagination.RESOURCE_VERSION_WITH_CONTINUE)
+            revision = start.revision if start.revision > 0 else store.revision
+            try:
+                kvs = self._range_at(prefix, revision)
+            except errors.Gone:
+                token = pagination.encode(start.key, prefix, -1)
+                raise pagination.ExpiredContinue(token) from None
+            kvs = [kv for kv in kvs if kv.key >= start.key]
+            token_prefix = prefix
+        else:
+            exact = opts.exact()  # the version is read by the storage, after the request's checks
+            minimum = opts.minimum()
+            if minimum > store.revision:
+                raise too_large(minimum, store.revision)
+            if exact:
+                kvs, revision = self._range_at(prefix, exact), exact
+            elif single:
+                kv = store.get(res.key(ns or "", name or ""))  # one key, not a range
+                kvs, revision = ([kv] if kv is not None else []), store.revision
+            else:
+                kvs, revision = store.range(prefix)
+            # The watch cache writes a first page's token relative to its key without the slash.
+            token_prefix = prefix if opts.from_storage else prefix.rstrip("/")
+        page = pagination.cut(
+            kvs,
+            matches,
+            opts.page_limit,
+            prefix=token_prefix,
+            revision=revision,
+            counted=not labels.requirements and fields.empty,
+        )
+        return ObjectList(
+            [kv.value for kv in page.items], str(revision), page.continue_token, page.remaining
+        )
 
     def _range_at(self, prefix: str, revision: int) -> Sequence[KeyValue]:
         """The keys under `prefix` at `revision`, with etcd's errors as kube-apiserver passes

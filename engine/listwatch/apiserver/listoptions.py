@@ -1,24 +1,29 @@
-"""How a list reads its resourceVersion, as kube-apiserver v1.32 does.
+"""How a list reads its resourceVersion and pages, as kube-apiserver v1.32 does.
 
-A list's `resourceVersion` and `resourceVersionMatch` say which state it wants; kube-apiserver
-answers some from its watch cache and hands the rest to etcd (the cacher's shouldDelegateList),
-and the two answer a bad or unavailable version differently:
+A list's `resourceVersion`, `resourceVersionMatch`, `limit` and `continue` say which state it
+wants; kube-apiserver answers some from its watch cache and hands the rest to etcd (the cacher's
+shouldDelegateList), and the two answer a bad or unavailable version differently:
 
 | resourceVersion, match               | served by   | answer                                    |
 |---------------------------------------|-------------|-------------------------------------------|
-| "" (any match but Exact)              | etcd        | the current state (a consistent read)     |
-| "0"                                   | watch cache | the current state, however stale          |
+| "" (any match but Exact)              | watch cache | the current state (a consistent read:     |
+|                                       |             | the cache catches up with etcd first)     |
+| "0"                                   | watch cache | the current state, however stale; any     |
+|                                       |             | limit ignored (one page, no continue)     |
 | N, "" or NotOlderThan                 | watch cache | the current state once the cache reached  |
 |                                       |             | N; after 3 s still short of it, 504       |
 |                                       |             | `Too large resource version`              |
 | N, Exact (or "" with a limit: legacy) | etcd        | the state at revision N; 410 once N is    |
 |                                       |             | compacted, 500 for a revision etcd has    |
 |                                       |             | not reached                               |
+| any continue ("" or "0", no match)    | etcd        | the next page at the token's revision     |
+|                                       |             | (`pagination`)                            |
 
-A resourceVersion that is not an unsigned integer is a 500 with no reason from the watch cache
-(its versioner's InvalidError is no Status) and a 400 `invalid resource version: ...` from etcd.
-Options that contradict each other (a match without a version, Exact at "0", a match kube-apiserver
-does not know) are refused first, with the 422 of ValidateListOptions.
+Both cut a page of `limit` objects the same way (`pagination.cut`). A resourceVersion that is not
+an unsigned integer is a 500 with no reason from the watch cache (its versioner's InvalidError is
+no Status) and a 400 `invalid resource version: ...` from etcd. Options that contradict each other
+(a match without a version or with a continue, Exact at "0", a match kube-apiserver does not know)
+are refused first, with the 422 of ValidateListOptions.
 """
 
 from __future__ import annotations
@@ -42,11 +47,13 @@ _DIGITS = re.compile(r"[0-9]+")
 
 @dataclass(frozen=True, slots=True)
 class ListOptions:
-    """A list request's resourceVersion, resourceVersionMatch and limit."""
+    """A list request's resourceVersion, resourceVersionMatch, limit and continue."""
 
     resource_version: str = ""
     match: str = ""
     limit: int = 0
+    #: The continue token of the page before (`pagination`).
+    continue_: str = ""
     #: Whether the request set sendInitialEvents (forbidden on a list).
     send_initial_events: bool = False
 
@@ -63,6 +70,14 @@ class ListOptions:
                         "FieldValueForbidden",
                         "Forbidden: resourceVersionMatch is forbidden "
                         "unless resourceVersion is provided",
+                    )
+                )
+            if self.continue_:
+                problems.append(
+                    (
+                        path,
+                        "FieldValueForbidden",
+                        "Forbidden: resourceVersionMatch is forbidden when continue is provided",
                     )
                 )
             if self.match not in (EXACT, NOT_OLDER_THAN):
@@ -127,6 +142,14 @@ class ListOptions:
                         f"{go_quote(NOT_OLDER_THAN)}",
                     )
                 )
+            if self.continue_:
+                problems.append(
+                    (
+                        path,
+                        "FieldValueForbidden",
+                        "Forbidden: resourceVersionMatch is forbidden when continue is provided",
+                    )
+                )
         _refuse(problems)
 
     @property
@@ -140,12 +163,21 @@ class ListOptions:
 
     @property
     def from_storage(self) -> bool:
-        """Whether kube-apiserver hands this list to etcd rather than its watch cache: a
-        consistent read (no resourceVersion), an Exact match, or the legacy exact read (a limit
-        with a resourceVersion past "0" and no match)."""
+        """Whether kube-apiserver hands this list to etcd rather than its watch cache: a continue,
+        an Exact match, or the legacy exact read (a limit with a resourceVersion past "0" and no
+        match). A consistent read (no resourceVersion) is the cache's once it caught up with
+        etcd (ConsistentListFromCache, on in v1.32)."""
         rv = self.resource_version
         legacy_exact = self.limit > 0 and not self.match and rv not in ("", "0")
-        return rv == "" or self.match == EXACT or legacy_exact
+        return bool(self.continue_) or self.match == EXACT or legacy_exact
+
+    @property
+    def page_limit(self) -> int:
+        """How many objects a page holds (0: all): the limit, but none from the watch cache at
+        resourceVersion "0" (its computeListLimit)."""
+        if self.limit <= 0 or (self.resource_version == "0" and not self.from_storage):
+            return 0
+        return self.limit
 
     def revision(self) -> int:
         """The resourceVersion as a revision (0 for "" and "0"); a version that is not an

@@ -190,6 +190,7 @@ class Handlers:
                 resource_version=found.resource_version,
                 include_object=messages.include_object(request),
             )
+            table["metadata"] = found.metadata
             return messages.Response(200, messages.encode(table))
         if tables.wants(accept, "PartialObjectMetadataList"):
             items = [tables.partial_metadata(obj) for obj in found.items]
@@ -199,7 +200,7 @@ class Handlers:
                     {
                         "kind": "PartialObjectMetadataList",
                         "apiVersion": "meta.k8s.io/v1",
-                        "metadata": {"resourceVersion": found.resource_version},
+                        "metadata": found.metadata,
                         "items": items,
                     }
                 ),
@@ -216,7 +217,7 @@ class Handlers:
         body = {
             "kind": f"{res.kind}List",
             "apiVersion": res.api_version,
-            "metadata": {"resourceVersion": found.resource_version},
+            "metadata": found.metadata,
             "items": items,
         }
         return messages.Response(200, messages.encode(body))

@@ -772,8 +772,9 @@ def non_negative(value: str | None, name: str) -> float | None:
 
 
 def list_options(request: Request) -> listoptions.ListOptions:
-    """A list's resourceVersion, resourceVersionMatch, limit and sendInitialEvents, from the
-    query (a limit that is not a whole number is a 400, as the parameter codec answers it)."""
+    """A list's resourceVersion, resourceVersionMatch, limit, continue and sendInitialEvents,
+    from the query (a limit that is not a whole number is a 400, as the parameter codec answers
+    it)."""
     q = request.query
     limit = q.get("limit") or "0"
     if not re.fullmatch(r"[+-]?[0-9]+", limit):
@@ -782,6 +783,7 @@ def list_options(request: Request) -> listoptions.ListOptions:
         resource_version=q.get("resourceVersion", ""),
         match=q.get("resourceVersionMatch", ""),
         limit=int(limit),
+        continue_=q.get("continue", ""),
         send_initial_events="sendInitialEvents" in q,
     )
 
