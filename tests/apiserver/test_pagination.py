@@ -59,6 +59,14 @@ def test_the_caches_leading_slash_and_etcds_bare_start_decode_to_the_same_key() 
             "json: cannot unmarshal string into Go struct field continueToken.rv of type int64",
         ),
         (
+            raw({"v": "meta.k8s.io/v1", "rv": True, "start": "a"}),
+            "json: cannot unmarshal bool into Go struct field continueToken.rv of type int64",
+        ),
+        (
+            raw({"v": "meta.k8s.io/v1", "rv": 1.5, "start": "a"}),
+            "json: cannot unmarshal number 1.5 into Go struct field continueToken.rv of type int64",
+        ),
+        (
             raw({"v": "meta.k8s.io/v2", "rv": 1, "start": "a"}),
             "server does not recognize this encoded version meta.k8s.io/v2",
         ),

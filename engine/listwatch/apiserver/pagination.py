@@ -157,7 +157,7 @@ def _go_json_fields(data: bytes) -> dict[str, Any]:
             ok = isinstance(item, str)
         if not ok:
             kind = _go_kind(item)
-            if isinstance(item, int | float) and not isinstance(item, bool):
+            if kind == "number" and field == "rv":  # a fraction or out of range: Go quotes it
                 kind = f"number {json.dumps(item)}"
             raise ValueError(
                 f"{_INVALID}: json: cannot unmarshal {kind} into Go struct field "
@@ -168,7 +168,9 @@ def _go_json_fields(data: bytes) -> dict[str, Any]:
 
 
 def _go_kind(value: Any) -> str:
-    return "number" if isinstance(value, int | float) else _GO_KINDS.get(type(value), "value")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return "number"
+    return _GO_KINDS.get(type(value), "value")
 
 
 def _go_syntax_error(exc: json.JSONDecodeError) -> str:
