@@ -224,3 +224,23 @@ def test_an_informers_paged_list_then_watch_misses_nothing(server: Server, clien
     assert sorted(known) == sorted(names(now)) == [
         "after-list", "during-list", "p00", "p01", "p02", "p03", "p04"
     ]  # fmt: skip
+
+
+def test_where_a_first_page_comes_from_shows_in_its_token(client: Client) -> None:
+    """v1.32's cacher pages NotOlderThan itself (its start keeps the slash) and hands an Exact or
+    legacy exact read (a limit and a version, no match) to etcd, which reads at that revision."""
+    pods = namespace(client, "paged-where", 3)
+    mark = client.get(pods).json["metadata"]["resourceVersion"]
+    client.post(pods, pod("p00a"))
+    cached = client.get(f"{pods}?limit=1&resourceVersion={mark}&resourceVersionMatch=NotOlderThan")
+    assert names(cached.json) == ["p00"]
+    assert token_fields(cached.json["metadata"]["continue"])["start"] == "/p00\x00"
+    assert cached.json["metadata"]["remainingItemCount"] == 3  # p00a, p01, p02: the current state
+    for query in (f"resourceVersion={mark}&resourceVersionMatch=Exact", f"resourceVersion={mark}"):
+        exact = client.get(f"{pods}?limit=1&{query}").json["metadata"]
+        assert exact["resourceVersion"] == mark and exact["remainingItemCount"] == 2
+        assert token_fields(exact["continue"]) == {
+            "v": "meta.k8s.io/v1",
+            "rv": int(mark),
+            "start": "p00\x00",
+        }
