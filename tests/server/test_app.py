@@ -192,3 +192,16 @@ def test_a_client_that_breaks_its_tls_session_costs_only_its_connection(
     assert "Traceback" not in err.getvalue() and "listener stopped" not in err.getvalue(), err
     logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not logged, [r.getMessage() for r in logged]
+
+
+def test_an_http1_status_line_carries_its_reason_phrase_as_go_writes_it(server: Server) -> None:
+    connection = Client(server).connection()
+    connection.request(
+        "GET",
+        "/api/v1/namespaces/default/pods/missing",
+        headers={"Authorization": f"Bearer {server.credentials.token}"},
+    )
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    assert (response.status, response.reason) == (404, "Not Found")

@@ -25,11 +25,14 @@ import ssl
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from http import HTTPStatus
 from pathlib import Path
 from typing import IO, Any, cast
 
+import h11
 from hypercorn.asyncio import serve
 from hypercorn.config import Config, Sockets
+from hypercorn.protocol.h11 import H11Protocol
 from hypercorn.typing import ASGIFramework
 
 from listwatch import errors
@@ -46,6 +49,31 @@ HEADER_SECONDS = 32.0
 MAX_HEADER_BYTES = 1 << 20
 #: How long open connections get to finish once the server stops.
 GRACE_SECONDS = 2.0
+
+
+def _with_reason_phrases() -> None:
+    """Give each HTTP/1.1 status line its reason phrase (`HTTP/1.1 409 Conflict`), as Go's
+    net/http writes it: hypercorn sends none, and the official Python client reports the phrase
+    as `ApiException.reason`. Done once, on hypercorn's HTTP/1.1 protocol class."""
+    send = H11Protocol._send_h11_event
+    if getattr(send, "with_reasons", False):
+        return
+
+    async def with_reason(self: H11Protocol, event: Any) -> None:
+        if isinstance(event, h11.Response) and not event.reason:
+            with contextlib.suppress(ValueError):
+                event = h11.Response(
+                    status_code=event.status_code,
+                    headers=event.headers,
+                    reason=HTTPStatus(event.status_code).phrase,
+                )
+        await send(self, event)
+
+    with_reason.with_reasons = True  # type: ignore[attr-defined]
+    H11Protocol._send_h11_event = with_reason  # type: ignore[method-assign]
+
+
+_with_reason_phrases()
 
 
 class _Config(Config):
