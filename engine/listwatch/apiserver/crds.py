@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from listwatch.apiserver import objects
-from listwatch.apiserver.fields import FieldErrors, go_quote, validate_meta
+from listwatch.apiserver.fields import FieldErrors, go_quote, shown, validate_meta
 from listwatch.apiserver.objects import Obj
 
 GROUP = "apiextensions.k8s.io"
@@ -77,20 +77,20 @@ def validate_crd(obj: Obj) -> FieldErrors:
     scope = spec.get("scope")
     if scope not in _SCOPES:
         choices = ", ".join(go_quote(s) for s in _SCOPES)
-        shown = go_quote(str(scope or ""))
-        errs.append(f"spec.scope: Unsupported value: {shown}: supported values: {choices}")
+        scope_text = go_quote(str(scope or ""))
+        errs.append(f"spec.scope: Unsupported value: {scope_text}: supported values: {choices}")
     versions = spec.get("versions") if isinstance(spec.get("versions"), list) else []
     assert isinstance(versions, list)
     # Go prints the whole []CustomResourceDefinitionVersion with %#v here; it is shortened.
-    shown = "[]apiextensions.CustomResourceDefinitionVersion{...}"
+    listed = "[]apiextensions.CustomResourceDefinitionVersion{...}"
     if sum(1 for v in versions if isinstance(v, dict) and v.get("storage")) != 1:
         errs.append(
-            f"spec.versions: Invalid value: {shown}: "
+            f"spec.versions: Invalid value: {listed}: "
             "must have exactly one version marked as storage version"
         )
     if not any(isinstance(v, dict) and v.get("served") for v in versions):
         errs.append(
-            f"spec.versions: Invalid value: {shown}: "
+            f"spec.versions: Invalid value: {listed}: "
             "must have at least one version marked as served"
         )
     for i, version in enumerate(versions):
@@ -349,16 +349,6 @@ def _json_type(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, str):
-        return go_quote(value)
-    if isinstance(value, bool):
-        return str(value).lower()
-    if value is None:
-        return "null"
-    return str(value)
-
-
 def schema_problems(schema: Mapping[str, Any], obj: Obj) -> FieldErrors:
     """The field errors of `obj` against its structural schema, as kube-openapi's validator
     words them (metadata is the API server's to check)."""
@@ -407,8 +397,8 @@ def _check(schema: Mapping[str, Any], value: Any, path: str, errs: FieldErrors) 
             return
     enum = schema.get("enum")
     if enum is not None and value not in enum:
-        choices = ", ".join(_shown(e) for e in enum)
-        errs.append(f"{path}: Unsupported value: {_shown(value)}: supported values: {choices}")
+        choices = ", ".join(shown(e) for e in enum)
+        errs.append(f"{path}: Unsupported value: {shown(value)}: supported values: {choices}")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         _check_number(schema, value, path, errs)
     if isinstance(value, str):
@@ -430,27 +420,27 @@ def _check(schema: Mapping[str, Any], value: Any, path: str, errs: FieldErrors) 
 
 
 def _check_number(schema: Mapping[str, Any], value: float, path: str, errs: FieldErrors) -> None:
-    shown = _shown(value)
+    text = shown(value)
     if "maximum" in schema:
         if schema.get("exclusiveMaximum") and value >= schema["maximum"]:
             errs.append(
-                f"{path}: Invalid value: {shown}: {path} in body should be less than "
+                f"{path}: Invalid value: {text}: {path} in body should be less than "
                 f"{schema['maximum']}"
             )
         elif value > schema["maximum"]:
             errs.append(
-                f"{path}: Invalid value: {shown}: {path} in body should be less than or equal "
+                f"{path}: Invalid value: {text}: {path} in body should be less than or equal "
                 f"to {schema['maximum']}"
             )
     if "minimum" in schema:
         if schema.get("exclusiveMinimum") and value <= schema["minimum"]:
             errs.append(
-                f"{path}: Invalid value: {shown}: {path} in body should be greater than "
+                f"{path}: Invalid value: {text}: {path} in body should be greater than "
                 f"{schema['minimum']}"
             )
         elif value < schema["minimum"]:
             errs.append(
-                f"{path}: Invalid value: {shown}: {path} in body should be greater than or "
+                f"{path}: Invalid value: {text}: {path} in body should be greater than or "
                 f"equal to {schema['minimum']}"
             )
 

@@ -161,6 +161,18 @@ def label_value_problems(value: str) -> list[str]:
     return problems
 
 
+def shown(value: Any) -> str:
+    """A simple value in a field error as apimachinery's ErrorBody prints it: a string quoted,
+    a bool lower-case, nil as null."""
+    if isinstance(value, str):
+        return go_quote(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
 def invalid_value(path: str, value: str, problems: list[str]) -> FieldErrors:
     """One `Invalid value` field error per problem, the value quoted as Go quotes it."""
     return [f"{path}: Invalid value: {go_quote(value)}: {problem}" for problem in problems]

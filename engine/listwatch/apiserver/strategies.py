@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from listwatch.apiserver import crds, objects
-from listwatch.apiserver.fields import FieldErrors, go_quote, validate_meta
+from listwatch.apiserver.fields import FieldErrors, shown, validate_meta
 from listwatch.apiserver.kinds import (
     configs,
     controllers,
@@ -178,18 +178,7 @@ class Immutable:
             return []
         if self.forbidden:
             return [f"{self.path}: Forbidden: {self.forbidden}"]
-        return [f"{self.path}: Invalid value: {_shown(value)}: field is immutable"]
-
-
-def _shown(value: Any) -> str:
-    """A value in a field error as apimachinery prints a simple one (ErrorBody)."""
-    if isinstance(value, str):
-        return go_quote(value)
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
+        return [f"{self.path}: Invalid value: {shown(value)}: field is immutable"]
 
 
 @dataclass(frozen=True)
