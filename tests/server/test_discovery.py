@@ -80,6 +80,9 @@ def test_the_core_resource_list_has_verbs_short_names_and_subresources() -> None
         ["get", "patch", "update"],
     )
     assert [r["name"] for r in doc("/apis/apps/v1")["resources"]] == [
+        "deployments",
+        "deployments/scale",
+        "deployments/status",
         "replicasets",
         "replicasets/scale",
         "replicasets/status",

@@ -10,6 +10,7 @@ from typing import Any
 from listwatch.apiserver.fields import FieldErrors
 from listwatch.apiserver.kinds import (
     controllers,
+    deployments,
     events,
     namespaces,
     nodes,
@@ -256,6 +257,20 @@ RESOURCES: dict[str, Resource] = {
             has_status=True,
             defaults=poddisruptionbudgets.pdb_defaults,
             validate=poddisruptionbudgets.validate_pdb,
+        ),
+        Resource(
+            "deployments",
+            "Deployment",
+            "apps/v1",
+            True,
+            short_names=("deploy",),
+            singular="deployment",
+            has_status=True,
+            defaults=deployments.deployment_defaults,
+            validate=deployments.validate_deployment,
+            validate_update=deployments.validate_deployment_update,
+            on_write=deployments.on_write,
+            extra={"prepare_update": deployments.prepare_update},
         ),
     )
 }

@@ -35,6 +35,7 @@ SUBRESOURCES: Mapping[str, frozenset[str]] = {
     "namespaces": frozenset({"status", "finalize"}),
     "replicationcontrollers": frozenset({"status", "scale"}),
     "replicasets": frozenset({"status", "scale"}),
+    "deployments": frozenset({"status", "scale"}),
     "poddisruptionbudgets": frozenset({"status"}),
 }
 
