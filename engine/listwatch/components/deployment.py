@@ -241,11 +241,11 @@ class DeploymentController:
         if rollout.uid not in self.rollouts:
             return
         if self.failures is None:
-            self.machine.fire(self, rollout, "sync")
+            self._fire(rollout)
             return
         key = f"sync {rollout.uid}"
         try:
-            self.machine.fire(self, rollout, "sync")
+            self._fire(rollout)
         except Exception as exc:  # this Deployment waits for its retry; the others go on
             self.failures.handled(
                 key=key,
@@ -256,6 +256,30 @@ class DeploymentController:
             )
         else:
             self.failures.succeeded(key)
+
+    def _fire(self, rollout: Rollout) -> None:
+        """One sync. A write that meets a newer object (409: another writer, the replicaset
+        controller's status, came first) ends it; the controller reads again and syncs anew, as
+        its work queue retries a key whose sync failed."""
+        try:
+            self.machine.fire(self, rollout, "sync")
+        except errors.Conflict:
+            self._read_again(rollout)
+            self._enqueue(rollout)
+
+    def _read_again(self, rollout: Rollout) -> None:
+        namespace = objects.namespace_of(rollout.obj)
+        with contextlib.suppress(errors.NotFound):
+            rollout.obj = self.api.get(
+                "deployments", objects.name_of(rollout.obj), namespace=namespace
+            )
+        for rs in self._owned(rollout):
+            try:
+                self.replica_sets[objects.uid_of(rs)] = self.api.get(
+                    "replicasets", objects.name_of(rs), namespace=namespace
+                )
+            except errors.NotFound:
+                self.replica_sets.pop(objects.uid_of(rs), None)
 
     # -- what it reads -----------------------------------------------------------------------------
 
