@@ -10,7 +10,7 @@ from listwatch import errors
 from listwatch.apiserver import objects
 from listwatch.apiserver.watchcache import WatchEvent
 from listwatch.cluster import Cluster
-from listwatch.components.deployment import HASH_LABEL, SAFE_ALPHABET, pod_template_hash
+from listwatch.components.revisions import HASH_LABEL
 
 
 def deployment(name: str = "web", replicas: int = 3, **spec: Any) -> dict[str, Any]:
@@ -278,11 +278,3 @@ def test_deleting_a_deployment_deletes_its_replica_sets_and_pods(
         pass
     else:
         raise AssertionError("the Deployment is still there")
-
-
-def test_the_pod_template_hash_is_stable_and_changes_with_a_collision() -> None:
-    template = {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": []}}
-    first = pod_template_hash(template, None)
-    assert first == pod_template_hash(dict(template), None)
-    assert set(first) <= set(SAFE_ALPHABET) and 1 <= len(first) <= 10
-    assert pod_template_hash(template, 1) not in (first, pod_template_hash(template, 2))

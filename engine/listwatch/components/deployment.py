@@ -29,8 +29,6 @@ orphaned ReplicaSets that match the selector, and the deprecated rollbackTo anno
 from __future__ import annotations
 
 import contextlib
-import json
-import struct
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -44,91 +42,30 @@ from listwatch.clock import parse_rfc3339
 from listwatch.components.base import Acts
 from listwatch.components.events import EventRecorder
 from listwatch.components.failures import Failures
+from listwatch.components.revisions import (
+    DESIRED_REPLICAS,
+    HASH_LABEL,
+    MAX_HISTORY_CHARS,
+    MAX_REPLICAS,
+    NOT_COPIED,
+    REVISION,
+    REVISION_HISTORY,
+    annotation,
+    by_creation,
+    complete,
+    condition,
+    equal_ignore_hash,
+    has_deadline,
+    newer,
+    pod_template_hash,
+    progressing,
+    replicas_of,
+    revision_of,
+    status_count,
+)
 from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
-
-HASH_LABEL = "pod-template-hash"
-REVISION = "deployment.kubernetes.io/revision"
-REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
-DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas"
-MAX_REPLICAS = "deployment.kubernetes.io/max-replicas"
-#: The Deployment's annotations never copied to its ReplicaSets (annotationsToSkip).
-NOT_COPIED = frozenset(
-    {
-        "kubectl.kubernetes.io/last-applied-configuration",
-        REVISION,
-        REVISION_HISTORY,
-        DESIRED_REPLICAS,
-        MAX_REPLICAS,
-        "deprecated.deployment.rollback.to",
-    }
-)
-#: The revision history kept on a ReplicaSet rolled back to, at most (in characters).
-MAX_HISTORY_CHARS = 2000
-#: The alphabet of rand.SafeEncodeString: no vowels, no confusable digits.
-SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-
-
-def pod_template_hash(template: Mapping[str, Any], collision_count: int | None) -> str:
-    """controller.ComputeHash: FNV-1a (32 bit) of the template, then of the collision count as 8
-    little-endian bytes, written in decimal and each digit mapped into SAFE_ALPHABET.
-
-    Kubernetes hashes go-spew's dump of the Go struct; this hashes the canonical JSON of the
-    template instead, so the value differs from a real cluster's for the same template while
-    its form (up to 10 characters of that alphabet) and its behaviour (a new hash per template,
-    a new one per collision) are the same."""
-    data = json.dumps(template, sort_keys=True, separators=(",", ":")).encode()
-    if collision_count is not None:
-        data += struct.pack("<I", collision_count & 0xFFFFFFFF) + bytes(4)
-    value = 0x811C9DC5
-    for byte in data:
-        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return "".join(SAFE_ALPHABET[ord(c) % len(SAFE_ALPHABET)] for c in str(value))
-
-
-def _pruned(value: Any) -> Any:
-    """A JSON value without nulls and empty maps or lists (Go's zero values, omitted)."""
-    if isinstance(value, Mapping):
-        kept = {k: _pruned(v) for k, v in value.items()}
-        return {k: v for k, v in kept.items() if v not in (None, {}, [])}
-    if isinstance(value, list):
-        return [_pruned(v) for v in value]
-    return value
-
-
-def equal_ignore_hash(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    """EqualIgnoreHash: two pod templates alike but for the pod-template-hash label."""
-
-    def without(template: Mapping[str, Any]) -> Any:
-        t = objects.deep_copy(dict(template))
-        labels = (t.get("metadata") or {}).get("labels")
-        if isinstance(labels, dict):
-            labels.pop(HASH_LABEL, None)
-        return _pruned(t)
-
-    return bool(without(a) == without(b))
-
-
-def revision_of(rs: Mapping[str, Any]) -> int:
-    """deploymentutil.Revision: the revision annotation, 0 when absent or not a number."""
-    try:
-        return int((objects.meta(rs).get("annotations") or {}).get(REVISION, "0"))
-    except ValueError:
-        return 0
-
-
-def _replicas(rs: Mapping[str, Any] | None) -> int:
-    return int(((rs or {}).get("spec") or {}).get("replicas", 1)) if rs is not None else 0
-
-
-def _status(rs: Mapping[str, Any] | None, field: str) -> int:
-    return int(((rs or {}).get("status") or {}).get(field, 0)) if rs is not None else 0
-
-
-def _by_creation(rs: Mapping[str, Any]) -> tuple[str, str]:
-    meta = objects.meta(rs)
-    return (str(meta.get("creationTimestamp", "")), objects.name_of(rs))
 
 
 class Rollout:
@@ -194,7 +131,7 @@ class DeploymentController:
             rollout = Rollout(obj)
             self.machine.start(rollout)
             self.rollouts[uid] = rollout
-        elif _newer(obj, rollout.obj):
+        elif newer(obj, rollout.obj):
             rollout.obj = obj
         self._enqueue(rollout)
 
@@ -206,7 +143,7 @@ class DeploymentController:
     def replica_set_changed(self, event: InformerEvent) -> None:
         obj = event.object
         uid = objects.uid_of(obj)
-        if _newer(obj, self.replica_sets.get(uid)):
+        if newer(obj, self.replica_sets.get(uid)):
             self.replica_sets[uid] = obj
         self._owner_changed(obj)
 
@@ -292,7 +229,7 @@ class DeploymentController:
             if objects.namespace_of(rs) == namespace
             and (objects.controller_of(rs) or {}).get("uid") == rollout.uid
         ]
-        return sorted(found, key=_by_creation)
+        return sorted(found, key=by_creation)
 
     def _find_new(self, rollout: Rollout) -> Obj | None:
         """FindNewReplicaSet: the oldest whose template equals the Deployment's."""
@@ -325,7 +262,7 @@ class DeploymentController:
         """isScalingEvent: an active ReplicaSet's desired-replicas is not spec.replicas."""
         new = self._find_new(rollout)
         for rs in [*self._old(rollout, new), *([new] if new is not None else [])]:
-            if _replicas(rs) <= 0:
+            if replicas_of(rs) <= 0:
                 continue
             desired = (objects.meta(rs).get("annotations") or {}).get(DESIRED_REPLICAS)
             if desired is not None and desired.isdigit() and int(desired) != rollout.replicas:
@@ -342,9 +279,9 @@ class DeploymentController:
     def note_paused(self, rollout: Rollout) -> None:
         """checkPausedConditions: Progressing Unknown DeploymentPaused while paused, then
         DeploymentResumed (never over ProgressDeadlineExceeded)."""
-        if not _has_deadline(rollout.spec):
+        if not has_deadline(rollout.spec):
             return
-        current = _condition(rollout.obj, "Progressing")
+        current = condition(rollout.obj, "Progressing")
         if current is not None and current.get("reason") == "ProgressDeadlineExceeded":
             return
         pausing = bool(rollout.spec.get("paused"))
@@ -381,28 +318,28 @@ class DeploymentController:
         new = rollout.new
         old = self._old(rollout, new)
         replicas = rollout.replicas
-        active = [rs for rs in [*old, *([new] if new else [])] if _replicas(rs) > 0]
+        active = [rs for rs in [*old, *([new] if new else [])] if replicas_of(rs) > 0]
         if len(active) <= 1:
-            latest = active[0] if active else (new or (max(old, key=_by_creation) if old else None))
-            if latest is not None and _replicas(latest) != replicas:
+            latest = active[0] if active else (new or (max(old, key=by_creation) if old else None))
+            if latest is not None and replicas_of(latest) != replicas:
                 self._scale(rollout, latest, replicas)
             return
         if new is not None and self._saturated(rollout, new):
             for rs in old:
-                if _replicas(rs) > 0:
+                if replicas_of(rs) > 0:
                     self._scale(rollout, rs, 0)
             return
         if self.recreate(rollout):
             return
         allowed = replicas + kind.max_surge(rollout.spec) if replicas > 0 else 0
-        to_add = allowed - sum(_replicas(rs) for rs in active)
+        to_add = allowed - sum(replicas_of(rs) for rs in active)
         if to_add > 0:  # ReplicaSetsBySizeNewer
-            active.sort(key=_by_creation, reverse=True)
-            active.sort(key=_replicas, reverse=True)
+            active.sort(key=by_creation, reverse=True)
+            active.sort(key=replicas_of, reverse=True)
             direction = "up"
         elif to_add < 0:  # ReplicaSetsBySizeOlder
-            active.sort(key=_by_creation)
-            active.sort(key=_replicas, reverse=True)
+            active.sort(key=by_creation)
+            active.sort(key=replicas_of, reverse=True)
             direction = "down"
         else:
             direction = ""
@@ -410,7 +347,7 @@ class DeploymentController:
         added = 0
         for rs in active:
             share = self._proportion(rollout, rs, to_add, added)
-            sizes[objects.uid_of(rs)] = _replicas(rs) + share
+            sizes[objects.uid_of(rs)] = replicas_of(rs) + share
             added += share
         for i, rs in enumerate(active):
             size = sizes[objects.uid_of(rs)]
@@ -426,7 +363,7 @@ class DeploymentController:
         if rollout.acted or new is None:
             return
         replicas = rollout.replicas
-        have = _replicas(new)
+        have = replicas_of(new)
         if have == replicas:
             return
         if have > replicas:
@@ -441,44 +378,44 @@ class DeploymentController:
         new = rollout.new
         if rollout.acted:
             return
-        old = [rs for rs in self._old(rollout, new) if _replicas(rs) > 0]
+        old = [rs for rs in self._old(rollout, new) if replicas_of(rs) > 0]
         if not old:
             return
         everything = [*old, *([new] if new is not None else [])]
         min_available = rollout.replicas - kind.max_unavailable(rollout.spec)
-        new_unavailable = _replicas(new) - _status(new, "availableReplicas")
-        budget = sum(_replicas(rs) for rs in everything) - min_available - new_unavailable
+        new_unavailable = replicas_of(new) - status_count(new, "availableReplicas")
+        budget = sum(replicas_of(rs) for rs in everything) - min_available - new_unavailable
         if budget <= 0:
             return
         cleaned = 0
-        for rs in sorted(old, key=_by_creation):  # cleanupUnhealthyReplicas
+        for rs in sorted(old, key=by_creation):  # cleanupUnhealthyReplicas
             if cleaned >= budget:
                 break
-            unhealthy = _replicas(rs) - _status(rs, "availableReplicas")
-            if _replicas(rs) == 0 or unhealthy <= 0:
+            unhealthy = replicas_of(rs) - status_count(rs, "availableReplicas")
+            if replicas_of(rs) == 0 or unhealthy <= 0:
                 continue
             down = min(budget - cleaned, unhealthy)
-            self._scale(rollout, rs, _replicas(rs) - down)
+            self._scale(rollout, rs, replicas_of(rs) - down)
             cleaned += down
         old = [self.replica_sets.get(objects.uid_of(rs), rs) for rs in old]
         everything = [*old, *([new] if new is not None else [])]
-        available = sum(_status(rs, "availableReplicas") for rs in everything)
+        available = sum(status_count(rs, "availableReplicas") for rs in everything)
         room = available - min_available
         scaled = 0
-        for rs in sorted(old, key=_by_creation):  # scaleDownOldReplicaSetsForRollingUpdate
+        for rs in sorted(old, key=by_creation):  # scaleDownOldReplicaSetsForRollingUpdate
             if room <= 0 or scaled >= room:
                 break
-            if _replicas(rs) == 0:
+            if replicas_of(rs) == 0:
                 continue
-            down = min(_replicas(rs), room - scaled)
-            self._scale(rollout, rs, _replicas(rs) - down)
+            down = min(replicas_of(rs), room - scaled)
+            self._scale(rollout, rs, replicas_of(rs) - down)
             scaled += down
 
     @action
     def scale_old_replica_sets_to_zero(self, rollout: Rollout) -> None:
         """scaleDownOldReplicaSetsForRecreate."""
         for rs in self._old(rollout, rollout.new):
-            if _replicas(rs) > 0:
+            if replicas_of(rs) > 0:
                 self._scale(rollout, rs, 0)
 
     @action
@@ -488,7 +425,7 @@ class DeploymentController:
         if rollout.acted:
             return
         old = self._old(rollout, rollout.new)
-        if any(_status(rs, "replicas") > 0 for rs in old):
+        if any(status_count(rs, "replicas") > 0 for rs in old):
             rollout.acted = True
             return
         old_uids = {objects.uid_of(rs) for rs in old}
@@ -510,7 +447,7 @@ class DeploymentController:
 
     @action
     def clean_up_when_complete(self, rollout: Rollout) -> None:
-        if not rollout.acted and _complete(rollout.obj, rollout.obj.get("status") or {}):
+        if not rollout.acted and complete(rollout.obj, rollout.obj.get("status") or {}):
             self.clean_up_old_replica_sets(rollout)
 
     @action
@@ -528,12 +465,12 @@ class DeploymentController:
         surplus = len(alive) - int(limit)
         if surplus <= 0:
             return
-        alive.sort(key=lambda rs: (revision_of(rs), *_by_creation(rs)))
+        alive.sort(key=lambda rs: (revision_of(rs), *by_creation(rs)))
         for rs in alive[:surplus]:
             status = rs.get("status") or {}
             if (
-                _status(rs, "replicas") != 0
-                or _replicas(rs) != 0
+                status_count(rs, "replicas") != 0
+                or replicas_of(rs) != 0
                 or objects.meta(rs).get("generation", 0) > status.get("observedGeneration", 0)
             ):
                 continue
@@ -562,12 +499,12 @@ class DeploymentController:
         new = rollout.new
         before = obj.get("status") or {}
         status = self._calculate_status(rollout)
-        current = _condition(obj, "Progressing")
-        if not _has_deadline(rollout.spec):
+        current = condition(obj, "Progressing")
+        if not has_deadline(rollout.spec):
             status["conditions"] = [
                 c for c in status.get("conditions", []) if c.get("type") != "Progressing"
             ]
-        complete = (
+        finished = (
             status.get("replicas", 0) == status.get("updatedReplicas", 0)
             and current is not None
             and current.get("reason") == "NewReplicaSetAvailable"
@@ -577,8 +514,8 @@ class DeploymentController:
             if new is not None
             else f'Deployment "{objects.name_of(obj)}"'
         )
-        if _has_deadline(rollout.spec) and not complete:
-            if _complete(obj, status):
+        if has_deadline(rollout.spec) and not finished:
+            if complete(obj, status):
                 self._set_condition(
                     status,
                     "Progressing",
@@ -586,7 +523,7 @@ class DeploymentController:
                     "NewReplicaSetAvailable",
                     f"{subject} has successfully progressed.",
                 )
-            elif _progressing(before, status):
+            elif progressing(before, status):
                 since = (
                     current.get("lastTransitionTime")
                     if current is not None and current.get("status") == "True"
@@ -646,9 +583,9 @@ class DeploymentController:
                 return self._write_replica_set(found)
             status = dict(obj.get("status") or {})
             annotations = dict(objects.meta(obj).get("annotations") or {})
-            needs = annotations.get(REVISION) != _annotation(found, REVISION)
-            annotations[REVISION] = _annotation(found, REVISION)
-            if _has_deadline(spec) and _condition(obj, "Progressing") is None:
+            needs = annotations.get(REVISION) != annotation(found, REVISION)
+            annotations[REVISION] = annotation(found, REVISION)
+            if has_deadline(spec) and condition(obj, "Progressing") is None:
                 self._set_condition(
                     status,
                     "Progressing",
@@ -709,7 +646,7 @@ class DeploymentController:
             return self._collision(rollout, name)
         except errors.APIError as exc:
             message = f'Failed to create new replica set "{name}": {exc}'
-            if _has_deadline(spec):
+            if has_deadline(spec):
                 status = dict(obj.get("status") or {})
                 self._set_condition(
                     status, "Progressing", "False", "ReplicaSetCreateError", message
@@ -728,7 +665,7 @@ class DeploymentController:
             self._scaled_event(obj, "up", name, 0, replicas)
         status = dict(obj.get("status") or {})
         annotations = {**(objects.meta(obj).get("annotations") or {}), REVISION: revision}
-        if _has_deadline(spec):
+        if has_deadline(spec):
             self._set_condition(
                 status,
                 "Progressing",
@@ -804,40 +741,40 @@ class DeploymentController:
         if self.recreate(rollout):
             return replicas
         new_uid = objects.uid_of(new)
-        current = _replicas(new) + sum(
-            _replicas(rs) for rs in self._owned(rollout) if objects.uid_of(rs) != new_uid
+        current = replicas_of(new) + sum(
+            replicas_of(rs) for rs in self._owned(rollout) if objects.uid_of(rs) != new_uid
         )
         most = replicas + kind.max_surge(rollout.spec)
         if current >= most:
-            return _replicas(new)
-        return _replicas(new) + min(most - current, replicas - _replicas(new))
+            return replicas_of(new)
+        return replicas_of(new) + min(most - current, replicas - replicas_of(new))
 
     def _saturated(self, rollout: Rollout, rs: Mapping[str, Any]) -> bool:
-        desired = _annotation(rs, DESIRED_REPLICAS)
+        desired = annotation(rs, DESIRED_REPLICAS)
         return (
             desired.isdigit()
-            and _replicas(rs) == rollout.replicas
+            and replicas_of(rs) == rollout.replicas
             and int(desired) == rollout.replicas
-            and _status(rs, "availableReplicas") == rollout.replicas
+            and status_count(rs, "availableReplicas") == rollout.replicas
         )
 
     def _proportion(self, rollout: Rollout, rs: Mapping[str, Any], to_add: int, added: int) -> int:
         """GetProportion: the ReplicaSet's share of the replicas to add (or remove)."""
-        if _replicas(rs) == 0 or to_add == 0 or to_add == added:
+        if replicas_of(rs) == 0 or to_add == 0 or to_add == added:
             return 0
         if rollout.replicas == 0:
-            fraction = -_replicas(rs)
+            fraction = -replicas_of(rs)
         else:
             size = rollout.replicas + kind.max_surge(rollout.spec)
-            annotated = _annotation(rs, MAX_REPLICAS)
+            annotated = annotation(rs, MAX_REPLICAS)
             base = (
                 int(annotated)
                 if annotated.isdigit()
                 else int((rollout.obj.get("status") or {}).get("replicas", 0))
             )
-            share = _replicas(rs) * size / base if base else float(_replicas(rs))
+            share = replicas_of(rs) * size / base if base else float(replicas_of(rs))
             rounded = int(share + 0.5) if share >= 0 else int(share - 0.5)
-            fraction = rounded - _replicas(rs)
+            fraction = rounded - replicas_of(rs)
         allowed = to_add - added
         return min(fraction, allowed) if to_add > 0 else max(fraction, allowed)
 
@@ -845,7 +782,7 @@ class DeploymentController:
         """scaleReplicaSet: spec.replicas and the replica annotations, with a ScalingReplicaSet
         Event when the size changed."""
         current = self.replica_sets.get(objects.uid_of(rs), rs)
-        before = _replicas(current)
+        before = replicas_of(current)
         body = objects.deep_copy(current)
         annotations_changed = self._replica_annotations(rollout.obj, body)
         if before == replicas and not annotations_changed:
@@ -890,14 +827,14 @@ class DeploymentController:
         """calculateStatus: counts over every ReplicaSet, and Available."""
         everything = self._all(rollout)
         new = rollout.new
-        available = sum(_status(rs, "availableReplicas") for rs in everything)
-        total = sum(_replicas(rs) for rs in everything)
+        available = sum(status_count(rs, "availableReplicas") for rs in everything)
+        total = sum(replicas_of(rs) for rs in everything)
         before = rollout.obj.get("status") or {}
         status: dict[str, Any] = {
             "observedGeneration": objects.meta(rollout.obj).get("generation", 1),
-            "replicas": sum(_status(rs, "replicas") for rs in everything),
-            "updatedReplicas": _status(new, "replicas"),
-            "readyReplicas": sum(_status(rs, "readyReplicas") for rs in everything),
+            "replicas": sum(status_count(rs, "replicas") for rs in everything),
+            "updatedReplicas": status_count(new, "replicas"),
+            "readyReplicas": sum(status_count(rs, "readyReplicas") for rs in everything),
             "availableReplicas": available,
             "unavailableReplicas": max(0, total - available),
         }
@@ -968,11 +905,11 @@ class DeploymentController:
 
     def _requeue_stuck(self, rollout: Rollout, status: Mapping[str, Any]) -> None:
         """requeueStuckDeployment: a rollout not complete is looked at again at its deadline."""
-        current = _condition(rollout.obj, "Progressing")
+        current = condition(rollout.obj, "Progressing")
         if (
-            not _has_deadline(rollout.spec)
+            not has_deadline(rollout.spec)
             or current is None
-            or _complete(rollout.obj, status)
+            or complete(rollout.obj, status)
             or current.get("reason") == "ProgressDeadlineExceeded"
         ):
             return
@@ -993,55 +930,3 @@ class DeploymentController:
                 if c.get("type") == "ReplicaFailure":
                     return (str(c.get("status")), str(c.get("reason")), str(c.get("message")))
         return None
-
-
-def _annotation(obj: Mapping[str, Any], key: str) -> str:
-    return str((objects.meta(obj).get("annotations") or {}).get(key, ""))
-
-
-def _condition(obj: Mapping[str, Any], type_: str) -> Mapping[str, Any] | None:
-    for c in (obj.get("status") or {}).get("conditions") or []:
-        if c.get("type") == type_:
-            return c  # type: ignore[no-any-return]
-    return None
-
-
-def _has_deadline(spec: Mapping[str, Any]) -> bool:
-    deadline = spec.get("progressDeadlineSeconds")
-    return deadline is not None and deadline != 2**31 - 1
-
-
-def _complete(obj: Mapping[str, Any], status: Mapping[str, Any]) -> bool:
-    """DeploymentComplete: every replica updated and available, the generation observed."""
-    replicas = int((obj.get("spec") or {}).get("replicas", kind.DEFAULT_REPLICAS))
-    return (
-        status.get("updatedReplicas", 0) == replicas
-        and status.get("replicas", 0) == replicas
-        and status.get("availableReplicas", 0) == replicas
-        and int(status.get("observedGeneration", 0)) >= int(objects.meta(obj).get("generation", 1))
-    )
-
-
-def _progressing(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
-    """DeploymentProgressing: more updated, fewer old, more ready or more available replicas."""
-
-    def old(s: Mapping[str, Any]) -> int:
-        return int(s.get("replicas", 0)) - int(s.get("updatedReplicas", 0))
-
-    return (
-        after.get("updatedReplicas", 0) > before.get("updatedReplicas", 0)
-        or old(after) < old(before)
-        or after.get("readyReplicas", 0) > before.get("readyReplicas", 0)
-        or after.get("availableReplicas", 0) > before.get("availableReplicas", 0)
-    )
-
-
-def _newer(obj: Mapping[str, Any], known: Mapping[str, Any] | None) -> bool:
-    """Whether `obj` is at least as recent as what is `known` (resourceVersions compared as the
-    store's numbers)."""
-    if known is None:
-        return True
-    try:
-        return int(objects.rv_of(obj) or 0) >= int(objects.rv_of(known) or 0)
-    except ValueError:
-        return True
