@@ -12,8 +12,9 @@
   deleted; it runs the spec's `namespace-deletion` machine.
 - `service_accounts` (`listwatch.components.serviceaccounts`): the `default` ServiceAccount of
   every namespace; it runs the spec's `service-accounts` machine.
-- `deployments` (`listwatch.components.deployment`, its rules in `revisions`): the deployment controller, which rolls
-  each Deployment out through its ReplicaSets; it runs the spec's `deployment` machine.
+- `deployments` (`listwatch.components.deployment`, its rules in `revisions`): the deployment
+  controller, which rolls each Deployment out through its ReplicaSets; it runs the spec's
+  `deployment` machine.
 
 The controller manager opens the spec's watches and hands each event to the controller it
 concerns; the controllers share no state, only the API and the pod watch's cache (read through
