@@ -20,6 +20,7 @@ from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.watchcache import WatchCache
 from listwatch.client.informer import Informer
 from listwatch.components.controller_manager import ControllerManager
+from listwatch.components.deployment import DeploymentController
 from listwatch.components.disruption import Disruption
 from listwatch.components.garbagecollector import GarbageCollector
 from listwatch.components.kubelet import Kubelet
@@ -56,6 +57,7 @@ OWNERS: Mapping[str, Parts | type] = {
             "garbage-collection": GarbageCollector,
             "namespace-deletion": NamespaceController,
             "service-accounts": ServiceAccounts,
+            "deployment": DeploymentController,
         },
     ),
     "scheduler": Scheduler,

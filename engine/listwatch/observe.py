@@ -69,6 +69,7 @@ def follow(
             ("nodes", None),
             ("replicationcontrollers", args.namespace),
             ("replicasets", args.namespace),
+            ("deployments", args.namespace),
         ],
     )
     deadline = None if args.duration is None else time.monotonic() + args.duration

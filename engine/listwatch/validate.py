@@ -48,13 +48,14 @@ PASSED, FAILED, NOT_EXERCISED = "passed", "failed", "not exercised"
 WHY_CHARS = 240
 #: How long COMMAND gets to stop after SIGTERM before it is killed.
 STOP_SECONDS = 10.0
-#: What is recorded: every pod, Event, node and replicated controller.
+#: What is recorded: every pod, Event, node, replicated controller and Deployment.
 WATCHED: list[tuple[str, str | None]] = [
     ("pods", None),
     ("events", None),
     ("nodes", None),
     ("replicationcontrollers", None),
     ("replicasets", None),
+    ("deployments", None),
 ]
 #: The schedulerName the conformance scenarios' pods ask for.
 DEFAULT_SCHEDULER = "default-scheduler"

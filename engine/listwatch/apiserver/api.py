@@ -724,6 +724,8 @@ class APIServer:
                 new["status"] = old.get("status", {})
                 if "generation" in old_meta and new.get("spec") != old.get("spec"):
                     meta["generation"] = old_meta["generation"] + 1
+        if res.prepare_update is not None:  # the kind's own PrepareForUpdate
+            new = res.prepare_update(old, new, body, status=request.verb == "status")
         if res.plural == "pods" and request.verb == "update":
             old_images = [c.get("image") for c in (old.get("spec") or {}).get("containers", [])]
             new_images = [c.get("image") for c in (new.get("spec") or {}).get("containers", [])]

@@ -61,6 +61,8 @@ class Resource:
     model: str = ""
     #: Set when this is another version of a stored resource of the same plural (see Conversion).
     conversion: Conversion | None = None
+    #: The kind's own say over an update (strategies.Strategy.prepare_update).
+    prepare_update: Callable[..., Obj] | None = None
     #: What a CustomResourceDefinition declares of a custom resource (None: a built-in kind).
     custom: Served | None = None
 
@@ -148,6 +150,7 @@ def _resource(entry: Mapping[str, Any], api_version: str) -> Resource:
         verbs=tuple(entry.get("verbs", ALL_VERBS)),
         model=entry.get("model", ""),
         conversion=conversion,
+        prepare_update=strategy.prepare_update,
     )
 
 

@@ -19,6 +19,7 @@ from listwatch.apiserver.fields import FieldErrors, shown, validate_meta
 from listwatch.apiserver.kinds import (
     configs,
     controllers,
+    deployments,
     events,
     namespaces,
     nodes,
@@ -35,6 +36,7 @@ Defaults = Callable[[Obj, Any], Obj]
 Validate = Callable[[Obj], FieldErrors]
 ValidateUpdate = Callable[[Obj, Obj], FieldErrors]
 OnWrite = Callable[[Obj], Obj]
+PrepareUpdate = Callable[..., Obj]
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,9 @@ class Strategy:
     validate_update: ValidateUpdate | None = None
     on_write: OnWrite | None = None
     conversion: Conversion | None = None
+    #: PrepareForUpdate: the kind's own say over an update or a status write (old, new, the
+    #: body as sent), after the generic rules.
+    prepare_update: PrepareUpdate | None = None
 
 
 #: The strategies a resource may name in the table.
@@ -115,6 +120,13 @@ NAMED: Mapping[str, Strategy] = {
         on_write=configs.secret_on_write,
         validate=configs.validate_secret,
         validate_update=configs.validate_secret_update,
+    ),
+    "deployments": Strategy(
+        defaults=deployments.deployment_defaults,
+        validate=deployments.validate_deployment,
+        validate_update=deployments.validate_deployment_update,
+        on_write=deployments.on_write,
+        prepare_update=deployments.prepare_update,
     ),
     "crds": Strategy(
         on_write=crds.crd_on_write,

@@ -60,7 +60,7 @@ from typing import IO, Any
 from listwatch import printers, tracefile
 from listwatch.actions import ObjectRef
 from listwatch.apiserver.kinds import events
-from listwatch.checker import replicas, scenario
+from listwatch.checker import replicas, rollouts, scenario
 from listwatch.checker.lifecycle import Lifecycle, Run, event_count, event_fields, repeated
 from listwatch.checker.projection import Projection, StepRule
 from listwatch.checker.replicas import Replicas
@@ -171,6 +171,7 @@ class Checker:
         self._step_pos: dict[str, str] = {}
         self._step_records: Counter[str] = Counter()
         self.replicas = Replicas()
+        self.rollouts = rollouts.Rollouts()
         #: The step in which a controller creates pods (where too many replicas is blamed).
         self._creating = next(
             (s.id for s in spec.flow.steps if s.id in self.projection.rules and _creates(s)), ""
@@ -200,6 +201,8 @@ class Checker:
                 self._node(obj)
             elif kind in replicas.KINDS:
                 self.replicas.controller(record.type, obj)
+            if kind in rollouts.KINDS:
+                self._rollout(record.type, obj, record.line)
 
     def finish(self) -> Report:
         """The report of everything fed so far."""
@@ -241,6 +244,14 @@ class Checker:
         too_many = self.replicas.pod(kind, obj)
         if too_many is not None and self._creating:
             life.violate(line, self._creating, *too_many, "replicas", key="replicas")
+
+    def _rollout(self, kind: str | None, obj: Mapping[str, Any], line: int) -> None:
+        """A Deployment or ReplicaSet record: a ReplicaSet grown past its Deployment's surge
+        limit is the controller manager's violation (`rollouts`)."""
+        too_many = self.rollouts.feed(kind, obj)
+        if too_many is not None and self._creating:
+            violation = Violation(line, ObjectRef.of(obj), self._creating, *too_many, "surge")
+            self.run.report(violation)
 
     def _event(self, event: Mapping[str, Any], line: int) -> None:
         event = events.as_core(event)  # a watch of events.k8s.io/v1 reads as one of core/v1

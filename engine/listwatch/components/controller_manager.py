@@ -12,6 +12,9 @@
   deleted; it runs the spec's `namespace-deletion` machine.
 - `service_accounts` (`listwatch.components.serviceaccounts`): the `default` ServiceAccount of
   every namespace; it runs the spec's `service-accounts` machine.
+- `deployments` (`listwatch.components.deployment`, its rules in `revisions`): the deployment
+  controller, which rolls each Deployment out through its ReplicaSets; it runs the spec's
+  `deployment` machine.
 
 The controller manager opens the spec's watches and hands each event to the controller it
 concerns; the controllers share no state, only the API and the pod watch's cache (read through
@@ -26,6 +29,7 @@ from typing import Any
 from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.components.base import Component
+from listwatch.components.deployment import DeploymentController
 from listwatch.components.disruption import Disruption
 from listwatch.components.events import EventRecorder
 from listwatch.components.garbagecollector import GarbageCollector
@@ -39,7 +43,7 @@ from listwatch.machines.callbacks import action
 class ControllerManager(Component):
     """kube-controller-manager: the replication manager, the replicaset controller, the node
     lifecycle controller, the disruption controller, the garbage collector, the namespace and
-    serviceaccount controllers."""
+    serviceaccount controllers, the deployment controller."""
 
     name = "controller-manager"
 
@@ -116,6 +120,17 @@ class ControllerManager(Component):
             settings=self.settings["serviceAccounts"],
         )
 
+        self.deployments = DeploymentController(
+            api=self.api,
+            loop=self.loop,
+            actor=self.actor,
+            act=self.act,
+            machine=self.machines["deployment"],
+            recorder=recorders["Deployment"],
+            pods=self._pods,
+            failures=self.failures,
+        )
+
     def _on(self, controller: str) -> bool:
         return controller in self.enabled
 
@@ -139,12 +154,16 @@ class ControllerManager(Component):
     @action
     def controller_changed(self, event: InformerEvent) -> None:
         self.replication.controller_changed(event)
+        if self._on("deployment-controller") and event.object.get("kind") == "ReplicaSet":
+            self.deployments.replica_set_changed(event)
         if self._on("garbage-collector-controller"):
             self.garbage_collector.observed(event)
 
     @action
     def controller_deleted(self, event: InformerEvent) -> None:
         self.replication.controller_deleted(event)
+        if self._on("deployment-controller") and event.object.get("kind") == "ReplicaSet":
+            self.deployments.replica_set_deleted(event)
         if self._on("garbage-collector-controller"):
             self.garbage_collector.forgotten(event)
 
@@ -161,10 +180,26 @@ class ControllerManager(Component):
     @action
     def pod_deleted(self, event: InformerEvent) -> None:
         self.replication.pod_deleted(event)
+        if self._on("deployment-controller"):
+            self.deployments.pod_deleted(event)
         if self._on("garbage-collector-controller"):
             self.garbage_collector.forgotten(event)
         if self._on("disruption-controller"):
             self.disruption.pod_changed(event)
+
+    @action
+    def deployment_changed(self, event: InformerEvent) -> None:
+        if self._on("deployment-controller"):
+            self.deployments.deployment_changed(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.observed(event)
+
+    @action
+    def deployment_deleted(self, event: InformerEvent) -> None:
+        if self._on("deployment-controller"):
+            self.deployments.deployment_deleted(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.forgotten(event)
 
     @action
     def namespace_changed(self, event: InformerEvent) -> None:

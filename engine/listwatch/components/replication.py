@@ -20,6 +20,7 @@ from listwatch.apiserver import objects
 from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
+from listwatch.clock import parse_rfc3339
 from listwatch.components.base import Acts
 from listwatch.components.events import EventRecorder
 from listwatch.components.failures import Failures
@@ -291,11 +292,15 @@ class Replication:
             controlled.replicas_seen = self._wanted(controlled)
         pods = self._active(controlled)
         ready = sum(1 for p in pods if _ready(p))
+        min_ready = int((obj.get("spec") or {}).get("minReadySeconds") or 0)
+        available = sum(1 for p in pods if self._available(p, min_ready))
+        if available < ready:  # look again once they have been Ready for minReadySeconds
+            self.loop.call_later(min_ready, self._enqueue, controlled)
         status = {
             "replicas": len(pods),
             "fullyLabeledReplicas": len(pods),
             "readyReplicas": ready,
-            "availableReplicas": ready,
+            "availableReplicas": available,
             "observedGeneration": objects.meta(obj).get("generation", 1),
         }
         status = {k: v for k, v in status.items() if v or k in ("replicas", "observedGeneration")}
@@ -306,6 +311,18 @@ class Replication:
             controlled.obj = self.api.update_status(
                 resource, {**obj, "status": status}, actor=self.actor
             )
+
+    def _available(self, pod: Mapping[str, Any], min_ready: int) -> bool:
+        """IsPodAvailable: Ready, for at least minReadySeconds."""
+        if not _ready(pod):
+            return False
+        if min_ready <= 0:
+            return True
+        since = (objects.condition(pod, "Ready") or {}).get("lastTransitionTime")
+        if not since:
+            return False
+        waited = (self.loop.clock.wall() - parse_rfc3339(str(since))).total_seconds()
+        return waited > min_ready
 
     @action
     def forget_pods(self, controlled: Controlled) -> None:

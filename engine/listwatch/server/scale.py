@@ -1,5 +1,5 @@
-"""The scale subresource of ReplicationControllers and ReplicaSets: `kubectl scale rc web
---replicas=3`.
+"""The scale subresource of ReplicationControllers, ReplicaSets and Deployments: `kubectl scale rc
+web --replicas=3`, `kubectl scale deployment web --replicas=3`.
 
 `GET .../replicationcontrollers/web/scale` gives an autoscaling/v1 `Scale` (the controller's
 name, namespace, uid, resourceVersion and creationTimestamp; spec.replicas; status.replicas and
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from listwatch import errors
+from listwatch import errors, printers
 from listwatch.apiserver import objects
 from listwatch.apiserver.api import patch_transform
 from listwatch.apiserver.kinds.controllers import controller_selector
@@ -35,9 +35,19 @@ def scale_of(obj: Mapping[str, Any]) -> dict[str, Any]:
         "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 1)},
         "status": {
             "replicas": (obj.get("status") or {}).get("replicas", 0),
-            "selector": str(selector_from_map(controller_selector(obj))),
+            "selector": _selector_text(obj),
         },
     }
+
+
+def _selector_text(obj: Mapping[str, Any]) -> str:
+    """The selector as LabelSelectorAsSelector(...).String() gives it: an apps kind's
+    LabelSelector (matchLabels and matchExpressions), an RC's label map."""
+    selector = (obj.get("spec") or {}).get("selector") or {}
+    if "matchLabels" in selector or "matchExpressions" in selector:
+        text = printers.label_selector(selector)
+        return "" if text == "<none>" else text
+    return str(selector_from_map(controller_selector(obj)))
 
 
 def answer(

@@ -113,6 +113,16 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         _IMAGES,
         Column("Selector", ("V1ReplicaSetSpec", "selector"), priority=1),
     ),
+    "deployments": (
+        _NAME,
+        Column("Ready", "Number of the pod with ready state"),
+        Column("Up-to-date", ("V1DeploymentStatus", "updatedReplicas")),
+        Column("Available", ("V1DeploymentStatus", "availableReplicas")),
+        _AGE,
+        _CONTAINERS,
+        _IMAGES,
+        Column("Selector", ("V1DeploymentSpec", "selector"), priority=1),
+    ),
     "services": (
         _NAME,
         Column("Type", ("V1ServiceSpec", "type")),
@@ -268,6 +278,25 @@ def _controller_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
         ",".join(c.get("name", "") for c in containers),
         ",".join(c.get("image", "") for c in containers),
         shown,
+    ]
+
+
+def _deployment_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    """printDeployment: READY as ready/desired, then up-to-date and available (wide cells
+    always)."""
+    spec = obj.get("spec") or {}
+    status = obj.get("status") or {}
+    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+    selector = printers.label_selector(spec.get("selector") or {})
+    return [
+        objects.name_of(obj),
+        f"{int(status.get('readyReplicas', 0))}/{int(spec.get('replicas', 1))}",
+        int(status.get("updatedReplicas", 0)),
+        int(status.get("availableReplicas", 0)),
+        printers.age(objects.meta(obj).get("creationTimestamp"), now),
+        ",".join(c.get("name", "") for c in containers),
+        ",".join(c.get("image", "") for c in containers),
+        "" if selector == "<none>" else selector,  # LabelSelectorAsSelector(...).String()
     ]
 
 
@@ -481,6 +510,7 @@ ROWS: Mapping[str, RowFunction] = {
     "serviceaccounts": _service_account_row,
     "replicationcontrollers": _controller_row,
     "replicasets": _controller_row,
+    "deployments": _deployment_row,
     "services": printers.service_row,
     "priorityclasses": _priority_class_row,
     "poddisruptionbudgets": _pdb_row,
