@@ -183,16 +183,57 @@ def _client() -> ModuleType:
     return kubernetes.client
 
 
-#: Client model prefixes of the types of a named group, and the package those are served under.
-_GROUP_PREFIXES = {"EventsV1": "io.k8s.api.events.v1"}
+#: Client model prefixes of the types whose names more than one group uses (the client names
+#: them for their group: `RbacV1Subject`), and the package those are served under.
+_GROUP_PREFIXES = {
+    "CoreV1": "io.k8s.api.core.v1",
+    "EventsV1": "io.k8s.api.events.v1",
+    "RbacV1": "io.k8s.api.rbac.v1",
+    "StorageV1": "io.k8s.api.storage.v1",
+    "DiscoveryV1": "io.k8s.api.discovery.v1",
+    "AuthenticationV1": "io.k8s.api.authentication.v1",
+    "AdmissionregistrationV1": "io.k8s.api.admissionregistration.v1",
+    "FlowcontrolV1": "io.k8s.api.flowcontrol.v1",
+    "ApiextensionsV1": "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1",
+    "ApiregistrationV1": "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1",
+}
+#: The packages of the groups the fact table does not cover, by a word their types' names hold.
+_OTHER_PACKAGES = (
+    ("APIService", "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1"),
+    ("CustomResource", "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1"),
+    ("JSONSchemaProps", "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1"),
+    ("ExternalDocumentation", "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1"),
+    ("ValidationRule", "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1"),
+    ("WebhookConversion", "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1"),
+    ("SelectableField", "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1"),
+)
 
 
 def _served_name(model: str) -> str:
+    """The name kube-apiserver serves a client model's schema under: its Go package and type
+    (`V1DeploymentSpec` -> `io.k8s.api.apps.v1.DeploymentSpec`), found in the fact table."""
     for prefix, package in _GROUP_PREFIXES.items():
         if model.startswith(prefix):
             return f"{package}.{model.removeprefix(prefix)}"
-    kind = model.removeprefix("CoreV1").removeprefix("V1")
-    return f"{_PACKAGES.get(kind, 'io.k8s.api.core.v1')}.{kind}"
+    kind = model.removeprefix("V1")
+    if kind in _PACKAGES:
+        return f"{_PACKAGES[kind]}.{kind}"
+    found = _by_short_name().get(kind)
+    if found is not None:
+        return found
+    for word, package in _OTHER_PACKAGES:
+        if word in kind:
+            return f"{package}.{kind}"
+    return f"io.k8s.api.core.v1.{kind}"
+
+
+@functools.cache
+def _by_short_name() -> Mapping[str, str]:
+    """The fact table's types by their own name, where only one group has a type of that name."""
+    found: dict[str, list[str]] = {}
+    for name in apitypes.names():
+        found.setdefault(name.rpartition(".")[2], []).append(name)
+    return {short: names[0] for short, names in found.items() if len(names) == 1}
 
 
 def _properties(named: Any) -> Any:
