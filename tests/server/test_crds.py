@@ -35,7 +35,13 @@ CRD = {
                 "name": "v1",
                 "served": True,
                 "storage": True,
-                "subresources": {"status": {}},
+                "subresources": {
+                    "status": {},
+                    "scale": {
+                        "specReplicasPath": ".spec.replicas",
+                        "statusReplicasPath": ".status.replicas",
+                    },
+                },
                 "additionalPrinterColumns": [
                     {"name": "Spec", "type": "string", "jsonPath": ".spec.cronSpec"},
                     {"name": "Replicas", "type": "integer", "jsonPath": ".spec.replicas"},
@@ -158,6 +164,20 @@ def test_status_is_written_through_its_subresource_only(kubectl: Kubectl) -> Non
     stored = json.loads(kubectl("get crontab hourly -o json"))
     assert stored["status"] == {"phase": "Run"}
     assert (stored["spec"]["replicas"], stored["metadata"]["generation"]) == (2, 2)
+
+
+def test_kubectl_scale_sets_the_path_the_crd_names(kubectl: Kubectl) -> None:
+    apply(kubectl, crontab("scaled"))
+    assert kubectl("scale crontab scaled --replicas=4").strip() == (
+        "crontab.stable.example.com/scaled scaled"
+    )
+    assert json.loads(kubectl("get crontab scaled -o json"))["spec"]["replicas"] == 4
+    scale = json.loads(kubectl("get crontab scaled --subresource=scale -o json"))
+    assert (scale["kind"], scale["spec"], scale["status"]) == (
+        "Scale",
+        {"replicas": 4},
+        {"replicas": 0},
+    )
 
 
 def test_a_strategic_merge_patch_is_refused_as_for_any_custom_resource(kubectl: Kubectl) -> None:

@@ -1,5 +1,6 @@
-"""The scale subresource of ReplicationControllers, ReplicaSets and Deployments: `kubectl scale rc
-web --replicas=3`, `kubectl scale deployment web --replicas=3`.
+"""The scale subresource of ReplicationControllers, ReplicaSets, Deployments, StatefulSets and the
+custom resources whose CRD declares one: `kubectl scale rc web --replicas=3`, `kubectl scale
+deployment web --replicas=3`, `kubectl scale crontab nightly --replicas=2`.
 
 `GET .../replicationcontrollers/web/scale` gives an autoscaling/v1 `Scale` (the controller's
 name, namespace, uid, resourceVersion and creationTimestamp; spec.replicas; status.replicas and
@@ -17,6 +18,7 @@ from listwatch import errors, printers
 from listwatch.apiserver import objects
 from listwatch.apiserver.api import patch_transform
 from listwatch.apiserver.kinds.controllers import controller_selector
+from listwatch.apiserver.resources import Resource
 from listwatch.apiserver.selectors import selector_from_map
 from listwatch.server import messages, routes
 from listwatch.server.live import LiveCluster
@@ -25,19 +27,43 @@ API_VERSION = "autoscaling/v1"
 _KEPT_METADATA = ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
 
 
-def scale_of(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """The controller's Scale, as kube-apiserver's scale REST storage builds it."""
+def scale_of(obj: Mapping[str, Any], resource: Resource | None = None) -> dict[str, Any]:
+    """The controller's Scale, as kube-apiserver's scale REST storage builds it (a custom
+    resource's from the paths its CRD names)."""
     meta = obj.get("metadata") or {}
+    paths = _custom_paths(resource)
+    if paths is not None:
+        spec_path, status_path, selector_path = paths
+        replicas = objects.get_path(obj, spec_path)
+        status = {"replicas": objects.get_path(obj, status_path) or 0}
+        selector = objects.get_path(obj, selector_path) if selector_path else None
+        if isinstance(selector, str) and selector:
+            status["selector"] = selector
+    else:
+        replicas = (obj.get("spec") or {}).get("replicas", 1)
+        status = {
+            "replicas": (obj.get("status") or {}).get("replicas", 0),
+            "selector": _selector_text(obj),
+        }
     return {
         "kind": "Scale",
         "apiVersion": API_VERSION,
         "metadata": {key: meta[key] for key in _KEPT_METADATA if key in meta},
-        "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 1)},
-        "status": {
-            "replicas": (obj.get("status") or {}).get("replicas", 0),
-            "selector": _selector_text(obj),
-        },
+        "spec": {"replicas": replicas if isinstance(replicas, int) else 0},
+        "status": status,
     }
+
+
+def _custom_paths(resource: Resource | None) -> tuple[str, str, str] | None:
+    """The CRD's specReplicasPath, statusReplicasPath and labelSelectorPath, as dotted paths."""
+    if resource is None or resource.custom is None or resource.custom.scale is None:
+        return None
+    scale = resource.custom.scale
+    return (
+        str(scale.get("specReplicasPath", ".spec.replicas")).lstrip("."),
+        str(scale.get("statusReplicasPath", ".status.replicas")).lstrip("."),
+        str(scale.get("labelSelectorPath", "")).lstrip("."),
+    )
 
 
 def _selector_text(obj: Mapping[str, Any]) -> str:
@@ -59,16 +85,20 @@ def answer(
         return messages.Response(
             200,
             messages.encode(
-                scale_of(live.call(live.api.get, res.plural, route.name, namespace=route.namespace))
+                scale_of(
+                    live.call(live.api.get, res.ref, route.name, namespace=route.namespace), res
+                )
             ),
         )
     change = _change(request, route.name)
 
+    paths = _custom_paths(res)
+    spec_path = paths[0] if paths is not None else "spec.replicas"
+
     def transform(current: Any) -> Any:
-        wanted = change(scale_of(current))
+        wanted = change(scale_of(current, res))
         replicas = _replicas(wanted, route.name)
-        body = objects.deep_copy(current)
-        body.setdefault("spec", {})["replicas"] = replicas
+        body = objects.replace(objects.deep_copy(current), spec_path, replicas)
         given = (wanted.get("metadata") or {}).get("resourceVersion")
         if given:
             body["metadata"]["resourceVersion"] = given
@@ -76,14 +106,14 @@ def answer(
 
     updated = live.call(
         lambda: live.api.patch_with(
-            res.plural,
+            res.ref,
             route.name,
             transform,
             namespace=route.namespace,
             actor=messages.actor(request),
         )
     )
-    return messages.Response(200, messages.encode(scale_of(updated)))
+    return messages.Response(200, messages.encode(scale_of(updated, res)))
 
 
 def _change(request: messages.Request, name: str) -> Callable[[dict[str, Any]], Any]:
