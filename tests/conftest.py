@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.bdd.steps",
     "tests.bdd.disruption_steps",
     "tests.bdd.troubleshooting_steps",
+    "tests.bdd.job_steps",
     "tests.dockerengine",
     "tests.served",
 ]

@@ -22,6 +22,7 @@ from listwatch.client.informer import Informer
 from listwatch.components.controller_manager import ControllerManager
 from listwatch.components.disruption import Disruption
 from listwatch.components.garbagecollector import GarbageCollector
+from listwatch.components.job import JobController
 from listwatch.components.kubelet import Kubelet
 from listwatch.components.kubelet.admission import CHECKS as KUBELET_CHECKS
 from listwatch.components.kubelet.containers import Containers
@@ -56,6 +57,7 @@ OWNERS: Mapping[str, Parts | type] = {
             "garbage-collection": GarbageCollector,
             "namespace-deletion": NamespaceController,
             "service-accounts": ServiceAccounts,
+            "job": JobController,
         },
     ),
     "scheduler": Scheduler,

@@ -21,10 +21,16 @@ def test_version_claims_kubernetes_v1_32() -> None:
 def test_api_and_apis_list_the_core_version_and_the_named_groups() -> None:
     assert doc("/api")["versions"] == ["v1"]
     groups = doc("/apis")["groups"]
-    assert [g["name"] for g in groups] == ["apps", "events.k8s.io", "policy", "scheduling.k8s.io"]
+    assert [g["name"] for g in groups] == [
+        "apps",
+        "batch",
+        "events.k8s.io",
+        "policy",
+        "scheduling.k8s.io",
+    ]
     assert groups[0]["preferredVersion"] == {"groupVersion": "apps/v1", "version": "v1"}
     assert doc("/apis/apps")["kind"] == "APIGroup"
-    assert doc("/apis/batch") is None
+    assert doc("/apis/storage.k8s.io") is None
 
 
 def test_pods_eviction_is_found_in_the_policy_group_as_kubectl_drain_looks_for_it() -> None:
@@ -91,6 +97,7 @@ def test_openapi_v3_index_points_at_each_group_version_by_a_content_hash() -> No
     assert set(index) == {
         "api/v1",
         "apis/apps/v1",
+        "apis/batch/v1",
         "apis/events.k8s.io/v1",
         "apis/policy/v1",
         "apis/scheduling.k8s.io/v1",

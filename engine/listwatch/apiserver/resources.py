@@ -11,6 +11,7 @@ from listwatch.apiserver.fields import FieldErrors
 from listwatch.apiserver.kinds import (
     controllers,
     events,
+    jobs,
     namespaces,
     nodes,
     poddisruptionbudgets,
@@ -256,6 +257,18 @@ RESOURCES: dict[str, Resource] = {
             has_status=True,
             defaults=poddisruptionbudgets.pdb_defaults,
             validate=poddisruptionbudgets.validate_pdb,
+        ),
+        Resource(
+            "jobs",
+            "Job",
+            "batch/v1",
+            True,
+            singular="job",
+            has_status=True,
+            defaults=jobs.job_defaults,
+            validate=jobs.validate_job,
+            validate_update=jobs.validate_job_update,
+            on_write=jobs.on_write,
         ),
     )
 }

@@ -12,6 +12,8 @@
   deleted; it runs the spec's `namespace-deletion` machine.
 - `service_accounts` (`listwatch.components.serviceaccounts`): the `default` ServiceAccount of
   every namespace; it runs the spec's `service-accounts` machine.
+- `jobs` (`listwatch.components.job`): the job controller, which runs each Job's pods to
+  completion; it runs the spec's `job` machine.
 
 The controller manager opens the spec's watches and hands each event to the controller it
 concerns; the controllers share no state, only the API and the pod watch's cache (read through
@@ -29,6 +31,7 @@ from listwatch.components.base import Component
 from listwatch.components.disruption import Disruption
 from listwatch.components.events import EventRecorder
 from listwatch.components.garbagecollector import GarbageCollector
+from listwatch.components.job import JobController
 from listwatch.components.namespaces import NamespaceController
 from listwatch.components.nodelifecycle import NodeLifecycle
 from listwatch.components.replication import Replication
@@ -39,7 +42,7 @@ from listwatch.machines.callbacks import action
 class ControllerManager(Component):
     """kube-controller-manager: the replication manager, the replicaset controller, the node
     lifecycle controller, the disruption controller, the garbage collector, the namespace and
-    serviceaccount controllers."""
+    serviceaccount controllers, the job controller."""
 
     name = "controller-manager"
 
@@ -115,11 +118,24 @@ class ControllerManager(Component):
             machine=self.machines["service-accounts"],
             settings=self.settings["serviceAccounts"],
         )
+        self.jobs = JobController(
+            api=self.api,
+            loop=self.loop,
+            actor=self.actor,
+            act=self.act,
+            machine=self.machines["job"],
+            recorder=recorders["Job"],
+            settings=self.settings["jobs"],
+            burst=int(self.settings["burstReplicas"]),
+            failures=self.failures,
+        )
 
     def _on(self, controller: str) -> bool:
         return controller in self.enabled
 
     def _pod_seen(self, event: InformerEvent) -> None:
+        if self._on("job-controller"):
+            self.jobs.pod_changed(event)
         if self._on("garbage-collector-controller"):
             self.garbage_collector.observed(event)
         if self._on("disruption-controller"):
@@ -161,6 +177,8 @@ class ControllerManager(Component):
     @action
     def pod_deleted(self, event: InformerEvent) -> None:
         self.replication.pod_deleted(event)
+        if self._on("job-controller"):
+            self.jobs.pod_deleted(event)
         if self._on("garbage-collector-controller"):
             self.garbage_collector.forgotten(event)
         if self._on("disruption-controller"):
@@ -215,3 +233,17 @@ class ControllerManager(Component):
     def node_forgotten(self, event: InformerEvent) -> None:
         if self._on("node-lifecycle-controller"):
             self.node_lifecycle.node_forgotten(event)
+
+    @action
+    def job_changed(self, event: InformerEvent) -> None:
+        if self._on("job-controller"):
+            self.jobs.job_changed(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.observed(event)
+
+    @action
+    def job_deleted(self, event: InformerEvent) -> None:
+        if self._on("job-controller"):
+            self.jobs.job_deleted(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.forgotten(event)

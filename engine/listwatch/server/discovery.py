@@ -44,6 +44,7 @@ _CATEGORIES: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("", "replicationcontrollers"): ("all",),
     ("", "services"): ("all",),
     ("apps", "replicasets"): ("all",),
+    ("batch", "jobs"): ("all",),
 }
 _SUBRESOURCE_KIND = {
     "binding": "Binding",

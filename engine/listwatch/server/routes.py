@@ -36,6 +36,7 @@ SUBRESOURCES: Mapping[str, frozenset[str]] = {
     "replicationcontrollers": frozenset({"status", "scale"}),
     "replicasets": frozenset({"status", "scale"}),
     "poddisruptionbudgets": frozenset({"status"}),
+    "jobs": frozenset({"status"}),
 }
 
 #: Served resources by (group, version, plural).

@@ -145,6 +145,16 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         Column("Secrets", ("V1ServiceAccount", "secrets")),
         _AGE,
     ),
+    "jobs": (
+        _NAME,
+        Column("Status", "Status of the job."),
+        Column("Completions", ("V1JobStatus", "succeeded")),
+        Column("Duration", "Time required to complete the job."),
+        _AGE,
+        _CONTAINERS,
+        _IMAGES,
+        Column("Selector", ("V1JobSpec", "selector"), priority=1),
+    ),
 }
 
 
@@ -211,6 +221,50 @@ def _pdb_row(pdb: Mapping[str, Any], now: datetime) -> list[Cell]:
     ]
 
 
+def _job_row(job: Mapping[str, Any], now: datetime) -> list[Cell]:
+    """printJob: its status from its conditions, completions, duration (to completionTime, or to
+    now while it runs)."""
+    spec = job.get("spec") or {}
+    status = job.get("status") or {}
+    succeeded = int(status.get("succeeded", 0))
+    parallelism = spec.get("parallelism")
+    if spec.get("completions") is not None:
+        completions = f"{succeeded}/{spec['completions']}"
+    elif parallelism is not None and int(parallelism) > 1:
+        completions = f"{succeeded}/1 of {parallelism}"
+    else:
+        completions = f"{succeeded}/1"
+    duration = ""
+    start = printers.parse_time(status.get("startTime"))
+    if start is not None:
+        end = printers.parse_time(status.get("completionTime")) or now
+        duration = printers.human_duration((end - start).total_seconds())
+    true = {c.get("type") for c in status.get("conditions") or [] if c.get("status") == "True"}
+    shown = "Running"
+    for word, holds in (
+        ("Complete", "Complete" in true),
+        ("Failed", "Failed" in true),
+        ("Terminating", bool(objects.meta(job).get("deletionTimestamp"))),
+        ("Suspended", "Suspended" in true),
+        ("FailureTarget", "FailureTarget" in true),
+        ("SuccessCriteriaMet", "SuccessCriteriaMet" in true),
+    ):
+        if holds:
+            shown = word
+            break
+    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+    return [
+        objects.name_of(job),
+        shown,
+        completions,
+        duration,
+        printers.age(objects.meta(job).get("creationTimestamp"), now),
+        ",".join(c.get("name", "") for c in containers),
+        ",".join(c.get("image", "") for c in containers),
+        printers.label_selector(spec.get("selector") or {}),
+    ]
+
+
 def _default_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
     return [objects.name_of(obj), objects.meta(obj).get("creationTimestamp") or ""]
 
@@ -229,6 +283,7 @@ ROWS: Mapping[str, RowFunction] = {
     "services": printers.service_row,
     "priorityclasses": _priority_class_row,
     "poddisruptionbudgets": _pdb_row,
+    "jobs": _job_row,
 }
 
 
