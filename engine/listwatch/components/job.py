@@ -163,6 +163,8 @@ class JobController:
         pod = event.object
         ref = objects.controller_of(pod)
         if ref is None or ref.get("kind") != "Job":
+            if ref is None:
+                self._release(pod)  # orphaned: no Job will count it
             return
         owner = str(ref.get("uid", ""))
         uid = objects.uid_of(pod)
@@ -545,19 +547,22 @@ class JobController:
             self._release(pod)
 
     def _release(self, pod: Mapping[str, Any]) -> None:
-        finalizers = list(objects.meta(pod).get("finalizers") or [])
-        if self.finalizer not in finalizers:
+        """Remove the tracking finalizer from the pod as it is now (read and written in one
+        step, so that another finalizer added meanwhile stays)."""
+        if not self._tracks(pod):
             return
+
+        def without(current: Obj) -> Obj:
+            finalizers = [
+                f for f in objects.meta(current).get("finalizers") or [] if f != self.finalizer
+            ]
+            return objects.replace(current, "metadata.finalizers", finalizers or None)
+
         with contextlib.suppress(errors.NotFound, errors.Conflict):
-            self.api.patch(
+            self.api.patch_with(
                 "pods",
                 objects.name_of(pod),
-                {
-                    "metadata": {
-                        "finalizers": [f for f in finalizers if f != self.finalizer] or None,
-                        "resourceVersion": objects.rv_of(pod),
-                    }
-                },
+                without,
                 namespace=objects.namespace_of(pod),
                 actor=self.actor,
             )
