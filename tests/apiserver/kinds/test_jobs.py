@@ -70,6 +70,7 @@ def test_the_strategy_selects_the_pods_by_the_jobs_uid_and_labels_the_template()
         "controller-uid": UID,
         "job-name": "pi",
     }
+    assert made["metadata"]["labels"] == made["spec"]["template"]["metadata"]["labels"]
     assert made["status"] == {} and made["metadata"]["generation"] == 1
     assert jobs.validate_job(made) == []
 
@@ -78,6 +79,8 @@ def test_the_job_takes_its_templates_labels_when_it_has_none() -> None:
     obj = job()
     obj["spec"]["template"]["metadata"] = {"labels": {"app": "pi"}}
     assert created(obj)["metadata"]["labels"] == {"app": "pi"}
+    obj["metadata"]["labels"] = {"team": "a"}
+    assert created(obj)["metadata"]["labels"] == {"team": "a"}
 
 
 def test_restart_policy_always_is_refused_as_kube_apiserver_refuses_it() -> None:

@@ -48,7 +48,17 @@ def on_write(obj: Obj) -> Obj:
     if not isinstance(template, dict) or not isinstance(template.get("spec"), dict):
         return obj
     out = objects.replace(obj, "spec.template.spec", default_pod_spec(template["spec"], pod=False))
-    return objects.replace(out, "spec", _spec_defaults(out["spec"]))
+    return _labels_from_template(objects.replace(out, "spec", _spec_defaults(out["spec"])))
+
+
+def _labels_from_template(obj: Obj) -> Obj:
+    """SetDefaults_Job: a Job without labels takes its template's (it runs on every decode, the
+    read back from storage after create included, so a created Job has the generated ones)."""
+    template = (obj.get("spec") or {}).get("template") or {}
+    labels = (template.get("metadata") or {}).get("labels")
+    if labels and not objects.meta(obj).get("labels"):
+        return objects.replace(obj, "metadata.labels", dict(labels))
+    return obj
 
 
 def _spec_defaults(spec: Mapping[str, Any]) -> Obj:
@@ -83,15 +93,12 @@ def _spec_defaults(spec: Mapping[str, Any]) -> Obj:
 
 
 def job_defaults(obj: Obj, ctx: Any) -> Obj:
-    """Create: the Job's labels from its template's when it has none, the generated selector and
-    template labels, generation 1 and an empty status (the strategy's PrepareForCreate)."""
+    """Create: the generated selector and template labels, generation 1 and an empty status (the
+    strategy's PrepareForCreate), then the Job's labels from its template's when it has none."""
     out = dict(obj)
     spec = dict(out.get("spec") or {})
     meta = dict(out.get("metadata") or {})
     template = dict(spec.get("template") or {})
-    template_labels = (template.get("metadata") or {}).get("labels")
-    if template_labels and not meta.get("labels"):
-        meta["labels"] = dict(template_labels)
     if not spec.get("manualSelector"):
         name, uid = str(meta.get("name", "")), str(meta.get("uid", ""))
         tmeta = dict(template.get("metadata") or {})
@@ -115,7 +122,7 @@ def job_defaults(obj: Obj, ctx: Any) -> Obj:
     out["metadata"] = meta
     out["spec"] = spec
     out["status"] = {}
-    return out
+    return _labels_from_template(out)
 
 
 def selector_labels(job: Mapping[str, Any]) -> Mapping[str, str]:
