@@ -51,3 +51,12 @@ Feature: Jobs: the job controller runs pods to completion
     Then the job "doomed" has 1 active pods
     When I delete the job "doomed"
     Then the job "doomed" and its pods are gone
+
+  Scenario: A CronJob starts a Job at its schedule time
+    When I create a CronJob "tick" with the schedule "* * * * *" running "echo tick"
+    Then the CronJob "tick" started a Job that is Complete
+    And the CronJob "tick" has a Normal event SuccessfulCreate
+    And the CronJob "tick" has a Normal event SawCompletedJob
+    When I suspend the CronJob "tick" for a second
+    And I delete the CronJob "tick"
+    Then the CronJob "tick" and its Jobs are gone

@@ -20,6 +20,7 @@ from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.watchcache import WatchCache
 from listwatch.client.informer import Informer
 from listwatch.components.controller_manager import ControllerManager
+from listwatch.components.cronjob import CronJobController
 from listwatch.components.disruption import Disruption
 from listwatch.components.garbagecollector import GarbageCollector
 from listwatch.components.job import JobController
@@ -58,6 +59,7 @@ OWNERS: Mapping[str, Parts | type] = {
             "namespace-deletion": NamespaceController,
             "service-accounts": ServiceAccounts,
             "job": JobController,
+            "cronjob": CronJobController,
         },
     ),
     "scheduler": Scheduler,

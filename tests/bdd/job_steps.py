@@ -259,3 +259,109 @@ def job_gone(world: World, name: str) -> None:
     assert world.wait(lambda: _job(world, name) is None and not world.owned_pods(name)), (
         f"left: job {_job(world, name) is not None}, pods {len(world.owned_pods(name))}"
     )
+
+
+# -- CronJobs --------------------------------------------------------------------------------------
+
+
+def _cronjob(world: World, name: str) -> dict[str, Any] | None:
+    try:
+        return world.backend.get("cronjobs", name)
+    except errors.NotFound:
+        return None
+
+
+def _jobs_of(world: World, cronjob: str) -> list[dict[str, Any]]:
+    return [
+        j
+        for j in world.backend.list("jobs")
+        if (objects.controller_of(j) or {}).get("name") == cronjob
+    ]
+
+
+@when(
+    parsers.parse('I create a CronJob "{name}" with the schedule "{schedule}" running "{script}"')
+)
+def create_cronjob(world: World, name: str, schedule: str, script: str) -> None:
+    world.backend.apply(
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": {"name": name},
+            "spec": {
+                "schedule": schedule,
+                "jobTemplate": {
+                    "spec": {
+                        "template": {
+                            "spec": {
+                                "restartPolicy": "OnFailure",
+                                "containers": [
+                                    {
+                                        "name": "main",
+                                        "image": "busybox:1.36",
+                                        "command": ["sh", "-c", script],
+                                    }
+                                ],
+                            }
+                        }
+                    }
+                },
+            },
+        }
+    )
+
+
+@then(parsers.parse('the CronJob "{name}" started a Job that is Complete'))
+def cronjob_started_job(world: World, name: str) -> None:
+    def complete() -> list[dict[str, Any]]:
+        return [
+            j
+            for j in _jobs_of(world, name)
+            if (objects.condition(j, "Complete") or {}).get("status") == "True"
+        ]
+
+    assert world.wait(lambda: bool(complete())), [objects.name_of(j) for j in _jobs_of(world, name)]
+    (job, *_) = complete()
+    annotations = objects.meta(job).get("annotations") or {}
+    scheduled = annotations.get("batch.kubernetes.io/cronjob-scheduled-timestamp", "")
+    minutes = int(objects.name_of(job).rsplit("-", 1)[1])
+    assert scheduled and scheduled.endswith(":00Z"), annotations
+    assert world.wait(
+        lambda: ((_cronjob(world, name) or {}).get("status") or {}).get("lastSuccessfulTime")
+    ), (_cronjob(world, name) or {}).get("status")
+    status = (_cronjob(world, name) or {}).get("status") or {}
+    assert status.get("lastScheduleTime", "") >= scheduled, status
+    assert minutes * 60 > 0
+
+
+@then(parsers.parse('the CronJob "{name}" has a {type:w} event {reason:w}'))
+def cronjob_event(world: World, name: str, type: str, reason: str) -> None:
+    def matching() -> list[dict[str, Any]]:
+        cj = _cronjob(world, name)
+        return [
+            e
+            for e in (events(world, cj) if cj else [])
+            if (e["type"], e["reason"]) == (type, reason)
+        ]
+
+    assert world.wait(lambda: bool(matching())), f"no {type} {reason} event"
+    assert all(source(e) == "cronjob-controller" for e in matching())
+
+
+@when(parsers.parse('I suspend the CronJob "{name}" for a second'))
+def suspend_cronjob(world: World, name: str) -> None:
+    """Suspend it, and let a second of the cluster's clock pass (its controller sees it)."""
+    world.backend.patch("cronjobs", name, {"spec": {"suspend": True}})
+    world.run_for(1)
+
+
+@when(parsers.parse('I delete the CronJob "{name}"'))
+def delete_cronjob(world: World, name: str) -> None:
+    world.backend.delete("cronjobs", name)
+
+
+@then(parsers.parse('the CronJob "{name}" and its Jobs are gone'))
+def cronjob_gone(world: World, name: str) -> None:
+    assert world.wait(lambda: _cronjob(world, name) is None and not _jobs_of(world, name)), (
+        f"left: {[objects.name_of(j) for j in _jobs_of(world, name)]}"
+    )

@@ -187,3 +187,66 @@ def test_kubectl_create_job(kubectl: Kubectl) -> None:
         kubectl("wait --for=condition=complete job/made --timeout=60s").strip()
         == "job.batch/made condition met"
     )
+
+
+CRONJOB = """\
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: tick
+spec:
+  schedule: "*/5 * * * *"
+  suspend: true
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+          - name: main
+            image: busybox:1.36
+            command: ["sh", "-c", "echo tick"]
+"""
+
+
+def test_get_cronjobs_prints_v1_32s_columns(kubectl: Kubectl) -> None:
+    path = kubectl.workdir / "cronjob.yaml"
+    path.write_text(CRONJOB)
+    assert kubectl(f"apply -f {path}").strip() == "cronjob.batch/tick created"
+    lines = kubectl("get cj").splitlines()
+    assert lines[0].split() == [
+        "NAME",
+        "SCHEDULE",
+        "TIMEZONE",
+        "SUSPEND",
+        "ACTIVE",
+        "LAST",
+        "SCHEDULE",
+        "AGE",
+    ]
+    assert lines[1].split()[:6] == ["tick", "*/5", "*", "*", "*", "*"]
+    assert lines[1].split()[6:10] == ["<none>", "True", "0", "<none>"]
+    wide = kubectl("get cronjob tick -o wide").splitlines()
+    assert wide[0].split()[-3:] == ["CONTAINERS", "IMAGES", "SELECTOR"]
+    assert wide[1].split()[-3:] == ["main", "busybox:1.36", "<none>"]
+    defaults = kubectl(
+        "get cj tick -o jsonpath='{.spec.concurrencyPolicy}/{.spec.successfulJobsHistoryLimit}/"
+        "{.spec.failedJobsHistoryLimit}'"
+    )
+    assert defaults == "Allow/3/1"
+
+
+def test_a_cronjob_with_a_bad_schedule_is_refused(kubectl: Kubectl) -> None:
+    path = kubectl.workdir / "bad-cronjob.yaml"
+    path.write_text(CRONJOB.replace("tick", "bad").replace('"*/5 * * * *"', '"every minute"'))
+    done = kubectl.run(f"apply -f {path}")
+    assert done.returncode == 1
+    assert 'spec.schedule: Invalid value: "every minute": expected exactly 5 fields, found 2' in (
+        done.stderr
+    )
+
+
+def test_get_all_lists_jobs(kubectl: Kubectl) -> None:
+    kubectl("wait --for=condition=complete job/hello --timeout=60s")
+    out = kubectl("get all")
+    assert "job.batch/hello" in out

@@ -10,6 +10,7 @@ from typing import Any
 from listwatch.apiserver.fields import FieldErrors
 from listwatch.apiserver.kinds import (
     controllers,
+    cronjobs,
     events,
     jobs,
     namespaces,
@@ -269,6 +270,18 @@ RESOURCES: dict[str, Resource] = {
             validate=jobs.validate_job,
             validate_update=jobs.validate_job_update,
             on_write=jobs.on_write,
+        ),
+        Resource(
+            "cronjobs",
+            "CronJob",
+            "batch/v1",
+            True,
+            short_names=("cj",),
+            singular="cronjob",
+            has_status=True,
+            defaults=cronjobs.cronjob_defaults,
+            validate=cronjobs.validate_cronjob,
+            on_write=cronjobs.on_write,
         ),
     )
 }

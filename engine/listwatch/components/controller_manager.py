@@ -14,6 +14,8 @@
   every namespace; it runs the spec's `service-accounts` machine.
 - `jobs` (`listwatch.components.job`): the job controller, which runs each Job's pods to
   completion; it runs the spec's `job` machine.
+- `cronjobs` (`listwatch.components.cronjob`): the cronjob controller, which starts each
+  CronJob's Jobs on its schedule; it runs the spec's `cronjob` machine.
 
 The controller manager opens the spec's watches and hands each event to the controller it
 concerns; the controllers share no state, only the API and the pod watch's cache (read through
@@ -28,6 +30,7 @@ from typing import Any
 from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.components.base import Component
+from listwatch.components.cronjob import CronJobController
 from listwatch.components.disruption import Disruption
 from listwatch.components.events import EventRecorder
 from listwatch.components.garbagecollector import GarbageCollector
@@ -42,7 +45,7 @@ from listwatch.machines.callbacks import action
 class ControllerManager(Component):
     """kube-controller-manager: the replication manager, the replicaset controller, the node
     lifecycle controller, the disruption controller, the garbage collector, the namespace and
-    serviceaccount controllers, the job controller."""
+    serviceaccount controllers, the job and cronjob controllers."""
 
     name = "controller-manager"
 
@@ -127,6 +130,15 @@ class ControllerManager(Component):
             recorder=recorders["Job"],
             settings=self.settings["jobs"],
             burst=int(self.settings["burstReplicas"]),
+            failures=self.failures,
+        )
+        self.cronjobs = CronJobController(
+            api=self.api,
+            loop=self.loop,
+            actor=self.actor,
+            act=self.act,
+            machine=self.machines["cronjob"],
+            recorder=recorders["CronJob"],
             failures=self.failures,
         )
 
@@ -238,6 +250,8 @@ class ControllerManager(Component):
     def job_changed(self, event: InformerEvent) -> None:
         if self._on("job-controller"):
             self.jobs.job_changed(event)
+        if self._on("cronjob-controller"):
+            self.cronjobs.job_changed(event)
         if self._on("garbage-collector-controller"):
             self.garbage_collector.observed(event)
 
@@ -245,5 +259,21 @@ class ControllerManager(Component):
     def job_deleted(self, event: InformerEvent) -> None:
         if self._on("job-controller"):
             self.jobs.job_deleted(event)
+        if self._on("cronjob-controller"):
+            self.cronjobs.job_deleted(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.forgotten(event)
+
+    @action
+    def cronjob_changed(self, event: InformerEvent) -> None:
+        if self._on("cronjob-controller"):
+            self.cronjobs.cronjob_changed(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.observed(event)
+
+    @action
+    def cronjob_deleted(self, event: InformerEvent) -> None:
+        if self._on("cronjob-controller"):
+            self.cronjobs.cronjob_deleted(event)
         if self._on("garbage-collector-controller"):
             self.garbage_collector.forgotten(event)

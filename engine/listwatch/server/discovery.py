@@ -45,6 +45,7 @@ _CATEGORIES: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("", "services"): ("all",),
     ("apps", "replicasets"): ("all",),
     ("batch", "jobs"): ("all",),
+    ("batch", "cronjobs"): ("all",),
 }
 _SUBRESOURCE_KIND = {
     "binding": "Binding",

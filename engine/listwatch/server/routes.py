@@ -37,6 +37,7 @@ SUBRESOURCES: Mapping[str, frozenset[str]] = {
     "replicasets": frozenset({"status", "scale"}),
     "poddisruptionbudgets": frozenset({"status"}),
     "jobs": frozenset({"status"}),
+    "cronjobs": frozenset({"status"}),
 }
 
 #: Served resources by (group, version, plural).

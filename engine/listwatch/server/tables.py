@@ -155,6 +155,18 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         _IMAGES,
         Column("Selector", ("V1JobSpec", "selector"), priority=1),
     ),
+    "cronjobs": (
+        _NAME,
+        Column("Schedule", ("V1CronJobSpec", "schedule")),
+        Column("Timezone", ("V1CronJobSpec", "timeZone")),
+        Column("Suspend", ("V1CronJobSpec", "suspend"), type="boolean"),
+        Column("Active", ("V1CronJobStatus", "active"), type="integer"),
+        Column("Last Schedule", ("V1CronJobStatus", "lastScheduleTime")),
+        _AGE,
+        _CONTAINERS,
+        _IMAGES,
+        Column("Selector", ("V1JobSpec", "selector"), priority=1),
+    ),
 }
 
 
@@ -265,6 +277,28 @@ def _job_row(job: Mapping[str, Any], now: datetime) -> list[Cell]:
     ]
 
 
+def _cronjob_row(cj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    """printCronJob: `<none>` for no time zone and no last schedule, `<unset>` for no suspend."""
+    spec = cj.get("spec") or {}
+    status = cj.get("status") or {}
+    job_spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+    containers = ((job_spec.get("template") or {}).get("spec") or {}).get("containers") or []
+    suspend = spec.get("suspend")
+    last = status.get("lastScheduleTime")
+    return [
+        objects.name_of(cj),
+        str(spec.get("schedule", "")),
+        str(spec.get("timeZone") or "<none>"),
+        "<unset>" if suspend is None else str(bool(suspend)),
+        len(status.get("active") or []),
+        printers.age(last, now) if last else "<none>",
+        printers.age(objects.meta(cj).get("creationTimestamp"), now),
+        ",".join(c.get("name", "") for c in containers),
+        ",".join(c.get("image", "") for c in containers),
+        printers.label_selector(job_spec.get("selector") or {}),
+    ]
+
+
 def _default_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
     return [objects.name_of(obj), objects.meta(obj).get("creationTimestamp") or ""]
 
@@ -284,6 +318,7 @@ ROWS: Mapping[str, RowFunction] = {
     "priorityclasses": _priority_class_row,
     "poddisruptionbudgets": _pdb_row,
     "jobs": _job_row,
+    "cronjobs": _cronjob_row,
 }
 
 
