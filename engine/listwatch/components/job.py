@@ -173,7 +173,8 @@ class JobController:
         pods[uid] = pod
         tracked = self.jobs.get(owner)
         if tracked is None:
-            self._release(pod)  # its Job is gone (or not yet seen): nothing will count it
+            if self._tracks(pod) and not self._owner_exists(pod, ref):
+                self._release(pod)  # its Job is gone: nothing will count it
             return
         if not seen and tracked.pending_adds > 0:
             tracked.pending_adds -= 1
@@ -566,6 +567,16 @@ class JobController:
                 namespace=objects.namespace_of(pod),
                 actor=self.actor,
             )
+
+    def _owner_exists(self, pod: Mapping[str, Any], ref: Mapping[str, Any]) -> bool:
+        """Whether the Job a pod names is there (its watch may not have shown it yet)."""
+        try:
+            job = self.api.get(
+                "jobs", str(ref.get("name", "")), namespace=objects.namespace_of(pod)
+            )
+        except errors.NotFound:
+            return False
+        return objects.uid_of(job) == ref.get("uid")
 
     def _tracks(self, pod: Mapping[str, Any]) -> bool:
         """Whether the pod still carries the tracking finalizer (it is not counted yet)."""
