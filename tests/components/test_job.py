@@ -11,6 +11,7 @@ import pytest
 from listwatch.apiserver import objects
 from listwatch.apiserver.watchcache import WatchEvent
 from listwatch.cluster import Cluster
+from listwatch.components import job as job_controller
 
 FINALIZER = "batch.kubernetes.io/job-tracking"
 
@@ -185,3 +186,34 @@ def test_a_job_deleted_in_the_background_takes_its_pods(cluster: Cluster) -> Non
     cluster.api.delete("jobs", "doomed", propagation_policy="Background")
     cluster.settle()
     assert gone == [objects.name_of(pod)]
+
+
+def test_restarts_in_place_count_against_the_backoff_limit_under_on_failure(
+    cluster: Cluster,
+) -> None:
+    obj = job("restarting", "exit 1", backoffLimit=2)
+    obj["spec"]["template"]["spec"]["restartPolicy"] = "OnFailure"
+    cluster.apply(obj)
+    cluster.settle()
+    assert conditions(cluster, "restarting")[-1] == ("Failed", "True", "BackoffLimitExceeded")
+    # one pod, restarted in place until the limit, then deleted and counted
+    assert cluster.api.get("jobs", "restarting")["status"]["failed"] == 1
+
+
+def test_a_rule_on_a_pod_condition_matches_a_failed_pod_with_it() -> None:
+    """(The kubelet of the memory cluster does not keep DisruptionTarget in the status it writes
+    when the pod stops, so this is checked on the pod as the controller would see it.)"""
+    rules = [
+        {"action": "Ignore", "onExitCodes": {"operator": "In", "values": [2]}},
+        {"action": "FailJob", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]},
+    ]
+    pod = {
+        "status": {
+            "phase": "Failed",
+            "conditions": [{"type": "DisruptionTarget", "status": "True"}],
+            "containerStatuses": [{"name": "m", "state": {"terminated": {"exitCode": 137}}}],
+        }
+    }
+    assert job_controller._match(rules, pod) == (1, {"condition": "DisruptionTarget"})
+    pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] = 2
+    assert job_controller._match(rules, pod) == (0, {"container": "m", "code": 2})

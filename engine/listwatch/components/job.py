@@ -276,7 +276,7 @@ class JobController:
             view.failure = (str(failed.get("reason", "")), str(failed.get("message", "")))
         elif policy_failure is not None:
             view.failure = policy_failure
-        elif view.failed > int(spec.get("backoffLimit", 6)):
+        elif view.failed > int(spec.get("backoffLimit", 6)) or self._restarts_exceed(tracked, view):
             view.failure = ("BackoffLimitExceeded", self.messages["BackoffLimitExceeded"])
         elif self._deadline_left(tracked) == 0.0:
             view.failure = ("DeadlineExceeded", self.messages["DeadlineExceeded"])
@@ -288,6 +288,22 @@ class JobController:
         else:
             view.complete = view.succeeded > 0 and not view.active
         return view
+
+    def _restarts_exceed(self, tracked: Tracked, view: View) -> bool:
+        """pastBackoffLimitOnFailure: under restartPolicy OnFailure a pod's containers restart in
+        place, so their restarts count against backoffLimit (any restart, when it is 0)."""
+        spec = self._spec(tracked)
+        template = (spec.get("template") or {}).get("spec") or {}
+        if template.get("restartPolicy") != "OnFailure":
+            return False
+        restarts = sum(
+            int(cs.get("restartCount", 0))
+            for pod in view.active
+            for key in ("initContainerStatuses", "containerStatuses")
+            for cs in (pod.get("status") or {}).get(key) or []
+        )
+        limit = int(spec.get("backoffLimit", 6))
+        return restarts > 0 if limit == 0 else restarts >= limit
 
     def _apply_failure_policy(self, tracked: Tracked, view: View) -> tuple[str, str] | None:
         """Match each newly failed pod against spec.podFailurePolicy's rules, in order: an Ignore
