@@ -54,6 +54,8 @@ class View:
     #: (reason, message) of the failure the Job meets, if any.
     failure: tuple[str, str] | None = None
     complete: bool = False
+    #: The Job already had its Complete or Failed condition (its final Event was recorded).
+    finished: bool = False
 
 
 class Tracked:
@@ -239,7 +241,7 @@ class JobController:
         status = tracked.status
         uncounted = status.get("uncountedTerminatedPods") or {}
         listed = set(uncounted.get("succeeded") or []) | set(uncounted.get("failed") or [])
-        view = View()
+        view = View(finished=_true(tracked.obj, "Complete") or _true(tracked.obj, "Failed"))
         for pod in sorted(
             self.owned.get(tracked.uid, {}).values(),
             key=lambda p: str(objects.meta(p).get("creationTimestamp", "")),
@@ -549,7 +551,10 @@ class JobController:
 
     @action
     def record_finished(self, tracked: Tracked) -> None:
-        """The Job's final Event: Completed, or a Warning with its failure's reason."""
+        """The Job's final Event: Completed, or a Warning with its failure's reason (once: not
+        again for a Job found finished when the controller starts)."""
+        if tracked.view.finished:
+            return
         if tracked.job == "Complete":
             self.recorder.record(tracked.obj, "Completed")
         elif tracked.view.failure is not None:
