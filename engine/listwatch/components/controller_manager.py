@@ -136,7 +136,6 @@ class ControllerManager(Component):
             api=self.api,
             loop=self.loop,
             actor=self.actor,
-            act=self.act,
             machine=self.machines["cronjob"],
             recorder=recorders["CronJob"],
             failures=self.failures,

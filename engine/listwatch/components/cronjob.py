@@ -26,7 +26,6 @@ from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.clock import parse_rfc3339, rfc3339
-from listwatch.components.base import Acts
 from listwatch.components.events import EventRecorder
 from listwatch.components.failures import Failures
 from listwatch.loop import Loop, Timer
@@ -70,7 +69,6 @@ class CronJobController:
         api: APIServer,
         loop: Loop,
         actor: str,
-        act: Acts,
         machine: Machine,
         recorder: EventRecorder,
         failures: Failures | None = None,
@@ -78,7 +76,6 @@ class CronJobController:
         self.api = api
         self.loop = loop
         self.actor = actor
-        self.act = act
         self.machine = machine
         self.recorder = recorder
         self.failures = failures
@@ -279,9 +276,8 @@ class CronJobController:
             self.recorder.emit(obj, "Warning", "FailedCreate", f"Error creating job: {exc}")
             return
         if job is not None:
-            self.act(
-                "reconcile", obj, result="created", detail=f"started job {name} for {rfc3339(due)}"
-            )
+            # No `reconcile` act: that is the flow's LW-06, a controller creating pods; the
+            # CronJob creates a Job, whose pods the job controller creates.
             self.recorder.record(obj, "CreatedJob", job=name)
             scheduled.status["active"] = [*scheduled.status.get("active", []), _reference(job)]
             self.owned.setdefault(scheduled.uid, {})[objects.uid_of(job)] = job
