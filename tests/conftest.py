@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.bdd.disruption_steps",
     "tests.bdd.troubleshooting_steps",
     "tests.bdd.deployment_steps",
+    "tests.bdd.job_steps",
     "tests.dockerengine",
     "tests.served",
 ]

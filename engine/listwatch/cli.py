@@ -531,8 +531,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
     record = sub.add_parser(
         "record",
-        help="record a live cluster's pods, events, nodes, ReplicationControllers and "
-        "ReplicaSets (each its own watch) as a trace",
+        help="record a live cluster's pods, events, nodes, ReplicationControllers, "
+        "ReplicaSets and Jobs (each its own watch) as a trace",
     )
     observe.add_arguments(record)
     record.add_argument(

@@ -20,9 +20,11 @@ from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.watchcache import WatchCache
 from listwatch.client.informer import Informer
 from listwatch.components.controller_manager import ControllerManager
+from listwatch.components.cronjob import CronJobController
 from listwatch.components.deployment import DeploymentController
 from listwatch.components.disruption import Disruption
 from listwatch.components.garbagecollector import GarbageCollector
+from listwatch.components.job import JobController
 from listwatch.components.kubelet import Kubelet
 from listwatch.components.kubelet.admission import CHECKS as KUBELET_CHECKS
 from listwatch.components.kubelet.containers import Containers
@@ -58,6 +60,8 @@ OWNERS: Mapping[str, Parts | type] = {
             "namespace-deletion": NamespaceController,
             "service-accounts": ServiceAccounts,
             "deployment": DeploymentController,
+            "job": JobController,
+            "cronjob": CronJobController,
         },
     ),
     "scheduler": Scheduler,

@@ -4,8 +4,8 @@ trace or judged, record by record, as they come.
     listwatch record [--kubeconfig K] [-n NAMESPACE] [-o FILE] [--duration SECONDS]
     listwatch check --follow [--kubeconfig K] [-n NAMESPACE] [--duration SECONDS]
 
-Pods, Events, Nodes, ReplicationControllers and ReplicaSets are each listed and then watched from
-the list's resourceVersion (kubectl watches one resource type at a time, so `kubectl get
+Pods, Events, Nodes, ReplicationControllers, ReplicaSets and Jobs are each listed and then watched
+from the list's resourceVersion (kubectl watches one resource type at a time, so `kubectl get
 pods,events -w` cannot record them together).
 Both run until SIGINT or SIGTERM (or `--duration`), then stop their watches and exit: record with
 0, check with the checker's exit code for what it saw.
@@ -70,6 +70,7 @@ def follow(
             ("replicationcontrollers", args.namespace),
             ("replicasets", args.namespace),
             ("deployments", args.namespace),
+            ("jobs", args.namespace),
         ],
     )
     deadline = None if args.duration is None else time.monotonic() + args.duration

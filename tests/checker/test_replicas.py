@@ -89,3 +89,38 @@ def test_a_creation_under_way_when_the_count_was_lowered_is_not_blamed(engine: E
     # ...but a fourth is too many under either count.
     records += [rc(1, "MODIFIED", rv=6), pod("web-d", rv=7)]
     assert [name for name, *_ in replica_violations(engine, records)] == ["web-d"]
+
+
+def job(parallelism: int, kind: str = "ADDED", *, rv: int = 1) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "object": {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {
+                "name": "web",
+                "namespace": "default",
+                "uid": "rc-1",
+                "resourceVersion": str(rv),
+            },
+            "spec": {"parallelism": parallelism, "completions": 10},
+        },
+    }
+
+
+def test_a_job_never_has_more_active_pods_than_its_parallelism(engine: Engine) -> None:
+    records = [job(2), pod("web-a", rv=2), pod("web-b", rv=3), pod("web-c", rv=4)]
+    assert replica_violations(engine, records) == [
+        ("web-c", "LW-06", "web-c appeared as its active pod number 3")
+    ]
+    report = check_records(records, engine.spec)
+    assert next(v for v in report.violations if v.rule == "replicas").expected == (
+        "at most 2 active pods owned by Job default/web (spec.parallelism 2)"
+    )
+
+
+def test_a_job_pod_that_finished_makes_room_for_the_next(engine: Engine) -> None:
+    done = pod("web-a", "MODIFIED", rv=4)
+    done["object"]["status"] = {"phase": "Succeeded"}
+    records = [job(1), pod("web-a", rv=2), done, pod("web-b", rv=5)]
+    assert replica_violations(engine, records) == []

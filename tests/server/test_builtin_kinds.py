@@ -170,8 +170,12 @@ services svc v1 true Service
 apiservices - apiregistration.k8s.io/v1 false APIService
 controllerrevisions - apps/v1 true ControllerRevision
 daemonsets ds apps/v1 true DaemonSet
+deployments deploy apps/v1 true Deployment
 replicasets rs apps/v1 true ReplicaSet
 statefulsets sts apps/v1 true StatefulSet
+cronjobs cj batch/v1 true CronJob
+jobs - batch/v1 true Job
+customresourcedefinitions crd,crds apiextensions.k8s.io/v1 false CustomResourceDefinition
 leases - coordination.k8s.io/v1 true Lease
 events ev events.k8s.io/v1 true Event
 poddisruptionbudgets pdb policy/v1 true PodDisruptionBudget

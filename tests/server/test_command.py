@@ -117,7 +117,8 @@ def test_an_unknown_component_to_leave_out_is_a_user_error() -> None:
         err.getvalue() == "error: --without etcd: not a component; choose from scheduler, kubelet, "
         "controller-manager, replicationcontroller-controller, replicaset-controller, "
         "node-lifecycle-controller, disruption-controller, garbage-collector-controller, "
-        "namespace-controller, serviceaccount-controller, deployment-controller\n"
+        "namespace-controller, serviceaccount-controller, deployment-controller, job-controller, "
+        "cronjob-controller\n"
     )
 
 

@@ -26,6 +26,7 @@ def test_api_and_apis_list_the_core_version_and_the_named_groups() -> None:
         "apiregistration.k8s.io",
         "apps",
         "events.k8s.io",
+        "batch",
         "policy",
         "rbac.authorization.k8s.io",
         "storage.k8s.io",
@@ -35,7 +36,7 @@ def test_api_and_apis_list_the_core_version_and_the_named_groups() -> None:
     ]
     assert groups[1]["preferredVersion"] == {"groupVersion": "apps/v1", "version": "v1"}
     assert doc("/apis/apps")["kind"] == "APIGroup"
-    assert doc("/apis/batch") is None
+    assert doc("/apis/networking.k8s.io") is None
 
 
 def test_pods_eviction_is_found_in_the_policy_group_as_kubectl_drain_looks_for_it() -> None:
@@ -115,6 +116,7 @@ def test_openapi_v3_index_points_at_each_group_version_by_a_content_hash() -> No
         "apis/apiregistration.k8s.io/v1",
         "apis/apps/v1",
         "apis/coordination.k8s.io/v1",
+        "apis/batch/v1",
         "apis/events.k8s.io/v1",
         "apis/policy/v1",
         "apis/rbac.authorization.k8s.io/v1",

@@ -163,7 +163,11 @@ def parse_field_selector(
 _PATHS: dict[str, tuple[str, ...]] = {}
 #: What an unset field compares as when it is not "": a bool's field set formats it
 #: (strconv.FormatBool), so an unset `spec.unschedulable` is "false", as on v1.32.
-UNSET: Mapping[str, str] = {"spec.unschedulable": "false", "spec.hostNetwork": "false"}
+UNSET: Mapping[str, str] = {
+    "spec.unschedulable": "false",
+    "spec.hostNetwork": "false",
+    "status.successful": "0",
+}
 #: Field labels that are not a path of the object: an Event's `source` is its source component,
 #: or its reporting component when it has none (events written through events.k8s.io).
 COMPUTED: Mapping[str, tuple[str, ...]] = {"source": ("source.component", "reportingComponent")}

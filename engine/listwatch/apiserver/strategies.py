@@ -19,8 +19,10 @@ from listwatch.apiserver.fields import FieldErrors, shown, validate_meta
 from listwatch.apiserver.kinds import (
     configs,
     controllers,
+    cronjobs,
     deployments,
     events,
+    jobs,
     namespaces,
     nodes,
     poddisruptionbudgets,
@@ -127,6 +129,17 @@ NAMED: Mapping[str, Strategy] = {
         validate_update=deployments.validate_deployment_update,
         on_write=deployments.on_write,
         prepare_update=deployments.prepare_update,
+    ),
+    "jobs": Strategy(
+        defaults=jobs.job_defaults,
+        validate=jobs.validate_job,
+        validate_update=jobs.validate_job_update,
+        on_write=jobs.on_write,
+    ),
+    "cronjobs": Strategy(
+        defaults=cronjobs.cronjob_defaults,
+        validate=cronjobs.validate_cronjob,
+        on_write=cronjobs.on_write,
     ),
     "crds": Strategy(
         on_write=crds.crd_on_write,

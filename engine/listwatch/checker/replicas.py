@@ -1,5 +1,6 @@
 """The replica count: a replication controller never makes a ReplicationController or ReplicaSet
-more active pods than its spec.replicas.
+more active pods than its spec.replicas, and the job controller never makes a Job more active pods
+than its spec.parallelism.
 
 Active pods are those the controller owns (their controller ownerReference) that are not being
 deleted and not finished, as the controller counts them. Only a pod that *appears* can break the
@@ -17,14 +18,21 @@ from typing import Any
 
 from listwatch.actions import ObjectRef
 
-#: The kinds whose replicas are counted.
-KINDS = frozenset({"ReplicationController", "ReplicaSet"})
+#: The kinds whose active pods are counted, and the spec field (with its default) that bounds them.
+LIMITS: Mapping[str, tuple[str, int]] = {
+    "ReplicationController": ("replicas", 1),
+    "ReplicaSet": ("replicas", 1),
+    "Job": ("parallelism", 1),
+}
+KINDS = frozenset(LIMITS)
 
 
 @dataclass
 class _Owner:
     ref: ObjectRef
-    #: spec.replicas as last seen, and as seen before that.
+    #: The bounding field (spec.replicas, spec.parallelism).
+    bound: str
+    #: Its value as last seen, and as seen before that.
     replicas: tuple[int, int]
     active: set[str] = field(default_factory=set)
 
@@ -40,10 +48,11 @@ class Replicas:
         if kind == "DELETED":
             self._owners.pop(ref.uid, None)
             return
-        replicas = int((obj.get("spec") or {}).get("replicas", 1))
+        name, default = LIMITS[str(obj.get("kind"))]
+        replicas = int((obj.get("spec") or {}).get(name, default))
         owner = self._owners.get(ref.uid)
         if owner is None:
-            self._owners[ref.uid] = _Owner(ref, (replicas, replicas))
+            self._owners[ref.uid] = _Owner(ref, name, (replicas, replicas))
         elif replicas != owner.replicas[0]:
             owner.replicas = (replicas, owner.replicas[0])
 
@@ -74,6 +83,6 @@ class Replicas:
             return None
         return (
             f"at most {limit} active pods owned by {owner.ref.kind} {owner.ref} "
-            f"(spec.replicas {owner.replicas[0]})",
+            f"(spec.{owner.bound} {owner.replicas[0]})",
             f"{meta.get('name')} appeared as its active pod number {len(owner.active)}",
         )

@@ -42,7 +42,8 @@ RULES = {
     "TaintToleration of NoExecute taints)",
     "restarts": "the container machine: restartCount only grows, after a container ran and ended",
     "restart-policy": "the pod-phase machine: Succeeded means no container will restart",
-    "replicas": "the replication controller: no more active pods than spec.replicas",
+    "replicas": "the replication and job controllers: no more active pods than spec.replicas "
+    "(a Job: spec.parallelism)",
     "flow": "a STEP record: the step must follow the one before in the flow graph",
 }
 

@@ -15,6 +15,10 @@
 - `deployments` (`listwatch.components.deployment`, its rules in `revisions`): the deployment
   controller, which rolls each Deployment out through its ReplicaSets; it runs the spec's
   `deployment` machine.
+- `jobs` (`listwatch.components.job`): the job controller, which runs each Job's pods to
+  completion; it runs the spec's `job` machine.
+- `cronjobs` (`listwatch.components.cronjob`): the cronjob controller, which starts each
+  CronJob's Jobs on its schedule; it runs the spec's `cronjob` machine.
 
 The controller manager opens the spec's watches and hands each event to the controller it
 concerns; the controllers share no state, only the API and the pod watch's cache (read through
@@ -29,10 +33,12 @@ from typing import Any
 from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.components.base import Component
+from listwatch.components.cronjob import CronJobController
 from listwatch.components.deployment import DeploymentController
 from listwatch.components.disruption import Disruption
 from listwatch.components.events import EventRecorder
 from listwatch.components.garbagecollector import GarbageCollector
+from listwatch.components.job import JobController
 from listwatch.components.namespaces import NamespaceController
 from listwatch.components.nodelifecycle import NodeLifecycle
 from listwatch.components.replication import Replication
@@ -43,7 +49,7 @@ from listwatch.machines.callbacks import action
 class ControllerManager(Component):
     """kube-controller-manager: the replication manager, the replicaset controller, the node
     lifecycle controller, the disruption controller, the garbage collector, the namespace and
-    serviceaccount controllers, the deployment controller."""
+    serviceaccount controllers, the deployment, job and cronjob controllers."""
 
     name = "controller-manager"
 
@@ -119,6 +125,25 @@ class ControllerManager(Component):
             machine=self.machines["service-accounts"],
             settings=self.settings["serviceAccounts"],
         )
+        self.jobs = JobController(
+            api=self.api,
+            loop=self.loop,
+            actor=self.actor,
+            act=self.act,
+            machine=self.machines["job"],
+            recorder=recorders["Job"],
+            settings=self.settings["jobs"],
+            burst=int(self.settings["burstReplicas"]),
+            failures=self.failures,
+        )
+        self.cronjobs = CronJobController(
+            api=self.api,
+            loop=self.loop,
+            actor=self.actor,
+            machine=self.machines["cronjob"],
+            recorder=recorders["CronJob"],
+            failures=self.failures,
+        )
 
         self.deployments = DeploymentController(
             api=self.api,
@@ -135,6 +160,8 @@ class ControllerManager(Component):
         return controller in self.enabled
 
     def _pod_seen(self, event: InformerEvent) -> None:
+        if self._on("job-controller"):
+            self.jobs.pod_changed(event)
         if self._on("garbage-collector-controller"):
             self.garbage_collector.observed(event)
         if self._on("disruption-controller"):
@@ -182,6 +209,8 @@ class ControllerManager(Component):
         self.replication.pod_deleted(event)
         if self._on("deployment-controller"):
             self.deployments.pod_deleted(event)
+        if self._on("job-controller"):
+            self.jobs.pod_deleted(event)
         if self._on("garbage-collector-controller"):
             self.garbage_collector.forgotten(event)
         if self._on("disruption-controller"):
@@ -250,3 +279,35 @@ class ControllerManager(Component):
     def node_forgotten(self, event: InformerEvent) -> None:
         if self._on("node-lifecycle-controller"):
             self.node_lifecycle.node_forgotten(event)
+
+    @action
+    def job_changed(self, event: InformerEvent) -> None:
+        if self._on("job-controller"):
+            self.jobs.job_changed(event)
+        if self._on("cronjob-controller"):
+            self.cronjobs.job_changed(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.observed(event)
+
+    @action
+    def job_deleted(self, event: InformerEvent) -> None:
+        if self._on("job-controller"):
+            self.jobs.job_deleted(event)
+        if self._on("cronjob-controller"):
+            self.cronjobs.job_deleted(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.forgotten(event)
+
+    @action
+    def cronjob_changed(self, event: InformerEvent) -> None:
+        if self._on("cronjob-controller"):
+            self.cronjobs.cronjob_changed(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.observed(event)
+
+    @action
+    def cronjob_deleted(self, event: InformerEvent) -> None:
+        if self._on("cronjob-controller"):
+            self.cronjobs.cronjob_deleted(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.forgotten(event)

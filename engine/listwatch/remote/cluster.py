@@ -142,6 +142,7 @@ class RemoteCluster:
                 ("pods", namespace),
                 ("events", namespace),
                 ("replicationcontrollers", namespace),
+                ("jobs", namespace),
             ],
         )
         self.recorder.start()

@@ -238,6 +238,28 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         Column("AllowVolumeExpansion", ("V1StorageClass", "allowVolumeExpansion")),
         _AGE,
     ),
+    "jobs": (
+        _NAME,
+        Column("Status", "Status of the job."),
+        Column("Completions", ("V1JobStatus", "succeeded")),
+        Column("Duration", "Time required to complete the job."),
+        _AGE,
+        _CONTAINERS,
+        _IMAGES,
+        Column("Selector", ("V1JobSpec", "selector"), priority=1),
+    ),
+    "cronjobs": (
+        _NAME,
+        Column("Schedule", ("V1CronJobSpec", "schedule")),
+        Column("Timezone", ("V1CronJobSpec", "timeZone")),
+        Column("Suspend", ("V1CronJobSpec", "suspend"), type="boolean"),
+        Column("Active", ("V1CronJobStatus", "active"), type="integer"),
+        Column("Last Schedule", ("V1CronJobStatus", "lastScheduleTime")),
+        _AGE,
+        _CONTAINERS,
+        _IMAGES,
+        Column("Selector", ("V1JobSpec", "selector"), priority=1),
+    ),
 }
 
 
@@ -495,6 +517,72 @@ def _storage_class_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
     ]
 
 
+def _job_row(job: Mapping[str, Any], now: datetime) -> list[Cell]:
+    """printJob: its status from its conditions, completions, duration (to completionTime, or to
+    now while it runs)."""
+    spec = job.get("spec") or {}
+    status = job.get("status") or {}
+    succeeded = int(status.get("succeeded", 0))
+    parallelism = spec.get("parallelism")
+    if spec.get("completions") is not None:
+        completions = f"{succeeded}/{spec['completions']}"
+    elif parallelism is not None and int(parallelism) > 1:
+        completions = f"{succeeded}/1 of {parallelism}"
+    else:
+        completions = f"{succeeded}/1"
+    duration = ""
+    start = printers.parse_time(status.get("startTime"))
+    if start is not None:
+        end = printers.parse_time(status.get("completionTime")) or now
+        duration = printers.human_duration((end - start).total_seconds())
+    true = {c.get("type") for c in status.get("conditions") or [] if c.get("status") == "True"}
+    shown = "Running"
+    for word, holds in (
+        ("Complete", "Complete" in true),
+        ("Failed", "Failed" in true),
+        ("Terminating", bool(objects.meta(job).get("deletionTimestamp"))),
+        ("Suspended", "Suspended" in true),
+        ("FailureTarget", "FailureTarget" in true),
+        ("SuccessCriteriaMet", "SuccessCriteriaMet" in true),
+    ):
+        if holds:
+            shown = word
+            break
+    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+    return [
+        objects.name_of(job),
+        shown,
+        completions,
+        duration,
+        printers.age(objects.meta(job).get("creationTimestamp"), now),
+        ",".join(c.get("name", "") for c in containers),
+        ",".join(c.get("image", "") for c in containers),
+        printers.label_selector(spec.get("selector") or {}),
+    ]
+
+
+def _cronjob_row(cj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    """printCronJob: `<none>` for no time zone and no last schedule, `<unset>` for no suspend."""
+    spec = cj.get("spec") or {}
+    status = cj.get("status") or {}
+    job_spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+    containers = ((job_spec.get("template") or {}).get("spec") or {}).get("containers") or []
+    suspend = spec.get("suspend")
+    last = status.get("lastScheduleTime")
+    return [
+        objects.name_of(cj),
+        str(spec.get("schedule", "")),
+        str(spec.get("timeZone") or "<none>"),
+        "<unset>" if suspend is None else str(bool(suspend)),
+        len(status.get("active") or []),
+        printers.age(last, now) if last else "<none>",
+        printers.age(objects.meta(cj).get("creationTimestamp"), now),
+        ",".join(c.get("name", "") for c in containers),
+        ",".join(c.get("image", "") for c in containers),
+        printers.label_selector(job_spec.get("selector") or {}),
+    ]
+
+
 def _default_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
     return [objects.name_of(obj), objects.meta(obj).get("creationTimestamp") or ""]
 
@@ -526,6 +614,8 @@ ROWS: Mapping[str, RowFunction] = {
     "rolebindings": _binding_row,
     "clusterrolebindings": _binding_row,
     "storageclasses": _storage_class_row,
+    "jobs": _job_row,
+    "cronjobs": _cronjob_row,
 }
 
 
