@@ -37,10 +37,9 @@ HERE = Path(__file__).resolve().parent
 DIRECTORIES = ("kubernetes/e2e_test", "kubernetes/aio/e2e_test")
 
 # The causes of the known failures, one word each, as the report groups them.
-KIND = "kind not served"
+APPLY = "server-side apply not served"
 SUBRESOURCE = "subresource not served"
 EXEC = "exec needs a container"
-WIRE = "wire format"
 METRICS = "metrics"
 OFFLINE = "no registry reachable"
 MEMORY = ("memory",)
@@ -59,18 +58,6 @@ class Known:
 #: The suite's tests that fail today, by test id (path under the suite::class::method), each with
 #: its cause; every other test must pass. Remove a line when the work it names is merged.
 KNOWN_FAILURES: dict[str, Known] = {
-    "kubernetes/e2e_test/test_apps.py::TestClientApps::test_create_daemonset": Known(
-        KIND, "daemonsets (apps/v1)"
-    ),
-    "kubernetes/e2e_test/test_apps.py::TestClientApps::test_create_deployment": Known(
-        KIND, "deployments (apps/v1)"
-    ),
-    "kubernetes/e2e_test/test_batch.py::TestClientBatch::test_job_apis": Known(
-        KIND, "jobs (batch/v1)"
-    ),
-    "kubernetes/e2e_test/test_client.py::TestClient::test_configmap_apis": Known(
-        KIND, "configmaps (v1)"
-    ),
     "kubernetes/e2e_test/test_client.py::TestClient::test_exit_code": Known(
         EXEC, "the exec stream's exit status (error channel) from a real container", MEMORY
     ),
@@ -86,78 +73,12 @@ KNOWN_FAILURES: dict[str, Known] = {
     "kubernetes/e2e_test/test_client.py::TestClient::test_portforward_raw": Known(
         SUBRESOURCE, "pods/portforward (WebSocket), then TCP echo servers in the container"
     ),
-    **{
-        f"kubernetes/e2e_test/test_informer.py::TestSharedInformerE2E::{name}": Known(
-            KIND, "configmaps (v1), which the informer lists and watches"
-        )
-        for name in (
-            "test_added_event_and_cache_entry",
-            "test_cache_populated_after_start",
-            "test_deleted_event_removes_from_cache",
-            "test_modified_event_and_cache_refresh",
-            "test_resource_version_advances",
-            "test_resync_fires_modified_for_existing_objects",
-        )
-    },
-    **{
-        f"kubernetes/e2e_test/test_utils.py::TestUtils::{name}": Known(
-            KIND, "apiservices (apiregistration.k8s.io/v1)"
-        )
-        for name in ("test_create_apiservice_from_yaml_with_conflict",)
-    },
-    **{
-        f"kubernetes/e2e_test/test_utils.py::TestUtils::{name}": Known(
-            KIND, "deployments (apps/v1), created from YAML"
-        )
-        for name in (
-            "test_create_apps_deployment_from_yaml",
-            "test_create_apps_deployment_from_yaml_obj",
-            "test_create_apps_deployment_from_yaml_object",
-            "test_create_apps_deployment_from_yaml_with_apply_is_idempotent",
-            "test_create_deployment_non_default_namespace_from_yaml",
-            "test_create_from_list_in_multi_resource_yaml",
-            "test_create_from_list_in_multi_resource_yaml_namespaced",
-            "test_create_general_list_from_yaml",
-            "test_create_namespaced_apps_deployment_from_yaml",
-        )
-    },
-    **{
-        f"kubernetes/e2e_test/test_utils.py::TestUtils::{name}": Known(
-            WIRE,
-            "the HTTP/1.1 status line has no reason phrase ('409 ', not '409 Conflict'); the "
-            "client's FailToCreateError prints it ('Error from server (Conflict)')",
-        )
-        for name in (
-            "test_create_from_multi_resource_yaml_with_conflict",
-            "test_create_from_multi_resource_yaml_with_multi_conflicts",
-        )
-    },
-    **{
-        f"kubernetes/e2e_test/test_utils.py::TestUtils::{name}": Known(
-            KIND, "roles (rbac.authorization.k8s.io/v1)"
-        )
-        for name in (
-            "test_create_rbac_role_from_yaml",
-            "test_create_rbac_role_from_yaml_with_verbose_enabled",
-        )
-    },
-    "kubernetes/e2e_test/test_watch.py::TestClient::test_watch_configmaps": Known(
-        KIND, "configmaps (v1)"
-    ),
-    "kubernetes/aio/e2e_test/test_api.py::TestClientApi::test_create_daemonset": Known(
-        KIND, "daemonsets (apps/v1)"
-    ),
-    "kubernetes/aio/e2e_test/test_api.py::TestClientApi::test_create_deployment": Known(
-        KIND, "deployments (apps/v1)"
-    ),
-    "kubernetes/aio/e2e_test/test_api.py::TestClientApi::test_create_deployment_from_yaml_file": (
-        Known(KIND, "deployments (apps/v1), created from YAML")
+    "kubernetes/e2e_test/test_utils.py::TestUtils::"
+    "test_create_apps_deployment_from_yaml_with_apply_is_idempotent": Known(
+        APPLY, "create_from_yaml(apply=True) sends application/apply-patch+yaml"
     ),
     "kubernetes/aio/e2e_test/test_apply_patch.py::TestApplyPatch::test_apply_patch": Known(
-        KIND, "configmaps (v1), patched by server-side apply"
-    ),
-    "kubernetes/aio/e2e_test/test_batch.py::TestClientBatch::test_job_apis": Known(
-        KIND, "jobs (batch/v1)"
+        APPLY, "a ConfigMap patched by server-side apply"
     ),
 }
 
