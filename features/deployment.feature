@@ -35,3 +35,22 @@ Feature: Deployments: rolling out, stalling, rolling back, scaling
   Scenario: Deleting a Deployment deletes its ReplicaSets and their pods
     When I delete the deployment "web"
     Then the deployment "web", its replica sets and their pods are deleted
+
+  Scenario: A paused Deployment rolls out nothing until it is resumed
+    When I pause the deployment "web"
+    And I restart the rollout of the deployment "web"
+    Then the deployment "web" stays at revision 1 while it is paused
+    When I resume the deployment "web"
+    Then the deployment "web" is at revision 2
+    And the deployment "web" has 3 updated and available replicas
+
+  Scenario: A Recreate Deployment scales its old pods to 0 before it starts new ones
+    When I set the strategy of the deployment "web" to Recreate
+    And I restart the rollout of the deployment "web"
+    Then the deployment "web" has 3 updated and available replicas
+    And the old replica sets of "web" are scaled to 0
+    And the deployment "web" scaled up its replica set from 0 to 3
+
+  Scenario: A Deployment deleted in the foreground waits for its ReplicaSets
+    When I delete the deployment "web" in the foreground
+    Then the deployment "web", its replica sets and their pods are deleted

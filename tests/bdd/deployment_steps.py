@@ -109,6 +109,44 @@ def delete(world: World, name: str) -> None:
     world.backend.delete("deployments", name)
 
 
+@when(parsers.parse('I pause the deployment "{name}"'))
+def pause(world: World, name: str) -> None:
+    """kubectl rollout pause."""
+    world.backend.patch("deployments", name, {"spec": {"paused": True}})
+
+
+@when(parsers.parse('I resume the deployment "{name}"'))
+def resume(world: World, name: str) -> None:
+    """kubectl rollout resume."""
+    world.backend.patch("deployments", name, {"spec": {"paused": None}})
+
+
+@when(parsers.parse('I set the strategy of the deployment "{name}" to Recreate'))
+def recreate(world: World, name: str) -> None:
+    world.backend.patch(
+        "deployments", name, {"spec": {"strategy": {"type": "Recreate", "rollingUpdate": None}}}
+    )
+
+
+@when(parsers.parse('I delete the deployment "{name}" in the foreground'))
+def delete_in_the_foreground(world: World, name: str) -> None:
+    world.backend.delete("deployments", name, propagation="Foreground")
+
+
+@then(parsers.parse('the deployment "{name}" stays at revision {revision:d} while it is paused'))
+def stays_paused(world: World, name: str, revision: int) -> None:
+    def observed() -> bool:
+        d = _deployment(world, name)
+        return (d.get("status") or {}).get("observedGeneration", 0) >= objects.meta(d).get(
+            "generation", 1
+        )
+
+    assert world.wait(observed), _deployment(world, name)
+    d = _deployment(world, name)
+    assert (objects.meta(d).get("annotations") or {}).get(REVISION) == str(revision), d
+    assert len(_replica_sets(world, name)) == 1, _replica_sets(world, name)
+
+
 @then(parsers.parse('the deployment "{name}" has {replicas:d} updated and available replicas'))
 def rolled_out(world: World, name: str, replicas: int) -> None:
     assert world.wait(lambda: _rolled_out(world, name, replicas)), _deployment(world, name)

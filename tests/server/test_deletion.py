@@ -242,7 +242,7 @@ def test_the_default_namespace_may_not_be_deleted(api: Any) -> None:
 
 
 def test_kubectl_deletes_a_namespace_and_waits_until_it_is_gone(server: Server, api: Any) -> None:
-    # (`kubectl create namespace` sends protobuf, not read here: the client makes it)
+    # (the official client makes it; kubectl create namespace is covered in test_kubectl_protobuf)
     client.CoreV1Api(api).create_namespace(
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kc-doomed"}}
     )

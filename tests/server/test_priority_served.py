@@ -76,7 +76,7 @@ def test_kubectl_create_of_a_pod_with_an_unknown_class_is_forbidden(kubectl: Kub
 def test_kubectl_create_priorityclass_and_a_second_global_default_is_refused(
     kubectl: Kubectl,
 ) -> None:
-    # `kubectl create priorityclass` sends protobuf, which listwatch does not read: -f it is.
+    # From manifests (kubectl create priorityclass is covered in test_kubectl_protobuf).
     for name, value in (("lw-default", 100), ("lw-other", 5)):
         write(
             kubectl,

@@ -311,8 +311,11 @@ class APIServer:
         field_selector: str = "",
         actor: str = "client",
         allow_bookmarks: bool = False,
+        traced: bool = True,
     ) -> ClientWatch:
-        """Watch changes after `resource_version` ("" or "0": first ADDED for what exists)."""
+        """Watch changes after `resource_version` ("" or "0": first ADDED for what exists).
+        `traced=False`: the API server's own watch (its apiextensions controllers'), which the
+        trace does not show as a component's List-Watch."""
         res = self.resource(resource)
         labels = parse_label_selector(label_selector)
         fields = parse_field_selector(field_selector, res.fields, resource=res.plural)
@@ -330,7 +333,7 @@ class APIServer:
             actor=actor,
             bookmarks=allow_bookmarks,
         )
-        if self.sink is not None:
+        if self.sink is not None and traced:
             self.sink(
                 Action(
                     "watch",

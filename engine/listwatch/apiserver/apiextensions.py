@@ -27,7 +27,7 @@ class CRDControllers:
 
     def __init__(self, api: APIServer) -> None:
         self.api = api
-        api.watch(RESOURCE, self._changed, actor=ACTOR)
+        api.watch(RESOURCE, self._changed, actor=ACTOR, traced=False)
 
     def _changed(self, event: WatchEvent) -> None:
         crd = event.object
