@@ -27,7 +27,7 @@ from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.clock import parse_rfc3339, rfc3339
 from listwatch.components.events import EventRecorder
-from listwatch.components.failures import Failures
+from listwatch.components.failures import Failures, guarded_sync
 from listwatch.loop import Loop, Timer
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
@@ -143,22 +143,13 @@ class CronJobController:
             return
         scheduled.status = dict(scheduled.obj.get("status") or {})
         scheduled.due = self._due(scheduled)
-        if self.failures is None:
-            self.machine.fire(self, scheduled, "sync")
-            return
-        key = f"sync {scheduled.uid}"
-        try:
-            self.machine.fire(self, scheduled, "sync")
-        except Exception as exc:  # this CronJob waits for its retry; the others go on
-            self.failures.handled(
-                key=key,
-                event="sync",
-                obj=scheduled.obj,
-                exc=exc,
-                retry=lambda: self._enqueue(scheduled),
-            )
-        else:
-            self.failures.succeeded(key)
+        guarded_sync(
+            self.failures,
+            key=f"sync {scheduled.uid}",
+            obj=scheduled.obj,
+            sync=lambda: self.machine.fire(self, scheduled, "sync"),
+            retry=lambda: self._enqueue(scheduled),
+        )
 
     # -- schedule times ----------------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ from listwatch.client.informer import InformerEvent
 from listwatch.clock import parse_rfc3339
 from listwatch.components.base import Acts
 from listwatch.components.events import EventRecorder
-from listwatch.components.failures import Failures
+from listwatch.components.failures import Failures, guarded_sync
 from listwatch.components.revisions import (
     DESIRED_REPLICAS,
     HASH_LABEL,
@@ -177,22 +177,13 @@ class DeploymentController:
         rollout.new = None
         if rollout.uid not in self.rollouts:
             return
-        if self.failures is None:
-            self._fire(rollout)
-            return
-        key = f"sync {rollout.uid}"
-        try:
-            self._fire(rollout)
-        except Exception as exc:  # this Deployment waits for its retry; the others go on
-            self.failures.handled(
-                key=key,
-                event="sync",
-                obj=rollout.obj,
-                exc=exc,
-                retry=lambda: self._enqueue(rollout),
-            )
-        else:
-            self.failures.succeeded(key)
+        guarded_sync(
+            self.failures,
+            key=f"sync {rollout.uid}",
+            obj=rollout.obj,
+            sync=lambda: self._fire(rollout),
+            retry=lambda: self._enqueue(rollout),
+        )
 
     def _fire(self, rollout: Rollout) -> None:
         """One sync. A write that meets a newer object (409: another writer, the replicaset

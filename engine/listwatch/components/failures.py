@@ -100,3 +100,25 @@ class Failures:
             return
         self._attempts[key] = attempts + 1
         self.loop.call_later(RETRY_INITIAL * 2**attempts, retry)
+
+
+def guarded_sync(
+    failures: Failures | None,
+    *,
+    key: str,
+    obj: Obj,
+    sync: Callable[[], object],
+    retry: Callable[[], None],
+) -> None:
+    """Run one object's sync. A failure is recorded and the object retried with back-off while
+    the component goes on with the others; a success forgets its earlier failures. Without
+    `failures` (a run that wants errors raised) the sync runs bare."""
+    if failures is None:
+        sync()
+        return
+    try:
+        sync()
+    except Exception as exc:  # this object waits for its retry; the others go on
+        failures.handled(key=key, event="sync", obj=obj, exc=exc, retry=retry)
+    else:
+        failures.succeeded(key)

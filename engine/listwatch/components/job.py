@@ -30,7 +30,7 @@ from listwatch.client.informer import InformerEvent
 from listwatch.clock import parse_rfc3339
 from listwatch.components.base import Acts
 from listwatch.components.events import EventRecorder
-from listwatch.components.failures import Failures
+from listwatch.components.failures import Failures, guarded_sync
 from listwatch.loop import Loop, Timer
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
@@ -208,22 +208,13 @@ class JobController:
             return
         tracked.status = dict(tracked.obj.get("status") or {})
         tracked.view = self._view(tracked)
-        if self.failures is None:
-            self.machine.fire(self, tracked, "sync")
-            return
-        key = f"sync {tracked.uid}"
-        try:
-            self.machine.fire(self, tracked, "sync")
-        except Exception as exc:  # this Job waits for its retry; the others go on
-            self.failures.handled(
-                key=key,
-                event="sync",
-                obj=tracked.obj,
-                exc=exc,
-                retry=lambda: self._enqueue(tracked),
-            )
-        else:
-            self.failures.succeeded(key)
+        guarded_sync(
+            self.failures,
+            key=f"sync {tracked.uid}",
+            obj=tracked.obj,
+            sync=lambda: self.machine.fire(self, tracked, "sync"),
+            retry=lambda: self._enqueue(tracked),
+        )
 
     def _later(self, tracked: Tracked, delay: float) -> None:
         """Sync the Job again after `delay` seconds (a back-off or a deadline)."""

@@ -23,7 +23,7 @@ from listwatch.client.informer import InformerEvent
 from listwatch.clock import parse_rfc3339
 from listwatch.components.base import Acts
 from listwatch.components.events import EventRecorder
-from listwatch.components.failures import Failures
+from listwatch.components.failures import Failures, guarded_sync
 from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
@@ -177,22 +177,13 @@ class Replication:
         controlled.dirty = False
         if controlled.uid not in self.controllers:
             return
-        if self.failures is None:
-            self.machine.fire(self, controlled, "sync")
-            return
-        key = f"sync {controlled.uid}"
-        try:
-            self.machine.fire(self, controlled, "sync")
-        except Exception as exc:  # this controller waits for its retry; the others go on
-            self.failures.handled(
-                key=key,
-                event="sync",
-                obj=controlled.obj,
-                exc=exc,
-                retry=lambda: self._enqueue(controlled),
-            )
-        else:
-            self.failures.succeeded(key)
+        guarded_sync(
+            self.failures,
+            key=f"sync {controlled.uid}",
+            obj=controlled.obj,
+            sync=lambda: self.machine.fire(self, controlled, "sync"),
+            retry=lambda: self._enqueue(controlled),
+        )
 
     # -- the replication machine's callbacks -------------------------------------------------------
 
