@@ -8,7 +8,7 @@ from typing import Any
 
 from listwatch.apiserver import objects
 from listwatch.apiserver.fields import FieldErrors, validate_meta
-from listwatch.apiserver.kinds.pods import validate_pod
+from listwatch.apiserver.kinds.pods import validate_pod_template
 from listwatch.apiserver.kinds.podspec import default_pod_spec
 from listwatch.apiserver.objects import Obj
 
@@ -74,15 +74,5 @@ def validate_controller(obj: Obj) -> FieldErrors:
             f"spec.template.metadata.labels: Invalid value: {dict(labels)!r}: `selector` does not "
             "match template `labels`"
         )
-    pod = {
-        "metadata": {
-            "name": "template",
-            **{k: v for k, v in (template.get("metadata") or {}).items() if k != "name"},
-        },
-        "spec": template.get("spec"),
-    }
-    errs.extend(
-        e.replace("spec.", "spec.template.spec.", 1) if e.startswith("spec.") else e
-        for e in validate_pod(pod)
-    )
+    errs.extend(validate_pod_template(template))
     return errs

@@ -23,7 +23,7 @@ from listwatch.apiserver.kinds.poddisruptionbudgets import (
     _int_or_percent_problems,
     scaled,
 )
-from listwatch.apiserver.kinds.pods import validate_pod
+from listwatch.apiserver.kinds.pods import validate_pod_template
 from listwatch.apiserver.objects import Obj
 from listwatch.rules import selectors
 
@@ -221,17 +221,7 @@ def _validate_template(spec: Mapping[str, Any], selector: Mapping[str, Any] | No
             f"spec.template.metadata.labels: Invalid value: {_go_map(dict(labels))}: "
             "`selector` does not match template `labels`"
         )
-    pod = {
-        "metadata": {
-            "name": "template",
-            **{k: v for k, v in (template.get("metadata") or {}).items() if k != "name"},
-        },
-        "spec": template.get("spec"),
-    }
-    errs.extend(
-        e.replace("spec.", "spec.template.spec.", 1) if e.startswith("spec.") else e
-        for e in validate_pod(pod)
-    )
+    errs.extend(validate_pod_template(template))
     pod_spec = template.get("spec") or {}
     policy = pod_spec.get("restartPolicy", "Always")
     if policy != "Always":

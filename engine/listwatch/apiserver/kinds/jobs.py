@@ -16,7 +16,7 @@ from typing import Any
 
 from listwatch.apiserver import objects
 from listwatch.apiserver.fields import FieldErrors, enum_problems, go_quote, validate_meta
-from listwatch.apiserver.kinds.pods import validate_pod
+from listwatch.apiserver.kinds.pods import validate_pod_template
 from listwatch.apiserver.kinds.podspec import default_pod_spec
 from listwatch.apiserver.objects import Obj
 
@@ -193,17 +193,7 @@ def validate_job(obj: Obj) -> FieldErrors:
             f"spec.template.spec.restartPolicy: Invalid value: {go_quote(policy)}: only "
             '"Never" is supported when podFailurePolicy is specified'
         )
-    pod = {
-        "metadata": {
-            "name": "template",
-            **{k: v for k, v in (template.get("metadata") or {}).items() if k != "name"},
-        },
-        "spec": template.get("spec"),
-    }
-    errs.extend(
-        e.replace("spec.", "spec.template.spec.", 1) if e.startswith("spec.") else e
-        for e in validate_pod(pod)
-    )
+    errs.extend(validate_pod_template(template))
     return errs
 
 

@@ -254,6 +254,22 @@ def _quantity(text: Any) -> Any:
         return None
 
 
+def validate_pod_template(template: Mapping[str, Any]) -> FieldErrors:
+    """A controller's pod template validated as a pod (ValidatePodTemplateSpec), its errors at
+    `spec.template.spec...`."""
+    pod = {
+        "metadata": {
+            "name": "template",
+            **{k: v for k, v in (template.get("metadata") or {}).items() if k != "name"},
+        },
+        "spec": template.get("spec"),
+    }
+    return [
+        e.replace("spec.", "spec.template.spec.", 1) if e.startswith("spec.") else e
+        for e in validate_pod(pod)
+    ]
+
+
 def validate_pod(pod: Obj) -> FieldErrors:
     errs = validate_meta(pod, namespaced=True)
     spec = pod.get("spec")
