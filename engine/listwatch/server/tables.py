@@ -284,7 +284,6 @@ def _controller_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
     wide)."""
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
-    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
     selector = spec.get("selector") or {}
     shown = (  # a ReplicaSet's is a LabelSelector (FormatLabelSelector), an RC's a map
         printers.label_selector(selector)
@@ -297,8 +296,7 @@ def _controller_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
         int(status.get("replicas", 0)),
         int(status.get("readyReplicas", 0)),
         printers.age(objects.meta(obj).get("creationTimestamp"), now),
-        ",".join(c.get("name", "") for c in containers),
-        ",".join(c.get("image", "") for c in containers),
+        *_template_cells(spec),
         shown,
     ]
 
@@ -308,7 +306,6 @@ def _deployment_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
     always)."""
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
-    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
     selector = printers.label_selector(spec.get("selector") or {})
     return [
         objects.name_of(obj),
@@ -316,8 +313,7 @@ def _deployment_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
         int(status.get("updatedReplicas", 0)),
         int(status.get("availableReplicas", 0)),
         printers.age(objects.meta(obj).get("creationTimestamp"), now),
-        ",".join(c.get("name", "") for c in containers),
-        ",".join(c.get("image", "") for c in containers),
+        *_template_cells(spec),
         "" if selector == "<none>" else selector,  # LabelSelectorAsSelector(...).String()
     ]
 
@@ -548,15 +544,13 @@ def _job_row(job: Mapping[str, Any], now: datetime) -> list[Cell]:
         if holds:
             shown = word
             break
-    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
     return [
         objects.name_of(job),
         shown,
         completions,
         duration,
         printers.age(objects.meta(job).get("creationTimestamp"), now),
-        ",".join(c.get("name", "") for c in containers),
-        ",".join(c.get("image", "") for c in containers),
+        *_template_cells(spec),
         printers.label_selector(spec.get("selector") or {}),
     ]
 
@@ -566,7 +560,6 @@ def _cronjob_row(cj: Mapping[str, Any], now: datetime) -> list[Cell]:
     spec = cj.get("spec") or {}
     status = cj.get("status") or {}
     job_spec = (spec.get("jobTemplate") or {}).get("spec") or {}
-    containers = ((job_spec.get("template") or {}).get("spec") or {}).get("containers") or []
     suspend = spec.get("suspend")
     last = status.get("lastScheduleTime")
     return [
@@ -577,8 +570,7 @@ def _cronjob_row(cj: Mapping[str, Any], now: datetime) -> list[Cell]:
         len(status.get("active") or []),
         printers.age(last, now) if last else "<none>",
         printers.age(objects.meta(cj).get("creationTimestamp"), now),
-        ",".join(c.get("name", "") for c in containers),
-        ",".join(c.get("image", "") for c in containers),
+        *_template_cells(job_spec),
         printers.label_selector(job_spec.get("selector") or {}),
     ]
 
