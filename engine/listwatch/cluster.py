@@ -136,6 +136,7 @@ class Cluster:
         for component in (self.controller_manager, self.scheduler, *self.kubelets.values()):
             if component is not None:
                 self.components.append(component)
+        self.api.components.update(c.name for c in (self.controller_manager, self.scheduler) if c)
         self._started = False
 
     # -- running -----------------------------------------------------------------------------------

@@ -114,12 +114,18 @@ NAMED = {"secrets": "kubernetes.io/basic-auth"}
 
 
 def manifest(plural: str, name: str = "thing") -> dict[str, Any]:
+    """The object of kind `plural` called `name` (an APIService's name is its version and group:
+    `v1.NAME.example.com`)."""
     (resource,) = [r for r in SERVED if r.plural == plural and r.conversion is None]
+    fields = OBJECTS[plural]
+    if plural == "apiservices":
+        fields = {"spec": {**fields["spec"], "group": f"{name}.example.com"}}
+        name = f"v1.{name}.example.com"
     return {
         "apiVersion": resource.api_version,
         "kind": resource.kind,
         "metadata": {"name": name},
-        **OBJECTS[plural],
+        **fields,
     }
 
 
@@ -152,6 +158,7 @@ def get(kubectl: Kubectl, what: str) -> Any:
 #: `kubectl api-resources` of a v1.32 cluster, the rows of the kinds listwatch serves: NAME
 #: SHORTNAMES ("-": none) APIVERSION NAMESPACED KIND.
 API_RESOURCES = """\
+componentstatuses cs v1 false ComponentStatus
 configmaps cm v1 true ConfigMap
 endpoints ep v1 true Endpoints
 events ev v1 true Event
@@ -212,20 +219,21 @@ def test_every_kind_is_created_read_listed_patched_and_deleted_through_the_offic
         body = manifest(plural, name="other")
         api = dynamic.resources.get(api_version=body["apiVersion"], kind=body["kind"])
         namespace = "default" if api.namespaced else None
+        other, thing = body["metadata"]["name"], manifest(plural)["metadata"]["name"]
         created = api.create(body=body, namespace=namespace)
-        assert created.metadata.name == "other" and created.metadata.uid, plural
+        assert created.metadata.name == other and created.metadata.uid, plural
         names = [o.metadata.name for o in api.get(namespace=namespace).items]
-        assert {"thing", "other"} <= set(names), plural
+        assert {thing, other} <= set(names), plural
         patched = api.patch(
-            name="other",
+            name=other,
             namespace=namespace,
             body={"metadata": {"labels": {"patched": "yes"}}},
             content_type="application/merge-patch+json",
         )
         assert patched.metadata.labels["patched"] == "yes", plural
-        api.delete(name="other", namespace=namespace)
+        api.delete(name=other, namespace=namespace)
         names = [o.metadata.name for o in api.get(namespace=namespace).items]
-        assert "other" not in names, plural
+        assert other not in names, plural
 
 
 def test_a_secret_stores_its_string_data_as_data_and_defaults_its_type(kubectl: Kubectl) -> None:

@@ -21,12 +21,14 @@ from listwatch.actions import Action, ActionSink, ObjectRef
 from listwatch.apiserver import (
     admission,
     apitypes,
+    componentstatuses,
     crds,
     deletion,
     listoptions,
     objects,
     pagination,
 )
+from listwatch.apiserver.aggregator import Aggregator
 from listwatch.apiserver.apiextensions import CRDControllers
 from listwatch.apiserver.deletion import DeleteOptions
 from listwatch.apiserver.kinds import namespaces as namespace_kind
@@ -59,7 +61,9 @@ class ObjectList:
     def metadata(self) -> dict[str, Any]:
         """The list's metadata as kube-apiserver writes it (ListMeta's order, empty fields
         left out)."""
-        meta: dict[str, Any] = {"resourceVersion": self.resource_version}
+        meta: dict[str, Any] = (
+            {"resourceVersion": self.resource_version} if self.resource_version else {}
+        )
         if self.continue_token:
             meta["continue"] = self.continue_token
         if self.remaining_item_count is not None:
@@ -166,7 +170,11 @@ class APIServer:
             plural: WatchCache(resource, etcd, loop, machines=machines, sink=sink)
             for plural, resource in RESOURCES.items()
         }
+        #: The control plane's parts that run beside this server and answer its health probes
+        #: (their ComponentStatuses); the cluster that runs them names them.
+        self.components: set[str] = set()
         self.crd_controllers = CRDControllers(self)
+        self.aggregator = Aggregator(self)
         self._compaction_mark = 0
         for ns in self.settings.get("namespaces", ["default"]):
             self.create(
@@ -222,6 +230,14 @@ class APIServer:
 
     def get(self, resource: str, name: str, *, namespace: str | None = None) -> Obj:
         res = self.resource(resource)
+        if res.computed:
+            for obj in self._computed(res):
+                if objects.name_of(obj) == name:
+                    return obj
+            raise errors.NotFound(  # NewNotFound(api.Resource("componentstatus"), name)
+                f'{res.singular} "{name}" not found',
+                details={"name": name, "kind": res.singular},
+            )
         kv = self.store.get(res.key(self._namespace(res, namespace), name))
         if kv is None:
             raise errors.NotFound(f'{res.qualified} "{name}" not found', details=res.details(name))
@@ -250,6 +266,8 @@ class APIServer:
         store = self.store
         prefix = res.prefix(ns)
         matches = selection(labels, fields)
+        if res.computed:  # no storage: no resourceVersion, no pages
+            return ObjectList([o for o in self._computed(res) if matches(o)], "")
         name = fields.exact("metadata.name")
         single = name is not None and (ns or not res.namespaced)
         if opts.continue_ and not single:  # a single key's list never reads its continue
@@ -289,6 +307,11 @@ class APIServer:
         return ObjectList(
             [kv.value for kv in page.items], str(revision), page.continue_token, page.remaining
         )
+
+    def _computed(self, res: Resource) -> Sequence[Obj]:
+        """The objects of a resource that is not stored, as they are now."""
+        assert res.plural == "componentstatuses", res.plural
+        return componentstatuses.statuses(self.components)
 
     def _range_at(self, prefix: str, revision: int) -> Sequence[KeyValue]:
         """The keys under `prefix` at `revision`, with etcd's errors as kube-apiserver passes

@@ -18,7 +18,7 @@ from listwatch.apiserver.watchcache import WatchEvent
 if TYPE_CHECKING:
     from listwatch.apiserver.api import APIServer
 
-RESOURCE = "customresourcedefinitions"
+RESOURCE = crds.RESOURCE
 ACTOR = "apiextensions-apiserver"
 
 

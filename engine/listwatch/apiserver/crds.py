@@ -23,6 +23,8 @@ from listwatch.apiserver.fields import FieldErrors, go_quote, shown, validate_me
 from listwatch.apiserver.objects import Obj
 
 GROUP = "apiextensions.k8s.io"
+#: The resource CRDs are stored as.
+RESOURCE = "customresourcedefinitions"
 #: The finalizer a deleted CRD carries while its objects are deleted.
 CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
 _SCOPES = ("Cluster", "Namespaced")

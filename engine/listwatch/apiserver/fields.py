@@ -21,13 +21,19 @@ _DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + "(\\." + _DNS1123_LABEL_FMT + ")*"
 _QUALIFIED_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
 _LABEL_VALUE_FMT = "(" + _QUALIFIED_NAME_FMT + ")?"
+_DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
 _DNS1123_LABEL = re.compile(_DNS1123_LABEL_FMT)
+_DNS1035_LABEL = re.compile(_DNS1035_LABEL_FMT)
 _DNS1123_SUBDOMAIN = re.compile(_DNS1123_SUBDOMAIN_FMT)
 _QUALIFIED_NAME = re.compile(_QUALIFIED_NAME_FMT)
 _LABEL_VALUE = re.compile(_LABEL_VALUE_FMT)
 _DNS1123_LABEL_MESSAGE = (
     "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "
     "must start and end with an alphanumeric character"
+)
+_DNS1035_LABEL_MESSAGE = (
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+    "alphabetic character, and end with an alphanumeric character"
 )
 _DNS1123_SUBDOMAIN_MESSAGE = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or "
@@ -101,6 +107,18 @@ def dns1123_label_problems(value: str) -> list[str]:
             problems.append(
                 _regex_error(_DNS1123_LABEL_MESSAGE, _DNS1123_LABEL_FMT, "my-name", "123-abc")
             )
+    return problems
+
+
+def dns1035_label_problems(value: str) -> list[str]:
+    """Why `value` is not a DNS-1035 label (IsDNS1035Label), or nothing."""
+    problems = []
+    if _size(value) > 63:
+        problems.append("must be no more than 63 characters")
+    if not _DNS1035_LABEL.fullmatch(value):
+        problems.append(
+            _regex_error(_DNS1035_LABEL_MESSAGE, _DNS1035_LABEL_FMT, "my-name", "abc-123")
+        )
     return problems
 
 

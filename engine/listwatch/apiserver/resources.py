@@ -65,6 +65,17 @@ class Resource:
     prepare_update: Callable[..., Obj] | None = None
     #: What a CustomResourceDefinition declares of a custom resource (None: a built-in kind).
     custom: Served | None = None
+    #: Not stored: each read asks the API server for the objects (componentstatuses).
+    computed: bool = False
+    #: The minor release that deprecated the kind ("1.19"): every request gets a Warning.
+    deprecated: str = ""
+
+    @property
+    def deprecation(self) -> str:
+        """The Warning kube-apiserver adds to every request of a deprecated kind, or ""."""
+        if not self.deprecated:
+            return ""
+        return f"{self.api_version} {self.kind} is deprecated in v{self.deprecated}+"
 
     @property
     def ref(self) -> str:
@@ -151,16 +162,32 @@ def _resource(entry: Mapping[str, Any], api_version: str) -> Resource:
         model=entry.get("model", ""),
         conversion=conversion,
         prepare_update=strategy.prepare_update,
+        computed=bool(entry.get("computed", False)),
+        deprecated=entry.get("deprecated", ""),
     )
+
+
+@dataclass(frozen=True)
+class Priority:
+    """Where a group version stands among the others: its APIService's groupPriorityMinimum
+    (the group's place under /apis) and versionPriority (the version's place in its group)."""
+
+    group: int
+    version: int
 
 
 def load_table(root: Path) -> tuple[Resource, ...]:
     """Every resource of the table under the spec directory `root`, in its order; a table that
     breaks the spec's schema is a SpecError naming its file, line and path."""
+    return _load(root)[0]
+
+
+def _load(root: Path) -> tuple[tuple[Resource, ...], dict[tuple[str, str], Priority]]:
     display = f"{root.name}/{TABLE}"
     (doc,) = parse_yaml(display, read_file(root / TABLE, display=display))
     SchemaValidator.from_file(root / SCHEMA_FILE).validate(doc)
     table = []
+    priorities = {}
     for i, group in enumerate(doc.data["groups"]):
         for j, entry in enumerate(group["resources"]):
             strategy = entry.get("strategy")
@@ -171,12 +198,18 @@ def load_table(root: Path) -> tuple[Resource, ...]:
                     f"expected one of the named strategies ({named}), found {strategy!r}",
                 )
             table.append(_resource(entry, group["groupVersion"]))
-    return tuple(table)
+        group_name, _, version = group["groupVersion"].rpartition("/")
+        priorities[group_name, version] = Priority(**group["priority"])
+    return tuple(table), priorities
 
 
 @functools.cache
+def _loaded() -> tuple[tuple[Resource, ...], dict[tuple[str, str], Priority]]:
+    return _load(paths.spec_dir())
+
+
 def _table() -> tuple[Resource, ...]:
-    return load_table(paths.spec_dir())
+    return _loaded()[0]
 
 
 RESOURCES: dict[str, Resource] = {r.plural: r for r in _table() if r.conversion is None}
@@ -190,6 +223,9 @@ ALTERNATES: tuple[Resource, ...] = tuple(r for r in _table() if r.conversion is 
 GROUP_VERSIONS: tuple[tuple[str, str], ...] = tuple(
     dict.fromkeys((r.group, r.version) for r in _table())
 )
+
+#: Each built-in group version's priority (the aggregator's), in the table's order.
+PRIORITIES: dict[tuple[str, str], Priority] = _loaded()[1]
 
 #: Every served resource: the stored ones, then their other versions.
 SERVED: tuple[Resource, ...] = (*RESOURCES.values(), *ALTERNATES)

@@ -17,6 +17,7 @@ from typing import Any
 from listwatch.apiserver import crds, objects
 from listwatch.apiserver.fields import FieldErrors, shown, validate_meta
 from listwatch.apiserver.kinds import (
+    apiservices,
     configs,
     controllers,
     cronjobs,
@@ -145,6 +146,9 @@ NAMED: Mapping[str, Strategy] = {
         on_write=crds.crd_on_write,
         validate=crds.validate_crd,
         validate_update=crds.validate_crd_update,
+    ),
+    "apiservices": Strategy(
+        validate=apiservices.validate_api_service, on_write=apiservices.on_write
     ),
     "rolebindings": Strategy(
         on_write=rbac.binding_on_write,

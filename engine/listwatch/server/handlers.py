@@ -115,6 +115,8 @@ class Handlers:
                 return messages.Response(200, document)
         route = routes.parse(path, self.live.api.registry)
         verb = route.verb(request.method, request.query)
+        if route.resource.deprecation:
+            request.warnings.append(route.resource.deprecation)
         if verb not in (
             "log",
             "exec",

@@ -119,7 +119,7 @@ class ResourceRoute:
                 "DELETE": "delete",
             }
         verb = verbs.get(method)
-        if verb is None:
+        if verb is None or (not self.subresource and verb not in self.resource.verbs):
             raise not_allowed()
         return verb
 

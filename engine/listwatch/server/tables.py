@@ -214,6 +214,18 @@ COLUMNS: Mapping[str, tuple[Column, ...]] = {
         _AGE,
     ),
     "leases": (_NAME, Column("Holder", ("V1LeaseSpec", "holderIdentity")), _AGE),
+    "apiservices": (  # kube-aggregator's own table convertor
+        _NAME,
+        Column("Service", "The reference to the service that hosts this API endpoint."),
+        Column("Available", "Whether this service is available."),
+        _AGE,
+    ),
+    "componentstatuses": (
+        _NAME,
+        Column("Status", "Status of the component conditions"),
+        Column("Message", "Message of the component conditions"),
+        Column("Error", "Error of the component conditions"),
+    ),
     "rolebindings": (
         _NAME,
         Column("Role", ("V1RoleBinding", "roleRef")),
@@ -477,6 +489,35 @@ def _lease_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
     return [objects.name_of(obj), str(holder) if holder else "<unset>", _created(obj, now)]
 
 
+def _api_service_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    """The Service as namespace/name ("Local" for none), Available as its condition's status
+    and, when not True, its reason."""
+    service = (obj.get("spec") or {}).get("service")
+    shown = f"{service.get('namespace', '')}/{service.get('name', '')}" if service else "Local"
+    available = "Unknown"
+    for condition in (obj.get("status") or {}).get("conditions") or ():
+        if condition.get("type") == "Available":
+            available = str(condition.get("status", ""))
+            if available != "True" and condition.get("reason"):
+                available += f" ({condition['reason']})"
+            break
+    return [objects.name_of(obj), shown, available, _created(obj, now)]
+
+
+def _component_status_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
+    """printComponentStatus: Healthy or Unhealthy from the Healthy condition, Unknown without."""
+    for condition in obj.get("conditions") or ():
+        if condition.get("type") == "Healthy":
+            status = "Healthy" if condition.get("status") == "True" else "Unhealthy"
+            return [
+                objects.name_of(obj),
+                status,
+                str(condition.get("message", "")),
+                str(condition.get("error", "")),
+            ]
+    return [objects.name_of(obj), "Unknown", "", ""]
+
+
 def _binding_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
     ref = obj.get("roleRef") or {}
     subjects = obj.get("subjects") or ()
@@ -603,6 +644,8 @@ ROWS: Mapping[str, RowFunction] = {
     "statefulsets": _stateful_set_row,
     "controllerrevisions": _controller_revision_row,
     "leases": _lease_row,
+    "apiservices": _api_service_row,
+    "componentstatuses": _component_status_row,
     "rolebindings": _binding_row,
     "clusterrolebindings": _binding_row,
     "storageclasses": _storage_class_row,
