@@ -2,7 +2,9 @@
 
 `Fuzzer(seed)` makes `Case`s: a valid body for one write endpoint (create, update, every patch
 format, status, binding, scale, delete options; of pods, nodes, services, replication
-controllers, replica sets, events and namespaces), mutated in its tree (a field replaced by a
+controllers, replica sets, deployments, jobs, cronjobs, config maps, secrets, priority classes,
+disruption budgets, role bindings, events, namespaces, APIServices and a CRD's custom resource),
+mutated in its tree (a field replaced by a
 value of another type, a boundary number, a bad name, an unknown or missing field) and then as
 text (NaN, a lone surrogate, a repeated key, deep nesting, invalid UTF-8, a cut-off body).
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import collections
 import json
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +32,52 @@ from listwatch.server import Server, messages
 
 NS = "/api/v1/namespaces/default"
 APPS = "/apis/apps/v1/namespaces/default"
+BATCH = "/apis/batch/v1/namespaces/default"
+#: The custom resource the fuzzer aims at, served from CRD (created by `setup`).
+CUSTOM = "crontabs.stable.example.com"
+CRD: dict[str, Any] = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": CUSTOM},
+    "spec": {
+        "group": "stable.example.com",
+        "scope": "Namespaced",
+        "names": {"plural": "crontabs", "singular": "crontab", "kind": "CronTab"},
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "subresources": {
+                    "status": {},
+                    "scale": {
+                        "specReplicasPath": ".spec.replicas",
+                        "statusReplicasPath": ".status.replicas",
+                    },
+                },
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "properties": {
+                            "spec": {
+                                "type": "object",
+                                "properties": {
+                                    "cronSpec": {"type": "string", "pattern": "^[-*/ 0-9]+$"},
+                                    "image": {"type": "string", "default": "busybox"},
+                                    "replicas": {"type": "integer", "minimum": 0},
+                                },
+                            },
+                            "status": {
+                                "type": "object",
+                                "properties": {"replicas": {"type": "integer"}},
+                            },
+                        },
+                    }
+                },
+            }
+        ],
+    },
+}
 #: Fixtures every case may aim at (created by `setup`); created objects take names from a pool.
 FIXTURES = {
     "pods": ["fz-pod-0", "fz-pod-1", "fz-pod-2"],
@@ -36,8 +85,18 @@ FIXTURES = {
     "services": ["fz-svc"],
     "replicationcontrollers": ["fz-rc"],
     "replicasets": ["fz-rs"],
+    "deployments": ["fz-deploy"],
+    "jobs": ["fz-job"],
+    "cronjobs": ["fz-cj"],
+    "configmaps": ["fz-cm"],
+    "secrets": ["fz-secret"],
+    "priorityclasses": ["fz-pc"],
+    "poddisruptionbudgets": ["fz-pdb"],
+    "rolebindings": ["fz-rb"],
+    "apiservices": ["v1.fz.example.com"],
     "events": ["fz-ev"],
     "namespaces": ["fz-ns"],
+    CUSTOM: ["fz-ct"],
 }
 COLLECTIONS = {
     "pods": f"{NS}/pods",
@@ -45,10 +104,36 @@ COLLECTIONS = {
     "services": f"{NS}/services",
     "replicationcontrollers": f"{NS}/replicationcontrollers",
     "replicasets": f"{APPS}/replicasets",
+    "deployments": f"{APPS}/deployments",
+    "jobs": f"{BATCH}/jobs",
+    "cronjobs": f"{BATCH}/cronjobs",
+    "configmaps": f"{NS}/configmaps",
+    "secrets": f"{NS}/secrets",
+    "priorityclasses": "/apis/scheduling.k8s.io/v1/priorityclasses",
+    "poddisruptionbudgets": "/apis/policy/v1/namespaces/default/poddisruptionbudgets",
+    "rolebindings": "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+    "apiservices": "/apis/apiregistration.k8s.io/v1/apiservices",
     "events": f"{NS}/events",
     "namespaces": "/api/v1/namespaces",
+    CUSTOM: "/apis/stable.example.com/v1/namespaces/default/crontabs",
 }
-WITH_STATUS = ("pods", "nodes", "services", "replicationcontrollers", "replicasets", "namespaces")
+#: The resources not in a namespace.
+CLUSTER_SCOPED = ("nodes", "namespaces", "priorityclasses", "apiservices")
+WITH_STATUS = (
+    "pods",
+    "nodes",
+    "services",
+    "replicationcontrollers",
+    "replicasets",
+    "deployments",
+    "jobs",
+    "cronjobs",
+    "poddisruptionbudgets",
+    "apiservices",
+    "namespaces",
+    CUSTOM,
+)
+WITH_SCALE = ("replicationcontrollers", "replicasets", "deployments", CUSTOM)
 PATCH_TYPES = {
     "merge": messages.MERGE_PATCH,
     "strategic": messages.STRATEGIC_PATCH,
@@ -68,6 +153,9 @@ def base_body(resource: str, name: str) -> dict[str, Any]:
         "env": [{"name": "A", "value": "1"}],
     }
     template = {"metadata": {"labels": labels}, "spec": {"containers": [container]}}
+    job_template = {
+        "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox:1.36"}]}
+    }
     bodies: dict[str, dict[str, Any]] = {
         "pods": {"spec": {"containers": [container], "nodeSelector": {"disk": "ssd"}}},
         "nodes": {
@@ -90,6 +178,40 @@ def base_body(resource: str, name: str) -> dict[str, Any]:
             "firstTimestamp": "2024-01-01T00:00:00Z",
         },
         "namespaces": {},
+        "deployments": {
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": labels},
+                "template": template,
+                "strategy": {"rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1}},
+            }
+        },
+        "jobs": {"spec": {"backoffLimit": 1, "template": job_template}},
+        "cronjobs": {
+            "spec": {
+                "schedule": "*/5 * * * *",
+                "concurrencyPolicy": "Forbid",
+                "jobTemplate": {"spec": {"template": job_template}},
+            }
+        },
+        "configmaps": {"data": {"a": "1", "b.txt": "two"}},
+        "secrets": {"type": "Opaque", "stringData": {"user": "admin"}, "data": {"k": "dmFsdWU="}},
+        "priorityclasses": {"value": 1000, "description": "fuzzed"},
+        "poddisruptionbudgets": {"spec": {"minAvailable": 1, "selector": {"matchLabels": labels}}},
+        "rolebindings": {
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "r"},
+            "subjects": [{"kind": "User", "name": "alice"}],
+        },
+        "apiservices": {
+            "spec": {
+                "group": name.partition(".")[2] or f"{name}.example.com",
+                "version": "v1",
+                "groupPriorityMinimum": 100,
+                "versionPriority": 10,
+                "service": {"namespace": "default", "name": "fz-svc", "port": 443},
+            }
+        },
+        CUSTOM: {"spec": {"cronSpec": "*/5 * * * *", "replicas": 1}},
     }
     kinds = {
         "pods": ("v1", "Pod"),
@@ -97,8 +219,18 @@ def base_body(resource: str, name: str) -> dict[str, Any]:
         "services": ("v1", "Service"),
         "replicationcontrollers": ("v1", "ReplicationController"),
         "replicasets": ("apps/v1", "ReplicaSet"),
+        "deployments": ("apps/v1", "Deployment"),
+        "jobs": ("batch/v1", "Job"),
+        "cronjobs": ("batch/v1", "CronJob"),
+        "configmaps": ("v1", "ConfigMap"),
+        "secrets": ("v1", "Secret"),
+        "priorityclasses": ("scheduling.k8s.io/v1", "PriorityClass"),
+        "poddisruptionbudgets": ("policy/v1", "PodDisruptionBudget"),
+        "rolebindings": ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+        "apiservices": ("apiregistration.k8s.io/v1", "APIService"),
         "events": ("v1", "Event"),
         "namespaces": ("v1", "Namespace"),
+        CUSTOM: ("stable.example.com/v1", "CronTab"),
     }
     version, kind = kinds[resource]
     meta: dict[str, Any] = {"name": name, "labels": dict(labels)}
@@ -130,6 +262,12 @@ STATUS_BODIES: dict[str, dict[str, Any]] = {
     "replicationcontrollers": {"status": {"replicas": 1, "readyReplicas": 1}},
     "replicasets": {"status": {"replicas": 1, "readyReplicas": 1}},
     "namespaces": {"status": {"phase": "Active"}},
+    "deployments": {"status": {"replicas": 1, "readyReplicas": 1, "observedGeneration": 1}},
+    "jobs": {"status": {"active": 1, "startTime": "2024-01-01T00:00:00Z"}},
+    "cronjobs": {"status": {"lastScheduleTime": "2024-01-01T00:00:00Z"}},
+    "poddisruptionbudgets": {"status": {"currentHealthy": 1, "desiredHealthy": 1}},
+    "apiservices": {"status": {"conditions": [{"type": "Available", "status": "True"}]}},
+    CUSTOM: {"status": {"replicas": 1}},
 }
 
 
@@ -292,7 +430,7 @@ class Fuzzer:
             }
             path = f"{collection}/{fixture}/binding"
             return Case("bind", "POST", path, self.text(self.mutate(body, times)), query=query)
-        if resource in ("replicationcontrollers", "replicasets") and kind < 0.25:
+        if resource in WITH_SCALE and kind < 0.25:
             path = f"{collection}/{fixture}/scale"
             body = {
                 "kind": "Scale",
@@ -501,7 +639,7 @@ def current_object(server: Server) -> Callable[[str, str], dict[str, Any] | None
     """Reads an object as stored (on the loop thread), None when it does not exist."""
 
     def read(resource: str, name: str) -> dict[str, Any] | None:
-        namespace = None if resource in ("nodes", "namespaces") else "default"
+        namespace = None if resource in CLUSTER_SCOPED else "default"
         key = server.live.api.resource(resource).key(namespace or "", name)
         kv = server.live.call(lambda: server.live.api.store.get(key))
         return None if kv is None else objects.deep_copy(kv.value)
@@ -513,14 +651,26 @@ def setup(server: Server) -> None:
     """Create the fixtures the cases aim at."""
     api = server.live.api
 
+    def create_crd() -> None:
+        api.create("customresourcedefinitions", CRD, actor="fuzz")
+
+    def served() -> bool:
+        return api.registry.lookup(CUSTOM) is not None
+
     def create_all() -> None:
         for resource, names in FIXTURES.items():
             for name in names:
                 if resource == "nodes" and name != "fz-node":
                     continue
-                namespace = None if resource in ("nodes", "namespaces") else "default"
+                namespace = None if resource in CLUSTER_SCOPED else "default"
                 api.create(resource, base_body(resource, name), namespace=namespace, actor="fuzz")
 
+    server.live.call(create_crd)
+    deadline = time.monotonic() + 10
+    while not server.live.call(served):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the CRD {CUSTOM} was not served within 10 s")
+        time.sleep(0.02)
     server.live.call(create_all)
 
 

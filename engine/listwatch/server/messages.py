@@ -691,9 +691,35 @@ def custom_patch(
         patched = transform(current)
         if not isinstance(patched, dict):
             raise patch_invalid(go_json(patched), "the patched object is not a JSON object")
+        problem = kind_problem(patched) or _metadata_problem(patched)
+        if problem:
+            raise patch_invalid(go_json(patched), problem)
         return custom_object(request, res, patched)
 
     return apply
+
+
+def _metadata_problem(body: dict[str, Any]) -> str:
+    """Why apiextensions-apiserver cannot read a custom object's metadata (GetObjectMeta, which
+    drops malformed fields of an object but cannot drop the object itself), or ""."""
+    metadata = body.get("metadata")
+    if metadata is None or isinstance(metadata, dict):
+        return ""
+    return f"invalid metadata: expected object, got {_go_type(metadata)}"
+
+
+def _go_type(value: Any) -> str:
+    """The Go type a JSON value decodes to as interface{} (apimachinery's json: int64 for whole
+    numbers)."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int64"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    return "[]interface {}" if isinstance(value, list) else "map[string]interface {}"
 
 
 def custom_object(request: Request, res: Resource, body: dict[str, Any]) -> dict[str, Any]:
@@ -701,6 +727,9 @@ def custom_object(request: Request, res: Resource, body: dict[str, Any]) -> dict
     fields its schema does not declare are pruned, and warned of or refused as fieldValidation
     says (`unknown field "spec.foo"`)."""
     assert res.custom is not None
+    problem = _metadata_problem(body)
+    if problem:
+        raise errors.BadRequest(problem)
     pruned, unknown = crds.prune(res.custom.schema, body)
     field_problems(
         request, [f'unknown field "{path}"' for path in unknown], kind=res.kind, version=res.version
