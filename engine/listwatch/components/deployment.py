@@ -38,7 +38,7 @@ from listwatch.apiserver.api import APIServer
 from listwatch.apiserver.kinds import deployments as kind
 from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
-from listwatch.clock import parse_rfc3339
+from listwatch.components import rolloutstatus
 from listwatch.components.base import Acts
 from listwatch.components.events import EventRecorder
 from listwatch.components.failures import Failures, guarded_sync
@@ -58,7 +58,6 @@ from listwatch.components.revisions import (
     has_deadline,
     newer,
     pod_template_hash,
-    progressing,
     replicas_of,
     revision_of,
     status_count,
@@ -284,7 +283,7 @@ class DeploymentController:
         else:
             return
         status = dict(rollout.obj.get("status") or {})
-        self._set_condition(status, "Progressing", *wanted)
+        rolloutstatus.set_condition(status, "Progressing", *wanted, now=self.loop.stamps.now())
         self._write_status(rollout, status)
 
     @action
@@ -486,66 +485,18 @@ class DeploymentController:
         """syncRolloutStatus: the counts, Available, and Progressing as the rollout stands
         (complete, progressing, or past its deadline); a stuck one is looked at again when its
         deadline passes."""
-        obj = rollout.obj
         new = rollout.new
-        before = obj.get("status") or {}
-        status = self._calculate_status(rollout)
-        current = condition(obj, "Progressing")
-        if not has_deadline(rollout.spec):
-            status["conditions"] = [
-                c for c in status.get("conditions", []) if c.get("type") != "Progressing"
-            ]
-        finished = (
-            status.get("replicas", 0) == status.get("updatedReplicas", 0)
-            and current is not None
-            and current.get("reason") == "NewReplicaSetAvailable"
+        status = rolloutstatus.with_progress(
+            rollout.obj,
+            self._calculate_status(rollout),
+            new,
+            rolloutstatus.replica_failure(
+                [*([new] if new is not None else []), *self._old(rollout, new)]
+            ),
+            now=self.loop.stamps.now(),
+            wall=self.loop.clock.wall(),
         )
-        subject = (
-            f'ReplicaSet "{objects.name_of(new)}"'
-            if new is not None
-            else f'Deployment "{objects.name_of(obj)}"'
-        )
-        if has_deadline(rollout.spec) and not finished:
-            if complete(obj, status):
-                self._set_condition(
-                    status,
-                    "Progressing",
-                    "True",
-                    "NewReplicaSetAvailable",
-                    f"{subject} has successfully progressed.",
-                )
-            elif progressing(before, status):
-                since = (
-                    current.get("lastTransitionTime")
-                    if current is not None and current.get("status") == "True"
-                    else None
-                )
-                status["conditions"] = [
-                    c for c in status.get("conditions", []) if c.get("type") != "Progressing"
-                ]
-                self._set_condition(
-                    status, "Progressing", "True", "ReplicaSetUpdated", f"{subject} is progressing."
-                )
-                if since is not None:
-                    status["conditions"][-1]["lastTransitionTime"] = since
-            elif self._timed_out(rollout, status):
-                self._set_condition(
-                    status,
-                    "Progressing",
-                    "False",
-                    "ProgressDeadlineExceeded",
-                    f"{subject} has timed out progressing.",
-                )
-        failure = self._replica_failure(rollout)
-        if failure is None:
-            status["conditions"] = [
-                c for c in status.get("conditions", []) if c.get("type") != "ReplicaFailure"
-            ]
-        else:
-            self._set_condition(status, "ReplicaFailure", *failure)
-        if not status["conditions"]:
-            del status["conditions"]
-        if status == before:
+        if status == (rollout.obj.get("status") or {}):
             self._requeue_stuck(rollout, status)
             return
         self._write_status(rollout, status)
@@ -577,12 +528,13 @@ class DeploymentController:
             needs = annotations.get(REVISION) != annotation(found, REVISION)
             annotations[REVISION] = annotation(found, REVISION)
             if has_deadline(spec) and condition(obj, "Progressing") is None:
-                self._set_condition(
+                rolloutstatus.set_condition(
                     status,
                     "Progressing",
                     "True",
                     "FoundNewReplicaSet",
                     f'Found new replica set "{objects.name_of(found)}"',
+                    now=self.loop.stamps.now(),
                 )
                 needs = True
             if needs:
@@ -639,8 +591,13 @@ class DeploymentController:
             message = f'Failed to create new replica set "{name}": {exc}'
             if has_deadline(spec):
                 status = dict(obj.get("status") or {})
-                self._set_condition(
-                    status, "Progressing", "False", "ReplicaSetCreateError", message
+                rolloutstatus.set_condition(
+                    status,
+                    "Progressing",
+                    "False",
+                    "ReplicaSetCreateError",
+                    message,
+                    now=self.loop.stamps.now(),
                 )
                 self._write_status(rollout, status)
             self.recorder.emit(obj, "Warning", "ReplicaSetCreateError", message)
@@ -657,12 +614,13 @@ class DeploymentController:
         status = dict(obj.get("status") or {})
         annotations = {**(objects.meta(obj).get("annotations") or {}), REVISION: revision}
         if has_deadline(spec):
-            self._set_condition(
+            rolloutstatus.set_condition(
                 status,
                 "Progressing",
                 "True",
                 "NewReplicaSetCreated",
                 f'Created new replica set "{name}"',
+                now=self.loop.stamps.now(),
             )
         self._write_status(rollout, status, annotations=annotations)
         return created
@@ -815,84 +773,9 @@ class DeploymentController:
             return
 
     def _calculate_status(self, rollout: Rollout) -> dict[str, Any]:
-        """calculateStatus: counts over every ReplicaSet, and Available."""
-        everything = self._all(rollout)
-        new = rollout.new
-        available = sum(status_count(rs, "availableReplicas") for rs in everything)
-        total = sum(replicas_of(rs) for rs in everything)
-        before = rollout.obj.get("status") or {}
-        status: dict[str, Any] = {
-            "observedGeneration": objects.meta(rollout.obj).get("generation", 1),
-            "replicas": sum(status_count(rs, "replicas") for rs in everything),
-            "updatedReplicas": status_count(new, "replicas"),
-            "readyReplicas": sum(status_count(rs, "readyReplicas") for rs in everything),
-            "availableReplicas": available,
-            "unavailableReplicas": max(0, total - available),
-        }
-        if "collisionCount" in before:
-            status["collisionCount"] = before["collisionCount"]
-        status = {k: v for k, v in status.items() if v or k == "observedGeneration"}
-        status["conditions"] = [dict(c) for c in before.get("conditions") or []]
-        if available >= rollout.replicas - kind.max_unavailable(rollout.spec):
-            self._set_condition(
-                status,
-                "Available",
-                "True",
-                "MinimumReplicasAvailable",
-                "Deployment has minimum availability.",
-            )
-        else:
-            self._set_condition(
-                status,
-                "Available",
-                "False",
-                "MinimumReplicasUnavailable",
-                "Deployment does not have minimum availability.",
-            )
-        return status
-
-    def _set_condition(
-        self, status: dict[str, Any], type_: str, state: str, reason: str, message: str
-    ) -> None:
-        """SetDeploymentCondition: unchanged when status and reason are; the transition time
-        kept when only the reason changes; the condition moved last."""
-        conditions = [dict(c) for c in status.get("conditions") or []]
-        current = next((c for c in conditions if c.get("type") == type_), None)
-        if (
-            current is not None
-            and current.get("status") == state
-            and current.get("reason") == reason
-        ):
-            status["conditions"] = conditions
-            return
-        now = self.loop.stamps.now()
-        condition = {
-            "type": type_,
-            "status": state,
-            "lastUpdateTime": now,
-            "lastTransitionTime": now,
-            "reason": reason,
-            "message": message,
-        }
-        if current is not None and current.get("status") == state:
-            condition["lastTransitionTime"] = current.get("lastTransitionTime", now)
-        status["conditions"] = [c for c in conditions if c.get("type") != type_] + [condition]
-
-    def _timed_out(self, rollout: Rollout, status: Mapping[str, Any]) -> bool:
-        """DeploymentTimedOut: Progressing last updated more than progressDeadlineSeconds ago."""
-        condition = next(
-            (c for c in status.get("conditions") or [] if c.get("type") == "Progressing"), None
+        return rolloutstatus.calculate(
+            rollout.obj, self._all(rollout), rollout.new, now=self.loop.stamps.now()
         )
-        if condition is None or condition.get("reason") == "NewReplicaSetAvailable":
-            return False
-        if condition.get("reason") == "ProgressDeadlineExceeded":
-            return True
-        return self._deadline_left(rollout, condition) < 0
-
-    def _deadline_left(self, rollout: Rollout, condition: Mapping[str, Any]) -> float:
-        updated = parse_rfc3339(str(condition.get("lastUpdateTime")))
-        deadline = int(rollout.spec.get("progressDeadlineSeconds", kind.DEFAULT_DEADLINE))
-        return (updated - self.loop.clock.wall()).total_seconds() + deadline
 
     def _requeue_stuck(self, rollout: Rollout, status: Mapping[str, Any]) -> None:
         """requeueStuckDeployment: a rollout not complete is looked at again at its deadline."""
@@ -904,20 +787,10 @@ class DeploymentController:
             or current.get("reason") == "ProgressDeadlineExceeded"
         ):
             return
-        left = self._deadline_left(rollout, current)
+        left = rolloutstatus.deadline_left(rollout.spec, current, self.loop.clock.wall())
         if rollout.timer is not None:
             rollout.timer.cancel()
         # A daemon timer: a rollout waiting for its deadline does not keep the cluster busy.
         rollout.timer = self.loop.call_later(
             max(0.0, left) + 1, self._enqueue, rollout, daemon=True
         )
-
-    def _replica_failure(self, rollout: Rollout) -> tuple[str, str, str] | None:
-        """getReplicaFailures: a ReplicaSet's ReplicaFailure condition (status, reason, message),
-        the new one's first."""
-        new = rollout.new
-        for rs in ([new] if new is not None else []) + self._old(rollout, new):
-            for c in (rs.get("status") or {}).get("conditions") or []:
-                if c.get("type") == "ReplicaFailure":
-                    return (str(c.get("status")), str(c.get("reason")), str(c.get("message")))
-        return None
