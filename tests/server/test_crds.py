@@ -16,7 +16,7 @@ import yaml
 
 from listwatch.engine import Engine
 from listwatch.server import Server
-from tests.served import serving, wait_until
+from tests.served import Client, serving, wait_until
 from tests.server.test_builtin_kinds import patch
 from tests.server.test_kubectl import KUBECTL, Kubectl, table
 
@@ -186,6 +186,31 @@ def test_a_strategic_merge_patch_is_refused_as_for_any_custom_resource(kubectl: 
         patch("crontab weekly", {"spec": {"replicas": 3}}).replace(" --type=merge", ""), check=False
     )
     assert "the body of the request was in an unknown format" in out
+
+
+def test_metadata_that_is_not_an_object_is_refused_and_changes_nothing(
+    server: Server, kubectl: Kubectl
+) -> None:
+    """apiextensions-apiserver cannot read such metadata: a create is a 400, a patch that makes
+    it the 422 of a patch that cannot be decoded."""
+    client = Client(server)
+    path = "/apis/stable.example.com/v1/namespaces/default/crontabs"
+    created = client.request("POST", path, {**crontab("listed"), "metadata": [{"name": "x"}]})
+    assert (created.status, created.json["message"]) == (
+        400,
+        "invalid metadata: expected object, got []interface {}",
+    )
+    assert client.request("POST", path, crontab("meta")).status == 201
+    before = client.get(f"{path}/meta").json["metadata"]["resourceVersion"]
+    patched = client.request(
+        "PATCH",
+        f"{path}/meta",
+        raw=b'{"metadata": "x"}',
+        content_type="application/merge-patch+json",
+    )
+    assert patched.status == 422
+    assert patched.json["message"].endswith("invalid metadata: expected object, got string")
+    assert client.get(f"{path}/meta").json["metadata"]["resourceVersion"] == before
 
 
 def test_the_official_client_reads_and_watches_custom_objects(

@@ -235,6 +235,13 @@ def _go_kind(value: Any) -> str:
     return "slice" if isinstance(value, list) else "map"
 
 
+def go_type(value: Any) -> str:
+    """The Go type (`%T`) of a JSON value in a map[string]interface{} decoded with integers kept:
+    `int64`, `[]interface {}`, `map[string]interface {}` ..."""
+    kind = _go_kind(value)
+    return {"slice": "[]interface {}", "map": "map[string]interface {}"}.get(kind, kind)
+
+
 def _unstructured(value: Any, shape: str, go_type: str) -> str:
     """What the unstructured converter (runtime.DefaultUnstructuredConverter) says of `value` where
     the Go type is `go_type`, of the shape `struct`, `slice`, `map` or `scalar`."""

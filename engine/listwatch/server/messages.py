@@ -705,21 +705,7 @@ def _metadata_problem(body: dict[str, Any]) -> str:
     metadata = body.get("metadata")
     if metadata is None or isinstance(metadata, dict):
         return ""
-    return f"invalid metadata: expected object, got {_go_type(metadata)}"
-
-
-def _go_type(value: Any) -> str:
-    """The Go type a JSON value decodes to as interface{} (apimachinery's json: int64 for whole
-    numbers)."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int64"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    return "[]interface {}" if isinstance(value, list) else "map[string]interface {}"
+    return f"invalid metadata: expected object, got {conform.go_type(metadata)}"
 
 
 def custom_object(request: Request, res: Resource, body: dict[str, Any]) -> dict[str, Any]:
