@@ -1,0 +1,306 @@
+"""pods/portforward through the served API: the real kubectl (v1.32, SPDY/3.1 tunneled in a
+WebSocket) and the official Python client (`portforward`, the channel protocol), on the docker
+backend (real connections inside the pod's network namespace, through `.ci/dockerd run`) and on
+the memory backend (nothing listens: kubelet's error), and what every refusal looks like."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import select
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client
+from kubernetes.client.rest import ApiException
+from kubernetes.stream import portforward
+
+from listwatch.engine import Engine
+from listwatch.server import Server
+from tests.dockerengine import BUSYBOX
+from tests.served import Client, official_client, serving
+from tests.server.test_exec import create, kubectl
+from tests.server.test_kubectl import KUBECTL
+
+pytestmark = pytest.mark.skipif(not os.access(KUBECTL, os.X_OK), reason="kubectl is not installed")
+
+PAGE = "<h1>hello from the pod</h1>"
+#: busybox's httpd on the pod's loopback only, serving PAGE; an echo server (nc) on port 1234.
+WEB = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "web"},
+    "spec": {
+        "containers": [
+            {
+                "name": "httpd",
+                "image": BUSYBOX,
+                "command": [
+                    "sh",
+                    "-c",
+                    f"mkdir -p /www && echo '{PAGE}' > /www/index.html && "
+                    "exec httpd -f -p 127.0.0.1:80 -h /www",
+                ],
+            }
+        ]
+    },
+}
+UNSCHEDULED = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "nowhere"},
+    "spec": {
+        "nodeSelector": {"no": "such-node"},
+        "containers": [{"name": "main", "image": "nginx:1.15"}],
+    },
+}
+REFUSED = re.compile(
+    r"error forwarding port (\d+) to pod [0-9a-f]{64}, uid : failed to connect to localhost:\1 "
+    r'inside namespace \\?"[0-9a-f]{64}\\?", IPv4: dial tcp4 127\.0\.0\.1:\1: connect: connection '
+    r"refused IPv6 dial tcp6 \[::1\]:\1: connect: \S[^\n]*"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def port_forward(server: Server, target: str, remote: int) -> Iterator[tuple[int, Path]]:
+    """`kubectl port-forward TARGET LOCAL:REMOTE` running (its local port, and the file its stderr
+    goes to), stopped on exit."""
+    local = free_port()
+    log = Path(str(server.kubeconfig)).with_name(f"port-forward-{local}.log")
+    env = {**os.environ, "KUBECONFIG": str(server.kubeconfig)}
+    with log.open("w") as errors:
+        process = subprocess.Popen(
+            [KUBECTL, "port-forward", target, f"{local}:{remote}"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            ready, _, _ = select.select([process.stdout], [], [], 30)
+            assert ready, log.read_text()
+            line = process.stdout.readline()
+            assert line == f"Forwarding from 127.0.0.1:{local} -> {remote}\n", (
+                line + log.read_text()
+            )
+            yield local, log
+        finally:
+            process.terminate()
+            process.wait(10)
+            if process.stdout is not None:
+                process.stdout.close()
+
+
+def fetch(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=20) as response:
+        body: bytes = response.read()
+        return body.decode()
+
+
+@pytest.fixture(scope="module")
+def memory_served(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A cluster on the memory backend, with a running pod `web` (nginx, simulated) and a pod that
+    no node takes."""
+    tmp = tmp_path_factory.mktemp("portforward-memory")
+    web = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "web"},
+        "spec": {"containers": [{"name": "nginx", "image": "nginx:1.15"}]},
+    }
+    with serving(engine, nodes=("node01",)) as server:
+        create(server, web, tmp, wait_for="condition=Ready")
+        create(server, UNSCHEDULED, tmp, wait_for="condition=PodScheduled=false")
+        yield server
+
+
+@pytest.fixture(scope="module")
+def docker_served(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A cluster on the docker backend, with a running pod `web` serving PAGE on its loopback."""
+    tmp = tmp_path_factory.mktemp("portforward-docker")
+    with serving(engine, nodes=("node01",), runtime="docker") as server:
+        create(server, WEB, tmp, wait_for="condition=Ready")
+        deadline = time.monotonic() + 30
+        while "httpd" not in kubectl(server, "exec", "web", "--", "ps").stdout:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        yield server
+
+
+# -- the docker backend: real connections --------------------------------------------------------
+
+
+def test_kubectl_port_forward_reaches_the_pods_loopback(docker_served: Server) -> None:
+    with port_forward(docker_served, "pod/web", 80) as (local, log):
+        assert fetch(local).strip() == PAGE
+        assert fetch(local).strip() == PAGE  # a second connection over the same session
+        assert "error" not in log.read_text()
+
+
+def test_kubectl_port_forward_to_a_port_nobody_listens_on_reports_the_kubelets_error(
+    docker_served: Server,
+) -> None:
+    with port_forward(docker_served, "pod/web", 81) as (local, log):
+        with pytest.raises(OSError):
+            fetch(local)
+        deadline = time.monotonic() + 10
+        while "error forwarding port 81" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        assert REFUSED.search(log.read_text()), log.read_text()
+
+
+def test_the_python_clients_portforward_speaks_http_to_the_pod(docker_served: Server) -> None:
+    with official_client(docker_served) as api_client:
+        api = client.CoreV1Api(api_client)
+        pf = portforward(api.connect_get_namespaced_pod_portforward, "web", "default", ports="80")
+        sock = pf.socket(80)
+        sock.setblocking(True)
+        sock.sendall(b"GET / HTTP/1.0\r\nHost: web\r\n\r\n")
+        reply = b""
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+        sock.close()
+        assert reply.startswith(b"HTTP/1.0 200 OK"), reply
+        assert PAGE.encode() in reply
+        assert pf.error(80) is None
+
+
+def test_the_python_client_reads_a_refused_port_on_its_error_channel(
+    docker_served: Server,
+) -> None:
+    with official_client(docker_served) as api_client:
+        api = client.CoreV1Api(api_client)
+        pf = portforward(
+            api.connect_get_namespaced_pod_portforward, "web", "default", ports="80,1236"
+        )
+        refused = pf.socket(1236)
+        refused.setblocking(True)
+        assert refused.recv(1024) == b""
+        assert REFUSED.fullmatch(pf.error(1236) or ""), pf.error(1236)
+        pf.close()
+
+
+# -- the memory backend: nothing listens ---------------------------------------------------------
+
+
+def test_kubectl_port_forward_on_the_memory_backend_reports_that_nothing_listens(
+    memory_served: Server,
+) -> None:
+    with port_forward(memory_served, "pod/web", 80) as (local, log):
+        with pytest.raises(OSError):
+            fetch(local)
+        deadline = time.monotonic() + 10
+        while "error forwarding port 80" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        assert REFUSED.search(log.read_text()), log.read_text()
+
+
+def test_the_python_client_on_the_memory_backend_gets_the_error_channel(
+    memory_served: Server,
+) -> None:
+    with official_client(memory_served) as api_client:
+        api = client.CoreV1Api(api_client)
+        pf = portforward(api.connect_get_namespaced_pod_portforward, "web", "default", ports="80")
+        sock = pf.socket(80)
+        sock.setblocking(True)
+        assert sock.recv(1024) == b""
+        assert REFUSED.fullmatch(pf.error(80) or ""), pf.error(80)
+        deadline = time.monotonic() + 10
+        while pf.connected:  # every port is done: the server closes the WebSocket
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        sock.close()
+
+
+# -- refusals before the upgrade -------------------------------------------------------------------
+
+
+def test_kubectl_port_forward_to_a_missing_pod_is_refused(memory_served: Server) -> None:
+    done = kubectl(memory_served, "port-forward", "pod/nosuch", "8080:80")
+    assert done.returncode == 1
+    assert done.stderr == 'Error from server (NotFound): pods "nosuch" not found\n'
+
+
+def test_the_python_client_is_refused_a_missing_pod(memory_served: Server) -> None:
+    with official_client(memory_served) as api_client:
+        api = client.CoreV1Api(api_client)
+        with pytest.raises(ApiException) as raised:
+            portforward(api.connect_get_namespaced_pod_portforward, "nosuch", "default", ports="80")
+        assert "404" in str(raised.value.reason)
+
+
+def status_of(server: Server, path: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    connection = Client(server).connection()
+    connection.request(
+        "GET",
+        path,
+        headers={"Authorization": f"Bearer {server.credentials.token}", **headers},
+    )
+    response = connection.getresponse()
+    body = json.loads(response.read())
+    connection.close()
+    return response.status, body
+
+
+PODS = "/api/v1/namespaces/default/pods"
+NO_PORT = 'query parameter "port" is required'
+WEBSOCKET = {
+    "Connection": "Upgrade",
+    "Upgrade": "websocket",
+    "Sec-WebSocket-Version": "13",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Protocol": "v4.channel.k8s.io",
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "code", "message"),
+    [
+        ("/api/v1/namespaces/default/pods/web/portforward", 400, NO_PORT),
+        (
+            "/api/v1/namespaces/default/pods/web/portforward?ports=http",
+            400,
+            'unable to parse "http" as a port: strconv.ParseUint: parsing "http": invalid syntax',
+        ),
+        ("/api/v1/namespaces/default/pods/web/portforward?ports=0", 400, 'port "0" must be > 0'),
+        (
+            "/api/v1/namespaces/default/pods/nowhere/portforward?ports=80",
+            400,
+            "pod nowhere does not have a host assigned",
+        ),
+        (f"{PODS}/nosuch/portforward?ports=80", 404, 'pods "nosuch" not found'),
+    ],
+)
+def test_refusals_are_statuses(memory_served: Server, path: str, code: int, message: str) -> None:
+    status, body = status_of(memory_served, path, WEBSOCKET)
+    assert (status, body["kind"], body["code"], body["message"]) == (code, "Status", code, message)
+
+
+def test_a_plain_request_and_an_spdy_upgrade_are_refused(memory_served: Server) -> None:
+    path = "/api/v1/namespaces/default/pods/web/portforward"
+    status, body = status_of(memory_served, path, {})
+    assert (status, body["message"]) == (400, "Upgrade request required")
+    status, body = status_of(memory_served, path, {"Connection": "Upgrade", "Upgrade": "SPDY/3.1"})
+    assert status == 400
+    assert body["message"].startswith("listwatch serves pods/portforward over WebSocket")
