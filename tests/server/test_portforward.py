@@ -113,6 +113,16 @@ def fetch(port: int) -> str:
         return body.decode()
 
 
+def closed(pf: Any) -> None:
+    """Wait until the client's WebSocket has closed, then free its socket (the client leaves it
+    open when the server closed first)."""
+    deadline = time.monotonic() + 10
+    while pf.connected:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    pf.websocket.shutdown()
+
+
 @pytest.fixture(scope="module")
 def memory_served(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A cluster on the memory backend, with a running pod `web` (nginx, simulated) and a pod that
@@ -180,9 +190,10 @@ def test_the_python_clients_portforward_speaks_http_to_the_pod(docker_served: Se
                 break
             reply += chunk
         sock.close()
-        assert reply.startswith(b"HTTP/1.0 200 OK"), reply
+        assert reply.startswith(b"HTTP/1.1 200 OK"), reply
         assert PAGE.encode() in reply
         assert pf.error(80) is None
+        closed(pf)
 
 
 def test_the_python_client_reads_a_refused_port_on_its_error_channel(
@@ -197,7 +208,9 @@ def test_the_python_client_reads_a_refused_port_on_its_error_channel(
         refused.setblocking(True)
         assert refused.recv(1024) == b""
         assert REFUSED.fullmatch(pf.error(1236) or ""), pf.error(1236)
+        refused.close()
         pf.close()
+        closed(pf)
 
 
 # -- the memory backend: nothing listens ---------------------------------------------------------
@@ -226,10 +239,7 @@ def test_the_python_client_on_the_memory_backend_gets_the_error_channel(
         sock.setblocking(True)
         assert sock.recv(1024) == b""
         assert REFUSED.fullmatch(pf.error(80) or ""), pf.error(80)
-        deadline = time.monotonic() + 10
-        while pf.connected:  # every port is done: the server closes the WebSocket
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        closed(pf)  # every port is done: the server closes the WebSocket
         sock.close()
 
 
