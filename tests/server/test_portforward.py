@@ -11,6 +11,7 @@ import os
 import re
 import select
 import socket
+import ssl
 import subprocess
 import time
 import urllib.request
@@ -19,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import websocket
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 from kubernetes.stream import portforward
 
 from listwatch.engine import Engine
-from listwatch.server import Server
+from listwatch.server import Server, spdy
 from tests.dockerengine import BUSYBOX
 from tests.served import Client, official_client, serving
 from tests.server.test_exec import create, kubectl
@@ -314,3 +316,71 @@ def test_a_plain_request_and_an_spdy_upgrade_are_refused(memory_served: Server) 
     status, body = status_of(memory_served, path, {"Connection": "Upgrade", "Upgrade": "SPDY/3.1"})
     assert status == 400
     assert body["message"].startswith("listwatch serves pods/portforward over WebSocket")
+
+
+# -- the SPDY tunnel, spoken by hand ---------------------------------------------------------------
+
+
+class SpdyClient:
+    """The client side of the tunnel, as kubectl's spdystream speaks it (a test's own framer)."""
+
+    def __init__(self, server: Server) -> None:
+        context = ssl.create_default_context(cadata=server.credentials.ca_pem.decode())
+        self.connection = websocket.create_connection(
+            f"wss://{server.host}:{server.port}{PODS}/web/portforward",
+            subprotocols=["SPDY/3.1+portforward.k8s.io"],
+            header=[f"Authorization: Bearer {server.credentials.token}"],
+            sslopt={"context": context},
+            timeout=30,
+        )
+        self.framer = spdy.Framer()
+        self.frames: list[spdy.Frame] = []
+
+    def send(self, frame: spdy.Frame) -> None:
+        self.connection.send_binary(self.framer.encode(frame))
+
+    def receive(self) -> spdy.Frame:
+        while not self.frames:
+            self.frames += self.framer.feed(self.connection.recv())
+        return self.frames.pop(0)
+
+    def close(self) -> None:
+        self.connection.close()
+        self.connection.shutdown()
+
+
+@pytest.fixture
+def tunnel(memory_served: Server) -> Iterator[SpdyClient]:
+    spoken = SpdyClient(memory_served)
+    yield spoken
+    spoken.close()
+
+
+def test_the_tunnel_is_the_negotiated_subprotocol_and_pings_are_echoed(
+    tunnel: SpdyClient,
+) -> None:
+    # websocket-client lowers the answer's case (kubectl, which compares it exactly, works above)
+    assert tunnel.connection.subprotocol == "spdy/3.1+portforward.k8s.io"
+    tunnel.send(spdy.Frame(spdy.PING, value=1))
+    assert tunnel.receive() == spdy.Frame(spdy.PING, value=1)
+
+
+def test_a_stream_without_a_port_is_reset(tunnel: SpdyClient) -> None:
+    tunnel.send(spdy.Frame(spdy.SYN_STREAM, 1, headers={"streamType": "data"}))
+    assert tunnel.receive() == spdy.Frame(spdy.RST_STREAM, 1, value=spdy.CANCEL)
+
+
+def test_a_request_gets_replies_then_the_error_then_both_streams_end(tunnel: SpdyClient) -> None:
+    for stream_id, kind in ((1, "error"), (3, "data")):
+        headers = {"streamType": kind, "port": "8080", "requestID": "0"}
+        tunnel.send(spdy.Frame(spdy.SYN_STREAM, stream_id, headers=headers))
+    assert tunnel.receive() == spdy.Frame(spdy.SYN_REPLY, 1)
+    assert tunnel.receive() == spdy.Frame(spdy.SYN_REPLY, 3)
+    error = tunnel.receive()
+    assert (error.kind, error.stream_id, error.fin) == (spdy.DATA, 1, False)
+    assert REFUSED.fullmatch(error.data.decode()), error.data
+    assert "port 8080" in error.data.decode()
+    assert tunnel.receive() == spdy.Frame(spdy.DATA, 1, spdy.FLAG_FIN)
+    assert tunnel.receive() == spdy.Frame(spdy.DATA, 3, spdy.FLAG_FIN)
+    tunnel.send(spdy.Frame(spdy.PING, value=3))  # the session goes on
+    assert tunnel.receive() == spdy.Frame(spdy.PING, value=3)
