@@ -35,6 +35,8 @@ from tests.server.test_kubectl import KUBECTL
 pytestmark = pytest.mark.skipif(not os.access(KUBECTL, os.X_OK), reason="kubectl is not installed")
 
 PAGE = "<h1>hello from the pod</h1>"
+#: A file well past SPDY's initial 64 KiB window (flow control must not stall it).
+BIG_KIB = 4096
 #: busybox's httpd on the pod's loopback only, serving PAGE; an echo server (nc) on port 1234.
 WEB = {
     "apiVersion": "v1",
@@ -49,6 +51,7 @@ WEB = {
                     "sh",
                     "-c",
                     f"mkdir -p /www && echo '{PAGE}' > /www/index.html && "
+                    f"dd if=/dev/urandom of=/www/big bs=1024 count={BIG_KIB} 2>/dev/null && "
                     "exec httpd -f -p 127.0.0.1:80 -h /www",
                 ],
             }
@@ -109,10 +112,14 @@ def port_forward(server: Server, target: str, remote: int) -> Iterator[tuple[int
                 process.stdout.close()
 
 
-def fetch(port: int) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=20) as response:
+def fetch(port: int, path: str = "/") -> str:
+    return fetch_bytes(port, path).decode()
+
+
+def fetch_bytes(port: int, path: str) -> bytes:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=20) as response:
         body: bytes = response.read()
-        return body.decode()
+        return body
 
 
 def closed(pf: Any) -> None:
@@ -162,6 +169,7 @@ def test_kubectl_port_forward_reaches_the_pods_loopback(docker_served: Server) -
     with port_forward(docker_served, "pod/web", 80) as (local, log):
         assert fetch(local).strip() == PAGE
         assert fetch(local).strip() == PAGE  # a second connection over the same session
+        assert len(fetch_bytes(local, "/big")) == BIG_KIB * 1024
         assert "error" not in log.read_text()
 
 

@@ -191,8 +191,7 @@ class Channels:
         finally:
             for sock in connections.values():
                 sock.close()
-        if not self.stopping.is_set():
-            _finish(ws)
+        _finish(ws)
 
     def _pump(self, ws: WebSocket, connections: dict[int, socket.socket]) -> None:
         """Copy between the WebSocket's data channels and the connections until every connection
