@@ -54,7 +54,12 @@ WEB = {
                     f"dd if=/dev/urandom of=/www/big bs=1024 count={BIG_KIB} 2>/dev/null && "
                     "exec httpd -f -p 127.0.0.1:80 -h /www",
                 ],
-            }
+            },
+            {
+                "name": "echo",
+                "image": BUSYBOX,
+                "command": ["sh", "-c", "nc -ll -p 1234 -e cat & exec nc -ll -p 1235 -e cat"],
+            },
         ]
     },
 }
@@ -122,6 +127,11 @@ def fetch_bytes(port: int, path: str) -> bytes:
         return body
 
 
+def running(server: Server, container: str, command: str) -> bool:
+    """Whether a process whose command line has `command` runs in the container."""
+    return command in kubectl(server, "exec", "web", "-c", container, "--", "ps").stdout
+
+
 def closed(pf: Any) -> None:
     """Wait until the client's WebSocket has closed, then free its socket (the client leaves it
     open when the server closed first)."""
@@ -156,7 +166,7 @@ def docker_served(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> I
     with serving(engine, nodes=("node01",), runtime="docker") as server:
         create(server, WEB, tmp, wait_for="condition=Ready")
         deadline = time.monotonic() + 30
-        while "httpd" not in kubectl(server, "exec", "web", "--", "ps").stdout:
+        while not running(server, "httpd", "httpd") or not running(server, "echo", "-p 1235"):
             assert time.monotonic() < deadline
             time.sleep(0.2)
         yield server
@@ -221,6 +231,50 @@ def test_the_python_client_reads_a_refused_port_on_its_error_channel(
         refused.close()
         pf.close()
         closed(pf)
+
+
+def echoed(sock: Any, sent: bytes) -> bytes:
+    """What comes back of `sent` on a forwarded socket (an echo server answers it)."""
+    sock.sendall(sent)
+    reply = b""
+    while reply != sent:
+        ready, _, _ = select.select([sock], [], [], 30)
+        assert ready, reply
+        data = sock.recv(1024)
+        assert data, "the forwarded connection closed"
+        reply += data
+    return reply
+
+
+def test_the_python_client_forwards_several_ports_at_once_as_its_e2e_suite_does(
+    docker_served: Server,
+) -> None:
+    """test_portforward_raw of the client's e2e suite, with busybox's nc as the echo servers."""
+    with official_client(docker_served) as api_client:
+        api = client.CoreV1Api(api_client)
+        for round_ in range(3):
+            pf = portforward(
+                api.connect_get_namespaced_pod_portforward, "web", "default", ports="1234,1235,1236"
+            )
+            assert pf.connected
+            first, second = pf.socket(1234), pf.socket(1235)
+            first.setblocking(True)
+            second.setblocking(True)
+            for sock, port in ((first, 1234), (second, 1235)):
+                sent = f"Test {round_} port {port} forwarding".encode()
+                assert echoed(sock, sent) == sent
+            refused = pf.socket(1236)
+            refused.setblocking(True)
+            assert refused.recv(1024) == b""
+            assert REFUSED.fullmatch(pf.error(1236) or ""), pf.error(1236)
+            refused.close()
+            for sock in (first, second):
+                assert pf.connected
+                sent = f"Another test {round_} using fileno {sock.fileno()}".encode()
+                assert echoed(sock, sent) == sent
+                sock.close()
+            closed(pf)
+            assert pf.error(1234) is None and pf.error(1235) is None
 
 
 # -- the memory backend: nothing listens ---------------------------------------------------------
