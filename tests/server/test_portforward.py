@@ -446,3 +446,26 @@ def test_a_request_gets_replies_then_the_error_then_both_streams_end(tunnel: Spd
     assert tunnel.receive() == spdy.Frame(spdy.DATA, 3, spdy.FLAG_FIN)
     tunnel.send(spdy.Frame(spdy.PING, value=3))  # the session goes on
     assert tunnel.receive() == spdy.Frame(spdy.PING, value=3)
+
+
+def test_kubectl_without_websockets_is_told_to_use_them(memory_served: Server) -> None:
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(memory_served.kubeconfig),
+        "KUBECTL_PORT_FORWARD_WEBSOCKETS": "false",
+    }
+    done = subprocess.run(
+        [KUBECTL, "port-forward", "pod/web", f"{free_port()}:80"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        "error: error upgrading connection: listwatch serves pods/portforward over WebSocket "
+        "(SPDY/3.1+portforward.k8s.io, v4.channel.k8s.io), not SPDY/3.1; use kubectl v1.31 or "
+        "later (with KUBECTL_PORT_FORWARD_WEBSOCKETS unset or true), or a client that speaks "
+        "WebSocket\n"
+    )
