@@ -469,3 +469,28 @@ def test_kubectl_without_websockets_is_told_to_use_them(memory_served: Server) -
         "later (with KUBECTL_PORT_FORWARD_WEBSOCKETS unset or true), or a client that speaks "
         "WebSocket\n"
     )
+
+
+def test_a_client_offering_no_subprotocol_gets_the_channel_protocol(memory_served: Server) -> None:
+    context = ssl.create_default_context(cadata=memory_served.credentials.ca_pem.decode())
+    connection = websocket.create_connection(
+        f"wss://{memory_served.host}:{memory_served.port}{PODS}/web/portforward?ports=8080",
+        header=[f"Authorization: Bearer {memory_served.credentials.token}"],
+        sslopt={"context": context},
+        timeout=30,
+    )
+    try:
+        assert connection.subprotocol is None
+        received = []
+        while True:
+            opcode, data = connection.recv_data()
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                break
+            received.append(data)
+    finally:
+        connection.close()
+        connection.shutdown()
+    port = (8080).to_bytes(2, "little")
+    assert received[:2] == [b"\x00" + port, b"\x01" + port]  # data, then error channel
+    assert len(received) == 3 and received[2][:1] == b"\x01"
+    assert REFUSED.fullmatch(received[2][1:].decode()), received[2]

@@ -62,12 +62,7 @@ class Target:
 def owns(path: str) -> bool:
     """Whether `path` names a pod's portforward subresource (served here, not by `Handlers`)."""
     parts = [p for p in path.split("/") if p]
-    return (
-        len(parts) == 7
-        and parts[:2] == ["api", "v1"]
-        and parts[4] == "pods"
-        and (parts[6] == "portforward")
-    )
+    return len(parts) == 7 and parts[:2] == ["api", "v1"] and parts[4::2] == ["pods", "portforward"]
 
 
 def locate(cluster: Cluster, name: str, namespace: str) -> Target:
@@ -128,7 +123,7 @@ def negotiate(request: messages.Request) -> str:
     )
 
 
-def forwarding_error(target: Target, port: int, exc: PortUnreachable) -> str:
+def forwarding_error(port: int, exc: PortUnreachable) -> str:
     """What the kubelet writes on the error stream when the runtime cannot forward a port (it
     names the sandbox as the pod, and no uid)."""
     return f"error forwarding port {port} to pod {exc.sandbox_id}, uid : {exc.reason}"
@@ -185,7 +180,7 @@ class Channels:
                         self.target.node, self.target.uid, port
                     )
                 except PortUnreachable as exc:
-                    text = forwarding_error(self.target, port, exc)
+                    text = forwarding_error(port, exc)
                     ws.send(bytes([2 * index + 1]) + text.encode())
             self._pump(ws, connections)
         finally:
@@ -356,7 +351,7 @@ class Tunnel:
         try:
             pair.connection = self.runtime.connect(self.target.node, self.target.uid, pair.port)
         except PortUnreachable as exc:
-            text = forwarding_error(self.target, pair.port, exc)
+            text = forwarding_error(pair.port, exc)
             self._send(ws, spdy.Frame(spdy.DATA, pair.error_stream, data=text.encode()))
             self._end(ws, pair)
             return
