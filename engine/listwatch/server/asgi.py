@@ -148,6 +148,8 @@ class Application:
             return portforward.answer(live, route, request, stopping=self.stopping)
         except errors.APIError as exc:
             return status_response(exc)
+        except Exception as exc:  # as Handlers.handle: a Status, never an exception
+            return status_response(errors.APIError(f"Internal error occurred: {exc}"))
 
     def _wakeups_now(self) -> Wakeups:
         if self._wakeups is None:  # served without lifespan events
