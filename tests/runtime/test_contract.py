@@ -262,14 +262,15 @@ def test_a_failed_pull_lists_nothing_new(runtime: Subject) -> None:
 
 def test_a_port_nobody_listens_on_is_refused_in_containerds_words(runtime: Subject) -> None:
     rt, loop = runtime.rt, runtime.loop
+    pod = {"metadata": {"name": "forwarded", "namespace": "default", "uid": "uid-forwarded"}}
     with pytest.raises(PortUnreachable) as unsandboxed:
-        rt.connect("node01", "uid-1", 80)
-    assert unsandboxed.value.reason == "failed to find sandbox for pod uid-1"
+        rt.connect("node01", "uid-forwarded", 80)
+    assert unsandboxed.value.reason == "failed to find sandbox for pod uid-forwarded"
     sandboxes: list[Sandbox] = []
-    rt.run_sandbox("node01", POD, sandboxes.append)
+    rt.run_sandbox("node01", pod, sandboxes.append)
     wait(loop, lambda: bool(sandboxes))
     with pytest.raises(PortUnreachable) as refused:
-        rt.connect("node01", "uid-1", 81)
+        rt.connect("node01", "uid-forwarded", 81)
     sandbox_id = sandboxes[0].sandbox_id
     assert refused.value.sandbox_id == sandbox_id
     # IPv6's reason depends on the namespace: a Docker Engine's has no ::1 (`cannot assign
@@ -280,6 +281,6 @@ def test_a_port_nobody_listens_on_is_refused_in_containerds_words(runtime: Subje
         r"(connection refused|cannot assign requested address) ",
         refused.value.reason,
     )
-    rt.remove_pod("node01", "uid-1")
+    rt.remove_pod("node01", "uid-forwarded")
     with pytest.raises(PortUnreachable):
-        rt.connect("node01", "uid-1", 81)
+        rt.connect("node01", "uid-forwarded", 81)

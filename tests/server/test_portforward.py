@@ -13,6 +13,7 @@ import select
 import socket
 import ssl
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -133,10 +134,13 @@ def running(server: Server, container: str, command: str) -> bool:
 
 
 def closed(pf: Any) -> None:
-    """Wait until the client's WebSocket has closed, then free its socket (the client leaves it
-    open when the server closed first)."""
+    """Wait until the client's WebSocket has closed and its proxy thread has ended, then free its
+    socket (the client leaves it open when the server closed first). Freed earlier, its number
+    could go to the next connection while the thread still uses it."""
     deadline = time.monotonic() + 10
-    while pf.connected:
+    while pf.connected or any(
+        thread.name.startswith("Kubernetes port forward proxy") for thread in threading.enumerate()
+    ):
         assert time.monotonic() < deadline
         time.sleep(0.1)
     pf.websocket.shutdown()
