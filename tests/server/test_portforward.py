@@ -42,7 +42,7 @@ BIG_KIB = 4096
 WEB = {
     "apiVersion": "v1",
     "kind": "Pod",
-    "metadata": {"name": "web"},
+    "metadata": {"name": "web", "labels": {"app": "web"}},
     "spec": {
         "containers": [
             {
@@ -63,6 +63,12 @@ WEB = {
             },
         ]
     },
+}
+SERVICE = {
+    "apiVersion": "v1",
+    "kind": "Service",
+    "metadata": {"name": "web"},
+    "spec": {"selector": {"app": "web"}, "ports": [{"port": 8080, "targetPort": 80}]},
 }
 UNSCHEDULED = {
     "apiVersion": "v1",
@@ -88,9 +94,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def port_forward(server: Server, target: str, remote: int) -> Iterator[tuple[int, Path]]:
+def port_forward(
+    server: Server, target: str, remote: int, pod_port: int | None = None
+) -> Iterator[tuple[int, Path]]:
     """`kubectl port-forward TARGET LOCAL:REMOTE` running (its local port, and the file its stderr
-    goes to), stopped on exit."""
+    goes to), stopped on exit. kubectl says which port of the pod it forwards to (`pod_port`:
+    a service's targetPort)."""
     local = free_port()
     log = Path(str(server.kubeconfig)).with_name(f"port-forward-{local}.log")
     env = {**os.environ, "KUBECONFIG": str(server.kubeconfig)}
@@ -107,9 +116,8 @@ def port_forward(server: Server, target: str, remote: int) -> Iterator[tuple[int
             ready, _, _ = select.select([process.stdout], [], [], 30)
             assert ready, log.read_text()
             line = process.stdout.readline()
-            assert line == f"Forwarding from 127.0.0.1:{local} -> {remote}\n", (
-                line + log.read_text()
-            )
+            shown = remote if pod_port is None else pod_port
+            assert line == f"Forwarding from 127.0.0.1:{local} -> {shown}\n", line + log.read_text()
             yield local, log
         finally:
             process.terminate()
@@ -169,6 +177,9 @@ def docker_served(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> I
     tmp = tmp_path_factory.mktemp("portforward-docker")
     with serving(engine, nodes=("node01",), runtime="docker") as server:
         create(server, WEB, tmp, wait_for="condition=Ready")
+        service = tmp / "service.json"
+        service.write_text(json.dumps(SERVICE))
+        assert kubectl(server, "create", "-f", str(service)).returncode == 0
         deadline = time.monotonic() + 30
         while not running(server, "httpd", "httpd") or not running(server, "echo", "-p 1235"):
             assert time.monotonic() < deadline
@@ -185,6 +196,11 @@ def test_kubectl_port_forward_reaches_the_pods_loopback(docker_served: Server) -
         assert fetch(local).strip() == PAGE  # a second connection over the same session
         assert len(fetch_bytes(local, "/big")) == BIG_KIB * 1024
         assert "error" not in log.read_text()
+
+
+def test_kubectl_port_forward_to_a_service_reaches_a_pod_behind_it(docker_served: Server) -> None:
+    with port_forward(docker_served, "svc/web", 8080, pod_port=80) as (local, _):
+        assert fetch(local).strip() == PAGE
 
 
 def test_kubectl_port_forward_to_a_port_nobody_listens_on_reports_the_kubelets_error(
