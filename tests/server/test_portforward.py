@@ -514,3 +514,16 @@ def test_a_client_offering_no_subprotocol_gets_the_channel_protocol(memory_serve
     assert received[:2] == [b"\x00" + port, b"\x01" + port]  # data, then error channel
     assert len(received) == 3 and received[2][:1] == b"\x01"
     assert REFUSED.fullmatch(received[2][1:].decode()), received[2]
+
+
+def test_the_clients_goaway_ends_the_session(tunnel: SpdyClient) -> None:
+    tunnel.send(spdy.Frame(spdy.GOAWAY, 0))
+    opcode, _ = tunnel.connection.recv_data(control_frame=True)
+    assert opcode == websocket.ABNF.OPCODE_CLOSE
+
+
+def test_a_frame_of_another_spdy_version_is_answered_with_goaway(tunnel: SpdyClient) -> None:
+    tunnel.connection.send_binary(b"\x80\x02\x00\x06\x00\x00\x00\x04\x00\x00\x00\x01")
+    assert tunnel.receive() == spdy.Frame(spdy.GOAWAY, 0, value=spdy.PROTOCOL_ERROR)
+    opcode, _ = tunnel.connection.recv_data(control_frame=True)
+    assert opcode == websocket.ABNF.OPCODE_CLOSE

@@ -268,9 +268,10 @@ class Tunnel:
             for pair in self.pairs.values():
                 if pair.connection is not None:
                     pair.connection.close()
-        if self.stopping.is_set():
-            self._send(ws, spdy.Frame(spdy.GOAWAY, self.last_stream))
-            _finish(ws)
+        if self.stopping.is_set() and not ws.closed:
+            with contextlib.suppress(OSError):
+                self._send(ws, spdy.Frame(spdy.GOAWAY, self.last_stream))
+        _finish(ws)
 
     def _run(self, ws: WebSocket) -> None:
         while not ws.closed and not self.stopping.is_set():
@@ -282,23 +283,28 @@ class Tunnel:
             ready = (
                 {ws.fileno()} if ws.buffered() else _readable([ws.fileno(), *by_fd], POLL_SECONDS)
             )
-            if ws.fileno() in ready:
-                for message in ws.receive() or ():
-                    try:
-                        frames = self.framer.feed(message)
-                    except spdy.ProtocolError:
-                        self._send(ws, spdy.Frame(spdy.GOAWAY, self.last_stream, value=1))
-                        _finish(ws)
-                        return
-                    for frame in frames:
-                        if not self._take(ws, frame):
-                            return
+            if ws.fileno() in ready and not self._receive(ws):
+                return
             for fd, pair in by_fd.items():
                 if fd in ready and pair.connection is not None:
                     self._from_pod(ws, pair)
 
     def _send(self, ws: WebSocket, frame: spdy.Frame) -> None:
         ws.send(self.framer.encode(frame))
+
+    def _receive(self, ws: WebSocket) -> bool:
+        """Act on what the client sent; False once the session ends (its GOAWAY, or a frame SPDY
+        does not allow, answered with GOAWAY)."""
+        for message in ws.receive() or ():
+            try:
+                frames = self.framer.feed(message)
+            except spdy.ProtocolError:
+                self._send(ws, spdy.Frame(spdy.GOAWAY, self.last_stream, value=spdy.PROTOCOL_ERROR))
+                return False
+            for frame in frames:
+                if not self._take(ws, frame):
+                    return False
+        return True
 
     def _take(self, ws: WebSocket, frame: spdy.Frame) -> bool:
         """Act on one frame from the client; False once the session ends (GOAWAY)."""
@@ -366,10 +372,10 @@ class Tunnel:
 
     def _data(self, ws: WebSocket, frame: spdy.Frame) -> None:
         pair = self.streams.get(frame.stream_id)
-        if frame.data:
-            self._send(ws, spdy.Frame(spdy.WINDOW_UPDATE, frame.stream_id, value=len(frame.data)))
         if pair is None or frame.stream_id != pair.data_stream or pair.done:
             return
+        if frame.data:  # what was read is read: the client may send as much again
+            self._send(ws, spdy.Frame(spdy.WINDOW_UPDATE, frame.stream_id, value=len(frame.data)))
         if pair.connection is None:
             pair.pending.append(frame.data)
             pair.client_done = pair.client_done or frame.fin
