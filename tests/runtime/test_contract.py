@@ -34,6 +34,7 @@ from listwatch.loop import Loop
 from listwatch.rules.images import normalize
 from listwatch.runtime.base import (
     Image,
+    PortUnreachable,
     PullResult,
     Runtime,
     Sandbox,
@@ -257,3 +258,29 @@ def test_a_failed_pull_lists_nothing_new(runtime: Subject) -> None:
     wait(loop, lambda: bool(results))
     assert sorted(i.id for i in rt.images("node01")) == sorted(i.id for i in before)
     assert named(rt.images("node01"), "nginx:1.13-invalid") is None
+
+
+def test_a_port_nobody_listens_on_is_refused_in_containerds_words(runtime: Subject) -> None:
+    rt, loop = runtime.rt, runtime.loop
+    pod = {"metadata": {"name": "forwarded", "namespace": "default", "uid": "uid-forwarded"}}
+    with pytest.raises(PortUnreachable) as unsandboxed:
+        rt.connect("node01", "uid-forwarded", 80)
+    assert unsandboxed.value.reason == "failed to find sandbox for pod uid-forwarded"
+    sandboxes: list[Sandbox] = []
+    rt.run_sandbox("node01", pod, sandboxes.append)
+    wait(loop, lambda: bool(sandboxes))
+    with pytest.raises(PortUnreachable) as refused:
+        rt.connect("node01", "uid-forwarded", 81)
+    sandbox_id = sandboxes[0].sandbox_id
+    assert refused.value.sandbox_id == sandbox_id
+    # IPv6's reason depends on the namespace: a Docker Engine's has no ::1 (`cannot assign
+    # requested address`)
+    assert re.fullmatch(
+        f'failed to connect to localhost:81 inside namespace "{sandbox_id}", IPv4: dial tcp4 '
+        r"127\.0\.0\.1:81: connect: connection refused IPv6 dial tcp6 \[::1\]:81: connect: "
+        r"(connection refused|cannot assign requested address) ",
+        refused.value.reason,
+    )
+    rt.remove_pod("node01", "uid-forwarded")
+    with pytest.raises(PortUnreachable):
+        rt.connect("node01", "uid-forwarded", 81)

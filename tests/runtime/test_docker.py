@@ -27,7 +27,7 @@ from listwatch.engine import Engine
 from listwatch.errors import BackendUnavailable
 from listwatch.loop import Loop
 from listwatch.runtime import runtime_for
-from listwatch.runtime.base import Sandbox, Started
+from listwatch.runtime.base import PortUnreachable, Sandbox, Started
 from listwatch.runtime.docker import DockerRuntime
 from listwatch.runtime.dockernames import OWNER, owner_alive, process_owner
 from tests.dockerengine import BUSYBOX, docker_runtime
@@ -524,3 +524,31 @@ def test_a_cluster_given_a_loop_runs_on_that_loop_s_clock_and_refuses_another(
     assert Cluster(engine, loop=loop).clock is loop.clock
     with pytest.raises(ValueError, match="give the loop or the clock, not both"):
         Cluster(engine, loop=loop, clock=SystemClock())
+
+
+def test_connect_reaches_a_port_on_the_pods_own_loopback(docker_rt: DockerRuntime) -> None:
+    pod = {"metadata": {"name": "forwarded", "namespace": "default", "uid": "uid-forwarded"}}
+    sandbox(docker_rt, pod)
+    serving = {
+        "name": "web",
+        "image": BUSYBOX,
+        "command": [
+            "sh",
+            "-c",
+            "echo hi > /tmp/index.html; exec httpd -f -p 127.0.0.1:8080 -h /tmp",
+        ],
+    }
+    container_id = run(docker_rt, serving, [], pod=pod)
+    assert docker_rt.loop.run(
+        until=lambda: docker_rt.listening(container_id) == frozenset({8080}),
+        horizon=docker_rt.loop.clock.now() + 10,
+    )
+    with docker_rt.connect("node01", "uid-forwarded", 8080) as connection:
+        connection.sendall(b"GET /index.html HTTP/1.0\r\n\r\n")
+        reply = b""
+        while chunk := connection.recv(4096):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 200 OK") and reply.endswith(b"\r\n\r\nhi\n")
+    with pytest.raises(PortUnreachable) as refused:
+        docker_rt.connect("node01", "uid-forwarded", 8081)
+    assert "127.0.0.1:8081: connect: connection refused IPv6 dial tcp6" in refused.value.reason

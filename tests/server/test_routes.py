@@ -87,6 +87,8 @@ def test_a_path_naming_nothing_served_is_not_found(path: str) -> None:
         ("/api/v1/namespaces/default/pods/web/status", "PATCH", {}, "patch"),
         ("/api/v1/namespaces/default/pods/web/log", "GET", {}, "log"),
         ("/api/v1/namespaces/default/pods/web/binding", "POST", {}, "bind"),
+        ("/api/v1/namespaces/default/pods/web/portforward", "GET", {}, "portforward"),
+        ("/api/v1/namespaces/default/pods/web/portforward", "POST", {}, "portforward"),
     ],
 )
 def test_the_method_and_query_give_the_verb(
@@ -103,6 +105,7 @@ def test_the_method_and_query_give_the_verb(
         ("/api/v1/namespaces/default/pods/web/binding", "GET"),
         ("/api/v1/namespaces/default/pods/web/log", "POST"),
         ("/api/v1/watch/namespaces/default/pods", "POST"),
+        ("/api/v1/namespaces/default/pods/web/portforward", "PUT"),
     ],
 )
 def test_a_method_the_path_does_not_serve_is_method_not_allowed(path: str, method: str) -> None:

@@ -16,6 +16,7 @@ cannot enter its containers (the memory runtime simulates them) raises `ExecUnsu
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -148,6 +149,29 @@ class ExecUnsupported(errors.BadRequest):
     simulated)."""
 
 
+class PortUnreachable(Exception):
+    """Nothing accepts a connection on a port inside the pod: `reason` is the runtime's words
+    (containerd's), `sandbox_id` the pod's sandbox, which the kubelet names as the pod."""
+
+    def __init__(self, sandbox_id: str, reason: str) -> None:
+        super().__init__(reason)
+        self.sandbox_id = sandbox_id
+        self.reason = reason
+
+
+def port_refused(sandbox_id: str, port: int, ipv4: str, ipv6: str) -> PortUnreachable:
+    """containerd's error when neither loopback address of the pod's network namespace accepts a
+    connection on `port` (each reason in Go's words: `connect: connection refused`)."""
+    return PortUnreachable(
+        sandbox_id,
+        f'failed to connect to localhost:{port} inside namespace "{sandbox_id}", '
+        f"IPv4: dial tcp4 127.0.0.1:{port}: {ipv4} IPv6 dial tcp6 [::1]:{port}: {ipv6} ",
+    )
+
+
+CONNECTION_REFUSED = "connect: connection refused"
+
+
 class ExecSession(Protocol):
     """A command running inside a container, its standard streams joined to the caller (kubectl
     exec).
@@ -244,6 +268,12 @@ class Runtime(Protocol):
     ) -> ExecSession:
         """Start `command` inside a running container, its streams joined to the caller (see
         `ExecSession`). Raises ExecUnsupported where containers cannot be entered."""
+        ...
+
+    def connect(self, node: str, pod_uid: str, port: int) -> socket.socket:
+        """A TCP connection to `port` on the loopback of the pod's network namespace (kubectl
+        port-forward; never the pod's address), blocking. Raises PortUnreachable when nothing
+        accepts it, or the pod has no sandbox."""
         ...
 
     def close(self) -> None: ...

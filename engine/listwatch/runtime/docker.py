@@ -81,13 +81,14 @@ from listwatch.runtime.base import (
     LogLine,
     OnExit,
     OnPulled,
+    PortUnreachable,
     PullResult,
     Sandbox,
     Started,
     parse_log_timestamp,
     read_log,
 )
-from listwatch.runtime.dockerexec import DockerExec
+from listwatch.runtime.dockerexec import DockerExec, dial_in_namespace
 from listwatch.runtime.dockernames import (
     CONTAINER_NAME,
     CONTAINER_TYPE,
@@ -760,6 +761,21 @@ class DockerRuntime:
                 "Internal error occurred: error executing command in container: "
                 f"{engine_error(exc)}"
             ) from exc
+
+    def connect(self, node: str, pod_uid: str, port: int) -> socket.socket:
+        """A connection to `port` on the loopback of the pod's network namespace, which its
+        sandbox holds (`dial_in_namespace`); never through a container's address."""
+        sandbox_id = self._sandboxes.get((node, pod_uid))
+        if sandbox_id is None:
+            raise PortUnreachable("", f"failed to find sandbox for pod {pod_uid}")
+        try:
+            state = self.client.api.inspect_container(sandbox_id).get("State") or {}
+        except (docker.errors.DockerException, OSError) as exc:
+            raise PortUnreachable(sandbox_id, engine_error(exc)) from exc
+        pid = int(state.get("Pid") or 0)
+        if not state.get("Running") or pid <= 0:
+            raise PortUnreachable(sandbox_id, f"sandbox {sandbox_id} is not running")
+        return dial_in_namespace(sandbox_id, pid, port)
 
     def listening(self, container_id: str) -> frozenset[int] | None:
         """The TCP ports the container listens on, read inside it from /proc/net/tcp{,6} (what

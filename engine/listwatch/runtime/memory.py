@@ -46,6 +46,7 @@ import hashlib
 import random
 import re
 import shlex
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,16 +55,19 @@ from typing import Any
 from listwatch.loop import Loop, Timer
 from listwatch.rules.images import normalize
 from listwatch.runtime.base import (
+    CONNECTION_REFUSED,
     ExecSession,
     ExecUnsupported,
     Image,
     LogLine,
     OnExit,
     OnPulled,
+    PortUnreachable,
     PullResult,
     Sandbox,
     Started,
     epoch_nanos,
+    port_refused,
     read_log,
 )
 
@@ -308,6 +312,7 @@ class MemoryRuntime:
         self._images: dict[str, set[str]] = {}
         self._containers: dict[str, _Container] = {}
         self._by_pod: dict[str, list[str]] = {}
+        self._sandboxes: dict[str, str] = {}
 
     def describe(self) -> str:
         return "memory (simulated containerd)"
@@ -318,7 +323,14 @@ class MemoryRuntime:
     def run_sandbox(
         self, node: str, pod: Mapping[str, Any], done: Callable[[Sandbox], None]
     ) -> None:
-        self.loop.call_later(SANDBOX_SECONDS, done, Sandbox(self._id()))
+        sandbox_id = self._id()
+        uid = str((pod.get("metadata") or {}).get("uid", ""))
+
+        def ran() -> None:
+            self._sandboxes[uid] = sandbox_id
+            done(Sandbox(sandbox_id))
+
+        self.loop.call_later(SANDBOX_SECONDS, ran)
 
     def _node_images(self, node: str) -> set[str]:
         return self._images.setdefault(node, set(PRELOADED))
@@ -409,6 +421,7 @@ class MemoryRuntime:
             self.loop.call_later(grace_seconds, self._exit, container_id, 137)
 
     def remove_pod(self, node: str, pod_uid: str) -> None:
+        self._sandboxes.pop(pod_uid, None)
         for container_id in self._by_pod.pop(pod_uid, []):
             state = self._containers.pop(container_id, None)
             if state is not None and state.exit_timer is not None:
@@ -484,6 +497,14 @@ class MemoryRuntime:
         self, container_id: str, command: list[str], *, stdin: bool, tty: bool
     ) -> ExecSession:
         raise ExecUnsupported(EXEC_UNSUPPORTED)
+
+    def connect(self, node: str, pod_uid: str, port: int) -> socket.socket:
+        """Refused, always: a simulated container has no process to connect to, so the answer is
+        containerd's when nothing listens on the port."""
+        sandbox_id = self._sandboxes.get(pod_uid)
+        if sandbox_id is None:
+            raise PortUnreachable("", f"failed to find sandbox for pod {pod_uid}")
+        raise port_refused(sandbox_id, port, CONNECTION_REFUSED, CONNECTION_REFUSED)
 
     def close(self) -> None:
         for state in self._containers.values():

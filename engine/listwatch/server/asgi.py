@@ -6,7 +6,8 @@ Per request, in the order kube-apiserver's filters apply them:
    is read and dropped, so that the client reads the 413 rather than a reset connection);
 3. the handler's answer (`Handlers.handle`, on a worker thread: it waits for the cluster's loop),
    written whole, streamed (a watch through `watchstream.Pump`, a followed log chunk by chunk), or,
-   for a WebSocket, the connection handed to the exec on a worker thread.
+   for a WebSocket, the connection handed to the exec or port-forward on a worker thread
+   (pods/portforward is answered by `portforward`, not `Handlers`).
 A client that goes away cancels its request's task; its watch is stopped.
 
 The event loop is shared by every connection, so nothing here blocks it: handlers and execs run
@@ -26,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qsl
 
 from listwatch import errors
-from listwatch.server import tls
+from listwatch.server import portforward, routes, tls
 from listwatch.server.handlers import Handlers
 from listwatch.server.messages import MAX_BODY_BYTES, Request, Response, status_response
 from listwatch.server.watchstream import Pump, Wakeups
@@ -135,7 +136,20 @@ class Application:
 
     async def _handle(self, request: Request) -> Response:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, self.handlers.handle, request)
+        handle = self._portforward if portforward.owns(request.path) else self.handlers.handle
+        return await loop.run_in_executor(self.executor, handle, request)
+
+    def _portforward(self, request: Request) -> Response:
+        """pods/portforward (`portforward`): checked, then handed over to the WebSocket."""
+        live = self.handlers.live
+        try:
+            route = routes.parse(request.path, live.api.registry)
+            route.verb(request.method, request.query)
+            return portforward.answer(live, route, request, stopping=self.stopping)
+        except errors.APIError as exc:
+            return status_response(exc)
+        except Exception as exc:  # as Handlers.handle: a Status, never an exception
+            return status_response(errors.APIError(f"Internal error occurred: {exc}"))
 
     def _wakeups_now(self) -> Wakeups:
         if self._wakeups is None:  # served without lifespan events
@@ -188,7 +202,7 @@ class Application:
             if closer is not None:
                 await loop.run_in_executor(self.executor, closer)
 
-    # -- WebSocket (pods/exec) -----------------------------------------------------------------
+    # -- WebSocket (pods/exec, pods/portforward) -----------------------------------------------
 
     async def _websocket(self, scope: Message, receive: Receive, send: Send) -> None:
         request = _request(scope, method="GET")

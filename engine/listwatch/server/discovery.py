@@ -43,6 +43,7 @@ _SUBRESOURCE_KIND = {
     "binding": "Binding",
     "eviction": "Eviction",
     "exec": "PodExecOptions",
+    "portforward": "PodPortForwardOptions",
     "proxy": "PodProxyOptions",
     "scale": "Scale",
 }
@@ -55,6 +56,7 @@ _SUBRESOURCE_VERBS = {
     "eviction": ("create",),
     "log": ("get",),
     "exec": ("create", "get"),
+    "portforward": ("create", "get"),
     "proxy": ("create", "delete", "get", "patch", "update"),
     "finalize": ("update",),
 }

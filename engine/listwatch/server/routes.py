@@ -8,6 +8,7 @@
     /api/v1/namespaces/default/pods/web/eviction       create (evict the pod, within its budget)
     /api/v1/namespaces/default/pods/web/log            get (the container's log)
     /api/v1/namespaces/default/pods/web/exec           get or post, upgraded (run a command)
+    /api/v1/namespaces/default/pods/web/portforward    get or post, upgraded (to the pod's ports)
     /api/v1/namespaces/default/pods/web:80/proxy/PATH  any method (to the pod's port; `podproxy`)
     /api/v1/namespaces/default/bindings                create (the older way to bind)
     /api/v1/nodes/node01                               cluster-scoped: no namespace segment
@@ -69,7 +70,7 @@ class ResourceRoute:
 
     def verb(self, method: str, query: Mapping[str, str]) -> str:
         """The API verb: get, list, watch, create, update, patch, delete, deletecollection, bind,
-        evict, log, exec, proxy or scale."""
+        evict, log, exec, portforward, proxy or scale."""
         method = method.upper()
         if (
             self.subresource == "proxy"
@@ -97,6 +98,10 @@ class ResourceRoute:
             if method not in ("GET", "POST"):
                 raise not_allowed()
             return "exec"
+        if self.subresource == "portforward":  # likewise (`portforward` serves it)
+            if method not in ("GET", "POST"):
+                raise not_allowed()
+            return "portforward"
         if self.watch_path:
             if method != "GET":
                 raise not_allowed()

@@ -50,9 +50,10 @@ class WebSocket:
         self._reader.setblocking(False)
 
     def accept(self, subprotocol: str) -> None:
-        """Answer the opening handshake (101 Switching Protocols) choosing `subprotocol`."""
+        """Answer the opening handshake (101 Switching Protocols) choosing `subprotocol` ("": the
+        client offered none, and the answer names none)."""
         self.subprotocol = subprotocol
-        self._run({"type": "websocket.accept", "subprotocol": subprotocol})
+        self._run({"type": "websocket.accept", "subprotocol": subprotocol or None})
         asyncio.run_coroutine_threadsafe(self._read(), self.loop)
 
     async def _sent(self, message: Message) -> None:
