@@ -58,15 +58,20 @@ def daemonset_defaults(obj: Obj, ctx: Any) -> Obj:
 
 
 def prepare_update(old: Obj, new: Obj, body: Obj, *, status: bool) -> Obj:
-    """PrepareForUpdate: the old template generation, one more when the template changed (the
-    generation too, which the generic rules raise on any change of the spec)."""
+    """PrepareForUpdate: the old template generation, one more when the template changed; the
+    generation one more when the spec changed."""
     generation = _template_generation(old)
     if status:
         return _with_template_generation(new, generation)
     template = (new.get("spec") or {}).get("template")
     if template != (old.get("spec") or {}).get("template"):
         generation += 1
-    return _with_template_generation(new, generation)
+    new = _with_template_generation(new, generation)
+    old_generation = objects.meta(old).get("generation")
+    if old_generation is None:
+        return new
+    changed = new.get("spec") != old.get("spec")
+    return objects.replace(new, "metadata.generation", old_generation + (1 if changed else 0))
 
 
 def validate_daemonset(obj: Obj) -> FieldErrors:
