@@ -173,3 +173,90 @@ def test_revision_data_replaces_the_template_with_sorted_keys() -> None:
     template = data["spec"]["template"]
     assert list(template) == ["$patch", "metadata", "spec"]
     assert template["$patch"] == "replace" and list(template["spec"]) == ["a", "b"]
+
+
+def pod(name: str, hash_: str, *, deleting: bool = False) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name, "labels": {"controller-revision-hash": hash_}}
+    if deleting:
+        meta["deletionTimestamp"] = "2024-01-01T00:00:00Z"
+    return {"metadata": meta}
+
+
+def names(pods: list[Any]) -> list[str]:
+    return [p["metadata"]["name"] for p in pods]
+
+
+def test_a_node_with_two_old_pods_has_no_versions_and_deleting_pods_do_not_count() -> None:
+    assert daemonsets.versions([pod("a", "old"), pod("b", "old")], "new")[2] is False
+    new, old, ok = daemonsets.versions(
+        [pod("a", "old"), pod("b", "new"), pod("c", "new", deleting=True)], "new"
+    )
+    assert ok and names([new, old]) == ["b", "a"]
+
+
+def test_in_place_replacement_stays_within_max_unavailable() -> None:
+    by_node = {"n1": [pod("a", "old")], "n2": [pod("b", "old")], "n3": [pod("c", "old")]}
+    doomed = daemonsets.replace_in_place(by_node, "new", 1, available=lambda p: True)
+    assert names(doomed) == ["a"]
+    doomed = daemonsets.replace_in_place(by_node, "new", 2, available=lambda p: True)
+    assert names(doomed) == ["a", "b"]
+
+
+def test_a_new_pod_not_yet_available_or_a_node_without_a_pod_uses_up_the_budget() -> None:
+    by_node = {"n1": [pod("a", "new")], "n2": [pod("b", "old")], "n3": []}
+    ready = {"b"}
+    doomed = daemonsets.replace_in_place(
+        by_node, "new", 2, available=lambda p: p["metadata"]["name"] in ready
+    )
+    assert doomed == []
+
+
+def test_an_old_pod_that_is_not_available_is_replaced_whatever_the_budget() -> None:
+    by_node = {"n1": [pod("a", "new")], "n2": [pod("b", "old")]}
+    doomed = daemonsets.replace_in_place(by_node, "new", 1, available=lambda p: False)
+    assert names(doomed) == ["b"]
+
+
+def test_surge_starts_max_surge_new_pods_and_retires_the_old_ones_beside_available_ones() -> None:
+    by_node = {
+        "n1": [pod("a", "old"), pod("a2", "new")],
+        "n2": [pod("b", "old")],
+        "n3": [pod("c", "old")],
+    }
+    create, delete = daemonsets.surge(
+        by_node, "new", 1, 3, available=lambda p: True, should_run=lambda n: True
+    )
+    assert (create, names(delete)) == (["n2"], ["a"])
+    create, delete = daemonsets.surge(
+        by_node,
+        "new",
+        1,
+        3,
+        available=lambda p: p["metadata"]["name"] != "a2",
+        should_run=lambda n: True,
+    )
+    assert (create, delete) == ([], [])  # n1 is surging: the budget of 1 is spent
+
+
+def test_surge_replaces_an_unavailable_old_pod_at_once_but_not_on_a_node_that_no_longer_fits() -> (
+    None
+):
+    by_node = {"n1": [pod("a", "old")], "n2": [pod("b", "old")]}
+    create, delete = daemonsets.surge(
+        by_node,
+        "new",
+        1,
+        1,
+        available=lambda p: p["metadata"]["name"] == "b",
+        should_run=lambda n: True,
+    )
+    assert create == ["n1", "n2"] and delete == []  # a replacement does not use the budget
+    create, delete = daemonsets.surge(
+        by_node,
+        "new",
+        1,
+        1,
+        available=lambda p: p["metadata"]["name"] == "b",
+        should_run=lambda n: n != "n1",
+    )
+    assert create == ["n2"] and delete == []  # a is kept until more pods are available than wanted

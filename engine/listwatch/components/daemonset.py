@@ -83,7 +83,7 @@ class Plan:
     """What a sync decided for the pods: the nodes to start one on, the pods to delete."""
 
     create: list[str] = field(default_factory=list)
-    delete: list[Obj] = field(default_factory=list)
+    delete: list[Mapping[str, Any]] = field(default_factory=list)
 
 
 class Daemon:
@@ -495,94 +495,24 @@ class DaemonSetController:
         for node in wanting:
             by_node.setdefault(objects.name_of(node), [])
         surge, unavailable = rules.rolling_counts(daemon.spec, len(wanting))
+
+        def available(pod: Mapping[str, Any]) -> bool:
+            return self._available(daemon, pod)
+
         if surge == 0:
-            self._sync_nodes(
-                daemon, Plan(delete=self._replace_in_place(daemon, by_node, unavailable))
-            )
-        else:
-            self._sync_nodes(daemon, self._surge(daemon, by_node, nodes, surge, len(wanting)))
-
-    def _versions(self, daemon: Daemon, pods: list[Obj]) -> tuple[Obj | None, Obj | None, bool]:
-        """findUpdatedPodsOnNode: the node's new and old pod (not being deleted); False when it
-        has two of either."""
-        new = old = None
-        for pod in pods:
-            if objects.meta(pod).get("deletionTimestamp"):
-                continue
-            if rules.updated(pod, daemon.hash):
-                if new is not None:
-                    return None, None, False
-                new = pod
-            else:
-                if old is not None:
-                    return None, None, False
-                old = pod
-        return new, old, True
-
-    def _replace_in_place(
-        self, daemon: Daemon, by_node: Mapping[str, list[Obj]], max_unavailable: int
-    ) -> list[Obj]:
-        unavailable = 0
-        allowed: list[Obj] = []
-        candidates: list[Obj] = []
-        for name in sorted(by_node):
-            new, old, ok = self._versions(daemon, by_node[name])
-            if not ok or (new is None) == (old is None):
-                unavailable += 1
-            elif new is not None:
-                if not self._available(daemon, new):
-                    unavailable += 1
-            elif old is not None:
-                if not self._available(daemon, old):
-                    allowed.append(old)
-                elif unavailable < max_unavailable:
-                    candidates.append(old)
-        room = max(0, min(max_unavailable - unavailable, len(candidates)))
-        return [*allowed, *candidates[:room]]
-
-    def _surge(
-        self,
-        daemon: Daemon,
-        by_node: Mapping[str, list[Obj]],
-        nodes: list[Obj],
-        max_surge: int,
-        desired: int,
-    ) -> Plan:
-        plan = Plan()
-        misplaced: list[Obj] = []
-        candidates: list[str] = []
-        allowed: list[str] = []
-        surging = available = 0
+            doomed = rules.replace_in_place(by_node, daemon.hash, unavailable, available)
+            self._sync_nodes(daemon, Plan(delete=doomed))
+            return
         known = {objects.name_of(n): n for n in nodes}
-        for name in sorted(by_node):
-            new, old, ok = self._versions(daemon, by_node[name])
-            if not ok:
-                surging += 1
-                continue
-            shown = new if new is not None else old
-            if shown is not None and self._available(daemon, shown):
-                available += 1
-            if old is None:
-                continue
-            if new is None:
-                if not self._available(daemon, old):
-                    node = known.get(name)
-                    if node is None or not self._should_run(daemon, node)[0]:
-                        misplaced.append(old)
-                        continue
-                    allowed.append(name)
-                elif surging < max_surge:
-                    candidates.append(name)
-                continue
-            if not self._available(daemon, new):
-                surging += 1
-                continue
-            plan.delete.append(old)
-        deletable = min(max(0, available - desired), len(misplaced))
-        plan.delete.extend(misplaced[:deletable])
-        room = max(0, min(max_surge - surging, len(candidates)))
-        plan.create = [*allowed, *candidates[:room]]
-        return plan
+
+        def fits(name: str) -> bool:
+            node = known.get(name)
+            return node is not None and self._should_run(daemon, node)[0]
+
+        create, delete = rules.surge(
+            by_node, daemon.hash, surge, len(wanting), available=available, should_run=fits
+        )
+        self._sync_nodes(daemon, Plan(create=create, delete=delete))
 
     def _sync_nodes(self, daemon: Daemon, plan: Plan) -> None:
         """syncNodes: expect, then create (slow start) and delete, each recorded."""
@@ -634,7 +564,7 @@ class DaemonSetController:
         self.recorder.record(obj, "SuccessfulCreate", pod=objects.name_of(created))
         return True
 
-    def _delete_pod(self, daemon: Daemon, pod: Obj) -> None:
+    def _delete_pod(self, daemon: Daemon, pod: Mapping[str, Any]) -> None:
         obj = daemon.obj
         try:
             self.api.delete(

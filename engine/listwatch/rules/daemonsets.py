@@ -13,6 +13,8 @@ its util package, v1.32). Values in, values out: no API here.
   checked them already); preferred affinity and the other affinities stay.
 - `target_node` is GetTargetNodeName: a pod's nodeName, or before it is bound the node its
   matchFields name.
+- `replace_in_place` and `surge` are rollingUpdate's two paths: which old pods go (and, when
+  surging, on which nodes a new pod starts beside the old one), given which pods are available.
 - `updated` is IsPodUpdated: the pod's controller-revision-hash label is the current one. (v1.32
   also compares pod-template-generation with the template generation, but formats a pointer
   there, so only the hash ever matches.)
@@ -21,7 +23,7 @@ its util package, v1.32). Values in, values out: no API here.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from listwatch.rules import affinity, taints
@@ -152,6 +154,103 @@ def allows_surge(spec: Mapping[str, Any]) -> bool:
     if strategy.get("type", ROLLING_UPDATE) != ROLLING_UPDATE:
         return False
     return scaled_up((strategy.get("rollingUpdate") or {}).get("maxSurge"), 1) > 0
+
+
+Pod = Mapping[str, Any]
+
+
+def versions(pods: Sequence[Pod], hash_: str) -> tuple[Pod | None, Pod | None, bool]:
+    """findUpdatedPodsOnNode: a node's pod of the current revision and its old one (pods being
+    deleted left out); False when it has two of either."""
+    new = old = None
+    for pod in pods:
+        if (pod.get("metadata") or {}).get("deletionTimestamp"):
+            continue
+        if updated(pod, hash_):
+            if new is not None:
+                return None, None, False
+            new = pod
+        else:
+            if old is not None:
+                return None, None, False
+            old = pod
+    return new, old, True
+
+
+def replace_in_place(
+    by_node: Mapping[str, Sequence[Pod]],
+    hash_: str,
+    max_unavailable: int,
+    available: Callable[[Pod], bool],
+) -> list[Pod]:
+    """rollingUpdate without surge: the old pods to delete. A node counts as unavailable while
+    it has no pod, two, or a new one not yet available; an old pod that is not available goes at
+    once; the others go while fewer than maxUnavailable nodes are unavailable. `by_node` holds
+    every node that should run a pod (an empty list for one without)."""
+    unavailable = 0
+    allowed: list[Pod] = []
+    candidates: list[Pod] = []
+    for name in sorted(by_node):
+        new, old, ok = versions(by_node[name], hash_)
+        if not ok or (new is None) == (old is None):
+            unavailable += 1
+        elif new is not None:
+            if not available(new):
+                unavailable += 1
+        elif old is not None:
+            if not available(old):
+                allowed.append(old)
+            elif unavailable < max_unavailable:
+                candidates.append(old)
+    room = max(0, min(max_unavailable - unavailable, len(candidates)))
+    return [*allowed, *candidates[:room]]
+
+
+def surge(
+    by_node: Mapping[str, Sequence[Pod]],
+    hash_: str,
+    max_surge: int,
+    desired: int,
+    *,
+    available: Callable[[Pod], bool],
+    should_run: Callable[[str], bool],
+) -> tuple[list[str], list[Pod]]:
+    """rollingUpdate with maxSurge: (the nodes to start a new pod on, the pods to delete). A node
+    whose old pod is not available gets its new one at once (or, when it should no longer run
+    one, loses the old one once enough pods elsewhere are available); up to maxSurge others at a
+    time get theirs beside the old one; an old pod goes once the new one beside it is available."""
+    delete: list[Pod] = []
+    misplaced: list[Pod] = []
+    candidates: list[str] = []
+    allowed: list[str] = []
+    surging = shown_available = 0
+    for name in sorted(by_node):
+        new, old, ok = versions(by_node[name], hash_)
+        if not ok:
+            surging += 1
+            continue
+        shown = new if new is not None else old
+        if shown is not None and available(shown):
+            shown_available += 1
+        if old is None:
+            continue
+        if new is None:
+            if not available(old):
+                if not should_run(name):
+                    misplaced.append(old)
+                    continue
+                allowed.append(name)
+            elif surging < max_surge:
+                candidates.append(name)
+            continue
+        if not available(new):
+            surging += 1
+            continue
+        delete.append(old)
+    deletable = min(max(0, shown_available - desired), len(misplaced))
+    delete.extend(misplaced[:deletable])
+    room = max(0, min(max_surge - surging, len(candidates)))
+    return [*allowed, *candidates[:room]], delete
 
 
 def revision_data(template: Mapping[str, Any]) -> dict[str, Any]:
