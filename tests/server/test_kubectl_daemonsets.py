@@ -1,6 +1,6 @@
 """DaemonSets with the real kubectl (v1.32) against `listwatch serve`: apply, `rollout status`,
 get (v1.32's columns), a node labelled later, `set image` rolled out node by node, `rollout
-history`, controllerrevisions, describe, a refused DaemonSet, delete.
+history` and `rollout undo`, controllerrevisions, describe, a refused DaemonSet, delete.
 
 The server runs its clock 10 times faster, so that pods start within a second. Each test works
 on a DaemonSet of its own and a node label key of its own, so they may run in any order.
@@ -182,6 +182,12 @@ def test_set_image_rolls_out_node_by_node_with_a_revision_each(kubectl: Kubectl)
             ["daemonset.apps/roll", "1"],
             ["daemonset.apps/roll", "2"],
         ]
+        assert kubectl("rollout undo ds/roll").strip() == "daemonset.apps/roll rolled back"
+        kubectl("rollout status ds/roll --timeout=60s")
+        image = kubectl("get ds roll -o jsonpath={.spec.template.spec.containers[0].image}")
+        assert image == "busybox:1.36"
+        history = kubectl("rollout history ds/roll").splitlines()
+        assert [line.split()[0] for line in history[2:4]] == ["2", "3"]  # revision 1 became 3
     finally:
         kubectl("label node node01 ds-roll-")
         kubectl("label node node02 ds-roll-")
