@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
+from listwatch import errors
 from listwatch.apiserver import objects
+from listwatch.apiserver.kinds import namespaces
 from listwatch.cluster import Cluster
+from listwatch.components import daemonset as daemonset_controller
 
 HASH = "controller-revision-hash"
 
@@ -335,3 +338,9 @@ def test_a_daemon_set_deleted_in_the_foreground_takes_its_pods_and_revisions(
     assert cluster.api.list("daemonsets").items == []
     assert pods_of(cluster) == []
     assert cluster.api.list("controllerrevisions").items == []
+
+
+def test_a_refusal_for_a_namespace_being_terminated_is_told_by_its_cause() -> None:
+    refused = namespaces.terminating("pods", "", "team")
+    assert daemonset_controller._namespace_terminating(refused)
+    assert not daemonset_controller._namespace_terminating(errors.Forbidden("pods is forbidden"))

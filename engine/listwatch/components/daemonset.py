@@ -557,7 +557,7 @@ class DaemonSetController:
             )
         except errors.APIError as exc:
             daemon.pending_adds -= 1
-            if isinstance(exc, errors.Forbidden) and "being terminated" in str(exc):
+            if _namespace_terminating(exc):
                 return True  # the namespace is going: every create would fail the same way
             self.recorder.emit(obj, "Warning", "FailedCreate", f"Error creating: {exc}")
             return False
@@ -683,6 +683,14 @@ class DaemonSetController:
         prefix = f"{daemon.uid}/"
         for key in [k for k in self.backoff if k.startswith(prefix)]:
             del self.backoff[key]
+
+
+def _namespace_terminating(exc: errors.APIError) -> bool:
+    """HasStatusCause(err, NamespaceTerminatingCause)."""
+    causes = exc.details.get("causes")
+    return isinstance(causes, list) and any(
+        isinstance(c, Mapping) and c.get("reason") == "NamespaceTerminating" for c in causes
+    )
 
 
 def _controller_ref(obj: Obj) -> dict[str, Any]:
