@@ -24,15 +24,23 @@ ROLLING_UPDATE = "RollingUpdate"
 ON_DELETE = "OnDelete"
 
 
+def _annotations(obj: Mapping[str, Any]) -> dict[str, Any]:
+    meta = obj.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
+    return dict(annotations) if isinstance(annotations, Mapping) else {}
+
+
 def _template_generation(obj: Mapping[str, Any]) -> int:
     try:
-        return int((objects.meta(obj).get("annotations") or {}).get(TEMPLATE_GENERATION, "0"))
+        return int(str(_annotations(obj).get(TEMPLATE_GENERATION, "0")))
     except ValueError:
         return 0
 
 
 def _with_template_generation(obj: Obj, generation: int) -> Obj:
-    annotations = dict(objects.meta(obj).get("annotations") or {})
+    if not isinstance(obj.get("metadata"), Mapping):
+        return obj
+    annotations = _annotations(obj)
     annotations[TEMPLATE_GENERATION] = str(generation)
     return objects.replace(obj, "metadata.annotations", annotations)
 
