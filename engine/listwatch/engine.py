@@ -21,6 +21,7 @@ from listwatch.apiserver.watchcache import WatchCache
 from listwatch.client.informer import Informer
 from listwatch.components.controller_manager import ControllerManager
 from listwatch.components.cronjob import CronJobController
+from listwatch.components.daemonset import DaemonSetController
 from listwatch.components.deployment import DeploymentController
 from listwatch.components.disruption import Disruption
 from listwatch.components.garbagecollector import GarbageCollector
@@ -62,6 +63,7 @@ OWNERS: Mapping[str, Parts | type] = {
             "deployment": DeploymentController,
             "job": JobController,
             "cronjob": CronJobController,
+            "daemonset": DaemonSetController,
         },
     ),
     "scheduler": Scheduler,

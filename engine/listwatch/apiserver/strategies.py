@@ -21,6 +21,7 @@ from listwatch.apiserver.kinds import (
     configs,
     controllers,
     cronjobs,
+    daemonsets,
     deployments,
     events,
     jobs,
@@ -130,6 +131,13 @@ NAMED: Mapping[str, Strategy] = {
         validate_update=deployments.validate_deployment_update,
         on_write=deployments.on_write,
         prepare_update=deployments.prepare_update,
+    ),
+    "daemonsets": Strategy(
+        defaults=daemonsets.daemonset_defaults,
+        validate=daemonsets.validate_daemonset,
+        validate_update=daemonsets.validate_daemonset_update,
+        on_write=daemonsets.on_write,
+        prepare_update=daemonsets.prepare_update,
     ),
     "jobs": Strategy(
         defaults=jobs.job_defaults,

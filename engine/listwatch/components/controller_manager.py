@@ -19,6 +19,9 @@
   completion; it runs the spec's `job` machine.
 - `cronjobs` (`listwatch.components.cronjob`): the cronjob controller, which starts each
   CronJob's Jobs on its schedule; it runs the spec's `cronjob` machine.
+- `daemonsets` (`listwatch.components.daemonset`, its rules in `rules.daemonsets`): the daemonset
+  controller, which runs a pod of each DaemonSet on every node that fits it; it runs the spec's
+  `daemonset` machine.
 
 The controller manager opens the spec's watches and hands each event to the controller it
 concerns; the controllers share no state, only the API and the pod watch's cache (read through
@@ -34,6 +37,7 @@ from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.components.base import Component
 from listwatch.components.cronjob import CronJobController
+from listwatch.components.daemonset import DaemonSetController
 from listwatch.components.deployment import DeploymentController
 from listwatch.components.disruption import Disruption
 from listwatch.components.events import EventRecorder
@@ -49,7 +53,7 @@ from listwatch.machines.callbacks import action
 class ControllerManager(Component):
     """kube-controller-manager: the replication manager, the replicaset controller, the node
     lifecycle controller, the disruption controller, the garbage collector, the namespace and
-    serviceaccount controllers, the deployment, job and cronjob controllers."""
+    serviceaccount controllers, the deployment, job, cronjob and daemonset controllers."""
 
     name = "controller-manager"
 
@@ -155,11 +159,25 @@ class ControllerManager(Component):
             pods=self._pods,
             failures=self.failures,
         )
+        self.daemonsets = DaemonSetController(
+            api=self.api,
+            loop=self.loop,
+            actor=self.actor,
+            act=self.act,
+            machine=self.machines["daemonset"],
+            recorder=recorders["DaemonSet"],
+            settings=self.settings["daemonSets"],
+            nodes=self._nodes,
+            burst=int(self.settings["burstReplicas"]),
+            failures=self.failures,
+        )
 
     def _on(self, controller: str) -> bool:
         return controller in self.enabled
 
     def _pod_seen(self, event: InformerEvent) -> None:
+        if self._on("daemonset-controller"):
+            self.daemonsets.pod_changed(event)
         if self._on("job-controller"):
             self.jobs.pod_changed(event)
         if self._on("garbage-collector-controller"):
@@ -169,6 +187,10 @@ class ControllerManager(Component):
 
     def _pods(self) -> list[Obj]:
         informer = self.informers.get("pods")
+        return list(informer.cache.values()) if informer is not None else []
+
+    def _nodes(self) -> list[Obj]:
+        informer = self.informers.get("nodes")
         return list(informer.cache.values()) if informer is not None else []
 
     def _pods_on(self, node: str) -> list[Obj]:
@@ -211,6 +233,8 @@ class ControllerManager(Component):
             self.deployments.pod_deleted(event)
         if self._on("job-controller"):
             self.jobs.pod_deleted(event)
+        if self._on("daemonset-controller"):
+            self.daemonsets.pod_deleted(event)
         if self._on("garbage-collector-controller"):
             self.garbage_collector.forgotten(event)
         if self._on("disruption-controller"):
@@ -274,11 +298,15 @@ class ControllerManager(Component):
     def node_observed(self, event: InformerEvent) -> None:
         if self._on("node-lifecycle-controller"):
             self.node_lifecycle.node_observed(event)
+        if self._on("daemonset-controller"):
+            self.daemonsets.node_changed(event)
 
     @action
     def node_forgotten(self, event: InformerEvent) -> None:
         if self._on("node-lifecycle-controller"):
             self.node_lifecycle.node_forgotten(event)
+        if self._on("daemonset-controller"):
+            self.daemonsets.node_changed(event)
 
     @action
     def job_changed(self, event: InformerEvent) -> None:
@@ -309,5 +337,33 @@ class ControllerManager(Component):
     def cronjob_deleted(self, event: InformerEvent) -> None:
         if self._on("cronjob-controller"):
             self.cronjobs.cronjob_deleted(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.forgotten(event)
+
+    @action
+    def daemonset_changed(self, event: InformerEvent) -> None:
+        if self._on("daemonset-controller"):
+            self.daemonsets.daemonset_changed(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.observed(event)
+
+    @action
+    def daemonset_deleted(self, event: InformerEvent) -> None:
+        if self._on("daemonset-controller"):
+            self.daemonsets.daemonset_deleted(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.forgotten(event)
+
+    @action
+    def revision_changed(self, event: InformerEvent) -> None:
+        if self._on("daemonset-controller"):
+            self.daemonsets.revision_changed(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.observed(event)
+
+    @action
+    def revision_deleted(self, event: InformerEvent) -> None:
+        if self._on("daemonset-controller"):
+            self.daemonsets.revision_deleted(event)
         if self._on("garbage-collector-controller"):
             self.garbage_collector.forgotten(event)
