@@ -247,3 +247,24 @@ def test_a_patch_merges_labels_into_a_node(make_cluster: Callable[..., Cluster])
 def test_an_unknown_resource_is_not_found(cluster: Cluster) -> None:
     with pytest.raises(errors.NotFound, match="the server could not find the requested resource"):
         cluster.api.list("widgets")
+
+
+def test_a_spec_change_raises_the_generation_of_a_kind_with_scheme_defaults(
+    cluster: Cluster,
+) -> None:
+    """StatefulSets declare defaults (their on_write makes new metadata): the generation still
+    follows the spec, and an update that leaves the spec alone keeps it."""
+    template = {
+        "metadata": {"labels": {"a": "b"}},
+        "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]},
+    }
+    spec = {"serviceName": "s", "selector": {"matchLabels": {"a": "b"}}, "template": template}
+    created = cluster.api.create(
+        "statefulsets",
+        {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "x"}, "spec": spec},
+    )
+    assert created["metadata"]["generation"] == 1
+    scaled = cluster.api.update("statefulsets", {**created, "spec": {**spec, "replicas": 3}})
+    assert scaled["metadata"]["generation"] == 2
+    labelled = {**scaled, "metadata": {**scaled["metadata"], "labels": {"x": "y"}}}
+    assert cluster.api.update("statefulsets", labelled)["metadata"]["generation"] == 2

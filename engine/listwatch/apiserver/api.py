@@ -749,7 +749,8 @@ class APIServer:
             if res.has_status:
                 new["status"] = old.get("status", {})
                 if "generation" in old_meta and new.get("spec") != old.get("spec"):
-                    meta["generation"] = old_meta["generation"] + 1
+                    generation = old_meta["generation"] + 1  # on_write may have made new metadata
+                    new["metadata"] = {**new["metadata"], "generation": generation}
         if res.prepare_update is not None:  # the kind's own PrepareForUpdate
             new = res.prepare_update(old, new, body, status=request.verb == "status")
         if res.plural == "pods" and request.verb == "update":
