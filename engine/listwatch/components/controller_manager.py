@@ -19,6 +19,9 @@
   completion; it runs the spec's `job` machine.
 - `cronjobs` (`listwatch.components.cronjob`): the cronjob controller, which starts each
   CronJob's Jobs on its schedule; it runs the spec's `cronjob` machine.
+- `statefulsets` (`listwatch.components.statefulset`, its rules in `statefulpods`): the
+  statefulset controller, which runs each StatefulSet's pods in order; it runs the spec's
+  `statefulset` machine.
 
 The controller manager opens the spec's watches and hands each event to the controller it
 concerns; the controllers share no state, only the API and the pod watch's cache (read through
@@ -43,13 +46,14 @@ from listwatch.components.namespaces import NamespaceController
 from listwatch.components.nodelifecycle import NodeLifecycle
 from listwatch.components.replication import Replication
 from listwatch.components.serviceaccounts import ServiceAccounts
+from listwatch.components.statefulset import StatefulSetController
 from listwatch.machines.callbacks import action
 
 
 class ControllerManager(Component):
     """kube-controller-manager: the replication manager, the replicaset controller, the node
     lifecycle controller, the disruption controller, the garbage collector, the namespace and
-    serviceaccount controllers, the deployment, job and cronjob controllers."""
+    serviceaccount controllers, the deployment, job, cronjob and statefulset controllers."""
 
     name = "controller-manager"
 
@@ -155,6 +159,15 @@ class ControllerManager(Component):
             pods=self._pods,
             failures=self.failures,
         )
+        self.statefulsets = StatefulSetController(
+            api=self.api,
+            loop=self.loop,
+            actor=self.actor,
+            act=self.act,
+            machine=self.machines["statefulset"],
+            recorder=recorders["StatefulSet"],
+            failures=self.failures,
+        )
 
     def _on(self, controller: str) -> bool:
         return controller in self.enabled
@@ -166,6 +179,8 @@ class ControllerManager(Component):
             self.garbage_collector.observed(event)
         if self._on("disruption-controller"):
             self.disruption.pod_changed(event)
+        if self._on("statefulset-controller"):
+            self.statefulsets.pod_changed(event)
 
     def _pods(self) -> list[Obj]:
         informer = self.informers.get("pods")
@@ -215,6 +230,8 @@ class ControllerManager(Component):
             self.garbage_collector.forgotten(event)
         if self._on("disruption-controller"):
             self.disruption.pod_changed(event)
+        if self._on("statefulset-controller"):
+            self.statefulsets.pod_deleted(event)
 
     @action
     def deployment_changed(self, event: InformerEvent) -> None:
@@ -309,5 +326,29 @@ class ControllerManager(Component):
     def cronjob_deleted(self, event: InformerEvent) -> None:
         if self._on("cronjob-controller"):
             self.cronjobs.cronjob_deleted(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.forgotten(event)
+
+    @action
+    def statefulset_changed(self, event: InformerEvent) -> None:
+        if self._on("statefulset-controller"):
+            self.statefulsets.statefulset_changed(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.observed(event)
+
+    @action
+    def statefulset_deleted(self, event: InformerEvent) -> None:
+        if self._on("statefulset-controller"):
+            self.statefulsets.statefulset_deleted(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.forgotten(event)
+
+    @action
+    def revision_changed(self, event: InformerEvent) -> None:
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.observed(event)
+
+    @action
+    def revision_deleted(self, event: InformerEvent) -> None:
         if self._on("garbage-collector-controller"):
             self.garbage_collector.forgotten(event)
