@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.bdd.troubleshooting_steps",
     "tests.bdd.deployment_steps",
     "tests.bdd.job_steps",
+    "tests.bdd.statefulset_steps",
     "tests.dockerengine",
     "tests.served",
 ]
