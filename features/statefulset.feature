@@ -18,11 +18,11 @@ Feature: StatefulSets: ordered pods with stable names, claims and revisions
     And the stateful set "web" has the events "create Pod web-0 in StatefulSet web successful", "create Pod web-1 in StatefulSet web successful", "create Pod web-2 in StatefulSet web successful"
 
   Scenario: A pod that never gets Ready holds back the pods after it
-    When I create a stateful set "web" with 3 replicas of the image "nginx:0.0-no-such-tag"
+    When I create a stateful set "web" with 3 replicas of the image "busybox:0.0-no-such-tag"
     Then the pods of "web" are only web-0 for 10 seconds
 
   Scenario: A Parallel StatefulSet creates every pod at once
-    When I create a Parallel stateful set "web" with 3 replicas of the image "nginx:0.0-no-such-tag"
+    When I create a Parallel stateful set "web" with 3 replicas of the image "busybox:0.0-no-such-tag"
     Then the pods of "web" are web-0, web-1, web-2
 
   Scenario: Scaling down deletes the pods from the highest ordinal down
@@ -41,17 +41,17 @@ Feature: StatefulSets: ordered pods with stable names, claims and revisions
   Scenario: A rolling update replaces the pods from the highest ordinal down
     When I create a stateful set "web" with 3 replicas
     And the stateful set "web" has 3 ready replicas at one revision
-    And I set the image of the stateful set "web" to "nginx:1.15"
+    And I set the image of the stateful set "web" to "busybox:1.37"
     Then the stateful set "web" has 3 ready replicas at one revision
-    And every pod of "web" runs "nginx:1.15"
+    And every pod of "web" runs "busybox:1.37"
     And the stateful set "web" has the events "delete Pod web-2 in StatefulSet web successful", "delete Pod web-1 in StatefulSet web successful", "delete Pod web-0 in StatefulSet web successful"
 
   Scenario: A partition keeps the pods below it at the current revision
     When I create a stateful set "web" with 3 replicas and the partition 2
     And the stateful set "web" has 3 ready replicas at one revision
-    And I set the image of the stateful set "web" to "nginx:1.15"
+    And I set the image of the stateful set "web" to "busybox:1.37"
     Then the stateful set "web" has 1 updated and 2 current replicas
-    And of "web", web-2 runs "nginx:1.15" and the others "nginx:1.14"
+    And of "web", web-2 runs "busybox:1.37" and the others "busybox:1.36"
 
   Scenario: Each pod gets its own claim, made before it, that outlives it
     When I create a stateful set "web" with 2 replicas and the volume claim template "www"

@@ -11,7 +11,7 @@ from pytest_bdd import parsers, then, when
 from listwatch import errors
 from listwatch.apiserver import objects
 
-from .steps import events, source
+from .steps import WORKLOAD, events, source
 from .world import World
 
 REVISION_LABEL = "controller-revision-hash"
@@ -78,7 +78,7 @@ def create_stateful_set(
             "metadata": {"labels": {"app": name}},
             "spec": {
                 "terminationGracePeriodSeconds": 1,
-                "containers": [{"name": "nginx", "image": image or "nginx:1.14"}],
+                "containers": [{**WORKLOAD, "image": image or WORKLOAD["image"]}],
             },
         },
     }
@@ -114,7 +114,7 @@ def set_stateful_set_image(world: World, name: str, image: str) -> None:
     world.backend.patch(
         "statefulsets",
         name,
-        {"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": image}]}}}},
+        {"spec": {"template": {"spec": {"containers": [{**WORKLOAD, "image": image}]}}}},
     )
 
 
