@@ -125,8 +125,6 @@ class StatefulSetController:
         #: Pods it created that the watch has not shown yet, by (set UID, pod name): not created
         #: twice meanwhile.
         self.creating: set[tuple[str, str]] = set()
-        #: UIDs of pods seen deleted: a late event of theirs is not taken for a live pod.
-        self.gone: set[str] = set()
 
     # -- events from the controller manager's watches ----------------------------------------------
 
@@ -151,7 +149,7 @@ class StatefulSetController:
     def pod_changed(self, event: InformerEvent) -> None:
         pod = event.object
         owner = self._owner(pod)
-        if owner is None or objects.uid_of(pod) in self.gone:
+        if owner is None:
             return
         name = objects.name_of(pod)
         pods = self.owned.setdefault(owner, {})
@@ -165,11 +163,9 @@ class StatefulSetController:
         owner = self._owner(pod)
         if owner is None:
             return
-        uid = objects.uid_of(pod)
-        self.gone.add(uid)
         pods = self.owned.get(owner, {})
         name = objects.name_of(pod)
-        if objects.uid_of(pods.get(name) or {}) == uid:
+        if objects.uid_of(pods.get(name) or {}) == objects.uid_of(pod):
             del pods[name]
         self._owner_changed(owner)
 
