@@ -9,6 +9,7 @@ from typing import Any
 
 from listwatch.apiserver import objects
 from listwatch.cluster import Cluster
+from listwatch.components import statefulpods as sp
 from listwatch.components.statefulpods import REVISION_LABEL
 
 
@@ -360,3 +361,27 @@ def test_a_start_ordinal_shifts_the_names(make_cluster: Callable[..., Cluster]) 
     cluster.apply(stateful_set(replicas=2, ordinals={"start": 5}))
     cluster.settle()
     assert sorted(pods_of(cluster)) == ["web-5", "web-6"]
+
+
+def test_a_revision_name_taken_by_other_data_counts_a_collision(
+    make_cluster: Callable[..., Cluster],
+) -> None:
+    cluster = make_cluster()
+    created = cluster.apply(stateful_set(replicas=1))
+    template = created["spec"]["template"]
+    taken = sp.revision_name(created, sp.revision_hash(template, 0))
+    cluster.apply(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "ControllerRevision",
+            "metadata": {"name": taken, "labels": {"app": "other"}},
+            "data": {"other": True},
+            "revision": 1,
+        }
+    )
+    cluster.settle()
+    got = status(cluster)
+    assert got["collisionCount"] == 1
+    assert got["updateRevision"] == sp.revision_name(created, sp.revision_hash(template, 1))
+    assert got["updateRevision"] != taken and got["readyReplicas"] == 1
+    assert pods_of(cluster)["web-0"]["metadata"]["labels"][REVISION_LABEL] == got["updateRevision"]
