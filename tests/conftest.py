@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.bdd.deployment_steps",
     "tests.bdd.job_steps",
     "tests.bdd.daemonset_steps",
+    "tests.bdd.statefulset_steps",
     "tests.dockerengine",
     "tests.served",
 ]

@@ -35,6 +35,7 @@ from listwatch.components.nodelifecycle import NodeLifecycle
 from listwatch.components.replication import Replication
 from listwatch.components.scheduler import FILTERS, SCORES, Scheduler
 from listwatch.components.serviceaccounts import ServiceAccounts
+from listwatch.components.statefulset import StatefulSetController
 from listwatch.errors import SpecError
 from listwatch.machines import building
 from listwatch.machines.building import Machine
@@ -64,6 +65,7 @@ OWNERS: Mapping[str, Parts | type] = {
             "job": JobController,
             "cronjob": CronJobController,
             "daemonset": DaemonSetController,
+            "statefulset": StatefulSetController,
         },
     ),
     "scheduler": Scheduler,

@@ -118,7 +118,7 @@ def test_an_unknown_component_to_leave_out_is_a_user_error() -> None:
         "controller-manager, replicationcontroller-controller, replicaset-controller, "
         "node-lifecycle-controller, disruption-controller, garbage-collector-controller, "
         "namespace-controller, serviceaccount-controller, deployment-controller, job-controller, "
-        "cronjob-controller, daemonset-controller\n"
+        "cronjob-controller, daemonset-controller, statefulset-controller\n"
     )
 
 

@@ -32,6 +32,7 @@ from listwatch.apiserver.kinds import (
     priorityclasses,
     rbac,
     services,
+    statefulsets,
 )
 from listwatch.apiserver.kinds.podspec import default_pod_spec
 from listwatch.apiserver.objects import Obj
@@ -163,6 +164,7 @@ NAMED: Mapping[str, Strategy] = {
         validate=rbac.validate_binding,
         validate_update=rbac.validate_binding_update,
     ),
+    "statefulsets": Strategy(prepare_update=statefulsets.prepare_update),
 }
 
 

@@ -22,6 +22,9 @@
 - `daemonsets` (`listwatch.components.daemonset`, its rules in `rules.daemonsets`): the daemonset
   controller, which runs a pod of each DaemonSet on every node that fits it; it runs the spec's
   `daemonset` machine.
+- `statefulsets` (`listwatch.components.statefulset`, its rules in `statefulpods`): the
+  statefulset controller, which runs each StatefulSet's pods in order; it runs the spec's
+  `statefulset` machine.
 
 The controller manager opens the spec's watches and hands each event to the controller it
 concerns; the controllers share no state, only the API and the pod watch's cache (read through
@@ -47,13 +50,15 @@ from listwatch.components.namespaces import NamespaceController
 from listwatch.components.nodelifecycle import NodeLifecycle
 from listwatch.components.replication import Replication
 from listwatch.components.serviceaccounts import ServiceAccounts
+from listwatch.components.statefulset import StatefulSetController
 from listwatch.machines.callbacks import action
 
 
 class ControllerManager(Component):
     """kube-controller-manager: the replication manager, the replicaset controller, the node
     lifecycle controller, the disruption controller, the garbage collector, the namespace and
-    serviceaccount controllers, the deployment, job, cronjob and daemonset controllers."""
+    serviceaccount controllers, the deployment, job, cronjob, daemonset and statefulset
+    controllers."""
 
     name = "controller-manager"
 
@@ -171,6 +176,15 @@ class ControllerManager(Component):
             burst=int(self.settings["burstReplicas"]),
             failures=self.failures,
         )
+        self.statefulsets = StatefulSetController(
+            api=self.api,
+            loop=self.loop,
+            actor=self.actor,
+            act=self.act,
+            machine=self.machines["statefulset"],
+            recorder=recorders["StatefulSet"],
+            failures=self.failures,
+        )
 
     def _on(self, controller: str) -> bool:
         return controller in self.enabled
@@ -184,6 +198,8 @@ class ControllerManager(Component):
             self.garbage_collector.observed(event)
         if self._on("disruption-controller"):
             self.disruption.pod_changed(event)
+        if self._on("statefulset-controller"):
+            self.statefulsets.pod_changed(event)
 
     def _pods(self) -> list[Obj]:
         informer = self.informers.get("pods")
@@ -239,6 +255,8 @@ class ControllerManager(Component):
             self.garbage_collector.forgotten(event)
         if self._on("disruption-controller"):
             self.disruption.pod_changed(event)
+        if self._on("statefulset-controller"):
+            self.statefulsets.pod_deleted(event)
 
     @action
     def deployment_changed(self, event: InformerEvent) -> None:
@@ -348,9 +366,23 @@ class ControllerManager(Component):
             self.garbage_collector.observed(event)
 
     @action
+    def statefulset_changed(self, event: InformerEvent) -> None:
+        if self._on("statefulset-controller"):
+            self.statefulsets.statefulset_changed(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.observed(event)
+
+    @action
     def daemonset_deleted(self, event: InformerEvent) -> None:
         if self._on("daemonset-controller"):
             self.daemonsets.daemonset_deleted(event)
+        if self._on("garbage-collector-controller"):
+            self.garbage_collector.forgotten(event)
+
+    @action
+    def statefulset_deleted(self, event: InformerEvent) -> None:
+        if self._on("statefulset-controller"):
+            self.statefulsets.statefulset_deleted(event)
         if self._on("garbage-collector-controller"):
             self.garbage_collector.forgotten(event)
 
