@@ -18,10 +18,12 @@ import yaml
 from listwatch.engine import Engine
 from listwatch.server import Server
 from tests.served import Client, official_client, serving
+from tests.server.test_crds import CRD, crontab
 from tests.server.test_kubectl import KUBECTL, Kubectl
 
 APPLY = "application/apply-patch+yaml"
 APPLIED = "deployment.apps/{} serverside-applied\n"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -135,6 +137,21 @@ def test_kubectl_conflict_then_force_conflicts(kubectl: Kubectl) -> None:
     assert "f:replicas" not in owners[("kubectl-create", "Update")]["fieldsV1"]["f:spec"]
 
 
+def test_kubectl_server_side_apply_takes_over_from_client_side_apply(kubectl: Kubectl) -> None:
+    kubectl(f"apply -f {write(kubectl, 'ssa-upgrade', replicas=1)}")
+    path = write(kubectl, "ssa-upgrade", replicas=2)
+    other = kubectl(f"apply --server-side --field-manager=other -f {path}", check=False)
+    assert (
+        'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: '
+        ".spec.replicas" in other
+    )
+    assert kubectl(f"apply --server-side -f {path}") == APPLIED.format("ssa-upgrade")
+    got = json.loads(kubectl("get deploy ssa-upgrade -o json"))
+    assert got["spec"]["replicas"] == 2
+    last = json.loads(got["metadata"]["annotations"][LAST_APPLIED])
+    assert last["spec"]["replicas"] == 2 and "annotations" not in last["metadata"]
+
+
 def test_kubectl_create_and_client_side_apply_record_their_managers(kubectl: Kubectl) -> None:
     kubectl(f"apply -f {write(kubectl, 'ssa-csa')}")
     got = json.loads(kubectl("get deploy ssa-csa -o yaml --show-managed-fields -o json"))
@@ -155,6 +172,23 @@ def test_kubectl_get_shows_managed_fields_only_when_asked(kubectl: Kubectl) -> N
     assert "managedFields" not in kubectl("get deploy ssa-show -o yaml")
     shown = kubectl("get deploy ssa-show -o yaml --show-managed-fields")
     assert "manager: kubectl-create" in shown and "operation: Update" in shown
+
+
+def test_kubectl_server_side_apply_of_a_custom_resource(kubectl: Kubectl) -> None:
+    crd = kubectl.workdir / "crd.yaml"
+    crd.write_text(yaml.safe_dump(CRD))
+    kubectl(f"apply --server-side -f {crd}")
+    kubectl("wait --for condition=established crd/crontabs.stable.example.com --timeout=30s")
+    path = kubectl.workdir / "ssa-ct.yaml"
+    path.write_text(yaml.safe_dump(crontab("ssa-ct", image="cron:1")))
+    assert kubectl(f"apply --server-side -f {path}") == (
+        "crontab.stable.example.com/ssa-ct serverside-applied\n"
+    )
+    path.write_text(yaml.safe_dump(crontab("ssa-ct")))
+    kubectl(f"apply --server-side -f {path}")
+    got = json.loads(kubectl("get crontab ssa-ct -o json --show-managed-fields"))
+    assert "image" not in got["spec"] and got["spec"]["replicas"] == 1  # pruned; defaulted
+    assert managers(got)[("kubectl", "Apply")]["fieldsV1"] == {"f:spec": {"f:cronSpec": {}}}
 
 
 # -- the official client --------------------------------------------------------------------------

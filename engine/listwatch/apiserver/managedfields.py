@@ -820,12 +820,70 @@ def apply(
     comparison = compare(typed(live_obj, write.shape), typed(merged, write.shape), write.shape)
     changed = write.owned(comparison.changed)
     conflicts = [(e, p) for e in others for p in sorted(e.fields & changed, key=_path_order)]
+    if conflicts and not force and write.manager == KUBECTL:
+        allowed = _allowed_by_last_applied(live_obj, write.shape)
+        conflicts = [(e, p) for e, p in conflicts if p not in allowed]
     if conflicts and not force:
         raise conflict_error(conflicts)
     out = [_replace_fields(e, e.fields - comparison.removed - changed) for e in others]
     time = write.now if (merged != live_obj or last is None) else last.time
     out.append(_replace_fields(mine, applied, time=time or write.now))
+    if write.manager == KUBECTL and _last_applied(live_obj) is not None:
+        merged = _with_last_applied(merged, config)
     return Applied(merged, _capped([e for e in out if e.fields]))
+
+
+#: The manager `kubectl apply --server-side` applies as by default, and the annotation of
+#: client-side apply: for that manager kube-apiserver lets an apply take over the fields the
+#: annotation still describes (the upgrade from client-side apply), and keeps the annotation
+#: up to date (lastAppliedManager, lastAppliedUpdater).
+KUBECTL = "kubectl"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def _last_applied(obj: Mapping[str, Any]) -> Any:
+    text = ((obj.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _allowed_by_last_applied(live: Mapping[str, Any], shape: Shape) -> FieldSet:
+    """The fields the client-side apply annotation sets to the values they still have."""
+    last = _last_applied(live)
+    if last is None:
+        return frozenset()
+    modified = compare(typed(last, shape), typed(live, shape), shape).modified
+    return field_set(last, shape) - modified
+
+
+def _with_last_applied(obj: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    """`obj` with the annotation set to the applied configuration (without the annotation), as
+    UnstructuredJSONScheme encodes it: keys sorted, Go's escapes, a trailing newline."""
+    meta = dict(config.get("metadata") or {})
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != LAST_APPLIED}
+    if annotations:
+        meta["annotations"] = annotations
+    else:
+        meta.pop("annotations", None)
+    text = json.dumps(
+        {**config, "metadata": meta}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    for ch, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(ch, escaped)
+    out_meta = dict(obj.get("metadata") or {})
+    out_meta["annotations"] = {**(out_meta.get("annotations") or {}), LAST_APPLIED: text + "\n"}
+    return {**obj, "metadata": out_meta}
 
 
 def _path_order(path: Path) -> list[tuple[int, Any]]:
