@@ -551,6 +551,7 @@ class APIServer:
             self.loop.stamps.now(),
             subresource=subresource,
             has_status=res.has_status,
+            kind=res.kind,
         )
 
     def _track_fields(self, request: Request) -> None:
@@ -566,12 +567,8 @@ class APIServer:
             base = managedfields.base_entries(
                 request.old, request.body or {}, subresource=request.subresource
             )
-            unowned: managedfields.FieldSet = frozenset()
-            if request.verb == "create" and request.body is not None:
-                unowned = managedfields.admitted(
-                    request.resource.kind, request.body, new, write.shape
-                )
-            found = managedfields.updated(write, request.old, new, base, unowned=unowned)
+            created_from = request.body if request.verb == "create" else None
+            found = managedfields.updated(write, request.old, new, base, created_from=created_from)
         meta = {k: v for k, v in (new.get("metadata") or {}).items() if k != "managedFields"}
         encoded = managedfields.encoded(found)
         if encoded:

@@ -260,30 +260,11 @@ def _resolved(shape: Shape, value: Any) -> str:
 
 
 # -- typed values ---------------------------------------------------------------------------------
-
-
-def typed(value: Any, shape: Shape) -> Any:
-    """`value` as the Go struct it decodes into would be written back (what the API server
-    compares): struct-valued fields and fields without `omitempty` present at their zero value."""
-    if not isinstance(value, Mapping):
-        if isinstance(value, list) and shape.kind == "list":
-            return [typed(v, shape.item()) for v in value]
-        return value
-    if shape.kind == "map":
-        return {k: typed(v, shape.item()) for k, v in value.items()}
-    if shape.kind != "struct" or shape.schema is not None:
-        return value
-    out: dict[str, Any] = {}
-    for f in _fields(shape.type_name):
-        if f.json in value:
-            continue
-        zero = _zero(f)
-        if zero is not _ABSENT:
-            out[f.json] = zero
-    for key, child in value.items():
-        sub = shape.field(key)
-        out[key] = typed(child, sub) if sub is not None else child
-    return out
+#
+# The API server compares objects as the Go structs they decode into are written back: a struct's
+# fields without `omitempty`, and its struct-valued fields, are present at their zero value. The
+# comparison below fills those in as it walks (`_zeros`), so that parts both sides share (the same
+# dict, as writes keep what they do not change) are skipped without a copy.
 
 
 _ABSENT = object()
@@ -303,6 +284,18 @@ def _fields(type_name: str) -> tuple[apitypes.Field, ...]:
     return tuple(out)
 
 
+@functools.cache
+def _zeros(type_name: str) -> Mapping[str, Any]:
+    """The fields a present struct of this type has at least, at their zero values (shared:
+    never changed)."""
+    out = {}
+    for f in _fields(type_name):
+        zero = _zero(f)
+        if zero is not _ABSENT:
+            out[f.json] = zero
+    return out
+
+
 def _zero(f: apitypes.Field) -> Any:
     """A field's value in the JSON of a zero Go struct, or _ABSENT when it is left out."""
     if f.pointer:
@@ -316,7 +309,17 @@ def _zero(f: apitypes.Field) -> Any:
     shape = _of_type(f.type)
     if shape.kind != "struct":
         return _ABSENT
-    return typed({}, shape)
+    return dict(_zeros(shape.type_name))
+
+
+def _filled(value: Any, shape: Shape) -> Any:
+    """A present struct with its zero-valued fields (see above); other values as they are."""
+    if shape.kind != "struct" or shape.schema is not None or not isinstance(value, Mapping):
+        return value
+    zeros = _zeros(shape.type_name)
+    if not zeros or all(k in value for k in zeros):
+        return value
+    return {**zeros, **value}
 
 
 def problems(value: Any, shape: Shape) -> list[str]:
@@ -463,6 +466,8 @@ def _compare(
     modified: set[Path],
     removed: set[Path],
 ) -> None:
+    if lhs is rhs:
+        return
     kind = _resolved(shape, rhs if rhs is not _MISSING else lhs)
     leaf = kind in ("scalar", "atomic-list") or shape.atomic
     if not leaf and kind == "list":
@@ -483,8 +488,8 @@ def _compare(
                     removed,
                 )
     elif not leaf:
-        lm = lhs if isinstance(lhs, Mapping) else {}
-        rm = rhs if isinstance(rhs, Mapping) else {}
+        lm = _filled(lhs, shape) if isinstance(lhs, Mapping) else {}
+        rm = _filled(rhs, shape) if isinstance(rhs, Mapping) else {}
         leaf = not lm and not rm
         if not leaf:
             for key in [*lm, *(k for k in rm if k not in lm)]:
@@ -502,7 +507,7 @@ def _compare(
             added.add(path)
         elif rhs is _MISSING and lhs is not _MISSING:
             removed.add(path)
-        elif lhs is not _MISSING and _json(lhs) != _json(rhs):
+        elif lhs is not _MISSING and not _same(lhs, rhs, shape):
             modified.add(path)
         return
     if lhs is _MISSING:
@@ -511,9 +516,22 @@ def _compare(
         removed.add(path)
 
 
+def _same(a: Any, b: Any, shape: Shape) -> bool:
+    """Whether two leaves are equal as JSON values (1 is not true, nor 1.0 a different number)."""
+    if type(a) is type(b) and not isinstance(a, (Mapping, list)):
+        return bool(a == b)
+    if isinstance(a, (Mapping, list)) or isinstance(b, (Mapping, list)):
+        return _json(_filled(a, shape)) == _json(_filled(b, shape))
+    numbers = (int, float)
+    both = isinstance(a, numbers) and isinstance(b, numbers)
+    return both and not isinstance(a, bool) and not isinstance(b, bool) and a == b
+
+
 def without(fields: Iterable[Path], prefixes: Iterable[Path]) -> FieldSet:
     """`fields` without any path at or under one of `prefixes` (RecursiveDifference)."""
     cut = tuple(prefixes)
+    if not cut:
+        return frozenset(fields)
     return frozenset(p for p in fields if not any(p[: len(c)] == c for c in cut))
 
 
@@ -700,6 +718,19 @@ class Write:
     now: str
     subresource: str = ""
     has_status: bool = False
+    kind: str = ""
+
+    def compare(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> Comparison:
+        """What the write changed of what it may own: only `status` for a status write, all but
+        `status` for a write of the main resource of a kind with a status subresource (the
+        fields the strategies reset, left out of the comparison as kube-apiserver leaves them)."""
+        if self.subresource == "status":
+            old = {"status": old["status"]} if "status" in old else {}
+            new = {"status": new["status"]} if "status" in new else {}
+        elif not self.subresource and self.has_status:
+            old = {k: v for k, v in old.items() if k != "status"}
+            new = {k: v for k, v in new.items() if k != "status"}
+        return compare(old, new, self.shape)
 
     def owned(self, fields: Iterable[Path]) -> FieldSet:
         """The paths a write of this kind and subresource may own."""
@@ -718,19 +749,17 @@ def updated(
     new: Mapping[str, Any],
     base: list[Entry],
     *,
-    unowned: Iterable[Path] = (),
+    created_from: Mapping[str, Any] | None = None,
 ) -> list[Entry]:
     """The entries after a create, update or patch from `old` (None for a create) to `new`
     (managedFields removed from both): the writer's Update entry gains what it added or changed
     (its time now), every entry loses what was removed, the others what the writer changed.
-    What admission plugins set (`unowned`, and what is under it) is the writer's change but
-    nobody's field, as kube-apiserver tracks fields before admission."""
-    comparison = compare(
-        typed(_bare(old) if old is not None else {}, write.shape),
-        typed(_bare(new), write.shape),
-        write.shape,
-    )
-    changed = without(write.owned(comparison.changed), unowned)
+    On a create, what admission plugins added to the body (`created_from`, see `admitted`) is
+    nobody's, as kube-apiserver tracks fields before admission."""
+    comparison = write.compare(_bare(old) if old is not None else {}, _bare(new))
+    changed = write.owned(comparison.changed)
+    if created_from is not None:
+        changed = without(changed, admitted(write.kind, created_from, changed, write.shape))
     removed = comparison.removed
     out = []
     mine = Entry(write.manager, "Update", write.api_version, frozenset(), None, write.subresource)
@@ -817,7 +846,7 @@ def apply(
     if last is not None:
         owned = frozenset().union(applied, *(e.fields for e in others))
         merged = _pruned(merged, last.fields - owned, owned, write.shape)
-    comparison = compare(typed(live_obj, write.shape), typed(merged, write.shape), write.shape)
+    comparison = write.compare(live_obj, merged)
     changed = write.owned(comparison.changed)
     conflicts = [(e, p) for e in others for p in sorted(e.fields & changed, key=_path_order)]
     if conflicts and not force and write.manager == KUBECTL:
@@ -857,7 +886,7 @@ def _allowed_by_last_applied(live: Mapping[str, Any], shape: Shape) -> FieldSet:
     last = _last_applied(live)
     if last is None:
         return frozenset()
-    modified = compare(typed(last, shape), typed(live, shape), shape).modified
+    modified = compare(last, live, shape).modified
     return field_set(last, shape) - modified
 
 
@@ -1005,29 +1034,55 @@ ADMITTED: Mapping[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
-def admitted(kind: str, body: Any, new: Any, shape: Shape) -> FieldSet:
-    """The paths admission plugins added to a new object of `kind` (see ADMITTED)."""
-    patterns = ADMITTED.get(kind)
+def admitted(kind: str, body: Mapping[str, Any], changed: Iterable[Path], shape: Shape) -> FieldSet:
+    """Of the paths a create of `kind` from `body` set, those admission plugins set (see
+    ADMITTED): they match a pattern, and the body does not have them."""
+    patterns = _patterns(kind)
     if not patterns:
         return frozenset()
-    added = compare(typed(_bare(body), shape), typed(_bare(new), shape), shape).changed
-    return frozenset(p for p in added if any(_matches(p, pattern) for pattern in patterns))
+    second = {pe for pattern in patterns for i, pe in pattern.names if i == 1}
+    found = [
+        p
+        for p in changed
+        if len(p) > 1 and p[1] in second and any(pattern.matches(p) for pattern in patterns)
+    ]
+    if not found:
+        return frozenset()
+    given = field_set(_bare(body), shape)
+    return frozenset(p for p in found if not any(q[: len(p)] == p for q in given))
 
 
-def _matches(path: Path, pattern: tuple[str, ...]) -> bool:
-    exact = pattern[-1] == "="
-    steps = pattern[:-1] if exact else pattern
-    if len(path) < len(steps) or (exact and len(path) != len(steps)):
-        return False
-    for (kind, value), step in zip(path, steps, strict=False):
-        if step == "*":
-            continue
-        if step.startswith("~"):
-            if kind != "k" or step[1:] not in value:
-                return False
-        elif (kind, value) != ("f", step):
+@dataclass(frozen=True)
+class _Pattern:
+    """An ADMITTED pattern made ready to test: its length, the field names it fixes (by index,
+    deepest first) and the key texts its items must contain."""
+
+    length: int
+    exact: bool
+    names: tuple[tuple[int, PathElement], ...]
+    keys: tuple[tuple[int, str], ...]
+
+    def matches(self, path: Path) -> bool:
+        n = len(path)
+        if n < self.length or (self.exact and n != self.length):
             return False
-    return True
+        if any(path[i] != pe for i, pe in self.names):
+            return False
+        return all(path[i][0] == "k" and text in path[i][1] for i, text in self.keys)
+
+
+@functools.cache
+def _patterns(kind: str) -> tuple[_Pattern, ...]:
+    out = []
+    for pattern in ADMITTED.get(kind, ()):
+        exact = pattern[-1] == "="
+        steps = pattern[:-1] if exact else pattern
+        names = tuple(
+            (i, ("f", step)) for i, step in enumerate(steps) if step != "*" and step[0] != "~"
+        )
+        keys = tuple((i, step[1:]) for i, step in enumerate(steps) if step[0] == "~")
+        out.append(_Pattern(len(steps), exact, names[::-1], keys))
+    return tuple(out)
 
 
 # -- who writes -----------------------------------------------------------------------------------
