@@ -137,6 +137,16 @@ def test_kubectl_conflict_then_force_conflicts(kubectl: Kubectl) -> None:
     assert "f:replicas" not in owners[("kubectl-create", "Update")]["fieldsV1"]["f:spec"]
 
 
+def test_kubectl_server_side_apply_dry_run_changes_nothing(kubectl: Kubectl) -> None:
+    kubectl(f"apply --server-side -f {write(kubectl, 'ssa-dry', replicas=1)}")
+    before = json.loads(kubectl("get deploy ssa-dry -o json --show-managed-fields"))
+    path = write(kubectl, "ssa-dry", replicas=4)
+    out = kubectl(f"apply --server-side --dry-run=server -f {path}")
+    assert out == "deployment.apps/ssa-dry serverside-applied (server dry run)\n"
+    after = json.loads(kubectl("get deploy ssa-dry -o json --show-managed-fields"))
+    assert after["metadata"] == before["metadata"] and after["spec"]["replicas"] == 1
+
+
 def test_kubectl_server_side_apply_takes_over_from_client_side_apply(kubectl: Kubectl) -> None:
     kubectl(f"apply -f {write(kubectl, 'ssa-upgrade', replicas=1)}")
     path = write(kubectl, "ssa-upgrade", replicas=2)
@@ -340,4 +350,19 @@ def test_force_on_a_non_apply_patch_is_the_422(client: Client) -> None:
     assert reply.json["message"] == (
         'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for '
         "non-apply patch"
+    )
+
+
+def test_an_apply_patch_in_cbor_is_the_415(client: Client) -> None:
+    reply = client.request(
+        "PATCH",
+        f"{CM}/cbor?fieldManager=m",
+        raw=b"\xa0",
+        content_type="application/apply-patch+cbor",
+    )
+    assert reply.status == 415
+    assert reply.json["message"] == (
+        "the body of the request was in an unknown format - accepted media types include: "
+        "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, "
+        "application/strategic-merge-patch+json"
     )

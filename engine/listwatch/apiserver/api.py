@@ -505,11 +505,13 @@ class APIServer:
         subresource: str = "",
         force: bool = False,
         actor: str = "client",
+        dry_run: bool = False,
     ) -> Obj:
         """Server-side apply of `config` by `manager` (`managedfields.apply`): the object is
         created when there is none (not through a subresource: 404), and otherwise patched with
         the merge; a conflict with another manager's fields is a 409 unless `force`. The result
-        is defaulted, validated and stored as any create or update; a refusal changes nothing."""
+        is defaulted, validated and stored as any create or update (with `dry_run`, only
+        answered); a refusal changes nothing."""
         res = self.resource(resource)
         ns = self._namespace(res, namespace, config)
         kv = self.store.get(res.key(ns, name))
@@ -531,6 +533,7 @@ class APIServer:
             )
             request.patched = True
         request.applied = applied.entries
+        request.dry_run = dry_run
         return self._run(request)
 
     def _field_write(

@@ -122,10 +122,11 @@ class Handlers:
         ):  # logs are text whatever the client accepts (kube-apiserver ignores Accept there)
             messages.check_acceptable(request.header("accept"), JSON, protobuf.MEDIA_TYPE)
         dry_run = request.query.get("dryRun", "")
-        if dry_run and (dry_run != "All" or verb not in ("create", "evict")):
+        dry_verbs = ("create", "evict", "apply")
+        if dry_run and (dry_run != "All" or messages.write_kind(request, verb) not in dry_verbs):
             raise errors.BadRequest(
                 f"dryRun={dry_run} is not supported by listwatch for {verb}; it supports "
-                "dryRun=All on create and on pods/eviction"
+                "dryRun=All on create, on server-side apply and on pods/eviction"
             )
         method = getattr(self, f"_{verb}")
         response: messages.Response = method(route, request)
@@ -421,6 +422,7 @@ class Handlers:
                 subresource=route.subresource,
                 force=force,
                 actor=messages.actor(request),
+                dry_run=request.query.get("dryRun") == "All",
             )
             return not existed, applied
 

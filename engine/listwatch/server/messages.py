@@ -691,6 +691,12 @@ def object_body(request: Request, res: Resource) -> dict[str, Any]:
 # -- server-side apply ---------------------------------------------------------------------------
 
 
+def write_kind(request: Request, verb: str) -> str:
+    """The verb, or "apply" for a PATCH that is a server-side apply."""
+    media = request.header("content-type").partition(";")[0].strip().lower()
+    return "apply" if verb == "patch" and media == APPLY_PATCH else verb
+
+
 def apply_body(request: Request) -> dict[str, Any]:
     """An apply patch's configuration: the first YAML document of the body as the JSON it stands
     for (`yamlread`, the manifests' reader), a 400 `error decoding YAML: ...` when it is not YAML
