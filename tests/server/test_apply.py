@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -366,3 +367,38 @@ def test_an_apply_patch_in_cbor_is_the_415(client: Client) -> None:
         "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, "
         "application/strategic-merge-patch+json"
     )
+
+
+def _mutations(value: Any, rng: random.Random) -> Any:
+    """`value` with one node replaced by a value of another kind (or removed)."""
+    if isinstance(value, dict) and value and rng.random() < 0.7:
+        key = rng.choice(sorted(value))
+        out = dict(value)
+        if rng.random() < 0.2:
+            del out[key]
+        else:
+            out[key] = _mutations(value[key], rng)
+        return out
+    if isinstance(value, list) and value and rng.random() < 0.7:
+        i = rng.randrange(len(value))
+        return [*value[:i], _mutations(value[i], rng), *value[i + 1 :]]
+    return rng.choice([None, 0, -1, 1.5, True, "", "x", [], {}, [1], {"k": "v"}, "5Gi"])
+
+
+def test_mutated_apply_bodies_get_no_5xx_and_refusals_change_nothing(client: Client) -> None:
+    path = "/apis/apps/v1/namespaces/default/deployments/fuzzed"
+    base = yaml.safe_load(DEPLOYMENT.format(name="fuzzed", replicas=1, image="nginx"))
+    assert apply(client, path, base, fieldManager="fuzz").status == 201
+    rng = random.Random(7)
+    for case in range(150):
+        before = client.get(path).json
+        body = _mutations(base, rng)
+        manager = rng.choice(["fuzz", "other"])
+        reply = apply(client, path, body, fieldManager=manager, force=rng.choice(["true", "false"]))
+        assert reply.status < 500, (case, body, reply)
+        assert isinstance(reply.json, dict), (case, reply)
+        if reply.status >= 400:
+            after = client.get(path).json
+            assert after == before, (case, body, reply)
+        elif reply.json.get("metadata", {}).get("name") != "fuzzed":
+            raise AssertionError((case, body, reply))
