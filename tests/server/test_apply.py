@@ -402,3 +402,16 @@ def test_mutated_apply_bodies_get_no_5xx_and_refusals_change_nothing(client: Cli
             assert after == before, (case, body, reply)
         elif reply.json.get("metadata", {}).get("name") != "fuzzed":
             raise AssertionError((case, body, reply))
+
+
+def test_a_bodys_managed_fields_replace_the_stored_ones(client: Client) -> None:
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "odd"}, "data": {}}
+    made = client.post(CM, body, headers={"User-Agent": "maker/1"}).json
+    made["metadata"]["managedFields"] = [
+        {"manager": "x", "operation": "Update", "fieldsV1": {"f:data": {"k:not-json": {}}}}
+    ]
+    made["data"] = {"k": "v"}
+    reply = client.request("PUT", f"{CM}/odd", made, headers={"User-Agent": "editor/1"})
+    assert reply.status == 200, reply
+    found = {e["manager"]: e["fieldsV1"] for e in reply.json["metadata"]["managedFields"]}
+    assert found == {"editor": {"f:data": {"f:k": {}}}}  # the body's entry, its key unreadable

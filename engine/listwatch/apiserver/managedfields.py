@@ -610,13 +610,27 @@ def _read(node: Any, path: Path, out: set[Path]) -> None:
                 out.add(path)
             continue
         kind, sep, value = text.partition(":")
-        if not sep or kind not in _RANK:
+        if not sep or kind not in _RANK or not _element_readable(kind, value):
             continue
-        pe: PathElement = (kind, int(value) if kind == "i" and value.isdigit() else value)
+        pe: PathElement = (kind, int(value) if kind == "i" else value)
         if isinstance(child, Mapping) and child:
             _read(child, (*path, pe), out)
         else:
             out.add((*path, pe))
+
+
+def _element_readable(kind: str, value: str) -> bool:
+    """Whether a FieldsV1 key's value is what its kind holds (a key's JSON object, a value's
+    JSON, an index's digits); others are left out of the set."""
+    if kind == "i":
+        return value.isdigit()
+    if kind in ("k", "v"):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return False
+        return isinstance(parsed, dict) or kind == "v"
+    return True
 
 
 def path_text(path: Path) -> str:
@@ -679,24 +693,36 @@ class Entry:
         return text
 
 
-def entries(obj: Mapping[str, Any] | None) -> list[Entry]:
-    """The entries of an object's `metadata.managedFields` (those that cannot be read dropped)."""
-    meta = (obj or {}).get("metadata") or {}
+def entries(obj: Any) -> list[Entry]:
+    """The entries of an object's `metadata.managedFields`; none when they cannot be read as
+    ManagedFieldsEntry values (DecodeManagedFields fails on the whole list)."""
+    meta = obj.get("metadata") if isinstance(obj, Mapping) else None
+    raw_entries = meta.get("managedFields") if isinstance(meta, Mapping) else None
+    if not isinstance(raw_entries, list):
+        return []
     out = []
-    for raw in meta.get("managedFields") or ():
-        if not isinstance(raw, Mapping) or not isinstance(raw.get("manager", ""), str):
-            continue
+    for raw in raw_entries:
+        if not isinstance(raw, Mapping) or not _readable(raw):
+            return []
         out.append(
             Entry(
                 manager=raw.get("manager") or "",
                 operation=raw.get("operation") or "",
                 api_version=raw.get("apiVersion") or "",
                 fields=decode(raw.get("fieldsV1") or {}),
-                time=raw.get("time"),
+                time=raw.get("time") or None,
                 subresource=raw.get("subresource") or "",
             )
         )
     return out
+
+
+def _readable(raw: Mapping[str, Any]) -> bool:
+    texts = ("manager", "operation", "apiVersion", "time", "fieldsType", "subresource")
+    if any(raw.get(k) is not None and not isinstance(raw.get(k), str) for k in texts):
+        return False
+    fields = raw.get("fieldsV1")
+    return fields is None or isinstance(fields, Mapping)
 
 
 def encoded(found: Iterable[Entry]) -> list[dict[str, Any]]:
@@ -814,7 +840,8 @@ def base_entries(old: Any, body: Mapping[str, Any], *, subresource: str) -> list
     (an empty list resets them), the stored object's otherwise and always for a subresource."""
     if subresource:
         return entries(old)
-    given = (body.get("metadata") or {}).get("managedFields")
+    meta = body.get("metadata")
+    given = meta.get("managedFields") if isinstance(meta, Mapping) else None
     if isinstance(given, list) and (not given or given == [{}]):
         return []
     found = entries(body)
