@@ -37,7 +37,6 @@ HERE = Path(__file__).resolve().parent
 DIRECTORIES = ("kubernetes/e2e_test", "kubernetes/aio/e2e_test")
 
 # The causes of the known failures, one word each, as the report groups them.
-APPLY = "server-side apply not served"
 EXEC = "exec needs a container"
 LISTEN = "nothing listens in a simulated container"
 METRICS = "metrics"
@@ -72,13 +71,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     ),
     "kubernetes/e2e_test/test_client.py::TestClient::test_portforward_raw": Known(
         LISTEN, "`python` runs no echo servers (its startup probe never passes)", MEMORY
-    ),
-    "kubernetes/e2e_test/test_utils.py::TestUtils::"
-    "test_create_apps_deployment_from_yaml_with_apply_is_idempotent": Known(
-        APPLY, "create_from_yaml(apply=True) sends application/apply-patch+yaml"
-    ),
-    "kubernetes/aio/e2e_test/test_apply_patch.py::TestApplyPatch::test_apply_patch": Known(
-        APPLY, "a ConfigMap patched by server-side apply"
     ),
 }
 

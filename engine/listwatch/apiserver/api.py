@@ -25,6 +25,7 @@ from listwatch.apiserver import (
     crds,
     deletion,
     listoptions,
+    managedfields,
     objects,
     pagination,
 )
@@ -76,11 +77,13 @@ class Request:
 
     __slots__ = (
         "actor",
+        "applied",
         "attrs",
         "body",
         "dry_run",
         "error",
         "grace",
+        "manager",
         "name",
         "namespace",
         "new",
@@ -126,6 +129,10 @@ class Request:
         self.options = DeleteOptions()
         #: What a delete does to the stored object (`deletion.plan`), decided when admitted.
         self.plan: deletion.Plan | None = None
+        #: The field manager the write is recorded under ("": named after the actor).
+        self.manager = ""
+        #: An apply's managedFields entries, decided before the request ran (`APIServer.apply`).
+        self.applied: list[managedfields.Entry] | None = None
 
     @property
     def key(self) -> str:
@@ -382,8 +389,10 @@ class APIServer:
         actor: str = "client",
         attrs: Mapping[str, Any] | None = None,
         dry_run: bool = False,
+        manager: str = "",
     ) -> Obj:
-        """Create an object. With `dry_run` it is admitted and validated, and nothing is stored."""
+        """Create an object. With `dry_run` it is admitted and validated, and nothing is stored.
+        `manager` is the field manager it is recorded under (default: named after `actor`)."""
         res = self.resource(resource)
         if not isinstance(obj, dict):
             raise errors.BadRequest(f"the body of a {res.kind} must be a JSON object")
@@ -398,6 +407,7 @@ class APIServer:
             "create", res, namespace=ns, name=name, body=obj, actor=actor, attrs=attrs
         )
         request.dry_run = dry_run
+        request.manager = manager
         return self._run(request)
 
     def update(
@@ -409,6 +419,7 @@ class APIServer:
         subresource: str = "",
         actor: str = "client",
         attrs: Mapping[str, Any] | None = None,
+        manager: str = "",
     ) -> Obj:
         """Replace an object (PUT). A resourceVersion in it must be current, or this is a
         Conflict."""
@@ -425,6 +436,7 @@ class APIServer:
             subresource=subresource,
             attrs=attrs,
         )
+        request.manager = manager
         return self._run(request)
 
     def update_status(
@@ -471,6 +483,7 @@ class APIServer:
         actor: str = "client",
         attrs: Mapping[str, Any] | None = None,
         keep_resource_version: bool = True,
+        manager: str = "",
     ) -> Obj:
         """Patch an object with `transform(current) -> new body`, read and written in one step.
 
@@ -501,7 +514,92 @@ class APIServer:
             attrs=attrs,
         )
         request.patched = True
+        request.manager = manager
         return self._run(request)
+
+    def apply(
+        self,
+        resource: str,
+        name: str,
+        config: Obj,
+        *,
+        manager: str,
+        namespace: str | None = None,
+        subresource: str = "",
+        force: bool = False,
+        actor: str = "client",
+        dry_run: bool = False,
+    ) -> Obj:
+        """Server-side apply of `config` by `manager` (`managedfields.apply`): the object is
+        created when there is none (not through a subresource: 404), and otherwise patched with
+        the merge; a conflict with another manager's fields is a 409 unless `force`. The result
+        is defaulted, validated and stored as any create or update (with `dry_run`, only
+        answered); a refusal changes nothing."""
+        res = self.resource(resource)
+        ns = self._namespace(res, namespace, config)
+        kv = self.store.get(res.key(ns, name))
+        live = kv.value if kv is not None else None
+        if live is None and subresource:
+            raise errors.NotFound(f'{res.qualified} "{name}" not found', details=res.details(name))
+        write = self._field_write(res, manager, subresource, live or config)
+        applied = managedfields.apply(write, live, config, managedfields.entries(live), force=force)
+        body = applied.obj
+        if not pins_resource_version(config):
+            body = objects.replace(body, "metadata.resourceVersion", None)
+        if live is None:
+            body = objects.replace(body, "metadata.name", name)
+            request = Request("create", res, namespace=ns, name=name, body=body, actor=actor)
+        else:
+            verb = "status" if subresource == "status" else "update"
+            request = Request(
+                verb, res, namespace=ns, name=name, body=body, actor=actor, subresource=subresource
+            )
+            request.patched = True
+        request.applied = applied.entries
+        request.dry_run = dry_run
+        return self._run(request)
+
+    def _field_write(
+        self, res: Resource, manager: str, subresource: str, obj: Mapping[str, Any]
+    ) -> managedfields.Write:
+        """What `managedfields` needs of a write of `res` by `manager`."""
+        if res.custom is not None:
+            shape = managedfields.custom(res.custom.schema)
+        else:
+            version, kind = obj.get("apiVersion"), obj.get("kind")
+            if not isinstance(version, str) or not isinstance(kind, str) or kind != res.kind:
+                version, kind = res.api_version, res.kind
+            shape = managedfields.builtin(version, kind)
+        return managedfields.Write(
+            shape,
+            manager,
+            res.api_version,
+            self.loop.stamps.now(),
+            subresource=subresource,
+            has_status=res.has_status,
+            kind=res.kind,
+        )
+
+    def _track_fields(self, request: Request) -> None:
+        """The written object's `metadata.managedFields`: an apply's entries, or the writer's
+        Update entry as `managedfields.updated` keeps it."""
+        new = request.new
+        if new is None or request.error is not None:
+            return
+        found = request.applied
+        if found is None:
+            manager = request.manager or managedfields.manager_of(request.actor)
+            write = self._field_write(request.resource, manager, request.subresource, new)
+            base = managedfields.base_entries(
+                request.old, request.body or {}, subresource=request.subresource
+            )
+            created_from = request.body if request.verb == "create" else None
+            found = managedfields.updated(write, request.old, new, base, created_from=created_from)
+        meta = {k: v for k, v in (new.get("metadata") or {}).items() if k != "managedFields"}
+        encoded = managedfields.encoded(found)
+        if encoded:
+            meta["managedFields"] = encoded
+        request.new = {**new, "metadata": meta}
 
     def delete(
         self,
@@ -681,6 +779,8 @@ class APIServer:
         elif verb in ("update", "status") and request.old is not None:
             assert body is not None
             request.new = self._prepare_update(request, request.old, body)
+        if verb in ("create", "update", "status"):
+            self._track_fields(request)
         elif verb == "bind" and request.old is not None:
             request.new = self._prepare_bind(request, request.old)
         elif verb == "delete" and request.old is not None:

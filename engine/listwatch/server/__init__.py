@@ -5,9 +5,8 @@ Scope: what kubectl v1.32 and the official clients use: /version, discovery, Ope
 serves (pods, nodes, events, namespaces, services, replicationcontrollers, replicasets), the status,
 binding, log, exec and proxy subresources, label and field selectors on list and watch, server-side
 Tables for `kubectl get`, Status objects for every error, and protobuf bodies and answers for the
-built-in kinds (`protobuf`). Not in scope: authorization (one token, all rights), server-side
-apply, pagination (`limit` is ignored: every list is whole, which the API allows), managedFields,
-admission webhooks, aggregated discovery.
+built-in kinds (`protobuf`), managedFields and server-side apply (`apiserver.managedfields`). Not
+in scope: authorization (one token, all rights), admission webhooks, aggregated discovery.
 
 Why hypercorn (asyncio; HTTP/1.1, HTTP/2 and WebSocket): a served cluster holds a long-lived
 watch per informer of every program it hosts, thousands of them, and kubectl and client-go speak

@@ -124,10 +124,11 @@ class Handlers:
         ):  # logs are text whatever the client accepts (kube-apiserver ignores Accept there)
             messages.check_acceptable(request.header("accept"), JSON, protobuf.MEDIA_TYPE)
         dry_run = request.query.get("dryRun", "")
-        if dry_run and (dry_run != "All" or verb not in ("create", "evict")):
+        dry_verbs = ("create", "evict", "apply")
+        if dry_run and (dry_run != "All" or messages.write_kind(request, verb) not in dry_verbs):
             raise errors.BadRequest(
                 f"dryRun={dry_run} is not supported by listwatch for {verb}; it supports "
-                "dryRun=All on create and on pods/eviction"
+                "dryRun=All on create, on server-side apply and on pods/eviction"
             )
         method = getattr(self, f"_{verb}")
         response: messages.Response = method(route, request)
@@ -319,6 +320,7 @@ class Handlers:
             namespace=route.namespace,
             actor=messages.actor(request),
             dry_run=request.query.get("dryRun") == "All",
+            manager=messages.field_manager(request),
         )
         return messages.Response(201, messages.encode(conversion.served(res, created)))
 
@@ -331,6 +333,7 @@ class Handlers:
                 f"the name of the object ({name}) does not match the name on the URL ({route.name})"
             )
         obj = conversion.stored(res, objects.replace(obj, "metadata.name", route.name))
+        manager = messages.field_manager(request)
         updated = self.live.call(
             self._update_on_loop,
             res,
@@ -338,6 +341,7 @@ class Handlers:
             route.namespace,
             route.subresource,
             messages.actor(request),
+            manager,
         )
         return messages.Response(200, messages.encode(conversion.served(res, updated)))
 
@@ -348,22 +352,33 @@ class Handlers:
         namespace: str | None,
         subresource: str,
         actor: str,
+        manager: str = "",
     ) -> Any:
         api = self.live.api
         old = api.get(
             res.ref, objects.name_of(obj), namespace=namespace
         )  # a PUT to a missing object is a 404
         obj = conversion.checked_update(res, obj, old)
-        return api.update(res.ref, obj, namespace=namespace, subresource=subresource, actor=actor)
+        return api.update(
+            res.ref,
+            obj,
+            namespace=namespace,
+            subresource=subresource,
+            actor=actor,
+            manager=manager,
+        )
 
     def _patch(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         res = route.resource
         patch_format, body = messages.patch_body(request)
+        if patch_format == "apply":
+            return self._apply(route, request, body)
         api = self.live.api
         common: dict[str, Any] = {
             "namespace": route.namespace,
             "subresource": route.subresource,
             "actor": messages.actor(request),
+            "manager": messages.field_manager(request),
         }
         if patch_format == "json":
             transform, pinned = messages.json_patcher(body), True
@@ -382,6 +397,40 @@ class Handlers:
             )
         )
         return messages.Response(200, messages.encode(conversion.served(res, patched)))
+
+    def _apply(
+        self, route: routes.ResourceRoute, request: messages.Request, config: dict[str, Any]
+    ) -> messages.Response:
+        """A server-side apply (`application/apply-patch+yaml`): 201 when it created the object,
+        200 otherwise (`APIServer.apply`)."""
+        res = route.resource
+        manager, force = messages.apply_options(request)
+        config = messages.checked_apply(request, res, route.name, route.namespace, config)
+        stored = conversion.stored(res, config) if res.conversion is not None else config
+        api = self.live.api
+
+        def apply() -> tuple[bool, Any]:
+            try:
+                api.get(res.ref, route.name, namespace=route.namespace)
+                existed = True
+            except errors.NotFound:
+                existed = False
+            applied = api.apply(
+                res.ref,
+                route.name,
+                stored,
+                manager=manager,
+                namespace=route.namespace,
+                subresource=route.subresource,
+                force=force,
+                actor=messages.actor(request),
+                dry_run=request.query.get("dryRun") == "All",
+            )
+            return not existed, applied
+
+        created, applied = self.live.call(apply)
+        status = 201 if created else 200
+        return messages.Response(status, messages.encode(conversion.served(res, applied)))
 
     def _scale(self, route: routes.ResourceRoute, request: messages.Request) -> messages.Response:
         """The scale subresource of a ReplicationController or ReplicaSet (`scale`)."""

@@ -34,7 +34,15 @@ from typing import Any
 import jsonpatch
 
 from listwatch import errors
-from listwatch.apiserver import apitypes, conform, crds, listoptions, objects, schemas
+from listwatch.apiserver import (
+    apitypes,
+    conform,
+    crds,
+    listoptions,
+    managedfields,
+    objects,
+    schemas,
+)
 from listwatch.apiserver.deletion import DeleteOptions
 from listwatch.apiserver.fields import go_quote
 from listwatch.apiserver.resources import Resource
@@ -42,6 +50,7 @@ from listwatch.apiserver.watchcache import WatchEvent
 from listwatch.server import protobuf, routes, strictjson, tables
 from listwatch.server.watchstream import DEFAULT_TIMEOUT_SECONDS, WatchStream
 from listwatch.server.websocket import WebSocket
+from listwatch.spec.yamlread import parse_yaml
 
 #: kube-apiserver's limit on a request body (its MaxRequestBodyBytes).
 MAX_BODY_BYTES = 3 * 1024 * 1024
@@ -428,17 +437,16 @@ def patch_body(request: Request) -> tuple[str, Any]:
     patch operation's unknown members) are strict decoding errors; under Ignore the json-patch
     library's own decoding speaks."""
     media = request.header("content-type").partition(";")[0].strip().lower()
-    if media == APPLY_PATCH:
-        raise errors.UnsupportedMediaType(
-            "server-side apply (application/apply-patch+yaml) is not supported by listwatch; "
-            f"use one of: {JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_PATCH}"
-        )
     if media not in _PATCH_FORMATS:
         raise errors.UnsupportedMediaType(
             "the body of the request was in an unknown format - accepted media types include: "
-            f"{JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_PATCH}"
+            f"{JSON_PATCH}, {MERGE_PATCH}, {APPLY_PATCH}, {STRATEGIC_PATCH}"
         )
     kind = _PATCH_FORMATS[media]
+    if kind == "apply":
+        config = apply_body(request)
+        request.patch.format, request.patch.value = kind, config
+        return kind, config
     strict = field_validation(request) != "Ignore"
     value: Any
     try:
@@ -470,7 +478,12 @@ def patch_body(request: Request) -> tuple[str, Any]:
     return kind, value
 
 
-_PATCH_FORMATS = {JSON_PATCH: "json", MERGE_PATCH: "merge", STRATEGIC_PATCH: "strategic"}
+_PATCH_FORMATS = {
+    JSON_PATCH: "json",
+    MERGE_PATCH: "merge",
+    STRATEGIC_PATCH: "strategic",
+    APPLY_PATCH: "apply",
+}
 #: kube-apiserver's limit on the operations of one JSON patch (maxJSONPatchOperations).
 MAX_JSON_PATCH_OPERATIONS = 10_000
 #: What the json-patch library (gopkg.in/evanphx/json-patch.v4) answers a merge patch that is not
@@ -673,6 +686,141 @@ def object_body(request: Request, res: Resource) -> dict[str, Any]:
         request, schemas.model_name(res), body, kind=res.kind, version=res.version
     )
     return value
+
+
+# -- server-side apply ---------------------------------------------------------------------------
+
+
+def write_kind(request: Request, verb: str) -> str:
+    """The verb, or "apply" for a PATCH that is a server-side apply."""
+    media = request.header("content-type").partition(";")[0].strip().lower()
+    return "apply" if verb == "patch" and media == APPLY_PATCH else verb
+
+
+def apply_body(request: Request) -> dict[str, Any]:
+    """An apply patch's configuration: the first YAML document of the body as the JSON it stands
+    for (`yamlread`, the manifests' reader), a 400 `error decoding YAML: ...` when it is not YAML
+    or not a map, as applyPatcher reads it; an empty body is an empty configuration."""
+    try:
+        documents = parse_yaml(
+            "patch", request.body.decode("utf-8", "replace"), error=errors.ManifestError
+        )
+    except errors.ManifestError as exc:
+        raise errors.BadRequest(
+            f"error decoding YAML: error converting YAML to JSON: yaml: {exc.problem}"
+        ) from exc
+    value = documents[0].data if documents else {}
+    if not isinstance(value, dict):
+        raise errors.BadRequest(
+            f"error decoding YAML: json: cannot unmarshal {conform.json_kind(value)} into Go "
+            "value of type map[string]interface {}"
+        )
+    return value
+
+
+def apply_options(request: Request) -> tuple[str, bool]:
+    """An apply's fieldManager and force, checked as ValidatePatchOptions checks them: a missing
+    fieldManager is the 422 `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required
+    value: is required for apply patch`; force is "true" or "false" (400 otherwise)."""
+    manager = field_manager(request)
+    force_text = request.query.get("force", "")
+    if force_text not in ("", "true", "false"):
+        raise errors.BadRequest(f'strconv.ParseBool: parsing "{force_text}": invalid syntax')
+    if not manager:
+        raise _patch_options_invalid(
+            "fieldManager", "FieldValueRequired", "Required value: is required for apply patch"
+        )
+    return manager, force_text == "true"
+
+
+def field_manager(request: Request) -> str:
+    """The request's `fieldManager` ("" when none), refused as ValidateFieldManager refuses
+    one: longer than 128 characters or with a character that is not printable (422); `force` on
+    a patch that is not an apply is the 422 kube-apiserver answers too."""
+    manager = request.query.get("fieldManager", "")
+    options = _OPTIONS.get(request.method, "CreateOptions")
+    if len(manager) > FIELD_MANAGER_MAX_LENGTH:
+        raise _patch_options_invalid(
+            "fieldManager",
+            "FieldValueTooLong",
+            f"Too long: may not be more than {FIELD_MANAGER_MAX_LENGTH} bytes",
+            options=options,
+        )
+    for i, ch in enumerate(manager):
+        if not ch.isprintable():
+            raise _patch_options_invalid(
+                f"fieldManager[{i}]",
+                "FieldValueInvalid",
+                f"Invalid value: {json.dumps(manager)}: invalid character",
+                options=options,
+            )
+    if request.method == "PATCH" and "force" in request.query and request.patch.format != "apply":
+        raise _patch_options_invalid(
+            "force", "FieldValueForbidden", "Forbidden: may not be specified for non-apply patch"
+        )
+    return manager
+
+
+#: The longest fieldManager kube-apiserver takes (FieldManagerMaxLength).
+FIELD_MANAGER_MAX_LENGTH = 128
+
+
+def _patch_options_invalid(
+    path: str, reason: str, detail: str, *, options: str = "PatchOptions"
+) -> errors.Invalid:
+    return errors.Invalid(
+        f'{options}.meta.k8s.io "" is invalid: {path}: {detail}',
+        details={
+            "group": "meta.k8s.io",
+            "kind": options,
+            "causes": [{"reason": reason, "message": detail, "field": path}],
+        },
+    )
+
+
+def checked_apply(
+    request: Request, res: Resource, name: str, namespace: str | None, config: dict[str, Any]
+) -> dict[str, Any]:
+    """An apply configuration the API server can merge, refused as kube-apiserver refuses one:
+    another API version (400 `Incorrect version specified in apply patch. ...`), managedFields
+    set (400), another name than the URL's, and a value its type cannot hold (400 `failed to
+    create typed patch object (...)`: kube-apiserver v1.32 answers that one with a 500, which
+    listwatch gives no bad input). A custom resource's undeclared fields are pruned and warned of
+    (or refused under fieldValidation=Strict) as for any body of it."""
+    version = config.get("apiVersion")
+    if version != res.api_version:
+        shown = version if isinstance(version, str) else ""
+        raise errors.BadRequest(
+            "Incorrect version specified in apply patch. Specified patch version: "
+            f"{shown}, expected: {res.api_version}"
+        )
+    meta = config.get("metadata")
+    if isinstance(meta, dict) and meta.get("managedFields") is not None:
+        raise errors.BadRequest("metadata.managedFields must be nil")
+    given = meta.get("name") if isinstance(meta, dict) else None
+    if given != name:
+        raise errors.BadRequest(
+            f"the name of the object ({given or ''}) does not match the name on the URL ({name})"
+        )
+    kind = config.get("kind")
+    group_version = f"{'/' if '/' not in res.api_version else ''}{res.api_version}"
+    kind_text = kind if isinstance(kind, str) else ""
+    where = f"{namespace or ''}/{name}; {group_version}, Kind={kind_text}"
+    if kind != res.kind:
+        raise errors.BadRequest(
+            f"failed to create typed patch object ({where}): no corresponding type for "
+            f"{group_version}, Kind={kind_text}"
+        )
+    if res.custom is not None:
+        shape = managedfields.custom(res.custom.schema)
+        config = custom_object(request, res, config)
+    else:
+        shape = managedfields.builtin(res.api_version, res.kind)
+    problems = managedfields.problems(config, shape)
+    if problems:
+        text = problems[0] if len(problems) == 1 else "errors:\n  " + "\n  ".join(problems)
+        raise errors.BadRequest(f"failed to create typed patch object ({where}): {text}")
+    return config
 
 
 def custom_patch(
