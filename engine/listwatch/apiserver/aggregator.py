@@ -11,6 +11,7 @@ here it never does (listwatch does not proxy to aggregated API servers).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from listwatch import errors
@@ -83,7 +84,7 @@ class Aggregator:
         self._check(objects.name_of(obj))
 
     def _api_service_changed(self, event: WatchEvent) -> None:
-        if event.type != "DELETED" and _condition(event.object) != available(
+        if event.type != "DELETED" and _shown(available_condition(event.object)) != available(
             event.object, self._service
         ):
             self.api.loop.call_soon(self._check, objects.name_of(event.object))
@@ -95,16 +96,9 @@ class Aggregator:
         except errors.NotFound:
             return
         status, reason, message = available(current, self._service)
-        if _condition(current) == (status, reason, message):
+        kept = available_condition(current)
+        if _shown(kept) == (status, reason, message):
             return
-        kept: dict[str, Any] = next(
-            (
-                c
-                for c in (current.get("status") or {}).get("conditions") or ()
-                if c["type"] == "Available"
-            ),
-            {},
-        )
         since = kept.get("lastTransitionTime") if kept.get("status") == status else None
         condition = {
             "type": "Available",
@@ -143,8 +137,16 @@ class Aggregator:
                     self.api.delete(RESOURCE, objects.name_of(obj), actor=ACTOR)
 
 
-def _condition(obj: dict[str, Any]) -> tuple[str, str, str] | None:
+def available_condition(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """An APIService's Available condition, or {} while it has none."""
     for condition in (obj.get("status") or {}).get("conditions") or ():
         if condition.get("type") == "Available":
-            return condition.get("status"), condition.get("reason"), condition.get("message")
-    return None
+            return dict(condition)
+    return {}
+
+
+def _shown(condition: Mapping[str, Any]) -> tuple[Any, Any, Any] | None:
+    """What a condition says (status, reason, message), None for no condition."""
+    if not condition:
+        return None
+    return condition.get("status"), condition.get("reason"), condition.get("message")

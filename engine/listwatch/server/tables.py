@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from listwatch import printers
-from listwatch.apiserver import crds, objects, schemas
+from listwatch.apiserver import aggregator, crds, objects, schemas
 from listwatch.apiserver.resources import Resource
 from listwatch.server import conversion
 
@@ -494,13 +494,10 @@ def _api_service_row(obj: Mapping[str, Any], now: datetime) -> list[Cell]:
     and, when not True, its reason."""
     service = (obj.get("spec") or {}).get("service")
     shown = f"{service.get('namespace', '')}/{service.get('name', '')}" if service else "Local"
-    available = "Unknown"
-    for condition in (obj.get("status") or {}).get("conditions") or ():
-        if condition.get("type") == "Available":
-            available = str(condition.get("status", ""))
-            if available != "True" and condition.get("reason"):
-                available += f" ({condition['reason']})"
-            break
+    condition = aggregator.available_condition(obj)
+    available = str(condition.get("status", "")) if condition else "Unknown"
+    if condition and available != "True" and condition.get("reason"):
+        available += f" ({condition['reason']})"
     return [objects.name_of(obj), shown, available, _created(obj, now)]
 
 
