@@ -284,10 +284,13 @@ class NodeAgent:
                 "beta.kubernetes.io/os": "linux",
                 "beta.kubernetes.io/arch": "amd64",
             }
+            # Registered with its status, as the kubelet's initialNode is: a node is never seen
+            # without its allocatable, against which pods are admitted.
             body = {
                 "apiVersion": "v1",
                 "kind": "Node",
                 "metadata": {"name": self.name, "labels": labels},
+                "status": self.node_status(None),
             }
             node = json.loads(self.api.create_node(body, _preload_content=False).data)
         node["status"] = {**(node.get("status") or {}), **self.node_status(node.get("status"))}
