@@ -24,7 +24,8 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
 # The docker backend's tests need a Docker Engine: `.ci/dockerd run` starts the project's own (and
-# stops it after), imports busybox into it, requires the docker tests (no skips), and fails the run
+# stops it after), imports busybox into it, starts its registry mirror (.ci/registry), requires the
+# docker tests (no skips), and fails the run
 # if listwatch left a container behind. The features then run again on the docker backend, six
 # scenarios at a time (each its own cluster; their waits are real seconds). Last, they run on the
 # cluster backend against `listwatch serve` (`.ci/served run`: the server on a free port, stopped

@@ -40,7 +40,6 @@ DIRECTORIES = ("kubernetes/e2e_test", "kubernetes/aio/e2e_test")
 EXEC = "exec needs a container"
 LISTEN = "nothing listens in a simulated container"
 METRICS = "metrics"
-OFFLINE = "no registry reachable"
 MEMORY = ("memory",)
 ALL = ("memory", "docker")
 
@@ -72,28 +71,6 @@ KNOWN_FAILURES: dict[str, Known] = {
     "kubernetes/e2e_test/test_client.py::TestClient::test_portforward_raw": Known(
         LISTEN, "`python` runs no echo servers (its startup probe never passes)", MEMORY
     ),
-}
-
-CLIENT = "kubernetes/e2e_test/test_client.py::TestClient"
-#: What fails on one runtime only, for a cause of that runtime's, before KNOWN_FAILURES is read.
-#: The docker runtime here reaches no registry (.ci/dockerd refuses every pull): the suite's
-#: `busybox`, `nginx` and `python` are their `latest` tags, whose pull policy is Always, so their
-#: pods never run.
-RUNTIME_FAILURES: dict[str, dict[str, Known]] = {
-    "docker": {
-        test: Known(OFFLINE, f"{image} (latest: pull policy Always) cannot be pulled offline")
-        for test, image in (
-            (f"{CLIENT}::test_exit_code", "busybox"),
-            (f"{CLIENT}::test_pod_apis", "busybox"),
-            (f"{CLIENT}::test_pod_exec_close_channel", "busybox"),
-            (f"{CLIENT}::test_portforward_http", "nginx"),
-            (f"{CLIENT}::test_portforward_raw", "python"),
-            (
-                "kubernetes/aio/e2e_test/test_dynamic_client.py::TestDynamicClient::test_pod_apis",
-                "busybox",
-            ),
-        )
-    },
 }
 
 #: Tests the suite itself skips against any cluster without what they need.
@@ -240,9 +217,6 @@ def outcomes(junit: Path) -> dict[str, Outcome]:
 
 def known(test: str, runtime: str) -> Known | None:
     """The known failure or skip of `test` on `runtime`, if it is one."""
-    special = RUNTIME_FAILURES.get(runtime, {}).get(test)
-    if special is not None:
-        return special
     entry = KNOWN_FAILURES.get(test) or KNOWN_SKIPS.get(test)
     return entry if entry is not None and runtime in entry.runtimes else None
 

@@ -30,6 +30,7 @@ from listwatch.runtime import runtime_for
 from listwatch.runtime.base import PortUnreachable, Sandbox, Started
 from listwatch.runtime.docker import DockerRuntime
 from listwatch.runtime.dockernames import OWNER, owner_alive, process_owner
+from tests.builders import events_of
 from tests.dockerengine import BUSYBOX, docker_runtime
 
 POD: dict[str, Any] = {"metadata": {"name": "p", "namespace": "default", "uid": "uid-1"}}
@@ -552,3 +553,70 @@ def test_connect_reaches_a_port_on_the_pods_own_loopback(docker_rt: DockerRuntim
     with pytest.raises(PortUnreachable) as refused:
         docker_rt.connect("node01", "uid-forwarded", 8081)
     assert "127.0.0.1:8081: connect: connection refused IPv6 dial tcp6" in refused.value.reason
+
+
+def test_config_map_and_empty_dir_volumes_are_mounted_where_the_volume_mounts_say(
+    cluster: Cluster,
+) -> None:
+    cluster.apply(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"k": "v1"}}
+    )
+    container = {
+        **SLEEPER,
+        "volumeMounts": [
+            {"name": "config", "mountPath": "/etc/config"},
+            {"name": "scratch", "mountPath": "/scratch"},
+        ],
+    }
+    volumes = [
+        {"name": "config", "configMap": {"name": "cfg"}},
+        {"name": "scratch", "emptyDir": {}},
+    ]
+    cluster.apply(
+        pod_manifest("mounts", container, volumes=volumes, terminationGracePeriodSeconds=1)
+    )
+    assert cluster.settle(
+        until=lambda: cluster.pod("mounts")["status"].get("phase") == "Running", horizon=60
+    )
+    container_id = container_status(cluster.pod("mounts"))["containerID"].partition("://")[2]
+    runtime = docker_of(cluster)
+    assert runtime.exec(container_id, ["cat", "/etc/config/k"]) == (0, "v1")
+    assert runtime.exec(container_id, ["readlink", "/etc/config/..data"])[1].startswith("..20")
+    code, output = runtime.exec(container_id, ["sh", "-c", "echo x > /etc/config/new"])
+    assert code != 0 and "Read-only file system" in output
+    assert runtime.exec(container_id, ["sh", "-c", "echo x > /scratch/f && cat /scratch/f"]) == (
+        0,
+        "x\n",
+    )
+    mounts = inspect(runtime, container_id)["Mounts"]
+    (config,) = [m for m in mounts if m["Destination"] == "/etc/config"]
+    host = Path(config["Source"])
+    assert host.parts[-2:] == ("kubernetes.io~configmap", "config") and not config["RW"]
+    cluster.delete("pods", "mounts")
+    assert cluster.settle(until=lambda: not host.exists(), horizon=60)
+
+
+@pytest.mark.parametrize(
+    ("image", "command", "output"),
+    [
+        ("python", ["python", "-c", "print(6 * 7)"], "42\n"),
+        ("nginx", ["sh", "-c", "nginx && wget -qO- http://127.0.0.1/ | grep h1"], None),
+    ],
+)
+def test_latest_images_are_pulled_from_the_engine_s_mirror_every_time(
+    cluster: Cluster, image: str, command: list[str], output: str | None
+) -> None:
+    """`.ci/dockerd` gives the engine the project's registry as its Docker Hub mirror: an image
+    at `latest` (pull policy Always) is really pulled, as from Docker Hub."""
+    cluster.apply(
+        pod_manifest(
+            "latest", {"name": "app", "image": image, "command": command}, restartPolicy="Never"
+        )
+    )
+    assert cluster.settle(
+        until=lambda: cluster.pod("latest")["status"].get("phase") == "Succeeded", horizon=120
+    )
+    pulled = [m for _, r, m in events_of(cluster, "latest") if r == "Pulled"]
+    assert pulled and pulled[0].startswith(f'Successfully pulled image "{image}" in ')
+    logs = cluster.logs("latest")
+    assert logs == output if output is not None else "<h1>Welcome to nginx!</h1>" in logs

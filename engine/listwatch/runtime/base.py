@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from listwatch import errors
+from listwatch.runtime.volumes import Volume
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,8 +212,16 @@ class Runtime(Protocol):
     def describe(self) -> str: ...
 
     def run_sandbox(
-        self, node: str, pod: Mapping[str, Any], done: Callable[[Sandbox], None]
-    ) -> None: ...
+        self,
+        node: str,
+        pod: Mapping[str, Any],
+        done: Callable[[Sandbox], None],
+        *,
+        volumes: Sequence[Volume] = (),
+    ) -> None:
+        """Make the pod's sandbox with its volumes set up (the kubelet resolved them), for its
+        containers' volumeMounts."""
+        ...
 
     def image_present(self, node: str, image: str) -> bool: ...
 

@@ -63,13 +63,14 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import docker
 import docker.errors
+from docker.types import Mount
 
 from listwatch import errors
 from listwatch.errors import BackendUnavailable
@@ -107,6 +108,7 @@ from listwatch.runtime.dockernames import (
     owner_alive,
     process_owner,
 )
+from listwatch.runtime.volumes import Volume, VolumeDirs
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +226,9 @@ class DockerRuntime:
         self._handles: dict[str, _Handle] = {}
         self._by_pod: dict[tuple[str, str], list[str]] = {}
         self._sandboxes: dict[tuple[str, str], str] = {}
+        #: Each pod's volumes: host directory and whether it is mounted read-only, by name.
+        self._volumes: dict[tuple[str, str], dict[str, tuple[str, bool]]] = {}
+        self._volume_dirs = VolumeDirs()
         self._early_exits: dict[str, int] = {}
         self._image_ids: dict[str, str] = {}
         self._following = False
@@ -271,14 +276,22 @@ class DockerRuntime:
     # -- sandboxes ---------------------------------------------------------------------------------
 
     def run_sandbox(
-        self, node: str, pod: Mapping[str, Any], done: Callable[[Sandbox], None]
+        self,
+        node: str,
+        pod: Mapping[str, Any],
+        done: Callable[[Sandbox], None],
+        *,
+        volumes: Sequence[Volume] = (),
     ) -> None:
         meta = pod.get("metadata") or {}
         key = (node, str(meta.get("uid", "")))
         labels = self._labels(node, pod, "POD", kind="podsandbox")
         name = container_name("POD", pod, 0)
+        read_only = {volume.name: volume.read_only for volume in volumes}
 
         def work() -> str:
+            paths = self._volume_dirs.write(key[1], volumes)
+            self._volumes[key] = {n: (path, read_only[n]) for n, path in paths.items()}
             launched = self._create_and_start(
                 key,
                 name,
@@ -430,6 +443,7 @@ class DockerRuntime:
                 stdin_open=bool(container.get("stdin")),
                 labels=labels,
                 network_mode=f"container:{sandbox_id}" if sandbox_id else "none",
+                mounts=self._mounts(key, container),
             )
 
         def finished(launched: _Launched | None, error: BaseException | None) -> None:
@@ -460,6 +474,26 @@ class DockerRuntime:
             self._follow_exits()
 
         self.loop.submit(work, finished)
+
+    def _mounts(self, key: tuple[str, str], container: Mapping[str, Any]) -> list[Mount]:
+        """The container's volumeMounts as bind mounts of its pod's volume directories."""
+        volumes = self._volumes.get(key, {})
+        mounts = []
+        for mount in container.get("volumeMounts") or ():
+            found = volumes.get(str(mount.get("name", "")))
+            if found is None:
+                continue
+            path, read_only = found
+            sub_path = str(mount.get("subPath") or "")
+            mounts.append(
+                Mount(
+                    str(mount.get("mountPath", "")),
+                    os.path.join(path, sub_path) if sub_path else path,
+                    type="bind",
+                    read_only=read_only or bool(mount.get("readOnly")),
+                )
+            )
+        return mounts
 
     def _create_and_start(
         self,
@@ -686,6 +720,7 @@ class DockerRuntime:
             if handle is not None and handle.kill_timer is not None:
                 handle.kill_timer.cancel()
         self._sandboxes.pop(key, None)
+        self._volumes.pop(key, None)
         with self._shared.lock:
             self._shared.removed.add(key)
             self._shared.awaited.difference_update(forgotten)
@@ -695,6 +730,7 @@ class DockerRuntime:
             labels = [f"{RUNTIME}={self.id}", f"{NODE}={node}", f"{POD_UID}={pod_uid}"]
             for summary in self.client.api.containers(all=True, filters={"label": labels}):
                 self._remove(summary["Id"])
+            self._volume_dirs.remove(pod_uid)
 
         self.loop.submit(work, self._log_failure(f"removing the containers of pod {pod_uid}"))
 
@@ -865,6 +901,7 @@ class DockerRuntime:
             for summary in self.containers():
                 self._remove(summary["Id"])
         finally:
+            self._volume_dirs.close()
             if self._owns_client:
                 self.client.close()
 

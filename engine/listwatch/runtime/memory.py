@@ -47,7 +47,7 @@ import random
 import re
 import shlex
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,6 +70,7 @@ from listwatch.runtime.base import (
     port_refused,
     read_log,
 )
+from listwatch.runtime.volumes import Volume
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,8 +322,14 @@ class MemoryRuntime:
         return f"{self._random.getrandbits(256):064x}"
 
     def run_sandbox(
-        self, node: str, pod: Mapping[str, Any], done: Callable[[Sandbox], None]
+        self,
+        node: str,
+        pod: Mapping[str, Any],
+        done: Callable[[Sandbox], None],
+        *,
+        volumes: Sequence[Volume] = (),
     ) -> None:
+        """A simulated sandbox: its volumes hold nothing a simulated container could read."""
         sandbox_id = self._id()
         uid = str((pod.get("metadata") or {}).get("uid", ""))
 

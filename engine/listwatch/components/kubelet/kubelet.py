@@ -22,7 +22,7 @@ from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.components.base import Component
-from listwatch.components.kubelet import admission
+from listwatch.components.kubelet import admission, volumes
 from listwatch.components.kubelet.containers import Containers
 from listwatch.components.kubelet.node import NodeStatus
 from listwatch.components.kubelet.probes import Probes
@@ -216,8 +216,29 @@ class Kubelet(Component):
         )
         record.start_time = self.loop.stamps.now()
         self.status.mark_dirty(record)
+        self._mount_and_run(record, 0.0)
+
+    def _mount_and_run(self, record: PodRecord, backoff: float) -> None:
+        """Set up the pod's volumes, then have the runtime make its sandbox; a failed mount is
+        a FailedMount event and another try after the volume manager's back-off."""
+        if record.pod_worker != "Syncing" or self.pods.get(record.uid) is not record:
+            return
+        resolved = volumes.resolve(self.api, record.pod)
+        if isinstance(resolved, volumes.MountFailure):
+            self.recorder.record(
+                record.pod, "FailedMount", volume=resolved.volume, error=resolved.error
+            )
+            backoff = min(
+                backoff * 2 or float(self.settings["mountBackOffSeconds"]),
+                float(self.settings["maxMountBackOffSeconds"]),
+            )
+            self.loop.call_later(backoff, self._mount_and_run, record, backoff, daemon=True)
+            return
         self.runtime.run_sandbox(
-            self.node_name, record.pod, lambda sandbox: self._sandbox_ready(record, sandbox)
+            self.node_name,
+            record.pod,
+            lambda sandbox: self._sandbox_ready(record, sandbox),
+            volumes=resolved,
         )
 
     def _sandbox_ready(self, record: PodRecord, sandbox: Sandbox) -> None:
