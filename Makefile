@@ -25,11 +25,11 @@ lint: $(STAMP)
 
 # The docker backend's tests need a Docker Engine: `.ci/dockerd run` starts the project's own (and
 # stops it after), imports busybox into it, starts its registry mirror (.ci/registry), requires the
-# docker tests (no skips), and fails the run if listwatch left a container behind. The features then run again on the docker backend, six
-# scenarios at a time (each its own cluster; their waits are real seconds). Last, they run on the
-# cluster backend against `listwatch serve` (`.ci/served run`: the server on a free port, stopped
-# by its PID after, and the run fails if it left anything in the cluster), six at a time too (each
-# in a namespace of its own; the real clock).
+# docker tests (no skips), and fails the run if listwatch left a container behind. The features then
+# run again on the docker backend, six scenarios at a time (each its own cluster; their waits are
+# real seconds). Last, they run on the cluster backend against `listwatch serve` (`.ci/served run`:
+# the server on a free port, stopped by its PID after, and the run fails if it left anything in the
+# cluster), six at a time too (each in a namespace of its own; the real clock).
 test: lint
 	.ci/dockerd run sh -c '$(BIN)/python -m pytest && $(BIN)/python -m pytest --backend docker tests/bdd -n 6 --dist worksteal'
 	.ci/served run sh -c '$(BIN)/python -m pytest --backend cluster --kubeconfig "$$KUBECONFIG" tests/bdd -n 6 --dist worksteal -rs'
