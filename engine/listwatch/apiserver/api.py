@@ -28,7 +28,9 @@ from listwatch.apiserver import (
     managedfields,
     objects,
     pagination,
+    shapes,
 )
+from listwatch.apiserver import apply as server_side_apply
 from listwatch.apiserver.aggregator import Aggregator
 from listwatch.apiserver.apiextensions import CRDControllers
 from listwatch.apiserver.deletion import DeleteOptions
@@ -530,7 +532,7 @@ class APIServer:
         actor: str = "client",
         dry_run: bool = False,
     ) -> Obj:
-        """Server-side apply of `config` by `manager` (`managedfields.apply`): the object is
+        """Server-side apply of `config` by `manager` (`apiserver.apply`): the object is
         created when there is none (not through a subresource: 404), and otherwise patched with
         the merge; a conflict with another manager's fields is a 409 unless `force`. The result
         is defaulted, validated and stored as any create or update (with `dry_run`, only
@@ -542,7 +544,9 @@ class APIServer:
         if live is None and subresource:
             raise errors.NotFound(f'{res.qualified} "{name}" not found', details=res.details(name))
         write = self._field_write(res, manager, subresource, live or config)
-        applied = managedfields.apply(write, live, config, managedfields.entries(live), force=force)
+        applied = server_side_apply.apply(
+            write, live, config, managedfields.entries(live), force=force
+        )
         body = applied.obj
         if not pins_resource_version(config):
             body = objects.replace(body, "metadata.resourceVersion", None)
@@ -564,12 +568,12 @@ class APIServer:
     ) -> managedfields.Write:
         """What `managedfields` needs of a write of `res` by `manager`."""
         if res.custom is not None:
-            shape = managedfields.custom(res.custom.schema)
+            shape = shapes.custom(res.custom.schema)
         else:
             version, kind = obj.get("apiVersion"), obj.get("kind")
             if not isinstance(version, str) or not isinstance(kind, str) or kind != res.kind:
                 version, kind = res.api_version, res.kind
-            shape = managedfields.builtin(version, kind)
+            shape = shapes.builtin(version, kind)
         return managedfields.Write(
             shape,
             manager,

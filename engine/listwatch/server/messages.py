@@ -39,9 +39,9 @@ from listwatch.apiserver import (
     conform,
     crds,
     listoptions,
-    managedfields,
     objects,
     schemas,
+    shapes,
 )
 from listwatch.apiserver.deletion import DeleteOptions
 from listwatch.apiserver.fields import go_quote
@@ -812,11 +812,11 @@ def checked_apply(
             f"{group_version}, Kind={kind_text}"
         )
     if res.custom is not None:
-        shape = managedfields.custom(res.custom.schema)
+        shape = shapes.custom(res.custom.schema)
         config = custom_object(request, res, config)
     else:
-        shape = managedfields.builtin(res.api_version, res.kind)
-    problems = managedfields.problems(config, shape)
+        shape = shapes.builtin(res.api_version, res.kind)
+    problems = shapes.problems(config, shape)
     if problems:
         text = problems[0] if len(problems) == 1 else "errors:\n  " + "\n  ".join(problems)
         raise errors.BadRequest(f"failed to create typed patch object ({where}): {text}")
