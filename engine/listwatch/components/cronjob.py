@@ -27,8 +27,9 @@ from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.clock import parse_rfc3339, rfc3339
 from listwatch.components.events import EventRecorder
-from listwatch.components.failures import Failures, guarded_sync
-from listwatch.loop import Loop, Timer
+from listwatch.components.failures import Failures
+from listwatch.components.workqueue import Tracked, WorkQueue
+from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
 from listwatch.rules import cron
@@ -36,17 +37,14 @@ from listwatch.rules import cron
 SCHEDULED_ANNOTATION = "batch.kubernetes.io/cronjob-scheduled-timestamp"
 
 
-class Scheduled:
+class Scheduled(Tracked):
     """A CronJob under reconciliation; `cronjob` is its machine state."""
 
-    __slots__ = ("cronjob", "dirty", "due", "obj", "status", "timer", "uid")
+    __slots__ = ("cronjob", "due", "status")
 
     def __init__(self, obj: Obj) -> None:
-        self.obj = obj
-        self.uid = objects.uid_of(obj)
+        super().__init__(obj)
         self.cronjob = ""
-        self.dirty = False
-        self.timer: Timer | None = None
         self.status: dict[str, Any] = {}
         #: The schedule time this sync is to start a Job for, if any.
         self.due: datetime | None = None
@@ -79,28 +77,23 @@ class CronJobController:
         self.machine = machine
         self.recorder = recorder
         self.failures = failures
-        self.cronjobs: dict[str, Scheduled] = {}
+        self.cronjobs: WorkQueue[Scheduled] = WorkQueue(loop, self._sync, failures)
         #: The Jobs each CronJob (by UID) owns, by Job UID, as the job watch last showed them.
         self.owned: dict[str, dict[str, Obj]] = {}
 
     # -- events from the controller manager's watches ----------------------------------------------
 
     def cronjob_changed(self, event: InformerEvent) -> None:
-        obj = event.object
-        uid = objects.uid_of(obj)
-        scheduled = self.cronjobs.get(uid)
-        if scheduled is None:
-            scheduled = Scheduled(obj)
-            self.machine.start(scheduled)
-            self.cronjobs[uid] = scheduled
-        scheduled.obj = obj
-        self._enqueue(scheduled)
+        self.cronjobs.changed(event.object, self._track)
+
+    def _track(self, obj: Obj) -> Scheduled:
+        scheduled = Scheduled(obj)
+        self.machine.start(scheduled)
+        return scheduled
 
     def cronjob_deleted(self, event: InformerEvent) -> None:
-        scheduled = self.cronjobs.pop(objects.uid_of(event.object), None)
+        scheduled = self.cronjobs.deleted(event.object)
         if scheduled is not None:
-            if scheduled.timer is not None:
-                scheduled.timer.cancel()
             self.owned.pop(scheduled.uid, None)
             self.machine.fire(self, scheduled, "delete")
 
@@ -115,7 +108,7 @@ class CronJobController:
         if scheduled is not None and (
             before is None or _finished(before) != _finished(event.object)
         ):
-            self._enqueue(scheduled)
+            self.cronjobs.enqueue(scheduled)
 
     def job_deleted(self, event: InformerEvent) -> None:
         owner = self._owner(event.object)
@@ -124,7 +117,7 @@ class CronJobController:
         self.owned.get(owner, {}).pop(objects.uid_of(event.object), None)
         scheduled = self.cronjobs.get(owner)
         if scheduled is not None:
-            self._enqueue(scheduled)
+            self.cronjobs.enqueue(scheduled)
 
     def _owner(self, job: Mapping[str, Any]) -> str | None:
         ref = objects.controller_of(job)
@@ -132,24 +125,10 @@ class CronJobController:
             return None
         return str(ref.get("uid", ""))
 
-    def _enqueue(self, scheduled: Scheduled) -> None:
-        if not scheduled.dirty:
-            scheduled.dirty = True
-            self.loop.call_soon(self._sync, scheduled)
-
     def _sync(self, scheduled: Scheduled) -> None:
-        scheduled.dirty = False
-        if scheduled.uid not in self.cronjobs:
-            return
         scheduled.status = dict(scheduled.obj.get("status") or {})
         scheduled.due = self._due(scheduled)
-        guarded_sync(
-            self.failures,
-            key=f"sync {scheduled.uid}",
-            obj=scheduled.obj,
-            sync=lambda: self.machine.fire(self, scheduled, "sync"),
-            retry=lambda: self._enqueue(scheduled),
-        )
+        self.machine.fire(self, scheduled, "sync")
 
     # -- schedule times ----------------------------------------------------------------------------
 
@@ -333,9 +312,7 @@ class CronJobController:
         now = self._now()
         following = schedule.next_after(now.astimezone(zone)).astimezone(UTC)
         delay = (following - now).total_seconds() * self.loop.clock.speed + 0.1
-        if scheduled.timer is not None:
-            scheduled.timer.cancel()
-        scheduled.timer = self.loop.call_later(delay, self._enqueue, scheduled)
+        self.cronjobs.later(scheduled, delay)
 
     def _job_for(self, scheduled: Scheduled, name: str, due: datetime) -> Obj:
         obj = scheduled.obj

@@ -50,9 +50,10 @@ from listwatch.client.informer import InformerEvent
 from listwatch.clock import parse_rfc3339
 from listwatch.components.base import Acts
 from listwatch.components.events import EventRecorder
-from listwatch.components.failures import Failures, guarded_sync
+from listwatch.components.failures import Failures
 from listwatch.components.revisions import newer, pod_template_hash
-from listwatch.loop import Loop, Timer
+from listwatch.components.workqueue import Tracked, WorkQueue
+from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
 from listwatch.rules import daemonsets as rules
@@ -86,32 +87,19 @@ class Plan:
     delete: list[Mapping[str, Any]] = field(default_factory=list)
 
 
-class Daemon:
+class Daemon(Tracked):
     """A DaemonSet under reconciliation; `daemonset` is its machine state, `hash` the
     controller-revision-hash of its current revision, `old` its other revisions."""
 
-    __slots__ = (
-        "daemonset",
-        "dirty",
-        "hash",
-        "obj",
-        "old",
-        "pending_adds",
-        "pending_deletes",
-        "timer",
-        "uid",
-    )
+    __slots__ = ("daemonset", "hash", "old", "pending_adds", "pending_deletes")
 
     def __init__(self, obj: Obj) -> None:
-        self.obj = obj
-        self.uid = objects.uid_of(obj)
+        super().__init__(obj)
         self.daemonset = ""
-        self.dirty = False
         self.hash = ""
         self.old: list[Obj] = []
         self.pending_adds = 0
         self.pending_deletes: set[str] = set()
-        self.timer: Timer | None = None
 
     @property
     def spec(self) -> Mapping[str, Any]:
@@ -155,7 +143,7 @@ class DaemonSetController:
         self.nodes = nodes
         self.burst = burst
         self.failures = failures
-        self.daemons: dict[str, Daemon] = {}
+        self.daemons: WorkQueue[Daemon] = WorkQueue(loop, self._sync, failures)
         #: The pods each DaemonSet (by UID) controls, by pod UID, as the pod watch last showed them.
         self.owned: dict[str, dict[str, Obj]] = {}
         #: Every ControllerRevision seen, by UID: the watch's latest, or the controller's own write.
@@ -166,20 +154,16 @@ class DaemonSetController:
     # -- events from the controller manager's watches ----------------------------------------------
 
     def daemonset_changed(self, event: InformerEvent) -> None:
-        obj = event.object
-        uid = objects.uid_of(obj)
-        daemon = self.daemons.get(uid)
-        if daemon is None:
-            daemon = Daemon(obj)
-            self.machine.start(daemon)
-            self.daemons[uid] = daemon
-            self.owned.setdefault(uid, {})
-        elif newer(obj, daemon.obj):
-            daemon.obj = obj
-        self._enqueue(daemon)
+        self.daemons.changed(event.object, self._track)
+
+    def _track(self, obj: Obj) -> Daemon:
+        daemon = Daemon(obj)
+        self.machine.start(daemon)
+        self.owned.setdefault(daemon.uid, {})
+        return daemon
 
     def daemonset_deleted(self, event: InformerEvent) -> None:
-        daemon = self.daemons.pop(objects.uid_of(event.object), None)
+        daemon = self.daemons.deleted(event.object)
         if daemon is not None:
             self.machine.fire(self, daemon, "delete")
 
@@ -199,7 +183,7 @@ class DaemonSetController:
             daemon.pending_adds -= 1
         if objects.meta(pod).get("deletionTimestamp"):
             daemon.pending_deletes.discard(uid)
-        self._enqueue(daemon)
+        self.daemons.enqueue(daemon)
 
     def pod_deleted(self, event: InformerEvent) -> None:
         pod = event.object
@@ -211,7 +195,7 @@ class DaemonSetController:
         daemon = self.daemons.get(owner)
         if daemon is not None:
             daemon.pending_deletes.discard(uid)
-            self._enqueue(daemon)
+            self.daemons.enqueue(daemon)
 
     def node_changed(self, event: InformerEvent) -> None:
         """A node added, gone, or with other labels or taints: every DaemonSet looks again (the
@@ -223,8 +207,8 @@ class DaemonSetController:
                 "taints"
             ) == (new.get("spec") or {}).get("taints"):
                 return
-        for daemon in self.daemons.values():
-            self._enqueue(daemon)
+        for daemon in self.daemons:
+            self.daemons.enqueue(daemon)
 
     def revision_changed(self, event: InformerEvent) -> None:
         obj = event.object
@@ -247,29 +231,10 @@ class DaemonSetController:
         owner = self._owner(obj)
         daemon = self.daemons.get(owner) if owner is not None else None
         if daemon is not None:
-            self._enqueue(daemon)
-
-    def _enqueue(self, daemon: Daemon) -> None:
-        if not daemon.dirty:
-            daemon.dirty = True
-            self.loop.call_soon(self._sync, daemon)
-
-    def _later(self, daemon: Daemon, delay: float) -> None:
-        if daemon.timer is not None:
-            daemon.timer.cancel()
-        daemon.timer = self.loop.call_later(delay + 0.001, self._enqueue, daemon)
+            self.daemons.enqueue(daemon)
 
     def _sync(self, daemon: Daemon) -> None:
-        daemon.dirty = False
-        if daemon.uid not in self.daemons:
-            return
-        guarded_sync(
-            self.failures,
-            key=f"sync {daemon.uid}",
-            obj=daemon.obj,
-            sync=lambda: self.machine.fire(self, daemon, "sync"),
-            retry=lambda: self._enqueue(daemon),
-        )
+        self.machine.fire(self, daemon, "sync")
 
     # -- what a sync reads -------------------------------------------------------------------------
 
@@ -425,7 +390,7 @@ class DaemonSetController:
             if phase == "Failed":
                 left = self._backoff_left(daemon, name)
                 if left > 0:
-                    self._later(daemon, left)
+                    self.daemons.later(daemon, left + 0.001)
                     continue
                 self._back_off(daemon, name)
                 self._record_finished(daemon, pod, name, "FailedDaemonPod")
@@ -668,7 +633,7 @@ class DaemonSetController:
             status["observedGeneration"] = generation
         min_ready = int(daemon.spec.get("minReadySeconds") or 0)
         if min_ready > 0 and ready != available:
-            self._later(daemon, min_ready)
+            self.daemons.later(daemon, min_ready + 0.001)
         with contextlib.suppress(errors.Conflict, errors.NotFound):
             daemon.obj = self.api.update_status(
                 "daemonsets", {**obj, "status": _ordered(status)}, actor=self.actor
@@ -677,8 +642,6 @@ class DaemonSetController:
     @action
     def forget_daemon(self, daemon: Daemon) -> None:
         """The DaemonSet is gone: the garbage collector deletes its pods and revisions."""
-        if daemon.timer is not None:
-            daemon.timer.cancel()
         self.owned.pop(daemon.uid, None)
         prefix = f"{daemon.uid}/"
         for key in [k for k in self.backoff if k.startswith(prefix)]:

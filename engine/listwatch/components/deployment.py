@@ -41,7 +41,7 @@ from listwatch.client.informer import InformerEvent
 from listwatch.components import rolloutstatus
 from listwatch.components.base import Acts
 from listwatch.components.events import EventRecorder
-from listwatch.components.failures import Failures, guarded_sync
+from listwatch.components.failures import Failures
 from listwatch.components.revisions import (
     DESIRED_REPLICAS,
     HASH_LABEL,
@@ -62,26 +62,24 @@ from listwatch.components.revisions import (
     revision_of,
     status_count,
 )
+from listwatch.components.workqueue import Tracked, WorkQueue
 from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
 
 
-class Rollout:
+class Rollout(Tracked):
     """A Deployment under reconciliation; `deployment` is its machine state. `acted` is set once a
     sync has scaled something: the rest of that sync only writes the status (the controller's
     early returns)."""
 
-    __slots__ = ("acted", "deployment", "dirty", "new", "obj", "timer", "uid")
+    __slots__ = ("acted", "deployment", "new")
 
     def __init__(self, obj: Obj) -> None:
-        self.obj = obj
-        self.uid = objects.uid_of(obj)
+        super().__init__(obj)
         self.deployment = ""
-        self.dirty = False
         self.acted = False
         self.new: Obj | None = None
-        self.timer: Any = None
 
     @property
     def spec(self) -> Mapping[str, Any]:
@@ -116,26 +114,22 @@ class DeploymentController:
         self.recorder = recorder
         self.pods = pods
         self.failures = failures
-        self.rollouts: dict[str, Rollout] = {}
+        self.rollouts: WorkQueue[Rollout] = WorkQueue(loop, self._fire, failures)
         #: Every ReplicaSet seen, by UID: the watch's latest, or the controller's own write.
         self.replica_sets: dict[str, Obj] = {}
 
     # -- events from the controller manager's watches ----------------------------------------------
 
     def deployment_changed(self, event: InformerEvent) -> None:
-        obj = event.object
-        uid = objects.uid_of(obj)
-        rollout = self.rollouts.get(uid)
-        if rollout is None:
-            rollout = Rollout(obj)
-            self.machine.start(rollout)
-            self.rollouts[uid] = rollout
-        elif newer(obj, rollout.obj):
-            rollout.obj = obj
-        self._enqueue(rollout)
+        self.rollouts.changed(event.object, self._track)
+
+    def _track(self, obj: Obj) -> Rollout:
+        rollout = Rollout(obj)
+        self.machine.start(rollout)
+        return rollout
 
     def deployment_deleted(self, event: InformerEvent) -> None:
-        rollout = self.rollouts.pop(objects.uid_of(event.object), None)
+        rollout = self.rollouts.deleted(event.object)
         if rollout is not None:
             self.machine.fire(self, rollout, "delete")
 
@@ -163,36 +157,19 @@ class DeploymentController:
             return
         rollout = self.rollouts.get(str(ref.get("uid", "")))
         if rollout is not None:
-            self._enqueue(rollout)
-
-    def _enqueue(self, rollout: Rollout) -> None:
-        if not rollout.dirty:
-            rollout.dirty = True
-            self.loop.call_soon(self._sync, rollout)
-
-    def _sync(self, rollout: Rollout) -> None:
-        rollout.dirty = False
-        rollout.acted = False
-        rollout.new = None
-        if rollout.uid not in self.rollouts:
-            return
-        guarded_sync(
-            self.failures,
-            key=f"sync {rollout.uid}",
-            obj=rollout.obj,
-            sync=lambda: self._fire(rollout),
-            retry=lambda: self._enqueue(rollout),
-        )
+            self.rollouts.enqueue(rollout)
 
     def _fire(self, rollout: Rollout) -> None:
         """One sync. A write that meets a newer object (409: another writer, the replicaset
         controller's status, came first) ends it; the controller reads again and syncs anew, as
         its work queue retries a key whose sync failed."""
+        rollout.acted = False
+        rollout.new = None
         try:
             self.machine.fire(self, rollout, "sync")
         except errors.Conflict:
             self._read_again(rollout)
-            self._enqueue(rollout)
+            self.rollouts.enqueue(rollout)
 
     def _read_again(self, rollout: Rollout) -> None:
         namespace = objects.namespace_of(rollout.obj)
@@ -504,8 +481,7 @@ class DeploymentController:
     @action
     def forget(self, rollout: Rollout) -> None:
         """The Deployment is gone: its ReplicaSets are the garbage collector's."""
-        if rollout.timer is not None:
-            rollout.timer.cancel()
+        rollout.cancel_timer()
 
     # -- the steps those take ----------------------------------------------------------------------
 
@@ -788,9 +764,5 @@ class DeploymentController:
         ):
             return
         left = rolloutstatus.deadline_left(rollout.spec, current, self.loop.clock.wall())
-        if rollout.timer is not None:
-            rollout.timer.cancel()
         # A daemon timer: a rollout waiting for its deadline does not keep the cluster busy.
-        rollout.timer = self.loop.call_later(
-            max(0.0, left) + 1, self._enqueue, rollout, daemon=True
-        )
+        self.rollouts.later(rollout, max(0.0, left) + 1, daemon=True)

@@ -1,4 +1,4 @@
-"""The controller manager's job controller: each Job (a `Tracked`) runs the spec's `job` machine.
+"""The controller manager's job controller: each Job (a `TrackedJob`) runs the spec's `job` machine.
 
 A sync looks at the pods the Job owns (by controller reference) and decides, in v1.32's order:
 a pod failure policy rule with FailJob, more failures than backoffLimit, or an exceeded
@@ -30,8 +30,9 @@ from listwatch.client.informer import InformerEvent
 from listwatch.clock import parse_rfc3339
 from listwatch.components.base import Acts
 from listwatch.components.events import EventRecorder
-from listwatch.components.failures import Failures, guarded_sync
-from listwatch.loop import Loop, Timer
+from listwatch.components.failures import Failures
+from listwatch.components.workqueue import Tracked, WorkQueue
+from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
 
@@ -58,34 +59,27 @@ class View:
     finished: bool = False
 
 
-class Tracked:
+class TrackedJob(Tracked):
     """A Job under reconciliation; `job` is its machine state."""
 
     __slots__ = (
-        "dirty",
         "failures_since_success",
         "job",
         "last_failure",
-        "obj",
         "pending_adds",
         "pending_deletes",
         "status",
         "suspend_deleted",
-        "timer",
-        "uid",
         "view",
     )
 
     def __init__(self, obj: Obj) -> None:
-        self.obj = obj
-        self.uid = objects.uid_of(obj)
+        super().__init__(obj)
         self.job = ""
         self.pending_adds = 0
         self.pending_deletes: set[str] = set()
         self.status: dict[str, Any] = {}
         self.view = View()
-        self.dirty = False
-        self.timer: Timer | None = None
         self.failures_since_success = 0
         self.last_failure = 0.0
         self.suspend_deleted: set[str] = set()
@@ -136,29 +130,24 @@ class JobController:
         self.messages: Mapping[str, str] = settings["messages"]
         self.burst = burst
         self.failures = failures
-        self.jobs: dict[str, Tracked] = {}
+        self.jobs: WorkQueue[TrackedJob] = WorkQueue(loop, self._sync, failures)
         #: The pods each Job (by UID) owns, by pod UID, as the pod watch last showed them.
         self.owned: dict[str, dict[str, Obj]] = {}
 
     # -- events from the controller manager's watches ----------------------------------------------
 
     def job_changed(self, event: InformerEvent) -> None:
-        obj = event.object
-        uid = objects.uid_of(obj)
-        tracked = self.jobs.get(uid)
-        if tracked is None:
-            tracked = Tracked(obj)
-            self.machine.start(tracked)
-            self.jobs[uid] = tracked
-            self.owned.setdefault(uid, {})
-        tracked.obj = obj
-        self._enqueue(tracked)
+        self.jobs.changed(event.object, self._track)
+
+    def _track(self, obj: Obj) -> TrackedJob:
+        tracked = TrackedJob(obj)
+        self.machine.start(tracked)
+        self.owned.setdefault(tracked.uid, {})
+        return tracked
 
     def job_deleted(self, event: InformerEvent) -> None:
-        tracked = self.jobs.pop(objects.uid_of(event.object), None)
+        tracked = self.jobs.deleted(event.object)
         if tracked is not None:
-            if tracked.timer is not None:
-                tracked.timer.cancel()
             self.machine.fire(self, tracked, "delete")
 
     def pod_changed(self, event: InformerEvent) -> None:
@@ -182,7 +171,7 @@ class JobController:
             tracked.pending_adds -= 1
         if _deleting(pod):
             tracked.pending_deletes.discard(uid)
-        self._enqueue(tracked)
+        self.jobs.enqueue(tracked)
 
     def pod_deleted(self, event: InformerEvent) -> None:
         pod = event.object
@@ -195,39 +184,19 @@ class JobController:
         tracked = self.jobs.get(owner)
         if tracked is not None:
             tracked.pending_deletes.discard(uid)
-            self._enqueue(tracked)
+            self.jobs.enqueue(tracked)
 
-    def _enqueue(self, tracked: Tracked) -> None:
-        if not tracked.dirty:
-            tracked.dirty = True
-            self.loop.call_soon(self._sync, tracked)
-
-    def _sync(self, tracked: Tracked) -> None:
-        tracked.dirty = False
-        if tracked.uid not in self.jobs:
-            return
+    def _sync(self, tracked: TrackedJob) -> None:
         tracked.status = dict(tracked.obj.get("status") or {})
         tracked.view = self._view(tracked)
-        guarded_sync(
-            self.failures,
-            key=f"sync {tracked.uid}",
-            obj=tracked.obj,
-            sync=lambda: self.machine.fire(self, tracked, "sync"),
-            retry=lambda: self._enqueue(tracked),
-        )
-
-    def _later(self, tracked: Tracked, delay: float) -> None:
-        """Sync the Job again after `delay` seconds (a back-off or a deadline)."""
-        if tracked.timer is not None:
-            tracked.timer.cancel()
-        tracked.timer = self.loop.call_later(delay + 0.001, self._enqueue, tracked)
+        self.machine.fire(self, tracked, "sync")
 
     # -- what a sync sees --------------------------------------------------------------------------
 
-    def _spec(self, tracked: Tracked) -> Mapping[str, Any]:
+    def _spec(self, tracked: TrackedJob) -> Mapping[str, Any]:
         return tracked.obj.get("spec") or {}
 
-    def _view(self, tracked: Tracked) -> View:
+    def _view(self, tracked: TrackedJob) -> View:
         spec = self._spec(tracked)
         status = tracked.status
         uncounted = status.get("uncountedTerminatedPods") or {}
@@ -282,7 +251,7 @@ class JobController:
             view.complete = view.succeeded > 0 and not view.active
         return view
 
-    def _restarts_exceed(self, tracked: Tracked, view: View) -> bool:
+    def _restarts_exceed(self, tracked: TrackedJob, view: View) -> bool:
         """pastBackoffLimitOnFailure: under restartPolicy OnFailure a pod's containers restart in
         place, so their restarts count against backoffLimit (any restart, when it is 0)."""
         spec = self._spec(tracked)
@@ -298,7 +267,7 @@ class JobController:
         limit = int(spec.get("backoffLimit", 6))
         return restarts > 0 if limit == 0 else restarts >= limit
 
-    def _apply_failure_policy(self, tracked: Tracked, view: View) -> tuple[str, str] | None:
+    def _apply_failure_policy(self, tracked: TrackedJob, view: View) -> tuple[str, str] | None:
         """Match each newly failed pod against spec.podFailurePolicy's rules, in order: an Ignore
         moves it to `ignored`, the first FailJob is the Job's failure."""
         rules = (self._spec(tracked).get("podFailurePolicy") or {}).get("rules") or []
@@ -332,7 +301,7 @@ class JobController:
         view.new_failed = counted
         return failure
 
-    def _deadline_left(self, tracked: Tracked) -> float | None:
+    def _deadline_left(self, tracked: TrackedJob) -> float | None:
         """Seconds until activeDeadlineSeconds runs out (0.0 once it has), None without one."""
         deadline = self._spec(tracked).get("activeDeadlineSeconds")
         start = tracked.status.get("startTime")
@@ -343,7 +312,7 @@ class JobController:
         left = float(deadline) - elapsed * clock.speed
         return max(0.0, left)
 
-    def _backoff_left(self, tracked: Tracked) -> float:
+    def _backoff_left(self, tracked: TrackedJob) -> float:
         failures = tracked.failures_since_success
         if failures <= 0:
             return 0.0
@@ -352,7 +321,7 @@ class JobController:
         left: float = tracked.last_failure + delay - self.loop.clock.now()
         return max(0.0, left)
 
-    def _wanted(self, tracked: Tracked) -> int:
+    def _wanted(self, tracked: TrackedJob) -> int:
         spec = self._spec(tracked)
         parallelism = int(spec.get("parallelism", 1))
         completions = spec.get("completions")
@@ -360,7 +329,7 @@ class JobController:
             return 0 if tracked.view.succeeded > 0 else parallelism
         return max(0, min(parallelism, int(completions) - tracked.view.succeeded))
 
-    def _counted_active(self, tracked: Tracked) -> int:
+    def _counted_active(self, tracked: TrackedJob) -> int:
         view = tracked.view
         if self._spec(tracked).get("podReplacementPolicy") == "Failed":
             return len(view.active) + len(view.terminating)
@@ -369,30 +338,30 @@ class JobController:
     # -- the job machine's guards ------------------------------------------------------------------
 
     @guard
-    def job_failing(self, tracked: Tracked) -> bool:
+    def job_failing(self, tracked: TrackedJob) -> bool:
         return tracked.view.failure is not None
 
     @guard
-    def completions_reached(self, tracked: Tracked) -> bool:
+    def completions_reached(self, tracked: TrackedJob) -> bool:
         return tracked.view.complete
 
     @guard
-    def job_suspended(self, tracked: Tracked) -> bool:
+    def job_suspended(self, tracked: TrackedJob) -> bool:
         return bool(self._spec(tracked).get("suspend"))
 
     @guard
-    def expectations_satisfied(self, tracked: Tracked) -> bool:
+    def expectations_satisfied(self, tracked: TrackedJob) -> bool:
         return tracked.pending_adds <= 0 and not tracked.pending_deletes
 
     @guard
-    def pods_terminating(self, tracked: Tracked) -> bool:
+    def pods_terminating(self, tracked: TrackedJob) -> bool:
         view = tracked.view
         return bool(view.terminating or view.active)
 
     # -- the job machine's actions -----------------------------------------------------------------
 
     @action
-    def track_finished_pods(self, tracked: Tracked) -> None:
+    def track_finished_pods(self, tracked: TrackedJob) -> None:
         """Count the pods that finished: their UIDs to uncountedTerminatedPods (written first),
         then their finalizers removed, then they move to the succeeded and failed counts."""
         view = tracked.view
@@ -430,7 +399,7 @@ class JobController:
         status["uncountedTerminatedPods"] = {k: v for k, v in uncounted.items() if v}
 
     @action
-    def manage_pods(self, tracked: Tracked) -> None:
+    def manage_pods(self, tracked: TrackedJob) -> None:
         """Keep as many active pods as the Job wants: create the missing ones (after the pod
         failure back-off), delete the surplus."""
         obj = tracked.obj
@@ -444,7 +413,7 @@ class JobController:
             return
         left = self._backoff_left(tracked)
         if left > 0:
-            self._later(tracked, left)
+            self.jobs.later(tracked, left + 0.001)
             return
         missing = min(wanted - have, self.burst)
         self.act(
@@ -470,14 +439,14 @@ class JobController:
             self.recorder.record(obj, "SuccessfulCreate", pod=objects.name_of(pod))
 
     @action
-    def delete_active_pods(self, tracked: Tracked) -> None:
+    def delete_active_pods(self, tracked: TrackedJob) -> None:
         """A finished or suspended Job keeps no active pod."""
         pods = tracked.view.active
         if self._spec(tracked).get("suspend") and tracked.view.failure is None:
             tracked.suspend_deleted.update(objects.uid_of(p) for p in pods)
         self._delete_pods(tracked, pods)
 
-    def _delete_pods(self, tracked: Tracked, pods: Sequence[Obj]) -> None:
+    def _delete_pods(self, tracked: TrackedJob, pods: Sequence[Obj]) -> None:
         for pod in pods:
             uid = objects.uid_of(pod)
             tracked.pending_deletes.add(uid)
@@ -494,7 +463,7 @@ class JobController:
             self.recorder.record(tracked.obj, "SuccessfulDelete", pod=objects.name_of(pod))
 
     @action
-    def update_job_status(self, tracked: Tracked) -> None:
+    def update_job_status(self, tracked: TrackedJob) -> None:
         """Write active, ready, terminating, startTime, the counts and the conditions the Job's
         machine state stands for."""
         obj = tracked.obj
@@ -538,10 +507,10 @@ class JobController:
         self._write_status(tracked)
         left = self._deadline_left(tracked)
         if left and tracked.job == "Running":
-            self._later(tracked, left)
+            self.jobs.later(tracked, left + 0.001)
 
     @action
-    def record_finished(self, tracked: Tracked) -> None:
+    def record_finished(self, tracked: TrackedJob) -> None:
         """The Job's final Event: Completed, or a Warning with its failure's reason (once: not
         again for a Job found finished when the controller starts)."""
         if tracked.view.finished:
@@ -553,7 +522,7 @@ class JobController:
             self.recorder.emit(tracked.obj, "Warning", reason, message)
 
     @action
-    def release_pods(self, tracked: Tracked) -> None:
+    def release_pods(self, tracked: TrackedJob) -> None:
         """The Job is gone: its pods lose the tracking finalizer (the garbage collector deletes
         them, unless they were orphaned)."""
         for pod in self.owned.pop(tracked.uid, {}).values():
@@ -594,7 +563,7 @@ class JobController:
         """Whether the pod still carries the tracking finalizer (it is not counted yet)."""
         return self.finalizer in (objects.meta(pod).get("finalizers") or [])
 
-    def _write_status(self, tracked: Tracked) -> None:
+    def _write_status(self, tracked: TrackedJob) -> None:
         obj = tracked.obj
         status = _ordered(tracked.status)
         if obj.get("status") == status:

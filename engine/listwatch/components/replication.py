@@ -23,7 +23,8 @@ from listwatch.client.informer import InformerEvent
 from listwatch.clock import parse_rfc3339
 from listwatch.components.base import Acts
 from listwatch.components.events import EventRecorder
-from listwatch.components.failures import Failures, guarded_sync
+from listwatch.components.failures import Failures
+from listwatch.components.workqueue import Tracked, WorkQueue
 from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
@@ -31,30 +32,19 @@ from listwatch.machines.callbacks import action, guard
 RESOURCE_OF = {"ReplicationController": "replicationcontrollers", "ReplicaSet": "replicasets"}
 
 
-class Controlled:
+class Controlled(Tracked):
     """A ReplicationController or ReplicaSet under reconciliation; `replication` is its machine
     state."""
 
-    __slots__ = (
-        "dirty",
-        "obj",
-        "pending_adds",
-        "pending_deletes",
-        "replicas_seen",
-        "replication",
-        "result",
-        "uid",
-    )
+    __slots__ = ("pending_adds", "pending_deletes", "replicas_seen", "replication", "result")
 
     def __init__(self, obj: Obj) -> None:
-        self.obj = obj
-        self.uid = objects.uid_of(obj)
+        super().__init__(obj)
         self.replication = ""
         self.pending_adds = 0
         self.pending_deletes: set[str] = set()
         self.replicas_seen: int | None = None
         self.result = ""
-        self.dirty = False
 
 
 def is_active(pod: Mapping[str, Any]) -> bool:
@@ -96,7 +86,7 @@ class Replication:
         #: burstReplicas); the rest come in later syncs, as the pods made are observed.
         self.burst = burst
         self.kinds = kinds
-        self.controllers: dict[str, Controlled] = {}
+        self.controllers: WorkQueue[Controlled] = WorkQueue(loop, self._sync, failures)
         #: The pods each controller (by UID) owns, by pod UID, as the pod watch last showed them.
         self.owned: dict[str, dict[str, Obj]] = {}
 
@@ -106,18 +96,16 @@ class Replication:
         obj = event.object
         if obj.get("kind") not in self.kinds:
             return
-        uid = objects.uid_of(obj)
-        controlled = self.controllers.get(uid)
-        if controlled is None:
-            controlled = Controlled(obj)
-            self.machine.start(controlled)
-            self.controllers[uid] = controlled
-            self.owned.setdefault(uid, {})
-        controlled.obj = obj
-        self._enqueue(controlled)
+        self.controllers.changed(obj, self._track)
+
+    def _track(self, obj: Obj) -> Controlled:
+        controlled = Controlled(obj)
+        self.machine.start(controlled)
+        self.owned.setdefault(controlled.uid, {})
+        return controlled
 
     def controller_deleted(self, event: InformerEvent) -> None:
-        controlled = self.controllers.pop(objects.uid_of(event.object), None)
+        controlled = self.controllers.deleted(event.object)
         if controlled is not None:
             self.machine.fire(self, controlled, "delete")
 
@@ -138,7 +126,7 @@ class Replication:
         if controlled is not None:
             if controlled.pending_adds > 0:
                 controlled.pending_adds -= 1
-            self._enqueue(controlled)
+            self.controllers.enqueue(controlled)
 
     def pod_updated(self, event: InformerEvent) -> None:
         pod = event.object
@@ -153,7 +141,7 @@ class Replication:
         if controlled is not None and (
             before is None or is_active(before) != is_active(pod) or _ready(before) != _ready(pod)
         ):
-            self._enqueue(controlled)
+            self.controllers.enqueue(controlled)
 
     def pod_deleted(self, event: InformerEvent) -> None:
         pod = event.object
@@ -166,24 +154,10 @@ class Replication:
         controlled = self.controllers.get(owner)
         if controlled is not None:
             controlled.pending_deletes.discard(uid)
-            self._enqueue(controlled)
-
-    def _enqueue(self, controlled: Controlled) -> None:
-        if not controlled.dirty:
-            controlled.dirty = True
-            self.loop.call_soon(self._sync, controlled)
+            self.controllers.enqueue(controlled)
 
     def _sync(self, controlled: Controlled) -> None:
-        controlled.dirty = False
-        if controlled.uid not in self.controllers:
-            return
-        guarded_sync(
-            self.failures,
-            key=f"sync {controlled.uid}",
-            obj=controlled.obj,
-            sync=lambda: self.machine.fire(self, controlled, "sync"),
-            retry=lambda: self._enqueue(controlled),
-        )
+        self.machine.fire(self, controlled, "sync")
 
     # -- the replication machine's callbacks -------------------------------------------------------
 
@@ -286,7 +260,7 @@ class Replication:
         min_ready = int((obj.get("spec") or {}).get("minReadySeconds") or 0)
         available = sum(1 for p in pods if self._available(p, min_ready))
         if available < ready:  # look again once they have been Ready for minReadySeconds
-            self.loop.call_later(min_ready, self._enqueue, controlled)
+            self.loop.call_later(min_ready, self.controllers.enqueue, controlled)
         status = {
             "replicas": len(pods),
             "fullyLabeledReplicas": len(pods),

@@ -44,9 +44,10 @@ from listwatch.client.informer import InformerEvent
 from listwatch.components import statefulpods as sp
 from listwatch.components.base import Acts
 from listwatch.components.events import EventRecorder
-from listwatch.components.failures import Failures, guarded_sync
+from listwatch.components.failures import Failures
 from listwatch.components.revisions import newer
-from listwatch.loop import Loop, Timer
+from listwatch.components.workqueue import Tracked, WorkQueue
+from listwatch.loop import Loop
 from listwatch.machines.building import Machine
 from listwatch.machines.callbacks import action, guard
 
@@ -83,18 +84,15 @@ class View:
     now: datetime = datetime.min
 
 
-class Stateful:
+class Stateful(Tracked):
     """A StatefulSet under reconciliation; `statefulset` is its machine state."""
 
-    __slots__ = ("dirty", "obj", "statefulset", "timer", "uid", "view")
+    __slots__ = ("statefulset", "view")
 
     def __init__(self, obj: Obj) -> None:
-        self.obj = obj
-        self.uid = objects.uid_of(obj)
+        super().__init__(obj)
         self.statefulset = ""
-        self.dirty = False
         self.view = View()
-        self.timer: Timer | None = None
 
 
 class StatefulSetController:
@@ -118,7 +116,7 @@ class StatefulSetController:
         self.machine = machine
         self.recorder = recorder
         self.failures = failures
-        self.sets: dict[str, Stateful] = {}
+        self.sets: WorkQueue[Stateful] = WorkQueue(loop, self._fire, failures)
         #: The pods each StatefulSet (by UID) controls, by pod name, as the pod watch last showed
         #: them or as the controller's own delete answered.
         self.owned: dict[str, dict[str, Obj]] = {}
@@ -129,20 +127,16 @@ class StatefulSetController:
     # -- events from the controller manager's watches ----------------------------------------------
 
     def statefulset_changed(self, event: InformerEvent) -> None:
-        obj = event.object
-        uid = objects.uid_of(obj)
-        stateful = self.sets.get(uid)
-        if stateful is None:
-            stateful = Stateful(obj)
-            self.machine.start(stateful)
-            self.sets[uid] = stateful
-            self.owned.setdefault(uid, {})
-        elif newer(obj, stateful.obj):
-            stateful.obj = obj
-        self._enqueue(stateful)
+        self.sets.changed(event.object, self._track)
+
+    def _track(self, obj: Obj) -> Stateful:
+        stateful = Stateful(obj)
+        self.machine.start(stateful)
+        self.owned.setdefault(stateful.uid, {})
+        return stateful
 
     def statefulset_deleted(self, event: InformerEvent) -> None:
-        stateful = self.sets.pop(objects.uid_of(event.object), None)
+        stateful = self.sets.deleted(event.object)
         if stateful is not None:
             self.machine.fire(self, stateful, "delete")
 
@@ -178,29 +172,7 @@ class StatefulSetController:
     def _owner_changed(self, owner: str) -> None:
         stateful = self.sets.get(owner)
         if stateful is not None:
-            self._enqueue(stateful)
-
-    def _enqueue(self, stateful: Stateful) -> None:
-        if not stateful.dirty:
-            stateful.dirty = True
-            self.loop.call_soon(self._sync, stateful)
-
-    def _later(self, stateful: Stateful, delay: float) -> None:
-        if stateful.timer is not None:
-            stateful.timer.cancel()
-        stateful.timer = self.loop.call_later(delay + 0.001, self._enqueue, stateful)
-
-    def _sync(self, stateful: Stateful) -> None:
-        stateful.dirty = False
-        if stateful.uid not in self.sets:
-            return
-        guarded_sync(
-            self.failures,
-            key=f"sync {stateful.uid}",
-            obj=stateful.obj,
-            sync=lambda: self._fire(stateful),
-            retry=lambda: self._enqueue(stateful),
-        )
+            self.sets.enqueue(stateful)
 
     def _fire(self, stateful: Stateful) -> None:
         """One sync. A write that meets a newer object (409) ends it; the controller reads the
@@ -215,7 +187,7 @@ class StatefulSetController:
                     objects.name_of(stateful.obj),
                     namespace=objects.namespace_of(stateful.obj),
                 )
-            self._enqueue(stateful)
+            self.sets.enqueue(stateful)
 
     # -- what a sync sees --------------------------------------------------------------------------
 
@@ -432,7 +404,7 @@ class StatefulSetController:
         if conditions:
             status["conditions"] = conditions
         if min_ready > 0 and counts["availableReplicas"] < counts["readyReplicas"]:
-            self._later(stateful, float(min_ready))
+            self.sets.later(stateful, float(min_ready) + 0.001)
         ordered = {k: status[k] for k in _STATUS_ORDER if k in status}
         for key in _OMITTED_WHEN_ZERO:
             if not ordered.get(key):
@@ -466,8 +438,6 @@ class StatefulSetController:
     def forget(self, stateful: Stateful) -> None:
         """The StatefulSet is gone: the garbage collector deletes its pods and revisions; its
         claims, which it does not own, stay."""
-        if stateful.timer is not None:
-            stateful.timer.cancel()
         self.owned.pop(stateful.uid, None)
         self.creating = {k for k in self.creating if k[0] != stateful.uid}
 
