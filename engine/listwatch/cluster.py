@@ -139,6 +139,13 @@ class Cluster:
         self.api.components.update(c.name for c in (self.controller_manager, self.scheduler) if c)
         self._started = False
 
+    def on_explain(self, callback: Callable[[dict[str, Any]], None]) -> None:
+        """Have `callback` get the explanation of each scheduling attempt (an EXPLAIN record,
+        `components.scheduler.explain`), on the cluster's loop; explanations are computed only
+        while someone listens. No scheduler (left out), no explanations."""
+        if self.scheduler is not None:
+            self.scheduler.explain_listeners.append(callback)
+
     # -- running -----------------------------------------------------------------------------------
 
     def start(self) -> None:
