@@ -80,9 +80,13 @@ def explain(
     entries: list[Record] = []
     feasible: list[tuple[NodeInfo, Record]] = []
     reasons: dict[str, int] = {}
+    shared = (
+        [{"plugin": name, "verdict": PASSED, "reason": ""} for name, _, _ in placement.filters],
+        [{"plugin": name, "verdict": SKIPPED, "reason": ""} for name, _, _ in placement.filters],
+    )
     for i in range(total):
         info = placement.nodes[(placement.next_start + i) % total]
-        entry = _filter(placement, context, info, reasons)
+        entry = _filter(placement, context, info, reasons, shared)
         entries.append(entry)
         if entry["feasible"]:
             feasible.append((info, entry))
@@ -111,30 +115,30 @@ def explain(
 
 
 def _filter(
-    placement: Placement, context: FilterContext, info: NodeInfo, reasons: dict[str, int]
+    placement: Placement,
+    context: FilterContext,
+    info: NodeInfo,
+    reasons: dict[str, int],
+    shared: tuple[list[Record], list[Record]],
 ) -> Record:
-    """One node's filter verdicts, stopping at the first rejection; counts its reason."""
-    verdicts: list[Record] = []
-    rejected = False
-    for plugin, reason, check in placement.filters:
-        if rejected:
-            verdicts.append({"plugin": plugin, "verdict": SKIPPED, "reason": ""})
-            continue
+    """One node's filter verdicts, stopping at the first rejection; counts its reason. The Passed
+    and Skipped entries are `shared` by the nodes of one record (a record is read, not changed)."""
+    passed, skipped = shared
+    for index, (plugin, reason, check) in enumerate(placement.filters):
         problem = check(context, info)
         if problem is None:
-            verdicts.append({"plugin": plugin, "verdict": PASSED, "reason": ""})
             continue
         text = reason.format(**problem) if problem else reason
         reasons[text] = reasons.get(text, 0) + 1
-        verdicts.append({"plugin": plugin, "verdict": REJECTED, "reason": text})
-        rejected = True
-    return {
-        "node": info.name,
-        "feasible": not rejected,
-        "filters": verdicts,
-        "scores": [],
-        "total": None,
-    }
+        rejected = {"plugin": plugin, "verdict": REJECTED, "reason": text}
+        return {
+            "node": info.name,
+            "feasible": False,
+            "filters": [*passed[:index], rejected, *skipped[index + 1 :]],
+            "scores": [],
+            "total": None,
+        }
+    return {"node": info.name, "feasible": True, "filters": passed, "scores": [], "total": None}
 
 
 def _score(
