@@ -12,7 +12,7 @@ binding, or with the PodScheduled=False condition):
 
     {"type": "EXPLAIN", "time": <sim seconds>, "attempt": <1-based, per pod>,
      "pod": {"namespace", "name", "uid"}, "evaluated": <nodes evaluated>, "total": <nodes>,
-     "filters": [{"plugin", "reason"}], "scores": [{"plugin", "weight"}],   # the profile's order
+     "filters": [{"plugin"}], "scores": [{"plugin", "weight"}],   # the profile's plugins, in order
      "nodes": [{"node", "feasible", "filters": [{"plugin", "verdict": "Passed|Rejected|Skipped",
                 "reason"}], "scores": [{"plugin", "raw", "normalized", "weight", "weighted"}],
                 "total": <int or null>}],                 # scores [] and total null: not scored

@@ -61,7 +61,7 @@ def explain(
         },
         "evaluated": 0,
         "total": total,
-        "filters": [{"plugin": name, "reason": reason} for name, reason, _ in placement.filters],
+        "filters": [{"plugin": name} for name, _, _ in placement.filters],
         "scores": [
             {"plugin": str(s["plugin"]), "weight": int(s["weight"])}
             for s in placement.settings["scores"]
