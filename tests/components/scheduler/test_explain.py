@@ -235,8 +235,12 @@ def test_the_explanation_chooses_what_the_placement_chooses_pod_after_pod(
             pod_ = random_pod(rng, i)
             requests = pod_requests(pod_, *REQUESTS)
             record = explain.explain(placement, pod_, requests)
+            start = placement.next_start
             chosen, message, _ = placement.choose(pod_, requests)
             assert record["chosen"] == (chosen or None), f"pod {i}: {record['ranking']}"
+            # The nodes explained are the nodes the walk went over (or the index counted).
+            moved = (placement.next_start - start) % nodes
+            assert moved == record["evaluated"] % nodes, f"pod {i}"
             if chosen:
                 assert record["ranking"][0] == chosen
                 info = placement.by_name[chosen]
