@@ -17,11 +17,16 @@ What it records, per evaluated node (in the order the walk met them):
   and the record's `scored` false.
 
 The walk stops once `nodes_to_find` feasible nodes are found (percentageOfNodesToScore): the
-record lists only the nodes evaluated, `evaluated` of `total`. The spec's scheduler has no
-PreFilter that narrows the nodes (a pod naming its node is never the scheduler's; node affinity is
-judged node by node), so every attempt walks the ring from its start.
+record lists only the nodes evaluated, `evaluated` of `total`. No PreFilter narrows the nodes first:
+a pod naming its node (NodeName's PreFilter) is never the scheduler's (its watch selects pods
+without a node), and the spec's scheduler does not model NodeAffinity's PreFilter (kube-scheduler
+v1.32 evaluates only the nodes a required `matchFields: metadata.name In` term names); the
+explanation follows the scheduler it explains, so every attempt walks the ring from where the last
+one stopped. Nor does the spec's scheduler keep PreferNoSchedule taints: TaintToleration's raw
+score is 0 on every node, 100 once reversed.
 
-The record is JSON-able and is what a trace's EXPLAIN record holds (`listwatch.trace`).
+The record is JSON-able and is what a trace's EXPLAIN record holds (`listwatch.trace`). It is to be
+read, not changed: the Passed and Skipped verdicts of its nodes are shared entries.
 """
 
 from __future__ import annotations
