@@ -392,7 +392,7 @@ def cmd_explain(args: argparse.Namespace, out: IO[str]) -> int:
             names = ", ".join(objects.name_of(p) for p in cluster.pods(args.namespace))
             raise errors.ListwatchError(
                 f'pods "{args.pod}" not found in namespace {args.namespace} of the tutorial\'s '
-                f"run (its pods: {names})"
+                f"run (its pods there: {names or 'none'})"
             ) from None
     mine = [r for r in records if r["pod"]["uid"] == objects.uid_of(pod)]
     if not mine:
