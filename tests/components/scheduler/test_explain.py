@@ -287,6 +287,22 @@ def test_chosen_is_the_binding_target_over_random_clusters(
             json.dumps(mine)  # JSON-able
 
 
+def test_a_listener_stops_getting_explanations_once_it_unsubscribes(
+    make_cluster: Callable[..., Cluster],
+) -> None:
+    cluster = make_cluster()
+    records: list[dict[str, Any]] = []
+    stop = cluster.on_explain(records.append)
+    cluster.apply(pod("first"))
+    cluster.settle()
+    stop()
+    assert cluster.scheduler is not None and cluster.scheduler.explain_listeners == []
+    cluster.apply(pod("second"))
+    cluster.settle()
+    assert [r["pod"]["name"] for r in records] == ["first"]
+    assert cluster.pod("second")["spec"]["nodeName"]
+
+
 def test_nothing_is_computed_when_nobody_asks(
     make_cluster: Callable[..., Cluster], monkeypatch: pytest.MonkeyPatch, actions: list[Action]
 ) -> None:
