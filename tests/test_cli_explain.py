@@ -187,3 +187,8 @@ def test_without_explain_no_annotation_appears() -> None:
         annotations = kubectl(kubeconfig, "get", "pod", "web", "-o", "jsonpath={.metadata}")
         assert "scheduling-explanation" not in annotations
         assert "listwatch.io" not in annotations
+
+
+def test_serve_explain_without_a_scheduler_serves_as_usual() -> None:
+    with serve("--explain", "--without", "scheduler") as kubeconfig:
+        assert "node01" in kubectl(kubeconfig, "get", "nodes", "-o", "name")
