@@ -13,6 +13,8 @@ Feature: nodeSelector: the scheduler places a pod by node labels
     When I create a pod "pod-example" with the nodeSelector cz=bob
     Then the pod "pod-example" is Running on the node "node02"
     And the pod "pod-example" has a Normal event Scheduled from default-scheduler: "Successfully assigned default/pod-example to node02"
+    And the explanation for the pod "pod-example" shows node01 rejected by NodeAffinity: "node(s) didn't match Pod's node affinity/selector"
+    And the explanation for the pod "pod-example" chooses node02
 
   @US-01
   Scenario: No node matches: the pod stays Pending with Kubernetes' message

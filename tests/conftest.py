@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.bdd.job_steps",
     "tests.bdd.daemonset_steps",
     "tests.bdd.statefulset_steps",
+    "tests.bdd.explain_steps",
     "tests.dockerengine",
     "tests.served",
 ]

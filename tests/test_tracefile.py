@@ -186,8 +186,8 @@ def test_an_unclosed_array_names_the_line_where_it_opened() -> None:
         ),
         (
             '{"type": "CHANGED", "object": {}}\n',
-            "expected a record type of ADDED, MODIFIED, DELETED, BOOKMARK, ERROR or STEP, found "
-            "'CHANGED'",
+            "expected a record type of ADDED, MODIFIED, DELETED, BOOKMARK, ERROR, STEP or EXPLAIN, "
+            "found 'CHANGED'",
         ),
         (
             '{"type": "ADDED", "object": [1]}\n',

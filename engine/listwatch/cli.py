@@ -13,6 +13,7 @@
         [--kubeconfig-out FILE] [--without COMPONENT ...]
     listwatch diagrams [--out DIR] [--format dot,svg,png] [--trace FILE]
     listwatch diagnose POD [--kubeconfig K] [-n NAMESPACE]
+    listwatch explain POD [--kubeconfig K] [-n NAMESPACE]
     listwatch describe pod NAME [--kubeconfig K] [-n NAMESPACE]
     listwatch logs POD [-c CONTAINER] [--tail N] [-p] [--kubeconfig K] [-n NAMESPACE]
     listwatch exec POD [-c CONTAINER] [--kubeconfig K] [-n NAMESPACE] -- COMMAND ...
@@ -28,6 +29,7 @@ line argparse cannot parse (with its usage), a trace that cannot be read (check)
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import traceback
@@ -56,6 +58,7 @@ from listwatch.apiserver.selectors import valid_label_key, valid_label_value
 from listwatch.clock import SystemClock
 from listwatch.cluster import DEFAULT_NODES, Cluster
 from listwatch.clusterfacts import ClusterSource
+from listwatch.components.scheduler import explain
 from listwatch.flow import FlowTracker, StepEvent
 from listwatch.loop import Loop
 from listwatch.remote.facts import KubeSource
@@ -152,6 +155,7 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
         for writer in writers:
             tracker_sinks.append(writer.step)
             writer.observe(cluster.api)
+            cluster.on_explain(writer.explain)
         out.write(
             f"listwatch: a simulated Kubernetes v1.32 cluster on the {cluster.runtime.describe()} "
             f"backend; nodes: {', '.join(nodes)}\n\n"
@@ -348,6 +352,58 @@ def cmd_diagnose(args: argparse.Namespace, out: IO[str]) -> int:
     found = diagnose(tree, KubeSource(_kube(args)), args.pod, args.namespace)
     write_diagnosis(found, out)
     return found.exit_code
+
+
+def cmd_explain(args: argparse.Namespace, out: IO[str]) -> int:
+    """Why the scheduler chose a pod's node: on a live cluster (--kubeconfig), what the spec's
+    scheduler decides for the pod on the cluster as it is; else each attempt of the tutorial's run
+    (`listwatch run`) at the pod."""
+    engine = engine_module.load(args.spec)
+    if args.kubeconfig:
+        api = _kube(args)
+        try:
+            pod = api.get("pods", args.pod, namespace=args.namespace)
+            bound = pod["spec"].get("nodeName")
+            record = explain.of_cluster(
+                engine.spec.component("scheduler").settings,
+                pod,
+                api.list("nodes"),
+                api.list("pods", field_selector="spec.nodeName!="),
+            )
+        finally:
+            api.close()
+        if bound:
+            out.write(
+                f"pod {args.namespace}/{args.pod} is bound to {bound}; explained against the "
+                "cluster as it is now, without the pod itself:\n\n"
+            )
+        out.write(explain.table(record))
+        return 0
+    records: list[dict[str, Any]] = []
+    with ExitStack() as stack:
+        cluster = Cluster(engine)
+        stack.callback(cluster.close)
+        cluster.on_explain(records.append)
+        cluster.start()
+        _tutorial(cluster, [], io.StringIO(), cluster.settle)
+        try:
+            pod = cluster.pod(args.pod, args.namespace)
+        except errors.NotFound:
+            names = ", ".join(objects.name_of(p) for p in cluster.pods(args.namespace))
+            raise errors.ListwatchError(
+                f'pods "{args.pod}" not found in namespace {args.namespace} of the tutorial\'s '
+                f"run (its pods there: {names or 'none'})"
+            ) from None
+    mine = [r for r in records if r["pod"]["uid"] == objects.uid_of(pod)]
+    if not mine:
+        out.write(
+            f"pod {args.namespace}/{args.pod} names its node (spec.nodeName: "
+            f"{pod['spec'].get('nodeName')}): the scheduler never sees it, there is no choice to "
+            "explain\n"
+        )
+    for index, record in enumerate(mine):
+        out.write(("\n" if index else "") + explain.table(record))
+    return 0
 
 
 def cmd_describe(args: argparse.Namespace, out: IO[str]) -> int:
@@ -573,6 +629,17 @@ def build_parser() -> argparse.ArgumentParser:
     diagnose_parser = live("diagnose", "walk the troubleshooting tree for a pod of a live cluster")
     diagnose_parser.add_argument("pod")
     diagnose_parser.set_defaults(func=cmd_diagnose)
+    explain_parser = sub.add_parser(
+        "explain", help="why the scheduler chose a pod's node: each filter, score and the ranking"
+    )
+    explain_parser.add_argument("pod")
+    explain_parser.add_argument("-n", "--namespace", default="default")
+    explain_parser.add_argument(
+        "--kubeconfig",
+        default=None,
+        help="explain against this cluster as it is now (default: the tutorial's run, simulated)",
+    )
+    explain_parser.set_defaults(func=cmd_explain)
     describe = live("describe", "kubectl describe pod NAME, from a live cluster")
     describe.add_argument("kind", choices=["pod", "pods", "po"])
     describe.add_argument("name")

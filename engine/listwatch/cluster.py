@@ -139,6 +139,20 @@ class Cluster:
         self.api.components.update(c.name for c in (self.controller_manager, self.scheduler) if c)
         self._started = False
 
+    def on_explain(self, callback: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        """Have `callback` get the explanation of each scheduling attempt (an EXPLAIN record,
+        `components.scheduler.explain`), on the cluster's loop, until the function returned is
+        called. Explanations are computed only while someone listens (they cost a walk of the
+        nodes each attempt evaluates). No scheduler (left out), no explanations."""
+        listeners = self.scheduler.explain_listeners if self.scheduler is not None else []
+        listeners.append(callback)
+
+        def stop() -> None:
+            if callback in listeners:
+                listeners.remove(callback)
+
+        return stop
+
     # -- running -----------------------------------------------------------------------------------
 
     def start(self) -> None:

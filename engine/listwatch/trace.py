@@ -5,12 +5,28 @@ for Pods, Nodes and Events, so a trace reads like `kubectl get pods -w -o json
 --output-watch-events` (and the same for events) on a real cluster. The simulator adds a record
 per spec step, marked with type `STEP` (no Kubernetes watch sends that type), carrying the step's
 id, whether a client could observe it, and the act that realised it.
+
+A second simulator record, type `EXPLAIN`, is the scheduler's explanation of one scheduling
+attempt (`listwatch.components.scheduler.explain`), written when the attempt ends (before the
+binding, or with the PodScheduled=False condition):
+
+    {"type": "EXPLAIN", "time": <sim seconds>, "attempt": <1-based, per pod>,
+     "pod": {"namespace", "name", "uid"}, "evaluated": <nodes evaluated>, "total": <nodes>,
+     "filters": [{"plugin"}], "scores": [{"plugin", "weight"}],   # the profile's plugins, in order
+     "nodes": [{"node", "feasible", "filters": [{"plugin", "verdict": "Passed|Rejected|Skipped",
+                "reason"}], "scores": [{"plugin", "raw", "normalized", "weight", "weighted"}],
+                "total": <int or null>}],                 # scores [] and total null: not scored
+     "ranking": [<feasible nodes, best first>], "chosen": <node or null>, "scored": <bool>,
+     "message": <the FitError the pod's PodScheduled condition got, or "">}
+
+`tied` (the nodes sharing the top total, one drawn at random) and `error` (the attempt failed on
+an error, not a misfit) appear when they apply. The checker ignores EXPLAIN records.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from listwatch.apiserver.api import APIServer
@@ -18,6 +34,7 @@ from listwatch.apiserver.watchcache import BOOKMARK, ClientWatch, WatchEvent
 from listwatch.flow import StepEvent
 
 STEP = "STEP"
+EXPLAIN = "EXPLAIN"
 TRACED_RESOURCES = ("nodes", "pods", "events")
 
 
@@ -72,6 +89,11 @@ class TraceWriter:
         if event.repeats:
             record["repeats"] = event.repeats
         self._write(record)
+
+    def explain(self, record: Mapping[str, Any]) -> None:
+        """An EXPLAIN record: a scheduling attempt's explanation (`Cluster.on_explain` hands them
+        over)."""
+        self._write({**record, "type": EXPLAIN})
 
     def _write(self, record: dict[str, Any]) -> None:
         self.write(record)

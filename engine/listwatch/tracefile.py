@@ -10,7 +10,8 @@ Accepted in one input (a file, or `-` for standard input), mixed freely:
 - a Kubernetes List (`PodList`, `EventList`, kubectl's `List`, with `items`): each item in turn.
 
 Each value is a watch event `{"type": "ADDED|MODIFIED|DELETED|BOOKMARK|ERROR", "object": {...}}`,
-a simulator STEP record `{"type": "STEP", "step": ...}`, or a bare Kubernetes object (it has a
+a simulator STEP record `{"type": "STEP", "step": ...}`, a simulator EXPLAIN record (the scheduler's
+explanation of one attempt, `listwatch.trace`), or a bare Kubernetes object (it has a
 `kind`; an Event's own `type`, Normal or Warning, does not make it a watch event).
 
 Guarantees:
@@ -37,6 +38,9 @@ from listwatch import errors
 
 WATCH_TYPES = ("ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR")
 STEP = "STEP"
+EXPLAIN = "EXPLAIN"
+#: The simulator's own record types: no Kubernetes watch sends them.
+SIMULATOR_TYPES = (STEP, EXPLAIN)
 STDIN = "-"
 
 
@@ -55,7 +59,8 @@ class Record:
     """One value of a trace: its first line, its watch event type (None for a bare object), its
     object.
 
-    For a STEP record `object` is the record itself; for a watch event, the event's object.
+    For a STEP or EXPLAIN record `object` is the record itself; for a watch event, the event's
+    object.
     """
 
     line: int
@@ -130,8 +135,8 @@ def _records(value: Any, line: int, text: str | None, name: str) -> Record | Ite
             f"{_json_kind(value)}",
         )
     type_ = value.get("type")
-    if type_ == STEP:
-        return Record(line, STEP, value)
+    if type_ in SIMULATOR_TYPES:
+        return Record(line, type_, value)
     if "kind" in value and "object" not in value:
         items = value.get("items")
         kind = str(value["kind"])
@@ -156,7 +161,10 @@ def _records(value: Any, line: int, text: str | None, name: str) -> Record | Ite
             "(`kind`); found neither `type` nor `kind`",
         )
     raise TraceError(
-        name, line, f"expected a record type of {', '.join(WATCH_TYPES)} or {STEP}, found {type_!r}"
+        name,
+        line,
+        f"expected a record type of {', '.join((*WATCH_TYPES, STEP))} or {EXPLAIN}, found "
+        f"{type_!r}",
     )
 
 

@@ -358,7 +358,7 @@ def check(records: Records, spec: Spec) -> checker.Report:
 
 
 def without_steps(records: Records) -> Records:
-    return [r for r in records if r["type"] != "STEP"]
+    return [r for r in records if r["type"] not in ("STEP", "EXPLAIN")]
 
 
 def observable_step_records(records: Records, spec: Spec) -> Counter[str]:
@@ -380,7 +380,7 @@ def positions(records: Records, name: str, *, kind: str = "Pod", reason: str = "
     found = []
     for i, r in enumerate(records):
         obj = r.get("object") or {}
-        if r["type"] == "STEP" or obj.get("kind") != kind:
+        if r["type"] in ("STEP", "EXPLAIN") or obj.get("kind") != kind:
             continue
         if kind == "Pod" and obj["metadata"]["name"] == name:
             found.append(i)
@@ -705,7 +705,9 @@ def _running_before_bound(records: Records) -> int:
             c for c in obj["status"].get("conditions", ()) if c["type"] != "PodScheduled"
         ]
     records[:] = [
-        r for r in records if not (r["type"] != "STEP" and r["object"].get("reason") == "Scheduled")
+        r
+        for r in records
+        if not (r["type"] not in ("STEP", "EXPLAIN") and r["object"].get("reason") == "Scheduled")
     ]
     return positions(records, "pod-example-selector")[-1] + 1
 

@@ -189,7 +189,7 @@ class Checker:
                 obj.get("code") or (obj.get("status") if isinstance(obj.get("status"), int) else 0)
             ) == GONE:
                 self.relists += 1
-        elif record.type == "BOOKMARK":
+        elif record.type in ("BOOKMARK", tracefile.EXPLAIN):
             return
         else:
             kind = obj.get("kind")

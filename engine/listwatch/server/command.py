@@ -2,7 +2,7 @@
 
     listwatch serve [--runtime memory|docker] [--nodes node01,node02] [--port 6443]
                     [--kubeconfig-out FILE] [--without scheduler|kubelet|controller-manager ...]
-                    [--speed N]
+                    [--speed N] [--explain]
 
 With `--runtime docker` the kubelets' runtime is a Docker Engine: pods become real containers, so
 `kubectl logs` reads their real output and `kubectl exec` runs commands in them.
@@ -22,6 +22,7 @@ from typing import IO, Any
 from listwatch import engine as engine_module
 from listwatch import errors
 from listwatch.cluster import DEFAULT_NODES
+from listwatch.components.scheduler.explain import ANNOTATION as EXPLANATION_ANNOTATION
 from listwatch.runtime import RUNTIMES
 from listwatch.server.app import Server
 from listwatch.spec.model import Spec
@@ -66,6 +67,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="run the cluster's clock N times faster than real time: image pulls, back-offs, grace "
         "periods, heartbeats (memory runtime only; timestamps stay on the wall clock)",
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="the scheduler writes why it chose each pod's node (or none) on the pod, as the "
+        f"annotation {EXPLANATION_ANNOTATION} (off by default: objects stay as a real cluster's)",
     )
     parser.add_argument(
         "--without",
@@ -121,6 +128,9 @@ def command(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     except errors.ListwatchError as exc:
         err.write(f"error: {exc}\n")
         return 1
+    scheduler = server.live.cluster.scheduler
+    if getattr(args, "explain", False) and scheduler is not None:
+        scheduler.annotate_explanations = True
     stop: threading.Event = getattr(args, "stop_event", None) or threading.Event()
     restore = _on_signals(stop)
     try:

@@ -6,7 +6,7 @@ score returns 0..100 for a node. Kubernetes v1.32 semantics (pkg/scheduler/frame
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from listwatch.apiserver.objects import Obj
@@ -27,6 +27,8 @@ class FilterContext:
 
 
 Problem = Mapping[str, Any] | None
+#: framework.MaxNodeScore: a normalized score is 0..100.
+MAX_NODE_SCORE = 100
 
 
 def filter_unschedulable(ctx: FilterContext, info: NodeInfo) -> Problem:
@@ -83,6 +85,21 @@ def score_taints(info: NodeInfo, requests: Requests) -> int:
     return 100
 
 
+def raw_taints(info: NodeInfo, requests: Requests) -> int:
+    """TaintToleration's raw score: the node's untolerated PreferNoSchedule taints, of which the
+    node cache keeps none (it keeps NoSchedule and NoExecute only)."""
+    return 0
+
+
+def normalize_reverse(scores: Sequence[int]) -> list[int]:
+    """DefaultNormalizeScore reversed (TaintToleration): the fewest untolerated taints score 100;
+    all 0 (no such taint anywhere) all score 100."""
+    top = max(scores, default=0)
+    if top == 0:
+        return [MAX_NODE_SCORE] * len(scores)
+    return [MAX_NODE_SCORE - s * MAX_NODE_SCORE // top for s in scores]
+
+
 FILTERS: dict[str, Callable[[FilterContext, NodeInfo], Problem]] = {
     "NodeUnschedulable": filter_unschedulable,
     "NodeName": filter_node_name,
@@ -95,6 +112,10 @@ SCORES: dict[str, Callable[[NodeInfo, Requests], int]] = {
     "NodeResourcesFit": score_least_allocated,
     "NodeResourcesBalancedAllocation": score_balanced,
 }
+#: The raw score of the plugins whose score in SCORES is already normalized, and how each
+#: normalizes over the feasible nodes (NormalizeScore); the others' raw score is their score.
+RAW_SCORES: dict[str, Callable[[NodeInfo, Requests], int]] = {"TaintToleration": raw_taints}
+NORMALIZE: dict[str, Callable[[Sequence[int]], list[int]]] = {"TaintToleration": normalize_reverse}
 #: Plugins whose rejection preemption cannot lift (UnschedulableAndUnresolvable).
 UNRESOLVABLE = frozenset({"NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity"})
 

@@ -15,7 +15,10 @@ queue.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
+import json
+from collections.abc import Callable
 from typing import Any
 
 from listwatch import errors
@@ -23,6 +26,7 @@ from listwatch.apiserver import objects
 from listwatch.apiserver.objects import Obj
 from listwatch.client.informer import InformerEvent
 from listwatch.components.base import Component
+from listwatch.components.scheduler import explain
 from listwatch.components.scheduler.nodeinfo import pod_requests
 from listwatch.components.scheduler.placement import Placement
 from listwatch.components.scheduler.plugins import HINTS
@@ -37,6 +41,7 @@ class QueuedPod:
         "attempts",
         "change",
         "error",
+        "explanation",
         "failed",
         "fit_error",
         "last_attempt",
@@ -63,6 +68,8 @@ class QueuedPod:
         self.timer: Any = None
         #: What the last attempt's PostFilter (preemption) decided.
         self.outcome: Outcome | None = None
+        #: The last attempt's explanation (`explain.py`), when anyone asked for it.
+        self.explanation: explain.Record | None = None
 
 
 class Scheduler(Component):
@@ -91,6 +98,11 @@ class Scheduler(Component):
             messages=s["messages"],
             requests_of=lambda pod: pod_requests(pod, self.default_cpu, self.default_mem),
         )
+        #: Who gets each attempt's explanation (`explain.py`); none, and none is computed.
+        self.explain_listeners: list[Callable[[explain.Record], None]] = []
+        #: Whether each pod scheduled (or not) gets its explanation as an annotation (serve
+        #: --explain), patched before the binding or the PodScheduled=False condition.
+        self.annotate_explanations = False
         loop = self.loop
         loop.call_later(float(s["unschedulableFlushSeconds"]), self._flush_leftover, daemon=True)
 
@@ -222,8 +234,17 @@ class Scheduler(Component):
     @guard
     def node_found(self, queued: QueuedPod) -> bool:
         queued.error = False
+        queued.explanation = None
         try:
             requests = pod_requests(queued.pod, self.default_cpu, self.default_mem)
+            if self.explain_listeners or self.annotate_explanations:
+                queued.explanation = explain.explain(
+                    self.placement,
+                    queued.pod,
+                    requests,
+                    attempt=queued.attempts,
+                    time=self.loop.clock.now(),
+                )
             chosen = self.placement.choose(queued.pod, requests)
         except Exception as exc:  # not a misfit: an error (kube-scheduler's SchedulerError)
             if self.failures is None:
@@ -248,6 +269,7 @@ class Scheduler(Component):
         namespace, name = objects.namespace_of(pod), objects.name_of(pod)
         self.pods.pop(queued.uid, None)
         self._assume({**pod, "spec": {**pod["spec"], "nodeName": queued.node}})
+        self._explained(queued)
         try:
             self.api.bind(namespace, name, queued.node, actor=self.actor)
         except errors.APIError:
@@ -318,8 +340,32 @@ class Scheduler(Component):
                 victim, "Preempted", uid=queued.uid, node=node, action="Preempting"
             )
 
+    def _explained(self, queued: QueuedPod) -> None:
+        """Hand the attempt's explanation to its listeners and, with annotations on, write it on
+        the pod (a metadata patch, as a scheduler extension would)."""
+        record = queued.explanation
+        if record is None:
+            return
+        queued.explanation = None
+        for listener in self.explain_listeners:
+            listener(record)
+        if not self.annotate_explanations:
+            return
+        text = json.dumps(record, separators=(",", ":"))
+        with contextlib.suppress(errors.APIError):  # deleted meanwhile: the watch tells the rest
+            queued.pod = self.api.patch(
+                "pods",
+                objects.name_of(queued.pod),
+                {"metadata": {"annotations": {explain.ANNOTATION: text}}},
+                namespace=objects.namespace_of(queued.pod),
+                actor=self.actor,
+            )
+
     @action
     def record_unschedulable(self, queued: QueuedPod) -> None:
+        if queued.explanation is not None:
+            explain.failed(queued.explanation, queued.fit_error, error=queued.error)
+            self._explained(queued)
         pod = queued.pod
         self.recorder.record(
             pod, "FailedScheduling", message=queued.fit_error[:1024], action="Scheduling"
