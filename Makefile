@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
+# The web view's browser tests need Debian's chromium (the bootstrap installs it): they may not skip.
 # The docker backend's tests need a Docker Engine: `.ci/dockerd run` starts the project's own (and
 # stops it after), imports busybox into it, starts its registry mirror (.ci/registry), requires the
 # docker tests (no skips), and fails the run if listwatch left a container behind. The features then
@@ -31,7 +32,7 @@ lint: $(STAMP)
 # the server on a free port, stopped by its PID after, and the run fails if it left anything in the
 # cluster), six at a time too (each in a namespace of its own; the real clock).
 test: lint
-	.ci/dockerd run sh -c '$(BIN)/python -m pytest && $(BIN)/python -m pytest --backend docker tests/bdd -n 6 --dist worksteal'
+	LISTWATCH_REQUIRE_CHROMIUM=1 .ci/dockerd run sh -c '$(BIN)/python -m pytest && $(BIN)/python -m pytest --backend docker tests/bdd -n 6 --dist worksteal'
 	.ci/served run sh -c '$(BIN)/python -m pytest --backend cluster --kubeconfig "$$KUBECONFIG" tests/bdd -n 6 --dist worksteal -rs'
 
 bench: $(STAMP)

@@ -1,7 +1,7 @@
 """The `listwatch` command.
 
     listwatch run [MANIFEST ...] [--runtime memory|docker] [--nodes node01,node02]
-        [--label NODE:KEY=VALUE ...] [--trace FILE] [--diagrams DIR] [--diagnose]
+        [--label NODE:KEY=VALUE ...] [--trace FILE] [--diagrams DIR] [--html FILE] [--diagnose]
     listwatch check TRACE [--strict] [--emit-feature FILE] [--format text|json]
     listwatch check --follow [--kubeconfig K] [-n NAMESPACE] [--duration SECONDS] [--strict]
     listwatch record [--kubeconfig K] [-n NAMESPACE] [-o FILE] [--duration SECONDS]
@@ -10,7 +10,8 @@
     listwatch conformance [--backend memory|docker|cluster] [--kubeconfig K] [--junit FILE]
         [--cucumber-json FILE]
     listwatch serve [--runtime memory|docker] [--nodes node01,node02] [--port 6443]
-        [--kubeconfig-out FILE] [--without COMPONENT ...]
+        [--kubeconfig-out FILE] [--without COMPONENT ...] [--ui-port PORT | --no-ui]
+    listwatch view TRACE [--port PORT] [--html FILE]
     listwatch diagrams [--out DIR] [--format dot,svg,png] [--trace FILE]
     listwatch diagnose POD [--kubeconfig K] [-n NAMESPACE]
     listwatch explain POD [--kubeconfig K] [-n NAMESPACE]
@@ -69,6 +70,8 @@ from listwatch.spec.model import Spec
 from listwatch.trace import TraceWriter
 from listwatch.troubleshoot.diagnose import diagnose
 from listwatch.troubleshoot.diagnose import write as write_diagnosis
+from listwatch.web import feed, page, viewing
+from listwatch.web.journal import REPORT, Journal
 
 
 class StepPrinter:
@@ -149,6 +152,9 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
             writers.append(
                 TraceWriter.to_stream(stack.enter_context(open(args.trace, "w", encoding="utf-8")))
             )
+        journal = Journal(engine.spec, mode=REPORT) if args.html else None
+        if journal is not None:
+            stack.callback(feed.attach(journal, cluster))
         records: list[dict[str, Any]] = []
         if args.diagrams:
             writers.append(TraceWriter(records.append))
@@ -188,6 +194,9 @@ def cmd_run(args: argparse.Namespace, out: IO[str]) -> int:
             out.write(f"diagrams of this run: {', '.join(str(f) for f in written.files)}\n")
             if written.hint:
                 out.write(written.hint + "\n")
+        if journal is not None:
+            journal.set_machines(cluster.states.snapshot())
+            out.write(f"web view of this run: {page.write_report(journal, args.html)}\n")
     return 0
 
 
@@ -553,6 +562,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--diagrams", metavar="DIR", help="draw this run over the flow into DIR (run.dot, run.svg)"
     )
     run.add_argument(
+        "--html",
+        metavar="FILE",
+        help="write the run's web view (the flow, the pods, each pod's timeline, why each node) "
+        "as one self-contained HTML file",
+    )
+    run.add_argument(
         "--diagnose", action="store_true", help="at the end, diagnose every pod that is not healthy"
     )
     run.add_argument(
@@ -607,6 +622,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     server.add_arguments(serve)
     serve.set_defaults(func=lambda args, out: server.command(args, out, args.err))
+    view = sub.add_parser(
+        "view",
+        help="show a recorded run (a trace) in the web view, read-only, on 127.0.0.1",
+    )
+    viewing.add_arguments(view)
+    view.set_defaults(func=lambda args, out: viewing.command(args, out, args.err))
 
     def live(name: str, help_text: str) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text)

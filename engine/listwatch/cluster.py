@@ -87,8 +87,10 @@ class Cluster:
         sink: ActionSink | None = self.sinks if trace_actions else None
         #: The edges of the spec's machines this cluster has fired (machine, trigger, source, dest).
         self.fired = building.FiredEdges()
+        #: How many contexts (pods, requests, watches ...) sit in each state of each machine.
+        self.states = building.StateCounts()
         self._log_wording = self.spec.logs_wording()
-        machines = building.observed(engine.machines, self.fired)
+        machines = building.observed(engine.machines, building.both(self.fired, self.states))
         self.store = MVCCStore()
         self.etcd = WatchableStore(self.store, schedule=self.loop.call_soon, machines=machines)
         self.api = APIServer(

@@ -9,6 +9,7 @@ import pytest
 import transitions
 
 from listwatch.engine import Engine
+from listwatch.machines import building
 from listwatch.machines.building import Machine
 
 
@@ -128,3 +129,17 @@ def test_every_state_of_every_machine_is_reachable(engine: Engine, name: str) ->
                 seen.add(t.dest)
                 frontier.append(t.dest)
     assert seen == set(definition.state_names)
+
+
+def test_state_counts_follow_every_context_from_its_start_and_fired_edges_skip_starts(
+    engine: Engine,
+) -> None:
+    counts, fired = building.StateCounts(), building.FiredEdges()
+    machine = engine.machines["pod-phase"].observed(building.both(counts, fired))
+    first, second = Context(), Context()
+    machine.start(first)
+    machine.start(second)
+    assert counts.counts["pod-phase"] == {"Pending": 2} and fired.edges == set()
+    assert machine.fire(None, first, "reject") == "Failed"  # a transition with no guard
+    assert counts.snapshot()["pod-phase"] == {"Pending": 1, "Failed": 1}
+    assert fired.edges == {("pod-phase", "reject", "Pending", "Failed")}

@@ -8,15 +8,17 @@ import listwatch.render
 from tests.conftest import ROOT
 
 
-def test_the_public_surface_is_what_the_cli_and_the_checker_wire_to() -> None:
+def test_the_public_surface_is_what_the_cli_the_checker_and_the_web_view_wire_to() -> None:
     assert sorted(listwatch.render.__all__) == [
         "Coverage",
         "Written",
         "add_arguments",
         "command",
+        "live_flow",
         "pictures",
         "run_source",
         "sources",
+        "svg",
         "write_run_diagrams",
     ]
     for name in listwatch.render.__all__:

@@ -76,6 +76,11 @@ def test_serve_runs_until_sigterm_and_then_exits_0(tmp_path: Path) -> None:
         )
         assert "(nodes: a1, a2, a3)" in first
         assert process.stdout.readline() == f"kubeconfig: {kubeconfig}\n"
+        assert process.stdout.readline() == f"  export KUBECONFIG={kubeconfig}\n"
+        ui = process.stdout.readline()
+        assert ui.startswith("UI: http://127.0.0.1:") and "/?token=" in ui
+        with urllib.request.urlopen(ui.removeprefix("UI: ").strip(), timeout=10) as page:
+            assert b'id="flow"' in page.read()
         assert get_version(kubeconfig)["gitVersion"] == "v1.32.0"
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=20)
@@ -166,3 +171,39 @@ def test_serve_on_the_docker_backend_without_an_engine_says_so_in_one_line_and_e
     assert err.getvalue().startswith(
         "error: the docker backend needs a Docker Engine and none answers at "
     )
+
+
+def serving_output(*argv: str) -> tuple[str, list[int]]:
+    """What `listwatch serve ARGV` prints once it serves, and its exit code once stopped."""
+    args = parse("--port", "0", *argv)
+    args.stop_event = threading.Event()
+    out, err = io.StringIO(), io.StringIO()
+    result: list[int] = []
+    thread = threading.Thread(target=lambda: result.append(command(args, out, err)))
+    thread.start()
+    try:
+        for _ in range(400):
+            if "Stop with" in out.getvalue() or not thread.is_alive():
+                break
+            thread.join(0.05)
+    finally:
+        args.stop_event.set()
+        thread.join(30)
+    return out.getvalue() + err.getvalue(), result
+
+
+def test_no_ui_serves_no_web_view() -> None:
+    text, result = serving_output("--no-ui")
+    assert result == [0] and "Stop with" in text and "UI:" not in text
+
+
+def test_a_web_view_port_in_use_is_a_user_error_and_nothing_is_left_serving() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        before = threading.active_count()
+        text, result = serving_output("--ui-port", str(port))
+    assert result == [1]
+    assert text == f"error: cannot serve the web view on 127.0.0.1:{port}: Address already in use\n"
+    assert threading.active_count() <= before

@@ -31,7 +31,8 @@ import transitions
 from listwatch.machines.callbacks import ACTION, GUARD, Callback, Registry
 from listwatch.spec.model import MachineDef, Spec
 
-#: Called after every state change: (machine name, context, trigger, source, dest).
+#: Called after every state change: (machine name, context, trigger, source, dest); a context
+#: put in the machine's initial state is reported with trigger and source "".
 Observer = Callable[[str, Any, str, str, str], None]
 #: One edge of a spec machine as it fired: (machine name, trigger, source, dest).
 Edge = tuple[str, str, str, str]
@@ -86,6 +87,8 @@ class Machine:
     def start(self, context: Any) -> None:
         """Put a new context in the machine's initial state."""
         setattr(context, self.attribute, self.initial)
+        if self.observer is not None:
+            self.observer(self.name, context, "", "", self.initial)
 
     def state(self, context: Any) -> str:
         return getattr(context, self.attribute)  # type: ignore[no-any-return]
@@ -175,7 +178,36 @@ class FiredEdges:
         self.edges: set[Edge] = set()
 
     def __call__(self, machine: str, context: Any, trigger: str, source: str, dest: str) -> None:
-        self.edges.add((machine, trigger, source, dest))
+        if trigger:
+            self.edges.add((machine, trigger, source, dest))
+
+
+class StateCounts:
+    """An `Observer` that counts, per machine, the contexts in each state: a context counts in the
+    state it last entered (so a final state counts every context that reached it)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, dict[str, int]] = {}
+
+    def __call__(self, machine: str, context: Any, trigger: str, source: str, dest: str) -> None:
+        counts = self.counts.setdefault(machine, {})
+        if source:
+            counts[source] -= 1
+        counts[dest] = counts.get(dest, 0) + 1
+
+    def snapshot(self) -> dict[str, dict[str, int]]:
+        """A copy of the counts, to hand to another thread."""
+        return {machine: dict(states) for machine, states in self.counts.items()}
+
+
+def both(first: Observer, second: Observer) -> Observer:
+    """One observer that reports to `first`, then to `second`."""
+
+    def observe(machine: str, context: Any, trigger: str, source: str, dest: str) -> None:
+        first(machine, context, trigger, source, dest)
+        second(machine, context, trigger, source, dest)
+
+    return observe
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,18 +12,20 @@ escaping and wrapping), `legend`, `flow` (the tutorial's component figure, per v
 `writing` (files and `dot`), `subcommand` (`listwatch diagrams`, and drawing a run).
 """
 
-from listwatch.render.catalogue import pictures, sources
+from listwatch.render.catalogue import live_flow, pictures, sources
 from listwatch.render.coverage import Coverage
 from listwatch.render.subcommand import add_arguments, command, run_source, write_run_diagrams
-from listwatch.render.writing import Written
+from listwatch.render.writing import Written, svg
 
 __all__ = [
     "Coverage",
     "Written",
     "add_arguments",
     "command",
+    "live_flow",
     "pictures",
     "run_source",
     "sources",
+    "svg",
     "write_run_diagrams",
 ]

@@ -38,3 +38,10 @@ def pictures(spec: Spec) -> dict[str, graphviz.Digraph]:
 def sources(spec: Spec) -> dict[str, str]:
     """The DOT text of each picture of the spec, keyed by file name."""
     return {name: graph.source for name, graph in pictures(spec).items()}
+
+
+def live_flow(spec: Spec) -> str:
+    """The DOT text of the flow picture without its table of steps, for a page that lists the
+    steps itself and lights each edge (its id starts with its step's) as the step happens."""
+    source: str = flow.full(spec, style.palette(spec), steps_table=False).source
+    return source

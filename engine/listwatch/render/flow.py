@@ -92,10 +92,15 @@ def arc(pal: style.Palette, step: Step, source: str, target: str, label: str) ->
     return Arc(step, source, target, label, shade.line, shade.text, look(step))
 
 
-def full(spec: Spec, pal: style.Palette) -> graphviz.Digraph:
-    """Every step of the flow, each edge labelled with its step ID."""
+def full(spec: Spec, pal: style.Palette, *, steps_table: bool = True) -> graphviz.Digraph:
+    """Every step of the flow, each edge labelled with its step ID (and the table of steps below,
+    unless a page shows them its own way)."""
     arcs = [arc(pal, step, s, t, step.id) for step in spec.flow.steps for s, t in pairs(step)]
-    rows = [Row(step.id, step, actor_shade(pal, step).text) for step in spec.flow.steps]
+    rows = (
+        [Row(step.id, step, actor_shade(pal, step).text) for step in spec.flow.steps]
+        if steps_table
+        else []
+    )
     title = f"The flow {spec.flow.name}: every step, of the main line (LW) and of its variants"
     return draw(spec, pal, name="flow", title=title, arcs=arcs, rows=rows, numbered=False)
 
@@ -160,7 +165,7 @@ def draw(
         name,
         body,
         title=style.heading(title, key, alert=alert),
-        caption=table(rows, numbered=numbered, number_heading=number_heading),
+        caption=table(rows, numbered=numbered, number_heading=number_heading) if rows else "",
         nodesep="0.6",
         ranksep="1.1",
     )

@@ -87,6 +87,20 @@ def write(
     return Written(tuple(files), message)
 
 
+def svg(source: str) -> str | None:
+    """A picture's DOT text rendered as SVG text (for a page to embed), or None when `dot` is not
+    installed."""
+    if dot_program() is None:
+        return None
+    try:
+        drawn: bytes = graphviz.pipe("dot", "svg", source.encode("utf-8"), quiet=True)
+        return drawn.decode("utf-8")
+    except graphviz.ExecutableNotFound:
+        return None
+    except graphviz.CalledProcessError as exc:
+        raise errors.ListwatchError(f"dot could not render the picture: {exc.stderr!r}") from exc
+
+
 def _write_text(path: Path, content: str) -> Path:
     path.write_text(content, encoding="utf-8", newline="\n")
     return path

@@ -134,10 +134,12 @@ class Server:
         seed: int | None = None,
         runtime: str = "memory",
         speed: float = 1.0,
+        trace_actions: bool = False,
     ) -> None:
         """`runtime` is the kubelets' (`listwatch.runtime.RUNTIMES`: memory or docker;
         BackendUnavailable when it cannot run here); `speed`, how much faster than real time the
-        cluster's clock runs (`LiveCluster`)."""
+        cluster's clock runs; `trace_actions`, whether its components report their acts
+        (`LiveCluster`)."""
         if not ipaddress.ip_address(host).is_loopback:
             raise errors.ListwatchError(
                 f"listwatch serves on a loopback address only (127.0.0.1), not {host}"
@@ -146,7 +148,14 @@ class Server:
         self.requested_port = port
         self.err = err
         self.live = LiveCluster(
-            engine, nodes=nodes, without=without, seed=seed, err=err, runtime=runtime, speed=speed
+            engine,
+            nodes=nodes,
+            without=without,
+            seed=seed,
+            err=err,
+            runtime=runtime,
+            speed=speed,
+            trace_actions=trace_actions,
         )
         self.credentials = tls.generate(hosts=(host, "localhost"))
         self.stopping = threading.Event()

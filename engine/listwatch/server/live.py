@@ -54,11 +54,13 @@ class LiveCluster:
         call_timeout: float = DEFAULT_CALL_TIMEOUT,
         runtime: str = "memory",
         speed: float = 1.0,
+        trace_actions: bool = False,
     ) -> None:
         """`runtime` names the kubelets' container runtime (`listwatch.runtime.RUNTIMES`); one
         that cannot run here raises BackendUnavailable, before any thread starts. `speed` above 1
         runs the cluster's clock that many times faster than real time (the memory runtime only:
-        real containers keep real time)."""
+        real containers keep real time). `trace_actions`: the components report their acts
+        (what the web view's steps are made of; off, they cost nothing)."""
         if speed != 1 and RUNTIMES[runtime].real_time:
             raise errors.ListwatchError(
                 f"--speed {speed:g}: the {runtime} runtime runs real containers in real time; a "
@@ -78,7 +80,7 @@ class LiveCluster:
             runtime=runtime_for(runtime, loop, seed=seed),
             without=without,
             seed=seed,
-            trace_actions=False,
+            trace_actions=trace_actions,
         )
         self.err = err
         self.call_timeout = call_timeout
