@@ -89,3 +89,19 @@ def test_an_installed_wheel_validates_its_spec_and_runs_its_features(tmp_path: P
     )
     assert conformance.returncode == 0, conformance.stdout + conformance.stderr
     assert "1 passed" in conformance.stdout
+    # The web view's page and its files come with the wheel.
+    report = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import listwatch.cli, sys; sys.exit(listwatch.cli.main(['run', '--html', 'r.html']))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
+    assert report.returncode == 0, report.stdout + report.stderr
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "function humanDuration" in page and "#step-log" in page and 'id="flow"' in page

@@ -73,6 +73,20 @@ def test_labelling_a_node_to_match_gets_the_pod_scheduled(
     assert 0 <= (when - cluster.clock.wall(labelled_at)).total_seconds() <= 2
 
 
+def test_a_pod_unschedulable_for_thousands_of_attempts_backs_off_the_maximum(
+    make_cluster: Callable[..., Cluster],
+) -> None:
+    cluster = make_cluster()
+    cluster.apply(pod("web", node_selector={"cz": "carol"}))
+    cluster.settle()
+    assert cluster.scheduler is not None
+    (queued,) = cluster.scheduler.pods.values()
+    queued.attempts = 5000  # hours of node changes, each a retry (2**4999 overflowed a float)
+    cluster.label_node("node01", "cz", "carol")
+    cluster.settle()
+    assert cluster.pod("web")["spec"]["nodeName"] == "node01"
+
+
 def test_a_label_that_does_not_help_does_not_requeue(make_cluster: Callable[..., Cluster]) -> None:
     cluster = make_cluster()
     cluster.apply(pod("web", node_selector={"cz": "carol"}))

@@ -426,8 +426,10 @@ class Scheduler(Component):
     @action
     def back_off(self, queued: QueuedPod) -> None:
         s = self.settings
+        # Doubled per attempt up to the maximum, as kube-scheduler's calculateBackoffDuration; the
+        # exponent is bounded so that a pod unschedulable for hours cannot overflow it.
         delay = min(
-            float(s["podInitialBackoffSeconds"]) * 2 ** max(0, queued.attempts - 1),
+            float(s["podInitialBackoffSeconds"]) * 2.0 ** min(max(0, queued.attempts - 1), 64),
             float(s["podMaxBackoffSeconds"]),
         )
         remaining = queued.last_attempt + delay - self.loop.clock.now()
