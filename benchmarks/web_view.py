@@ -1,6 +1,7 @@
 """The web view with many pods: does the page stay responsive, and what does it cost the cluster?
 
-A served cluster (memory runtime, its clock `--speed` times faster, its web view on) gets
+A served cluster of `--nodes` nodes (memory runtime, its clock `--speed` times faster, its web
+view on) gets
 `--pods` pods through the API server; a headless chromium (Debian's, as the tests use it) keeps
 the page open throughout. Measured, each at the baseline size (`--baseline` pods) and at the
 full size, in this one run:
@@ -28,28 +29,16 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "engine"), str(ROOT)]
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.options import Options  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from tests.web import chromium  # noqa: E402
 
 from listwatch import engine as engine_module  # noqa: E402
 from listwatch.server import Server  # noqa: E402
 from listwatch.server.command import WebView  # noqa: E402
 
-FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1600,1200",
-)
 #: Appends, in the page, the moment (ms since the epoch) each row appears and says Running.
 WATCH_ROWS = """
 window.seen = {};
@@ -73,14 +62,6 @@ def pod(name: str) -> dict[str, Any]:
     }
 
 
-def browser() -> webdriver.Chrome:
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in FLAGS:
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-
-
 def create(server: Server, names: list[str]) -> None:
     cluster = server.live.cluster
     for start in range(0, len(names), 200):
@@ -100,18 +81,25 @@ def bring_up(server: Server, count: int, prefix: str) -> float:
     """Create `count` pods and wait until every pod is Running; the seconds it took."""
     began = time.perf_counter()
     create(server, [f"{prefix}-{i:05d}" for i in range(count)])
-    while running(server) < count:
+    while (up := running(server)) < count:
+        if time.perf_counter() - began > 1800:
+            raise SystemExit(f"only {up} of {count} pods Running after 30 minutes")
         time.sleep(0.2)
     return time.perf_counter() - began
 
 
+def nodes(count: int) -> list[str]:
+    """Enough nodes for the pods: a kubelet takes 110 pods at most."""
+    return [f"node{i:02d}" for i in range(1, count + 1)]
+
+
 def measure(pods: int, args: argparse.Namespace, spec_dir: str | None) -> dict[str, Any]:
     engine = engine_module.load(spec_dir)
-    server = Server(engine, nodes=["node01", "node02"], port=0, speed=args.speed, trace_actions=True)
+    server = Server(engine, nodes=nodes(args.nodes), port=0, speed=args.speed, trace_actions=True)
     view = WebView.before_start(server, port=0)
     server.start()
     view.start()
-    driver = browser()
+    driver = chromium.start(height=1200)
     try:
         driver.get(view.url)
         # The pods come while the page is open, as they would on a cluster a learner watches.
@@ -142,7 +130,10 @@ def measure(pods: int, args: argparse.Namespace, spec_dir: str | None) -> dict[s
         box = driver.find_element(By.ID, "pod-filter")
         began = time.perf_counter()
         box.send_keys(f"web-{pods - 1:05d}")
-        while driver.find_element(By.ID, "pod-count").text != f"showing 1 of {pods + args.samples} pods":
+        while (
+            driver.find_element(By.ID, "pod-count").text
+            != f"showing 1 of {pods + args.samples} pods"
+        ):
             time.sleep(0.005)
         filtered = time.perf_counter() - began
         snapshot = urllib.request.urlopen(view.url.replace("/?", "/api/snapshot?"), timeout=60)
@@ -173,7 +164,7 @@ def measure(pods: int, args: argparse.Namespace, spec_dir: str | None) -> dict[s
 
 
 def without_ui(pods: int, args: argparse.Namespace, spec_dir: str | None) -> float:
-    server = Server(engine_module.load(spec_dir), nodes=["node01", "node02"], port=0, speed=args.speed)
+    server = Server(engine_module.load(spec_dir), nodes=nodes(args.nodes), port=0, speed=args.speed)
     server.start()
     try:
         return bring_up(server, pods, "web")
@@ -187,12 +178,16 @@ def main() -> None:
     parser.add_argument("--baseline", type=int, default=10)
     parser.add_argument("--samples", type=int, default=7)
     parser.add_argument("--speed", type=float, default=20.0)
+    parser.add_argument("--nodes", type=int, default=50)
     parser.add_argument("--spec", default=None)
     args = parser.parse_args()
     small = measure(args.baseline, args, args.spec)
     large = measure(args.pods, args, args.spec)
     plain = without_ui(args.pods, args, args.spec)
-    print(f"web view, {args.baseline} pods (baseline) and {args.pods} pods, clock x{args.speed:g}")
+    print(
+        f"web view, {args.baseline} pods (baseline) and {args.pods} pods, {args.nodes} nodes, "
+        f"clock x{args.speed:g}"
+    )
     for key, unit in (
         ("load_seconds", "s"),
         ("first_paint_ms", "ms"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,44 +12,23 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 
 from listwatch import cli
 from listwatch.server.command import command
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-#: Chromium's flags for a machine with no network beyond loopback and no screen.
-FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1600,2400",
-)
+from tests.web import chromium
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
     """A headless chromium; skipped where it is not installed (a failure under
     LISTWATCH_REQUIRE_CHROMIUM, as `make test` sets)."""
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not shutil.which(path)]
-    if missing:
-        reason = f"no {' or '.join(missing)}: apt install chromium chromium-driver"
+    absent = chromium.missing()
+    if absent:
+        reason = f"no {' or '.join(absent)}: apt install chromium chromium-driver"
         if os.environ.get("LISTWATCH_REQUIRE_CHROMIUM"):
             pytest.fail(reason)
         pytest.skip(reason)
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium')}")
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = chromium.start(profile=str(tmp_path_factory.mktemp("chromium")))
     try:
         yield driver
     finally:

@@ -192,7 +192,7 @@ class StateCounts:
     def __call__(self, machine: str, context: Any, trigger: str, source: str, dest: str) -> None:
         counts = self.counts.setdefault(machine, {})
         if source:
-            counts[source] -= 1
+            counts[source] = counts.get(source, 0) - 1
         counts[dest] = counts.get(dest, 0) + 1
 
     def snapshot(self) -> dict[str, dict[str, int]]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from listwatch.cluster import Cluster
 from listwatch.flow import FlowTracker, StepEvent
+from listwatch.loop import Timer
 from listwatch.trace import TraceWriter
 from listwatch.web.journal import Journal
 
@@ -32,10 +33,12 @@ def attach(journal: Journal, cluster: Cluster) -> Callable[[], None]:
     cluster.sinks.add(FlowTracker(cluster.spec.flow, step))
     stop_explaining = cluster.on_explain(writer.explain)
 
+    timer: Timer | None = None
+
     def count() -> None:
+        nonlocal timer
         journal.set_machines(cluster.states.snapshot())
-        if not stopped:
-            cluster.loop.call_later(MACHINES_EVERY, count, daemon=True)
+        timer = cluster.loop.call_later(MACHINES_EVERY, count, daemon=True)
 
     count()
 
@@ -44,6 +47,8 @@ def attach(journal: Journal, cluster: Cluster) -> Callable[[], None]:
         stopped = True
         writer.close()
         stop_explaining()
+        if timer is not None:
+            timer.cancel()
         journal.set_machines(cluster.states.snapshot())
 
     return stop

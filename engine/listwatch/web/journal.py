@@ -316,16 +316,6 @@ class Journal:
                 "diagnosis": self._diagnosis(pod),
             }
 
-    def pod_uid(self, namespace: str, name: str) -> str | None:
-        """The uid of the newest pod of that name (the one kubectl would show)."""
-        with self._cond:
-            found = [
-                p.uid
-                for p in self._pods.values()
-                if objects.name_of(p.obj) == name and objects.namespace_of(p.obj) == namespace
-            ]
-            return found[-1] if found else None
-
     def details(self) -> dict[str, dict[str, Any]]:
         """Every pod's detail, by uid (for a report written as one file)."""
         with self._cond:
