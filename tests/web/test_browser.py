@@ -22,10 +22,9 @@ from tests.web.conftest import Served, screenshot
 
 KUBECTL = shutil.which("kubectl") or "/usr/bin/kubectl"
 pytestmark = pytest.mark.skipif(not os.access(KUBECTL, os.X_OK), reason="kubectl is not installed")
+PATHS = {v.id: [s for s in v.steps if s != "LW-01"] for v in engine.load().spec.flow.variants}
 #: The steps a pod created directly takes, in order: the spec's plain path, less the watches.
-PLAIN = [
-    s for v in engine.load().spec.flow.variants if v.id == "plain" for s in v.steps if s != "LW-01"
-]
+PLAIN = PATHS["plain"]
 #: Records, in the page, each step whose edges light up, in the order they do.
 RECORD_LIGHTING = """
 window.lit = [];
@@ -100,48 +99,30 @@ def test_the_page_loads_with_the_token_and_is_refused_without_it(
     screenshot(browser, "1-empty-cluster")
 
 
-def test_a_pod_created_with_kubectl_appears_and_its_steps_light_up_in_order(
+def test_the_tutorials_nodename_pod_goes_around_the_scheduler(
     browser: webdriver.Chrome, served: Served
 ) -> None:
     open_page(browser, served.url)
-    browser.execute_script(RECORD_LIGHTING)
-    kubectl(served, "run", "web", "--image=nginx")
-
-    wait_for(lambda: row(browser, "default/web"), "the pod's row")
-    wait_for(
-        lambda: row(browser, "default/web").get_attribute("data-status") == "Running",
-        "the pod's row to say Running",
-    )
-    assert (
-        wait_for(
-            lambda: (lit := browser.execute_script("return window.lit"))[-1:] == PLAIN[-1:] and lit,
-            "the last step to light up",
-        )
-        == PLAIN
-    )
-    logged = [
-        li.get_attribute("data-step")
-        for li in browser.find_elements(By.CSS_SELECTOR, "#step-log li")
-        if li.text and "default/web" in li.text
-    ]
-    assert logged == PLAIN
-    screenshot(browser, "2-pod-running")
-
-    # The chosen pod's steps, numbered in the order it took them.
-    row(browser, "default/web").click()
+    kubectl(served, "apply", "-f", str(ROOT / "examples" / "pod5.yaml"))
+    wait_for(lambda: row(browser, "default/pod-example"), "the pod's row").click()
     browser.find_element(By.CSS_SELECTOR, 'input[name="light"][value="pod"]').click()
     wait_for(
-        lambda: browser.find_elements(By.CSS_SELECTOR, "#flow g.edge[data-order]"),
-        "the chosen pod's steps to be numbered",
+        lambda: (
+            row(browser, "default/pod-example").get_attribute("data-status") == "Running"
+            and browser.find_elements(By.CSS_SELECTOR, '#flow g.edge.lit[id^="LW-13."]')
+        ),
+        "the pod to run and its last step to light up",
     )
-    for place, step in enumerate(PLAIN, 1):
+    numbered = {
+        g.get_attribute("id").split(".")[0]: int(g.get_attribute("data-order"))
+        for g in browser.find_elements(By.CSS_SELECTOR, "#flow g.edge[data-order]")
+    }
+    assert sorted(numbered, key=numbered.__getitem__) == PATHS["nodeName"]
+    for step in ("LW-09", "LW-10", "LW-11"):  # the scheduler's steps: not this pod's
         edges = browser.find_elements(By.CSS_SELECTOR, f'#flow g.edge[id^="{step}."]')
-        assert edges and {e.get_attribute("data-order") for e in edges} == {str(place)}, step
-    timeline = [
-        tr.get_attribute("data-step")
-        for tr in browser.find_elements(By.CSS_SELECTOR, "#timeline tbody tr[data-step]")
-    ]
-    assert set(timeline) == set(PLAIN)
+        assert all("dim" in g.get_attribute("class").split() for g in edges), step
+    assert "No scheduling attempt" in browser.find_element(By.ID, "explanation").text
+    screenshot(browser, "2-nodename-pod")
     browser.find_element(By.CSS_SELECTOR, 'input[name="light"][value="all"]').click()
 
 
@@ -167,7 +148,53 @@ def test_the_explanation_of_the_tutorials_nodeselector_pod(
         By.CSS_SELECTOR, '#explanation tr[data-node="node02"] td[data-plugin="NodeAffinity"]'
     )
     assert "passed" in passed.get_attribute("class").split()
+    wait_for(lambda: row(browser, key).get_attribute("data-status") == "Running", "Running")
     screenshot(browser, "3-why-node02")
+
+
+def test_a_pod_created_with_kubectl_appears_and_its_steps_light_up_in_order(
+    browser: webdriver.Chrome, served: Served
+) -> None:
+    open_page(browser, served.url)
+    browser.execute_script(RECORD_LIGHTING)
+    kubectl(served, "run", "web", "--image=nginx")
+
+    wait_for(lambda: row(browser, "default/web"), "the pod's row")
+    wait_for(
+        lambda: row(browser, "default/web").get_attribute("data-status") == "Running",
+        "the pod's row to say Running",
+    )
+    assert (
+        wait_for(
+            lambda: (lit := browser.execute_script("return window.lit"))[-1:] == PLAIN[-1:] and lit,
+            "the last step to light up",
+        )
+        == PLAIN
+    )
+    logged = [
+        li.get_attribute("data-step")
+        for li in browser.find_elements(By.CSS_SELECTOR, "#step-log li")
+        if li.text and "default/web" in li.text
+    ]
+    assert logged == PLAIN
+    screenshot(browser, "4-kubectl-run")
+
+    # The chosen pod's steps, numbered in the order it took them.
+    row(browser, "default/web").click()
+    browser.find_element(By.CSS_SELECTOR, 'input[name="light"][value="pod"]').click()
+    wait_for(
+        lambda: browser.find_elements(By.CSS_SELECTOR, "#flow g.edge[data-order]"),
+        "the chosen pod's steps to be numbered",
+    )
+    for place, step in enumerate(PLAIN, 1):
+        edges = browser.find_elements(By.CSS_SELECTOR, f'#flow g.edge[id^="{step}."]')
+        assert edges and {e.get_attribute("data-order") for e in edges} == {str(place)}, step
+    timeline = [
+        tr.get_attribute("data-step")
+        for tr in browser.find_elements(By.CSS_SELECTOR, "#timeline tbody tr[data-step]")
+    ]
+    assert set(timeline) == set(PLAIN)
+    browser.find_element(By.CSS_SELECTOR, 'input[name="light"][value="all"]').click()
 
 
 def test_the_static_report_opens_without_a_server(
@@ -194,4 +221,4 @@ def test_the_static_report_opens_without_a_server(
         "return performance.getEntriesByType('resource').map((e) => e.name)"
     )
     assert requests == []
-    screenshot(browser, "4-static-report")
+    screenshot(browser, "5-static-report")

@@ -58,9 +58,10 @@ def as_json(changes: list[Change]) -> dict[str, Any]:
 
 
 def _walk(path: str, old: Any, new: Any, found: list[Change]) -> None:
+    # Objects are JSON data: dicts and lists.
     if path in IGNORED or old == new:
         return
-    if isinstance(old, Mapping) and isinstance(new, Mapping):
+    if isinstance(old, dict) and isinstance(new, dict):
         for key in list(new) + [k for k in old if k not in new]:
             _walk(f"{path}.{key}" if path else str(key), old.get(key), new.get(key), found)
     elif isinstance(old, list) and isinstance(new, list) and (key := _merge_key(old + new)):
@@ -81,9 +82,9 @@ def _walk(path: str, old: Any, new: Any, found: list[Change]) -> None:
                 new[index] if index < len(new) else None,
                 found,
             )
-    elif isinstance(new, (Mapping, list)) and old is None:
+    elif isinstance(new, dict | list) and old is None:
         _walk(path, _empty(new), new, found)
-    elif isinstance(old, (Mapping, list)) and new is None:
+    elif isinstance(old, dict | list) and new is None:
         _walk(path, old, _empty(old), found)
     else:
         found.append(Change(path, old, new))
@@ -92,15 +93,15 @@ def _walk(path: str, old: Any, new: Any, found: list[Change]) -> None:
 def _merge_key(items: list[Any]) -> str:
     """The key every item of `items` has, distinct among them ("" when there is none)."""
     for key in MERGE_KEYS:
-        if items and all(isinstance(i, Mapping) and isinstance(i.get(key), str) for i in items):
+        if items and all(isinstance(i, dict) and isinstance(i.get(key), str) for i in items):
             return key
     return ""
 
 
-def _without(item: Mapping[str, Any] | None, key: str) -> dict[str, Any] | None:
+def _without(item: dict[str, Any] | None, key: str) -> dict[str, Any] | None:
     """An item of a keyed list without its key (the path names it already)."""
     return None if item is None else {k: v for k, v in item.items() if k != key}
 
 
 def _empty(like: Any) -> Any:
-    return {} if isinstance(like, Mapping) else []
+    return {} if isinstance(like, dict) else []

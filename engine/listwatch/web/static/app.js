@@ -126,7 +126,6 @@
       g.classList.remove("lit");
       requestAnimationFrame(() => g.classList.add("lit"));
       g.dataset.count = view.counts[step] || 0;
-      label(g, g.dataset.label + (view.counts[step] ? " \u00d7" + view.counts[step] : ""));
       clearTimeout(g._fade);
       g._fade = setTimeout(() => g.classList.remove("lit"), 1500);
     }
@@ -140,9 +139,8 @@
       for (const g of edges) {
         g.classList.remove("lit", "done", "dim");
         delete g.dataset.order;
-        const count = view.counts[step] || 0;
-        g.dataset.count = count;
-        label(g, g.dataset.label + (count ? " \u00d7" + count : ""));
+        g.dataset.count = view.counts[step] || 0;
+        label(g, g.dataset.label);
       }
     }
   }
@@ -262,7 +260,7 @@
     for (const known of view.rows.values()) if (!known.tr.hidden) shown++;
     const total = view.rows.size;
     document.getElementById("pod-count").textContent =
-      shown === total ? total + " pods" : "showing " + shown + " of " + total + " pods";
+      (shown === total ? "" : "showing " + shown + " of ") + total + (total === 1 ? " pod" : " pods");
   }
 
   function tickAges() {
