@@ -5,10 +5,12 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import random
 import threading
 from pathlib import Path
 
-from listwatch import cli
+from listwatch import cli, errors
+from listwatch.web import page, viewing
 
 
 def run_with_trace(tmp_path: Path) -> Path:
@@ -80,3 +82,49 @@ def test_a_trace_that_cannot_be_read_names_its_line_and_nothing_is_written(
     err = io.StringIO()
     assert cli.main(["view", str(trace), "--html", str(report)], out=io.StringIO(), err=err) == 1
     assert err.getvalue().startswith(f"error: {trace}:2: ") and not report.exists()
+
+
+def test_a_record_of_the_wrong_shape_is_named_by_its_line(tmp_path: Path) -> None:
+    trace = tmp_path / "odd.jsonl"
+    trace.write_text(
+        '{"type": "ADDED", "object": {"kind": "Node", "metadata": {"name": "n1"}}}\n'
+        '{"type": "STEP", "step": "LW-02", "time": "soon"}\n',
+        encoding="utf-8",
+    )
+    err = io.StringIO()
+    assert cli.main(["view", str(trace), "--html", str(tmp_path / "v.html")], err=err) == 1
+    assert err.getvalue().startswith(f"error: {trace}:2: the web view cannot read this STEP record")
+    assert not (tmp_path / "v.html").exists()
+
+
+def test_mutated_traces_are_viewed_or_refused_with_their_line_never_a_crash(
+    tmp_path: Path,
+) -> None:
+    lines = run_with_trace(tmp_path).read_text(encoding="utf-8").splitlines()
+    chance = random.Random(7)
+    odd_values: list[object] = [None, 0, -1, 1e308, "", "x", [], {}, [1], {"a": 1}, True]
+    for case in range(25):
+        records = [json.loads(line) for line in lines]
+        for _ in range(3):
+            target = chance.choice(records)
+            path: list[object] = []
+            node: object = target
+            while isinstance(node, dict | list) and node and chance.random() < 0.8:
+                key = (
+                    chance.choice(list(node))
+                    if isinstance(node, dict)
+                    else chance.randrange(len(node))
+                )
+                path.append(key)
+                node = node[key]  # type: ignore[index]
+            if path:
+                parent: object = target
+                for key in path[:-1]:
+                    parent = parent[key]  # type: ignore[index]
+                parent[path[-1]] = chance.choice(odd_values)  # type: ignore[index]
+        trace = tmp_path / f"mutated-{case}.jsonl"
+        trace.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+        try:
+            page.write_report(viewing.read(None, str(trace)), tmp_path / "v.html")
+        except errors.ListwatchError as exc:
+            assert str(exc).startswith(f"{trace}:"), exc

@@ -115,13 +115,19 @@ class Journal:
             self._cond.notify_all()
 
     def add_record(self, record: tracefile.Record) -> None:
-        """One record as `tracefile.read` yields it (a bare object counts as ADDED)."""
+        """One record as `tracefile.read` yields it (a bare object counts as ADDED). A pod's row
+        is made at once, so that a field of the wrong shape fails on its record's line."""
         if record.type in tracefile.SIMULATOR_TYPES:
             self.add(record.object)
-        elif record.type in ("ADDED", "MODIFIED", "DELETED"):
+            return
+        if record.type in ("ADDED", "MODIFIED", "DELETED"):
             self.add({"type": record.type, "object": record.object})
         elif record.type is None:
             self.add({"type": "ADDED", "object": record.object})
+        with self._cond:
+            pod = self._pods.get(str((record.object.get("metadata") or {}).get("uid", "")))
+            if pod is not None:
+                self._row(pod)
 
     def set_machines(self, counts: Mapping[str, Mapping[str, int]]) -> None:
         """The machines' state counts (`building.StateCounts.snapshot`), when they changed."""
@@ -378,9 +384,15 @@ class Journal:
         tree = self.spec.troubleshooting
         if tree is None or pod.deleted:
             return None
-        found: Diagnosis = diagnose(
-            tree, _JournalSource(self, pod), objects.name_of(pod.obj), objects.namespace_of(pod.obj)
-        )
+        try:
+            found: Diagnosis = diagnose(
+                tree,
+                _JournalSource(self, pod),
+                objects.name_of(pod.obj),
+                objects.namespace_of(pod.obj),
+            )
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return None  # a recorded pod of a shape the tree's checks cannot read: no finding
         return {
             "path": [{"id": n.id, "ask": n.ask, "answer": a} for n, a in found.path],
             "finding": found.finding.finding,

@@ -43,8 +43,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def read(spec_dir: str | None, trace: str) -> Journal:
     """A journal of the whole trace (a TraceError names the line that cannot be read)."""
     journal = Journal(engine_module.load(spec_dir).spec, mode=TRACE)
+    name = "<stdin>" if trace == tracefile.STDIN else trace
     for record in tracefile.read(trace):
-        journal.add_record(record)
+        try:
+            journal.add_record(record)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise tracefile.TraceError(
+                name,
+                record.line,
+                f"the web view cannot read this {record.type or 'bare object'} record "
+                f"({type(exc).__name__}: {exc}); expected the shapes `listwatch run --trace` "
+                "writes",
+            ) from exc
     journal.close()
     return journal
 
