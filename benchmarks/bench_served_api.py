@@ -1,7 +1,7 @@
 """The served API against two Python Kubernetes API stand-ins, through the official client.
 
     python benchmarks/bench_served_api.py [--pods 2000] [--watch 1000] [--nodes 30]
-        [--only listwatch,kmock,mockernetes]
+        [--only listwatch,kmock,mockernetes] [--ui]
 
 The same client code (the official `kubernetes` package: CoreV1Api and watch.Watch, pods built
 as V1Pod models) runs against:
@@ -244,6 +244,7 @@ def bench_listwatch(args: argparse.Namespace) -> dict[str, Any]:
             nodes,
             "--kubeconfig-out",
             str(kubeconfig),
+            *(() if args.ui else ("--no-ui",)),
         ]
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
@@ -417,6 +418,12 @@ def main() -> None:
         "--nodes", type=int, default=30, help="nodes of the listwatch cluster (110 pods each)"
     )
     parser.add_argument("--only", default=",".join(TARGETS), help="comma-separated targets")
+    parser.add_argument(
+        "--ui",
+        action="store_true",
+        help="serve listwatch with its web view (as `listwatch serve` does by default: the "
+        "components then report their acts to it); without, the API alone is measured",
+    )
     parser.add_argument(
         "--python312", default=None, help="a Python >= 3.12 interpreter for mockernetes"
     )

@@ -211,6 +211,7 @@ def serving(nodes: Sequence[str], result: PhaseResult) -> Iterator[Served]:
             "kubelet",
             "--without",
             "controller-manager",
+            "--no-ui",
         ]
         env = {**os.environ, "PYTHONPATH": str(ROOT / "engine")}
         with log.open("wb") as out:
