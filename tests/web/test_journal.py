@@ -195,3 +195,25 @@ def test_a_trace_read_back_gives_the_view_the_run_gave(
     assert unnumbered(seen["timeline"]) == unnumbered(wanted["timeline"])
     for key in ("events", "explanations", "diagnosis"):
         assert seen[key] == wanted[key], key
+
+
+def test_a_pod_that_writes_without_end_keeps_its_beginning_and_its_latest(
+    make_cluster: Callable[..., Cluster], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(journal, "MOST_HISTORY", 20)
+    monkeypatch.setattr(journal, "HISTORY_HEAD", 5)
+    cluster, view, _ = fed(make_cluster)
+    cluster.apply(pod("web"))
+    cluster.settle()
+    web = uid(cluster, "web")
+    for value in range(30):  # kubectl label pods web round=N --overwrite
+        patch = {"metadata": {"labels": {"round": str(value)}}}
+        cluster.api.patch("pods", "web", patch, namespace="default")
+        cluster.settle()
+    detail = view.pod(web)
+    assert detail is not None
+    timeline = detail["timeline"]
+    assert len(timeline) <= 20
+    assert [e["step"] for e in timeline[:2]] == ["LW-02", "LW-03"]  # how it came to be
+    last = timeline[-1]["change"]["changes"]
+    assert {"op": "change", "path": "metadata.labels.round", "old": "28", "new": "29"} in last

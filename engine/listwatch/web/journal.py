@@ -42,6 +42,10 @@ COLUMNS = (
 #: How many steps the "as they happen" log keeps; how many explanations a pod keeps.
 RECENT_STEPS = 300
 RECENT_EXPLANATIONS = 3
+#: The most timeline entries a pod keeps: its first HISTORY_HEAD (how it came to be) and its
+#: latest (a pod that restarts for hours writes without end).
+MOST_HISTORY = 500
+HISTORY_HEAD = 100
 #: Pods whose steps came before their first watch event, kept until it comes.
 EARLY_PODS = 1000
 #: Deleted pods kept (their timelines stay readable) before the oldest is forgotten.
@@ -181,7 +185,7 @@ class Journal:
         )
         pod = self._pods.get(uid)
         if pod is not None:
-            pod.history.append(entry)
+            _remember(pod.history, entry)
             pod.seq = seq
         elif uid and ref.get("kind") == "Pod":
             # The steps before a pod's watch event (its create request, the write) wait for it.
@@ -227,7 +231,8 @@ class Journal:
         else:
             before = pod.obj
         self._stamp(meta.get("deletionTimestamp"))
-        pod.history.append(
+        _remember(
+            pod.history,
             {
                 "kind": "write",
                 "seq": seq,
@@ -235,7 +240,7 @@ class Journal:
                 "time": self._time,
                 "revision": int(meta.get("resourceVersion") or 0),
                 "changes": changes.diff(before, obj) if kind != "DELETED" else [],
-            }
+            },
         )
         pod.obj, pod.seq, pod.row_seq = obj, seq, seq
         if kind == "DELETED" and not pod.deleted:
@@ -414,6 +419,13 @@ class Journal:
             }
             for m in self.spec.machines.values()
         ]
+
+
+def _remember(history: list[dict[str, Any]], entry: dict[str, Any]) -> None:
+    """Append `entry`; past MOST_HISTORY, forget the oldest entry after the first HISTORY_HEAD."""
+    history.append(entry)
+    if len(history) > MOST_HISTORY:
+        del history[HISTORY_HEAD]
 
 
 class _JournalSource:
