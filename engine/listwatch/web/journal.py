@@ -27,18 +27,7 @@ from listwatch.troubleshoot.diagnose import Diagnosis, diagnose
 from listwatch.web import changes
 
 #: The columns of the pods table: `kubectl get pods -A -o wide`.
-COLUMNS = (
-    "NAMESPACE",
-    "NAME",
-    "READY",
-    "STATUS",
-    "RESTARTS",
-    "AGE",
-    "IP",
-    "NODE",
-    "NOMINATED NODE",
-    "READINESS GATES",
-)
+COLUMNS = ("NAMESPACE", *printers.POD_COLUMNS, *printers.POD_WIDE_COLUMNS)
 #: How many steps the "as they happen" log keeps; how many explanations a pod keeps.
 RECENT_STEPS = 300
 RECENT_EXPLANATIONS = 3
