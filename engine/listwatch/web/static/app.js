@@ -536,7 +536,6 @@
   }
 
   async function start() {
-    const columns = boot.columns || null;
     let data = boot.pods ? boot : null;
     try {
       if (!data) data = await api("snapshot");
@@ -546,7 +545,7 @@
     }
     for (const step of data.steps) view.steps.set(step.id, step);
     const head = document.querySelector("#pods thead tr");
-    for (const name of columns || data.columns) head.append(el("th", { text: name }));
+    for (const name of data.columns) head.append(el("th", { text: name }));
     indexEdges();
     stepTable(data.steps);
     apply(data, true);
