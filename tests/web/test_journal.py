@@ -217,3 +217,15 @@ def test_a_pod_that_writes_without_end_keeps_its_beginning_and_its_latest(
     assert [e["step"] for e in timeline[:2]] == ["LW-02", "LW-03"]  # how it came to be
     last = timeline[-1]["change"]["changes"]
     assert {"op": "change", "path": "metadata.labels.round", "old": "28", "new": "29"} in last
+
+
+def test_a_record_that_changes_nothing_shown_does_not_end_the_wait() -> None:
+    from listwatch import engine
+
+    view = Journal(engine.load().spec)
+    seq = view.snapshot()["seq"]
+    heartbeat = {"type": "MODIFIED", "object": {"kind": "Node", "metadata": {"name": "node01"}}}
+    threading.Timer(0.1, view.add, (heartbeat,)).start()
+    began = time.monotonic()
+    assert view.since(seq, timeout=0.5)["seq"] == seq
+    assert time.monotonic() - began >= 0.5

@@ -283,8 +283,9 @@ class Journal:
         realised (the latest RECENT_STEPS), the step counts, the machines if they changed.
         Waits up to `timeout` seconds for a change first."""
         with self._cond:
-            if self.seq <= seq and timeout > 0 and not self.closed:
-                self._cond.wait(timeout)
+            # Woken by every record, even one that changed nothing shown (a node's heartbeat):
+            # wait on until something did.
+            self._cond.wait_for(lambda: self.seq > seq or self.closed, timeout)
             pods = [self._row(p) for p in self._pods.values() if p.row_seq > seq]
             touched = [p.uid for p in self._pods.values() if p.seq > seq]
             known = self._pods.keys()

@@ -13,6 +13,7 @@ The server reads the journal only: nothing a request sends changes the cluster.
 
 from __future__ import annotations
 
+import functools
 import http.cookies
 import ipaddress
 import json
@@ -43,7 +44,6 @@ class UIServer:
             )
         self.journal = journal
         self.token = secrets.token_hex(24)
-        self._page = page.document(journal.spec, boot={"mode": journal.mode}, inline=False)
         handler = type("Handler", (_Handler,), {"ui": self})
         try:
             self._httpd = _Listener((host, port), handler)
@@ -54,6 +54,11 @@ class UIServer:
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, name="listwatch-ui", daemon=True
         )
+
+    @functools.cached_property
+    def html(self) -> str:
+        """The page, drawn (Graphviz's `dot` runs) when first asked for, not at start."""
+        return page.document(self.journal.spec, boot={"mode": self.journal.mode}, inline=False)
 
     @property
     def port(self) -> int:
@@ -145,7 +150,7 @@ class _Handler(BaseHTTPRequestHandler):
         cookie = f"{COOKIE}={self.ui.token}; Path=/; HttpOnly; SameSite=Strict"
         self._send(
             HTTPStatus.OK,
-            self.ui._page.encode("utf-8"),
+            self.ui.html.encode("utf-8"),
             "text/html; charset=utf-8",
             {"Set-Cookie": cookie},
         )
